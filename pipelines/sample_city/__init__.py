@@ -1,0 +1,1 @@
+"""The sample city: a deterministic generator of messy departmental feeds with ground truth."""

@@ -1,0 +1,107 @@
+"""Knobs of the sample city: how big it is and how messy its silos are.
+
+Counts are per city (registries) or per delivery day (events). Noise rates are
+fractions of the rows a noise can apply to; the tests measure each one back
+from `ground_truth/`, so changing a rate here changes what the tests expect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Noise:
+    """Silo problems, each at a configurable rate."""
+
+    name_variant: float = 0.30  # legal-form, bracket, spacing, city-prefix variants
+    name_typo: float = 0.03  # one character replaced by a look-alike
+    address_variant: float = 0.50  # city/district dropped, numerals, full-width digits
+    missing_uscc: float = 0.20  # optional credit code left empty
+    mixed_date_format: float = 0.10  # a row's date in another of the department's formats
+    late_arrival: float = 0.03  # delivered days after the event
+    duplicate: float = 0.005  # a row delivered again (same key), quarantinable
+    invalid: float = 0.012  # a planted rule violation (check digit, code, range, ...)
+    column_drift_per_file: float = 0.03  # a daily file with a renamed, added or moved column
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """How the same real entities recur across silos."""
+
+    restaurant_fire_inspected: float = 0.50  # restaurants also inspected by fire_rescue
+    restaurant_em_registered: float = 0.30  # restaurants also in the enterprise registry
+    chemical_polluter: float = 0.60  # chemical enterprises also holding a discharge permit
+    fire_at_organisation: float = 0.40  # fires at a known organisation's premises
+    driver_is_legal_rep: float = 0.10  # accident drivers who represent an organisation
+    company_vehicle: float = 0.15  # accident vehicles owned by an organisation
+    accident_at_hotspot: float = 0.30  # accidents at a recurring black spot
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    days: int
+    persons: int
+    restaurants: int
+    chain_brands: int
+    enterprises: int
+    public_units: int
+    vehicles: int
+    detectors: int
+    stations: int
+    high_risk_enterprises: int
+    # events per delivery day
+    food_inspections: int
+    food_samples: int
+    accidents: int
+    fire_incidents: int
+    fire_inspections: int
+    hidden_hazards: int
+    work_accidents: int
+    exceedances: int
+    flow_interval_minutes: int = 5
+
+
+SCALES: dict[str, Scale] = {
+    "tiny": Scale(
+        name="tiny", days=7, persons=800, restaurants=90, chain_brands=5, enterprises=70,
+        public_units=15, vehicles=300, detectors=4, stations=4, high_risk_enterprises=2,
+        food_inspections=15, food_samples=8, accidents=8, fire_incidents=3,
+        fire_inspections=15, hidden_hazards=8, work_accidents=2, exceedances=6,
+    ),
+    "small": Scale(
+        name="small", days=30, persons=40_000, restaurants=6_000, chain_brands=60,
+        enterprises=4_000, public_units=800, vehicles=20_000, detectors=103, stations=40,
+        high_risk_enterprises=10, food_inspections=600, food_samples=200, accidents=300,
+        fire_incidents=40, fire_inspections=500, hidden_hazards=200, work_accidents=10,
+        exceedances=150,
+    ),
+    "large": Scale(
+        name="large", days=60, persons=400_000, restaurants=60_000, chain_brands=300,
+        enterprises=40_000, public_units=8_000, vehicles=200_000, detectors=1_100,
+        stations=150, high_risk_enterprises=50, food_inspections=5_000, food_samples=2_000,
+        accidents=2_000, fire_incidents=300, fire_inspections=4_000, hidden_hazards=2_000,
+        work_accidents=60, exceedances=1_500,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class CityConfig:
+    scale: Scale
+    seed: int = 42
+    start: date = date(2026, 10, 1)  # first delivery day: fixed, so output never depends on today
+    city_code: str = "5101"  # Chengdu
+    noise: Noise = field(default_factory=Noise)
+    overlap: Overlap = field(default_factory=Overlap)
+
+    @classmethod
+    def for_scale(cls, scale: str, seed: int = 42, days: int | None = None) -> CityConfig:
+        if scale not in SCALES:
+            raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
+        chosen = SCALES[scale] if days is None else replace(SCALES[scale], days=days)
+        if chosen.days < 2:
+            raise ValueError("a sample city needs at least 2 delivery days")
+        return cls(scale=chosen, seed=seed)

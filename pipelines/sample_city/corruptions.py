@@ -1,0 +1,89 @@
+"""The planted rule violations, one factory per rule a contract enforces.
+
+Each returns a `Corruption` whose function rewrites the selected rows' columns
+so that exactly that rule breaks (and no other), so a contract's quarantine
+reasons can be checked row by row against `ground_truth/`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from pipelines.sample_city.delivery import DAY, Corruption
+
+IDENTITY_CHECK_CHARS = "10X98765432"
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def _shift_last_char(values: pl.Series, alphabet: str, rng: np.random.Generator) -> pl.Series:
+    """Replace the check character by another character of the same alphabet."""
+    current = values.str.slice(-1).replace_strict(list(alphabet), list(range(len(alphabet))), default=0).to_numpy()
+    shift = rng.integers(1, len(alphabet), len(values))
+    replaced = np.array(list(alphabet))[(current + shift) % len(alphabet)]
+    return values.str.slice(0, 17) + pl.Series(replaced)
+
+
+def identity_check(column: str) -> Corruption:
+    return Corruption(
+        "identity_number_check", (column,),
+        lambda rows, rng: {column: _shift_last_char(rows[column], IDENTITY_CHECK_CHARS, rng)},
+    )
+
+
+def uscc_check(column: str) -> Corruption:
+    return Corruption("uscc_check", (column,), lambda rows, rng: {column: _shift_last_char(rows[column], USCC_ALPHABET, rng)})
+
+
+def unknown_admin_code(column: str) -> Corruption:
+    """A code shaped right but absent from the reference (GB/T 2260 has no 510199, no township 999)."""
+
+    def corrupt(rows: pl.DataFrame, rng: np.random.Generator) -> dict[str, pl.Series]:
+        codes = rows[column]
+        return {column: pl.Series(np.where(codes.str.len_chars().to_numpy() == 9, codes.str.slice(0, 6) + "999", "510199"))}
+
+    return Corruption("admin_code_unknown", (column,), corrupt)
+
+
+def outside_city(lon: str, lat: str) -> Corruption:
+    """Coordinates swapped, zeroed or pointing at another city: all outside Chengdu."""
+
+    def corrupt(rows: pl.DataFrame, rng: np.random.Generator) -> dict[str, pl.Series]:
+        n = rows.height
+        kind = rng.integers(0, 3, n)
+        new_lon = np.where(kind == 0, rows[lat].to_numpy(), np.where(kind == 1, 0.0, 116.397 + rng.normal(0, 0.05, n)))
+        new_lat = np.where(kind == 0, rows[lon].to_numpy(), np.where(kind == 1, 0.0, 39.909 + rng.normal(0, 0.05, n)))
+        return {lon: pl.Series(np.round(new_lon, 6)), lat: pl.Series(np.round(new_lat, 6))}
+
+    return Corruption("coordinates_outside_city", (lon, lat), corrupt)
+
+
+def future_date(column: str) -> Corruption:
+    """An event dated after the day it was delivered."""
+
+    def corrupt(rows: pl.DataFrame, rng: np.random.Generator) -> dict[str, pl.Series]:
+        ahead = pl.Series(rng.integers(2, 200, rows.height)).cast(pl.Int32)
+        base = rows.select(pl.col(DAY).cast(rows.schema[column]))[DAY]
+        return {column: rows.select((base + pl.duration(days=ahead)).alias(column))[column]}
+
+    return Corruption("date_in_future", (column,), corrupt)
+
+
+def required_missing(column: str) -> Corruption:
+    return Corruption("required_missing", (column,), lambda rows, rng: {column: pl.Series([None] * rows.height, dtype=rows.schema[column])})
+
+
+def pattern_mismatch(column: str) -> Corruption:
+    """A code one character short (a clerk's slip): breaks the contract's pattern."""
+    return Corruption("pattern_mismatch", (column,), lambda rows, rng: {column: rows[column].str.slice(0, rows[column].str.len_chars() - 1)})
+
+
+def negative(column: str) -> Corruption:
+    return Corruption("value_out_of_range", (column,), lambda rows, rng: {column: -(rows[column].abs() + 1)})
+
+
+def not_in_enumeration(column: str, bad_values: list[str]) -> Corruption:
+    return Corruption(
+        "enum_invalid", (column,),
+        lambda rows, rng: {column: pl.Series(np.array(bad_values)[rng.integers(0, len(bad_values), rows.height)])},
+    )

@@ -1,0 +1,1 @@
+"""One module per department: how its feeds are drawn from the true city."""

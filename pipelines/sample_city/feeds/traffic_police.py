@@ -1,0 +1,211 @@
+"""Traffic police: accidents (JSON lines, nested vehicles and drivers) and detector flow (CSV).
+
+Times are epoch milliseconds, coordinates GCJ-02 (the police map is AMap's),
+drivers' identity numbers in full, plates typed every which way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import numpy as np
+import polars as pl
+
+from pipelines.lib.standards.coordinates import wgs84_to_gcj02
+from pipelines.sample_city import corruptions as broken
+from pipelines.sample_city.delivery import DAY, Batch, DateStyle, FeedSpec
+from pipelines.sample_city.feeds.common import (
+    Context, batch, links, messy_addresses, schedule, sequence_ids, start_rows,
+)
+from pipelines.sample_city.world import where_or_null
+from pipelines.sample_city.vocabulary import ACCIDENT_CAUSES, WEATHER
+
+DEPARTMENT = "traffic_police"
+SLOTS = (1, 2, 3)  # up to three vehicles per accident
+
+
+def _nest_vehicles(frame: pl.DataFrame) -> pl.DataFrame:
+    """The police system exports each accident's vehicles and drivers as a nested list."""
+    time_ms = pl.col("occurTime").dt.replace_time_zone("Asia/Shanghai").dt.epoch("ms")
+    vehicles = pl.concat_list(
+        [
+            pl.struct(
+                pl.col(f"v{i}_plateNo").alias("plateNo"),
+                pl.col(f"v{i}_vehicleType").alias("vehicleType"),
+                pl.struct(
+                    pl.col(f"v{i}_driverName").alias("name"),
+                    pl.col(f"v{i}_driverIdNo").alias("idNo"),
+                    pl.col(f"v{i}_driverPhone").alias("phone"),
+                ).alias("driver"),
+            )
+            for i in SLOTS
+        ]
+    ).list.eval(pl.element().filter(pl.element().struct.field("plateNo").is_not_null()))
+    slot_columns = [c for c in frame.columns if c.startswith("v") and "_" in c and c[1].isdigit()]
+    return frame.with_columns(time_ms.alias("occurTime"), vehicles.alias("vehicles")).drop(slot_columns)
+
+
+ACCIDENTS = FeedSpec(
+    DEPARTMENT, "traffic_accidents", "jsonl", key="accidentId",
+    corruptions=[
+        broken.identity_check("v1_driverIdNo"), broken.outside_city("lng", "lat"), broken.future_date("occurTime"),
+        broken.unknown_admin_code("districtCode"), broken.negative("injuries"), broken.required_missing("accidentId"),
+    ],
+    drift_renames={"roadName": "road", "districtCode": "xzqh"}, drift_added_column="remark",
+    finalize=_nest_vehicles,
+)
+FLOW = FeedSpec(
+    DEPARTMENT, "traffic_flow", "csv", key=("DETECTOR_ID", "START_TIME"),
+    dates={"START_TIME": DateStyle("%Y-%m-%d %H:%M:%S")},
+    corruptions=[
+        broken.negative("VOLUME"), broken.negative("OCCUPANCY"), broken.outside_city("LNG", "LAT"),
+        broken.future_date("START_TIME"), broken.required_missing("DETECTOR_ID"),
+    ],
+    drift_renames={"AVG_SPEED": "SPEED", "OCCUPANCY": "OCC"}, drift_added_column="DATA_QUALITY",
+)
+
+
+def plate_variants(plates: pl.Series, rng: np.random.Generator, rate: float) -> tuple[pl.Series, np.ndarray]:
+    """川A12345 as officers type it: 川A·12345, 川a12345, 川A 12345, 川A-12345."""
+    n = len(plates)
+    apply = rng.random(n) < rate
+    variant = np.where(apply, rng.integers(0, 4, n), -1)
+    frame = pl.DataFrame({"plate": plates, "variant": variant})
+    head, tail = pl.col("plate").str.slice(0, 2), pl.col("plate").str.slice(2)
+    out = frame.select(
+        pl.when(pl.col("variant") == 0).then(head + "·" + tail)
+        .when(pl.col("variant") == 1).then(pl.col("plate").str.to_lowercase())
+        .when(pl.col("variant") == 2).then(head + " " + tail)
+        .when(pl.col("variant") == 3).then(head + "-" + tail)
+        .otherwise("plate").alias("plate")
+    )["plate"]
+    return out, apply & plates.is_not_null().to_numpy()
+
+
+def feeds(ctx: Context) -> Iterator[tuple[FeedSpec, Batch]]:
+    yield ACCIDENTS, accidents(ctx)
+    rng = ctx.rng_for("traffic_flow")
+    for day in ctx.days:  # the high-volume feed is built one day at a time to bound memory
+        yield FLOW, flow(ctx, rng, day)
+
+
+def street_places(world) -> pl.DataFrame:
+    return world.places.filter(pl.col("place_id").str.starts_with("PS"))
+
+
+def black_spots(world) -> pl.DataFrame:
+    """The first fiftieth of street spots: where a share of all accidents recur."""
+    streets = street_places(world)
+    return streets.head(max(3, streets.height // 50))
+
+
+def _drivers(ctx: Context, rng: np.random.Generator, vehicles: pl.DataFrame) -> np.ndarray:
+    """Owners drive their own cars mostly; company vehicles have employees; some drivers represent a company."""
+    persons = ctx.world.persons["person_id"].to_numpy()
+    reps = ctx.world.organisations["legal_rep_person_id"].unique().sort().to_numpy()
+    n = vehicles.height
+    own = vehicles["owner_kind"].to_numpy() == "person"
+    driver = np.where(own & (rng.random(n) < 0.8), vehicles["owner_id"].to_numpy(), persons[rng.integers(0, len(persons), n)])
+    return np.where(rng.random(n) < ctx.config.overlap.driver_is_legal_rep, reps[rng.integers(0, len(reps), n)], driver)
+
+
+def accidents(ctx: Context) -> Batch:
+    rng = ctx.rng_for("traffic_accidents")
+    world = ctx.world
+    events = schedule(rng, ctx, ctx.config.scale.accidents, ctx.config.noise.late_arrival)
+    n = events.height
+    streets = street_places(world)
+    hotspots = black_spots(world)
+    at_hotspot = rng.random(n) < ctx.config.overlap.accident_at_hotspot
+    spot = np.where(at_hotspot, rng.integers(0, hotspots.height, n), rng.integers(hotspots.height, streets.height, n))
+    places = streets[spot]
+    lng, lat = wgs84_to_gcj02(places["lon"].to_numpy(), places["lat"].to_numpy())
+    address, address_noise = messy_addresses(places, rng, ctx, style="county")
+    vehicle_count = rng.choice([1, 2, 3], n, p=[0.45, 0.45, 0.10])
+    persons = world.persons.select("person_id", "name", "id_number", "phone")
+    vehicles = world.objects.filter(pl.col("kind") == "vehicle")
+    columns: dict[str, pl.Series] = {}
+    plate_noise = np.zeros(n, dtype=bool)
+    for i in SLOTS:
+        present = vehicle_count >= i
+        chosen = vehicles[rng.integers(0, vehicles.height, n)]
+        driver_ids = pl.Series(_drivers(ctx, rng, chosen))
+        drivers = pl.DataFrame({"person_id": driver_ids}).join(persons, on="person_id", how="left", maintain_order="left")
+        plates, varied = plate_variants(chosen["code"], rng, ctx.config.noise.name_variant)
+        plate_noise |= varied & present
+
+        def slot(values: pl.Series) -> pl.Series:
+            return where_or_null(present, values)
+
+        columns |= {
+            f"v{i}_plateNo": slot(plates), f"v{i}_vehicleType": slot(chosen["name"]),
+            f"v{i}_driverName": slot(drivers["name"]), f"v{i}_driverIdNo": slot(drivers["id_number"]),
+            f"v{i}_driverPhone": slot(drivers["phone"]),
+            f"_vehicle{i}": slot(chosen["object_id"]), f"_driver{i}": slot(drivers["person_id"]),
+        }
+    deaths = np.where(rng.random(n) < 0.03, rng.integers(1, 4, n), 0)
+    rows = pl.DataFrame(
+        {
+            "accidentId": sequence_ids("SG", events["event_time"].dt.date()),
+            "occurTime": events["event_time"],
+            "lng": pl.Series(np.round(lng, 6)),
+            "lat": pl.Series(np.round(lat, 6)),
+            "roadName": places["road"],
+            "address": address,
+            "districtCode": places["county_code"],
+            "deaths": pl.Series(deaths),
+            "injuries": pl.Series(rng.poisson(0.8, n)),
+            "cause": pl.Series(np.array(ACCIDENT_CAUSES)[rng.integers(0, len(ACCIDENT_CAUSES), n)]),
+            "weather": pl.Series(np.array(WEATHER)[rng.choice(4, n, p=[0.5, 0.25, 0.2, 0.05])]),
+            **{name: values for name, values in columns.items() if not name.startswith("_")},
+            DAY: events[DAY],
+            "place_id": places["place_id"],
+            **{name: values for name, values in columns.items() if name.startswith("_")},
+        }
+    )
+    rows = start_rows(rows, **address_noise, plate_variant=plate_noise, late_arrival=events["late"].to_numpy())
+    vehicle_links = [links(rows, "object", f"_vehicle{i}", "involved_vehicle") for i in SLOTS]
+    driver_links = [links(rows, "person", f"_driver{i}", "driver") for i in SLOTS]
+    return batch(
+        rows, links(rows, "place", "place_id", "accident_site"), *vehicle_links, *driver_links,
+        drop=["place_id"] + [f"_vehicle{i}" for i in SLOTS] + [f"_driver{i}" for i in SLOTS],
+    )
+
+
+def flow(ctx: Context, rng: np.random.Generator, day) -> Batch:
+    """5-minute counts per detector: a two-peak daily profile, capacity per road, Poisson noise."""
+    detectors = ctx.world.objects.filter(pl.col("kind") == "traffic_detector").join(
+        ctx.world.places.select("place_id", "road", "lon", "lat"), on="place_id", how="left", maintain_order="left"
+    )
+    interval = ctx.config.scale.flow_interval_minutes
+    slots = 24 * 60 // interval
+    d = detectors.height
+    hour = (np.arange(slots) * interval) / 60.0
+    profile = 0.15 + 0.85 * (np.exp(-((hour - 8.5) ** 2) / 2) + np.exp(-((hour - 18) ** 2) / 3)) + 0.2 * (
+        (hour > 10) & (hour < 16)
+    )
+    capacity = rng.uniform(60, 240, d)  # vehicles per 5 minutes at the peak
+    expected = np.outer(capacity, profile)
+    volume = rng.poisson(expected)
+    load = np.clip(volume / capacity[:, None], 0, 1.5)
+    speed = np.clip(rng.normal(60 * (1 - 0.55 * load**2), 4), 3, 90)
+    occupancy = np.clip(load * 35 + rng.normal(0, 2, load.shape), 0, 99)
+    start = np.datetime64(day, "m") + np.arange(slots) * np.timedelta64(interval, "m")
+    lng, lat = wgs84_to_gcj02(detectors["lon"].to_numpy(), detectors["lat"].to_numpy())
+    rows = pl.DataFrame(
+        {
+            "DETECTOR_ID": np.repeat(detectors["code"].to_numpy(), slots),
+            "ROAD_NAME": np.repeat(detectors["road"].to_numpy(), slots),
+            "LNG": np.repeat(np.round(lng, 6), slots),
+            "LAT": np.repeat(np.round(lat, 6), slots),
+            "START_TIME": np.tile(start.astype("datetime64[us]"), d),
+            "VOLUME": volume.ravel(),
+            "AVG_SPEED": np.round(speed.ravel(), 1),
+            "OCCUPANCY": np.round(occupancy.ravel(), 1),
+            DAY: np.full(d * slots, np.datetime64(day, "D")),
+            "object_id": np.repeat(detectors["object_id"].to_numpy(), slots),
+        }
+    ).with_columns(pl.col(DAY).cast(pl.Date))
+    rows = start_rows(rows)
+    return batch(rows, links(rows, "object", "object_id", "detector"), drop=["object_id"])

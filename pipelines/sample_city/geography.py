@@ -1,0 +1,139 @@
+"""Where things are in the sample city.
+
+The reference data has codes and names but no coordinates, so each Chengdu
+county gets an approximate real centre and radius, and each township a point
+inside its county, drawn once per seed. Places then scatter around their
+township. Good enough for distances, clusters and maps; not a survey.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from pipelines.lib import admin_divisions
+from pipelines.sample_city.vocabulary import CHINESE_DIGITS, ROAD_STEMS, ROAD_SUFFIXES
+
+# county code -> (lon, lat, radius in degrees, weight of activity)
+CHENGDU_COUNTIES: dict[str, tuple[float, float, float, float]] = {
+    "510104": (104.117, 30.598, 0.030, 3.0),  # 锦江区
+    "510105": (104.062, 30.674, 0.030, 3.0),  # 青羊区
+    "510106": (104.043, 30.713, 0.030, 3.0),  # 金牛区
+    "510107": (104.043, 30.642, 0.030, 3.0),  # 武侯区
+    "510108": (104.102, 30.660, 0.030, 3.0),  # 成华区
+    "510112": (104.275, 30.557, 0.060, 1.5),  # 龙泉驿区
+    "510113": (104.251, 30.878, 0.060, 1.0),  # 青白江区
+    "510114": (104.158, 30.823, 0.060, 1.5),  # 新都区
+    "510115": (103.836, 30.690, 0.050, 1.2),  # 温江区
+    "510116": (103.923, 30.574, 0.060, 1.8),  # 双流区
+    "510117": (103.887, 30.795, 0.060, 1.2),  # 郫都区
+    "510118": (103.811, 30.410, 0.060, 0.8),  # 新津区
+    "510121": (104.412, 30.862, 0.090, 0.7),  # 金堂县
+    "510129": (103.521, 30.587, 0.090, 0.5),  # 大邑县
+    "510131": (103.506, 30.197, 0.080, 0.4),  # 蒲江县
+    "510181": (103.647, 30.988, 0.100, 0.6),  # 都江堰市
+    "510182": (103.958, 30.990, 0.100, 0.7),  # 彭州市
+    "510183": (103.464, 30.410, 0.100, 0.6),  # 邛崃市
+    "510184": (103.673, 30.630, 0.080, 0.7),  # 崇州市
+    "510185": (104.547, 30.411, 0.120, 0.8),  # 简阳市
+}
+
+# The city's extent in WGS-84 (lon_min, lat_min, lon_max, lat_max): every place lies inside.
+CITY_BOUNDS = (102.95, 30.05, 104.95, 31.45)
+
+PLACE_SPREAD_DEG = 0.008  # places scatter about 1 km around their township centre
+ROADS_PER_COUNTY = 24
+
+
+def chinese_numeral(n: int) -> str:
+    """1..9999 written in Chinese numerals, as clerks write house numbers (八十八号)."""
+    if n == 0:
+        return CHINESE_DIGITS[0]
+    units = ["", "十", "百", "千"]
+    digits = [int(d) for d in str(n)]
+    out, zero_pending = [], False
+    for position, digit in enumerate(digits):
+        unit = units[len(digits) - position - 1]
+        if digit == 0:
+            zero_pending = bool(out)
+            continue
+        if zero_pending:
+            out.append(CHINESE_DIGITS[0])
+            zero_pending = False
+        out.append(CHINESE_DIGITS[digit] + unit)
+    text = "".join(out)
+    return text[1:] if text.startswith("一十") else text
+
+
+# House numbers go up to 999; the table is built once, then indexed by numpy.
+CHINESE_NUMERALS = np.array([chinese_numeral(n) if n else "" for n in range(1000)])
+
+
+def townships(rng: np.random.Generator, city_code: str) -> pl.DataFrame:
+    """Every township of the city with a centre point inside its county."""
+    counties = admin_divisions.city_counties(city_code).rename({"code": "county_code", "name": "county_name"})
+    towns = admin_divisions.city_townships(city_code).rename(
+        {"code": "township_code", "name": "township_name", "areaCode": "county_code"}
+    )
+    towns = towns.join(counties.select("county_code", "county_name"), on="county_code", how="left")
+    geometry = np.array([CHENGDU_COUNTIES[c] for c in towns["county_code"]])
+    angle = rng.uniform(0, 2 * np.pi, towns.height)
+    distance = geometry[:, 2] * 0.8 * np.sqrt(rng.uniform(0, 1, towns.height))
+    return towns.select("township_code", "township_name", "county_code", "county_name").with_columns(
+        centre_lon=pl.Series(geometry[:, 0] + distance * np.cos(angle)),
+        centre_lat=pl.Series(geometry[:, 1] + distance * np.sin(angle)),
+        weight=pl.Series(geometry[:, 3]),
+    )
+
+
+def roads(rng: np.random.Generator, county_codes: list[str]) -> pl.DataFrame:
+    """A set of road names per county; the same name recurs in several counties, as in life."""
+    rows = []
+    for county in county_codes:  # one draw per county, not per row
+        stems = rng.choice(len(ROAD_STEMS), ROADS_PER_COUNTY, replace=False)
+        suffixes = rng.integers(0, len(ROAD_SUFFIXES), ROADS_PER_COUNTY)
+        rows.append(
+            pl.DataFrame(
+                {
+                    "county_code": [county] * ROADS_PER_COUNTY,
+                    "road_index": np.arange(ROADS_PER_COUNTY),
+                    "road": [ROAD_STEMS[s] + ROAD_SUFFIXES[x] for s, x in zip(stems, suffixes)],
+                }
+            )
+        )
+    return pl.concat(rows)
+
+
+def random_places(
+    rng: np.random.Generator, towns: pl.DataFrame, road_table: pl.DataFrame, n: int, prefix: str
+) -> pl.DataFrame:
+    """n places: township (weighted by activity), road, house number, WGS-84 point."""
+    weights = towns["weight"].to_numpy()
+    town_index = rng.choice(towns.height, n, p=weights / weights.sum())
+    chosen = towns[town_index]
+    number = rng.integers(1, 400, n)
+    places = chosen.with_columns(
+        place_id=pl.format(prefix + "{}", pl.Series(np.arange(1, n + 1)).cast(pl.String).str.zfill(7)),
+        road_index=pl.Series(rng.integers(0, ROADS_PER_COUNTY, n)),
+        house_number=pl.Series(number),
+        lon=pl.col("centre_lon") + pl.Series(rng.normal(0, PLACE_SPREAD_DEG, n)),
+        lat=pl.col("centre_lat") + pl.Series(rng.normal(0, PLACE_SPREAD_DEG, n)),
+    ).join(road_table, on=["county_code", "road_index"], how="left", maintain_order="left")
+    lon_min, lat_min, lon_max, lat_max = CITY_BOUNDS
+    return places.with_columns(
+        pl.col("lon").clip(lon_min + 0.01, lon_max - 0.01).round(6),
+        pl.col("lat").clip(lat_min + 0.01, lat_max - 0.01).round(6),
+    ).select(
+        "place_id",
+        "county_code",
+        "county_name",
+        "township_code",
+        "township_name",
+        "road",
+        "house_number",
+        standard_address=pl.format(
+            "四川省成都市{}{}{}{}号", "county_name", "township_name", "road", "house_number"
+        ),
+        lon="lon",
+        lat="lat",
+    )

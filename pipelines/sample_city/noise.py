@@ -1,0 +1,108 @@
+"""Silo problems, applied to whole columns at once.
+
+Each function takes the clean values and a seeded generator, and returns the
+messy values plus the mask of rows it changed, so the ground truth can record
+exactly which rows carry which problem.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from pipelines.sample_city.geography import CHINESE_NUMERALS
+from pipelines.sample_city.vocabulary import FULL_WIDTH_DIGITS, TYPO_CHARS
+
+
+def chosen(rng: np.random.Generator, n: int, rate: float) -> np.ndarray:
+    return rng.random(n) < rate
+
+
+def name_variants(names: pl.Series, rng: np.random.Generator, rate: float) -> tuple[pl.Series, np.ndarray]:
+    """The same organisation as another clerk types it: legal form, brackets, spaces, city prefix."""
+    n = len(names)
+    frame = pl.DataFrame({"name": names, "variant": rng.integers(0, 5, n), "apply": chosen(rng, n, rate)})
+    name = pl.col("name")
+    variant = pl.col("variant")
+    rendered = (
+        pl.when(~pl.col("apply")).then(name)
+        .when((variant == 0) & name.str.contains("有限责任公司")).then(name.str.replace("有限责任公司", "有限公司", literal=True))
+        .when(variant == 0).then(name.str.replace("有限公司", "有限责任公司", literal=True))
+        .when((variant == 1) & name.str.contains("（")).then(name.str.replace_many(["（", "）"], ["(", ")"]))
+        .when(variant == 1).then(name.str.replace(r"公司(.+(分店|分公司))$", "公司（$1）"))
+        .when(variant == 2).then(name.str.slice(0, 2) + " " + name.str.slice(2))
+        .when(variant == 3).then(name.str.replace(r"^(四川省?|成都市?)", ""))
+        .otherwise(name.str.replace(r"(有限责任公司|股份有限公司|有限公司)$", "公司"))
+    )
+    out = frame.select(rendered.alias("name"))["name"]
+    return out, (out != names).to_numpy()
+
+
+def typos(names: pl.Series, rng: np.random.Generator, rate: float) -> tuple[pl.Series, np.ndarray]:
+    """One character replaced by a look-alike, after the first two (city prefixes are rarely mistyped)."""
+    n = len(names)
+    length = names.str.len_chars().to_numpy()
+    position = 2 + (rng.random(n) * np.maximum(length - 2, 1)).astype(np.int64)
+    replacement = np.array(TYPO_CHARS)[rng.integers(0, len(TYPO_CHARS), n)]
+    frame = pl.DataFrame({"name": names, "pos": position, "char": replacement, "apply": chosen(rng, n, rate) & (length > 3)})
+    out = frame.select(
+        pl.when("apply")
+        .then(pl.col("name").str.slice(0, pl.col("pos")) + pl.col("char") + pl.col("name").str.slice(pl.col("pos") + 1))
+        .otherwise("name")
+        .alias("name")
+    )["name"]
+    return out, (out != names).to_numpy()
+
+
+def addresses(
+    places: pl.DataFrame, rng: np.random.Generator, rate: float, style: str
+) -> tuple[pl.Series, np.ndarray]:
+    """Render a place's address in a department's style, with per-row variants.
+
+    style: "full" (province ... number), "city" (成都市 + county + road + number, the usual
+    clerk's form), "county" (county + road + number). Variants drop the city or county,
+    add the township, write the number in Chinese numerals or full-width digits.
+    """
+    n = places.height
+    apply = chosen(rng, n, rate)
+    variant = rng.integers(0, 5, n)
+    number = places["house_number"].to_numpy()
+    number_text = np.where(
+        apply & (variant == 3),
+        CHINESE_NUMERALS[np.clip(number, 0, 999)],
+        number.astype(str),
+    )
+    frame = places.select("county_name", "township_name", "road").with_columns(
+        number=pl.Series(number_text),
+        variant=pl.Series(np.where(apply, variant, -1)),
+    )
+    base = {
+        "full": pl.lit("四川省成都市") + pl.col("county_name") + pl.col("township_name"),
+        "city": pl.lit("成都市") + pl.col("county_name"),
+        "county": pl.col("county_name"),
+    }[style]
+    tail = pl.col("road") + pl.col("number") + pl.lit("号")
+    variant = pl.col("variant")
+    rendered = (
+        pl.when(variant == 0).then(pl.col("county_name") + tail)  # city dropped
+        .when(variant == 1).then(pl.lit("成都市") + pl.col("county_name") + pl.col("township_name") + tail)
+        .when(variant == 2).then(pl.lit("成都") + tail)  # county dropped: ambiguous on purpose
+        .when(variant == 4).then((base + tail).str.replace_many(list("0123456789"), list(FULL_WIDTH_DIGITS)))
+        .otherwise(base + tail)
+    )
+    out = frame.select(rendered.alias("address"))["address"]
+    return out, apply
+
+
+def date_strings(
+    values: pl.Series, rng: np.random.Generator, rate: float, primary: str, alternates: list[str]
+) -> tuple[pl.Series, np.ndarray]:
+    """Dates or datetimes formatted the department's way, some rows in another of its formats."""
+    n = len(values)
+    apply = chosen(rng, n, rate if alternates else 0.0) & values.is_not_null().to_numpy()
+    which = np.where(apply, rng.integers(0, max(len(alternates), 1), n), -1)
+    frame = pl.DataFrame({"value": values, "which": which})
+    expression = pl.when(pl.col("which") == -1).then(pl.col("value").dt.strftime(primary))
+    for index, fmt in enumerate(alternates):
+        expression = expression.when(pl.col("which") == index).then(pl.col("value").dt.strftime(fmt))
+    return frame.select(expression.alias("value"))["value"], apply

@@ -1,0 +1,492 @@
+"""The true city behind the feeds: persons, places, organisations and objects.
+
+Every feed row is drawn from these tables, and `ground_truth/` is written from
+them, so linkage and risk marts can be scored exactly. All draws are numpy
+vectors from one seeded generator per table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import polars as pl
+
+from pipelines.lib import admin_divisions
+from pipelines.lib.standards.identifiers import identity_check_char, uscc_check_char
+from pipelines.sample_city import geography
+from pipelines.sample_city.config import CityConfig
+from pipelines.sample_city.vocabulary import (
+    COMPANY_WORDS,
+    CUISINES,
+    FOOD_BUSINESS_TYPES,
+    GIVEN_FEMALE,
+    GIVEN_MALE,
+    INDUSTRIES,
+    INSTALLATION_KINDS,
+    PLATE_LETTERS,
+    PLATE_REGIONS,
+    PUBLIC_UNIT_KINDS,
+    RESTAURANT_INDUSTRY,
+    ROAD_STEMS,
+    SHOP_WORDS,
+    STATION_TYPES,
+    SURNAMES,
+    VEHICLE_TYPES,
+)
+
+USCC_ALPHABET = np.array(list("0123456789ABCDEFGHJKLMNPQRTUWXY"))
+_EPOCH = np.datetime64("1970-01-01")
+
+
+@dataclass(frozen=True)
+class World:
+    persons: pl.DataFrame
+    places: pl.DataFrame
+    organisations: pl.DataFrame
+    objects: pl.DataFrame
+    hazard_holdings: pl.DataFrame  # installation x chemical: q, Q, beta, exposed people
+    roads: pl.DataFrame
+    towns: pl.DataFrame
+
+
+def where_or_null(condition: np.ndarray, values) -> pl.Series:
+    """values where condition holds, null elsewhere (numpy has no typed null)."""
+    series = values if isinstance(values, pl.Series) else pl.Series(values)
+    return pl.select(pl.when(pl.Series(condition)).then(series).alias(series.name or "value")).to_series()
+
+
+def pick(rng: np.random.Generator, options: list[str] | np.ndarray, n: int, p=None) -> pl.Series:
+    values = np.asarray(options)
+    index = rng.choice(len(values), n, p=None if p is None else np.asarray(p) / np.sum(p))
+    return pl.Series(values[index])
+
+
+def ids(prefix: str, n: int, width: int = 7) -> pl.Series:
+    return pl.Series(np.char.add(prefix, np.char.zfill(np.arange(1, n + 1).astype(str), width)))
+
+
+def random_chars(rng: np.random.Generator, alphabet: np.ndarray, n: int, length: int) -> np.ndarray:
+    """n strings of `length` characters from `alphabet`, built column by column."""
+    out = np.full(n, "", dtype=f"<U{length}")
+    for _ in range(length):
+        out = np.char.add(out, alphabet[rng.integers(0, len(alphabet), n)])
+    return out
+
+
+def first_unique(frame: pl.DataFrame, column: str, n: int, what: str) -> pl.DataFrame:
+    """Draws are oversampled, then the first n distinct values kept (names and codes must be unique)."""
+    unique = frame.unique(subset=column, keep="first", maintain_order=True)
+    if unique.height < n:
+        raise ValueError(f"not enough distinct {what}: wanted {n}, drew {unique.height}")
+    return unique.head(n)
+
+
+# ---------------------------------------------------------------- persons
+
+
+def make_persons(rng: np.random.Generator, n: int, city_code: str) -> pl.DataFrame:
+    areas = admin_divisions.counties()
+    local = areas.filter(pl.col("cityCode") == city_code)["code"].to_numpy()
+    province = areas.filter(
+        (pl.col("provinceCode") == city_code[:2]) & (pl.col("cityCode") != city_code)
+    )["code"].to_numpy()
+    elsewhere = areas.filter(pl.col("provinceCode") != city_code[:2])["code"].to_numpy()
+    origin = rng.choice(3, n, p=[0.75, 0.20, 0.05])
+    area = np.where(
+        origin == 0,
+        local[rng.integers(0, len(local), n)],
+        np.where(origin == 1, province[rng.integers(0, len(province), n)], elsewhere[rng.integers(0, len(elsewhere), n)]),
+    )
+    birth = (
+        np.datetime64("1950-01-01") + rng.integers(0, (np.datetime64("2005-12-31") - np.datetime64("1950-01-01")).astype(int), n)
+    ).astype("datetime64[D]")
+    male = rng.random(n) < 0.52
+    birth_text = np.char.replace(birth.astype(str), "-", "")
+    sequence = rng.integers(0, 500, n) * 2 + male  # odd sequence = male (GB 11643)
+    first17 = np.char.add(np.char.add(area.astype(str), birth_text), np.char.zfill(sequence.astype(str), 3))
+    # Redraw the sequence where two persons collide, so every identity number is unique.
+    while True:
+        _, first_index, counts = np.unique(first17, return_index=True, return_counts=True)
+        clash = np.ones(n, dtype=bool)
+        clash[first_index] = False
+        if not clash.any():
+            break
+        sequence[clash] = rng.integers(0, 500, clash.sum()) * 2 + male[clash]
+        first17[clash] = np.char.add(
+            np.char.add(area[clash].astype(str), birth_text[clash]), np.char.zfill(sequence[clash].astype(str), 3)
+        )
+    id_number = np.char.add(first17, identity_check_char(first17))
+    given_male = np.array(GIVEN_MALE)
+    given_female = np.array(GIVEN_FEMALE)
+    first = np.where(male, given_male[rng.integers(0, len(given_male), n)], given_female[rng.integers(0, len(given_female), n)])
+    second = np.where(male, given_male[rng.integers(0, len(given_male), n)], given_female[rng.integers(0, len(given_female), n)])
+    given = np.where(rng.random(n) < 0.6, np.char.add(first, second), first)
+    surname = np.array(SURNAMES)[rng.integers(0, len(SURNAMES), n)]
+    phone = np.char.add(
+        np.array(["13", "15", "17", "18", "19"])[rng.integers(0, 5, n)],
+        np.char.zfill(rng.integers(0, 10**9, n).astype(str), 9),
+    )
+    return pl.DataFrame(
+        {
+            "person_id": ids("H", n),
+            "name": np.char.add(surname, given),
+            "id_number": id_number,
+            "sex": np.where(male, "M", "F"),
+            "birth_date": birth.astype("datetime64[D]"),
+            "phone": phone,
+        }
+    )
+
+
+# ---------------------------------------------------------------- organisations
+
+
+def uscc(rng: np.random.Generator, category: np.ndarray, county: np.ndarray) -> np.ndarray:
+    """GB 32100: authority+category (2), county code (6), organisation code (9), check char."""
+    first17 = np.char.add(np.char.add(category.astype(str), county.astype(str)), random_chars(rng, USCC_ALPHABET, len(county), 9))
+    return np.char.add(first17, uscc_check_char(first17))
+
+
+def _org_frame(kind: str, names: pl.DataFrame, places: pl.DataFrame, extra: dict) -> pl.DataFrame:
+    return pl.concat([names, places.select("place_id", "county_code")], how="horizontal").with_columns(
+        kind=pl.lit(kind), **{k: pl.Series(v) if not isinstance(v, pl.Expr) else v for k, v in extra.items()}
+    )
+
+
+def make_organisations(
+    rng: np.random.Generator, config: CityConfig, persons: pl.DataFrame, new_places
+) -> pl.DataFrame:
+    scale = config.scale
+    frames = []
+
+    # Restaurants and food shops: chains (brand + branch) and independents.
+    n = scale.restaurants
+    places = new_places(n, "PR")
+    brand_words = np.array([w + c for w in SHOP_WORDS for c in CUISINES])
+    brands = brand_words[rng.choice(len(brand_words), scale.chain_brands, replace=False)]
+    is_chain = rng.random(n) < 0.3
+    brand_index = rng.integers(0, len(brands), n)
+    road_stem = places["road"].str.replace(r"(路|大道|街|巷).*$", "")
+    chain_trade = pl.Series(brands[brand_index]) + "（" + road_stem + "店）"
+    chain_legal = "成都" + pl.Series(brands[brand_index]).str.slice(0, 2) + "餐饮管理有限公司" + road_stem + "分店"
+    shop = pick(rng, SHOP_WORDS, n) + pick(rng, SURNAMES, n) + "记" + pick(rng, CUISINES, n)
+    individual = rng.random(n) < 0.5
+    independent_legal = pl.Series(
+        np.where(individual, ("成都市" + places["county_name"] + shop).to_numpy(), ("成都" + shop + "餐饮有限公司").to_numpy())
+    )
+    frame = pl.DataFrame(
+        {
+            "name": pl.Series(np.where(is_chain, chain_legal.to_numpy(), independent_legal.to_numpy())),
+            "trade_name": pl.Series(np.where(is_chain, chain_trade.to_numpy(), shop.to_numpy())),
+            "chain_id": where_or_null(is_chain, np.char.add("B", brand_index.astype(str))),
+            "category": np.where(individual & ~is_chain, "92", "91"),
+        }
+    )
+    frame = pl.concat([frame, places], how="horizontal")
+    # Two branches of a chain on one road: number the later ones, as chains do (二店).
+    frame = frame.with_columns(rank=pl.int_range(1, pl.len() + 1).over("name")).with_columns(
+        name=pl.when(pl.col("rank") > 1).then(pl.col("name") + pl.col("rank").cast(pl.String) + "店").otherwise("name"),
+        trade_name=pl.when(pl.col("rank") > 1).then(pl.col("trade_name") + pl.col("rank").cast(pl.String)).otherwise("trade_name"),
+    )
+    # Independent shops can draw the same name; the registry would refuse the second one.
+    frame = frame.unique("name", keep="first", maintain_order=True)
+    m = frame.height
+    business = rng.choice(3, m, p=[0.8, 0.15, 0.05])
+    frames.append(
+        frame.select("name", "trade_name", "chain_id", "category", "place_id", "county_code").with_columns(
+            kind=pl.lit("restaurant"),
+            industry_code=pl.lit(RESTAURANT_INDUSTRY),
+            business_type=pl.Series(np.array(FOOD_BUSINESS_TYPES)[business]),
+            licence_no=pl.Series(
+                np.char.add(
+                    np.char.add(np.char.add("JY", (np.array([2, 1, 3])[business]).astype(str)), frame["county_code"].to_numpy().astype(str)),
+                    np.char.zfill(rng.integers(0, 10**7, m).astype(str), 7),
+                )
+            ),
+            em_registered=pl.Series(rng.random(m) < config.overlap.restaurant_em_registered),
+        )
+    )
+
+    # Enterprises in the emergency-management registry.
+    n = scale.enterprises
+    oversample = int(n * 1.5) + 50
+    # Chemical trades are the first five; weight them so about a quarter of enterprises hold chemicals.
+    industry = np.where(rng.random(oversample) < 0.25, rng.integers(0, 5, oversample), rng.integers(5, len(INDUSTRIES), oversample))
+    legal_form = pick(rng, ["有限公司", "有限公司", "股份有限公司", "有限责任公司"], oversample)
+    name = (
+        pick(rng, ["成都", "四川", "成都市"], oversample)
+        + pick(rng, COMPANY_WORDS, oversample)
+        + pick(rng, list("鑫达源盛丰华泰兴隆瑞"), oversample)
+        + pl.Series([INDUSTRIES[i][1] for i in range(len(INDUSTRIES))])[industry]
+        + legal_form
+    )
+    frame = first_unique(
+        pl.DataFrame({"name": name, "industry_index": industry}), "name", n, "enterprise names"
+    )
+    places = new_places(n, "PE")
+    industry = frame["industry_index"].to_numpy()
+    frames.append(
+        pl.concat([frame.select("name"), places.select("place_id", "county_code")], how="horizontal").with_columns(
+            trade_name=pl.lit(None, pl.String),
+            chain_id=pl.lit(None, pl.String),
+            category=pl.lit("91"),
+            kind=pl.Series([INDUSTRIES[i][2] for i in industry]),
+            industry_code=pl.Series([INDUSTRIES[i][0] for i in industry]),
+            business_type=pl.lit(None, pl.String),
+            licence_no=pl.lit(None, pl.String),
+            em_registered=pl.lit(True),
+        )
+    )
+
+    # Schools, malls, hospitals: inspected by fire and rescue only.
+    n = scale.public_units
+    oversample = n * 3 + 20
+    unit_kind = rng.integers(0, len(PUBLIC_UNIT_KINDS), oversample)
+    places = new_places(oversample, "PU")
+    name = (
+        "成都市" + places["county_name"] + pick(rng, ROAD_STEMS, oversample)
+        + pl.Series([PUBLIC_UNIT_KINDS[i][1] for i in range(len(PUBLIC_UNIT_KINDS))])[unit_kind]
+    )
+    frame = first_unique(
+        pl.concat([pl.DataFrame({"name": name, "unit_kind": unit_kind}), places.select("place_id", "county_code")], how="horizontal"),
+        "name", n, "public unit names",
+    )
+    frames.append(
+        frame.select("name", "place_id", "county_code").with_columns(
+            trade_name=pl.lit(None, pl.String),
+            chain_id=pl.lit(None, pl.String),
+            category=pl.lit("12"),
+            kind=pl.Series([PUBLIC_UNIT_KINDS[i][0] for i in frame["unit_kind"]]),
+            industry_code=pl.lit(None, pl.String),
+            business_type=pl.lit(None, pl.String),
+            licence_no=pl.lit(None, pl.String),
+            em_registered=pl.lit(False),
+        )
+    )
+
+    # Fire stations: two per county, named after the county and a road.
+    counties = admin_divisions.city_counties(config.city_code)
+    station_places = pl.concat([new_places(2, f"PX{code}-", county=code) for code in counties["code"]])
+    stems = np.array(ROAD_STEMS)[rng.choice(len(ROAD_STEMS), 2 * counties.height)]
+    frames.append(
+        station_places.select(
+            name="成都市消防救援支队" + pl.col("county_name") + pl.Series(stems) + pl.Series(["消防救援站", "特勤站"] * counties.height),
+            place_id="place_id",
+            county_code="county_code",
+        ).unique("name", keep="first", maintain_order=True).with_columns(
+            trade_name=pl.lit(None, pl.String),
+            chain_id=pl.lit(None, pl.String),
+            category=pl.lit("11"),
+            kind=pl.lit("fire_station"),
+            industry_code=pl.lit("S9224"),
+            business_type=pl.lit(None, pl.String),
+            licence_no=pl.lit(None, pl.String),
+            em_registered=pl.lit(False),
+        )
+    )
+
+    columns = ["name", "trade_name", "chain_id", "category", "kind", "industry_code", "business_type",
+               "licence_no", "em_registered", "place_id", "county_code"]
+    orgs = pl.concat([f.select(columns) for f in frames])
+    total = orgs.height
+    # Legal representatives: mostly distinct persons, a few represent several organisations.
+    reps = rng.choice(persons.height, total, replace=persons.height < total)
+    reps = np.where(rng.random(total) < 0.05, reps[rng.integers(0, total, total)], reps)
+    registered = np.datetime64("2005-01-01") + rng.integers(0, 7300, total)
+    phone = np.char.add(np.array(["028", "028", "139", "180"])[rng.integers(0, 4, total)], np.char.zfill(rng.integers(0, 10**8, total).astype(str), 8))
+    return orgs.with_columns(
+        org_id=ids("G", total),
+        uscc=pl.Series(uscc(rng, orgs["category"].to_numpy(), orgs["county_code"].to_numpy())),
+        legal_rep_person_id=persons["person_id"].gather(reps),
+        registered_date=pl.Series(registered.astype("datetime64[D]")),
+        phone=pl.Series(phone),
+        employees=pl.Series(rng.integers(3, 800, total)),
+        high_risk=pl.lit(False),
+    ).select("org_id", pl.exclude("org_id"))
+
+
+# ---------------------------------------------------------------- objects
+
+
+def make_vehicles(rng: np.random.Generator, n: int, persons: pl.DataFrame, orgs: pl.DataFrame, company_share: float) -> pl.DataFrame:
+    oversample = int(n * 1.2) + 20
+    alphabet = np.array(PLATE_LETTERS + list("0123456789") * 6)  # digits dominate plates
+    plates = np.char.add(np.array(PLATE_REGIONS)[rng.integers(0, len(PLATE_REGIONS), oversample)], random_chars(rng, alphabet, oversample, 5))
+    plates = pl.Series(plates).unique(maintain_order=True).head(n).to_numpy()
+    n = len(plates)
+    fleet = orgs.filter(pl.col("kind").is_in(["logistics", "chemical", "construction"]))
+    company = rng.random(n) < company_share
+    owner_org = fleet["org_id"].to_numpy()[rng.integers(0, fleet.height, n)]
+    owner_person = persons["person_id"].to_numpy()[rng.integers(0, persons.height, n)]
+    private_types, company_types = VEHICLE_TYPES[:2] + VEHICLE_TYPES[4:5], VEHICLE_TYPES[2:4] + VEHICLE_TYPES[5:]
+    return pl.DataFrame(
+        {
+            "object_id": ids("V", n),
+            "kind": "vehicle",
+            "code": plates,
+            "name": np.where(company, np.array(company_types)[rng.integers(0, len(company_types), n)], np.array(private_types)[rng.integers(0, len(private_types), n)]),
+            "owner_kind": np.where(company, "organisation", "person"),
+            "owner_id": np.where(company, owner_org, owner_person),
+            "place_id": None,
+        },
+        schema_overrides={"place_id": pl.String},
+    )
+
+
+def make_installations(rng: np.random.Generator, chemical_orgs: pl.DataFrame, chemicals: pl.DataFrame):
+    """Hazard installations of chemical enterprises and the chemicals each holds (GB 18218 inputs)."""
+    per_org = rng.integers(1, 4, chemical_orgs.height)
+    owner = np.repeat(np.arange(chemical_orgs.height), per_org)
+    n = len(owner)
+    owners = chemical_orgs[owner]
+    sequence = pl.int_range(1, pl.len() + 1).over("county_code").cast(pl.String).str.zfill(4)
+    installations = owners.select(
+        object_id=ids("I", n),
+        kind=pl.lit("hazard_installation"),
+        code=pl.lit("HS") + pl.col("county_code") + sequence,
+        name=pl.col("name") + pl.Series(np.array(INSTALLATION_KINDS)[rng.integers(0, 3, n)]),
+        owner_kind=pl.lit("organisation"),
+        owner_id=pl.col("org_id"),
+        place_id=pl.col("place_id"),
+    ).with_columns(exposed_people=pl.Series(np.where(rng.random(n) < 0.15, 0, rng.integers(1, 260, n))))
+    per_installation = rng.integers(1, 4, n)
+    holder = np.repeat(np.arange(n), per_installation)
+    chemical = rng.integers(0, chemicals.height, len(holder))
+    critical = chemicals["critical_quantity_t"].to_numpy()[chemical]
+    # Ratio q/Q spread so that some installations are major hazard sources (S >= 1) and most are not.
+    ratio = np.round(rng.lognormal(mean=-1.2, sigma=1.1, size=len(holder)), 3) + 0.001
+    holdings = pl.DataFrame(
+        {
+            "object_id": installations["object_id"].to_numpy()[holder],
+            "cas": chemicals["cas"].to_numpy()[chemical],
+            "chemical": chemicals["name_cn"].to_numpy()[chemical],
+            "critical_quantity_t": critical,
+            "beta": chemicals["beta"].to_numpy()[chemical],
+            "quantity_t": np.round(ratio * critical, 3),
+        }
+    ).unique(subset=["object_id", "cas"], keep="first", maintain_order=True)
+    return installations, holdings
+
+
+def make_points(kind: str, prefix: str, code_format: pl.Expr, name: pl.Expr, places: pl.DataFrame) -> pl.DataFrame:
+    """Fixed sensors: traffic detectors and air-quality monitoring stations."""
+    return places.select(
+        object_id=ids(prefix, places.height),
+        kind=pl.lit(kind),
+        code=code_format,
+        name=name,
+        owner_kind=pl.lit(None, pl.String),
+        owner_id=pl.lit(None, pl.String),
+        place_id="place_id",
+    )
+
+
+def chemicals_reference() -> pl.DataFrame:
+    from importlib.resources import files
+
+    data = files("pipelines.reference").joinpath("standards", "gb18218_chemicals.csv").read_bytes()
+    return pl.read_csv(data, schema_overrides={"cas": pl.String})
+
+
+# ---------------------------------------------------------------- planted risk
+
+
+def plant_high_risk(rng: np.random.Generator, orgs: pl.DataFrame, count: int) -> pl.DataFrame:
+    """Mark chemical enterprises (and half as many restaurants) that the feeds will make risky.
+
+    The feeds then give each one what a risk mart should find across silos:
+    enterprises a grade-1 hazard source, overdue major hidden hazards and a recent
+    fire; restaurants failed food inspections, unrectified fire hazards and a fire.
+    """
+    chemical = np.flatnonzero(orgs["kind"].to_numpy() == "chemical")
+    restaurants = np.flatnonzero(orgs["kind"].to_numpy() == "restaurant")
+    chosen = np.concatenate(
+        [rng.choice(chemical, min(count, len(chemical)), replace=False),
+         rng.choice(restaurants, min(max(count // 2, 1), len(restaurants)), replace=False)]
+    )
+    flag = np.zeros(orgs.height, dtype=bool)
+    flag[chosen] = True
+    return orgs.with_columns(high_risk=pl.Series(flag))
+
+
+def grade_one_for_high_risk(installations: pl.DataFrame, holdings: pl.DataFrame, orgs: pl.DataFrame):
+    """Each high-risk enterprise's first installation: 100+ people exposed, a toxic gas at 30 x Q.
+
+    With alpha = 2.0 and beta >= 2 that gives R = 2 * beta * 30 >= 120: grade 1 (R >= 100).
+    """
+    risky = orgs.filter(pl.col("high_risk") & (pl.col("kind") == "chemical"))["org_id"]
+    first = installations.filter(pl.col("owner_id").is_in(risky.implode())).unique("owner_id", keep="first", maintain_order=True)["object_id"]
+    installations = installations.with_columns(
+        exposed_people=pl.when(pl.col("object_id").is_in(first.implode())).then(pl.lit(180, pl.Int64)).otherwise("exposed_people")
+    )
+    chlorine = chemicals_reference().filter(pl.col("cas") == "7782-50-5").row(0, named=True)
+    planted = pl.DataFrame(
+        {
+            "object_id": first,
+            "cas": chlorine["cas"],
+            "chemical": chlorine["name_cn"],
+            "critical_quantity_t": float(chlorine["critical_quantity_t"]),
+            "beta": float(chlorine["beta"]),
+            "quantity_t": 30.0 * chlorine["critical_quantity_t"],
+        }
+    )
+    kept = holdings.join(planted.select("object_id", "cas"), on=["object_id", "cas"], how="anti")
+    holdings = pl.concat([planted, kept.with_columns(pl.col(c).cast(pl.Float64) for c in ["critical_quantity_t", "beta", "quantity_t"])])
+    return installations, holdings.sort("object_id", "cas")
+
+
+# ---------------------------------------------------------------- the whole city
+
+
+def build_world(config: CityConfig, rng_for) -> World:
+    """rng_for(name) gives an independent, seeded generator per table, so one table's size never shifts another's draws."""
+    scale = config.scale
+    towns = geography.townships(rng_for("townships"), config.city_code)
+    road_table = geography.roads(rng_for("roads"), sorted(towns["county_code"].unique().to_list()))
+    place_rng = rng_for("places")
+    place_frames: list[pl.DataFrame] = []
+
+    def new_places(n: int, prefix: str, county: str | None = None) -> pl.DataFrame:
+        pool = towns if county is None else towns.filter(pl.col("county_code") == county)
+        places = geography.random_places(place_rng, pool, road_table, n, prefix)
+        place_frames.append(places)
+        return places
+
+    persons = make_persons(rng_for("persons"), scale.persons, config.city_code)
+    orgs = plant_high_risk(rng_for("high_risk"), make_organisations(rng_for("organisations"), config, persons, new_places), scale.high_risk_enterprises)
+    vehicles = make_vehicles(rng_for("vehicles"), scale.vehicles, persons, orgs, config.overlap.company_vehicle)
+    chemical_orgs = orgs.filter(pl.col("kind") == "chemical")
+    installations, holdings = make_installations(rng_for("installations"), chemical_orgs, chemicals_reference())
+    installations, holdings = grade_one_for_high_risk(installations, holdings, orgs)
+    # Street spots for accidents and fires; the first fiftieth are black spots where accidents recur.
+    new_places(scale.days * (scale.accidents + scale.fire_incidents) + 50, "PS")
+    detector_places = new_places(scale.detectors, "PD")
+    detectors = make_points(
+        "traffic_detector", "D",
+        pl.lit("TD") + pl.col("county_code") + pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(4),
+        pl.col("road") + pl.lit("检测器"), detector_places,
+    )
+    station_places = new_places(scale.stations, "PM")
+    stations = make_points(
+        "monitoring_station", "M",
+        (pl.int_range(0, pl.len()) + 1431).cast(pl.String) + pl.lit("A"),
+        pl.col("township_name") + pl.lit("监测点"), station_places,
+    ).with_columns(station_type=pl.Series(np.array(STATION_TYPES)[rng_for("station_types").integers(0, 3, scale.stations)]))
+    objects = pl.concat(
+        [vehicles, installations.drop("exposed_people"), detectors, stations.drop("station_type")], how="vertical"
+    )
+    extra = installations.select("object_id", "exposed_people").join(
+        stations.select("object_id", "station_type"), on="object_id", how="full", coalesce=True
+    )
+    objects = objects.join(extra, on="object_id", how="left", maintain_order="left")
+    return World(
+        persons=persons,
+        places=pl.concat(place_frames),
+        organisations=orgs,
+        objects=objects,
+        hazard_holdings=holdings,
+        roads=road_table,
+        towns=towns,
+    )
