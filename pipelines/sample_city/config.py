@@ -22,7 +22,7 @@ class Noise:
     mixed_date_format: float = 0.10  # a row's date in another of the department's formats
     late_arrival: float = 0.03  # delivered days after the event
     duplicate: float = 0.005  # a row delivered again (same key), quarantinable
-    invalid: float = 0.012  # a planted rule violation (check digit, code, range, ...)
+    invalid: float = 0.010  # a planted rule violation (check digit, code, range, ...)
     column_drift_per_file: float = 0.03  # a daily file with a renamed, added or moved column
 
 
@@ -69,7 +69,7 @@ SCALES: dict[str, Scale] = {
         name="tiny", days=7, persons=800, restaurants=90, chain_brands=5, enterprises=70,
         public_units=15, vehicles=300, detectors=4, stations=4, high_risk_enterprises=2,
         food_inspections=15, food_samples=8, accidents=8, fire_incidents=3,
-        fire_inspections=15, hidden_hazards=8, work_accidents=2, exceedances=6,
+        fire_inspections=25, hidden_hazards=8, work_accidents=2, exceedances=6,
     ),
     "small": Scale(
         name="small", days=30, persons=40_000, restaurants=6_000, chain_brands=60,

@@ -23,8 +23,9 @@ from pipelines.sample_city.config import Noise
 from pipelines.sample_city.noise import date_strings
 
 # Row-level bookkeeping columns carried alongside a department's own columns; never written.
-RID, DAY, NOISE, INVALID, ORDER = "_rid", "_day", "_noise", "_invalid", "_order"
+RID, DAY, NOISE, INVALID, INVALID_COLUMN, ORDER = "_rid", "_day", "_noise", "_invalid", "_invalid_column", "_order"
 
+MIN_ROWS_PER_RULE = 8
 Corrupt = Callable[[pl.DataFrame, np.random.Generator], dict[str, pl.Series]]
 
 
@@ -96,23 +97,34 @@ def plant_invalid(spec: FeedSpec, rows: pl.DataFrame, rng: np.random.Generator, 
     """Break one rule in about `rate` of the rows, choosing among the rules each row can break."""
     n, k = rows.height, len(spec.corruptions)
     if k == 0:
-        return rows.with_columns(pl.lit(None, pl.String).alias(INVALID))
+        return rows.with_columns(pl.lit(None, pl.String).alias(INVALID), pl.lit(None, pl.String).alias(INVALID_COLUMN))
     eligible = np.column_stack(
         [rows.select(pl.all_horizontal(pl.col(c).is_not_null() for c in corruption.columns)).to_series().to_numpy()
          for corruption in spec.corruptions]
     )
     scores = np.where(eligible, rng.random((n, k)), -1.0)
     choice = np.where((rng.random(n) < rate) & eligible.any(axis=1), scores.argmax(axis=1), -1)
+    # Every rule appears at least once in a delivery big enough to carry them all,
+    # so even a tiny city tests each contract rule.
+    if n >= MIN_ROWS_PER_RULE * k:
+        for index in range(k):
+            if not (choice == index).any():
+                free = np.flatnonzero(eligible[:, index] & (choice == -1))
+                if len(free):
+                    choice[free[rng.integers(0, len(free))]] = index
     for index, corruption in enumerate(spec.corruptions):
         selected = np.flatnonzero(choice == index)
         if len(selected) == 0:
             continue
         for column, values in corruption.corrupt(rows[selected], rng).items():
             rows = rows.with_columns(rows[column].scatter(selected, values.cast(rows.schema[column])))
-    rules = pl.Series(choice).replace_strict(
-        list(range(k)), [c.rule for c in spec.corruptions], default=None, return_dtype=pl.String
+    def label(values: list[str]) -> pl.Series:
+        return pl.Series(choice).replace_strict(list(range(k)), values, default=None, return_dtype=pl.String)
+
+    return rows.with_columns(
+        label([c.rule for c in spec.corruptions]).alias(INVALID),
+        label([",".join(c.columns) for c in spec.corruptions]).alias(INVALID_COLUMN),
     )
-    return rows.with_columns(rules.alias(INVALID))
 
 
 def render_dates(spec: FeedSpec, rows: pl.DataFrame, rng: np.random.Generator, rate: float) -> pl.DataFrame:
@@ -124,7 +136,7 @@ def render_dates(spec: FeedSpec, rows: pl.DataFrame, rng: np.random.Generator, r
     return add_noise(rows, mixed_date_format=mixed)
 
 
-def plant_duplicates(batch: Batch, rng: np.random.Generator, rate: float, last_day: date) -> Batch:
+def plant_duplicates(spec: FeedSpec, batch: Batch, rng: np.random.Generator, rate: float, last_day: date) -> Batch:
     rows = batch.rows
     source = np.flatnonzero((rng.random(rows.height) < rate) & rows[INVALID].is_null().to_numpy())
     if len(source) == 0:
@@ -136,6 +148,7 @@ def plant_duplicates(batch: Batch, rng: np.random.Generator, rate: float, last_d
         pl.Series(RID, new_rid),
         pl.min_horizontal(pl.col(DAY) + pl.duration(days=lag), pl.lit(last_day)).alias(DAY),
         pl.lit("duplicate_key").alias(INVALID),
+        pl.lit(record_key_columns(spec.key)).alias(INVALID_COLUMN),
         pl.lit(["duplicate"], dtype=pl.List(pl.String)).alias(NOISE),
     )
     mapping = pl.DataFrame({"_old": rows[RID].gather(source), "_new": new_rid})
@@ -146,10 +159,8 @@ def plant_duplicates(batch: Batch, rng: np.random.Generator, rate: float, last_d
     )
 
 
-def drift(columns: list[str], spec: FeedSpec, rng: np.random.Generator, rate: float) -> tuple[list[str], dict[str, str], str | None]:
-    """Maybe change a file's columns the way a department's export changes without notice."""
-    if rng.random() >= rate:
-        return columns, {}, None
+def drift(columns: list[str], spec: FeedSpec, rng: np.random.Generator) -> tuple[list[str], dict[str, str], str]:
+    """Change a file's columns the way a department's export changes without notice."""
     kind = ["rename", "add", "reorder"][rng.integers(0, 3)]
     if kind == "rename" and spec.drift_renames:
         old = list(spec.drift_renames)[rng.integers(0, len(spec.drift_renames))]
@@ -194,24 +205,31 @@ def deliver(
     data_dir: Path,
     rng: np.random.Generator,
     noise: Noise,
-    last_day: date,
+    days: list[date],
+    drift_days: set[date],
 ) -> Delivered:
-    """Write a feed's daily files under landing/ and its truth under ground_truth/."""
+    """Write a feed's daily files under landing/ and its truth under ground_truth/.
+
+    Every day in `days` gets a file: a quiet day is a header-only delivery, as
+    departments send them, not a missing one.
+    """
     rows = plant_invalid(spec, batch.rows, rng, noise.invalid)
     rows = render_dates(spec, rows, rng, noise.mixed_date_format)
-    batch = plant_duplicates(Batch(rows, batch.links), rng, noise.duplicate, last_day)
+    batch = plant_duplicates(spec, Batch(rows, batch.links), rng, noise.duplicate, days[-1])
     rows = batch.rows.with_columns(pl.Series(ORDER, rng.random(batch.rows.height))).sort(DAY, ORDER)
     department_columns = [c for c in rows.columns if not c.startswith("_")]
     stats = Delivered()
     feed_dir = Path("landing") / spec.department / spec.feed
     truth_dir = Path("ground_truth")
-    for (day,), day_rows in rows.group_by(DAY, maintain_order=True):
+    for day in days:
+        day_rows = rows.filter(pl.col(DAY) == day)
         relative = feed_dir / f"{spec.feed}_{day:%Y%m%d}.{spec.extension}"
         frame = day_rows.select(department_columns)
         if spec.finalize is not None:
             frame = spec.finalize(frame)
-        columns, renames, change = drift(frame.columns, spec, rng, noise.column_drift_per_file)
-        if change:
+        columns, renames, change = frame.columns, {}, None
+        if day in drift_days:
+            columns, renames, change = drift(frame.columns, spec, rng)
             stats.drifts.append({"department": spec.department, "feed": spec.feed, "file": relative.as_posix(), "change": change})
         if spec.drift_added_column in columns and spec.drift_added_column not in frame.columns:
             frame = frame.with_columns(pl.lit("").alias(spec.drift_added_column))
@@ -227,6 +245,7 @@ def deliver(
             record_key(spec.key).alias("record_key"),
             pl.col(DAY).alias("delivery_date"),
             pl.col(INVALID).alias("invalid_rule"),
+            pl.col(INVALID_COLUMN).alias("invalid_column"),
             pl.col(NOISE).alias("noise"),
             pl.col(RID),
         )
@@ -237,6 +256,10 @@ def deliver(
         ).drop(RID).sort("row_number", "entity_kind", "role", "entity_id")
         _write_parquet(links, data_dir / truth_dir / "links" / spec.department / spec.feed / f"{relative.stem}.parquet")
     return stats
+
+
+def record_key_columns(key: str | tuple[str, ...]) -> str:
+    return key if isinstance(key, str) else ",".join(key)
 
 
 def record_key(key: str | tuple[str, ...]) -> pl.Expr:

@@ -63,6 +63,7 @@ def generate_city(
     report(f"world: {world.persons.height} persons, {world.organisations.height} organisations, "
            f"{world.places.height} places, {world.objects.height} objects")
 
+    drift_days = choose_drifted_files(rng_for("column drift"), ctx, config.noise.column_drift_per_file)
     counts: dict[str, int] = {}
     invalid: dict[str, int] = {}
     drifts: list[dict] = []
@@ -70,8 +71,10 @@ def generate_city(
     for department in DEPARTMENTS:
         for spec, batch in department.feeds(ctx):
             name = f"{spec.department}/{spec.feed}"
-            first_day = batch.rows[DAY].min()
-            delivered = deliver(spec, batch, scratch, rng_for(f"deliver:{name}:{first_day}"), config.noise, ctx.last_day)
+            # The high-volume feed arrives one day per batch; the others cover the whole window.
+            days = batch.rows[DAY].unique().sort().to_list() if spec.feed == "traffic_flow" else ctx.days
+            first_day = days[0]
+            delivered = deliver(spec, batch, scratch, rng_for(f"deliver:{name}:{first_day}"), config.noise, days, drift_days.get(spec.feed, set()))
             counts[name] = counts.get(name, 0) + delivered.rows
             invalid[name] = invalid.get(name, 0) + delivered.invalid
             drifts += delivered.drifts
@@ -86,6 +89,17 @@ def generate_city(
         (scratch / part).rename(target.root / part)
     shutil.rmtree(scratch)
     return counts
+
+
+def choose_drifted_files(rng: np.random.Generator, ctx: Context, rate: float) -> dict[str, set]:
+    """The daily files whose columns drift: the configured share of all files, at least one."""
+    files = [(spec.feed, day) for department in DEPARTMENTS for spec in department.SPECS for day in ctx.days]
+    count = max(1, round(rate * len(files)))
+    chosen: dict[str, set] = {}
+    for index in rng.choice(len(files), count, replace=False):
+        feed, day = files[index]
+        chosen.setdefault(feed, set()).add(day)
+    return chosen
 
 
 def write_truth(

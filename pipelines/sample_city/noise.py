@@ -19,23 +19,34 @@ def chosen(rng: np.random.Generator, n: int, rate: float) -> np.ndarray:
 
 
 def name_variants(names: pl.Series, rng: np.random.Generator, rate: float) -> tuple[pl.Series, np.ndarray]:
-    """The same organisation as another clerk types it: legal form, brackets, spaces, city prefix."""
+    """The same organisation as another clerk types it: legal form, brackets, spaces, city prefix.
+
+    A chosen row always changes: starting from a random variant, the first one
+    that alters this name is used (a space after the first two characters always does).
+    """
     n = len(names)
-    frame = pl.DataFrame({"name": names, "variant": rng.integers(0, 5, n), "apply": chosen(rng, n, rate)})
     name = pl.col("name")
-    variant = pl.col("variant")
-    rendered = (
-        pl.when(~pl.col("apply")).then(name)
-        .when((variant == 0) & name.str.contains("有限责任公司")).then(name.str.replace("有限责任公司", "有限公司", literal=True))
-        .when(variant == 0).then(name.str.replace("有限公司", "有限责任公司", literal=True))
-        .when((variant == 1) & name.str.contains("（")).then(name.str.replace_many(["（", "）"], ["(", ")"]))
-        .when(variant == 1).then(name.str.replace(r"公司(.+(分店|分公司))$", "公司（$1）"))
-        .when(variant == 2).then(name.str.slice(0, 2) + " " + name.str.slice(2))
-        .when(variant == 3).then(name.str.replace(r"^(四川省?|成都市?)", ""))
-        .otherwise(name.str.replace(r"(有限责任公司|股份有限公司|有限公司)$", "公司"))
-    )
-    out = frame.select(rendered.alias("name"))["name"]
-    return out, (out != names).to_numpy()
+    variants = [
+        pl.when(name.str.contains("有限责任公司"))
+        .then(name.str.replace("有限责任公司", "有限公司", literal=True))
+        .otherwise(name.str.replace("有限公司", "有限责任公司", literal=True)),
+        pl.when(name.str.contains("（"))
+        .then(name.str.replace_many(["（", "）"], ["(", ")"]))
+        .otherwise(name.str.replace(r"公司(.+(分店|分公司))$", "公司（$1）")),
+        name.str.replace(r"^(四川省?|成都市?)", ""),
+        name.str.replace(r"(有限责任公司|股份有限公司|有限公司)$", "公司"),
+        name.str.slice(0, 2) + " " + name.str.slice(2),
+    ]
+    start = pl.col("start")
+    candidates = []
+    for offset in range(len(variants)):
+        rotated = pl.when(start == 0).then(variants[offset % len(variants)])
+        for first in range(1, len(variants)):
+            rotated = rotated.when(start == first).then(variants[(first + offset) % len(variants)])
+        candidates.append(pl.when(rotated != name).then(rotated))
+    frame = pl.DataFrame({"name": names, "start": rng.integers(0, len(variants), n), "apply": chosen(rng, n, rate)})
+    out = frame.select(pl.when("apply").then(pl.coalesce(candidates)).otherwise(name).alias("name"))["name"]
+    return out, (out != names).fill_null(False).to_numpy()
 
 
 def typos(names: pl.Series, rng: np.random.Generator, rate: float) -> tuple[pl.Series, np.ndarray]:
@@ -60,8 +71,9 @@ def addresses(
     """Render a place's address in a department's style, with per-row variants.
 
     style: "full" (province ... number), "city" (成都市 + county + road + number, the usual
-    clerk's form), "county" (county + road + number). Variants drop the city or county,
-    add the township, write the number in Chinese numerals or full-width digits.
+    clerk's form), "county" (county + road + number). Variants add or drop the city, drop
+    the county, add the township, write the number in Chinese numerals or full-width
+    digits; each one changes the text.
     """
     n = places.height
     apply = chosen(rng, n, rate)
@@ -83,8 +95,9 @@ def addresses(
     }[style]
     tail = pl.col("road") + pl.col("number") + pl.lit("号")
     variant = pl.col("variant")
+    shorter_or_longer = pl.lit("成都市") + pl.col("county_name") if style == "county" else pl.col("county_name")
     rendered = (
-        pl.when(variant == 0).then(pl.col("county_name") + tail)  # city dropped
+        pl.when(variant == 0).then(shorter_or_longer + tail)  # the city added or dropped
         .when(variant == 1).then(pl.lit("成都市") + pl.col("county_name") + pl.col("township_name") + tail)
         .when(variant == 2).then(pl.lit("成都") + tail)  # county dropped: ambiguous on purpose
         .when(variant == 4).then((base + tail).str.replace_many(list("0123456789"), list(FULL_WIDTH_DIGITS)))

@@ -310,6 +310,10 @@ def make_organisations(
 # ---------------------------------------------------------------- objects
 
 
+def non_representatives(persons: pl.DataFrame, orgs: pl.DataFrame) -> np.ndarray:
+    return persons.filter(~pl.col("person_id").is_in(orgs["legal_rep_person_id"].implode()))["person_id"].to_numpy()
+
+
 def make_vehicles(rng: np.random.Generator, n: int, persons: pl.DataFrame, orgs: pl.DataFrame, company_share: float) -> pl.DataFrame:
     oversample = int(n * 1.2) + 20
     alphabet = np.array(PLATE_LETTERS + list("0123456789") * 6)  # digits dominate plates
@@ -319,7 +323,10 @@ def make_vehicles(rng: np.random.Generator, n: int, persons: pl.DataFrame, orgs:
     fleet = orgs.filter(pl.col("kind").is_in(["logistics", "chemical", "construction"]))
     company = rng.random(n) < company_share
     owner_org = fleet["org_id"].to_numpy()[rng.integers(0, fleet.height, n)]
-    owner_person = persons["person_id"].to_numpy()[rng.integers(0, persons.height, n)]
+    # Private owners are people who represent no organisation, so the share of drivers who
+    # do is exactly the configured overlap (the feed picks those on purpose).
+    private = non_representatives(persons, orgs)
+    owner_person = private[rng.integers(0, len(private), n)]
     private_types, company_types = VEHICLE_TYPES[:2] + VEHICLE_TYPES[4:5], VEHICLE_TYPES[2:4] + VEHICLE_TYPES[5:]
     return pl.DataFrame(
         {

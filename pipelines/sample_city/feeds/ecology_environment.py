@@ -54,6 +54,8 @@ EXCEEDANCES = FeedSpec(
     drift_renames={"MEASURED_VALUE": "VALUE"}, drift_added_column="REMARK",
 )
 
+SPECS = [STATIONS, AIR, SOURCES, EXCEEDANCES]
+
 
 def feeds(ctx: Context) -> Iterator[tuple[FeedSpec, Batch]]:
     yield STATIONS, stations(ctx)

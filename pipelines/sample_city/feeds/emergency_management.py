@@ -64,6 +64,8 @@ WORK_ACCIDENTS = FeedSpec(
     drift_renames={"accident_type": "type"}, drift_added_column="remark",
 )
 
+SPECS = [ENTERPRISES, HAZARD_SOURCES, HIDDEN, WORK_ACCIDENTS]
+
 
 def feeds(ctx: Context) -> Iterator[tuple[FeedSpec, Batch]]:
     registered = org_view(ctx.world).filter(pl.col("em_registered"))
@@ -155,12 +157,17 @@ def hidden_hazards(ctx: Context, orgs: pl.DataFrame) -> Batch:
     n = events.height
     high_risk = orgs["high_risk"].to_numpy()
     weights = np.where(high_risk, 25.0, np.where(orgs["kind"].to_numpy() == "chemical", 3.0, 1.0))
-    units = orgs[rng.choice(orgs.height, n, p=weights / weights.sum())]
+    chosen = rng.choice(orgs.height, n, p=weights / weights.sum())
+    # Each high-risk enterprise gets two findings early in the window, so they are overdue by its end.
+    at_risk = np.flatnonzero(high_risk)
+    early = np.flatnonzero(events["event_time"].to_numpy() < np.datetime64(ctx.days[len(ctx.days) // 3]))[: 2 * len(at_risk)]
+    chosen[early] = np.tile(at_risk, 2)[: len(early)]
+    units = orgs[chosen]
     unit_risk = units["high_risk"].to_numpy()
     # High-risk enterprises' findings are major, short-deadline and left unrectified: overdue by the end.
     major = (rng.random(n) < 0.1) | unit_risk
     found = events["event_time"].dt.date()
-    deadline_days = np.where(unit_risk, rng.integers(3, 6, n), rng.integers(10, 61, n))
+    deadline_days = np.where(unit_risk, rng.integers(2, 5, n), rng.integers(10, 61, n))
     deadline = found + pl.Series(deadline_days * 86_400_000).cast(pl.Duration("ms"))
     rectified = (rng.random(n) < 0.6) & ~unit_risk
     rectified_on = found + pl.Series(rng.integers(1, 30, n) * 86_400_000).cast(pl.Duration("ms"))

@@ -45,6 +45,8 @@ INSPECTIONS = FeedSpec(
     drift_renames={"单位名称": "被检查单位", "隐患描述": "隐患内容"}, drift_added_column="备注",
 )
 
+SPECS = [INCIDENTS, INSPECTIONS]
+
 
 def bd09(places: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     lon, lat = wgs84_to_bd09(places["lon"].to_numpy(), places["lat"].to_numpy())
@@ -144,8 +146,11 @@ def inspections(ctx: Context, orgs: pl.DataFrame) -> Batch:
     restaurant = orgs["kind"].to_numpy() == "restaurant"
     inspected_restaurant = rng.random(orgs.height) < ctx.config.overlap.restaurant_fire_inspected
     pool = orgs.filter(pl.Series((~restaurant | inspected_restaurant)) & (pl.col("kind") != "fire_station"))
+    # Every unit in the pool is inspected at least once (when visits allow); the other
+    # visits go more often to high-risk units. Shuffled so days mix both.
     weights = np.where(pool["high_risk"].to_numpy(), 15.0, 1.0)
-    units = pool[rng.choice(pool.height, n, p=weights / weights.sum())]
+    visits = np.concatenate([rng.permutation(pool.height), rng.choice(pool.height, max(n - pool.height, 0), p=weights / weights.sum())])
+    units = pool[rng.permutation(visits[:n])]
     found = (rng.random(n) < 0.35) | (units["high_risk"].to_numpy() & (rng.random(n) < 0.8))
     major = found & ((rng.random(n) < 0.1) | units["high_risk"].to_numpy())
     found_day = events["event_time"].dt.date()

@@ -54,6 +54,8 @@ SAMPLING = FeedSpec(
     drift_renames={"食品名称": "样品名称"}, drift_added_column="备注",
 )
 
+SPECS = [LICENCES, INSPECTIONS, SAMPLING]
+
 
 def inspectors(rng: np.random.Generator, n: int) -> pl.Series:
     """Two officers per visit, as the form records them (张伟、李娜)."""

@@ -18,7 +18,7 @@ from pipelines.sample_city.delivery import DAY, Batch, DateStyle, FeedSpec
 from pipelines.sample_city.feeds.common import (
     Context, batch, links, messy_addresses, schedule, sequence_ids, start_rows,
 )
-from pipelines.sample_city.world import where_or_null
+from pipelines.sample_city.world import non_representatives, where_or_null
 from pipelines.sample_city.vocabulary import ACCIDENT_CAUSES, WEATHER
 
 DEPARTMENT = "traffic_police"
@@ -65,6 +65,8 @@ FLOW = FeedSpec(
     drift_renames={"AVG_SPEED": "SPEED", "OCCUPANCY": "OCC"}, drift_added_column="DATA_QUALITY",
 )
 
+SPECS = [ACCIDENTS, FLOW]
+
 
 def plate_variants(plates: pl.Series, rng: np.random.Generator, rate: float) -> tuple[pl.Series, np.ndarray]:
     """川A12345 as officers type it: 川A·12345, 川a12345, 川A 12345, 川A-12345."""
@@ -102,7 +104,7 @@ def black_spots(world) -> pl.DataFrame:
 
 def _drivers(ctx: Context, rng: np.random.Generator, vehicles: pl.DataFrame) -> np.ndarray:
     """Owners drive their own cars mostly; company vehicles have employees; some drivers represent a company."""
-    persons = ctx.world.persons["person_id"].to_numpy()
+    persons = non_representatives(ctx.world.persons, ctx.world.organisations)
     reps = ctx.world.organisations["legal_rep_person_id"].unique().sort().to_numpy()
     n = vehicles.height
     own = vehicles["owner_kind"].to_numpy() == "person"

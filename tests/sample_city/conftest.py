@@ -1,0 +1,79 @@
+"""A tiny sample city, generated once per test session, and a reader for its deliveries."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from pipelines.sample_city.generate import generate_city
+
+TINY_SEED = 42
+ENCODINGS = {"market_regulation": "gb18030", "fire_rescue": "utf-8-sig"}
+
+
+@pytest.fixture(scope="session")
+def tiny_city(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("tiny_city")
+    generate_city(out, scale="tiny", seed=TINY_SEED)
+    return out
+
+
+class City:
+    """Read a generated city the way the tests need it: files as text, truth as tables."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.truth = root / "ground_truth"
+        self.manifest = json.loads((self.truth / "manifest.json").read_text(encoding="utf-8"))
+        self._renames = {}
+        for entry in json.loads((self.truth / "drift.json").read_text(encoding="utf-8")):
+            if entry["change"].startswith("rename "):
+                old, new = entry["change"].removeprefix("rename ").split(" -> ")
+                self._renames[entry["file"]] = {new: old}
+
+    def files(self, department: str, feed: str) -> list[Path]:
+        return sorted((self.root / "landing" / department / feed).iterdir())
+
+    def read(self, path: Path, raw: bool = False) -> pl.DataFrame:
+        """One delivered file, every value as text, drifted column names put back, plus its row numbers."""
+        relative = path.relative_to(self.root).as_posix()
+        department = path.parts[-3]
+        if path.suffix == ".csv":
+            frame = pl.read_csv(path.read_bytes().decode(ENCODINGS.get(department, "utf-8")).encode("utf-8"), infer_schema=False)
+        elif path.suffix == ".jsonl":
+            frame = pl.read_ndjson(path)
+        else:
+            frame = pl.read_excel(path, engine="calamine", infer_schema_length=0)
+        if raw:
+            return frame
+        frame = frame.rename(self._renames.get(relative, {}))
+        return frame.with_columns(pl.lit(relative).alias("file"), pl.int_range(1, pl.len() + 1).alias("row_number"))
+
+    def feed(self, department: str, feed: str) -> pl.DataFrame:
+        return pl.concat([self.read(p) for p in self.files(department, feed)], how="diagonal_relaxed")
+
+    def records(self, department: str | None = None, feed: str | None = None) -> pl.DataFrame:
+        return pl.read_parquet(self._glob("records", department, feed))
+
+    def links(self, department: str | None = None, feed: str | None = None) -> pl.DataFrame:
+        return pl.read_parquet(self._glob("links", department, feed))
+
+    def table(self, name: str) -> pl.DataFrame:
+        return pl.read_parquet(self.truth / f"{name}.parquet")
+
+    def _glob(self, kind: str, department: str | None, feed: str | None) -> str:
+        return str(self.truth / kind / (department or "*") / (feed or "*") / "*.parquet")
+
+    def with_truth(self, department: str, feed: str) -> pl.DataFrame:
+        """Delivered rows joined to the truth about them (rule broken, noise)."""
+        return self.feed(department, feed).join(
+            self.records(department, feed), on=["file", "row_number"], how="inner", validate="1:1"
+        )
+
+
+@pytest.fixture(scope="session")
+def city(tiny_city) -> City:
+    return City(tiny_city)
