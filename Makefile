@@ -2,7 +2,12 @@
 # A fresh machine needs only Python 3.11 and pip; uv comes from pip when missing.
 
 PYTHON ?= python3
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# uv from PATH if there is one, else the Python package (installed by pip on first use).
+UV ?= $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+UV := $(PYTHON) -m uv
+UV_FROM_PIP := uv-from-pip
+endif
 RUN := $(UV) run --frozen
 SCALE ?= small
 SEED ?= 42
@@ -13,7 +18,7 @@ export DAGSTER_DISABLE_TELEMETRY := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
 
-.PHONY: demo test install generate run dev bench clean
+.PHONY: demo test install uv-from-pip dev bench clean
 
 demo: install
 	$(RUN) safecity generate --scale $(SCALE) --seed $(SEED) --out $(DATA_DIR)
@@ -22,14 +27,16 @@ demo: install
 test: install
 	$(RUN) pytest -n 2
 
-install: $(UV)
+install: $(UV_FROM_PIP)
 	$(UV) sync --frozen
 
-$(UV):
-	$(PYTHON) -m pip install --user --quiet "uv>=0.9"
+uv-from-pip:
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --user --quiet "uv>=0.9"
 
+# The UI on the same instance and data directory as `make demo`, so its runs show.
 dev: install
-	$(RUN) dagster dev
+	DAGSTER_HOME=$(abspath $(DATA_DIR))/dagster_home SAFECITY_DATA_DIR=$(abspath $(DATA_DIR)) \
+		$(RUN) dagster dev -w workspace.yaml
 
 bench: install
 	$(RUN) python benchmarks/bench_generate.py

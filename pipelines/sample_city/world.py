@@ -211,14 +211,14 @@ def make_organisations(
 
     # Enterprises in the emergency-management registry.
     n = scale.enterprises
-    oversample = int(n * 1.5) + 50
+    oversample = 2 * n + 50
     # Chemical trades are the first five; weight them so about a quarter of enterprises hold chemicals.
     industry = np.where(rng.random(oversample) < 0.25, rng.integers(0, 5, oversample), rng.integers(5, len(INDUSTRIES), oversample))
     legal_form = pick(rng, ["有限公司", "有限公司", "股份有限公司", "有限责任公司"], oversample)
     name = (
         pick(rng, ["成都", "四川", "成都市"], oversample)
         + pick(rng, COMPANY_WORDS, oversample)
-        + pick(rng, list("鑫达源盛丰华泰兴隆瑞"), oversample)
+        + pick(rng, list("鑫达源盛丰华泰兴隆瑞金宏昌鼎晟安顺和利通新恒益嘉诚远广茂永聚福佳宇航振凯旭峰川蜀"), oversample)
         + pl.Series([INDUSTRIES[i][1] for i in range(len(INDUSTRIES))])[industry]
         + legal_form
     )
@@ -245,8 +245,9 @@ def make_organisations(
     oversample = n * 3 + 20
     unit_kind = rng.integers(0, len(PUBLIC_UNIT_KINDS), oversample)
     places = new_places(oversample, "PU")
+    ordinal = pick(rng, ["", "第一", "第二", "第三", "第四", "第五", "第六", "第七", "第八", "第九"], oversample)
     name = (
-        "成都市" + places["county_name"] + pick(rng, ROAD_STEMS, oversample)
+        "成都市" + places["county_name"] + pick(rng, ROAD_STEMS, oversample) + ordinal
         + pl.Series([PUBLIC_UNIT_KINDS[i][1] for i in range(len(PUBLIC_UNIT_KINDS))])[unit_kind]
     )
     frame = first_unique(

@@ -1,0 +1,156 @@
+"""`safecity`: generate the sample city, and run the pipeline on a data directory.
+
+Errors reach the user as one line and a non-zero exit code; `--verbose` adds
+the full traceback (and Dagster's own log lines) for debugging.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import traceback
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from pipelines.lib.data_dir import DataDir, default_data_dir
+
+# Telemetry off for whatever this process starts, also outside the Makefile
+# (DESIGN: no network at run time). Dagster's instance setting is in dagster.yaml;
+# these cover Dagster's uploader and dbt runs started by assets.
+_TELEMETRY_OFF = {
+    "DAGSTER_DISABLE_TELEMETRY": "1",
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    "DO_NOT_TRACK": "1",
+}
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one line, without a traceback."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    for name, value in _TELEMETRY_OFF.items():
+        os.environ.setdefault(name, value)
+    try:
+        return int(args.command(args))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # Output piped into a reader that stopped (`| head`): stop quietly, as the
+        # Python docs recommend, instead of failing again when stdout is flushed at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except Exception as error:  # noqa: BLE001 - the last line of defence for the user
+        if args.verbose:
+            traceback.print_exc()
+        else:
+            message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            print(f"error: {type(error).__name__}: {message}", file=sys.stderr)
+            print("(run again with --verbose for the full traceback)", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--verbose", action="store_true", help="show Dagster's logs and full tracebacks"
+    )
+    parser = argparse.ArgumentParser(
+        prog="safecity", description="Public-safety data lake: sample city and pipeline."
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    generate = commands.add_parser(
+        "generate", parents=[common], help="write a sample city's landing feeds and ground truth"
+    )
+    generate.add_argument("--scale", choices=["tiny", "small", "large"], default="small")
+    generate.add_argument("--seed", type=int, default=42)
+    generate.add_argument("--out", type=Path, default=None, help="data directory (default: data/)")
+    generate.add_argument(
+        "--days", type=int, default=None, help="delivery days (default: per scale)"
+    )
+    generate.set_defaults(command=_generate)
+
+    run = commands.add_parser(
+        "run", parents=[common], help="materialise every asset on a data directory"
+    )
+    run.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="data directory (default: $SAFECITY_DATA_DIR or data/)",
+    )
+    run.set_defaults(command=_run)
+    return parser
+
+
+def _generate(args: argparse.Namespace) -> int:
+    # Imported here: the generator is heavy and `safecity run` does not need it.
+    from pipelines.sample_city.generate import generate_city
+
+    out: Path = args.out if args.out is not None else default_data_dir()
+    started = time.monotonic()
+
+    def progress(message: str) -> None:
+        print(f"[{time.monotonic() - started:6.1f}s] {message}", flush=True)
+
+    rows = generate_city(
+        out=out, scale=args.scale, seed=args.seed, days=args.days, progress=progress
+    )
+    elapsed = time.monotonic() - started
+    print(format_row_counts(rows))
+    print(f"\ngenerated the {args.scale} city (seed {args.seed}) in {elapsed:.1f}s under {out}")
+    print(f"next: safecity run --data-dir {out}")
+    return 0
+
+
+def format_row_counts(rows: Mapping[str, int]) -> str:
+    """'department/feed' → rows, as an aligned table with a total."""
+    width = max([len("total"), *(len(name) for name in rows)])
+    total = sum(rows.values())
+    number_width = len(f"{total:,}")
+    lines = [f"{'feed':<{width}}  {'rows':>{number_width}}"]
+    lines += [f"{name:<{width}}  {count:>{number_width},}" for name, count in rows.items()]
+    lines.append(f"{'total':<{width}}  {total:>{number_width},}")
+    return "\n".join(lines)
+
+
+def _run(args: argparse.Namespace) -> int:
+    data_dir = DataDir((args.data_dir or default_data_dir()).expanduser().absolute())
+    _require_landing_data(data_dir)
+
+    # Imported here so that `safecity --help` and `generate` stay fast.
+    import dagster as dg
+
+    from pipelines.definitions import defs
+    from pipelines.lib.dagster_home import choose_dagster_home, prepare_dagster_home
+    from pipelines.runner import materialize_all, print_summary
+
+    home = choose_dagster_home(data_dir)
+    prepare_dagster_home(home)
+    print(f"safecity run on {data_dir.root} (Dagster instance {home})")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        report = materialize_all(defs, data_dir, instance, sys.stdout, verbose=args.verbose)
+    print_summary(report, data_dir, home, sys.stdout)
+    return 0 if report.success else 1
+
+
+def _require_landing_data(data_dir: DataDir) -> None:
+    """Fail before starting Dagster when there is nothing to run on."""
+    landing = data_dir.landing
+    if not landing.is_dir() or not any(path.is_file() for path in landing.rglob("*")):
+        raise UserError(
+            f"no landing data in {landing}: run `safecity generate --out {data_dir.root}` first"
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,11 @@
+"""Landing stage: the raw deliveries as departments sent them."""
+
+import dagster as dg
+
+from pipelines.defs.landing.assets import landing_inventory
+from pipelines.defs.landing.checks import every_feed_delivered_daily, no_unknown_landing_files
+
+defs = dg.Definitions(
+    assets=[landing_inventory],
+    asset_checks=[every_feed_delivered_daily, no_unknown_landing_files],
+)

@@ -1,0 +1,53 @@
+"""The landing stage: one look at everything departments delivered, before any ingestion."""
+
+# No `from __future__ import annotations`: Dagster reads the parameter annotations
+# (context, resources) at definition time and needs them as real types.
+import dagster as dg
+
+from pipelines.defs.landing.inventory import (
+    NoLandingDataError,
+    markdown_table,
+    scan_landing,
+    write_inventory,
+)
+from pipelines.lib.resources import DataDirResource
+
+
+@dg.asset(
+    group_name="landing",
+    kinds={"parquet", "json"},
+    description=(
+        "Per landing feed: delivery files, bytes, first and last delivery day and the days "
+        "missing between them. Written to reports/landing_inventory.{parquet,json}."
+    ),
+)
+def landing_inventory(
+    context: dg.AssetExecutionContext, data_dir: DataDirResource
+) -> dg.MaterializeResult:
+    paths = data_dir.paths
+    try:
+        inventory = scan_landing(paths.landing)
+    except NoLandingDataError as error:
+        # A Failure's description is what the UI and `safecity run` show: one sentence,
+        # no stack trace, because nothing is wrong with the code.
+        raise dg.Failure(description=str(error), allow_retries=False) from None
+
+    for unknown in inventory.unknown_files:
+        context.log.warning(f"unknown file in landing: {unknown.path} ({unknown.reason})")
+    parquet_path, json_path = write_inventory(inventory, paths.reports)
+
+    metadata: dict[str, dg.RawMetadataValue] = {
+        "feeds": len(inventory.feeds),
+        "total_files": inventory.total_files,
+        "total_bytes": inventory.total_bytes,
+        "missing_days": inventory.total_missing_days,
+        "unknown_files": len(inventory.unknown_files),
+        "inventory": dg.MetadataValue.md(markdown_table(inventory.feeds)),
+        "report": dg.MetadataValue.path(str(parquet_path)),
+        "report_json": dg.MetadataValue.path(str(json_path)),
+    }
+    if inventory.unknown_files:
+        metadata["unknown_file_list"] = dg.MetadataValue.md(
+            "\n".join(f"- `{item.path}`: {item.reason}" for item in inventory.unknown_files)
+        )
+    return dg.MaterializeResult(metadata=metadata)

@@ -1,0 +1,88 @@
+"""Checks on the landing inventory, read back from the report the asset wrote.
+
+Reading the report (not rescanning) checks exactly what was recorded, and lets
+a check be re-run from the UI on its own. Both are warnings: a missing delivery
+or a stray file is for the department to fix, and must not stop ingestion of
+what did arrive.
+"""
+
+# No `from __future__ import annotations`: Dagster reads the parameter annotations
+# (context, resources) at definition time and needs them as real types.
+import dagster as dg
+
+from pipelines.defs.landing.assets import landing_inventory
+from pipelines.defs.landing.inventory import (
+    INVENTORY_JSON,
+    LandingInventory,
+    read_inventory,
+    summarise_days,
+)
+from pipelines.lib.resources import DataDirResource
+
+
+def _recorded_inventory(data_dir: DataDirResource) -> LandingInventory:
+    json_path = data_dir.paths.reports / INVENTORY_JSON
+    if not json_path.is_file():
+        raise dg.Failure(
+            description=f"{json_path} does not exist: materialise landing_inventory first."
+        )
+    return read_inventory(json_path)
+
+
+@dg.asset_check(
+    asset=landing_inventory,
+    description="Every feed delivered a file for each day between its first and last delivery.",
+)
+def every_feed_delivered_daily(data_dir: DataDirResource) -> dg.AssetCheckResult:
+    inventory = _recorded_inventory(data_dir)
+    gaps = {
+        f"{feed.department}/{feed.feed}": [day.isoformat() for day in feed.missing_days]
+        for feed in inventory.feeds
+        if feed.missing_days
+    }
+    never_delivered = [
+        f"{feed.department}/{feed.feed}" for feed in inventory.feeds if feed.files == 0
+    ]
+    findings = [
+        f"{feed.department}/{feed.feed} missing {summarise_days(feed.missing_days)}"
+        for feed in inventory.feeds
+        if feed.missing_days
+    ] + [f"{name} never delivered" for name in never_delivered]
+    return dg.AssetCheckResult(
+        passed=not gaps and not never_delivered,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "feeds_with_gaps": len(gaps),
+            "missing_days": inventory.total_missing_days,
+            "feeds_never_delivered": len(never_delivered),
+            "missing": dg.MetadataValue.json(gaps),
+            "summary": dg.MetadataValue.md(
+                "\n".join(f"- {finding}" for finding in findings) or "none"
+            ),
+        },
+        description="; ".join(findings) if findings else "every feed delivered daily",
+    )
+
+
+@dg.asset_check(
+    asset=landing_inventory,
+    description="Every file in landing/ is a delivery named <feed>_<YYYYMMDD>.<format>.",
+)
+def no_unknown_landing_files(data_dir: DataDirResource) -> dg.AssetCheckResult:
+    inventory = _recorded_inventory(data_dir)
+    return dg.AssetCheckResult(
+        passed=not inventory.unknown_files,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "unknown_files": len(inventory.unknown_files),
+            "files": dg.MetadataValue.json(
+                [{"path": item.path, "reason": item.reason} for item in inventory.unknown_files]
+            ),
+        },
+        description=(
+            f"{len(inventory.unknown_files)} unknown file(s): "
+            + ", ".join(item.path for item in inventory.unknown_files)
+            if inventory.unknown_files
+            else "every file is a delivery"
+        ),
+    )

@@ -1,0 +1,330 @@
+"""What each department has delivered to the landing zone, and what is missing.
+
+Pure functions over the file tree, free of Dagster, so they can be tested on a
+tree built in a temporary directory. Deliveries are named
+`landing/<department>/<feed>/<feed>_<YYYYMMDD>.<ext>`; anything else is an
+unknown file, which is reported rather than skipped (DESIGN: nothing is dropped
+silently).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from pipelines.lib.atomic import atomic_output, write_text_atomic
+
+DELIVERY_FORMATS = ("csv", "jsonl", "xlsx", "parquet")
+_DELIVERY_NAME = re.compile(r"^(?P<feed>.+)_(?P<day>\d{8})\.(?P<ext>[A-Za-z0-9]+)$")
+
+_OUTSIDE_FEED_FOLDER = "not inside a <department>/<feed>/ folder"
+
+INVENTORY_PARQUET = "landing_inventory.parquet"
+INVENTORY_JSON = "landing_inventory.json"
+
+
+class NoLandingDataError(Exception):
+    """The landing folder is missing or holds no delivery: there is nothing to run on."""
+
+    def __init__(self, landing: Path, detail: str) -> None:
+        super().__init__(
+            f"No landing data in {landing} ({detail}): run `safecity generate` first."
+        )
+
+
+@dataclass(frozen=True)
+class UnknownFile:
+    path: str  # relative to the landing folder, with "/" separators
+    bytes: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class FeedInventory:
+    department: str
+    feed: str
+    files: int
+    bytes: int
+    first_day: date | None
+    last_day: date | None
+    days_delivered: int
+    missing_days: tuple[date, ...]
+    formats: tuple[str, ...]
+    unknown_files: int
+
+
+@dataclass(frozen=True)
+class LandingInventory:
+    landing: Path
+    feeds: tuple[FeedInventory, ...]
+    unknown_files: tuple[UnknownFile, ...]
+
+    @property
+    def total_files(self) -> int:
+        return sum(feed.files for feed in self.feeds)
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(feed.bytes for feed in self.feeds)
+
+    @property
+    def total_missing_days(self) -> int:
+        return sum(len(feed.missing_days) for feed in self.feeds)
+
+
+@dataclass(frozen=True)
+class _Delivery:
+    day: date
+    ext: str
+    bytes: int
+
+
+def scan_landing(landing: Path) -> LandingInventory:
+    """Inventory every feed folder under `landing`.
+
+    Raises NoLandingDataError when the folder is missing or holds no delivery,
+    so that a run on an empty data directory stops with one clear sentence.
+    """
+    if not landing.is_dir():
+        raise NoLandingDataError(landing, "folder does not exist")
+
+    feeds: list[FeedInventory] = []
+    unknown: list[UnknownFile] = []
+    for department_dir in _sorted_entries(landing):
+        if not department_dir.is_dir():
+            unknown.append(_unknown(landing, department_dir, _OUTSIDE_FEED_FOLDER))
+            continue
+        for feed_dir in _sorted_entries(department_dir):
+            if not feed_dir.is_dir():
+                unknown.append(_unknown(landing, feed_dir, _OUTSIDE_FEED_FOLDER))
+                continue
+            feed, feed_unknown = _scan_feed(landing, department_dir.name, feed_dir)
+            feeds.append(feed)
+            unknown.extend(feed_unknown)
+
+    inventory = LandingInventory(landing=landing, feeds=tuple(feeds), unknown_files=tuple(unknown))
+    if inventory.total_files == 0:
+        detail = "no delivery files"
+        if unknown:
+            detail += f", only {len(unknown)} unknown file(s) such as {unknown[0].path}"
+        raise NoLandingDataError(landing, detail)
+    return inventory
+
+
+def _scan_feed(
+    landing: Path, department: str, feed_dir: Path
+) -> tuple[FeedInventory, list[UnknownFile]]:
+    feed = feed_dir.name
+    deliveries: list[_Delivery] = []
+    unknown: list[UnknownFile] = []
+    for entry in _sorted_entries(feed_dir):
+        if entry.is_dir():
+            unknown.extend(
+                _unknown(landing, nested, "nested below the feed folder")
+                for nested in sorted(entry.rglob("*"))
+                if nested.is_file()
+            )
+            continue
+        delivery_or_reason = _parse_delivery(entry, feed)
+        if isinstance(delivery_or_reason, str):
+            unknown.append(_unknown(landing, entry, delivery_or_reason))
+        else:
+            deliveries.append(delivery_or_reason)
+
+    days = sorted({delivery.day for delivery in deliveries})
+    first_day = days[0] if days else None
+    last_day = days[-1] if days else None
+    return (
+        FeedInventory(
+            department=department,
+            feed=feed,
+            files=len(deliveries),
+            bytes=sum(delivery.bytes for delivery in deliveries),
+            first_day=first_day,
+            last_day=last_day,
+            days_delivered=len(days),
+            missing_days=_missing_days(days),
+            formats=tuple(sorted({delivery.ext for delivery in deliveries})),
+            unknown_files=len(unknown),
+        ),
+        unknown,
+    )
+
+
+def _parse_delivery(path: Path, feed: str) -> _Delivery | str:
+    """The delivery a file name stands for, or the reason it is not one."""
+    formats = "|".join(DELIVERY_FORMATS)
+    match = _DELIVERY_NAME.match(path.name)
+    if match is None:
+        return f"name is not {feed}_<YYYYMMDD>.<{formats}>"
+    if match["feed"] != feed:
+        return f"name is for feed '{match['feed']}', not this folder's '{feed}'"
+    if match["ext"] not in DELIVERY_FORMATS:
+        return f"'.{match['ext']}' is not a delivery format ({formats})"
+    try:
+        day = datetime.strptime(match["day"], "%Y%m%d").date()
+    except ValueError:
+        return f"'{match['day']}' is not a calendar date"
+    return _Delivery(day=day, ext=match["ext"], bytes=path.stat().st_size)
+
+
+def _missing_days(days: list[date]) -> tuple[date, ...]:
+    if not days:
+        return ()
+    delivered = set(days)
+    span = (days[-1] - days[0]).days
+    every_day = (days[0] + timedelta(days=offset) for offset in range(span + 1))
+    return tuple(day for day in every_day if day not in delivered)
+
+
+def _sorted_entries(folder: Path) -> list[Path]:
+    # Sorted so that reports are identical for identical trees.
+    return sorted(folder.iterdir(), key=lambda entry: entry.name)
+
+
+def _unknown(landing: Path, path: Path, reason: str) -> UnknownFile:
+    return UnknownFile(
+        path=path.relative_to(landing).as_posix(), bytes=path.stat().st_size, reason=reason
+    )
+
+
+# --- serialisation -----------------------------------------------------------------------------
+
+_PARQUET_SCHEMA = {
+    "department": pl.String,
+    "feed": pl.String,
+    "files": pl.Int64,
+    "bytes": pl.Int64,
+    "first_day": pl.Date,
+    "last_day": pl.Date,
+    "days_delivered": pl.Int64,
+    "missing_days": pl.List(pl.Date),
+    "formats": pl.List(pl.String),
+    "unknown_files": pl.Int64,
+}
+
+
+def write_inventory(inventory: LandingInventory, reports: Path) -> tuple[Path, Path]:
+    """Write the inventory as Parquet (one row per feed) and JSON (also unknown files)."""
+    parquet_path = reports / INVENTORY_PARQUET
+    json_path = reports / INVENTORY_JSON
+    frame = pl.DataFrame(
+        [
+            {
+                "department": feed.department,
+                "feed": feed.feed,
+                "files": feed.files,
+                "bytes": feed.bytes,
+                "first_day": feed.first_day,
+                "last_day": feed.last_day,
+                "days_delivered": feed.days_delivered,
+                "missing_days": list(feed.missing_days),
+                "formats": list(feed.formats),
+                "unknown_files": feed.unknown_files,
+            }
+            for feed in inventory.feeds
+        ],
+        schema=_PARQUET_SCHEMA,
+    )
+    with atomic_output(parquet_path) as tmp_path:
+        frame.write_parquet(tmp_path)
+    report = json.dumps(to_json(inventory), ensure_ascii=False, indent=2) + "\n"
+    write_text_atomic(json_path, report)
+    return parquet_path, json_path
+
+
+def to_json(inventory: LandingInventory) -> dict[str, Any]:
+    return {
+        "landing": str(inventory.landing),
+        "totals": {
+            "feeds": len(inventory.feeds),
+            "files": inventory.total_files,
+            "bytes": inventory.total_bytes,
+            "missing_days": inventory.total_missing_days,
+            "unknown_files": len(inventory.unknown_files),
+        },
+        "feeds": [
+            {
+                "department": feed.department,
+                "feed": feed.feed,
+                "files": feed.files,
+                "bytes": feed.bytes,
+                "first_day": _iso(feed.first_day),
+                "last_day": _iso(feed.last_day),
+                "days_delivered": feed.days_delivered,
+                "missing_days": [day.isoformat() for day in feed.missing_days],
+                "formats": list(feed.formats),
+                "unknown_files": feed.unknown_files,
+            }
+            for feed in inventory.feeds
+        ],
+        "unknown_files": [
+            {"path": item.path, "bytes": item.bytes, "reason": item.reason}
+            for item in inventory.unknown_files
+        ],
+    }
+
+
+def read_inventory(json_path: Path) -> LandingInventory:
+    """Read back the JSON written by write_inventory (used by the asset checks)."""
+    data = json.loads(json_path.read_text(encoding="utf-8"))
+    return LandingInventory(
+        landing=Path(data["landing"]),
+        feeds=tuple(
+            FeedInventory(
+                department=feed["department"],
+                feed=feed["feed"],
+                files=feed["files"],
+                bytes=feed["bytes"],
+                first_day=_day(feed["first_day"]),
+                last_day=_day(feed["last_day"]),
+                days_delivered=feed["days_delivered"],
+                missing_days=tuple(date.fromisoformat(day) for day in feed["missing_days"]),
+                formats=tuple(feed["formats"]),
+                unknown_files=feed["unknown_files"],
+            )
+            for feed in data["feeds"]
+        ),
+        unknown_files=tuple(
+            UnknownFile(path=item["path"], bytes=item["bytes"], reason=item["reason"])
+            for item in data["unknown_files"]
+        ),
+    )
+
+
+def markdown_table(feeds: Iterable[FeedInventory]) -> str:
+    lines = [
+        "| department | feed | files | bytes | first day | last day | missing days |",
+        "|---|---|--:|--:|---|---|---|",
+    ]
+    for feed in feeds:
+        lines.append(
+            f"| {feed.department} | {feed.feed} | {feed.files} | {feed.bytes:,} "
+            f"| {_iso(feed.first_day) or '—'} | {_iso(feed.last_day) or '—'} "
+            f"| {summarise_days(feed.missing_days) or 'none'} |"
+        )
+    return "\n".join(lines)
+
+
+def summarise_days(days: tuple[date, ...], shown: int = 5) -> str:
+    """'3: 2026-01-02, 2026-01-05, 2026-01-09', cut after `shown` days."""
+    if not days:
+        return ""
+    listed = ", ".join(day.isoformat() for day in days[:shown])
+    more = f", … {len(days) - shown} more" if len(days) > shown else ""
+    return f"{len(days)}: {listed}{more}"
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text is not None else None

@@ -1,0 +1,35 @@
+"""Atomic outputs: a file appears complete or not at all (DESIGN, row accounting).
+
+Writers produce a temporary file in the target's own directory, so the final
+`os.replace` is a rename within one file system, which is atomic on POSIX and
+Windows. Readers never see a half-written file, and a crash leaves the previous
+version in place.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """Yield a temporary path to write; on success it replaces `path` in one step."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # A unique hidden name rather than tempfile.mkstemp, whose 0600 mode would
+    # survive the rename and hide the output from readers in the same group.
+    tmp_path = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    finally:
+        # Only left behind when the writer failed: never publish a partial file.
+        tmp_path.unlink(missing_ok=True)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    with atomic_output(path) as tmp_path:
+        tmp_path.write_text(text, encoding="utf-8")

@@ -1,0 +1,47 @@
+"""Which Dagster instance `safecity run` records its runs in.
+
+A persistent instance, so the runs, materialisations and check results show in
+the UI afterwards. `$DAGSTER_HOME` wins when set (the user chose an instance);
+otherwise the instance lives with the data it describes, in
+`<data dir>/dagster_home`, and `dagster dev` sees it when started with
+`DAGSTER_HOME` pointing there.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pipelines.lib.atomic import write_text_atomic
+from pipelines.lib.data_dir import DataDir
+
+DAGSTER_HOME_ENV = "DAGSTER_HOME"
+DAGSTER_HOME_DIRNAME = "dagster_home"
+
+# Instance setting read by DagsterInstance.telemetry_enabled: with it, Dagster
+# writes no telemetry log and the UI sends nothing (DESIGN: telemetry off).
+INSTANCE_CONFIG = """\
+# Written by `safecity run`. Telemetry off: no network at run time (DESIGN).
+telemetry:
+  enabled: false
+"""
+
+
+def choose_dagster_home(data_dir: DataDir) -> Path:
+    configured = os.environ.get(DAGSTER_HOME_ENV)
+    home = Path(configured) if configured else data_dir.root / DAGSTER_HOME_DIRNAME
+    # Dagster requires an absolute DAGSTER_HOME, and the UI command we print must
+    # work from any directory.
+    return home.expanduser().absolute()
+
+
+def prepare_dagster_home(home: Path) -> Path:
+    """Create `home` with a telemetry-off dagster.yaml unless one is already there.
+
+    An existing dagster.yaml is the user's instance configuration: left untouched.
+    """
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists() and not (home / "dagster.yml").exists():
+        write_text_atomic(config, INSTANCE_CONFIG)
+    return config
