@@ -97,7 +97,7 @@ def roads(rng: np.random.Generator, county_codes: list[str]) -> pl.DataFrame:
                 {
                     "county_code": [county] * ROADS_PER_COUNTY,
                     "road_index": np.arange(ROADS_PER_COUNTY),
-                    "road": [ROAD_STEMS[s] + ROAD_SUFFIXES[x] for s, x in zip(stems, suffixes)],
+                    "road": [ROAD_STEMS[s] + ROAD_SUFFIXES[x] for s, x in zip(stems, suffixes, strict=True)],
                 }
             )
         )

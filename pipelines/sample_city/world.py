@@ -8,7 +8,6 @@ vectors from one seeded generator per table.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import numpy as np
 import polars as pl
@@ -37,7 +36,6 @@ from pipelines.sample_city.vocabulary import (
 )
 
 USCC_ALPHABET = np.array(list("0123456789ABCDEFGHJKLMNPQRTUWXY"))
-_EPOCH = np.datetime64("1970-01-01")
 
 
 @dataclass(frozen=True)
@@ -149,12 +147,6 @@ def uscc(rng: np.random.Generator, category: np.ndarray, county: np.ndarray) -> 
     return np.char.add(first17, uscc_check_char(first17))
 
 
-def _org_frame(kind: str, names: pl.DataFrame, places: pl.DataFrame, extra: dict) -> pl.DataFrame:
-    return pl.concat([names, places.select("place_id", "county_code")], how="horizontal").with_columns(
-        kind=pl.lit(kind), **{k: pl.Series(v) if not isinstance(v, pl.Expr) else v for k, v in extra.items()}
-    )
-
-
 def make_organisations(
     rng: np.random.Generator, config: CityConfig, persons: pl.DataFrame, new_places
 ) -> pl.DataFrame:
@@ -199,11 +191,13 @@ def make_organisations(
             kind=pl.lit("restaurant"),
             industry_code=pl.lit(RESTAURANT_INDUSTRY),
             business_type=pl.Series(np.array(FOOD_BUSINESS_TYPES)[business]),
-            licence_no=pl.Series(
-                np.char.add(
-                    np.char.add(np.char.add("JY", (np.array([2, 1, 3])[business]).astype(str)), frame["county_code"].to_numpy().astype(str)),
-                    np.char.zfill(rng.integers(0, 10**7, m).astype(str), 7),
-                )
+            # JY + business type (1) + county (6) + serial within the county (6) + check digit (1).
+            licence_no=pl.concat_str(
+                pl.lit("JY"),
+                pl.Series(np.array([2, 1, 3])[business]).cast(pl.String),
+                pl.col("county_code"),
+                pl.int_range(1, pl.len() + 1).over("county_code").cast(pl.String).str.zfill(6),
+                pl.Series(rng.integers(0, 10, m)).cast(pl.String),
             ),
             em_registered=pl.Series(rng.random(m) < config.overlap.restaurant_em_registered),
         )

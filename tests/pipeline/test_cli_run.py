@@ -124,3 +124,20 @@ def test_format_row_counts_aligns_numbers() -> None:
         "long/feed_name  12,345",
         "total           12,350",
     ]
+
+
+def test_generate_then_run_on_the_tiny_city(tmp_path: Path) -> None:
+    """The quickstart's two steps for real, on the tiny city: every feed delivered daily."""
+    data = tmp_path / "data"
+    generated = _safecity("generate", "--scale", "tiny", "--seed", "3", "--out", str(data), home=tmp_path / "home")
+    assert generated.returncode == 0, generated.stderr
+    assert "traffic_police/traffic_flow" in generated.stdout
+    assert "total" in generated.stdout
+    assert (data / "ground_truth" / "manifest.json").exists()
+
+    result = _safecity("run", "--data-dir", str(data), home=tmp_path / "home")
+    assert result.returncode == 0, result.stdout + result.stderr
+    summary = result.stdout.split("safecity run succeeded", 1)[1]
+    assert "feeds 15" in summary and "total_files 105" in summary
+    assert "landing_inventory:every_feed_delivered_daily  passed" in summary
+    assert "landing_inventory:no_unknown_landing_files    passed" in summary

@@ -110,3 +110,18 @@ def test_every_record_links_to_entities_that_exist(city):
         assert set(ids["entity_id"]) <= known[kind[0]], f"unknown {kind[0]} in links"
     linked_rows = links.select("file", "row_number").unique().height
     assert linked_rows == city.records().height  # every delivered row describes something real
+
+
+def test_natural_keys_are_unique_except_planted_duplicates(city):
+    records = city.records().filter(
+        pl.col("record_key").is_not_null() & (pl.col("invalid_rule").fill_null("") != "duplicate_key")
+    )
+    repeated = records.group_by("department", "feed", "record_key").len().filter(pl.col("len") > 1)
+    assert repeated.height == 0, repeated.head()
+
+
+def test_licence_numbers_follow_the_pattern_unless_planted(city):
+    licences = city.with_truth("market_regulation", "food_business_licences")
+    broken = (pl.col("invalid_rule") == "pattern_mismatch").fill_null(False)
+    assert licences.filter(~broken)["许可证编号"].str.contains(r"^JY\d{14}$").all()
+    assert not licences.filter(broken)["许可证编号"].str.contains(r"^JY\d{14}$").any()

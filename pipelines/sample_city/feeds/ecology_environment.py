@@ -114,7 +114,7 @@ def air_quality(ctx: Context) -> Batch:
     episode_station = rng.choice(s, episodes, replace=False)
     episode_start = rng.integers(0, max(hours - 14, 1), episodes)
     episode_length = rng.integers(8, 15, episodes)
-    for station, start, length in zip(episode_station, episode_start, episode_length):  # a handful of slices
+    for station, start, length in zip(episode_station, episode_start, episode_length, strict=True):  # a handful of slices
         pm25[station, start : start + length] = rng.uniform(160, 240, length)
     pm10 = pm25 * rng.uniform(1.3, 1.8, (s, hours))
     so2 = rng.gamma(2, 4, (s, hours))

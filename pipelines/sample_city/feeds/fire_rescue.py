@@ -7,7 +7,6 @@ several hand-typed formats, the stations sent as one joined text cell.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 
 import numpy as np
 import polars as pl

@@ -7,7 +7,6 @@ drivers' identity numbers in full, plates typed every which way.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 
 import numpy as np
 import polars as pl
@@ -136,16 +135,12 @@ def accidents(ctx: Context) -> Batch:
         drivers = pl.DataFrame({"person_id": driver_ids}).join(persons, on="person_id", how="left", maintain_order="left")
         plates, varied = plate_variants(chosen["code"], rng, ctx.config.noise.name_variant)
         plate_noise |= varied & present
-
-        def slot(values: pl.Series) -> pl.Series:
-            return where_or_null(present, values)
-
-        columns |= {
-            f"v{i}_plateNo": slot(plates), f"v{i}_vehicleType": slot(chosen["name"]),
-            f"v{i}_driverName": slot(drivers["name"]), f"v{i}_driverIdNo": slot(drivers["id_number"]),
-            f"v{i}_driverPhone": slot(drivers["phone"]),
-            f"_vehicle{i}": slot(chosen["object_id"]), f"_driver{i}": slot(drivers["person_id"]),
+        slot = {
+            f"v{i}_plateNo": plates, f"v{i}_vehicleType": chosen["name"], f"v{i}_driverName": drivers["name"],
+            f"v{i}_driverIdNo": drivers["id_number"], f"v{i}_driverPhone": drivers["phone"],
+            f"_vehicle{i}": chosen["object_id"], f"_driver{i}": drivers["person_id"],
         }
+        columns |= {name: where_or_null(present, values) for name, values in slot.items()}
     deaths = np.where(rng.random(n) < 0.03, rng.integers(1, 4, n), 0)
     rows = pl.DataFrame(
         {
