@@ -216,7 +216,9 @@ def deliver(
     rows = plant_invalid(spec, batch.rows, rng, noise.invalid)
     rows = render_dates(spec, rows, rng, noise.mixed_date_format)
     batch = plant_duplicates(spec, Batch(rows, batch.links), rng, noise.duplicate, days[-1])
-    rows = batch.rows.with_columns(pl.Series(ORDER, rng.random(batch.rows.height))).sort(DAY, ORDER)
+    # Re-sent rows come after the rows they repeat, as a resend does (last in the day's file).
+    resent = (pl.col(INVALID) == "duplicate_key").fill_null(False)
+    rows = batch.rows.with_columns(pl.Series(ORDER, rng.random(batch.rows.height))).sort(DAY, resent, ORDER)
     department_columns = [c for c in rows.columns if not c.startswith("_")]
     stats = Delivered()
     feed_dir = Path("landing") / spec.department / spec.feed

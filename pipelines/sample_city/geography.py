@@ -12,6 +12,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.lib import admin_divisions
+from pipelines.lib.standards.city import CITY_BOUNDS
 from pipelines.sample_city.vocabulary import CHINESE_DIGITS, ROAD_STEMS, ROAD_SUFFIXES
 
 # county code -> (lon, lat, radius in degrees, weight of activity)
@@ -38,8 +39,6 @@ CHENGDU_COUNTIES: dict[str, tuple[float, float, float, float]] = {
     "510185": (104.547, 30.411, 0.120, 0.8),  # 简阳市
 }
 
-# The city's extent in WGS-84 (lon_min, lat_min, lon_max, lat_max): every place lies inside.
-CITY_BOUNDS = (102.95, 30.05, 104.95, 31.45)
 
 PLACE_SPREAD_DEG = 0.008  # places scatter about 1 km around their township centre
 ROADS_PER_COUNTY = 24

@@ -157,7 +157,7 @@ def test_coordinates_convert_back_to_the_true_point_within_a_metre(city, departm
 
 
 def test_coordinates_planted_outside_the_city_are_outside(city):
-    from pipelines.sample_city.geography import CITY_BOUNDS
+    from pipelines.lib.standards.city import CITY_BOUNDS
 
     frame = city.with_truth("emergency_management", "enterprises")
     planted = frame.filter(pl.col("invalid_rule") == "coordinates_outside_city")
