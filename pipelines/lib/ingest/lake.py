@@ -1,0 +1,59 @@
+"""The lake's partitions: one Parquet file of valid rows and one of quarantined rows per delivery day.
+
+Both files of a partition are written to temporary names beside their targets
+and renamed into place only when both are complete, so a crash leaves the
+previous partition as it was, never half a file. Re-ingesting a day replaces
+its partition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.lib.atomic import atomic_output
+from pipelines.lib.contracts import FeedContract
+from pipelines.lib.data_dir import DataDir
+from pipelines.lib.ingest.enforce import key_hash
+
+PART = "part-0.parquet"
+
+
+@dataclass(frozen=True)
+class Partition:
+    bronze: Path
+    quarantine: Path
+
+
+def partition(data: DataDir, contract: FeedContract, day: date) -> Partition:
+    return Partition(
+        bronze=data.bronze_partition(contract.department, contract.feed, day) / PART,
+        quarantine=data.quarantine_partition(contract.department, contract.feed, day) / PART,
+    )
+
+
+def write_partition(target: Partition, valid: pl.DataFrame, quarantine: pl.DataFrame) -> None:
+    with atomic_output(target.bronze) as bronze_tmp, atomic_output(target.quarantine) as quarantine_tmp:
+        valid.write_parquet(bronze_tmp, statistics=True)
+        quarantine.write_parquet(quarantine_tmp)
+        # Leaving the with-blocks renames quarantine, then bronze: both files are complete by then.
+
+
+def prior_keys(data: DataDir, contract: FeedContract, day: date) -> pl.Series | None:
+    """Keys already in bronze from earlier delivery days: a repeat of one is a duplicate."""
+    if not contract.key:
+        return None
+    feed_dir = data.bronze / contract.department / contract.feed
+    earlier = sorted(
+        p / PART for p in feed_dir.glob("date=*") if (p / PART).exists() and p.name.removeprefix("date=") < day.isoformat()
+    )
+    if not earlier:
+        return None
+    return pl.scan_parquet(earlier).select(key_hash(contract.key).alias("key")).collect()["key"]
+
+
+def read_partition(target: Partition) -> tuple[pl.DataFrame, pl.DataFrame]:
+    return pl.read_parquet(target.bronze), pl.read_parquet(target.quarantine)

@@ -1,0 +1,257 @@
+"""Read one landing file as the department delivered it: every value as text.
+
+Rows the file format itself breaks (wrong encoding, too many or too few fields,
+invalid JSON, an over-long line) come back as rejects with their source row
+number and original text, so they can be quarantined without taking valid rows
+down with them. DuckDB's CSV reader reports such rows one by one
+(`store_rejects`); JSON lines are read as text lines and validated in SQL.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from pipelines.lib.contracts import FeedContract, Field
+
+SOURCE_ROW = "_source_row"  # 1-based data row (CSV and XLSX: after the header; JSON lines: the line)
+REJECT_SCHEMA = {SOURCE_ROW: pl.Int64, "rule": pl.String, "detail": pl.String, "original": pl.String}
+ENCODINGS = ("utf-8", "gb18030")  # what departments actually send; UTF-8 with a BOM is utf-8 here
+SNIFF_BYTES = 1 << 16
+MAX_LINE_BYTES = 32 << 20  # a 10 MB field must reach the contract's length rule, not break the reader
+
+_CSV_REJECTS = {
+    "INVALID ENCODING": "encoding_invalid",
+    "TOO MANY COLUMNS": "row_malformed",
+    "MISSING COLUMNS": "row_malformed",
+    "UNQUOTED VALUE": "row_malformed",
+    "LINE SIZE OVER MAXIMUM": "row_too_long",
+}
+
+
+class UnreadableFile(Exception):
+    """The file cannot be read at all (not a workbook, not text): one clear line for the run."""
+
+
+@dataclass
+class RawDelivery:
+    rows: pl.DataFrame  # the department's columns as text, plus SOURCE_ROW
+    rejects: pl.DataFrame  # REJECT_SCHEMA
+    columns: list[str]  # the columns (or JSON keys) the file actually carried
+    encoding: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def landed(self) -> int:
+        return self.rows.height + self.rejects.height
+
+
+def read_delivery(path: Path, contract: FeedContract, connection: duckdb.DuckDBPyConnection) -> RawDelivery:
+    if path.stat().st_size == 0:
+        return RawDelivery(_empty_rows(), pl.DataFrame(schema=REJECT_SCHEMA), [], notes=["empty file"])
+    fmt = contract.landing.format
+    if fmt == "csv":
+        return read_csv(path, contract.landing.encoding, connection)
+    if fmt == "jsonl":
+        return read_json_lines(path, contract, connection)
+    if fmt == "xlsx":
+        return read_xlsx(path)
+    raise ValueError(f"{contract.path}: unknown landing format {fmt!r}")
+
+
+def detect_encoding(path: Path, declared: str) -> tuple[str, list[str]]:
+    """The declared encoding, unless the file's start shows another one we know; the note says so."""
+    declared = "utf-8" if declared == "utf-8-sig" else declared
+    with path.open("rb") as handle:
+        sample = handle.read(SNIFF_BYTES)
+    for candidate in (declared, *[e for e in ENCODINGS if e != declared]):
+        try:
+            # Incremental: a multi-byte character cut at the end of the sample is not an error.
+            codecs.getincrementaldecoder(candidate)().decode(sample, final=False)
+        except UnicodeDecodeError:
+            continue
+        note = [] if candidate == declared else [f"declared {declared} but the file is {candidate}: read as {candidate}"]
+        return candidate, note
+    return declared, [f"the file is not valid {declared}: undecodable rows are quarantined"]
+
+
+def read_csv(path: Path, declared_encoding: str, connection: duckdb.DuckDBPyConnection) -> RawDelivery:
+    encoding, notes = detect_encoding(path, declared_encoding)
+    if encoding == "utf-8":
+        return _read_utf8_csv(path, path, encoding, notes, connection)
+    # DuckDB's encodings extension mis-decodes a multi-byte character that straddles its
+    # 64 KiB decoding chunk (seen with GB 18030), rejecting valid rows. Python's codec has
+    # no such limit: transcode to UTF-8, marking undecodable bytes, and read that instead.
+    text = path.read_bytes().decode(encoding, errors="replace")
+    with tempfile.NamedTemporaryFile(suffix=".csv", prefix="safecity-transcoded-") as utf8:
+        utf8.write(text.encode("utf-8"))
+        utf8.flush()
+        raw = _read_utf8_csv(path, Path(utf8.name), encoding, notes, connection)
+    return _reject_replacement_characters(raw)
+
+
+def _read_utf8_csv(
+    path: Path, readable: Path, encoding: str, notes: list[str], connection: duckdb.DuckDBPyConnection
+) -> RawDelivery:
+    table = f"rejects_{abs(hash(str(path)))}"
+    try:
+        rows = connection.execute(
+            f"""
+            SELECT * FROM read_csv(?, header=true, all_varchar=true, delim=',', quote='"', escape='"',
+                                   strict_mode=true, null_padding=false, encoding='utf-8',
+                                   store_rejects=true, rejects_table='{table}', rejects_scan='{table}_scan',
+                                   max_line_size={MAX_LINE_BYTES}, buffer_size={2 * MAX_LINE_BYTES})
+            """,
+            [str(readable)],
+        ).pl()
+        rejects = connection.execute(
+            f"SELECT line, error_type::VARCHAR AS error_type, error_message, csv_line FROM {table} ORDER BY line"
+        ).pl()
+    except duckdb.Error as error:
+        raise UnreadableFile(f"{path.name}: not readable as CSV ({_first_line(error)})") from error
+    finally:
+        connection.execute(f"DROP TABLE IF EXISTS {table}; DROP TABLE IF EXISTS {table}_scan")
+    # A row can fail several ways; one reject per source row, the first reason.
+    rejects = rejects.unique("line", keep="first", maintain_order=True).select(
+        (pl.col("line").cast(pl.Int64) - 1).alias(SOURCE_ROW),  # line 1 is the header
+        pl.col("error_type").replace_strict(_CSV_REJECTS, default="row_malformed").alias("rule"),
+        pl.col("error_message").str.split("\n").list.first().alias("detail"),
+        pl.col("csv_line").alias("original"),
+    )
+    rows = rows.rename({c: c.lstrip("\ufeff").strip() for c in rows.columns})
+    return RawDelivery(
+        rows=rows.with_columns(pl.Series(SOURCE_ROW, _surviving_rows(rows.height, rejects[SOURCE_ROW]))),
+        rejects=rejects.cast(REJECT_SCHEMA),
+        columns=rows.columns,
+        encoding=encoding,
+        notes=notes,
+    )
+
+
+def _reject_replacement_characters(raw: RawDelivery) -> RawDelivery:
+    """Rows holding bytes the declared encoding could not decode (now U+FFFD) are rejects."""
+    text_columns = [c for c in raw.rows.columns if c != SOURCE_ROW]
+    if not text_columns or raw.rows.height == 0:
+        return raw
+    undecodable = pl.any_horizontal([pl.col(c).str.contains("\ufffd", literal=True) for c in text_columns]).fill_null(False)
+    bad = raw.rows.filter(undecodable)
+    if bad.height == 0:
+        return raw
+    rejected = bad.select(
+        SOURCE_ROW,
+        pl.lit("encoding_invalid").alias("rule"),
+        pl.lit(f"bytes that are not {raw.encoding}").alias("detail"),
+        pl.struct(text_columns).struct.json_encode().alias("original"),
+    )
+    return RawDelivery(
+        rows=raw.rows.filter(~undecodable),
+        rejects=pl.concat([raw.rejects, rejected.cast(REJECT_SCHEMA)]).sort(SOURCE_ROW),
+        columns=raw.columns,
+        encoding=raw.encoding,
+        notes=raw.notes,
+    )
+
+
+def _surviving_rows(kept: int, rejected: pl.Series) -> np.ndarray:
+    """Source row numbers of the rows the reader kept: all rows, minus the rejected, in order."""
+    total = kept + rejected.len()
+    return np.setdiff1d(np.arange(1, total + 1), rejected.to_numpy(), assume_unique=True)[:kept]
+
+
+def json_structure(fields: tuple[Field, ...]) -> dict:
+    """The json_transform structure that pulls every contracted key (and its aliases) out as text."""
+    structure: dict = {}
+    for f in fields:
+        for key in (f.source, *f.source_aliases):
+            if f.logical_type == "array":
+                item: dict = {}
+                for sub in f.items:
+                    _put_path(item, sub.source.split("."), "VARCHAR")
+                structure[key] = [item]
+            else:
+                structure[key] = "VARCHAR"
+    return structure
+
+
+def _put_path(target: dict, path: list[str], leaf: str) -> None:
+    for part in path[:-1]:
+        target = target.setdefault(part, {})
+    target[path[-1]] = leaf
+
+
+def read_json_lines(path: Path, contract: FeedContract, connection: duckdb.DuckDBPyConnection) -> RawDelivery:
+    """One JSON object per line; lines numbered here, so a broken line keeps its place."""
+    data = path.read_bytes()
+    lines = data.split(b"\n")
+    if lines and lines[-1].strip() == b"":
+        lines.pop()  # the newline that ends the last line does not start another
+    frame = pl.DataFrame(
+        {SOURCE_ROW: np.arange(1, len(lines) + 1, dtype=np.int64), "raw": pl.Series(lines, dtype=pl.Binary)}
+    ).filter(pl.col("raw").bin.size() > 0)  # blank lines are not records
+    connection.register("json_lines", frame)
+    try:
+        checked = connection.execute(
+            f"""
+            WITH decoded AS (SELECT {SOURCE_ROW}, raw, try(decode(raw)) AS line FROM json_lines),
+            checked AS (
+                SELECT *, CASE WHEN line IS NULL THEN NULL
+                               WHEN json_valid(line) THEN json_type(line) = 'OBJECT'
+                               ELSE false END AS ok
+                FROM decoded)
+            SELECT {SOURCE_ROW}, ok,
+                   CASE WHEN ok THEN json_transform(line, ?) END AS record,
+                   CASE WHEN ok THEN json_keys(line) END AS keys,
+                   CASE WHEN ok THEN NULL WHEN line IS NULL THEN raw END AS undecodable,
+                   CASE WHEN ok THEN NULL ELSE line END AS broken
+            FROM checked ORDER BY {SOURCE_ROW}
+            """,
+            [json.dumps(json_structure(contract.fields), ensure_ascii=False)],
+        ).pl()
+    except duckdb.Error as error:
+        raise UnreadableFile(f"{path.name}: not readable as JSON lines ({_first_line(error)})") from error
+    finally:
+        connection.unregister("json_lines")
+    good = checked.filter(pl.col("ok").fill_null(False))
+    bad = checked.filter(~pl.col("ok").fill_null(False))
+    rejects = bad.select(
+        SOURCE_ROW,
+        pl.when(pl.col("ok").is_null()).then(pl.lit("encoding_invalid")).otherwise(pl.lit("row_malformed")).alias("rule"),
+        pl.when(pl.col("ok").is_null()).then(pl.lit("not valid UTF-8")).otherwise(pl.lit("not a JSON object")).alias("detail"),
+        # Only the few undecodable lines are decoded here, each with its bytes shown, nothing lost.
+        pl.coalesce(
+            "broken",
+            pl.col("undecodable").map_elements(lambda raw: raw.decode("utf-8", "backslashreplace"), return_dtype=pl.String),
+        ).alias("original"),
+    )
+    keys = good["keys"].explode().drop_nulls().unique().sort().to_list() if good.height else []
+    rows = good.select("record").unnest("record").with_columns(good[SOURCE_ROW]) if good.height else _empty_rows()
+    return RawDelivery(rows, rejects.cast(REJECT_SCHEMA), keys, encoding="utf-8")
+
+
+def read_xlsx(path: Path) -> RawDelivery:
+    try:
+        rows = pl.read_excel(path, engine="calamine", infer_schema_length=0)
+    except Exception as error:  # calamine raises its own types for a file that is not a workbook
+        raise UnreadableFile(f"{path.name}: not readable as an XLSX workbook ({_first_line(error)})") from error
+    rows = rows.rename({c: c.strip() for c in rows.columns})
+    return RawDelivery(
+        rows.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(SOURCE_ROW)),
+        pl.DataFrame(schema=REJECT_SCHEMA),
+        rows.columns,
+    )
+
+
+def _empty_rows() -> pl.DataFrame:
+    return pl.DataFrame(schema={SOURCE_ROW: pl.Int64})
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
