@@ -132,13 +132,17 @@ def _run(args: argparse.Namespace) -> int:
 
     from pipelines.definitions import defs
     from pipelines.lib.dagster_home import choose_dagster_home, prepare_dagster_home
+    from pipelines.defs.ingest.deliveries import delivery_day_range
     from pipelines.runner import materialize_all, print_summary
 
     home = choose_dagster_home(data_dir)
     prepare_dagster_home(home)
     print(f"safecity run on {data_dir.root} (Dagster instance {home})")
     with dg.DagsterInstance.from_config(str(home)) as instance:
-        report = materialize_all(defs, data_dir, instance, sys.stdout, verbose=args.verbose)
+        report = materialize_all(
+            defs, data_dir, instance, sys.stdout,
+            partition_range=delivery_day_range(data_dir), verbose=args.verbose,
+        )
     print_summary(report, data_dir, home, sys.stdout)
     return 0 if report.success else 1
 

@@ -58,6 +58,7 @@ class RunReport:
     checks: dict[dg.AssetCheckKey, CheckOutcome] = field(default_factory=dict)
     failures: dict[str, StepFailure] = field(default_factory=dict)
     run_error: str | None = None
+    run_ids: list[str] = field(default_factory=list)
 
     def asset_status(self, key: dg.AssetKey) -> str:
         if key in self.materialized:
@@ -74,44 +75,77 @@ def run_config_for(data_dir: DataDir, *, verbose: bool) -> dict[str, object]:
     return config
 
 
+@dataclass(frozen=True)
+class Phase:
+    """One run: some assets, for some partitions (None: unpartitioned)."""
+
+    asset_keys: list[dg.AssetKey]
+    partition_range: tuple[str, str] | None = None
+
+
+def plan_phases(defs: dg.Definitions, partition_range: tuple[str, str] | None) -> list[Phase]:
+    """Unpartitioned assets first, then the partitioned ones over the range, in one single-run backfill."""
+    graph = defs.resolve_asset_graph()
+    keys = [k for k in graph.toposorted_asset_keys if k in graph.materializable_asset_keys]
+    unpartitioned = [k for k in keys if graph.get(k).partitions_def is None]
+    partitioned = [k for k in keys if graph.get(k).partitions_def is not None]
+    phases = [Phase(unpartitioned)] if unpartitioned else []
+    if partitioned and partition_range is not None:
+        phases.append(Phase(partitioned, partition_range))
+    return phases
+
+
 def materialize_all(
     defs: dg.Definitions,
     data_dir: DataDir,
     instance: dg.DagsterInstance,
     out: TextIO,
     *,
+    partition_range: tuple[str, str] | None,
     verbose: bool = False,
 ) -> RunReport:
+    """Materialise every asset: what is not partitioned, then every partition in `partition_range`."""
     job = defs.resolve_implicit_global_asset_job_def()
     asset_graph = defs.resolve_asset_graph()
     step_of: dict[dg.AssetKey | dg.AssetCheckKey, str] = {}
     for assets_def in asset_graph.assets_defs:
+        if not assets_def.is_executable:  # external sources (the landing feeds) have no step
+            continue
         for key in [*assets_def.keys, *assets_def.check_keys]:
             step_of[key] = assets_def.node_def.name
 
+    phases = plan_phases(defs, partition_range)
     report = RunReport(
-        run_id=str(uuid.uuid4()),
-        success=False,
+        run_id="",
+        success=True,
         elapsed=0.0,
-        asset_keys=[
-            key
-            for key in asset_graph.toposorted_asset_keys
-            if key in asset_graph.materializable_asset_keys
-        ],
+        asset_keys=[key for phase in phases for key in phase.asset_keys],
         check_keys=sorted(asset_graph.asset_check_keys, key=lambda key: key.to_user_string()),
         step_of=step_of,
     )
     progress = _Progress(report, out)
-    # The run id is chosen here so the listener is registered before the first event.
-    instance.add_event_listener(report.run_id, progress.on_event)
-    result = job.execute_in_process(
-        run_config=run_config_for(data_dir, verbose=verbose),
-        instance=instance,
-        run_id=report.run_id,
-        raise_on_error=False,
-        tags={"safecity/launched_by": "safecity run", "safecity/data_dir": str(data_dir.root)},
-    )
-    report.success = result.success
+    for phase in phases:
+        # The run id is chosen here so the listener is registered before the first event.
+        run_id = str(uuid.uuid4())
+        report.run_ids.append(run_id)
+        instance.add_event_listener(run_id, progress.on_event)
+        tags = {"safecity/launched_by": "safecity run", "safecity/data_dir": str(data_dir.root)}
+        if phase.partition_range is not None:
+            first, last = phase.partition_range
+            progress._line(f"delivery days {first} .. {last}")
+            tags |= {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+        result = job.execute_in_process(
+            run_config=run_config_for(data_dir, verbose=verbose),
+            instance=instance,
+            run_id=run_id,
+            raise_on_error=False,
+            tags=tags,
+            asset_selection=phase.asset_keys,
+        )
+        report.success = report.success and result.success
+        if not result.success:
+            break  # later phases read what earlier ones wrote
+    report.run_id = ", ".join(report.run_ids)
     report.elapsed = time.monotonic() - progress.started
     return report
 

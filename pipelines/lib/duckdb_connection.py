@@ -25,9 +25,12 @@ def connect(
     database: str = ":memory:",
     *,
     read_only: bool = False,
-    extensions: tuple[str, ...] = ("encodings",),
+    extensions: tuple[str, ...] = (),
 ) -> duckdb.DuckDBPyConnection:
-    """A connection with the configured limits (SAFECITY_DUCKDB_MEMORY_LIMIT, SAFECITY_DUCKDB_THREADS)."""
+    """A connection with the configured limits (SAFECITY_DUCKDB_MEMORY_LIMIT, SAFECITY_DUCKDB_THREADS).
+
+    Extensions load only when asked for: loading one costs about half a second.
+    """
     config = {
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,

@@ -1,0 +1,25 @@
+"""Ingestion stage: every feed contract becomes a landing source, a bronze asset and its checks."""
+
+import dagster as dg
+
+from pipelines.defs.ingest.assets import build_ingestion_asset, landing_spec
+from pipelines.defs.ingest.sensor import build_landing_sensor
+from pipelines.lib.contracts import contracts_dir, load_feed_contracts
+
+# Loading the contracts is what defines the assets: a broken contract stops the code
+# location from loading, with the file, line and key of every problem.
+CONTRACTS = load_feed_contracts(contracts_dir())
+
+ingestion_assets = [build_ingestion_asset(contract) for contract in CONTRACTS.values()]
+
+defs = dg.Definitions(
+    assets=[*[landing_spec(contract) for contract in CONTRACTS.values()], *ingestion_assets],
+    sensors=[build_landing_sensor(CONTRACTS)],
+    jobs=[
+        dg.define_asset_job(
+            "ingest_deliveries",
+            selection=dg.AssetSelection.assets(*ingestion_assets),
+            description="Ingest delivery days of every feed (one step per feed for a range of days).",
+        )
+    ],
+)

@@ -1,0 +1,140 @@
+"""One ingestion asset per feed contract: landing file -> bronze partition + quarantine.
+
+Built by a factory from the contracts in `contracts/feeds/`, so a new feed needs
+a contract, not code. Partitioned by delivery day; a backfill over many days
+runs as one step per feed (single-run backfill), carrying the keys seen so far.
+"""
+
+# No `from __future__ import annotations`: Dagster reads the parameter annotations.
+import warnings
+from datetime import date
+
+import dagster as dg
+import polars as pl
+
+from pipelines.defs.ingest.checks import check_results, check_specs, markdown
+from pipelines.defs.ingest.partitions import DELIVERY_DAYS
+from pipelines.defs.ingest.summary import IngestionSummary
+from pipelines.lib.contracts import FeedContract
+from pipelines.lib.duckdb_connection import connect
+from pipelines.lib.ingest.ingest import ingest_deliveries, landing_file
+from pipelines.lib.ingest.read import UnreadableFile
+from pipelines.lib.resources import DataDirResource
+
+MASKED = {"personal", "sensitive"}  # classifications never shown in previews
+
+# Single-run backfills (one step per feed for a range of days) are marked beta in
+# Dagster 1.13; we rely on them knowingly, so the warning is not repeated per feed.
+warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=dg.BetaWarning)
+
+
+def landing_key(contract: FeedContract) -> dg.AssetKey:
+    return dg.AssetKey(["landing", contract.department, contract.feed])
+
+
+def bronze_key(contract: FeedContract) -> dg.AssetKey:
+    return dg.AssetKey(["bronze", contract.department, contract.feed])
+
+
+def landing_spec(contract: FeedContract) -> dg.AssetSpec:
+    """The department's deliveries: outside the pipeline's control, shown for lineage."""
+    return dg.AssetSpec(
+        landing_key(contract),
+        group_name="landing",
+        description=f"Raw deliveries of {contract.feed} from {contract.department} ({contract.landing.file}).",
+        kinds={contract.landing.format},
+        owners=[contract.owner] if "@" in contract.owner else [],
+        metadata={"contract": dg.MetadataValue.path(str(contract.path))},
+    )
+
+
+def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
+    key = bronze_key(contract)
+
+    @dg.asset(
+        key=key,
+        deps=[landing_key(contract)],
+        group_name=contract.department,
+        partitions_def=DELIVERY_DAYS,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        check_specs=check_specs(key),
+        kinds={"parquet", "polars", "duckdb"},
+        owners=[contract.owner] if "@" in contract.owner else [],
+        description=f"{contract.description or contract.feed} Held to {contract.path.name}.",
+        metadata={
+            "contract": dg.MetadataValue.path(str(contract.path)),
+            "contract_version": contract.version,
+            "dagster/column_schema": column_schema(contract),
+        },
+    )
+    def ingest(context: dg.AssetExecutionContext, data_dir: DataDirResource) -> dg.MaterializeResult:
+        data = data_dir.paths
+        summary = IngestionSummary(contract)
+        days = sorted(date.fromisoformat(k) for k in context.partition_keys)
+        delivered = [d for d in days if landing_file(data, contract, d).is_file()]
+        summary.missing_deliveries = [d for d in days if d not in delivered]
+        for day in summary.missing_deliveries:
+            context.log.warning(f"no delivery for {day}: {landing_file(data, contract, day).name} is missing")
+        connection = connect()
+        try:
+            for ingested in ingest_deliveries(data, contract, delivered, connection):
+                summary.add(ingested)
+                context.log.info(
+                    f"{ingested.source.name}: {ingested.result.landed} rows -> {ingested.result.valid.height} bronze, "
+                    f"{ingested.result.quarantine.height} quarantined"
+                )
+        except UnreadableFile as error:
+            raise dg.Failure(description=str(error), allow_retries=False) from None
+        finally:
+            connection.close()
+        return dg.MaterializeResult(metadata=materialization_metadata(summary), check_results=check_results(summary))
+
+    return ingest
+
+
+def column_schema(contract: FeedContract) -> dg.TableSchema:
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(
+                f.name,
+                f.physical_type,
+                description=" · ".join(filter(None, [f.business_name, f.description, f.classification])),
+                constraints=dg.TableColumnConstraints(nullable=not f.required, unique=f.unique or f.primary_key_position == 1 and len(contract.key) == 1),
+                tags={"classification": f.classification},
+            )
+            for f in contract.fields
+        ]
+    )
+
+
+def as_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every value as display text; nested values (lists of structs) as JSON."""
+    return frame.select(
+        pl.struct(c).struct.json_encode().str.slice(len(c) + 4).str.strip_suffix("}").alias(c)
+        if isinstance(dtype, (pl.List, pl.Struct)) else pl.col(c).cast(pl.String)
+        for c, dtype in frame.schema.items()
+    )
+
+
+def materialization_metadata(summary: IngestionSummary) -> dict:
+    contract = summary.contract
+    metadata = {
+        "dagster/row_count": summary.bronze,
+        "landed_rows": summary.landed,
+        "quarantined_rows": summary.quarantined,
+        "quarantine_rate": round(summary.quarantine_rate, 5),
+        "delivery_days": len(summary.days),
+        "quarantine_by_rule": dg.MetadataValue.md(
+            markdown(pl.DataFrame(
+                [{"rule": r, "column": c, "rows": n} for (r, c), n in summary.rule_columns.most_common()],
+                schema={"rule": pl.String, "column": pl.String, "rows": pl.Int64},
+            ))
+        ),
+    }
+    if summary.preview is not None:
+        masked = [f.name for f in contract.fields if f.classification in MASKED]
+        preview = summary.preview.with_columns(pl.lit("***").alias(name) for name in masked)
+        metadata["preview"] = dg.MetadataValue.md(markdown(as_text(preview)))
+    if summary.notes:
+        metadata["notes"] = dg.MetadataValue.md("\n".join(f"- {note}" for note in summary.notes))
+    return metadata

@@ -1,0 +1,99 @@
+"""The six contract checks of an ingestion step, as Dagster asset check results.
+
+They describe the delivery as the department sent it (before quarantine took
+the bad rows out), with counts and sample failures as metadata. All are
+warnings except the quarantine rate: past the contract's threshold the
+delivery is unusable and the step's check fails as an error.
+"""
+
+# No `from __future__ import annotations`: check specs are built at import time.
+import dagster as dg
+import polars as pl
+
+from pipelines.defs.ingest.summary import REQUIRED_RULES, STANDARD_RULES, IngestionSummary
+
+CHECKS = {
+    "schema_conforms": "Every delivered file has the contracted columns (known aliases allowed) and no others.",
+    "required_columns_complete": "Every required value is present.",
+    "keys_unique": "No key is delivered twice, within a file or across deliveries.",
+    "standards_valid": "Identity numbers, credit codes, admin codes, coordinates and dates meet the standards.",
+    "quarantine_rate_under_threshold": "The share of rows quarantined stays under the contract's threshold.",
+    "delivered_on_time": "A file arrived for every delivery day, and no record is older than the SLA allows.",
+}
+
+
+def check_specs(asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
+    return [dg.AssetCheckSpec(name, asset=asset_key, description=text) for name, text in CHECKS.items()]
+
+
+def check_results(summary: IngestionSummary) -> list[dg.AssetCheckResult]:
+    landed = summary.landed
+    required = summary.count(REQUIRED_RULES)
+    duplicates = summary.count(("duplicate_key",))
+    standards = {rule: summary.rules[rule] for rule in STANDARD_RULES if summary.rules[rule]}
+    structural = {rule: n for rule, n in summary.rules.items() if rule in ("row_malformed", "encoding_invalid", "row_too_long")}
+    drifted = [c for c in summary.schema_changes if c["missing"] or c["unexpected"]]
+    threshold = summary.contract.quarantine_threshold
+    return [
+        result(
+            "schema_conforms",
+            not drifted and not structural,
+            {
+                "files_with_changed_columns": len(drifted),
+                "files_with_renamed_columns": sum(1 for c in summary.schema_changes if c["renamed"]),
+                "changes": dg.MetadataValue.json(summary.schema_changes) if summary.schema_changes else "none",
+                "malformed_rows": dg.MetadataValue.json(structural) if structural else 0,
+            },
+        ),
+        result(
+            "required_columns_complete",
+            required == 0,
+            {"rows_missing_required_values": required, **samples(summary, REQUIRED_RULES)},
+        ),
+        result("keys_unique", duplicates == 0, {"duplicate_rows": duplicates, **samples(summary, ("duplicate_key",))}),
+        result(
+            "standards_valid",
+            not standards,
+            {"rows_failing_standards": sum(standards.values()), "by_rule": dg.MetadataValue.json(standards or {}),
+             **samples(summary, STANDARD_RULES)},
+        ),
+        result(
+            "quarantine_rate_under_threshold",
+            summary.quarantine_rate <= threshold,
+            {"quarantine_rate": round(summary.quarantine_rate, 5), "threshold": threshold,
+             "quarantined": summary.quarantined, "landed": landed},
+            severity=dg.AssetCheckSeverity.ERROR,
+        ),
+        result(
+            "delivered_on_time",
+            not summary.missing_deliveries and summary.late_rows == 0,
+            {"missing_deliveries": [d.isoformat() for d in summary.missing_deliveries] or "none",
+             "late_rows": summary.late_rows,
+             "late_share": round(summary.late_rows / landed, 5) if landed else 0.0,
+             "latency_days": summary.contract.sla.latency_days},
+        ),
+    ]
+
+
+def result(name: str, passed: bool, metadata: dict, severity=dg.AssetCheckSeverity.WARN) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(check_name=name, passed=bool(passed), metadata=metadata, severity=severity)
+
+
+def samples(summary: IngestionSummary, rules: tuple[str, ...]) -> dict:
+    failed = summary.sample_failures(rules)
+    if failed is None:
+        return {}
+    return {"sample_failures": dg.MetadataValue.md(markdown(failed.select("_source_file", "_source_row", "rule", "column", "original")))}
+
+
+def markdown(frame: pl.DataFrame, width: int = 80) -> str:
+    """A small table for the UI; long values cut, pipes escaped (values are shown, never interpreted)."""
+    def cell(value: object) -> str:
+        text = "" if value is None else str(value)
+        text = text if len(text) <= width else text[: width - 1] + "…"
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    header = "| " + " | ".join(frame.columns) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.iter_rows()]
+    return "\n".join([header, rule, *rows])

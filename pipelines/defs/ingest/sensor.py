@@ -1,0 +1,87 @@
+"""The landing-zone sensor: a new or changed delivery file starts its partition's ingestion.
+
+The cursor remembers each file's size and modification time. On the first tick
+files whose partition is already in bronze count as seen, so starting the
+sensor on a city that `safecity run` already ingested launches nothing. A file
+that matches no contract (wrong folder, wrong name, a day outside the
+partitions) is reported as an observation on the landing inventory and in the
+sensor's log, never silently skipped.
+"""
+
+# No `from __future__ import annotations`: Dagster reads the parameter annotations.
+import json
+from datetime import date
+
+import dagster as dg
+
+from pipelines.defs.ingest.assets import bronze_key
+from pipelines.defs.ingest.partitions import DELIVERY_DAYS
+from pipelines.lib.contracts import FeedContract
+from pipelines.lib.resources import DataDirResource
+
+
+def match_file(contracts: dict[tuple[str, str], FeedContract], relative: str) -> tuple[FeedContract | None, date | None, str]:
+    """The contract and delivery day a landing path stands for, or why it stands for none."""
+    parts = relative.split("/")
+    if len(parts) != 3:
+        return None, None, "not in a landing/<department>/<feed>/ folder"
+    department, feed, name = parts
+    contract = contracts.get((department, feed))
+    if contract is None:
+        return None, None, f"no contract for {department}/{feed}"
+    day = contract.landing.day_of(name)
+    if day is None:
+        return contract, None, f"name does not match {contract.landing.file}"
+    if not DELIVERY_DAYS.has_partition_key(day.isoformat()):
+        return contract, None, f"delivery day {day} is outside the partitions (from {DELIVERY_DAYS.start.date()})"
+    return contract, day, ""
+
+
+def build_landing_sensor(contracts: dict[tuple[str, str], FeedContract]) -> dg.SensorDefinition:
+    @dg.sensor(
+        name="landing_sensor",
+        minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        asset_selection=dg.AssetSelection.assets(*[bronze_key(c) for c in contracts.values()]),
+        description="Starts the ingestion of each new or changed file under landing/; reports files no contract matches.",
+    )
+    def landing_sensor(context: dg.SensorEvaluationContext, data_dir: DataDirResource) -> dg.SensorResult:
+        landing = data_dir.paths.landing
+        seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+        first_tick = not context.cursor
+        done: dict[dg.AssetKey, set[str]] = {}
+        requests, unmatched = [], []
+        files = sorted(p for p in landing.rglob("*") if p.is_file()) if landing.is_dir() else []
+        for path in files:
+            relative = path.relative_to(landing).as_posix()
+            stat = path.stat()
+            signature = f"{stat.st_mtime_ns}:{stat.st_size}"
+            if seen.get(relative) == signature:
+                continue
+            seen[relative] = signature
+            contract, day, reason = match_file(contracts, relative)
+            if day is None:
+                unmatched.append(f"{relative}: {reason}")
+                continue
+            key = bronze_key(contract)
+            if first_tick:
+                if key not in done:
+                    done[key] = set(context.instance.get_materialized_partitions(key))
+                if day.isoformat() in done[key]:
+                    continue
+            requests.append(
+                dg.RunRequest(run_key=f"{relative}@{signature}", partition_key=day.isoformat(), asset_selection=[key])
+            )
+        events = []
+        if unmatched:
+            for line in unmatched:
+                context.log.warning(f"landing file matches no contract: {line}")
+            events.append(
+                dg.AssetObservation(
+                    asset_key=dg.AssetKey("landing_inventory"),
+                    metadata={"unmatched_files": dg.MetadataValue.md("\n".join(f"- `{u}`" for u in unmatched))},
+                )
+            )
+        return dg.SensorResult(run_requests=requests, cursor=json.dumps(seen, sort_keys=True), asset_events=events)
+
+    return landing_sensor

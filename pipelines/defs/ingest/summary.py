@@ -1,0 +1,72 @@
+"""What one ingestion step found, over the delivery days it processed: the checks and metadata read this."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+import polars as pl
+
+from pipelines.lib.contracts import FeedContract
+from pipelines.lib.ingest.ingest import Ingested
+
+STANDARD_RULES = ("identity_number_check", "uscc_check", "admin_code_unknown", "coordinates_outside_city", "date_in_future")
+REQUIRED_RULES = ("required_missing", "column_missing")
+SAMPLE_SIZE = 5  # failed rows kept per rule, shown in the UI
+
+
+@dataclass
+class IngestionSummary:
+    contract: FeedContract
+    days: list[date] = field(default_factory=list)
+    missing_deliveries: list[date] = field(default_factory=list)
+    landed: int = 0
+    bronze: int = 0
+    quarantined: int = 0
+    late_rows: int = 0
+    rules: Counter = field(default_factory=Counter)  # first rule broken -> rows
+    rule_columns: Counter = field(default_factory=Counter)  # (rule, column) -> rows
+    schema_changes: list[dict] = field(default_factory=list)  # per file: missing / renamed / unexpected columns
+    notes: list[str] = field(default_factory=list)
+    samples: dict[str, pl.DataFrame] = field(default_factory=dict)  # rule -> a few failed rows
+    preview: pl.DataFrame | None = None
+
+    def add(self, ingested: Ingested) -> None:
+        result = ingested.result
+        self.days.append(ingested.day)
+        self.landed += result.landed
+        self.bronze += result.valid.height
+        self.quarantined += result.quarantine.height
+        self.late_rows += result.late_rows
+        quarantine = result.quarantine
+        for rule, column, count in quarantine.group_by("rule", "column").len().iter_rows():
+            self.rules[rule] += count
+            self.rule_columns[(rule, column or "")] += count
+        if result.columns_missing or result.columns_renamed or result.columns_unexpected:
+            self.schema_changes.append(
+                {
+                    "file": ingested.source.name,
+                    "missing": result.columns_missing,
+                    "renamed": {f: alias for f, alias in result.columns_renamed.items()},
+                    "unexpected": result.columns_unexpected,
+                }
+            )
+        self.notes += [f"{ingested.source.name}: {note}" for note in result.notes]
+        for (rule,), rows in quarantine.group_by("rule"):
+            kept = self.samples.get(rule)
+            if kept is None or kept.height < SAMPLE_SIZE:
+                self.samples[rule] = rows.head(SAMPLE_SIZE) if kept is None else pl.concat([kept, rows]).head(SAMPLE_SIZE)
+        if self.preview is None and result.valid.height:
+            self.preview = result.valid.head(5)
+
+    @property
+    def quarantine_rate(self) -> float:
+        return self.quarantined / self.landed if self.landed else 0.0
+
+    def count(self, rules: tuple[str, ...]) -> int:
+        return sum(self.rules[r] for r in rules)
+
+    def sample_failures(self, rules: tuple[str, ...] | None = None) -> pl.DataFrame | None:
+        chosen = [frame for rule, frame in sorted(self.samples.items()) if rules is None or rule in rules]
+        return pl.concat(chosen) if chosen else None
