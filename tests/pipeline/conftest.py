@@ -6,6 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import xlsxwriter
+
+from pipelines.defs.feeds import FEED_CONTRACTS
+from pipelines.lib.contracts import FeedContract
 
 
 @dataclass(frozen=True)
@@ -31,9 +35,22 @@ def build_landing_tree(root: Path) -> LandingTree:
         folder = root / "landing" / department / feed
         folder.mkdir(parents=True)
         for day in days:
-            (folder / f"{feed}_{day}.{ext}").write_text(f"delivery of {day}\n", encoding="utf-8")
+            write_quiet_delivery(folder / f"{feed}_{day}.{ext}", FEED_CONTRACTS[(department, feed)])
     (root / "landing" / tree.unknown_file).write_text("not a delivery\n", encoding="utf-8")
     return tree
+
+
+def write_quiet_delivery(path: Path, contract: FeedContract) -> None:
+    """A delivery with no records, in the feed's own format: header only (CSV, XLSX) or empty (JSON lines)."""
+    header = [f.source for f in contract.fields]
+    if path.suffix == ".csv":
+        path.write_bytes((",".join(header) + "\n").encode(contract.landing.encoding.replace("utf-8-sig", "utf-8")))
+    elif path.suffix == ".xlsx":
+        workbook = xlsxwriter.Workbook(str(path))
+        workbook.add_worksheet().write_row(0, 0, header)
+        workbook.close()
+    else:
+        path.write_bytes(b"")
 
 
 @pytest.fixture

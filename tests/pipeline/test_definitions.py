@@ -16,6 +16,7 @@ import pytest
 
 from pipelines.defs.landing.assets import landing_inventory
 from pipelines.defs.landing.checks import every_feed_delivered_daily, no_unknown_landing_files
+from pipelines.defs.feeds import FEED_CONTRACTS
 from pipelines.defs.landing.inventory import NoLandingDataError, scan_landing
 from pipelines.definitions import defs
 from pipelines.lib.resources import DATA_DIR_RESOURCE_KEY, DataDirResource
@@ -121,15 +122,11 @@ def test_checks_pass_on_complete_deliveries(landing_tree: LandingTree) -> None:
 @pytest.mark.parametrize(
     ("relative_path", "reason"),
     [
-        ("market_regulation/food_inspections/food_inspections_20260230.csv", "not a calendar date"),
-        (
-            "market_regulation/food_inspections/food_sampling_20260301.csv",
-            "is for feed 'food_sampling'",
-        ),
-        (
-            "market_regulation/food_inspections/food_inspections_20260301.txt",
-            "not a delivery format",
-        ),
+        # 30 February is no calendar day: the name does not stand for a delivery.
+        ("market_regulation/food_inspections/food_inspections_20260230.csv", "does not match"),
+        ("market_regulation/food_inspections/food_sampling_20260301.csv", "does not match"),
+        ("market_regulation/food_inspections/food_inspections_20260301.txt", "does not match"),
+        ("urban_management/manhole_covers/jg_20260301.csv", "no contract for urban_management/manhole_covers"),
         ("market_regulation/stray.csv", "not inside a <department>/<feed>/ folder"),
         ("market_regulation/food_inspections/old/food_inspections_20260301.csv", "nested below"),
     ],
@@ -140,7 +137,7 @@ def test_unknown_files_are_reported_with_a_reason(
     path = landing_tree.root / "landing" / relative_path
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("?\n", encoding="utf-8")
-    inventory = scan_landing(landing_tree.root / "landing")
+    inventory = scan_landing(landing_tree.root / "landing", FEED_CONTRACTS)
     reasons = {item.path: item.reason for item in inventory.unknown_files}
     assert reason in reasons[relative_path]
     assert inventory.total_files == 6  # the stray is never counted as a delivery
@@ -148,10 +145,10 @@ def test_unknown_files_are_reported_with_a_reason(
 
 def test_missing_or_empty_landing_fails_with_one_sentence(tmp_path: Path) -> None:
     with pytest.raises(NoLandingDataError, match="folder does not exist"):
-        scan_landing(tmp_path / "landing")
+        scan_landing(tmp_path / "landing", FEED_CONTRACTS)
     (tmp_path / "landing" / "fire_rescue" / "fire_incidents").mkdir(parents=True)
     with pytest.raises(NoLandingDataError, match="no delivery files"):
-        scan_landing(tmp_path / "landing")
+        scan_landing(tmp_path / "landing", FEED_CONTRACTS)
 
     result = _materialize(tmp_path)
     assert not result.success

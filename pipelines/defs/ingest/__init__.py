@@ -4,11 +4,7 @@ import dagster as dg
 
 from pipelines.defs.ingest.assets import build_ingestion_asset, landing_spec
 from pipelines.defs.ingest.sensor import build_landing_sensor
-from pipelines.lib.contracts import contracts_dir, load_feed_contracts
-
-# Loading the contracts is what defines the assets: a broken contract stops the code
-# location from loading, with the file, line and key of every problem.
-CONTRACTS = load_feed_contracts(contracts_dir())
+from pipelines.defs.feeds import FEED_CONTRACTS as CONTRACTS
 
 ingestion_assets = [build_ingestion_asset(contract) for contract in CONTRACTS.values()]
 

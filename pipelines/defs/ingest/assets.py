@@ -78,13 +78,17 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
         connection = connect()
         try:
             for ingested in ingest_deliveries(data, contract, delivered, connection):
+                if isinstance(ingested, UnreadableFile):
+                    # One unusable file must not stop the other days: its partition keeps
+                    # its previous state, and schema_conforms fails naming it.
+                    summary.unreadable.append(str(ingested))
+                    context.log.error(str(ingested))
+                    continue
                 summary.add(ingested)
                 context.log.info(
                     f"{ingested.source.name}: {ingested.result.landed} rows -> {ingested.result.valid.height} bronze, "
                     f"{ingested.result.quarantine.height} quarantined"
                 )
-        except UnreadableFile as error:
-            raise dg.Failure(description=str(error), allow_retries=False) from None
         finally:
             connection.close()
         return dg.MaterializeResult(metadata=materialization_metadata(summary), check_results=check_results(summary))

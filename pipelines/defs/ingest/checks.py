@@ -37,13 +37,16 @@ def check_results(summary: IngestionSummary) -> list[dg.AssetCheckResult]:
     return [
         result(
             "schema_conforms",
-            not drifted and not structural,
+            not drifted and not structural and not summary.unreadable,
             {
+                "unreadable_files": dg.MetadataValue.md("\n".join(f"- {u}" for u in summary.unreadable)) if summary.unreadable else 0,
                 "files_with_changed_columns": len(drifted),
                 "files_with_renamed_columns": sum(1 for c in summary.schema_changes if c["renamed"]),
                 "changes": dg.MetadataValue.json(summary.schema_changes) if summary.schema_changes else "none",
                 "malformed_rows": dg.MetadataValue.json(structural) if structural else 0,
             },
+            # A file nobody can read is lost data until the department re-sends it.
+            severity=dg.AssetCheckSeverity.ERROR if summary.unreadable else dg.AssetCheckSeverity.WARN,
         ),
         result(
             "required_columns_complete",

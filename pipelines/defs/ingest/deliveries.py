@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pipelines.defs.ingest import CONTRACTS
+from pipelines.defs.feeds import FEED_CONTRACTS as CONTRACTS
 from pipelines.lib.data_dir import DataDir
 
 

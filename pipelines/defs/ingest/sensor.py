@@ -17,24 +17,16 @@ import dagster as dg
 from pipelines.defs.ingest.assets import bronze_key
 from pipelines.defs.ingest.partitions import DELIVERY_DAYS
 from pipelines.lib.contracts import FeedContract
+from pipelines.lib.ingest.landing import match_delivery
 from pipelines.lib.resources import DataDirResource
 
 
 def match_file(contracts: dict[tuple[str, str], FeedContract], relative: str) -> tuple[FeedContract | None, date | None, str]:
     """The contract and delivery day a landing path stands for, or why it stands for none."""
-    parts = relative.split("/")
-    if len(parts) != 3:
-        return None, None, "not in a landing/<department>/<feed>/ folder"
-    department, feed, name = parts
-    contract = contracts.get((department, feed))
-    if contract is None:
-        return None, None, f"no contract for {department}/{feed}"
-    day = contract.landing.day_of(name)
-    if day is None:
-        return contract, None, f"name does not match {contract.landing.file}"
-    if not DELIVERY_DAYS.has_partition_key(day.isoformat()):
+    contract, day, reason = match_delivery(contracts, relative)
+    if day is not None and not DELIVERY_DAYS.has_partition_key(day.isoformat()):
         return contract, None, f"delivery day {day} is outside the partitions (from {DELIVERY_DAYS.start.date()})"
-    return contract, day, ""
+    return contract, day, reason
 
 
 def build_landing_sensor(contracts: dict[tuple[str, str], FeedContract]) -> dg.SensorDefinition:

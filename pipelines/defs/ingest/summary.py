@@ -29,6 +29,7 @@ class IngestionSummary:
     rule_columns: Counter = field(default_factory=Counter)  # (rule, column) -> rows
     schema_changes: list[dict] = field(default_factory=list)  # per file: missing / renamed / unexpected columns
     notes: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # one line per file that could not be read at all
     samples: dict[str, pl.DataFrame] = field(default_factory=dict)  # rule -> a few failed rows
     preview: pl.DataFrame | None = None
 

@@ -10,6 +10,7 @@ from pipelines.defs.landing.inventory import (
     scan_landing,
     write_inventory,
 )
+from pipelines.defs.feeds import FEED_CONTRACTS
 from pipelines.lib.resources import DataDirResource
 
 
@@ -26,7 +27,7 @@ def landing_inventory(
 ) -> dg.MaterializeResult:
     paths = data_dir.paths
     try:
-        inventory = scan_landing(paths.landing)
+        inventory = scan_landing(paths.landing, FEED_CONTRACTS)
     except NoLandingDataError as error:
         # A Failure's description is what the UI and `safecity run` show: one sentence,
         # no stack trace, because nothing is wrong with the code.

@@ -1,16 +1,15 @@
 """What each department has delivered to the landing zone, and what is missing.
 
 Pure functions over the file tree, free of Dagster, so they can be tested on a
-tree built in a temporary directory. Deliveries are named
-`landing/<department>/<feed>/<feed>_<YYYYMMDD>.<ext>`; anything else is an
-unknown file, which is reported rather than skipped (DESIGN: nothing is dropped
-silently).
+tree built in a temporary directory. A delivery is a file whose folder and name
+match a feed contract (`landing/<department>/<feed>/` and the contract's file
+pattern); anything else is an unknown file, which is reported rather than
+skipped (DESIGN: nothing is dropped silently).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -20,9 +19,7 @@ from typing import Any
 import polars as pl
 
 from pipelines.lib.atomic import atomic_output, write_text_atomic
-
-DELIVERY_FORMATS = ("csv", "jsonl", "xlsx", "parquet")
-_DELIVERY_NAME = re.compile(r"^(?P<feed>.+)_(?P<day>\d{8})\.(?P<ext>[A-Za-z0-9]+)$")
+from pipelines.lib.ingest.landing import Contracts, match_delivery
 
 _OUTSIDE_FEED_FOLDER = "not inside a <department>/<feed>/ folder"
 
@@ -86,7 +83,7 @@ class _Delivery:
     bytes: int
 
 
-def scan_landing(landing: Path) -> LandingInventory:
+def scan_landing(landing: Path, contracts: Contracts) -> LandingInventory:
     """Inventory every feed folder under `landing`.
 
     Raises NoLandingDataError when the folder is missing or holds no delivery,
@@ -105,7 +102,7 @@ def scan_landing(landing: Path) -> LandingInventory:
             if not feed_dir.is_dir():
                 unknown.append(_unknown(landing, feed_dir, _OUTSIDE_FEED_FOLDER))
                 continue
-            feed, feed_unknown = _scan_feed(landing, department_dir.name, feed_dir)
+            feed, feed_unknown = _scan_feed(landing, department_dir.name, feed_dir, contracts)
             feeds.append(feed)
             unknown.extend(feed_unknown)
 
@@ -119,7 +116,7 @@ def scan_landing(landing: Path) -> LandingInventory:
 
 
 def _scan_feed(
-    landing: Path, department: str, feed_dir: Path
+    landing: Path, department: str, feed_dir: Path, contracts: Contracts
 ) -> tuple[FeedInventory, list[UnknownFile]]:
     feed = feed_dir.name
     deliveries: list[_Delivery] = []
@@ -132,11 +129,11 @@ def _scan_feed(
                 if nested.is_file()
             )
             continue
-        delivery_or_reason = _parse_delivery(entry, feed)
-        if isinstance(delivery_or_reason, str):
-            unknown.append(_unknown(landing, entry, delivery_or_reason))
+        contract, day, reason = match_delivery(contracts, entry.relative_to(landing).as_posix())
+        if day is None:
+            unknown.append(_unknown(landing, entry, reason))
         else:
-            deliveries.append(delivery_or_reason)
+            deliveries.append(_Delivery(day=day, ext=contract.landing.format, bytes=entry.stat().st_size))
 
     days = sorted({delivery.day for delivery in deliveries})
     first_day = days[0] if days else None
@@ -156,23 +153,6 @@ def _scan_feed(
         ),
         unknown,
     )
-
-
-def _parse_delivery(path: Path, feed: str) -> _Delivery | str:
-    """The delivery a file name stands for, or the reason it is not one."""
-    formats = "|".join(DELIVERY_FORMATS)
-    match = _DELIVERY_NAME.match(path.name)
-    if match is None:
-        return f"name is not {feed}_<YYYYMMDD>.<{formats}>"
-    if match["feed"] != feed:
-        return f"name is for feed '{match['feed']}', not this folder's '{feed}'"
-    if match["ext"] not in DELIVERY_FORMATS:
-        return f"'.{match['ext']}' is not a delivery format ({formats})"
-    try:
-        day = datetime.strptime(match["day"], "%Y%m%d").date()
-    except ValueError:
-        return f"'{match['day']}' is not a calendar date"
-    return _Delivery(day=day, ext=match["ext"], bytes=path.stat().st_size)
 
 
 def _missing_days(days: list[date]) -> tuple[date, ...]:

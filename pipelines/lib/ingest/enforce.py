@@ -174,7 +174,9 @@ def columns_with_full_width(rows: pl.DataFrame) -> set[str]:
 def text_expr(f: Field, columns: tuple[str, ...], full_width: set[str] | None = None) -> pl.Expr:
     """The field's delivered text, normalised (half-width, trimmed, empty = missing)."""
     if not columns:
-        return pl.lit(None, pl.String if f.logical_type != "array" else pl.List(pl.Struct({})))
+        if f.logical_type == "array":
+            return pl.lit(None, pl.List(pl.Struct({sub.name: pl.String for sub in f.items})))
+        return pl.lit(None, pl.String)
     value = pl.coalesce([pl.col(c) for c in columns]) if len(columns) > 1 else pl.col(columns[0])
     if f.logical_type != "array":
         half_width = full_width is None or any(c in full_width for c in columns)

@@ -14,7 +14,7 @@ from pipelines.lib.contracts import FeedContract
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.ingest.enforce import Enforced, enforce, key_hash
 from pipelines.lib.ingest.lake import Partition, partition, prior_keys, write_partition
-from pipelines.lib.ingest.read import read_delivery
+from pipelines.lib.ingest.read import UnreadableFile, read_delivery
 
 
 @dataclass
@@ -37,12 +37,19 @@ def landing_file(data: DataDir, contract: FeedContract, day: date) -> Path:
 
 def ingest_deliveries(
     data: DataDir, contract: FeedContract, days: list[date], connection: duckdb.DuckDBPyConnection
-) -> Iterator[Ingested]:
-    """Ingest several days of one feed in date order, carrying the keys seen so far in memory."""
+) -> Iterator[Ingested | UnreadableFile]:
+    """Ingest several days of one feed in date order, carrying the keys seen so far in memory.
+
+    A file that cannot be read at all is yielded as its UnreadableFile error, in its place.
+    """
     days = sorted(days)
     seen = prior_keys(data, contract, days[0]) if days else None
     for day in days:
-        ingested = ingest_delivery(data, contract, day, connection, seen)
+        try:
+            ingested = ingest_delivery(data, contract, day, connection, seen)
+        except UnreadableFile as error:
+            yield error  # the caller reports it and goes on with the other days
+            continue
         if contract.key:
             delivered = ingested.result.valid.select(key_hash(contract.key)).to_series()
             seen = delivered if seen is None else pl.concat([seen, delivered])

@@ -8,6 +8,8 @@ its partition.
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -35,10 +37,20 @@ def partition(data: DataDir, contract: FeedContract, day: date) -> Partition:
     )
 
 
+# Crash tests set this to hold a write between the temporary files and their renaming,
+# so a test can kill the process at the one moment that matters.
+PAUSE_BEFORE_COMMIT = "SAFECITY_CRASH_TEST_PAUSE_SECONDS"
+
+
 def write_partition(target: Partition, valid: pl.DataFrame, quarantine: pl.DataFrame) -> None:
+    for folder in (target.bronze.parent, target.quarantine.parent):
+        for stale in folder.glob(".*.tmp"):  # left by a writer that was killed
+            stale.unlink(missing_ok=True)
     with atomic_output(target.bronze) as bronze_tmp, atomic_output(target.quarantine) as quarantine_tmp:
         valid.write_parquet(bronze_tmp, statistics=True)
         quarantine.write_parquet(quarantine_tmp)
+        if pause := os.environ.get(PAUSE_BEFORE_COMMIT):
+            time.sleep(float(pause))
         # Leaving the with-blocks renames quarantine, then bronze: both files are complete by then.
 
 

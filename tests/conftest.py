@@ -1,4 +1,4 @@
-"""A tiny sample city, generated once per test session, and a reader for its deliveries."""
+"""Shared fixtures: a tiny sample city, generated once per test session, and a reader for its deliveries."""
 
 from __future__ import annotations
 
