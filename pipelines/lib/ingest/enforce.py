@@ -91,7 +91,10 @@ def enforce(
     # Flags first, as plain columns: the rule expressions are large (check digits), and
     # referring to them twice in one expression makes the query planner do much more work.
     # (An eager select of the flags plans in milliseconds; with_columns on the wide frame took ten times longer.)
-    flag_frame = parsed.select([r.broken.fill_null(False).alias(f"_flag{i}") for i, r in enumerate(rules)])
+    flag_frame = parsed.select(
+        pl.col(SOURCE_ROW),  # keeps the frame's height when every rule is a constant (no columns delivered)
+        *[r.broken.fill_null(False).alias(f"_flag{i}") for i, r in enumerate(rules)],
+    ).drop(SOURCE_ROW)
     flags = [pl.col(f"_flag{i}") for i in range(len(rules))]
     checked = parsed.hstack(
         flag_frame.with_columns(

@@ -9,7 +9,7 @@ down with them. DuckDB's CSV reader reports such rows one by one
 
 from __future__ import annotations
 
-import codecs
+import csv
 import json
 import tempfile
 from dataclasses import dataclass, field
@@ -67,18 +67,37 @@ def read_delivery(path: Path, contract: FeedContract, connection: duckdb.DuckDBP
 
 
 def detect_encoding(path: Path, declared: str) -> tuple[str, list[str]]:
-    """The declared encoding, unless the file's start shows another one we know; the note says so."""
+    """The declared encoding, unless most of the file's start is in another one we know.
+
+    Judged line by line over the first 64 KiB: one stray line in another encoding
+    is that line's problem (it is quarantined), not a reason to re-read every line.
+    GB 18030 accepts almost any byte pair, so it can never win over a UTF-8 file
+    whose lines mostly decode as UTF-8.
+    """
     declared = "utf-8" if declared == "utf-8-sig" else declared
     with path.open("rb") as handle:
         sample = handle.read(SNIFF_BYTES)
-    for candidate in (declared, *[e for e in ENCODINGS if e != declared]):
-        try:
-            # Incremental: a multi-byte character cut at the end of the sample is not an error.
-            codecs.getincrementaldecoder(candidate)().decode(sample, final=False)
-        except UnicodeDecodeError:
-            continue
-        note = [] if candidate == declared else [f"declared {declared} but the file is {candidate}: read as {candidate}"]
-        return candidate, note
+    # The last line may be cut in the middle of a character: leave it out.
+    lines = [line for line in sample.split(b"\n")[:-1] if not line.isascii()]
+    if not lines:
+        return declared, []
+
+    def failures(encoding: str) -> int:
+        count = 0
+        for line in lines:  # at most a few hundred sample lines, once per file
+            try:
+                line.decode(encoding)
+            except UnicodeDecodeError:
+                count += 1
+        return count
+
+    declared_failures = failures(declared)
+    if declared_failures * 2 <= len(lines):
+        stray = [f"some lines are not valid {declared}: they are quarantined"] if declared_failures else []
+        return declared, stray
+    for candidate in (e for e in ENCODINGS if e != declared):
+        if failures(candidate) == 0:
+            return candidate, [f"declared {declared} but the file is {candidate}: read as {candidate}"]
     return declared, [f"the file is not valid {declared}: undecodable rows are quarantined"]
 
 
@@ -100,17 +119,23 @@ def read_csv(path: Path, declared_encoding: str, connection: duckdb.DuckDBPyConn
 def _read_utf8_csv(
     path: Path, readable: Path, encoding: str, notes: list[str], connection: duckdb.DuckDBPyConnection
 ) -> RawDelivery:
+    header = csv_header(readable)
+    if not header:
+        return RawDelivery(_empty_rows(), pl.DataFrame(schema=REJECT_SCHEMA), [], encoding=encoding, notes=notes + ["no header line"])
     table = f"rejects_{abs(hash(str(path)))}"
     try:
+        # No sniffing: the dialect is fixed and the columns come from the header, so one
+        # broken row (say an unclosed quote) is a reject instead of an unreadable file.
         rows = connection.execute(
             f"""
-            SELECT * FROM read_csv(?, header=true, all_varchar=true, delim=',', quote='"', escape='"',
+            SELECT * FROM read_csv(?, header=true, auto_detect=false, columns=?, delim=',', quote='"', escape='"',
                                    strict_mode=true, null_padding=false, encoding='utf-8',
                                    store_rejects=true, rejects_table='{table}', rejects_scan='{table}_scan',
                                    max_line_size={MAX_LINE_BYTES}, buffer_size={2 * MAX_LINE_BYTES})
             """,
-            [str(readable)],
+            [str(readable), {f"column{i:03d}": "VARCHAR" for i in range(len(header))}],
         ).pl()
+        rows.columns = header
         rejects = connection.execute(
             f"SELECT line, error_type::VARCHAR AS error_type, error_message, csv_line FROM {table} ORDER BY line"
         ).pl()
@@ -125,7 +150,6 @@ def _read_utf8_csv(
         pl.col("error_message").str.split("\n").list.first().alias("detail"),
         pl.col("csv_line").alias("original"),
     )
-    rows = rows.rename({c: c.lstrip("\ufeff").strip() for c in rows.columns})
     return RawDelivery(
         rows=rows.with_columns(pl.Series(SOURCE_ROW, _surviving_rows(rows.height, rejects[SOURCE_ROW]))),
         rejects=rejects.cast(REJECT_SCHEMA),
@@ -133,6 +157,20 @@ def _read_utf8_csv(
         encoding=encoding,
         notes=notes,
     )
+
+
+def csv_header(path: Path) -> list[str]:
+    """The column names of a UTF-8 CSV file's first line (a byte-order mark dropped); names made unique."""
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+        first = next(csv.reader(handle), [])
+    names = [name.lstrip("\ufeff").strip() for name in first]
+    # DuckDB needs distinct names; a repeated header keeps its first spelling, later ones numbered.
+    seen: dict[str, int] = {}
+    unique = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        unique.append(name if seen[name] == 1 else f"{name}#{seen[name]}")
+    return unique
 
 
 def _reject_replacement_characters(raw: RawDelivery) -> RawDelivery:
