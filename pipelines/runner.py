@@ -237,15 +237,24 @@ def print_summary(
         out.write(line.rstrip() + "\n")
 
     if report.check_keys:
-        out.write("\nchecks\n")
-        width = max(len(key.to_user_string()) for key in report.check_keys)
+        out.write("\nchecks (passed of those run, per asset; failures with their first figure)\n")
+        by_asset: dict[dg.AssetKey, list[dg.AssetCheckKey]] = {}
         for key in report.check_keys:
-            outcome_text, detail = _check_line(report, key)
-            line = f"  {key.to_user_string():<{width}}  {outcome_text:<12}  {detail}"
+            by_asset.setdefault(key.asset_key, []).append(key)
+        width = max(len(asset.to_user_string()) for asset in by_asset)
+        for asset, keys in sorted(by_asset.items(), key=lambda item: item[0].to_user_string()):
+            outcomes = [(key, *_check_line(report, key)) for key in keys]
+            ran = [o for o in outcomes if o[1] != "not run"]
+            passed = sum(1 for _, outcome_text, _ in ran if outcome_text == "passed")
+            failures = [
+                f"{key.name} [{outcome_text.removeprefix('failed/')}]" + (f" {detail.split(' · ')[0]}" if detail else "")
+                for key, outcome_text, detail in outcomes
+                if outcome_text != "passed"
+            ]
+            line = f"  {asset.to_user_string():<{width}}  {passed}/{len(ran)}"
+            if failures:
+                line += "  " + "; ".join(failures)
             out.write(line.rstrip() + "\n")
-            check = report.checks.get(key)
-            if check is not None and not check.passed and check.description:
-                out.write(f"    {_shorten(check.description, _LONG_TEXT)}\n")
 
     if report.run_error:
         out.write(f"\nerror: {report.run_error}\n")
@@ -266,7 +275,7 @@ def _check_line(report: RunReport, key: dg.AssetCheckKey) -> tuple[str, str]:
     outcome = report.checks.get(key)
     if outcome is None:
         failure = report.failures.get(report.step_of.get(key, ""))
-        return ("FAILED", failure.message) if failure else ("not run", "")
+        return ("failed/FAILED", failure.message) if failure else ("not run", "")
     if outcome.passed:
         return "passed", _metadata_line(outcome.metadata)
     severity = "WARN" if outcome.severity == dg.AssetCheckSeverity.WARN else "ERROR"
@@ -289,6 +298,7 @@ def _data_dir_parts(data_dir: DataDir) -> list[tuple[str, Path]]:
 def _metadata_line(metadata: Mapping[str, dg.MetadataValue]) -> str:
     parts = []
     for label, value in metadata.items():
+        label = label.removeprefix("dagster/")
         raw = value.value
         if isinstance(raw, bool):
             parts.append(f"{label} {str(raw).lower()}")
