@@ -9,6 +9,7 @@ the rules it broke, the column, and its original values as delivered.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from functools import cache
 from dataclasses import dataclass, field
@@ -29,6 +30,9 @@ from pipelines.lib.standards.text import FULL_WIDTH_PATTERN, normalise_text_expr
 SOURCE_FILE, DELIVERY_DATE = "_source_file", "_delivery_date"
 TEXT = "_text_"  # prefix of a field's delivered text, kept beside its parsed value while rules run
 DAY_END, INSTANT_END = "_delivery_day", "_after_delivery"  # "in the future" means after these
+BATCH, ROW = "_delivery", "_row"  # which delivery of a batch a row came from; the row's place in the batch
+MISSING = "_missing_"  # prefix of a flag: the row's delivery lacked this contracted column
+LATE = "_late"
 LINEAGE = (SOURCE_FILE, SOURCE_ROW, DELIVERY_DATE)
 QUARANTINE_SCHEMA = {
     SOURCE_FILE: pl.String,
@@ -64,6 +68,15 @@ class Enforced:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """One landing file, read: the day it was delivered for and its path under the data directory."""
+
+    raw: RawDelivery
+    day: date
+    source_file: str
+
+
 def enforce(
     contract: FeedContract,
     raw: RawDelivery,
@@ -71,30 +84,57 @@ def enforce(
     source_file: str,
     prior_keys: pl.Series | None = None,
 ) -> Enforced:
-    """Split a delivery into valid typed rows and quarantined rows; `prior_keys` are key hashes already in bronze."""
-    resolved, renamed, missing = resolve_columns(contract, raw.columns)
-    rows = raw.rows
+    """Split one delivery into valid typed rows and quarantined rows."""
+    return enforce_batch(contract, [Delivery(raw, delivery_day, source_file)], prior_keys)[0]
+
+
+def enforce_batch(
+    contract: FeedContract, deliveries: list[Delivery], prior_keys: pl.Series | None = None
+) -> list[Enforced]:
+    """Hold several deliveries of one feed to its contract in one pass; one result per delivery.
+
+    Deliveries come in date order: a key repeated in a later one is a duplicate, as is one
+    in `prior_keys` (key hashes already in bronze). One pass over many small files costs
+    what one file costs: the per-file overhead of planning the rules is paid once.
+    """
+    resolutions = [resolve_columns(contract, d.raw.columns) for d in deliveries]
+    rows = pl.concat(
+        [d.raw.rows.with_columns(pl.lit(i, pl.Int32).alias(BATCH)) for i, d in enumerate(deliveries)],
+        how="diagonal_relaxed",
+    )
+    present = set().union(*(d.raw.columns for d in deliveries))
+    resolved = {name: tuple(c for c in names if c in present) for name, names in all_source_names(contract).items()}
     full_width = columns_with_full_width(rows)
+    days = [d.day for d in deliveries]
     # One pass for text and types, one for the rules; coordinates are converted in between with numpy.
     parsed = (
         rows.lazy()
         .select(
+            pl.int_range(pl.len(), dtype=pl.Int64).alias(ROW),
+            pl.col(BATCH),
             pl.col(SOURCE_ROW),
-            *[text_expr(f, resolved.get(f.name, ()), full_width).alias(TEXT + f.name) for f in contract.fields],
+            *[text_expr(f, resolved[f.name], full_width).alias(TEXT + f.name) for f in contract.fields],
+            *[
+                pl.col(BATCH).is_in([i for i, (_, _, missing) in enumerate(resolutions) if f.name in missing]).alias(MISSING + f.name)
+                for f in contract.fields if f.required
+            ],
+            pl.col(BATCH).replace_strict(list(range(len(days))), days, return_dtype=pl.Date).alias(DAY_END),
         )
-        .with_columns([typed_expr(f, pl.col(TEXT + f.name)).alias(f.name) for f in contract.fields])
-        .with_columns(delivery_bounds(delivery_day))
+        .with_columns(
+            *[typed_expr(f, pl.col(TEXT + f.name)).alias(f.name) for f in contract.fields],
+            (pl.col(DAY_END).cast(pl.Datetime("us")) + pl.duration(days=1)).dt.replace_time_zone(TIMEZONE).alias(INSTANT_END),
+        )
         .collect()
     )
     parsed = with_check_digits(contract, with_wgs84(contract, parsed))
-    rules = contract_rules(contract, tuple(missing))
+    rules = contract_rules(contract)
     # Flags first, as plain columns: the rule expressions are large (check digits), and
     # referring to them twice in one expression makes the query planner do much more work.
     # (An eager select of the flags plans in milliseconds; with_columns on the wide frame took ten times longer.)
     flag_frame = parsed.select(
-        pl.col(SOURCE_ROW),  # keeps the frame's height when every rule is a constant (no columns delivered)
+        pl.col(ROW),  # keeps the frame's height when every rule is a constant
         *[r.broken.fill_null(False).alias(f"_flag{i}") for i, r in enumerate(rules)],
-    ).drop(SOURCE_ROW)
+    ).drop(ROW)
     flags = [pl.col(f"_flag{i}") for i in range(len(rules))]
     checked = parsed.hstack(
         flag_frame.with_columns(
@@ -104,19 +144,45 @@ def enforce(
     )
     checked = mark_duplicates(contract, checked, prior_keys)
 
-    lineage = [pl.lit(source_file).alias(SOURCE_FILE), pl.col(SOURCE_ROW), pl.lit(delivery_day).alias(DELIVERY_DATE)]
-    valid = checked.filter(pl.col("_rule").is_null()).select(*[pl.col(f.name) for f in contract.fields], *lineage)
-    failed = checked.filter(pl.col("_rule").is_not_null())
+    valid = checked.filter(pl.col("_rule").is_null()).select(
+        BATCH, *[pl.col(f.name) for f in contract.fields], SOURCE_ROW, DAY_END, *late_flag(contract)
+    )
     # Every rule a failed row breaks (few rows: computed only for them).
-    failed = failed.with_columns(
+    failed = checked.filter(pl.col("_rule").is_not_null()).select(
+        BATCH,
+        SOURCE_ROW,
+        "_rule",
         pl.when(pl.col("_rule") == "duplicate_key")
         .then(pl.lit(["duplicate_key"]))
         .otherwise(pl.concat_list([pl.when(flag).then(pl.lit(r.rule)) for flag, r in zip(flags, rules, strict=True)]).list.drop_nulls())
-        .alias("_rules")
-    ).select(SOURCE_ROW, "_rule", "_rules", "_column")
+        .alias("_rules"),
+        "_column",
+    )
+    valid_parts = valid.partition_by(BATCH, as_dict=True, include_key=False)
+    failed_parts = failed.partition_by(BATCH, as_dict=True, include_key=False)
+    return [
+        delivery_result(
+            contract, delivery, resolution, valid_parts.get((i,), valid.clear().drop(BATCH)),
+            failed_parts.get((i,), failed.clear().drop(BATCH)),
+        )
+        for i, (delivery, resolution) in enumerate(zip(deliveries, resolutions, strict=True))
+    ]
+
+
+def delivery_result(
+    contract: FeedContract,
+    delivery: Delivery,
+    resolution: tuple[dict, dict[str, str], list[str]],
+    valid: pl.DataFrame,
+    failed: pl.DataFrame,
+) -> Enforced:
+    """One delivery's share of a batch: its bronze rows, its quarantine (with the reader's rejects), its schema."""
+    _, renamed, missing = resolution
+    raw = delivery.raw
+    lineage = [pl.lit(delivery.source_file).alias(SOURCE_FILE), pl.col(SOURCE_ROW), pl.lit(delivery.day).alias(DELIVERY_DATE)]
     quarantine = pl.concat(
         [
-            failed.join(original_values(rows, failed[SOURCE_ROW]), on=SOURCE_ROW, how="left").select(
+            failed.join(original_values(raw.rows, failed[SOURCE_ROW]), on=SOURCE_ROW, how="left").select(
                 *lineage, pl.col("_rule").alias("rule"), pl.col("_rules").alias("rules"),
                 pl.col("_column").alias("column"), pl.col("original"),
             ),
@@ -127,16 +193,16 @@ def enforce(
         ],
         how="vertical_relaxed",
     ).cast(QUARANTINE_SCHEMA).sort(SOURCE_ROW)
-
+    late = int(valid[LATE].sum()) if LATE in valid.columns else 0
     unexpected = sorted(set(raw.columns) - {name for names in all_source_names(contract).values() for name in names})
     return Enforced(
-        valid=valid,
+        valid=valid.select(*[pl.col(f.name) for f in contract.fields], *lineage),
         quarantine=quarantine,
         landed=raw.landed,
         columns_missing=[contract.field(name).source for name in missing],
         columns_renamed=renamed,
         columns_unexpected=unexpected,
-        late_rows=late_rows(contract, valid, delivery_day),
+        late_rows=late,
         notes=list(raw.notes),
     )
 
@@ -285,21 +351,19 @@ def item_checks(parsed: pl.DataFrame, array: Field, item: Field) -> pl.Series:
 
 
 @cache
-def contract_rules(contract: FeedContract, missing: tuple[str, ...]) -> list[Rule]:
+def contract_rules(contract: FeedContract) -> list[Rule]:
     """Every rule of the contract, in the order a row's first failure is reported.
 
-    Built once per contract (and set of missing columns): the expressions refer to the
-    delivery day through the DAY_END columns, not as literals.
+    Built once per contract: the expressions refer to the delivery (its day, which
+    columns it lacked) through columns of the batch, never as literals.
     """
-    return list(_contract_rules(contract, missing))
+    return list(_contract_rules(contract))
 
 
-def _contract_rules(contract: FeedContract, missing: tuple[str, ...]) -> Iterator[Rule]:
+def _contract_rules(contract: FeedContract) -> Iterator[Rule]:
     for f in contract.fields:
-        if f.name in missing:
-            if f.required:
-                yield Rule("column_missing", f.name, pl.lit(True))
-            continue
+        if f.required:
+            yield Rule("column_missing", f.name, pl.col(MISSING + f.name))
         yield from field_rules(f, pl.col(f.name), pl.col(TEXT + f.name))
         if f.logical_type == "array":
             for sub in f.items:
@@ -316,12 +380,6 @@ def _contract_rules(contract: FeedContract, missing: tuple[str, ...]) -> Iterato
         lon_min, lat_min, lon_max, lat_max = CITY_BOUNDS
         outside = ~(lon.is_between(lon_min, lon_max) & lat.is_between(lat_min, lat_max))
         yield Rule("coordinates_outside_city", f"{spec.longitude},{spec.latitude}", lon.is_not_null() & lat.is_not_null() & outside)
-
-
-def delivery_bounds(delivery_day: date) -> list[pl.Expr]:
-    """The delivery day, and the first instant after it in China Standard Time: "in the future" starts there."""
-    next_day = datetime.combine(delivery_day + timedelta(days=1), time(), tzinfo=ZoneInfo(TIMEZONE))
-    return [pl.lit(delivery_day).alias(DAY_END), pl.lit(next_day).dt.convert_time_zone(TIMEZONE).alias(INSTANT_END)]
 
 
 @cache
@@ -371,14 +429,14 @@ def mark_duplicates(contract: FeedContract, checked: pl.DataFrame, prior_keys: p
     """Among otherwise valid rows, a key already delivered (earlier in the file or before) is a duplicate."""
     if not contract.key:
         return checked
-    valid = checked.filter(pl.col("_rule").is_null()).select(SOURCE_ROW, key_hash(contract.key).alias("_key"))
-    repeated = ~pl.col("_key").is_first_distinct()  # in file order: the first delivery of a key stands
+    valid = checked.filter(pl.col("_rule").is_null()).select(ROW, key_hash(contract.key).alias("_key"))
+    repeated = ~pl.col("_key").is_first_distinct()  # in delivery and file order: the first delivery of a key stands
     if prior_keys is not None and prior_keys.len():
         repeated = repeated | pl.col("_key").is_in(prior_keys.implode())
-    duplicate_rows = valid.filter(repeated)[SOURCE_ROW]
+    duplicate_rows = valid.filter(repeated)[ROW]
     if duplicate_rows.len() == 0:
         return checked
-    is_duplicate = pl.col(SOURCE_ROW).is_in(duplicate_rows.implode())
+    is_duplicate = pl.col(ROW).is_in(duplicate_rows.implode())
     return checked.with_columns(
         pl.when(is_duplicate).then(pl.lit("duplicate_key")).otherwise("_rule").alias("_rule"),
         pl.when(is_duplicate).then(pl.lit(",".join(contract.key))).otherwise("_column").alias("_column"),
@@ -399,13 +457,13 @@ def original_values(rows: pl.DataFrame, source_rows: pl.Series) -> pl.DataFrame:
     return chosen.select(SOURCE_ROW, pl.struct(delivered).struct.json_encode().alias("original"))
 
 
-def late_rows(contract: FeedContract, valid: pl.DataFrame, delivery_day: date) -> int:
-    """Rows whose SLA element is older than the latency allows on the day they arrived."""
+def late_flag(contract: FeedContract) -> list[pl.Expr]:
+    """Whether a row's SLA element is older than the latency allows on the day it arrived."""
     element = contract.sla.latency_element
-    if element is None or valid.height == 0:
-        return 0
+    if element is None:
+        return []
     f = contract.field(element)
     value = pl.col(element)
     day = value if f.logical_type == "date" else value.dt.date()
-    limit = delivery_day - timedelta(days=contract.sla.latency_days)
-    return int(valid.select((day < pl.lit(limit)).sum()).item())
+    limit = pl.col(DAY_END) - pl.duration(days=math.ceil(contract.sla.latency_days))
+    return [(day < limit).fill_null(False).alias(LATE)]

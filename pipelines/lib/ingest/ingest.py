@@ -1,4 +1,4 @@
-"""Ingest one delivery: read the landing file, enforce its contract, replace its lake partition."""
+"""Ingest deliveries: read the landing files, enforce their contract, replace their lake partitions."""
 
 from __future__ import annotations
 
@@ -12,9 +12,13 @@ import polars as pl
 
 from pipelines.lib.contracts import FeedContract
 from pipelines.lib.data_dir import DataDir
-from pipelines.lib.ingest.enforce import Enforced, enforce, key_hash
+from pipelines.lib.ingest.enforce import Delivery, Enforced, enforce_batch, key_hash
 from pipelines.lib.ingest.lake import Partition, partition, prior_keys, write_partition
 from pipelines.lib.ingest.read import UnreadableFile, read_delivery
+
+# Days of one feed held to the contract together, up to this much landing data: small
+# files share the fixed cost of a pass; big ones keep memory bounded.
+BATCH_BYTES = 64 << 20
 
 
 @dataclass
@@ -44,16 +48,12 @@ def ingest_deliveries(
     """
     days = sorted(days)
     seen = prior_keys(data, contract, days[0]) if days else None
-    for day in days:
-        try:
-            ingested = ingest_delivery(data, contract, day, connection, seen)
-        except UnreadableFile as error:
-            yield error  # the caller reports it and goes on with the other days
-            continue
-        if contract.key:
-            delivered = ingested.result.valid.select(key_hash(contract.key)).to_series()
-            seen = delivered if seen is None else pl.concat([seen, delivered])
-        yield ingested
+    for batch in batches(data, contract, days):
+        for ingested in ingest_batch(data, contract, batch, connection, seen):
+            if isinstance(ingested, Ingested) and contract.key:
+                delivered = ingested.result.valid.select(key_hash(contract.key)).to_series()
+                seen = delivered if seen is None else pl.concat([seen, delivered])
+            yield ingested
 
 
 def ingest_delivery(
@@ -64,21 +64,54 @@ def ingest_delivery(
     seen_keys: pl.Series | None | bool = True,
 ) -> Ingested:
     """One day of one feed. `seen_keys`: key hashes in bronze before this day (True: read them from the lake)."""
-    source = landing_file(data, contract, day)
-    raw = read_delivery(source, contract, connection)
-    result = enforce(
-        contract,
-        raw,
-        delivery_day=day,
-        source_file=source.relative_to(data.root).as_posix(),
-        prior_keys=prior_keys(data, contract, day) if seen_keys is True else seen_keys,
-    )
-    target = partition(data, contract, day)
-    ingested = Ingested(contract, day, source, target, result)
-    if not ingested.accounted:  # a bug, never bad input: refuse to write a lake that loses rows
-        raise AssertionError(
-            f"{source.name}: {result.landed} rows landed but {result.valid.height} valid + "
-            f"{result.quarantine.height} quarantined"
-        )
-    write_partition(target, result.valid, result.quarantine)
-    return ingested
+    seen = prior_keys(data, contract, day) if seen_keys is True else seen_keys
+    (result,) = ingest_batch(data, contract, [day], connection, seen)
+    if isinstance(result, UnreadableFile):
+        raise result
+    return result
+
+
+def batches(data: DataDir, contract: FeedContract, days: list[date]) -> Iterator[list[date]]:
+    batch, size = [], 0
+    for day in days:
+        path = landing_file(data, contract, day)
+        file_size = path.stat().st_size if path.exists() else 0
+        if batch and size + file_size > BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+        batch.append(day)
+        size += file_size
+    if batch:
+        yield batch
+
+
+def ingest_batch(
+    data: DataDir,
+    contract: FeedContract,
+    days: list[date],
+    connection: duckdb.DuckDBPyConnection,
+    seen: pl.Series | None,
+) -> list[Ingested | UnreadableFile]:
+    """Read each day's file, enforce them together, write each day's partition."""
+    outcomes: dict[date, Ingested | UnreadableFile] = {}
+    deliveries: list[Delivery] = []
+    for day in days:
+        source = landing_file(data, contract, day)
+        try:
+            raw = read_delivery(source, contract, connection)
+        except UnreadableFile as error:
+            outcomes[day] = error
+            continue
+        deliveries.append(Delivery(raw, day, source.relative_to(data.root).as_posix()))
+    results = enforce_batch(contract, deliveries, seen) if deliveries else []
+    for delivery, result in zip(deliveries, results, strict=True):
+        target = partition(data, contract, delivery.day)
+        ingested = Ingested(contract, delivery.day, data.root / delivery.source_file, target, result)
+        if not ingested.accounted:  # a bug, never bad input: refuse to write a lake that loses rows
+            raise AssertionError(
+                f"{delivery.source_file}: {result.landed} rows landed but {result.valid.height} valid + "
+                f"{result.quarantine.height} quarantined"
+            )
+        write_partition(target, result.valid, result.quarantine)
+        outcomes[delivery.day] = ingested
+    return [outcomes[day] for day in days]
