@@ -616,7 +616,7 @@ def test_file_with_none_of_the_contracted_columns_quarantines_every_row(data, co
     # The department's export switched to English headers: no contracted column (nor alias) is there.
     english = ["inspection_no", "licence_no", "business_name", "county", "date", "result"]
     rows = [
-        dict(zip(english, [f"JC2026030200{n:03d}", f"JY2510104000{n:04d}", f"火锅店{n}", "510104", "2026/03/01", "符合"]))
+        dict(zip(english, [f"JC2026030200{n:03d}", f"JY2510104000{n:04d}", f"火锅店{n}", "510104", "2026/03/01", "符合"], strict=True))
         for n in (1, 2, 3)
     ]
     deliver(data, food_inspections, csv_text(rows).encode("gb18030"))

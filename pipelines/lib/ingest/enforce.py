@@ -1,6 +1,6 @@
-"""Hold one delivery to its contract: typed, standardised rows for bronze, the rest to quarantine.
+"""Hold deliveries to their contract: typed, standardised rows for bronze, the rest to quarantine.
 
-The contract compiles into polars expressions evaluated over the whole file at
+The contract compiles into polars expressions evaluated over whole columns at
 once (never a Python loop per row): parse every value from the department's
 text, convert coordinates to WGS-84, then test each rule. A row that breaks any
 rule goes to quarantine with the first rule it broke (in contract order), all
@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from functools import cache
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from functools import cache
+from datetime import date
 
 import numpy as np
 import polars as pl
@@ -29,11 +28,10 @@ from pipelines.lib.standards.text import FULL_WIDTH_PATTERN, normalise_text_expr
 
 SOURCE_FILE, DELIVERY_DATE = "_source_file", "_delivery_date"
 TEXT = "_text_"  # prefix of a field's delivered text, kept beside its parsed value while rules run
-DAY_END, INSTANT_END = "_delivery_day", "_after_delivery"  # "in the future" means after these
+DAY, NEXT_DAY = "_delivery_day", "_next_day_start"  # the delivery day; "in the future" starts at NEXT_DAY (CST)
 BATCH, ROW = "_delivery", "_row"  # which delivery of a batch a row came from; the row's place in the batch
 MISSING = "_missing_"  # prefix of a flag: the row's delivery lacked this contracted column
 LATE = "_late"
-LINEAGE = (SOURCE_FILE, SOURCE_ROW, DELIVERY_DATE)
 QUARANTINE_SCHEMA = {
     SOURCE_FILE: pl.String,
     SOURCE_ROW: pl.Int64,
@@ -118,11 +116,11 @@ def enforce_batch(
                 pl.col(BATCH).is_in([i for i, (_, _, missing) in enumerate(resolutions) if f.name in missing]).alias(MISSING + f.name)
                 for f in contract.fields if f.required
             ],
-            pl.col(BATCH).replace_strict(list(range(len(days))), days, return_dtype=pl.Date).alias(DAY_END),
+            pl.col(BATCH).replace_strict(list(range(len(days))), days, return_dtype=pl.Date).alias(DAY),
         )
         .with_columns(
             *[typed_expr(f, pl.col(TEXT + f.name)).alias(f.name) for f in contract.fields],
-            (pl.col(DAY_END).cast(pl.Datetime("us")) + pl.duration(days=1)).dt.replace_time_zone(TIMEZONE).alias(INSTANT_END),
+            (pl.col(DAY).cast(pl.Datetime("us")) + pl.duration(days=1)).dt.replace_time_zone(TIMEZONE).alias(NEXT_DAY),
         )
         .collect()
     )
@@ -145,7 +143,7 @@ def enforce_batch(
     checked = mark_duplicates(contract, checked, prior_keys)
 
     valid = checked.filter(pl.col("_rule").is_null()).select(
-        BATCH, *[pl.col(f.name) for f in contract.fields], SOURCE_ROW, DAY_END, *late_flag(contract)
+        BATCH, *[pl.col(f.name) for f in contract.fields], SOURCE_ROW, DAY, *late_flag(contract)
     )
     # Every rule a failed row breaks (few rows: computed only for them).
     failed = checked.filter(pl.col("_rule").is_not_null()).select(
@@ -413,9 +411,9 @@ def field_rules(f: Field, value: pl.Expr, text: pl.Expr) -> Iterator[Rule]:
         yield Rule("admin_code_unknown", name, ~text.is_in(known_codes(f.standard).implode()))
     if f.not_after_delivery:
         if f.logical_type == "date":
-            yield Rule("date_in_future", name, value > pl.col(DAY_END))
+            yield Rule("date_in_future", name, value > pl.col(DAY))
         else:
-            yield Rule("date_in_future", name, value.dt.convert_time_zone(TIMEZONE) >= pl.col(INSTANT_END))
+            yield Rule("date_in_future", name, value.dt.convert_time_zone(TIMEZONE) >= pl.col(NEXT_DAY))
 
 
 def first_failure(rules: list[Rule], flags: list[pl.Expr], what: str) -> pl.Expr:
@@ -465,5 +463,5 @@ def late_flag(contract: FeedContract) -> list[pl.Expr]:
     f = contract.field(element)
     value = pl.col(element)
     day = value if f.logical_type == "date" else value.dt.date()
-    limit = pl.col(DAY_END) - pl.duration(days=math.ceil(contract.sla.latency_days))
+    limit = pl.col(DAY) - pl.duration(days=math.ceil(contract.sla.latency_days))
     return [(day < limit).fill_null(False).alias(LATE)]
