@@ -173,6 +173,7 @@ def sampling(ctx: Context, shops: pl.DataFrame) -> Batch:
             "食品名称": pl.Series([FOOD_CATEGORIES[i][1] for i in category]),
             "食品类别": pl.Series([FOOD_CATEGORIES[i][0] for i in category]),
             "抽样日期": visits["event_time"].dt.date(),
+            "区划代码": visits["county_code"],
             "检验结论": pl.Series(np.where(failed, "不符合", "符合")),
             "不合格项目": pl.Series(np.where(failed, np.array(FOOD_FAILED_ITEMS)[rng.integers(0, len(FOOD_FAILED_ITEMS), n)], "")),
             DAY: visits[DAY],

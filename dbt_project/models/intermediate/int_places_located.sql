@@ -1,0 +1,90 @@
+-- Every place with a township and a WGS-84 point, and how its location is known:
+--   delivered        a feed delivered the point;
+--   organisation     an address-only place of an organisation located elsewhere with a point;
+--   county_centroid  neither: the centre of the county's known places (approximate).
+-- The township is the delivered one, else the nearest learned township centre in the county,
+-- else (no centre learned in that county yet) the county's first township: township_source says which.
+with mentions as (select * from {{ ref('int_place_mentions') }}),
+centroids as (select * from {{ ref('int_township_centroids') }}),
+county_centres as (
+    select county_code, avg(longitude) as longitude, avg(latitude) as latitude
+    from mentions where longitude is not null group by county_code
+),
+places as (
+    select
+        place_key,
+        mode(address) as address,
+        mode(county_code) as county_code,
+        mode(township_code) as delivered_township_code,
+        avg(longitude) as longitude,
+        avg(latitude) as latitude,
+        count(*) as mentions
+    from mentions
+    group by place_key
+),
+organisation_points as (
+    -- An organisation's point: the most mentioned delivered point of any of its records.
+    select r.organisation_key, arg_max(p.longitude, p.mentions) as longitude, arg_max(p.latitude, p.mentions) as latitude
+    from {{ ref('int_organisation_resolution') }} as r
+    join mentions as m using (source_record_id)
+    join places as p on p.place_key = m.place_key
+    where p.longitude is not null
+    group by r.organisation_key
+),
+address_points as (
+    select m.place_key, any_value(o.longitude) as longitude, any_value(o.latitude) as latitude
+    from mentions as m
+    join {{ ref('int_organisation_resolution') }} as r using (source_record_id)
+    join organisation_points as o using (organisation_key)
+    where m.longitude is null
+    group by m.place_key
+),
+county_fallbacks as (
+    -- One place per county for events nothing else locates (its key: the county).
+    select 'C:' || county_code as place_key, null as address, county_code, null as delivered_township_code,
+           longitude, latitude, 0 as mentions, 'county_centroid' as location_source
+    from county_centres
+),
+located as (
+    select
+        p.place_key, p.address, p.county_code, p.delivered_township_code,
+        coalesce(p.longitude, a.longitude, c.longitude) as longitude,
+        coalesce(p.latitude, a.latitude, c.latitude) as latitude,
+        p.mentions,
+        case when p.longitude is not null then 'delivered' when a.longitude is not null then 'organisation' else 'county_centroid' end
+            as location_source
+    from places as p
+    left join address_points as a using (place_key)
+    left join county_centres as c using (county_code)
+    union all by name
+    select * from county_fallbacks
+),
+nearest_township as (
+    select l.place_key, arg_min(t.township_code, (t.longitude - l.longitude) ^ 2 + (t.latitude - l.latitude) ^ 2) as township_code
+    from located as l
+    -- A place without a county (a detector) takes the nearest township anywhere in the city.
+    join centroids as t on t.county_code = l.county_code or l.county_code is null
+    where l.delivered_township_code is null
+    group by l.place_key
+),
+county_first_township as (
+    -- Last resort where no township of the county has a learned centre yet.
+    select county_code, min(code) as township_code from {{ ref('stg_reference__townships') }} group by county_code
+)
+select
+    l.place_key,
+    l.address,
+    coalesce(l.county_code, left(n.township_code, 6)) as county_code,
+    coalesce(l.delivered_township_code, n.township_code, f.township_code) as township_code,
+    case
+        when l.delivered_township_code is not null then 'delivered'
+        when n.township_code is not null then 'nearest_centre'
+        else 'county_default'
+    end as township_source,
+    l.longitude,
+    l.latitude,
+    l.location_source,
+    l.mentions
+from located as l
+left join nearest_township as n using (place_key)
+left join county_first_township as f on f.county_code = l.county_code

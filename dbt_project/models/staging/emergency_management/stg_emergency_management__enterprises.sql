@@ -1,0 +1,20 @@
+select
+    uscc,
+    enterprise_name,
+    {{ normalise_org_name('enterprise_name') }} as enterprise_name_normalised,
+    industry_code,
+    enterprise_type,
+    legal_rep_name,
+    {{ identity_hash('legal_rep_id_number') }} as legal_rep_id_hash,
+    {{ mask_identity('legal_rep_id_number') }} as legal_rep_id_masked,
+    legal_rep_id_number,
+    address,
+    county_code,
+    township_code,
+    longitude,
+    latitude,
+    phone,
+    employees,
+    registered_date,
+    {{ source_columns('emergency_management', 'enterprises', 'uscc') }}
+from {{ source('emergency_management', 'enterprises') }}

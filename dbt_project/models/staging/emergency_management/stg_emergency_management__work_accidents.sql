@@ -1,0 +1,22 @@
+select
+    accident_id,
+    occurred_at,
+    uscc,
+    enterprise_name,
+    {{ normalise_org_name('enterprise_name') }} as enterprise_name_normalised,
+    accident_type,
+    deaths,
+    serious_injuries,
+    minor_injuries,
+    direct_loss_10k_yuan,
+    victim_name,
+    {{ identity_hash('victim_id_number') }} as victim_id_hash,
+    {{ mask_identity('victim_id_number') }} as victim_id_masked,
+    victim_id_number,
+    address,
+    county_code,
+    township_code,
+    longitude,
+    latitude,
+    {{ source_columns('emergency_management', 'work_accidents', 'accident_id') }}
+from {{ source('emergency_management', 'work_accidents') }}

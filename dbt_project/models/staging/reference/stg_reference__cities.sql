@@ -1,0 +1,1 @@
+select code, name, provinceCode as province_code from {{ reference_csv('admin_divisions/cities.csv') }}

@@ -1,0 +1,1 @@
+select code, name from {{ reference_csv('admin_divisions/provinces.csv') }}

@@ -1,0 +1,3 @@
+select distinct e.event_key, o.object_key, o.role
+from {{ ref('fct_event') }} as e
+join {{ ref('int_object_mentions') }} as o using (source_record_id)

@@ -1,0 +1,15 @@
+-- One row per person (exact keys until linkage). No full identity number: a keyed hash
+-- joins, a masked form shows; birth date and sex come from a valid full number.
+select
+    person_key,
+    max(id_hash) as id_number_hash,
+    coalesce(max(id_masked) filter (where id_hash is not null), max(id_masked)) as id_number_masked,
+    mode(name) as name,
+    max(sex) as sex,
+    max(birth_date) as birth_date,
+    max(phone) as phone,
+    any_value(matched_on) as key_kind,
+    count(*) as source_mentions,
+    count(distinct source_feed) as source_feeds
+from {{ ref('int_person_mentions') }}
+group by person_key

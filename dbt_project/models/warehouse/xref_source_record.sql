@@ -1,0 +1,17 @@
+-- Every source record and the entities it was resolved to: the lineage that proves the
+-- silos are joined. Until the linkage stage, every match is exact (probability 1).
+select source_department, source_feed, source_record_id, 'organisation' as entity_kind, organisation_key as entity_key,
+       role, method, match_probability, matched_on
+from {{ ref('int_organisation_resolution') }}
+union all
+select source_department, source_feed, source_record_id, 'person', person_key, role, 'exact', 1.0, matched_on
+from {{ ref('int_person_mentions') }}
+union all
+select source_department, source_feed, source_record_id, 'place', place_key, role, 'exact', 1.0, 'location'
+from {{ ref('int_place_mentions') }}
+union all
+select source_department, source_feed, source_record_id, 'object', object_key, role, 'exact', 1.0, 'code'
+from {{ ref('int_object_mentions') }}
+union all
+select source_department, source_feed, source_record_id, 'event', event_key, event_type, 'exact', 1.0, 'record'
+from {{ ref('fct_event') }}
