@@ -29,6 +29,8 @@ test: install
 
 install: $(UV_FROM_PIP)
 	$(UV) sync --frozen
+	@# The dbt manifest the warehouse assets are defined from (dbt parse; no network).
+	$(RUN) dagster-dbt project prepare-and-package --file pipelines/defs/warehouse/project.py > /dev/null
 
 uv-from-pip:
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --user --quiet "uv>=0.9"

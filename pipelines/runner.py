@@ -84,15 +84,21 @@ class Phase:
 
 
 def plan_phases(defs: dg.Definitions, partition_range: tuple[str, str] | None) -> list[Phase]:
-    """Unpartitioned assets first, then the partitioned ones over the range, in one single-run backfill."""
+    """Three runs in dependency order: what needs no delivery day (the landing inventory);
+    the delivery days, as one single-run backfill over the range; then everything built on
+    them (the warehouse). Assets computed by one step (the dbt models) stay in one run."""
     graph = defs.resolve_asset_graph()
     keys = [k for k in graph.toposorted_asset_keys if k in graph.materializable_asset_keys]
-    unpartitioned = [k for k in keys if graph.get(k).partitions_def is None]
-    partitioned = [k for k in keys if graph.get(k).partitions_def is not None]
-    phases = [Phase(unpartitioned)] if unpartitioned else []
-    if partitioned and partition_range is not None:
-        phases.append(Phase(partitioned, partition_range))
-    return phases
+    partitioned = {k for k in keys if graph.get(k).partitions_def is not None}
+    after = {k for k in keys if k not in partitioned and graph.get_ancestor_asset_keys(k) & partitioned}
+    step_of = {key: assets_def.node_def.name for assets_def in graph.assets_defs if assets_def.is_executable for key in assets_def.keys}
+    after_steps = {step_of[k] for k in after}
+    after |= {k for k in keys if k not in partitioned and step_of.get(k) in after_steps}
+    phases = [Phase([k for k in keys if k not in partitioned and k not in after])]
+    if partition_range is not None:
+        phases.append(Phase([k for k in keys if k in partitioned], partition_range))
+    phases.append(Phase([k for k in keys if k in after]))
+    return [phase for phase in phases if phase.asset_keys]
 
 
 def materialize_all(
@@ -226,8 +232,11 @@ def print_summary(
     out.write(f"\nsafecity run {outcome} in {_seconds(report.elapsed)} (run {report.run_id})\n")
 
     out.write("\nassets\n")
-    width = max((len(key.to_user_string()) for key in report.asset_keys), default=0)
-    for key in report.asset_keys:
+    # dbt models are many and say little each: one line per layer unless one failed.
+    dbt_models = [k for k in report.asset_keys if "unique_id" in report.materialized.get(k, {})]
+    shown = [k for k in report.asset_keys if k not in dbt_models or report.asset_status(k) != "materialized"]
+    width = max((len(key.to_user_string()) for key in shown), default=0)
+    for key in shown:
         status = report.asset_status(key)
         if status == "FAILED":
             detail = report.failures[report.step_of[key]].message
@@ -235,6 +244,22 @@ def print_summary(
             detail = _metadata_line(report.materialized.get(key, {}))
         line = f"  {key.to_user_string():<{width}}  {status:<12}  {detail}"
         out.write(line.rstrip() + "\n")
+    layers: dict[str, int] = {}
+    for key in dbt_models:
+        layers[key.path[0]] = layers.get(key.path[0], 0) + 1
+    if layers:
+        out.write("  dbt models materialized: " + ", ".join(f"{layer} {n}" for layer, n in layers.items()) + "\n")
+    tables = {
+        label.removeprefix("rows/"): value.value
+        for metadata in report.materialized.values()
+        for label, value in metadata.items()
+        if label.startswith("rows/")
+    }
+    if tables:
+        out.write("\nwarehouse tables (rows, in the analytics copy)\n")
+        width = max(len(name) for name in tables)
+        for name, rows in tables.items():
+            out.write(f"  {name:<{width}}  {rows:>12,}\n")
 
     if report.check_keys:
         out.write("\nchecks (passed of those run, per asset; failures with their first figure)\n")
@@ -302,6 +327,8 @@ def _metadata_line(metadata: Mapping[str, dg.MetadataValue]) -> str:
         raw = value.value
         if isinstance(raw, bool):
             parts.append(f"{label} {str(raw).lower()}")
+        elif label.startswith("rows/"):
+            continue  # listed in the warehouse table section
         elif isinstance(raw, int):
             parts.append(f"{label} {raw:,}")
         elif isinstance(raw, float):

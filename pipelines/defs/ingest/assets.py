@@ -17,7 +17,8 @@ from pipelines.defs.ingest.partitions import DELIVERY_DAYS
 from pipelines.defs.ingest.summary import IngestionSummary
 from pipelines.lib.contracts import FeedContract
 from pipelines.lib.duckdb_connection import connect
-from pipelines.lib.ingest.ingest import ingest_deliveries, landing_file
+from pipelines.lib.ingest.ingest import bronze_schema, ingest_deliveries, landing_file
+from pipelines.lib.ingest.lake import write_schema_file
 from pipelines.lib.ingest.read import UnreadableFile
 from pipelines.lib.resources import DataDirResource
 
@@ -91,6 +92,7 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
                 )
         finally:
             connection.close()
+        write_schema_file(data, contract, bronze_schema(contract))
         return dg.MaterializeResult(metadata=materialization_metadata(summary), check_results=check_results(summary))
 
     return ingest

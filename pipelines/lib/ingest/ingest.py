@@ -14,7 +14,7 @@ from pipelines.lib.contracts import FeedContract
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.ingest.enforce import Delivery, Enforced, enforce_batch, key_hash
 from pipelines.lib.ingest.lake import Partition, partition, prior_keys, write_partition
-from pipelines.lib.ingest.read import UnreadableFile, read_delivery
+from pipelines.lib.ingest.read import REJECT_SCHEMA, SOURCE_ROW, RawDelivery, UnreadableFile, read_delivery
 
 # Days of one feed held to the contract together, up to this much landing data: small
 # files share the fixed cost of a pass; big ones keep memory bounded.
@@ -69,6 +69,12 @@ def ingest_delivery(
     if isinstance(result, UnreadableFile):
         raise result
     return result
+
+
+def bronze_schema(contract: FeedContract) -> pl.DataFrame:
+    """The feed's bronze columns and types, from its contract (an empty delivery, enforced)."""
+    empty = RawDelivery(pl.DataFrame(schema={SOURCE_ROW: pl.Int64}), pl.DataFrame(schema=REJECT_SCHEMA), [])
+    return enforce_batch(contract, [Delivery(empty, date(2000, 1, 1), "")])[0].valid
 
 
 def batches(data: DataDir, contract: FeedContract, days: list[date]) -> Iterator[list[date]]:

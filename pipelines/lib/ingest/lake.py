@@ -54,6 +54,21 @@ def write_partition(target: Partition, valid: pl.DataFrame, quarantine: pl.DataF
         # Leaving the with-blocks renames quarantine, then bronze: both files are complete by then.
 
 
+SCHEMA_PART = "_schema"
+
+
+def write_schema_file(data: DataDir, contract: FeedContract, empty_bronze: pl.DataFrame) -> Path:
+    """An empty file with the feed's bronze schema beside its partitions.
+
+    Readers of the whole feed (dbt's sources read `<feed>/*/*.parquet`) then see the
+    columns and types even before the first delivery, instead of failing on no files.
+    """
+    target = data.bronze / contract.department / contract.feed / SCHEMA_PART / PART
+    with atomic_output(target) as tmp:
+        empty_bronze.clear().write_parquet(tmp)
+    return target
+
+
 def prior_keys(data: DataDir, contract: FeedContract, day: date) -> pl.Series | None:
     """Keys already in bronze from earlier delivery days: a repeat of one is a duplicate."""
     if not contract.key:

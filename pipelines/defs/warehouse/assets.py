@@ -1,0 +1,70 @@
+"""The warehouse: one Dagster asset per dbt model, dbt tests as asset checks, then the analytics copy.
+
+Every step that writes warehouse.duckdb runs in the `warehouse` pool (size 1: one
+writer, DESIGN). After a successful build the analytics copy is published
+atomically; analysts and notebooks open that, never the live file.
+"""
+
+# No `from __future__ import annotations`: Dagster reads the parameter annotations.
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from pipelines.defs.warehouse.project import DBT_PROJECT
+from pipelines.lib.analytics import publish_analytics_copy, table_row_counts
+from pipelines.lib.resources import DataDirResource
+
+WAREHOUSE_POOL = "warehouse"
+
+
+class WarehouseTranslator(DagsterDbtTranslator):
+    """Models grouped by layer (staging, intermediate, warehouse); sources map to the bronze assets."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
+            layer = dbt_resource_props["fqn"][1]
+            return "warehouse" if layer == "warehouse" else f"warehouse_{layer}"
+        return super().get_group_name(dbt_resource_props)
+
+
+@dbt_assets(
+    manifest=DBT_PROJECT.manifest_path,
+    project=DBT_PROJECT,
+    dagster_dbt_translator=WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+    pool=WAREHOUSE_POOL,
+)
+def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, data_dir: DataDirResource) -> Iterator:
+    # dbt reads the data directory and reference tables from the environment (profiles.yml, sources).
+    os.environ["SAFECITY_DATA_DIR"] = str(data_dir.paths.root)
+    os.environ.setdefault("SAFECITY_REFERENCE_DIR", str(reference_dir()))
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+def reference_dir():
+    from importlib.resources import files
+
+    return files("pipelines.reference")
+
+
+@dg.asset(
+    deps=[warehouse_models],
+    group_name="warehouse",
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb"},
+    description="The read-only copy analysts and notebooks open (analytics.duckdb), published atomically after each good build.",
+)
+def analytics_copy(context: dg.AssetExecutionContext, data_dir: DataDirResource) -> dg.MaterializeResult:
+    paths = data_dir.paths
+    publish_analytics_copy(paths.warehouse, paths.analytics)
+    counts = table_row_counts(paths.analytics)
+    context.log.info("published " + ", ".join(f"{table} {rows:,}" for table, rows in counts.items()))
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(paths.analytics)),
+            "tables": len(counts),
+            **{f"rows/{table}": rows for table, rows in counts.items()},
+        }
+    )
