@@ -89,6 +89,14 @@ def _parser() -> argparse.ArgumentParser:
         help="data directory (default: $SAFECITY_DATA_DIR or data/)",
     )
     run.set_defaults(command=_run)
+
+    sql = commands.add_parser(
+        "sql", parents=[common], help="query the analytics copy (read-only; never blocks a running build)"
+    )
+    sql.add_argument("query", nargs="?", help="SQL to run; without it, an interactive prompt (end each query with ;)")
+    sql.add_argument("--data-dir", type=Path, default=None, help="data directory (default: $SAFECITY_DATA_DIR or data/)")
+    sql.add_argument("--rows", type=int, default=50, help="rows to show (default 50)")
+    sql.set_defaults(command=_sql)
     return parser
 
 
@@ -145,6 +153,41 @@ def _run(args: argparse.Namespace) -> int:
         )
     print_summary(report, data_dir, home, sys.stdout)
     return 0 if report.success else 1
+
+
+def _sql(args: argparse.Namespace) -> int:
+    import duckdb
+    import polars as pl
+
+    analytics = DataDir((args.data_dir or default_data_dir()).expanduser().absolute()).analytics
+    if not analytics.exists():
+        raise UserError(f"no analytics copy at {analytics}: run `safecity run` first")
+    connection = duckdb.connect(str(analytics), read_only=True)
+    queries = [args.query] if args.query else _prompt_queries(analytics)
+    with pl.Config(tbl_rows=args.rows, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=200):
+        for query in queries:
+            try:
+                print(connection.execute(query).pl())
+            except duckdb.Error as error:
+                if args.query:
+                    raise UserError(str(error).splitlines()[0]) from None
+                print(f"error: {str(error).splitlines()[0]}", file=sys.stderr)
+    return 0
+
+
+def _prompt_queries(analytics: Path):
+    """Queries typed at a prompt, each ended by `;` (end of input quits)."""
+    print(f"{analytics} (read-only). Tables: fct_event, dim_place, dim_organisation, ... End a query with ;")
+    buffer = []
+    while True:
+        try:
+            line = input("safecity> " if not buffer else "     ...> ")
+        except EOFError:
+            return
+        buffer.append(line)
+        if line.rstrip().endswith(";"):
+            yield "\n".join(buffer)
+            buffer = []
 
 
 def _require_landing_data(data_dir: DataDir) -> None:

@@ -37,6 +37,7 @@ class Overlap:
     driver_is_legal_rep: float = 0.10  # accident drivers who represent an organisation
     company_vehicle: float = 0.15  # accident vehicles owned by an organisation
     accident_at_hotspot: float = 0.30  # accidents at a recurring black spot
+    accident_at_hazard_site: float = 0.05  # accidents at a chemical plant's gate (trucks in and out)
 
 
 @dataclass(frozen=True)

@@ -161,6 +161,10 @@ def test_company_vehicles_and_accident_black_spots(city):
     spots = city.table("high_risk").filter(pl.col("entity_kind") == "place")["entity_id"]
     assert_rate(sites["entity_id"].is_in(spots.implode()).sum(), sites.height, OVERLAP.accident_at_hotspot, "accidents at black spots")
     assert sites.group_by("entity_id").len()["len"].max() >= 3  # incidents cluster at the same address
+    plants = city.table("organisations").filter(pl.col("kind") == "chemical")["place_id"]
+    at_plants = sites["entity_id"].is_in(plants.implode()).sum()
+    expected = OVERLAP.accident_at_hazard_site * (1 - OVERLAP.accident_at_hotspot)
+    assert_rate(at_plants, sites.height, expected, "accidents at chemical plants")
 
 
 def test_planted_high_risk_enterprises_have_what_the_risk_marts_should_find(city):

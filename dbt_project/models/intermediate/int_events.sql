@@ -7,7 +7,9 @@ with events as (
            cast(inspection_date as timestamptz) as occurred_at, delivery_date,
            {{ place_key('null', 'null', 'address', 'county_code') }} as own_place_key, county_code,
            cast(null as bigint) as deaths, cast(null as bigint) as injuries,
-           findings as description
+           findings as description,
+           cast(null as date) as due_date,
+           cast(null as date) as resolved_date
     from {{ ref('stg_market_regulation__food_inspections') }}
     where failed
     union all by name
@@ -69,7 +71,10 @@ with events as (
            county_code,
            null as deaths,
            null as injuries,
-           hazard_level || ': ' || coalesce(hazard_description, '') as description
+           hazard_level || ': ' || coalesce(hazard_description, '') as description,
+           rectify_deadline as due_date,
+           rectified_date as resolved_date,
+           hazard_level = '重大' as major
     from {{ ref('stg_fire_rescue__fire_inspections') }}
     where hazard_found
     union all by name
@@ -85,7 +90,10 @@ with events as (
            county_code,
            null as deaths,
            null as injuries,
-           hazard_level || ': ' || coalesce(description, '') as description
+           hazard_level || ': ' || coalesce(description, '') as description,
+           rectify_deadline as due_date,
+           rectified_date as resolved_date,
+           hazard_level = '重大' as major
     from {{ ref('stg_emergency_management__hidden_hazards') }}
     union all by name
     select source_department,

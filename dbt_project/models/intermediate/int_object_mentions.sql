@@ -5,18 +5,19 @@ select source_department, source_feed, source_record_id, 'involved_vehicle' as r
 from {{ ref('stg_traffic_police__accident_vehicles') }}
 where plate_normalised is not null
 union all by name
-select source_department, source_feed, source_record_id, 'installation', 'hazard_installation',
-       'I:' || hazard_source_code, hazard_source_code, installation_name, uscc,
-       {{ place_key('longitude', 'latitude', 'null', 'county_code') }}
+select source_department, source_feed, source_record_id, 'installation' as role, 'hazard_installation' as kind,
+       'I:' || hazard_source_code as object_key, hazard_source_code as code, installation_name as name,
+       uscc as owner_uscc, {{ place_key('longitude', 'latitude', 'null', 'county_code') }} as place_key
 from {{ ref('stg_emergency_management__hazard_sources') }}
 union all by name
-select source_department, source_feed, source_record_id, 'station', 'monitoring_station',
-       'S:' || station_code, station_code, station_name, null,
-       {{ place_key('longitude', 'latitude', 'address', 'county_code') }}
+select source_department, source_feed, source_record_id, 'station' as role, 'monitoring_station' as kind,
+       'S:' || station_code as object_key, station_code as code, station_name as name,
+       {{ place_key('longitude', 'latitude', 'address', 'county_code') }} as place_key
 from {{ ref('stg_ecology_environment__monitoring_stations') }}
 union all by name
-select 'traffic_police', 'traffic_flow', 'traffic_flow:' || detector_id, 'detector', 'traffic_detector',
-       'D:' || detector_id, detector_id, any_value(road_name), null,
-       {{ place_key('any_value(longitude)', 'any_value(latitude)', 'null', 'null') }}
+select 'traffic_police' as source_department, 'traffic_flow' as source_feed, 'traffic_flow:' || detector_id as source_record_id,
+       'detector' as role, 'traffic_detector' as kind, 'D:' || detector_id as object_key, detector_id as code,
+       any_value(road_name) as name,
+       {{ place_key('any_value(longitude)', 'any_value(latitude)', 'null', 'null') }} as place_key
 from {{ ref('stg_traffic_police__traffic_flow') }}
 group by detector_id

@@ -6,8 +6,8 @@ select source_department, source_feed, source_record_id, delivery_date, 'license
        cast(null as varchar) as legal_rep_id_hash, phone, cast(null as varchar) as industry_code
 from licences
 union all by name
-select source_department, source_feed, source_record_id, delivery_date, 'inspected',
-       null, licence_no, business_name, business_name_normalised, county_code
+select source_department, source_feed, source_record_id, delivery_date, 'inspected' as role,
+       licence_no, business_name as name, business_name_normalised as name_normalised, county_code
 from {{ ref('stg_market_regulation__food_inspections') }}
 union all by name
 select source_department, source_feed, source_record_id, delivery_date, 'sampled' as role,

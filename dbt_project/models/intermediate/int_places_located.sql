@@ -8,7 +8,7 @@ with mentions as (select * from {{ ref('int_place_mentions') }}),
 centroids as (select * from {{ ref('int_township_centroids') }}),
 county_centres as (
     select county_code, avg(longitude) as longitude, avg(latitude) as latitude
-    from mentions where longitude is not null group by county_code
+    from mentions where longitude is not null and county_code is not null group by county_code
 ),
 places as (
     select

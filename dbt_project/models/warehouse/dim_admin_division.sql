@@ -24,7 +24,7 @@ grid as (
 )
 select
     division_code, level, name, parent_code, province_code, city_code, county_code, township_code,
-    city_code = '{{ var("city_code") }}' as in_city,
+    coalesce(city_code = '{{ var("city_code") }}', false) as in_city,
     cast(null as double) as grid_lon_min, cast(null as double) as grid_lat_min,
     cast(null as double) as grid_lon_max, cast(null as double) as grid_lat_max
 from divisions

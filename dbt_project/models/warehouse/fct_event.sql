@@ -37,6 +37,9 @@ select
     p.deaths,
     p.injuries,
     p.description,
+    p.due_date,
+    p.resolved_date,
+    coalesce(p.major, false) as major_hazard,
     p.source_department,
     p.source_feed,
     p.source_record_id

@@ -4,14 +4,14 @@ select source_department, source_feed, source_record_id, 'organisation' as entit
        role, method, match_probability, matched_on
 from {{ ref('int_organisation_resolution') }}
 union all
-select source_department, source_feed, source_record_id, 'person', person_key, role, 'exact', 1.0, matched_on
+select source_department, source_feed, source_record_id, 'person', person_key, role, 'exact', cast(1.0 as double), matched_on
 from {{ ref('int_person_mentions') }}
 union all
-select source_department, source_feed, source_record_id, 'place', place_key, role, 'exact', 1.0, 'location'
+select source_department, source_feed, source_record_id, 'place', place_key, role, 'exact', cast(1.0 as double), 'location'
 from {{ ref('int_place_mentions') }}
 union all
-select source_department, source_feed, source_record_id, 'object', object_key, role, 'exact', 1.0, 'code'
+select source_department, source_feed, source_record_id, 'object', object_key, role, 'exact', cast(1.0 as double), 'code'
 from {{ ref('int_object_mentions') }}
 union all
-select source_department, source_feed, source_record_id, 'event', event_key, event_type, 'exact', 1.0, 'record'
+select source_department, source_feed, source_record_id, 'event', event_key, event_type, 'exact', cast(1.0 as double), 'record'
 from {{ ref('fct_event') }}

@@ -121,6 +121,16 @@ def accidents(ctx: Context) -> Batch:
     at_hotspot = rng.random(n) < ctx.config.overlap.accident_at_hotspot
     spot = np.where(at_hotspot, rng.integers(0, hotspots.height, n), rng.integers(hotspots.height, streets.height, n))
     places = streets[spot]
+    # Some accidents happen at a chemical plant's gate: the cross-silo question "accidents
+    # near hazard sources" has answers.
+    plants = world.places.filter(
+        pl.col("place_id").is_in(world.organisations.filter(pl.col("kind") == "chemical")["place_id"].implode())
+    )
+    at_plant = ~at_hotspot & (rng.random(n) < ctx.config.overlap.accident_at_hazard_site)
+    plant_rows = plants[rng.integers(0, plants.height, n)]
+    places = pl.concat([places.select(plants.columns), plant_rows.select(plants.columns)]).gather(
+        np.where(at_plant, np.arange(n) + n, np.arange(n))
+    )
     lng, lat = wgs84_to_gcj02(places["lon"].to_numpy(), places["lat"].to_numpy())
     address, address_noise = messy_addresses(places, rng, ctx, style="county")
     vehicle_count = rng.choice([1, 2, 3], n, p=[0.45, 0.45, 0.10])

@@ -1,0 +1,119 @@
+"""Contracts of the shared warehouse tables (`contracts/warehouse/<table>.odcs.yaml`).
+
+Loaded and validated like the feed contracts (ODCS JSON Schema, then house rules,
+every problem as `file:line: key: message`); dbt's model contracts and tests are
+generated from them (`pipelines/lib/contracts/dbt_schema.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# The file/line machinery is the feed loader's: one way of reporting contract problems.
+from pipelines.lib.contracts.loader import (
+    ContractError,
+    _display_path,
+    _parse,
+    _Problems,
+    _validate_schema,
+)
+
+CLASSIFICATIONS = ("public", "internal", "personal", "sensitive")
+SUFFIX = ".odcs.yaml"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    logical_type: str
+    physical_type: str
+    required: bool
+    unique: bool
+    primary_key: bool
+    classification: str
+    description: str | None
+    enum: tuple[str, ...]
+    references: tuple[str, str] | None  # (table, column)
+
+
+@dataclass(frozen=True)
+class TableContract:
+    path: Path
+    name: str
+    version: str
+    owner: str
+    description: str | None
+    columns: tuple[Column, ...]
+
+
+def load_table_contracts(contracts_dir: Path) -> dict[str, TableContract]:
+    """Every contract under `contracts_dir/warehouse/`; all problems raised together."""
+    root = contracts_dir.parent
+    tables: dict[str, TableContract] = {}
+    messages: list[str] = []
+    for path in sorted((contracts_dir / "warehouse").glob(f"*{SUFFIX}")):
+        problems = _Problems(_display_path(path, root))
+        document = _parse(path.read_text(encoding="utf-8"), problems)
+        if isinstance(document, dict) and not problems.messages:
+            _validate_schema(document, problems)
+        if not problems.messages and isinstance(document, dict):
+            table = _compile(path, document, problems)
+            if table is not None:
+                tables[table.name] = table
+        messages += problems.sorted_messages()
+    for table in tables.values():  # references must name a contracted table and column
+        for column in table.columns:
+            if column.references is not None:
+                target, target_column = column.references
+                if target not in tables or target_column not in {c.name for c in tables[target].columns}:
+                    messages.append(f"{_display_path(table.path, root)}: {column.name}: relationship to unknown {target}.{target_column}")
+    if messages:
+        raise ContractError(messages)
+    return tables
+
+
+def _compile(path: Path, doc: dict[str, Any], problems: _Problems) -> TableContract | None:
+    name = path.name.removesuffix(SUFFIX)
+    if doc.get("name") != name:
+        problems.add(("name",), f"must be the file's table name {name!r}")
+    owners = [m.get("username") for m in (doc.get("team") or {}).get("members", []) if m.get("role") == "owner"]
+    if not owners:
+        problems.add(("team",), "needs a member with role: owner")
+    schema = doc.get("schema") or []
+    if len(schema) != 1:
+        problems.add(("schema",), "exactly one schema object (the table)")
+        return None
+    columns = []
+    for index, prop in enumerate(schema[0].get("properties") or []):
+        at = ("schema", 0, "properties", index)
+        if prop.get("classification") not in CLASSIFICATIONS:
+            problems.add(at, f"classification must be one of {', '.join(CLASSIFICATIONS)}")
+        references = None
+        for relationship in prop.get("relationships") or []:
+            target = str(relationship.get("to", ""))
+            if relationship.get("type") != "foreignKey" or target.count(".") != 1:
+                problems.add(at + ("relationships",), "a relationship is {type: foreignKey, to: <table>.<column>}")
+            else:
+                references = tuple(target.split("."))
+        columns.append(
+            Column(
+                name=prop["name"],
+                logical_type=prop.get("logicalType", "string"),
+                physical_type=prop.get("physicalType", "VARCHAR"),
+                required=bool(prop.get("required")),
+                unique=bool(prop.get("unique")),
+                primary_key=bool(prop.get("primaryKey")),
+                classification=prop.get("classification", ""),
+                description=prop.get("description"),
+                enum=tuple(str(e["value"]) for e in prop.get("enum") or []),
+                references=references,
+            )
+        )
+    if problems.messages:
+        return None
+    return TableContract(
+        path=path, name=name, version=str(doc.get("version")), owner=owners[0],
+        description=(doc.get("description") or {}).get("purpose"), columns=tuple(columns),
+    )
