@@ -2,11 +2,12 @@
 # A fresh machine needs only Python 3.11 and pip; uv comes from pip when missing.
 
 PYTHON ?= python3
-# uv from PATH if there is one, else the Python package (installed by pip on first use).
+# uv from PATH if there is one, else a private copy installed by pip into .tools/ (a
+# virtual environment, so it works where the system Python refuses pip installs, PEP 668).
 UV ?= $(shell command -v uv 2>/dev/null)
 ifeq ($(UV),)
-UV := $(PYTHON) -m uv
-UV_FROM_PIP := uv-from-pip
+UV := .tools/bin/uv
+UV_FROM_PIP := $(UV)
 endif
 RUN := $(UV) run --frozen
 SCALE ?= small
@@ -18,7 +19,7 @@ export DAGSTER_DISABLE_TELEMETRY := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
 
-.PHONY: demo test install uv-from-pip dev bench clean
+.PHONY: demo test install dev bench clean
 
 demo: install
 	$(RUN) safecity generate --scale $(SCALE) --seed $(SEED) --out $(DATA_DIR)
@@ -32,8 +33,9 @@ install: $(UV_FROM_PIP)
 	@# The dbt manifest the warehouse assets are defined from (dbt parse; no network).
 	$(RUN) dagster-dbt project prepare-and-package --file pipelines/defs/warehouse/project.py > /dev/null
 
-uv-from-pip:
-	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --user --quiet "uv>=0.9"
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet "uv>=0.9"
 
 # The UI on the same instance and data directory as `make demo`, so its runs show.
 dev: install
