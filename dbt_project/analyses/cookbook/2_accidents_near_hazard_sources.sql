@@ -1,5 +1,5 @@
 -- Traffic accidents within 500 m of a registered hazard source (重大危险源) in the last
--- 30 days of the data, nearest installation first.
+-- 30 days of the data: one row per accident, with the nearest source and how many are near.
 with installations as (
     select o.object_key, o.code, o.name, p.longitude, p.latitude
     from dim_object as o
@@ -25,7 +25,15 @@ pairs as (
     join installations as i
       on abs(i.latitude - a.latitude) < 0.005 and abs(i.longitude - a.longitude) < 0.006  -- a cheap box first
 )
-select event_key, occurred_at, description, hazard_source, installation, round(distance_m) as distance_m
+select
+    event_key,
+    any_value(occurred_at) as occurred_at,
+    any_value(description) as cause,
+    arg_min(hazard_source, distance_m) as nearest_hazard_source,
+    arg_min(installation, distance_m) as nearest_installation,
+    round(min(distance_m)) as distance_m,
+    count(*) as hazard_sources_within_500_m
 from pairs
 where distance_m <= 500
-order by occurred_at desc, distance_m
+group by event_key
+order by occurred_at desc
