@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import duckdb
 import polars as pl
