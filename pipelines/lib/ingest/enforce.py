@@ -134,12 +134,19 @@ def enforce_batch(
         *[r.broken.fill_null(False).alias(f"_flag{i}") for i, r in enumerate(rules)],
     ).drop(ROW)
     flags = [pl.col(f"_flag{i}") for i in range(len(rules))]
-    checked = parsed.hstack(
-        flag_frame.with_columns(
-            first_failure(rules, flags, "rule").alias("_rule"),
-            first_failure(rules, flags, "column").alias("_column"),
-        ).get_columns()
+    # Which rule failed first is worked out for the few failing rows only.
+    failing = flag_frame.select(pl.any_horizontal(flags) if flags else pl.lit(False)).to_series()
+    first = flag_frame.filter(failing).select(
+        first_failure(rules, flags, "rule").alias("_rule"), first_failure(rules, flags, "column").alias("_column")
     )
+    checked = parsed.hstack(flag_frame.get_columns()).with_columns(
+        pl.lit(None, pl.String).alias("_rule"), pl.lit(None, pl.String).alias("_column")
+    )
+    if first.height:
+        at = np.flatnonzero(failing.to_numpy())
+        checked = checked.with_columns(
+            checked["_rule"].scatter(at, first["_rule"]), checked["_column"].scatter(at, first["_column"])
+        )
     checked = mark_duplicates(contract, checked, prior_keys)
 
     valid = checked.filter(pl.col("_rule").is_null()).select(
@@ -156,15 +163,23 @@ def enforce_batch(
         .alias("_rules"),
         "_column",
     )
-    valid_parts = valid.partition_by(BATCH, as_dict=True, include_key=False)
-    failed_parts = failed.partition_by(BATCH, as_dict=True, include_key=False)
+    valid_parts, failed_parts = by_delivery(valid, len(deliveries)), by_delivery(failed, len(deliveries))
     return [
-        delivery_result(
-            contract, delivery, resolution, valid_parts.get((i,), valid.clear().drop(BATCH)),
-            failed_parts.get((i,), failed.clear().drop(BATCH)),
-        )
+        delivery_result(contract, delivery, resolution, valid_parts[i], failed_parts[i])
         for i, (delivery, resolution) in enumerate(zip(deliveries, resolutions, strict=True))
     ]
+
+
+def by_delivery(frame: pl.DataFrame, deliveries: int) -> list[pl.DataFrame]:
+    """Each delivery's rows: the batch keeps deliveries in order, so they are slices (no copies)."""
+    counts = frame[BATCH].value_counts().sort(BATCH)
+    sizes = dict(zip(counts[BATCH].to_list(), counts["count"].to_list(), strict=True))
+    parts, offset = [], 0
+    for i in range(deliveries):
+        size = sizes.get(i, 0)
+        parts.append(frame.slice(offset, size).drop(BATCH))
+        offset += size
+    return parts
 
 
 def delivery_result(
@@ -230,11 +245,21 @@ def resolve_columns(
 
 
 def columns_with_full_width(rows: pl.DataFrame) -> set[str]:
-    """Delivered text columns holding any full-width character (most hold none: skip the rewrite)."""
+    """Delivered text columns holding any full-width character (most hold none: skip the rewrite).
+
+    A column whose bytes and characters count the same is ASCII: nothing full-width in it,
+    and no pattern to search.
+    """
     text = [c for c, dtype in rows.schema.items() if dtype == pl.String]
     if not text or rows.height == 0:
         return set()
-    found = rows.select([pl.col(c).str.contains(FULL_WIDTH_PATTERN).any().alias(c) for c in text]).row(0, named=True)
+    lengths = rows.select(
+        [(pl.col(c).str.len_bytes().sum() != pl.col(c).str.len_chars().sum()).alias(c) for c in text]
+    ).row(0, named=True)
+    wide = [c for c, non_ascii in lengths.items() if non_ascii]
+    if not wide:
+        return set()
+    found = rows.select([pl.col(c).str.contains(FULL_WIDTH_PATTERN).any().alias(c) for c in wide]).row(0, named=True)
     return {c for c, present in found.items() if present}
 
 
