@@ -45,6 +45,10 @@ QUARANTINE_SCHEMA = {
 DEFAULT_MAX_LENGTH = 4_000
 
 
+# Key hashes already in bronze: one Series, or the chunks a multi-day ingestion collects.
+KeyHashes = pl.Series | list[pl.Series]
+
+
 @dataclass(frozen=True)
 class Rule:
     """One check: rows where `broken` is true break `rule` in `column`."""
@@ -87,7 +91,7 @@ def enforce(
 
 
 def enforce_batch(
-    contract: FeedContract, deliveries: list[Delivery], prior_keys: pl.Series | None = None
+    contract: FeedContract, deliveries: list[Delivery], prior_keys: KeyHashes | None = None
 ) -> list[Enforced]:
     """Hold several deliveries of one feed to its contract in one pass; one result per delivery.
 
@@ -448,14 +452,15 @@ def first_failure(rules: list[Rule], flags: list[pl.Expr], what: str) -> pl.Expr
     return pl.coalesce(values)
 
 
-def mark_duplicates(contract: FeedContract, checked: pl.DataFrame, prior_keys: pl.Series | None) -> pl.DataFrame:
-    """Among otherwise valid rows, a key already delivered (earlier in the file or before) is a duplicate."""
+def mark_duplicates(contract: FeedContract, checked: pl.DataFrame, prior_keys: KeyHashes | None) -> pl.DataFrame:
+    """Among otherwise valid rows, a key already delivered (earlier in the batch or before) is a duplicate."""
     if not contract.key:
         return checked
     valid = checked.filter(pl.col("_rule").is_null()).select(ROW, key_hash(contract.key).alias("_key"))
     repeated = ~pl.col("_key").is_first_distinct()  # in delivery and file order: the first delivery of a key stands
-    if prior_keys is not None and prior_keys.len():
-        repeated = repeated | pl.col("_key").is_in(prior_keys.implode())
+    delivered_before = seen_before(valid["_key"], prior_keys)
+    if delivered_before.len():
+        repeated = repeated | pl.col("_key").is_in(delivered_before.implode())
     duplicate_rows = valid.filter(repeated)[ROW]
     if duplicate_rows.len() == 0:
         return checked
@@ -464,6 +469,21 @@ def mark_duplicates(contract: FeedContract, checked: pl.DataFrame, prior_keys: p
         pl.when(is_duplicate).then(pl.lit("duplicate_key")).otherwise("_rule").alias("_rule"),
         pl.when(is_duplicate).then(pl.lit(",".join(contract.key))).otherwise("_column").alias("_column"),
     )
+
+
+def seen_before(keys: pl.Series, prior_keys: KeyHashes | None) -> pl.Series:
+    """The keys of this batch already delivered before it.
+
+    The earlier keys can be many (19 million for a large city's detector counts): they are
+    probed against a hash set of this batch's keys, which stays small, instead of building
+    a set of all of them for every batch.
+    """
+    if prior_keys is None or keys.len() == 0:
+        return keys.clear()
+    chunks = [prior_keys] if isinstance(prior_keys, pl.Series) else prior_keys
+    batch = keys.implode()
+    hits = [chunk.filter(chunk.is_in(batch)) for chunk in chunks if chunk.len()]
+    return pl.concat(hits) if hits else keys.clear()
 
 
 def key_hash(key: tuple[str, ...]) -> pl.Expr:

@@ -12,7 +12,7 @@ import polars as pl
 
 from pipelines.lib.contracts import FeedContract
 from pipelines.lib.data_dir import DataDir
-from pipelines.lib.ingest.enforce import Delivery, Enforced, enforce_batch, key_hash
+from pipelines.lib.ingest.enforce import Delivery, Enforced, KeyHashes, enforce_batch, key_hash
 from pipelines.lib.ingest.lake import Partition, partition, prior_keys, write_partition
 from pipelines.lib.ingest.read import REJECT_SCHEMA, SOURCE_ROW, RawDelivery, UnreadableFile, read_delivery
 
@@ -47,12 +47,12 @@ def ingest_deliveries(
     A file that cannot be read at all is yielded as its UnreadableFile error, in its place.
     """
     days = sorted(days)
-    seen = prior_keys(data, contract, days[0]) if days else None
+    earlier = prior_keys(data, contract, days[0]) if days else None
+    seen: list[pl.Series] = [] if earlier is None else [earlier]  # chunks, never concatenated
     for batch in batches(data, contract, days):
         for ingested in ingest_batch(data, contract, batch, connection, seen):
             if isinstance(ingested, Ingested) and contract.key:
-                delivered = ingested.result.valid.select(key_hash(contract.key)).to_series()
-                seen = delivered if seen is None else pl.concat([seen, delivered])
+                seen.append(ingested.result.valid.select(key_hash(contract.key)).to_series())
             yield ingested
 
 
@@ -96,7 +96,7 @@ def ingest_batch(
     contract: FeedContract,
     days: list[date],
     connection: duckdb.DuckDBPyConnection,
-    seen: pl.Series | None,
+    seen: KeyHashes | None,
 ) -> list[Ingested | UnreadableFile]:
     """Read each day's file, enforce them together, write each day's partition."""
     outcomes: dict[date, Ingested | UnreadableFile] = {}
