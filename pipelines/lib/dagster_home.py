@@ -24,6 +24,10 @@ INSTANCE_CONFIG = """\
 # Written by `safecity run`. Telemetry off: no network at run time (DESIGN).
 telemetry:
   enabled: false
+# One writer of the warehouse file (DESIGN): steps in the `warehouse` pool run one at a time.
+concurrency:
+  pools:
+    default_limit: 1
 """
 
 
