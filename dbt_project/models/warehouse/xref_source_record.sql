@@ -1,5 +1,7 @@
 -- Every source record and the entities it was resolved to: the lineage that proves the
--- silos are joined. Until the linkage stage, every match is exact (probability 1).
+-- silos are joined, down to the delivered file and row. Until the linkage stage, every
+-- match is exact (probability 1).
+with resolved as (
 select source_department, source_feed, source_record_id, 'organisation' as entity_kind, organisation_key as entity_key,
        role, method, match_probability, matched_on
 from {{ ref('int_organisation_resolution') }}
@@ -15,3 +17,7 @@ from {{ ref('int_object_mentions') }}
 union all
 select source_department, source_feed, source_record_id, 'event', event_key, event_type, 'exact', cast(1.0 as double), 'record'
 from {{ ref('fct_event') }}
+)
+select r.*, s.source_file, s.source_row
+from resolved as r
+left join {{ ref('int_source_records') }} as s using (source_record_id)
