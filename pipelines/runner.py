@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 # Metadata shown in the summary: numbers and short text. Tables, markdown and
 # JSON are for the UI.
 _SHORT_TEXT = 60
-_LONG_TEXT = 200
 
 
 @dataclass
@@ -340,11 +339,6 @@ def _metadata_line(metadata: Mapping[str, dg.MetadataValue]) -> str:
 
 def _level(level: str | int) -> int:
     return level if isinstance(level, int) else logging.getLevelName(level.upper())
-
-
-def _shorten(text: str, limit: int) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def _first_line(text: str) -> str:

@@ -12,9 +12,6 @@ from importlib.resources import files
 
 import duckdb
 
-EXTENSIONS = ("encodings", "spatial", "httpfs")
-
-
 def extension_path(name: str) -> str:
     """The extension binary shipped in the `duckdb-extension-<name>` package for this duckdb version."""
     folder = files(f"duckdb_extension_{name}").joinpath("extensions", f"v{duckdb.__version__}")

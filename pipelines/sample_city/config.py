@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from pipelines.lib.standards.city import CITY_CODE
+
 
 @dataclass(frozen=True)
 class Noise:
@@ -94,7 +96,7 @@ class CityConfig:
     scale: Scale
     seed: int = 42
     start: date = date(2026, 10, 1)  # first delivery day: fixed, so output never depends on today
-    city_code: str = "5101"  # Chengdu
+    city_code: str = CITY_CODE  # Chengdu
     noise: Noise = field(default_factory=Noise)
     overlap: Overlap = field(default_factory=Overlap)
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from pipelines.lib.standards.identifiers import IDENTITY_CHECK_CHARS, USCC_ALPHABET
 from pipelines.sample_city.delivery import DAY, Corruption
 
-IDENTITY_CHECK_CHARS = "10X98765432"
-USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
 def _shift_last_char(values: pl.Series, alphabet: str, rng: np.random.Generator) -> pl.Series:

@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.lib import admin_divisions
-from pipelines.lib.standards.identifiers import identity_check_char, uscc_check_char
+from pipelines.lib.standards.identifiers import USCC_ALPHABET, identity_check_char, uscc_check_char
 from pipelines.sample_city import geography
 from pipelines.sample_city.config import CityConfig
 from pipelines.sample_city.vocabulary import (
@@ -35,7 +35,7 @@ from pipelines.sample_city.vocabulary import (
     VEHICLE_TYPES,
 )
 
-USCC_ALPHABET = np.array(list("0123456789ABCDEFGHJKLMNPQRTUWXY"))
+USCC_CHARACTERS = np.array(list(USCC_ALPHABET))
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ def make_persons(rng: np.random.Generator, n: int, city_code: str) -> pl.DataFra
 
 def uscc(rng: np.random.Generator, category: np.ndarray, county: np.ndarray) -> np.ndarray:
     """GB 32100: authority+category (2), county code (6), organisation code (9), check char."""
-    first17 = np.char.add(np.char.add(category.astype(str), county.astype(str)), random_chars(rng, USCC_ALPHABET, len(county), 9))
+    first17 = np.char.add(np.char.add(category.astype(str), county.astype(str)), random_chars(rng, USCC_CHARACTERS, len(county), 9))
     return np.char.add(first17, uscc_check_char(first17))
 
 

@@ -98,10 +98,6 @@ def org_view(world: World) -> pl.DataFrame:
     ).join(persons, on="legal_rep_person_id", how="left", maintain_order="left")
 
 
-def weighted_pick(rng: np.random.Generator, n: int, weights: np.ndarray) -> np.ndarray:
-    return rng.choice(len(weights), n, p=weights / weights.sum())
-
-
 def missing(values: pl.Series, rng: np.random.Generator, rate: float) -> tuple[pl.Series, np.ndarray]:
     """An optional column left empty in some rows."""
     from pipelines.sample_city.world import where_or_null
