@@ -24,6 +24,7 @@ export DO_NOT_TRACK := 1
 demo: install
 	$(RUN) safecity generate --scale $(SCALE) --seed $(SEED) --out $(DATA_DIR)
 	$(RUN) safecity run --data-dir $(DATA_DIR)
+	$(RUN) safecity eval-linkage --data-dir $(DATA_DIR)
 
 test: install
 	$(RUN) pytest -n 2

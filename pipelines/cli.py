@@ -97,6 +97,13 @@ def _parser() -> argparse.ArgumentParser:
     sql.add_argument("--data-dir", type=Path, default=None, help="data directory (default: $SAFECITY_DATA_DIR or data/)")
     sql.add_argument("--rows", type=int, default=50, help="rows to show (default 50)")
     sql.set_defaults(command=_sql)
+
+    evaluate = commands.add_parser(
+        "eval-linkage", parents=[common],
+        help="score the resolved entities against the sample city's ground truth (pairwise precision, recall, F1)",
+    )
+    evaluate.add_argument("--data-dir", type=Path, default=None, help="data directory (default: $SAFECITY_DATA_DIR or data/)")
+    evaluate.set_defaults(command=_eval_linkage)
     return parser
 
 
@@ -173,6 +180,24 @@ def _sql(args: argparse.Namespace) -> int:
                     raise UserError(str(error).splitlines()[0]) from None
                 print(f"error: {str(error).splitlines()[0]}", file=sys.stderr)
     return 0
+
+
+def _eval_linkage(args: argparse.Namespace) -> int:
+    """Exit status 1 when an entity kind misses its F1 target, so scripts can rely on it."""
+    import duckdb
+
+    from pipelines.lib.linkage.evaluate import F1_TARGETS, score_linkage, scores_markdown
+
+    paths = DataDir((args.data_dir or default_data_dir()).expanduser().absolute())
+    if not paths.analytics.exists():
+        raise UserError(f"no analytics copy at {paths.analytics}: run `safecity run` first")
+    if not paths.ground_truth.is_dir():
+        raise UserError(f"no ground truth in {paths.root}: only a generated sample city has one")
+    connection = duckdb.connect(str(paths.analytics), read_only=True)
+    scores = score_linkage(connection, paths.ground_truth)
+    print("linkage against ground truth (pairwise, over mentions both know)")
+    print(scores_markdown(scores))
+    return 0 if all(s.f1 >= F1_TARGETS[s.entity_kind] for s in scores) else 1
 
 
 def _prompt_queries(analytics: Path):

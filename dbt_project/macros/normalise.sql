@@ -38,8 +38,9 @@
     end
 {%- endmacro %}
 
-{#- A place is its point when one was delivered (about 1 m), else its address within its county. -#}
-{% macro place_key(longitude, latitude, address, county_code) -%}
+{#- A location as delivered: its point (to about a metre) when there is one, else its address within
+    its county. Place linkage joins the locations that are one place. -#}
+{% macro location_key(longitude, latitude, address, county_code) -%}
     case
         when {{ longitude }} is not null and {{ latitude }} is not null
             then 'G:' || cast(round({{ longitude }}, 5) as varchar) || ',' || cast(round({{ latitude }}, 5) as varchar)

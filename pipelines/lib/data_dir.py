@@ -48,6 +48,11 @@ class DataDir:
         return self.lake / "quarantine"
 
     @property
+    def linkage(self) -> Path:
+        """Entity key registries, one folder per entity kind (they outlive warehouse rebuilds)."""
+        return self.lake / "linkage"
+
+    @property
     def warehouse(self) -> Path:
         return self.root / "warehouse.duckdb"
 

@@ -36,9 +36,10 @@ def connect(
     }
     connection = duckdb.connect(database, read_only=read_only, config=config)
     for name in extensions:
-        connection.execute("LOAD " + _quoted(extension_path(name)))
+        connection.execute("LOAD " + sql_string(extension_path(name)))
     return connection
 
 
-def _quoted(path: str) -> str:
+def sql_string(path: str) -> str:
+    """A SQL string literal, for the statements that take no parameters (LOAD, ATTACH)."""
     return "'" + path.replace("'", "''") + "'"

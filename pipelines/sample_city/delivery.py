@@ -255,7 +255,7 @@ def deliver(
         _write_parquet(truth.drop(RID), data_dir / part)
         links = truth.select("department", "feed", "file", "row_number", RID).join(
             batch.links, on=RID, how="inner"
-        ).drop(RID).sort("row_number", "entity_kind", "role", "entity_id")
+        ).drop(RID).sort("row_number", "entity_kind", "role", "slot")
         _write_parquet(links, data_dir / truth_dir / "links" / spec.department / spec.feed / f"{relative.stem}.parquet")
     return stats
 

@@ -118,9 +118,13 @@ def test_counties_ranked_by_events_per_thousand_enterprises(built_city, analytic
 def test_legal_representatives_who_were_drivers(built_city, analytics, truth):
     records_with_links, root = truth
     persons = pl.read_parquet(root / "persons.parquet")
-    representatives = set(
-        records_with_links("enterprises").filter(pl.col("role") == "legal_representative")["entity_id"]
-    )
+    # Registered with emergency management (full number) or licensed by market regulation
+    # (masked number: linkage joins them to the person seen with a full number).
+    representatives = {
+        person
+        for feed in ("enterprises", "food_business_licences")
+        for person in records_with_links(feed).filter(pl.col("role") == "legal_representative")["entity_id"]
+    }
     drivers = set(records_with_links("traffic_accidents").filter(pl.col("role") == "driver")["entity_id"])
     both = persons.filter(pl.col("person_id").is_in(list(representatives & drivers)))
     expected = set(zip(mask_identity_number(both["id_number"].to_numpy()), both["name"], strict=True))

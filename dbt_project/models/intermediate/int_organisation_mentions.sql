@@ -1,10 +1,10 @@
 -- Every mention of an organisation in any feed, with whatever identifies it there.
-with licences as (select * from {{ ref('stg_market_regulation__food_business_licences') }})
+select * replace (coalesce(slot, 1) as slot) from (
 select source_department, source_feed, source_record_id, delivery_date, 'licensee' as role,
        uscc, licence_no, business_name as name, business_name_normalised as name_normalised, county_code,
        business_type as organisation_type, legal_rep_name, legal_rep_id_masked,
        cast(null as varchar) as legal_rep_id_hash, phone, cast(null as varchar) as industry_code
-from licences
+from {{ ref('stg_market_regulation__food_business_licences') }}
 union all by name
 select source_department, source_feed, source_record_id, delivery_date, 'inspected' as role,
        licence_no, business_name as name, business_name_normalised as name_normalised, county_code
@@ -21,8 +21,9 @@ where involved_unit is not null
 union all by name
 -- Stations sent to an incident: fire and rescue's own units, named in one text cell.
 select source_department, source_feed, source_record_id, delivery_date, 'responding_station' as role,
-       station as name, station as name_normalised, 'fire_station' as organisation_type
-from {{ ref('stg_fire_rescue__fire_incidents') }}, unnest(string_split(stations_sent, ';')) as t(station)
+       unnest(string_split(stations_sent, ';')) as name, unnest(string_split(stations_sent, ';')) as name_normalised,
+       unnest(range(1, len(string_split(stations_sent, ';')) + 1)) as slot, 'fire_station' as organisation_type
+from {{ ref('stg_fire_rescue__fire_incidents') }}
 union all by name
 select source_department, source_feed, source_record_id, delivery_date, 'inspected' as role,
        uscc, unit_name as name, unit_name_normalised as name_normalised, county_code
@@ -52,3 +53,4 @@ union all by name
 select source_department, source_feed, source_record_id, delivery_date, 'polluter' as role,
        uscc, permit_no
 from {{ ref('stg_ecology_environment__emission_exceedances') }}
+)

@@ -14,7 +14,7 @@ with mentions as (
     from {{ ref('stg_market_regulation__food_business_licences') }}
     where legal_rep_name is not null
     union all by name
-    select source_department, source_feed, source_record_id, 'driver' as role,
+    select source_department, source_feed, source_record_id, 'driver' as role, slot,
            driver_name as name, driver_id_hash as id_hash, driver_id_masked as id_masked,
            driver_id_number as id_number, driver_phone as phone
     from {{ ref('stg_traffic_police__accident_vehicles') }}
@@ -31,6 +31,7 @@ select
     source_feed,
     source_record_id,
     role,
+    coalesce(slot, 1) as slot,
     name,
     id_hash,
     id_masked,
@@ -38,11 +39,5 @@ select
     case when id_number is not null then strptime(substr(id_number, 7, 8), '%Y%m%d')::date end as birth_date,
     case when id_number is not null then
         case when cast(substr(id_number, 17, 1) as integer) % 2 = 1 then 'M' else 'F' end
-    end as sex,
-    -- Exact keys: the full number's hash; else the masked number with the name.
-    case
-        when id_hash is not null then 'P:' || left(id_hash, 32)
-        else 'M:' || md5(coalesce(id_masked, '') || '|' || coalesce(name, ''))
-    end as person_key,
-    case when id_hash is not null then 'identity_number' else 'masked_number_and_name' end as matched_on
+    end as sex
 from mentions

@@ -38,6 +38,6 @@ with mentions as (
     from {{ ref('stg_traffic_police__traffic_flow') }}
     group by detector_id
 )
-select *, {{ place_key('longitude', 'latitude', 'address', 'county_code') }} as place_key
+select *, {{ location_key('longitude', 'latitude', 'address', 'county_code') }} as location_key
 from mentions
 where longitude is not null or address is not null

@@ -4,7 +4,7 @@
 --   county_centroid  neither: the centre of the county's known places (approximate).
 -- The township is the delivered one, else the nearest learned township centre in the county,
 -- else (no centre learned in that county yet) the county's first township: township_source says which.
-with mentions as (select * from {{ ref('int_place_mentions') }}),
+with mentions as (select * from {{ ref('int_place_resolution') }}),
 centroids as (select * from {{ ref('int_township_centroids') }}),
 county_centres as (
     select county_code, avg(longitude) as longitude, avg(latitude) as latitude
@@ -13,9 +13,11 @@ county_centres as (
 places as (
     select
         place_key,
-        mode(address) as address,
-        mode(county_code) as county_code,
-        mode(township_code) as delivered_township_code,
+        coalesce(any_value(standard_address), mode(address)) as address,
+        -- Delivered as a code, or named in a standard address; its county is the place's county
+        -- (the mentions of one place may name different counties: the township settles it).
+        coalesce(mode(township_code), any_value(standard_township_code)) as delivered_township_code,
+        coalesce(left(delivered_township_code, 6), mode(county_code)) as county_code,
         avg(longitude) as longitude,
         avg(latitude) as latitude,
         count(*) as mentions

@@ -1,3 +1,3 @@
 select distinct e.event_key, p.person_key, p.role
 from {{ ref('fct_event') }} as e
-join {{ ref('int_person_mentions') }} as p using (source_record_id)
+join {{ ref('int_person_resolution') }} as p using (source_record_id)

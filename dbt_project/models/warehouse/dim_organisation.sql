@@ -1,20 +1,20 @@
--- One row per organisation (exact keys until linkage): the registry's facts where the
--- registry knows it, else what the other silos say most often.
+-- One row per organisation as linkage resolved it: the registry's facts where the registry
+-- knows it, else what the other silos say most often.
 with resolution as (select * from {{ ref('int_organisation_resolution') }}),
 mentions as (select * from {{ ref('int_organisation_mentions') }}),
 joined as (
     select r.organisation_key, r.matched_on, m.*
     from resolution as r
-    join mentions as m using (source_record_id, role)
+    join mentions as m using (source_record_id, role, slot)
 ),
 persons as (
-    select source_record_id, person_key from {{ ref('int_person_mentions') }} where role = 'legal_representative'
+    select source_record_id, person_key from {{ ref('int_person_resolution') }} where role = 'legal_representative'
 ),
 premises as (
     -- The organisation's most mentioned place with a delivered point, else any place of it.
     select r.organisation_key, arg_max(p.place_key, (p.location_source = 'delivered')::int * 1000000 + p.source_mentions) as place_key
     from resolution as r
-    join {{ ref('int_place_mentions') }} as pm using (source_record_id)
+    join {{ ref('int_place_resolution') }} as pm using (source_record_id)
     join {{ ref('dim_place') }} as p on p.place_key = pm.place_key
     group by r.organisation_key
 )

@@ -1,4 +1,4 @@
--- One row per person (exact keys until linkage). No full identity number: a keyed hash
+-- One row per person as linkage resolved them. No full identity number: a keyed hash
 -- joins, a masked form shows; birth date and sex come from a valid full number.
 select
     person_key,
@@ -8,8 +8,8 @@ select
     max(sex) as sex,
     max(birth_date) as birth_date,
     max(phone) as phone,
-    any_value(matched_on) as key_kind,
+    case when max(id_hash) is not null then 'identity_number' else 'masked_number_and_name' end as key_kind,
     count(*) as source_mentions,
     count(distinct source_feed) as source_feeds
-from {{ ref('int_person_mentions') }}
+from {{ ref('int_person_resolution') }}
 group by person_key

@@ -20,7 +20,8 @@ placed as (
             'C:' || coalesce(e.county_code, o.county_code, substr(o.uscc, 3, 6))
         ) as place_key
     from events as e
-    left join {{ ref('dim_place') }} as own on own.place_key = e.own_place_key
+    left join {{ source('linkage', 'place_clusters') }} as located on located.location_key = e.own_location_key
+    left join {{ ref('dim_place') }} as own on own.place_key = located.place_key
     left join organisations as o using (source_record_id)
 )
 select

@@ -1,21 +1,21 @@
--- Every source record and the entities it was resolved to: the lineage that proves the
--- silos are joined, down to the delivered file and row. Until the linkage stage, every
--- match is exact (probability 1).
+-- Every source record and the entities it was resolved to, with the method (exact key or
+-- probabilistic), the match probability and what the match rests on: the lineage that proves
+-- the silos are joined, down to the delivered file and row.
 with resolved as (
 select source_department, source_feed, source_record_id, 'organisation' as entity_kind, organisation_key as entity_key,
-       role, method, match_probability, matched_on
+       role, slot, method, match_probability, matched_on
 from {{ ref('int_organisation_resolution') }}
 union all
-select source_department, source_feed, source_record_id, 'person', person_key, role, 'exact', cast(1.0 as double), matched_on
-from {{ ref('int_person_mentions') }}
+select source_department, source_feed, source_record_id, 'person', person_key, role, slot, method, match_probability, matched_on
+from {{ ref('int_person_resolution') }}
 union all
-select source_department, source_feed, source_record_id, 'place', place_key, role, 'exact', cast(1.0 as double), 'location'
-from {{ ref('int_place_mentions') }}
+select source_department, source_feed, source_record_id, 'place', place_key, role, 1, method, match_probability, matched_on
+from {{ ref('int_place_resolution') }}
 union all
-select source_department, source_feed, source_record_id, 'object', object_key, role, 'exact', cast(1.0 as double), 'code'
-from {{ ref('int_object_mentions') }}
+select source_department, source_feed, source_record_id, 'object', object_key, role, slot, method, match_probability, matched_on
+from {{ ref('int_object_resolution') }}
 union all
-select source_department, source_feed, source_record_id, 'event', event_key, event_type, 'exact', cast(1.0 as double), 'record'
+select source_department, source_feed, source_record_id, 'event', event_key, event_type, 1, 'exact', cast(1.0 as double), 'record'
 from {{ ref('fct_event') }}
 )
 select r.*, s.source_file, s.source_row

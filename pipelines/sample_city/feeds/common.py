@@ -12,7 +12,7 @@ from pipelines.sample_city.config import CityConfig
 from pipelines.sample_city.delivery import DAY, NOISE, RID, Batch, noise_flags
 from pipelines.sample_city.world import World
 
-LINK_SCHEMA = {RID: pl.Int64, "entity_kind": pl.String, "entity_id": pl.String, "role": pl.String}
+LINK_SCHEMA = {RID: pl.Int64, "entity_kind": pl.String, "entity_id": pl.String, "role": pl.String, "slot": pl.Int32}
 
 
 @dataclass(frozen=True)
@@ -63,10 +63,15 @@ def start_rows(frame: pl.DataFrame, **masks: np.ndarray) -> pl.DataFrame:
     )
 
 
-def links(rows: pl.DataFrame, kind: str, id_column: str, role: str) -> pl.DataFrame:
-    """The entity each row describes in one role (null ids, e.g. an empty vehicle slot, are skipped)."""
+def links(rows: pl.DataFrame, kind: str, id_column: str, role: str, slot: int = 1) -> pl.DataFrame:
+    """The entity each row describes in one role (null ids, e.g. an empty vehicle slot, are skipped).
+
+    `slot` tells apart several entities in one role of one row (the second vehicle of an
+    accident), in the order the delivered row lists them.
+    """
     return rows.select(
-        pl.col(RID), pl.lit(kind).alias("entity_kind"), pl.col(id_column).alias("entity_id"), pl.lit(role).alias("role")
+        pl.col(RID), pl.lit(kind).alias("entity_kind"), pl.col(id_column).alias("entity_id"), pl.lit(role).alias("role"),
+        pl.lit(slot).alias("slot"),
     ).filter(pl.col("entity_id").is_not_null())
 
 

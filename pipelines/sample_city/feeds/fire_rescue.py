@@ -132,7 +132,7 @@ def incidents(ctx: Context, orgs: pl.DataFrame) -> Batch:
     )
     return batch(
         rows, links(rows, "place", "place_id", "incident_site"), links(rows, "organisation", "org_id", "involved_unit"),
-        links(rows, "organisation", "station1", "responding_station"), links(rows, "organisation", "station2", "responding_station"),
+        links(rows, "organisation", "station1", "responding_station"), links(rows, "organisation", "station2", "responding_station", slot=2),
         drop=["place_id", "org_id", "station1", "station2"],
     )
 

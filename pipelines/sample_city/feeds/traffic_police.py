@@ -172,8 +172,8 @@ def accidents(ctx: Context) -> Batch:
         }
     )
     rows = start_rows(rows, **address_noise, plate_variant=plate_noise, late_arrival=events["late"].to_numpy())
-    vehicle_links = [links(rows, "object", f"_vehicle{i}", "involved_vehicle") for i in SLOTS]
-    driver_links = [links(rows, "person", f"_driver{i}", "driver") for i in SLOTS]
+    vehicle_links = [links(rows, "object", f"_vehicle{i}", "involved_vehicle", slot=i) for i in SLOTS]
+    driver_links = [links(rows, "person", f"_driver{i}", "driver", slot=i) for i in SLOTS]
     return batch(
         rows, links(rows, "place", "place_id", "accident_site"), *vehicle_links, *driver_links,
         drop=["place_id"] + [f"_vehicle{i}" for i in SLOTS] + [f"_driver{i}" for i in SLOTS],

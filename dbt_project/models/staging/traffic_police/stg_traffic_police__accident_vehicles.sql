@@ -1,10 +1,12 @@
 -- One row per vehicle (and its driver) in an accident: the nested list, unnested.
 with vehicles as (
-    select accident_id, unnest(vehicles) as vehicle, {{ source_columns('traffic_police', 'traffic_accidents', 'accident_id') }}
+    -- The vehicle's position in the delivered list tells apart the vehicles of one accident.
+    select accident_id, unnest(vehicles) as vehicle, unnest(range(1, len(vehicles) + 1)) as slot, {{ source_columns('traffic_police', 'traffic_accidents', 'accident_id') }}
     from {{ source('traffic_police', 'traffic_accidents') }}
 )
 select
     accident_id,
+    slot,
     vehicle.plate_no,
     {{ normalise_plate('vehicle.plate_no') }} as plate_normalised,
     vehicle.vehicle_type,

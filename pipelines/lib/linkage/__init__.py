@@ -1,0 +1,1 @@
+"""Entity resolution: which source mentions are one person, place, object or organisation."""

@@ -1,0 +1,71 @@
+"""From scored pairs to clusters of records, and the pairs an engineer should review."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from pipelines.lib.linkage.graph import constrained_components
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    match: float = 0.95  # at or above: linked
+    review: float = 0.50  # from here up to `match`: neither linked nor dropped, but queued for review
+
+
+@dataclass(frozen=True)
+class RecordClusters:
+    records: pl.DataFrame  # record_id, cluster, match_probability (best accepted link, 1.0 if none), matched_on
+    review: pl.DataFrame  # record_id_l, record_id_r, summary_l, summary_r, match_probability, reason, evidence
+
+
+def cluster_records(records: pl.DataFrame, pairs: pl.DataFrame, thresholds: Thresholds) -> RecordClusters:
+    """Cluster `records` (record_id, label, summary) by `pairs` (from `scoring.score_pairs`).
+
+    Links at or above the match threshold join clusters, strongest first, except where two
+    different labels (identifiers a cluster may hold only one of) would meet: such pairs and
+    the uncertain ones go to review instead.
+    """
+    records = records.sort("record_id")
+    index = {record_id: i for i, record_id in enumerate(records["record_id"].to_list())}
+    linked = pairs.filter(pl.col("match_probability") >= thresholds.match)
+    left = np.array([index[r] for r in linked["record_id_l"].to_list()], dtype=np.int64)
+    right = np.array([index[r] for r in linked["record_id_r"].to_list()], dtype=np.int64)
+    components, refused = constrained_components(
+        records.height, left, right, linked["match_probability"].to_numpy(), records["label"].to_list()
+    )
+    clustered = records.select("record_id").with_columns(pl.Series("cluster", components))
+    accepted = linked.filter(pl.Series(~refused))
+    best = (
+        pl.concat([
+            accepted.select(pl.col("record_id_l").alias("record_id"), "match_probability", "agreeing"),
+            accepted.select(pl.col("record_id_r").alias("record_id"), "match_probability", "agreeing"),
+        ])
+        .sort("match_probability", descending=True)
+        .group_by("record_id", maintain_order=True).first()
+    )
+    clustered = clustered.join(best, on="record_id", how="left").select(
+        "record_id", "cluster",
+        pl.col("match_probability").fill_null(1.0),
+        pl.col("agreeing").alias("matched_on"),
+    )
+    cluster_of = dict(zip(clustered["record_id"].to_list(), clustered["cluster"].to_list()))
+    uncertain = pairs.filter(pl.col("match_probability").is_between(thresholds.review, thresholds.match, closed="left"))
+    queued = pl.concat([
+        linked.filter(pl.Series(refused)).with_columns(pl.lit("conflicting identifiers").alias("reason")),
+        uncertain.with_columns(pl.lit("uncertain").alias("reason")),
+    ])
+    queued = queued.filter(
+        pl.Series([cluster_of[a] != cluster_of[b] for a, b in zip(queued["record_id_l"].to_list(), queued["record_id_r"].to_list())], dtype=pl.Boolean)
+    )
+    summaries = records.select("record_id", "summary")
+    review = (
+        queued.join(summaries.rename({"record_id": "record_id_l", "summary": "summary_l"}), on="record_id_l")
+        .join(summaries.rename({"record_id": "record_id_r", "summary": "summary_r"}), on="record_id_r")
+        .select("record_id_l", "record_id_r", "summary_l", "summary_r", "match_probability", "reason", "evidence")
+        .sort("match_probability", "record_id_l", "record_id_r", descending=[True, False, False])
+    )
+    return RecordClusters(records=clustered, review=review)

@@ -1,0 +1,159 @@
+"""Organisations: identifiers are exact keys; names, places, phones and representatives are evidence.
+
+Mentions sharing a credit code (USCC), a food licence number or a pollutant permit number are
+one record (the identifiers are contract-checked). Mentions with none are grouped by their
+normalised name (legal forms, brackets, widths and city prefixes removed in staging), county
+and place. Splink then scores pairs of records that share a name, a name's first characters in
+one county, or a phone: name similarity, county, place (from place linkage), phone and legal
+representative weigh for or against, and two different credit codes rule a match out, so two
+branches of one chain stay two organisations.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import polars as pl
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import SettingsCreator, block_on
+
+from pipelines.lib.linkage.clustering import RecordClusters, Thresholds, cluster_records
+from pipelines.lib.linkage.graph import connected_components
+from pipelines.lib.linkage.scoring import score_pairs
+
+THRESHOLDS = Thresholds(match=0.95, review=0.50)
+
+SETTINGS = SettingsCreator(
+    link_type="dedupe_only",
+    unique_id_column_name="record_id",
+    probability_two_random_records_match=2e-4,
+    comparisons=[
+        cl.CustomComparison(
+            output_column_name="credit_code",
+            comparison_levels=[
+                cll.NullLevel("uscc"),
+                # Records are one per credit code, so this level never occurs; Splink needs two levels.
+                cll.ExactMatchLevel("uscc").configure(m_probability=1 - 1e-9, u_probability=1e-9),
+                cll.ElseLevel().configure(label_for_charts="two different credit codes", m_probability=1e-9),
+            ],
+        ),
+        cl.JaroWinklerAtThresholds("name", [0.95, 0.85]).configure(
+            m_probabilities=[0.85, 0.08, 0.05, 0.02], u_probabilities=[1e-4, 1e-3, 1e-2, 0.9889]
+        ),
+        cl.ExactMatch("county_code").configure(m_probabilities=[0.97, 0.03], u_probabilities=[0.05, 0.95]),
+        cl.ArrayIntersectAtSizes("places", [1]).configure(m_probabilities=[0.7, 0.3]),
+        cl.ExactMatch("phone").configure(m_probabilities=[0.6, 0.4], u_probabilities=[1e-5, 1 - 1e-5]),
+        cl.ExactMatch("legal_rep_name").configure(m_probabilities=[0.6, 0.4]),
+    ],
+    blocking_rules_to_generate_predictions=[
+        block_on("name"),
+        block_on("county_code", "substr(name, 1, 4)"),
+        block_on("phone"),
+    ],
+    retain_intermediate_calculation_columns=True,
+)
+
+_MENTIONS_SQL = """
+create or replace temp table organisation_mentions as
+select
+    m.source_department, m.source_feed, m.source_record_id, m.role, m.slot,
+    m.source_record_id || '|' || m.role || '|' || m.slot as mention_id,
+    m.uscc, m.licence_no, m.permit_no, m.name_normalised as name, m.county_code, m.phone, m.legal_rep_name,
+    -- The place of the record, for the roles whose record is about the organisation's premises.
+    case when m.role in ('licensee', 'inspected', 'registered', 'operator', 'permit_holder', 'responsible_unit', 'involved_unit')
+         then p.place_key end as place_key
+from wh.intermediate.int_organisation_mentions as m
+left join (
+    select pm.source_record_id, any_value(c.place_key) as place_key
+    from wh.intermediate.int_place_mentions as pm
+    join place_clusters as c using (location_key)
+    group by pm.source_record_id
+) as p using (source_record_id)
+where m.name_normalised is not null or m.uscc is not null or m.licence_no is not null or m.permit_no is not null
+"""
+
+_RECORDS_SQL = """
+create or replace temp table organisation_records as
+select
+    record_id,
+    case when count(distinct uscc) = 1 then any_value(uscc) end as uscc,
+    mode(name) as name,
+    mode(county_code) as county_code,
+    list(distinct place_key) filter (where place_key is not null) as places,  -- null when unknown: no evidence
+    mode(phone) as phone,
+    mode(legal_rep_name) as legal_rep_name,
+    case when count(distinct uscc) = 1 then any_value(uscc) end as label,
+    concat_ws(' | ', mode(name), mode(county_code), any_value(uscc), string_agg(distinct source_feed, ',')) as summary
+from organisation_mentions
+join mention_records using (mention_id)
+group by record_id
+"""
+
+
+def _identifier_groups(mentions: pl.DataFrame) -> pl.DataFrame:
+    """mention_id -> record_id: connected by shared identifiers, else by name, county and place."""
+    identifiers = pl.concat([
+        mentions.select("mention_id", pl.concat_str([pl.lit("U:"), "uscc"]).alias("node")),
+        mentions.select("mention_id", pl.concat_str([pl.lit("L:"), "licence_no"]).alias("node")),
+        mentions.select("mention_id", pl.concat_str([pl.lit("E:"), "permit_no"]).alias("node")),
+        # Without any identifier: one record per normalised name, county and place.
+        mentions.filter(pl.col("uscc").is_null() & pl.col("licence_no").is_null() & pl.col("permit_no").is_null()).select(
+            "mention_id",
+            pl.concat_str([pl.lit("N:"), "name", pl.lit("|"), "county_code", pl.lit("|"), "place_key"], ignore_nulls=True).alias("node"),
+        ),
+    ]).drop_nulls("node")
+    nodes = pl.concat([mentions["mention_id"], identifiers["node"]]).unique().sort()
+    index = {node: i for i, node in enumerate(nodes.to_list())}
+    component = connected_components(
+        len(nodes),
+        np.array([index[m] for m in identifiers["mention_id"].to_list()], dtype=np.int64),
+        np.array([index[n] for n in identifiers["node"].to_list()], dtype=np.int64),
+    )
+    names = nodes.to_list()
+    # A record is named by its smallest member node: an identifier where it has one.
+    record_of = dict(zip(names, (names[c] for c in component.tolist())))
+    return mentions.select("mention_id", pl.col("mention_id").replace_strict(record_of).alias("record_id"))
+
+
+def link_organisations(connection: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, RecordClusters]:
+    """Organisation mentions with their cluster, and the record clusters (with the review queue).
+
+    Needs `wh` (the warehouse, attached) and `place_clusters` (location_key -> place_key).
+    """
+    connection.execute(_MENTIONS_SQL)
+    mentions = connection.sql("select * from organisation_mentions").pl()
+    records_of = _identifier_groups(mentions)
+    connection.register("mention_records", records_of.to_arrow())
+    connection.execute(_RECORDS_SQL)
+    records = connection.sql("select record_id, label, summary from organisation_records").pl()
+    pairs = score_pairs(connection, "organisation_records", SETTINGS, threshold=THRESHOLDS.review)
+    clusters = cluster_records(records, pairs, THRESHOLDS)
+    linked = (
+        mentions.join(records_of, on="mention_id")
+        .join(clusters.records, on="record_id")
+        .join(records.select("record_id", pl.col("label").alias("record_credit_code")), on="record_id")
+    )
+    anchors = linked.group_by("cluster").agg(
+        pl.when(pl.col("uscc").drop_nulls().n_unique() == 1).then(pl.concat_str([pl.lit("U:"), pl.col("uscc").drop_nulls().min()])).alias("anchor")
+    )
+    exact_on = (
+        pl.when(pl.col("uscc").is_not_null()).then(pl.lit("credit_code"))
+        .when(pl.col("licence_no").is_not_null()).then(pl.lit("licence_number"))
+        .when(pl.col("permit_no").is_not_null()).then(pl.lit("permit_number"))
+        .otherwise(pl.lit("normalised_name_county_place"))
+    )
+    # A mention is matched probabilistically when its record joined the cluster by a scored link,
+    # unless the record carries the credit code the cluster rests on.
+    joined_by_link = pl.col("matched_on").is_not_null() & pl.col("record_credit_code").is_null()
+    linked = linked.join(anchors, on="cluster").with_columns(
+        pl.when(joined_by_link).then(pl.lit("probabilistic")).otherwise(pl.lit("exact")).alias("method"),
+        pl.when(joined_by_link).then("match_probability").otherwise(pl.lit(1.0)).alias("match_probability"),
+        pl.when(joined_by_link)
+        .then(pl.concat_str([exact_on, pl.lit(" > "), pl.col("matched_on")]))
+        .otherwise(exact_on).alias("matched_on"),
+    )
+    return linked.select(
+        "source_department", "source_feed", "source_record_id", "role", "slot", "mention_id",
+        "cluster", "anchor", "method", "match_probability", "matched_on",
+    ), clusters

@@ -1,0 +1,89 @@
+"""Places: one standard address, or points within a few metres, are one place.
+
+Addresses are standardised (county, township, road, number; see standards/addresses.py) and
+delivered points (already WGS-84) within `DISTANCE_M` of each other are one location. A record
+that gives both an address and a point says they are the same place, so places are the
+connected components of addresses and points joined by such records. Everything here is an
+exact rule, no probabilities: the method is exact and matched_on says which rule joined it.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from pipelines.lib.linkage.graph import connected_components
+from pipelines.lib.standards.addresses import standardise_addresses
+
+DISTANCE_M = 2.0  # delivered points of one place differ by centimetres (coordinate conversions)
+_CELL_DEGREES = DISTANCE_M / 111_000  # grid cell at least DISTANCE_M wide: neighbours hold every candidate
+
+_LOCATIONS_SQL = """
+select location_key, address, county_code, longitude, latitude, count(*) as mentions
+from wh.intermediate.int_place_mentions
+group by all
+"""
+
+_NEAR_POINTS_SQL = """
+with points as (
+    select distinct location_key, longitude, latitude,
+           floor(longitude / $cell)::bigint as cx, floor(latitude / $cell)::bigint as cy
+    from locations where starts_with(location_key, 'G:')
+)
+select a.location_key as left_key, b.location_key as right_key
+from points as a
+join points as b on b.cx between a.cx - 1 and a.cx + 1 and b.cy between a.cy - 1 and a.cy + 1
+ and a.location_key < b.location_key
+where 6371000 * 2 * asin(sqrt(
+    sin(radians(b.latitude - a.latitude) / 2) ^ 2
+    + cos(radians(a.latitude)) * cos(radians(b.latitude)) * sin(radians(b.longitude - a.longitude) / 2) ^ 2
+)) <= $distance
+"""
+
+
+def link_places(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """One row per location key of `wh.intermediate.int_place_mentions`: its cluster, anchor and standard address.
+
+    Columns: location_key, mention_id (the same), cluster, anchor, standard_address, standard_township_code, method,
+    match_probability, matched_on.
+    """
+    locations = connection.sql(_LOCATIONS_SQL).pl()
+    connection.register("locations", locations.to_arrow())
+    addresses = locations.select("address", "county_code").unique().drop_nulls("address")
+    standard = standardise_addresses(addresses)
+    located = locations.join(standard, on=["address", "county_code"], how="left", nulls_equal=True)
+    # Graph nodes: every location key, and every standard address (county, road, number).
+    located = located.with_columns(
+        pl.when(pl.col("road").is_not_null())
+        .then(pl.concat_str([pl.lit("address:"), "standard_county_code", pl.lit("|"), "road", pl.lit("|"), pl.col("house_number").cast(pl.String)]))
+        .alias("address_node")
+    )
+    nodes = pl.concat([located["location_key"], located["address_node"].drop_nulls()]).unique().sort()
+    index = {node: i for i, node in enumerate(nodes.to_list())}
+    near = connection.execute(_NEAR_POINTS_SQL, {"cell": _CELL_DEGREES, "distance": DISTANCE_M}).pl()
+    with_address = located.filter(pl.col("address_node").is_not_null())
+    left = [index[k] for k in with_address["location_key"].to_list()] + [index[k] for k in near["left_key"].to_list()]
+    right = [index[k] for k in with_address["address_node"].to_list()] + [index[k] for k in near["right_key"].to_list()]
+    component = connected_components(len(nodes), np.array(left, dtype=np.int64), np.array(right, dtype=np.int64))
+    clusters = pl.DataFrame({"node": nodes, "cluster": component})
+    located = located.join(clusters.rename({"node": "location_key"}), on="location_key")
+
+    per_cluster = located.group_by("cluster").agg(
+        # Keys read like the first place: a delivered point's key where the place has one.
+        pl.col("location_key").filter(pl.col("location_key").str.starts_with("G:")).min().alias("anchor"),
+        pl.col("standard_address").drop_nulls().mode().min().alias("standard_address"),
+        pl.col("standard_township_code").drop_nulls().mode().min().alias("standard_township_code"),
+        pl.col("location_key").n_unique().alias("_locations"),
+        pl.col("address_node").n_unique().alias("_addresses"),
+        pl.col("location_key").str.starts_with("G:").sum().alias("_points"),
+    )
+    matched_on = (
+        pl.when(pl.col("_locations") == 1).then(pl.lit("own_location"))
+        .when(pl.col("_points") > 1).then(pl.lit(f"standard_address+points_within_{DISTANCE_M:g}m"))
+        .otherwise(pl.lit("standard_address"))
+    )
+    return located.select("location_key", "cluster").unique().join(per_cluster, on="cluster").select(
+        "location_key", pl.col("location_key").alias("mention_id"), "cluster", "anchor", "standard_address", "standard_township_code",
+        pl.lit("exact").alias("method"), pl.lit(1.0).alias("match_probability"), matched_on.alias("matched_on"),
+    ).sort("location_key")

@@ -1,0 +1,47 @@
+"""The key registry of one entity kind, kept in the lake: it must outlive any warehouse rebuild.
+
+lake/linkage/<kind>/keys.parquet     mention -> entity key, as of the last run
+lake/linkage/<kind>/changes.parquet  every merge and split ever recorded (append-only)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.lib.atomic import atomic_output
+from pipelines.lib.linkage.keys import CHANGES_SCHEMA, REGISTRY_SCHEMA, KeyAssignment
+
+HISTORY_SCHEMA = {"changed_at": pl.Datetime("us", "UTC"), **CHANGES_SCHEMA}
+
+
+@dataclass(frozen=True)
+class Registry:
+    folder: Path
+
+    @property
+    def keys_path(self) -> Path:
+        return self.folder / "keys.parquet"
+
+    @property
+    def changes_path(self) -> Path:
+        return self.folder / "changes.parquet"
+
+    def keys(self) -> pl.DataFrame:
+        return pl.read_parquet(self.keys_path) if self.keys_path.exists() else pl.DataFrame(schema=REGISTRY_SCHEMA)
+
+    def history(self) -> pl.DataFrame:
+        return pl.read_parquet(self.changes_path) if self.changes_path.exists() else pl.DataFrame(schema=HISTORY_SCHEMA)
+
+    def save(self, assignment: KeyAssignment) -> None:
+        """Changes first: a crash between the two writes leaves the old keys, and re-running records them again."""
+        if assignment.changes.height:
+            stamped = assignment.changes.select(pl.lit(datetime.now(timezone.utc)).alias("changed_at"), pl.all())
+            history = pl.concat([self.history(), stamped.cast(HISTORY_SCHEMA)])
+            with atomic_output(self.changes_path) as tmp:
+                history.write_parquet(tmp)
+        with atomic_output(self.keys_path) as tmp:
+            assignment.keys.write_parquet(tmp)

@@ -1,0 +1,134 @@
+"""Each entity kind's linkage stage: candidates from the warehouse, clusters, stable keys, tables back.
+
+A stage reads the dbt candidate models (`intermediate.int_*_mentions`) from the warehouse,
+clusters them (exact keys, then Splink where evidence is probabilistic), keys the clusters
+from the lake's registry, and writes to the warehouse's `linkage` schema:
+
+    <kind>_clusters     each mention (or location, or code) and its entity key, method, probability
+    <kind>_review       pairs in the uncertain band, with the evidence for and against
+    <kind>_key_changes  every merge and split of entity keys so far
+
+The warehouse models read `*_clusters` as dbt sources. Places come first (organisations use
+them as evidence), then organisations (persons use the organisations they represent).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.lib.data_dir import DataDir
+from pipelines.lib.duckdb_connection import connect, sql_string
+from pipelines.lib.linkage.clustering import RecordClusters
+from pipelines.lib.linkage.keys import assign_keys
+from pipelines.lib.linkage.objects import link_objects
+from pipelines.lib.linkage.organisations import link_organisations
+from pipelines.lib.linkage.persons import link_persons
+from pipelines.lib.linkage.places import link_places
+from pipelines.lib.linkage.registry import Registry
+
+
+@dataclass(frozen=True)
+class LinkageOutcome:
+    entity_kind: str
+    mentions: int
+    entities: int
+    new_entities: int
+    merged: int
+    split: int
+    probabilistic_mentions: int
+    review_pairs: int
+    seconds: float
+
+    def metadata(self) -> dict[str, int | float]:
+        return {k: v for k, v in self.__dict__.items() if k != "entity_kind"}
+
+
+@dataclass(frozen=True)
+class _Kind:
+    name: str  # singular, as in xref_source_record.entity_kind
+    key_column: str
+    new_key_prefix: str  # for entities with no identifier to be named by
+    link: Callable[[duckdb.DuckDBPyConnection], tuple[pl.DataFrame, RecordClusters | None]]
+    output_columns: tuple[str, ...]  # besides the key: what the warehouse models need
+
+
+def _places(connection):
+    return link_places(connection), None
+
+
+def _objects(connection):
+    return link_objects(connection), None
+
+
+_MENTION_COLUMNS = ("source_department", "source_feed", "source_record_id", "role", "slot")
+_MATCH_COLUMNS = ("method", "match_probability", "matched_on")
+
+KINDS = {
+    "place": _Kind("place", "place_key", "PL:", _places,
+                   ("location_key", "standard_address", "standard_township_code", *_MATCH_COLUMNS)),
+    "organisation": _Kind("organisation", "organisation_key", "O:", link_organisations, (*_MENTION_COLUMNS, *_MATCH_COLUMNS)),
+    "person": _Kind("person", "person_key", "M:", link_persons, (*_MENTION_COLUMNS, *_MATCH_COLUMNS)),
+    "object": _Kind("object", "object_key", "X:", _objects, ("code_key", *_MATCH_COLUMNS)),
+}
+
+
+def run_linkage(kind_name: str, paths: DataDir) -> LinkageOutcome:
+    """Link one entity kind in the warehouse at `paths.warehouse`, keys continued from `paths.linkage`."""
+    kind = KINDS[kind_name]
+    started = time.perf_counter()
+    connection = _connect(paths.warehouse)
+    try:
+        linked, clusters = kind.link(connection)
+        registry = Registry(paths.linkage / kind.name)
+        assignment = assign_keys(linked.select("mention_id", "cluster", "anchor"), registry.keys(), kind.new_key_prefix)
+        keyed = linked.join(assignment.keys, on="mention_id").select(
+            *kind.output_columns[: -len(_MATCH_COLUMNS)], pl.col("entity_key").alias(kind.key_column), *_MATCH_COLUMNS
+        )
+        _write(connection, f"{kind.name}_clusters", keyed)
+        review = clusters.review if clusters is not None else pl.DataFrame()
+        if clusters is not None:
+            _write(connection, f"{kind.name}_review", review)
+        registry.save(assignment)
+        _write(connection, f"{kind.name}_key_changes", registry.history())
+        changes = assignment.changes["change"].value_counts()
+        counts = dict(zip(changes["change"].to_list(), changes["count"].to_list()))
+        return LinkageOutcome(
+            entity_kind=kind.name,
+            mentions=keyed.height,
+            entities=keyed[kind.key_column].n_unique(),
+            new_entities=assignment.new_entities,
+            merged=counts.get("merged", 0),
+            split=counts.get("split", 0),
+            probabilistic_mentions=int((keyed["method"] == "probabilistic").sum()),
+            review_pairs=review.height,
+            seconds=round(time.perf_counter() - started, 2),
+        )
+    finally:
+        connection.close()
+
+
+def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    """Splink's working tables stay in memory; only results are written to the warehouse."""
+    connection = connect()
+    connection.execute("attach " + sql_string(str(warehouse)) + " as wh")  # ATTACH takes no parameters
+    connection.execute("create schema if not exists wh.linkage")
+    # Earlier stages' results, under the names the later stages use.
+    for name, key in (("place_clusters", "place_key"), ("organisation_clusters", "organisation_key")):
+        exists = connection.execute(
+            "select count(*) from duckdb_tables() where database_name = 'wh' and schema_name = 'linkage' and table_name = ?", [name]
+        ).fetchone()[0]
+        if exists:
+            connection.execute(f"create temp view {name} as select * from wh.linkage.{name}")
+    return connection
+
+
+def _write(connection: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    connection.register("_frame", frame.to_arrow())
+    connection.execute(f"create or replace table wh.linkage.{table} as select * from _frame")
+    connection.unregister("_frame")
