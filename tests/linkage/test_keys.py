@@ -1,11 +1,10 @@
 """Stable keys: same input, same keys; new data keeps old keys; merges and splits are recorded."""
 
+import numpy as np
 import polars as pl
 
-from pipelines.lib.linkage.graph import constrained_components, connected_components
+from pipelines.lib.linkage.graph import connected_components, constrained_components
 from pipelines.lib.linkage.keys import REGISTRY_SCHEMA, assign_keys
-
-import numpy as np
 
 
 def clusters(rows):

@@ -4,7 +4,7 @@ Mentions sharing a credit code (USCC), a food licence number or a pollutant perm
 one record (the identifiers are contract-checked). Mentions with none are grouped by their
 normalised name (legal forms, brackets, widths and city prefixes removed in staging), county
 and place. Splink then scores pairs of records that share a name, a name's first characters in
-one county, or a phone: name similarity, county, place (from place linkage), phone and legal
+one county, a phone or a place: name similarity, county, place (from place linkage), phone and legal
 representative weigh for or against, and two different credit codes rule a match out, so two
 branches of one chain stay two organisations.
 """
@@ -20,36 +20,47 @@ from splink import SettingsCreator, block_on
 
 from pipelines.lib.linkage.clustering import RecordClusters, Thresholds, cluster_records
 from pipelines.lib.linkage.graph import connected_components
-from pipelines.lib.linkage.scoring import score_pairs
+from pipelines.lib.linkage.scoring import identifier_of_its_own, score_pairs
 
 THRESHOLDS = Thresholds(match=0.95, review=0.50)
+
+# A clerk's typo replaces one character. DuckDB's string distances count UTF-8 bytes (one Chinese
+# character is three), so a one-character typo in a five-character name scores a Jaro-Winkler of
+# 0.78; comparing character by character sees it for what it is.
+ONE_CHARACTER_TYPED_DIFFERENTLY = """
+length(name_l) = length(name_r) and length(name_l) > 3
+and list_sum(list_transform(range(1, length(name_l) + 1), lambda i: (substr(name_l, i, 1) <> substr(name_r, i, 1))::int)) = 1
+"""
 
 SETTINGS = SettingsCreator(
     link_type="dedupe_only",
     unique_id_column_name="record_id",
     probability_two_random_records_match=2e-4,
     comparisons=[
+        identifier_of_its_own("uscc", "credit_code", "two different credit codes"),
+        # u as measured on the small sample city (see scoring.py: used where a city is too small to estimate it).
         cl.CustomComparison(
-            output_column_name="credit_code",
+            output_column_name="name",
             comparison_levels=[
-                cll.NullLevel("uscc"),
-                # Records are one per credit code, so this level never occurs; Splink needs two levels.
-                cll.ExactMatchLevel("uscc").configure(m_probability=1 - 1e-9, u_probability=1e-9),
-                cll.ElseLevel().configure(label_for_charts="two different credit codes", m_probability=1e-9),
+                cll.NullLevel("name"),
+                cll.ExactMatchLevel("name").configure(m_probability=0.85, u_probability=4.7e-5),
+                cll.CustomLevel(ONE_CHARACTER_TYPED_DIFFERENTLY, label_for_charts="one character typed differently")
+                .configure(m_probability=0.06, u_probability=3.9e-4),
+                cll.JaroWinklerLevel("name", 0.9).configure(m_probability=0.05, u_probability=1.4e-3),
+                cll.ElseLevel().configure(m_probability=0.04, u_probability=1 - 1.837e-3),
             ],
         ),
-        cl.JaroWinklerAtThresholds("name", [0.95, 0.85]).configure(
-            m_probabilities=[0.85, 0.08, 0.05, 0.02], u_probabilities=[1e-4, 1e-3, 1e-2, 0.9889]
-        ),
-        cl.ExactMatch("county_code").configure(m_probabilities=[0.97, 0.03], u_probabilities=[0.05, 0.95]),
-        cl.ArrayIntersectAtSizes("places", [1]).configure(m_probabilities=[0.7, 0.3]),
-        cl.ExactMatch("phone").configure(m_probabilities=[0.6, 0.4], u_probabilities=[1e-5, 1 - 1e-5]),
-        cl.ExactMatch("legal_rep_name").configure(m_probabilities=[0.6, 0.4]),
+        cl.ExactMatch("county_code").configure(m_probabilities=[0.97, 0.03], u_probabilities=[0.088, 0.912]),
+        cl.ArrayIntersectAtSizes("places", [1]).configure(m_probabilities=[0.7, 0.3], u_probabilities=[4e-5, 1 - 4e-5]),
+        cl.ExactMatch("phone").configure(m_probabilities=[0.6, 0.4], u_probabilities=[7e-6, 1 - 7e-6]),
+        cl.ExactMatch("legal_rep_name").configure(m_probabilities=[0.6, 0.4], u_probabilities=[3.7e-5, 1 - 3.7e-5]),
     ],
     blocking_rules_to_generate_predictions=[
         block_on("name"),
         block_on("county_code", "substr(name, 1, 4)"),
         block_on("phone"),
+        # A name misspelt in its first characters still shares the organisation's place.
+        block_on("main_place"),
     ],
     retain_intermediate_calculation_columns=True,
 )
@@ -81,6 +92,7 @@ select
     mode(name) as name,
     mode(county_code) as county_code,
     list(distinct place_key) filter (where place_key is not null) as places,  -- null when unknown: no evidence
+    mode(place_key) as main_place,
     mode(phone) as phone,
     mode(legal_rep_name) as legal_rep_name,
     case when count(distinct uscc) = 1 then any_value(uscc) end as label,

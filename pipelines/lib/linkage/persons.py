@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import duckdb
 import polars as pl
-import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 
 from pipelines.lib.linkage.clustering import RecordClusters, Thresholds, cluster_records
-from pipelines.lib.linkage.scoring import score_pairs
+from pipelines.lib.linkage.scoring import identifier_of_its_own, score_pairs
 
 THRESHOLDS = Thresholds(match=0.95, review=0.50)
 
@@ -23,24 +22,18 @@ SETTINGS = SettingsCreator(
     link_type="dedupe_only",
     unique_id_column_name="record_id",
     # About one pair in 100,000 is one person seen twice (few people appear in several silos).
-    probability_two_random_records_match=1e-5,  # a starting value: estimated each run (see link_persons)
+    probability_two_random_records_match=1e-5,
     comparisons=[
-        cl.CustomComparison(
-            output_column_name="identity_number",
-            comparison_levels=[
-                cll.NullLevel("id_hash"),
-                # Records are one per full number, so this level never occurs; Splink needs two levels.
-                cll.ExactMatchLevel("id_hash").configure(m_probability=1 - 1e-9, u_probability=1e-9),
-                # Two records that both have a full number are two people.
-                cll.ElseLevel().configure(label_for_charts="two different full numbers", m_probability=1e-9),
-            ],
-        ),
-        cl.ExactMatch("id_masked").configure(m_probabilities=[0.995, 0.005], u_probabilities=[1e-5, 1 - 1e-5]),
+        identifier_of_its_own("id_hash", "identity_number", "two different full numbers"),
+        # u as measured on the small sample city (see scoring.py: used where a city is too small to estimate it).
+        cl.ExactMatch("id_masked").configure(m_probabilities=[0.995, 0.005], u_probabilities=[1.2e-5, 1 - 1.2e-5]),
         cl.JaroWinklerAtThresholds("name", [0.88]).configure(
-            m_probabilities=[0.95, 0.04, 0.01], u_probabilities=[1e-3, 1e-2, 0.989]
+            m_probabilities=[0.95, 0.04, 0.01], u_probabilities=[3.4e-5, 2.5e-4, 1 - 2.84e-4]
         ),
         cl.ExactMatch("phone").configure(m_probabilities=[0.85, 0.15], u_probabilities=[1e-6, 1 - 1e-6]),
-        cl.ArrayIntersectAtSizes("organisations", [1]).configure(m_probabilities=[0.5, 0.5]),
+        cl.ArrayIntersectAtSizes("organisations", [1]).configure(
+            m_probabilities=[0.5, 0.5], u_probabilities=[1.8e-5, 1 - 1.8e-5]
+        ),
     ],
     blocking_rules_to_generate_predictions=[block_on("id_masked")],
     retain_intermediate_calculation_columns=True,
@@ -96,10 +89,7 @@ def link_persons(connection: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, R
     connection.execute(_MENTIONS_SQL)
     connection.execute(_RECORDS_SQL)
     records = connection.sql("select record_id, label, summary from person_records").pl()
-    pairs = score_pairs(
-        connection, "person_records", SETTINGS, threshold=THRESHOLDS.review,
-        sure_matches=[block_on("id_masked", "name")], sure_recall=0.9,
-    )
+    pairs = score_pairs(connection, "person_records", SETTINGS, threshold=THRESHOLDS.review)
     clusters = cluster_records(records, pairs, THRESHOLDS)
     mentions = connection.sql(
         "select source_department, source_feed, source_record_id, role, slot, mention_id, "

@@ -1,9 +1,12 @@
 """Probabilistic scoring of candidate pairs with Splink on DuckDB (Fellegi-Sunter).
 
 m probabilities (how often a true match agrees at each level) are the model's stated
-priors, written beside each comparison; u probabilities (how often two random records
-agree) are estimated from the data by seeded random sampling, so a run is repeatable. A
-level the sample sees too rarely to estimate (a small city) keeps the u stated beside it.
+priors, written beside each comparison. u probabilities (how often two random records
+agree) are estimated from the data by seeded random sampling, so a run is repeatable, when
+there are at least `MIN_RECORDS_TO_ESTIMATE_U` records. Fewer, and the random pairs hold too
+many true matches (two random records of a 250-record town share a name 40 times more
+often than in a city), so the u stated beside each comparison, measured on the `small`
+sample city, is kept; so is it for a level the sample sees too rarely.
 Each scored pair carries its evidence: per comparison the level reached and its match
 weight, positive for, negative against.
 """
@@ -14,6 +17,8 @@ import logging
 
 import duckdb
 import polars as pl
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator
 
 U_SAMPLE_PAIRS = 2_000_000
@@ -22,27 +27,37 @@ PAIRS_SCHEMA = {
     "evidence": pl.String, "agreeing": pl.String,
 }
 U_SEED = 5101
+MIN_RECORDS_TO_ESTIMATE_U = 5_000
+
+
+def identifier_of_its_own(column: str, name: str, different: str) -> cl.CustomComparison:
+    """An exact identifier that records are grouped by beforehand: two records holding one each are two entities."""
+    return cl.CustomComparison(
+        output_column_name=name,
+        comparison_levels=[
+            cll.NullLevel(column),
+            # Never occurs (one record per identifier), but Splink needs two non-null levels.
+            cll.ExactMatchLevel(column).configure(m_probability=1 - 1e-9, u_probability=1e-9),
+            cll.ElseLevel().configure(label_for_charts=different, m_probability=1e-9),
+        ],
+    )
 
 
 def score_pairs(
-    connection: duckdb.DuckDBPyConnection, table: str, settings: SettingsCreator, threshold: float,
-    sure_matches: list | None = None, sure_recall: float = 1.0,
+    connection: duckdb.DuckDBPyConnection, table: str, settings: SettingsCreator, threshold: float
 ) -> pl.DataFrame:
     """Pairs of `table` rows (unique id `record_id`) the blocking rules propose, scoring at least `threshold`.
-
-    The prior (how likely two random records are one entity) is the settings' unless
-    `sure_matches` are given: rules that find about `sure_recall` of all matches, from which it
-    is estimated each run (when it depends on the population, as for persons).
 
     Columns: record_id_l, record_id_r, match_probability, match_weight, evidence (every comparison's
     level and weight), agreeing (the comparisons that weighed for the match).
     """
-    if connection.execute(f"select count(*) from {table}").fetchone()[0] < 2:
+    records = connection.execute(f"select count(*) from {table}").fetchone()[0]
+    if records < 2:
         return pl.DataFrame(schema=PAIRS_SCHEMA)  # nothing to compare (Splink cannot sample an empty table)
-    linker = Linker(DuckDBAPI(connection=connection).register(table), settings, log_level=logging.WARNING)
-    if sure_matches:
-        linker.training.estimate_probability_two_random_records_match(sure_matches, recall=sure_recall)
-    linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=U_SEED)
+    # ERROR: the "u not fully trained" warning is expected where the stated u is kept (see above).
+    linker = Linker(DuckDBAPI(connection=connection).register(table), settings, log_level=logging.ERROR)
+    if records >= MIN_RECORDS_TO_ESTIMATE_U:
+        linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=U_SEED)
     pairs = linker.inference.predict(threshold_match_probability=threshold).as_pyarrow_table()
     frame = pl.from_arrow(pairs)
     comparisons = linker._settings_obj.comparisons  # the fitted model: level labels per gamma value

@@ -55,7 +55,7 @@ class _Kind:
     key_column: str
     new_key_prefix: str  # for entities with no identifier to be named by
     link: Callable[[duckdb.DuckDBPyConnection], tuple[pl.DataFrame, RecordClusters | None]]
-    output_columns: tuple[str, ...]  # besides the key: what the warehouse models need
+    keyed_columns: tuple[str, ...]  # what the key is given to (a mention, a location, a code), as the warehouse joins it
 
 
 def _places(connection):
@@ -70,11 +70,10 @@ _MENTION_COLUMNS = ("source_department", "source_feed", "source_record_id", "rol
 _MATCH_COLUMNS = ("method", "match_probability", "matched_on")
 
 KINDS = {
-    "place": _Kind("place", "place_key", "PL:", _places,
-                   ("location_key", "standard_address", "standard_township_code", *_MATCH_COLUMNS)),
-    "organisation": _Kind("organisation", "organisation_key", "O:", link_organisations, (*_MENTION_COLUMNS, *_MATCH_COLUMNS)),
-    "person": _Kind("person", "person_key", "M:", link_persons, (*_MENTION_COLUMNS, *_MATCH_COLUMNS)),
-    "object": _Kind("object", "object_key", "X:", _objects, ("code_key", *_MATCH_COLUMNS)),
+    "place": _Kind("place", "place_key", "PL:", _places, ("location_key", "standard_address", "standard_township_code")),
+    "organisation": _Kind("organisation", "organisation_key", "O:", link_organisations, _MENTION_COLUMNS),
+    "person": _Kind("person", "person_key", "M:", link_persons, _MENTION_COLUMNS),
+    "object": _Kind("object", "object_key", "X:", _objects, ("code_key",)),
 }
 
 
@@ -88,7 +87,7 @@ def run_linkage(kind_name: str, paths: DataDir) -> LinkageOutcome:
         registry = Registry(paths.linkage / kind.name)
         assignment = assign_keys(linked.select("mention_id", "cluster", "anchor"), registry.keys(), kind.new_key_prefix)
         keyed = linked.join(assignment.keys, on="mention_id").select(
-            *kind.output_columns[: -len(_MATCH_COLUMNS)], pl.col("entity_key").alias(kind.key_column), *_MATCH_COLUMNS
+            *kind.keyed_columns, pl.col("entity_key").alias(kind.key_column), *_MATCH_COLUMNS
         )
         _write(connection, f"{kind.name}_clusters", keyed)
         review = clusters.review if clusters is not None else pl.DataFrame()

@@ -1,0 +1,32 @@
+"""From scored pairs to clusters and a review queue: linked, refused, uncertain, dropped."""
+
+import polars as pl
+
+from pipelines.lib.linkage.clustering import Thresholds, cluster_records
+
+
+def test_uncertain_and_conflicting_pairs_are_queued_for_review_not_linked():
+    records = pl.DataFrame({
+        "record_id": ["a", "b", "c", "d"],
+        "label": ["U:1", None, "U:2", None],  # a and c carry different credit codes
+        "summary": ["A | 510104", "B | 510104", "C | 510104", "D | 510105"],
+    })
+    pairs = pl.DataFrame({
+        "record_id_l": ["a", "b", "a", "c"],
+        "record_id_r": ["b", "c", "d", "d"],
+        "match_probability": [0.99, 0.97, 0.70, 0.30],
+        "match_weight": [6.6, 5.0, 1.2, -1.2],
+        "evidence": ["name: exact (14.1)", "name: exact (14.1)", "name: similar (4.0); place: different (-1.7)", "name: different (-5.6)"],
+        "agreeing": ["name", "name", "name", ""],
+    })
+    clusters = cluster_records(records, pairs, Thresholds(match=0.95, review=0.50))
+    cluster = dict(zip(clusters.records["record_id"], clusters.records["cluster"]))
+    assert cluster["a"] == cluster["b"] and len({cluster["a"], cluster["c"], cluster["d"]}) == 3
+    linked = clusters.records.filter(pl.col("record_id") == "b").row(0, named=True)
+    assert linked["match_probability"] == 0.99 and linked["matched_on"] == "name"
+    review = {(r["record_id_l"], r["record_id_r"]): r for r in clusters.review.iter_rows(named=True)}
+    assert set(review) == {("b", "c"), ("a", "d")}  # 0.30 is a non-match: dropped
+    assert review[("b", "c")]["reason"] == "conflicting identifiers"
+    assert review[("a", "d")]["reason"] == "uncertain"
+    assert review[("a", "d")]["evidence"] == "name: similar (4.0); place: different (-1.7)"
+    assert (review[("a", "d")]["summary_l"], review[("a", "d")]["summary_r"]) == ("A | 510104", "D | 510105")
