@@ -8,7 +8,7 @@ true pairs. Counting pairs per (key, truth) group keeps this linear in the numbe
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -39,9 +39,6 @@ class LinkageScore:
     def f1(self) -> float:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
-
-    def as_dict(self) -> dict:
-        return asdict(self) | {"precision": self.precision, "recall": self.recall, "f1": self.f1}
 
 
 _SCORE_SQL = """

@@ -78,7 +78,7 @@ from wh.intermediate.int_organisation_mentions as m
 left join (
     select pm.source_record_id, any_value(c.place_key) as place_key
     from wh.intermediate.int_place_mentions as pm
-    join place_clusters as c using (location_key)
+    join wh.linkage.place_clusters as c using (location_key)
     group by pm.source_record_id
 ) as p using (source_record_id)
 where m.name_normalised is not null or m.uscc is not null or m.licence_no is not null or m.permit_no is not null
@@ -131,7 +131,7 @@ def _identifier_groups(mentions: pl.DataFrame) -> pl.DataFrame:
 def link_organisations(connection: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, RecordClusters]:
     """Organisation mentions with their cluster, and the record clusters (with the review queue).
 
-    Needs `wh` (the warehouse, attached) and `place_clusters` (location_key -> place_key).
+    Needs `wh` (the warehouse, attached) with the places linked (`wh.linkage.place_clusters`).
     """
     connection.execute(_MENTIONS_SQL)
     mentions = connection.sql("select * from organisation_mentions").pl()

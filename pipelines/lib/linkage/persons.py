@@ -50,7 +50,7 @@ from wh.intermediate.int_person_mentions as p
 left join (
     -- A legal representative represents the organisation of the same record.
     select source_record_id, any_value(organisation_key) as organisation_key
-    from organisation_clusters where role in ('registered', 'licensee') group by source_record_id
+    from wh.linkage.organisation_clusters where role in ('registered', 'licensee') group by source_record_id
 ) as o on p.role = 'legal_representative' and o.source_record_id = p.source_record_id
 """
 
@@ -82,7 +82,7 @@ where id_hash is null
 def link_persons(connection: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, RecordClusters]:
     """Person mentions with their cluster, and the record clusters (with the review queue).
 
-    Needs `wh` (the warehouse, attached) and a table `organisation_clusters` (linked organisations).
+    Needs `wh` (the warehouse, attached) with the organisations linked (`wh.linkage.organisation_clusters`).
     Mention columns: source_department, source_feed, source_record_id, role, slot, mention_id,
     cluster, anchor, method, match_probability, matched_on.
     """

@@ -15,6 +15,7 @@ import polars as pl
 
 from pipelines.lib.linkage.graph import connected_components
 from pipelines.lib.standards.addresses import standardise_addresses
+from pipelines.lib.standards.coordinates import haversine_m
 
 DISTANCE_M = 2.0  # delivered points of one place differ by centimetres (coordinate conversions)
 _CELL_DEGREES = DISTANCE_M / 111_000  # grid cell at least DISTANCE_M wide: neighbours hold every candidate
@@ -31,14 +32,11 @@ with points as (
            floor(longitude / $cell)::bigint as cx, floor(latitude / $cell)::bigint as cy
     from locations where starts_with(location_key, 'G:')
 )
-select a.location_key as left_key, b.location_key as right_key
+select a.location_key as left_key, b.location_key as right_key,
+       a.longitude as left_lon, a.latitude as left_lat, b.longitude as right_lon, b.latitude as right_lat
 from points as a
 join points as b on b.cx between a.cx - 1 and a.cx + 1 and b.cy between a.cy - 1 and a.cy + 1
  and a.location_key < b.location_key
-where 6371000 * 2 * asin(sqrt(
-    sin(radians(b.latitude - a.latitude) / 2) ^ 2
-    + cos(radians(a.latitude)) * cos(radians(b.latitude)) * sin(radians(b.longitude - a.longitude) / 2) ^ 2
-)) <= $distance
 """
 
 
@@ -61,7 +59,10 @@ def link_places(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     )
     nodes = pl.concat([located["location_key"], located["address_node"].drop_nulls()]).unique().sort()
     index = {node: i for i, node in enumerate(nodes.to_list())}
-    near = connection.execute(_NEAR_POINTS_SQL, {"cell": _CELL_DEGREES, "distance": DISTANCE_M}).pl()
+    neighbours = connection.execute(_NEAR_POINTS_SQL, {"cell": _CELL_DEGREES}).pl()
+    near = neighbours.filter(
+        pl.Series(haversine_m(neighbours["left_lon"], neighbours["left_lat"], neighbours["right_lon"], neighbours["right_lat"]) <= DISTANCE_M)
+    )
     with_address = located.filter(pl.col("address_node").is_not_null())
     left = [index[k] for k in with_address["location_key"].to_list()] + [index[k] for k in near["left_key"].to_list()]
     right = [index[k] for k in with_address["address_node"].to_list()] + [index[k] for k in near["right_key"].to_list()]

@@ -90,9 +90,8 @@ def run_linkage(kind_name: str, paths: DataDir) -> LinkageOutcome:
             *kind.keyed_columns, pl.col("entity_key").alias(kind.key_column), *_MATCH_COLUMNS
         )
         _write(connection, f"{kind.name}_clusters", keyed)
-        review = clusters.review if clusters is not None else pl.DataFrame()
         if clusters is not None:
-            _write(connection, f"{kind.name}_review", review)
+            _write(connection, f"{kind.name}_review", clusters.review)
         registry.save(assignment)
         _write(connection, f"{kind.name}_key_changes", registry.history())
         changes = assignment.changes["change"].value_counts()
@@ -105,7 +104,7 @@ def run_linkage(kind_name: str, paths: DataDir) -> LinkageOutcome:
             merged=counts.get("merged", 0),
             split=counts.get("split", 0),
             probabilistic_mentions=int((keyed["method"] == "probabilistic").sum()),
-            review_pairs=review.height,
+            review_pairs=clusters.review.height if clusters is not None else 0,
             seconds=round(time.perf_counter() - started, 2),
         )
     finally:
@@ -117,13 +116,6 @@ def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
     connection = connect()
     connection.execute("attach " + sql_string(str(warehouse)) + " as wh")  # ATTACH takes no parameters
     connection.execute("create schema if not exists wh.linkage")
-    # Earlier stages' results, under the names the later stages use.
-    for name, key in (("place_clusters", "place_key"), ("organisation_clusters", "organisation_key")):
-        exists = connection.execute(
-            "select count(*) from duckdb_tables() where database_name = 'wh' and schema_name = 'linkage' and table_name = ?", [name]
-        ).fetchone()[0]
-        if exists:
-            connection.execute(f"create temp view {name} as select * from wh.linkage.{name}")
     return connection
 
 
