@@ -34,16 +34,21 @@ def bronze(built_city: Path, department: str, feed: str) -> pl.DataFrame:
 
 
 def true_organisations_of(analytics, truth, organisation_keys: list[str]) -> set[str]:
-    """The real organisations behind warehouse keys: through xref to source records, then to the truth."""
+    """The real organisations behind warehouse keys: through xref to source records, then to the truth.
+
+    By role and slot: a fire incident names the unit on fire and the stations sent to it.
+    """
     records_with_links, _ = truth
     xref = analytics.execute(
-        "SELECT source_feed, source_record_id, entity_key FROM xref_source_record WHERE entity_kind = 'organisation'"
+        "SELECT source_feed, source_record_id, role, slot, entity_key FROM xref_source_record WHERE entity_kind = 'organisation'"
     ).pl().filter(pl.col("entity_key").is_in(organisation_keys))
     found = set()
     for feed in xref["source_feed"].unique():
         links = records_with_links(feed).filter(pl.col("entity_kind") == "organisation")
         keys = links.with_columns((pl.lit(f"{feed}:") + pl.col("record_key")).alias("source_record_id"))
-        found |= set(keys.join(xref, on="source_record_id")["entity_id"])
+        found |= set(keys.with_columns(pl.col("slot").cast(pl.Int64)).join(
+            xref.with_columns(pl.col("slot").cast(pl.Int64)), on=["source_record_id", "role", "slot"]
+        )["entity_id"])
     return found
 
 
