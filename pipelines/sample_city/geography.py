@@ -64,8 +64,10 @@ def chinese_numeral(n: int) -> str:
     return text[1:] if text.startswith("一十") else text
 
 
-# House numbers go up to 999; the table is built once, then indexed by numpy.
-CHINESE_NUMERALS = np.array([chinese_numeral(n) if n else "" for n in range(1000)])
+# Most house numbers are drawn under 400; a number already taken on its road moves up to the
+# next free one, so numbers go up to HOUSE_NUMBER_MAX. The table is built once, indexed by numpy.
+HOUSE_NUMBER_MAX = 2999
+CHINESE_NUMERALS = np.array([chinese_numeral(n) if n else "" for n in range(HOUSE_NUMBER_MAX + 1)])
 
 
 def townships(rng: np.random.Generator, city_code: str) -> pl.DataFrame:
@@ -103,20 +105,42 @@ def roads(rng: np.random.Generator, county_codes: list[str]) -> pl.DataFrame:
     return pl.concat(rows)
 
 
+def _free_numbers(counties: list[str], roads: list[int], numbers: list[int], taken: dict[tuple[str, int], set[int]]) -> list[int]:
+    """Each drawn number, or the next one not yet taken on its road."""
+    free = []
+    for county, road, number in zip(counties, roads, numbers, strict=True):
+        used = taken.setdefault((county, road), set())
+        if len(used) >= HOUSE_NUMBER_MAX:
+            raise ValueError(f"every house number on road {road} of county {county} is taken: scale beyond the address space")
+        while number in used:
+            number = number % HOUSE_NUMBER_MAX + 1
+        used.add(number)
+        free.append(number)
+    return free
+
+
 def random_places(
-    rng: np.random.Generator, towns: pl.DataFrame, road_table: pl.DataFrame, n: int, prefix: str
+    rng: np.random.Generator, towns: pl.DataFrame, road_table: pl.DataFrame, n: int, prefix: str,
+    taken: dict[tuple[str, int], set[int]],
 ) -> pl.DataFrame:
-    """n places: township (weighted by activity), road, house number, WGS-84 point."""
+    """n places: township (weighted by activity), road, house number, WGS-84 point.
+
+    As in a real city, an address (county, road, number) is one place: `taken` holds the
+    numbers already given on each road, across calls, and a drawn number in use moves up.
+    """
     weights = towns["weight"].to_numpy()
     town_index = rng.choice(towns.height, n, p=weights / weights.sum())
     chosen = towns[town_index]
     number = rng.integers(1, 400, n)
+    road_index = rng.integers(0, ROADS_PER_COUNTY, n)
+    lon_offset, lat_offset = rng.normal(0, PLACE_SPREAD_DEG, n), rng.normal(0, PLACE_SPREAD_DEG, n)
+    number = _free_numbers(chosen["county_code"].to_list(), road_index.tolist(), number.tolist(), taken)
     places = chosen.with_columns(
         place_id=pl.format(prefix + "{}", pl.Series(np.arange(1, n + 1)).cast(pl.String).str.zfill(7)),
-        road_index=pl.Series(rng.integers(0, ROADS_PER_COUNTY, n)),
+        road_index=pl.Series(road_index),
         house_number=pl.Series(number),
-        lon=pl.col("centre_lon") + pl.Series(rng.normal(0, PLACE_SPREAD_DEG, n)),
-        lat=pl.col("centre_lat") + pl.Series(rng.normal(0, PLACE_SPREAD_DEG, n)),
+        lon=pl.col("centre_lon") + pl.Series(lon_offset),
+        lat=pl.col("centre_lat") + pl.Series(lat_offset),
     ).join(road_table, on=["county_code", "road_index"], how="left", maintain_order="left")
     lon_min, lat_min, lon_max, lat_max = CITY_BOUNDS
     return places.with_columns(

@@ -81,7 +81,7 @@ def addresses(
     number = places["house_number"].to_numpy()
     number_text = np.where(
         apply & (variant == 3),
-        CHINESE_NUMERALS[np.clip(number, 0, 999)],
+        CHINESE_NUMERALS[number],
         number.astype(str),
     )
     frame = places.select("county_name", "township_name", "road").with_columns(

@@ -449,10 +449,11 @@ def build_world(config: CityConfig, rng_for) -> World:
     road_table = geography.roads(rng_for("roads"), sorted(towns["county_code"].unique().to_list()))
     place_rng = rng_for("places")
     place_frames: list[pl.DataFrame] = []
+    house_numbers_taken: dict[tuple[str, int], set[int]] = {}
 
     def new_places(n: int, prefix: str, county: str | None = None) -> pl.DataFrame:
         pool = towns if county is None else towns.filter(pl.col("county_code") == county)
-        places = geography.random_places(place_rng, pool, road_table, n, prefix)
+        places = geography.random_places(place_rng, pool, road_table, n, prefix, house_numbers_taken)
         place_frames.append(places)
         return places
 

@@ -9,6 +9,7 @@ import pytest
 from pipelines.lib import admin_divisions
 from pipelines.lib.standards.coordinates import bd09_to_wgs84, gcj02_to_wgs84, haversine_m
 from pipelines.lib.standards.identifiers import is_valid_identity_number, is_valid_uscc
+from pipelines.sample_city.geography import random_places
 
 IDENTITY_COLUMNS = [
     ("emergency_management", "enterprises", "legal_rep_id_no"),
@@ -113,6 +114,24 @@ def test_masked_identity_numbers_in_market_regulation_full_elsewhere(city):
     assert licences.str.contains(r"^\d{6}\*{8}\d{3}[\dX]$").all()
     enterprises = city.with_truth("emergency_management", "enterprises").filter(pl.col("invalid_rule").is_null())
     assert is_valid_identity_number(enterprises["legal_rep_id_no"].to_numpy()).all()
+
+
+def test_an_address_is_one_place_as_in_a_real_city():
+    towns = pl.DataFrame({"township_code": ["510104001"], "township_name": ["春熙路街道"], "county_code": ["510104"],
+                          "county_name": ["锦江区"], "centre_lon": [104.08], "centre_lat": [30.65], "weight": [1.0]})
+    roads = pl.DataFrame({"county_code": ["510104"] * 24, "road_index": list(range(24)), "road": [f"路{i}" for i in range(24)]})
+    taken: dict = {}
+    first = random_places(np.random.default_rng(1), towns, roads, 3_000, "PA", taken)
+    second = random_places(np.random.default_rng(2), towns, roads, 3_000, "PB", taken)
+    both = pl.concat([first, second])
+    # 6,000 places on 24 roads: drawn numbers (1-399) collide by the thousand, addresses never.
+    assert both.select("county_code", "road", "house_number").n_unique() == 6_000
+    assert both["house_number"].max() > 399
+
+
+def test_every_place_of_the_city_has_its_own_address(city):
+    places = city.table("places")
+    assert places.select("county_code", "road", "house_number").n_unique() == places.height
 
 
 @pytest.mark.parametrize("department,feed,column", COUNTY_COLUMNS + TOWNSHIP_COLUMNS)
