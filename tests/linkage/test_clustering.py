@@ -30,3 +30,13 @@ def test_uncertain_and_conflicting_pairs_are_queued_for_review_not_linked():
     assert review[("a", "d")]["reason"] == "uncertain"
     assert review[("a", "d")]["evidence"] == "name: similar (4.0); place: different (-1.7)"
     assert (review[("a", "d")]["summary_l"], review[("a", "d")]["summary_r"]) == ("A | 510104", "D | 510105")
+
+
+def test_most_common_breaks_ties_the_same_way_whatever_the_row_order():
+    from pipelines.lib.linkage.clustering import distinct_or_null, most_common
+
+    rows = pl.DataFrame({"record": [1] * 5 + [2], "name": ["乙", "甲", "乙", "甲", None, None]})
+    for frame in (rows, rows.reverse(), rows.sample(fraction=1.0, shuffle=True, seed=3)):
+        result = frame.group_by("record").agg(most_common("name"), distinct_or_null("name").alias("names")).sort("record")
+        assert result["name"].to_list() == [min("甲", "乙"), None]  # two each: the smaller (乙, U+4E59)
+        assert result["names"].to_list() == [sorted(["甲", "乙"]), None]

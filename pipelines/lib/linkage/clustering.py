@@ -10,6 +10,21 @@ import polars as pl
 from pipelines.lib.linkage.graph import constrained_components
 
 
+def most_common(column: str) -> pl.Expr:
+    """In an aggregation: the most frequent non-null value, the smallest of tied ones.
+
+    SQL's mode() breaks ties by whichever thread saw a value first, so records built with it
+    could differ between runs of the same input, and with them the keys.
+    """
+    return pl.col(column).drop_nulls().mode().min()
+
+
+def distinct_or_null(column: str) -> pl.Expr:
+    """In an aggregation: the sorted distinct non-null values, or null (no evidence) when there are none."""
+    values = pl.col(column).drop_nulls().unique().sort()
+    return pl.when(values.len() > 0).then(values.implode()).otherwise(None)
+
+
 @dataclass(frozen=True)
 class Thresholds:
     match: float = 0.95  # at or above: linked

@@ -18,9 +18,9 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 
-from pipelines.lib.linkage.clustering import RecordClusters, Thresholds, cluster_records
+from pipelines.lib.linkage.clustering import RecordClusters, Thresholds, cluster_records, distinct_or_null, most_common
 from pipelines.lib.linkage.graph import connected_components
-from pipelines.lib.linkage.scoring import identifier_of_its_own, score_pairs
+from pipelines.lib.linkage.scoring import identifier_of_its_own, load_table, score_pairs
 
 THRESHOLDS = Thresholds(match=0.95, review=0.50)
 
@@ -76,7 +76,7 @@ select
          then p.place_key end as place_key
 from wh.intermediate.int_organisation_mentions as m
 left join (
-    select pm.source_record_id, any_value(c.place_key) as place_key
+    select pm.source_record_id, min(c.place_key) as place_key
     from wh.intermediate.int_place_mentions as pm
     join wh.linkage.place_clusters as c using (location_key)
     group by pm.source_record_id
@@ -84,23 +84,30 @@ left join (
 where m.name_normalised is not null or m.uscc is not null or m.licence_no is not null or m.permit_no is not null
 """
 
-_RECORDS_SQL = """
-create or replace temp table organisation_records as
-select
-    record_id,
-    case when count(distinct uscc) = 1 then any_value(uscc) end as uscc,
-    mode(name) as name,
-    mode(county_code) as county_code,
-    list(distinct place_key) filter (where place_key is not null) as places,  -- null when unknown: no evidence
-    mode(place_key) as main_place,
-    mode(phone) as phone,
-    mode(legal_rep_name) as legal_rep_name,
-    case when count(distinct uscc) = 1 then any_value(uscc) end as label,
-    concat_ws(' | ', mode(name), mode(county_code), any_value(uscc), string_agg(distinct source_feed, ',')) as summary
-from organisation_mentions
-join mention_records using (mention_id)
-group by record_id
-"""
+
+def _records(mentions: pl.DataFrame) -> pl.DataFrame:
+    """One row per record: what its mentions say most often (places: all of them)."""
+    credit_codes = pl.col("uscc").drop_nulls().unique()
+    credit_code = pl.when(credit_codes.len() == 1).then(credit_codes.first())
+    return (
+        mentions.group_by("record_id")
+        .agg(
+            credit_code.alias("uscc"),
+            most_common("name"),
+            most_common("county_code"),
+            distinct_or_null("place_key").alias("places"),
+            most_common("place_key").alias("main_place"),
+            most_common("phone"),
+            most_common("legal_rep_name"),
+            credit_code.alias("label"),
+            pl.col("source_feed").unique().sort().str.join(",").alias("_feeds"),
+        )
+        .with_columns(
+            pl.concat_str(["name", "county_code", "uscc", "_feeds"], separator=" | ", ignore_nulls=True).alias("summary")
+        )
+        .drop("_feeds")
+        .sort("record_id")
+    )
 
 
 def _identifier_groups(mentions: pl.DataFrame) -> pl.DataFrame:
@@ -136,9 +143,8 @@ def link_organisations(connection: duckdb.DuckDBPyConnection) -> tuple[pl.DataFr
     connection.execute(_MENTIONS_SQL)
     mentions = connection.sql("select * from organisation_mentions").pl()
     records_of = _identifier_groups(mentions)
-    connection.register("mention_records", records_of.to_arrow())
-    connection.execute(_RECORDS_SQL)
-    records = connection.sql("select record_id, label, summary from organisation_records").pl()
+    records = _records(mentions.join(records_of, on="mention_id"))
+    load_table(connection, "organisation_records", records)
     pairs = score_pairs(connection, "organisation_records", SETTINGS, threshold=THRESHOLDS.review)
     clusters = cluster_records(records, pairs, THRESHOLDS)
     linked = (

@@ -13,8 +13,8 @@ import polars as pl
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 
-from pipelines.lib.linkage.clustering import RecordClusters, Thresholds, cluster_records
-from pipelines.lib.linkage.scoring import identifier_of_its_own, score_pairs
+from pipelines.lib.linkage.clustering import RecordClusters, Thresholds, cluster_records, distinct_or_null, most_common
+from pipelines.lib.linkage.scoring import identifier_of_its_own, load_table, score_pairs
 
 THRESHOLDS = Thresholds(match=0.95, review=0.50)
 
@@ -49,34 +49,30 @@ select
 from wh.intermediate.int_person_mentions as p
 left join (
     -- A legal representative represents the organisation of the same record.
-    select source_record_id, any_value(organisation_key) as organisation_key
+    select source_record_id, min(organisation_key) as organisation_key
     from wh.linkage.organisation_clusters where role in ('registered', 'licensee') group by source_record_id
 ) as o on p.role = 'legal_representative' and o.source_record_id = p.source_record_id
 """
 
-_RECORDS_SQL = """
-create or replace temp table person_records as
-select
-    'P:' || left(id_hash, 32) as record_id,
-    id_hash,
-    any_value(id_masked) as id_masked,
-    mode(name) as name,
-    mode(phone) as phone,
-    list(distinct organisation_key) filter (where organisation_key is not null) as organisations,  -- null: no evidence
-    id_hash as label,
-    concat_ws(' | ', mode(name), any_value(id_masked), 'full number') as summary
-from person_mentions
-where id_hash is not null
-group by id_hash
-union all
-select
-    mention_id, null, id_masked, name, phone,
-    case when organisation_key is not null then [organisation_key] end,
-    null,
-    concat_ws(' | ', name, id_masked, source_feed)
-from person_mentions
-where id_hash is null
-"""
+
+def _records(mentions: pl.DataFrame) -> pl.DataFrame:
+    """One record per full number (what its mentions say most often), and one per other mention."""
+    return (
+        mentions.group_by("record_id")
+        .agg(
+            pl.col("id_hash").first(),
+            most_common("id_masked"),
+            most_common("name"),
+            most_common("phone"),
+            distinct_or_null("organisation_key").alias("organisations"),
+            pl.col("id_hash").first().alias("label"),
+            pl.when(pl.col("id_hash").first().is_not_null()).then(pl.lit("full number"))
+            .otherwise(pl.col("source_feed").first()).alias("_source"),
+        )
+        .with_columns(pl.concat_str(["name", "id_masked", "_source"], separator=" | ", ignore_nulls=True).alias("summary"))
+        .drop("_source")
+        .sort("record_id")
+    )
 
 
 def link_persons(connection: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, RecordClusters]:
@@ -87,25 +83,27 @@ def link_persons(connection: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, R
     cluster, anchor, method, match_probability, matched_on.
     """
     connection.execute(_MENTIONS_SQL)
-    connection.execute(_RECORDS_SQL)
-    records = connection.sql("select record_id, label, summary from person_records").pl()
+    mentions = connection.sql(
+        "select *, coalesce('P:' || left(id_hash, 32), mention_id) as record_id from person_mentions"
+    ).pl()
+    records = _records(mentions)
+    load_table(connection, "person_records", records)
     pairs = score_pairs(connection, "person_records", SETTINGS, threshold=THRESHOLDS.review)
     clusters = cluster_records(records, pairs, THRESHOLDS)
-    mentions = connection.sql(
-        "select source_department, source_feed, source_record_id, role, slot, mention_id, "
-        "coalesce('P:' || left(id_hash, 32), mention_id) as record_id, id_hash from person_mentions"
-    ).pl()
     anchors = (
         mentions.join(clusters.records, on="record_id")
         .group_by("cluster").agg(pl.col("record_id").filter(pl.col("id_hash").is_not_null()).min().alias("anchor"))
     )
+    # A mention with a full number is its person exactly; one without joined by a scored link, or alone.
+    joined_by_link = pl.col("matched_on").is_not_null() & pl.col("id_hash").is_null()
     linked = mentions.join(clusters.records, on="record_id").join(anchors, on="cluster").with_columns(
-        pl.when(pl.col("id_hash").is_not_null()).then(pl.lit("exact")).otherwise(
-            pl.when(pl.col("matched_on").is_not_null()).then(pl.lit("probabilistic")).otherwise(pl.lit("exact"))
-        ).alias("method"),
-        pl.when(pl.col("id_hash").is_not_null()).then(pl.lit(1.0)).otherwise("match_probability").alias("match_probability"),
+        pl.when(joined_by_link).then(pl.lit("probabilistic")).otherwise(pl.lit("exact")).alias("method"),
+        pl.when(joined_by_link).then("match_probability").otherwise(pl.lit(1.0)).alias("match_probability"),
         pl.when(pl.col("id_hash").is_not_null()).then(pl.lit("identity_number"))
-        .when(pl.col("matched_on").is_not_null()).then(pl.col("matched_on"))
+        .when(joined_by_link).then("matched_on")
         .otherwise(pl.lit("own_record")).alias("matched_on"),
     )
-    return linked.drop("record_id", "id_hash"), clusters
+    return linked.select(
+        "source_department", "source_feed", "source_record_id", "role", "slot", "mention_id",
+        "cluster", "anchor", "method", "match_probability", "matched_on",
+    ), clusters

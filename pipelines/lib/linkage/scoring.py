@@ -30,6 +30,13 @@ U_SEED = 5101
 MIN_RECORDS_TO_ESTIMATE_U = 5_000
 
 
+def load_table(connection: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    """`frame` as a table of the connection, for Splink to read."""
+    connection.register("_frame", frame.to_arrow())
+    connection.execute(f"create or replace table {table} as select * from _frame")
+    connection.unregister("_frame")
+
+
 def identifier_of_its_own(column: str, name: str, different: str) -> cl.CustomComparison:
     """An exact identifier that records are grouped by beforehand: two records holding one each are two entities."""
     return cl.CustomComparison(

@@ -31,6 +31,7 @@ from pipelines.lib.linkage.organisations import link_organisations
 from pipelines.lib.linkage.persons import link_persons
 from pipelines.lib.linkage.places import link_places
 from pipelines.lib.linkage.registry import Registry
+from pipelines.lib.linkage.scoring import load_table
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,4 @@ def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
 
 
 def _write(connection: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
-    connection.register("_frame", frame.to_arrow())
-    connection.execute(f"create or replace table wh.linkage.{table} as select * from _frame")
-    connection.unregister("_frame")
+    load_table(connection, f"wh.linkage.{table}", frame)
