@@ -1,10 +1,12 @@
-"""Places: one standard address, or points within a few metres, are one place.
+"""Places: points within a few metres are one place, and so is one standard address.
 
-Addresses are standardised (county, township, road, number; see standards/addresses.py) and
-delivered points (already WGS-84) within `DISTANCE_M` of each other are one location. A record
-that gives both an address and a point says they are the same place, so places are the
-connected components of addresses and points joined by such records. Everything here is an
-exact rule, no probabilities: the method is exact and matched_on says which rule joined it.
+Delivered points (already WGS-84) within `DISTANCE_M` of each other are one place on the
+ground. Addresses are standardised (county, township, road, number; see
+standards/addresses.py), and a record that gives both an address and a point says where that
+address is: the address joins that place. An address that records put at two places further
+apart (two buildings typed alike, which a large city has by the thousand) joins neither; its
+address-only records stay one place of their own. Everything here is an exact rule, no
+probabilities: the method is exact and matched_on says which rule joined it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from pipelines.lib.linkage.clustering import most_common
 from pipelines.lib.linkage.graph import connected_components
 from pipelines.lib.standards.addresses import standardise_addresses
 from pipelines.lib.standards.coordinates import haversine_m
@@ -31,12 +34,17 @@ with points as (
     select distinct location_key, longitude, latitude,
            floor(longitude / $cell)::bigint as cx, floor(latitude / $cell)::bigint as cy
     from locations where starts_with(location_key, 'G:')
+),
+neighbourhood as (
+    -- Each point looks into its own grid cell and the eight around it: an equality join
+    -- (a range join on the cell numbers would compare every pair of points).
+    select p.*, p.cx + dx as nx, p.cy + dy as ny
+    from points as p, (select unnest([-1, 0, 1]) as dx), (select unnest([-1, 0, 1]) as dy)
 )
 select a.location_key as left_key, b.location_key as right_key,
        a.longitude as left_lon, a.latitude as left_lat, b.longitude as right_lon, b.latitude as right_lat
-from points as a
-join points as b on b.cx between a.cx - 1 and a.cx + 1 and b.cy between a.cy - 1 and a.cy + 1
- and a.location_key < b.location_key
+from neighbourhood as a
+join points as b on b.cx = a.nx and b.cy = a.ny and a.location_key < b.location_key
 """
 
 
@@ -57,24 +65,38 @@ def link_places(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         .then(pl.concat_str([pl.lit("address:"), "standard_county_code", pl.lit("|"), "road", pl.lit("|"), pl.col("house_number").cast(pl.String)]))
         .alias("address_node")
     )
-    nodes = pl.concat([located["location_key"], located["address_node"].drop_nulls()]).unique().sort()
-    index = {node: i for i, node in enumerate(nodes.to_list())}
     neighbours = connection.execute(_NEAR_POINTS_SQL, {"cell": _CELL_DEGREES}).pl()
     near = neighbours.filter(
         pl.Series(haversine_m(neighbours["left_lon"], neighbours["left_lat"], neighbours["right_lon"], neighbours["right_lat"]) <= DISTANCE_M)
     )
-    with_address = located.filter(pl.col("address_node").is_not_null())
-    left = [index[k] for k in with_address["location_key"].to_list()] + [index[k] for k in near["left_key"].to_list()]
-    right = [index[k] for k in with_address["address_node"].to_list()] + [index[k] for k in near["right_key"].to_list()]
-    component = connected_components(len(nodes), np.array(left, dtype=np.int64), np.array(right, dtype=np.int64))
+    # Places on the ground first: points within DISTANCE_M.
+    keys = located["location_key"].unique().sort()
+    key_index = {key: i for i, key in enumerate(keys.to_list())}
+    on_ground = connected_components(len(keys), _indices(key_index, near["left_key"]), _indices(key_index, near["right_key"]))
+    grounds = pl.DataFrame({"location_key": keys, "ground": on_ground})
+    # Then addresses: an address joins the one place its points are at, or stays apart.
+    with_address = located.filter(pl.col("address_node").is_not_null()).select("location_key", "address_node").unique()
+    is_point = pl.col("location_key").str.starts_with("G:")
+    places_of_address = (
+        with_address.join(grounds, on="location_key")
+        .group_by("address_node").agg(pl.col("ground").filter(is_point).n_unique().alias("places"))
+    )
+    address_edges = with_address.join(places_of_address, on="address_node").filter((pl.col("places") <= 1) | ~is_point)
+    nodes = pl.concat([keys, address_edges["address_node"]]).unique().sort()
+    index = {node: i for i, node in enumerate(nodes.to_list())}
+    component = connected_components(
+        len(nodes),
+        np.concatenate([_indices(index, near["left_key"]), _indices(index, address_edges["location_key"])]),
+        np.concatenate([_indices(index, near["right_key"]), _indices(index, address_edges["address_node"])]),
+    )
     clusters = pl.DataFrame({"node": nodes, "cluster": component})
     located = located.join(clusters.rename({"node": "location_key"}), on="location_key")
 
     per_cluster = located.group_by("cluster").agg(
         # Keys read like the first place: a delivered point's key where the place has one.
         pl.col("location_key").filter(pl.col("location_key").str.starts_with("G:")).min().alias("anchor"),
-        pl.col("standard_address").drop_nulls().mode().min().alias("standard_address"),
-        pl.col("standard_township_code").drop_nulls().mode().min().alias("standard_township_code"),
+        most_common("standard_address"),
+        most_common("standard_township_code"),
         pl.col("location_key").n_unique().alias("_locations"),
         pl.col("address_node").n_unique().alias("_addresses"),
         pl.col("location_key").str.starts_with("G:").sum().alias("_points"),
@@ -88,3 +110,7 @@ def link_places(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         "location_key", pl.col("location_key").alias("mention_id"), "cluster", "anchor", "standard_address", "standard_township_code",
         pl.lit("exact").alias("method"), pl.lit(1.0).alias("match_probability"), matched_on.alias("matched_on"),
     ).sort("location_key")
+
+
+def _indices(index: dict[str, int], values: pl.Series) -> np.ndarray:
+    return np.fromiter((index[v] for v in values.to_list()), dtype=np.int64, count=len(values))
