@@ -8,6 +8,7 @@ the `duckdb-extension-*` packages pinned with duckdb itself.
 from __future__ import annotations
 
 import os
+import time
 from importlib.resources import files
 
 import duckdb
@@ -34,10 +35,32 @@ def connect(
         "memory_limit": os.environ.get("SAFECITY_DUCKDB_MEMORY_LIMIT", "4GB"),
         "threads": int(os.environ.get("SAFECITY_DUCKDB_THREADS", "2")),
     }
-    connection = duckdb.connect(database, read_only=read_only, config=config)
+    connection = _connect_when_unlocked(database, read_only, config)
     for name in extensions:
         connection.execute("LOAD " + sql_string(extension_path(name)))
     return connection
+
+
+LOCK_WAIT_SECONDS = 60.0
+
+
+def _connect_when_unlocked(database: str, read_only: bool, config: dict) -> duckdb.DuckDBPyConnection:
+    """Connect, waiting while another process briefly holds the file.
+
+    DuckDB allows one writer or many readers of a file, never both. An engineer
+    peeking at the live warehouse between two build steps must delay the next
+    step, not fail it; a lock held longer than LOCK_WAIT_SECONDS is an error.
+    """
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    pause = 0.1
+    while True:
+        try:
+            return duckdb.connect(database, read_only=read_only, config=config)
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower() or time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 2.0)
 
 
 def sql_string(path: str) -> str:

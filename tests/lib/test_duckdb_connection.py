@@ -1,0 +1,55 @@
+"""A writer waits while another process briefly holds the warehouse file, and fails clearly if it never lets go."""
+
+import subprocess
+import sys
+import time
+
+import duckdb
+import pytest
+
+from pipelines.lib import duckdb_connection
+
+HOLD_READ_ONLY = """
+import sys, time, duckdb
+connection = duckdb.connect(sys.argv[1], read_only=True)
+print("holding", flush=True)
+time.sleep(float(sys.argv[2]))
+connection.close()
+"""
+
+
+@pytest.fixture
+def database(tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("CREATE TABLE t AS SELECT 1 AS x")
+    return path
+
+
+def hold(database, seconds: float) -> subprocess.Popen:
+    reader = subprocess.Popen([sys.executable, "-c", HOLD_READ_ONLY, str(database), str(seconds)], stdout=subprocess.PIPE, text=True)
+    assert reader.stdout.readline().strip() == "holding"
+    return reader
+
+
+def test_writer_waits_for_a_brief_reader(database):
+    reader = hold(database, 1.5)
+    started = time.monotonic()
+    with duckdb_connection.connect(str(database)) as connection:
+        waited = time.monotonic() - started
+        connection.execute("INSERT INTO t VALUES (2)")
+    reader.wait(timeout=30)
+    assert waited >= 0.5  # it really was refused at first, and waited
+    with duckdb.connect(str(database), read_only=True) as connection:
+        assert connection.execute("SELECT count(*) FROM t").fetchone()[0] == 2
+
+
+def test_writer_gives_up_on_a_lock_held_too_long(database, monkeypatch):
+    monkeypatch.setattr(duckdb_connection, "LOCK_WAIT_SECONDS", 0.5)
+    reader = hold(database, 5)
+    try:
+        with pytest.raises(duckdb.IOException, match="lock"):
+            duckdb_connection.connect(str(database))
+    finally:
+        reader.kill()
+        reader.wait()
