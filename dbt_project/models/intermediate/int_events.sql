@@ -125,6 +125,29 @@ with events as (
            null as injuries,
            pollutant || ' ' || cast(measured_value as varchar) || ' ' || coalesce(unit, '') || ' (limit ' || cast(limit_value as varchar) || ')' as description
     from {{ ref('stg_ecology_environment__emission_exceedances') }}
+    union all by name
+    -- An episode is derived from hours of readings; its lineage is its first hour's record.
+    -- It is an event where its station is known (air_quality_episodes lists the others).
+    select 'ecology_environment' as source_department,
+           'air_quality_hourly' as source_feed,
+           e.first_source_record_id as source_record_id,
+           'air_quality_episode' as event_type,
+           'accident_disaster' as category,
+           null as severity,
+           e.started_at as occurred_at,
+           e.delivery_date,
+           {{ location_key('s.longitude', 's.latitude', 's.address', 's.county_code') }} as own_location_key,
+           s.county_code,
+           null as deaths,
+           null as injuries,
+           'AQI level ' || e.peak_level || ' for ' || e.hours || ' h (peak ' || e.peak_aqi || ', '
+               || coalesce(e.primary_pollutant_at_peak, '') || ')' as description
+    from {{ ref('int_air_quality_episodes') }} as e
+    join (
+        select station_code, arg_max(columns(* exclude (station_code)), delivery_date)
+        from {{ ref('stg_ecology_environment__monitoring_stations') }}
+        group by station_code
+    ) as s using (station_code)
 )
 select md5(source_record_id) as event_key, *
 from events

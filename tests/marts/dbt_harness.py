@@ -1,0 +1,37 @@
+"""Run some of the project's dbt models on crafted parent tables: the real SQL and the real
+reference tables, on inputs chosen to sit exactly on a standard's boundaries."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from importlib.resources import files
+from pathlib import Path
+
+import duckdb
+
+DBT_PROJECT = Path("dbt_project").resolve()
+
+
+def build_models(data_dir: Path, parents: dict[str, str], select: list[str]) -> duckdb.DuckDBPyConnection:
+    """Create each parent relation (schema.table -> SELECT) in a fresh warehouse, run `select`, open it read-only."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    warehouse = data_dir / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as connection:
+        for relation, query in parents.items():
+            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {relation.split('.')[0]}")
+            connection.execute(f"CREATE TABLE {relation} AS {query}")
+    env = {
+        **os.environ,
+        "SAFECITY_DATA_DIR": str(data_dir),
+        "SAFECITY_REFERENCE_DIR": str(files("pipelines.reference")),
+        "DO_NOT_TRACK": "1",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "dbt.cli.main", "run", "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
+         "--target-path", str(data_dir / "dbt_target"), "--log-path", str(data_dir / "dbt_logs"), "--select", *select],
+        env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    return duckdb.connect(str(warehouse), read_only=True)
