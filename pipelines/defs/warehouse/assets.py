@@ -21,12 +21,13 @@ WAREHOUSE_POOL = "warehouse"
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
-    """Models grouped by layer (staging, intermediate, warehouse); sources map to the bronze assets."""
+    """Models grouped by layer (staging, intermediate, warehouse, marts), configuration seeds in
+    their own group; sources map to the bronze assets."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
             layer = dbt_resource_props["fqn"][1]
-            return "warehouse" if layer == "warehouse" else f"warehouse_{layer}"
+            return layer if layer in ("warehouse", "marts", "config") else f"warehouse_{layer}"
         return super().get_group_name(dbt_resource_props)
 
 

@@ -1,0 +1,13 @@
+-- Townships ranked by the risk in them, for grid-based management at the township level.
+with profile as ({{ risk_profile('township') }})
+select
+    p.subject_key as township_code,
+    t.name as township_name,
+    t.county_code,
+    p.risk_score,
+    p.risk_rank,
+    p.risk_decile,
+    p.facts,
+    p.reasons
+from profile as p
+left join {{ ref('dim_admin_division') }} as t on t.division_code = p.subject_key
