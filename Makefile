@@ -25,6 +25,7 @@ demo: install
 	$(RUN) safecity generate --scale $(SCALE) --seed $(SEED) --out $(DATA_DIR)
 	$(RUN) safecity run --data-dir $(DATA_DIR)
 	$(RUN) safecity eval-linkage --data-dir $(DATA_DIR)
+	$(RUN) safecity risk --data-dir $(DATA_DIR)
 
 test: install
 	$(RUN) pytest -n 2

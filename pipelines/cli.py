@@ -104,6 +104,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--data-dir", type=Path, default=None, help="data directory (default: $SAFECITY_DATA_DIR or data/)")
     evaluate.set_defaults(command=_eval_linkage)
+
+    risk = commands.add_parser(
+        "risk", parents=[common],
+        help="the organisations ranked highest for risk with their reasons, the warnings in force and their accuracy",
+    )
+    risk.add_argument("--data-dir", type=Path, default=None, help="data directory (default: $SAFECITY_DATA_DIR or data/)")
+    risk.add_argument("--top", type=int, default=10, help="organisations to show (default 10)")
+    risk.set_defaults(command=_risk)
     return parser
 
 
@@ -198,6 +206,35 @@ def _eval_linkage(args: argparse.Namespace) -> int:
     print("linkage against ground truth (pairwise, over mentions both know)")
     print(scores_markdown(scores))
     return 0 if all(s.f1 >= F1_TARGETS[s.entity_kind] for s in scores) else 1
+
+
+def _risk(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from pipelines.lib import risk_report
+
+    paths = DataDir((args.data_dir or default_data_dir()).expanduser().absolute())
+    if not paths.analytics.exists():
+        raise UserError(f"no analytics copy at {paths.analytics}: run `safecity run` first")
+    connection = duckdb.connect(str(paths.analytics), read_only=True)
+    print(f"top {args.top} organisations by risk (risk_organisations; the facts behind each score are in risk_facts)")
+    for rank, name, kind, score, reasons in risk_report.top_organisations(connection, args.top):
+        print(f"{rank:>4}. {name} [{kind}] score {score:g}\n        {reasons}")
+    print("\nwarnings in force (warnings; CAP 1.2 alerts in alerts/)")
+    for level, colour, rule, count in risk_report.warnings_by_level(connection):
+        print(f"  level {level} {colour:<6} {rule:<36} {count:>6,}")
+    print("\nwarning accuracy: share of warned subjects with an outcome event within the follow-up days vs unwarned ones")
+    for rule, level, days, warned, hit, base, lift in risk_report.rule_accuracy(connection):
+        rates = f"{hit or 0:.3f} vs {base or 0:.4f}, lift {lift if lift is not None else '-'}"
+        print(f"  {rule:<36} level {level}, {days:>2} days: {warned:>7,} warned subject-days, hit rate {rates}")
+    if paths.ground_truth.is_dir():
+        planted = risk_report.planted_ranks(connection, paths.ground_truth)
+        in_top_decile = sum(1 for p in planted if p.risk_decile == 1)
+        print(f"\nplanted high-risk organisations (ground truth): {in_top_decile} of {len(planted)} in the top decile")
+        for p in planted:
+            where = f"rank {p.risk_rank}, decile {p.risk_decile}" if p.risk_rank else "not ranked"
+            print(f"  {p.entity_id} {p.name}: {where}")
+    return 0
 
 
 def _prompt_queries(analytics: Path):

@@ -1,0 +1,54 @@
+"""CAP alerts: every row of the `warnings` model as an OASIS CAP 1.2 file in `alerts/`.
+
+The asset reads the live warehouse, so it runs in the `warehouse` pool: DuckDB lets no
+reader open the file while a dbt step writes it (DESIGN, one writer). Its check re-reads
+the published folder rather than trusting the writer, which validated before writing.
+"""
+
+# No `from __future__ import annotations`: Dagster reads the parameter annotations.
+import dagster as dg
+from dagster_dbt import get_asset_key_for_model
+
+from pipelines.defs.warehouse.assets import WAREHOUSE_POOL, warehouse_models
+from pipelines.lib.alerts import DEFAULT_CITY_CODE, check_published, read_warnings, write_alerts
+from pipelines.lib.resources import DataDirResource
+
+CAP_ALERTS_KEY = dg.AssetKey(["alerts", "cap"])
+VALID_CHECK = "valid_against_cap_1_2"
+
+
+@dg.asset(
+    key=CAP_ALERTS_KEY,
+    deps=[get_asset_key_for_model([warehouse_models], "warnings")],
+    group_name="alerts",
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb", "xml"},
+    check_specs=[
+        dg.AssetCheckSpec(
+            VALID_CHECK,
+            asset=CAP_ALERTS_KEY,
+            description="Every published alert validates against the OASIS CAP 1.2 schema and index.json lists exactly them.",
+        )
+    ],
+    description="One OASIS CAP 1.2 alert per current warning in alerts/<warning_id>.xml, with alerts/index.json.",
+)
+def cap_alerts(context: dg.AssetExecutionContext, data_dir: DataDirResource):
+    paths = data_dir.paths
+    warnings = read_warnings(paths.warehouse)
+    # The sample city is Chengdu (5101); a deployment for another city passes its own code here.
+    summary = write_alerts(warnings, paths.alerts, city_code=DEFAULT_CITY_CODE)
+    context.log.info(
+        f"{summary.alerts:,} alerts ({summary.written:,} written, {summary.unchanged:,} unchanged, "
+        f"{summary.removed:,} removed) by level {summary.by_level}; {summary.without_circle:,} without a known place"
+    )
+    yield dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(paths.alerts)), **summary.metadata()})
+    published = check_published(paths.alerts)
+    yield dg.AssetCheckResult(
+        check_name=VALID_CHECK,
+        passed=not published.problems,
+        metadata={
+            "files": published.files,
+            "problems": len(published.problems),
+            "first_problems": "\n".join(published.problems[:10]) or "none",
+        },
+    )

@@ -1,0 +1,37 @@
+"""Alerts out (DESIGN: OASIS Common Alerting Protocol 1.2): warnings as CAP messages, validated and published."""
+
+from pipelines.lib.alerts.cap import (
+    CAP_NAMESPACE,
+    DEFAULT_CITY_CODE,
+    EVENT_TYPES,
+    SEVERITY_BY_LEVEL,
+    CapValidationError,
+    build_cap_alert,
+    cap_errors,
+    validate_cap,
+)
+from pipelines.lib.alerts.publish import (
+    INDEX_FILE,
+    AlertsSummary,
+    InvalidAlertError,
+    check_published,
+    read_warnings,
+    write_alerts,
+)
+
+__all__ = [
+    "CAP_NAMESPACE",
+    "DEFAULT_CITY_CODE",
+    "EVENT_TYPES",
+    "INDEX_FILE",
+    "SEVERITY_BY_LEVEL",
+    "AlertsSummary",
+    "CapValidationError",
+    "InvalidAlertError",
+    "build_cap_alert",
+    "cap_errors",
+    "check_published",
+    "read_warnings",
+    "validate_cap",
+    "write_alerts",
+]

