@@ -38,11 +38,10 @@ links as (
     union
     select 'station', s.object_key, e.event_key, 'at'
     from {{ ref('dim_object') }} as s
-    join events as e on e.place_key = s.place_key and e.event_type = 'air_quality_episode'
-    where s.kind = 'monitoring_station'
+    join events as e on e.place_key = s.place_key
+    where s.kind = 'monitoring_station' and e.event_type = 'air_quality_episode'
 )
 -- One row per subject and event, however many ways they are linked.
-select l.subject_kind, l.subject_key, min(l.relation) as relation, e.*
-from links as l
+select l.subject_kind, l.subject_key, l.relation, e.*
+from (select subject_kind, subject_key, event_key, min(relation) as relation from links group by all) as l
 join events as e using (event_key)
-group by all
