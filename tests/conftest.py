@@ -1,8 +1,13 @@
-"""Shared fixtures: a tiny sample city, generated once per test session, and a reader for its deliveries."""
+"""Shared fixtures: a tiny sample city, generated once per test session, a reader for its deliveries, and the same
+city built by `safecity run` (for the warehouse and notebook tests)."""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -19,6 +24,25 @@ def tiny_city(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("tiny_city")
     generate_city(out, scale="tiny", seed=TINY_SEED)
     return out
+
+
+def safecity_run(data: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HOME": str(home)}
+    env.pop("DAGSTER_HOME", None)
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "run", "--data-dir", str(data)],
+        env=env, capture_output=True, text=True, timeout=600,
+    )
+
+
+@pytest.fixture(scope="session")
+def built_city(tiny_city, tmp_path_factory) -> Path:
+    """The tiny city ingested and built into the warehouse and its analytics copy, once per session."""
+    root = tmp_path_factory.mktemp("warehouse") / "city"
+    shutil.copytree(tiny_city, root)
+    result = safecity_run(root, root.parent)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root
 
 
 class City:

@@ -13,7 +13,7 @@ from pipelines.lib.data_dir import DataDir
 from pipelines.lib.linkage.evaluate import F1_TARGETS, score_linkage
 from pipelines.lib.linkage.stages import KINDS, run_linkage
 
-from tests.warehouse.conftest import safecity_run
+from tests.conftest import safecity_run
 
 
 @pytest.fixture
