@@ -7,12 +7,14 @@ generated from them (`pipelines/lib/contracts/dbt_schema.py`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 # The file/line machinery is the feed loader's: one way of reporting contract problems.
 from pipelines.lib.contracts.loader import (
+    SUPPORTED_TYPE_OPTIONS,
     ContractError,
     _display_path,
     _parse,
@@ -36,6 +38,12 @@ class Column:
     description: str | None
     enum: tuple[str, ...]
     references: tuple[str, str] | None  # (table, column)
+    # logicalTypeOptions, as for feeds: the published extracts' quality suites check them.
+    pattern: str | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    minimum: float | None = None
+    maximum: float | None = None
 
 
 @dataclass(frozen=True)
@@ -97,10 +105,22 @@ def _compile(path: Path, doc: dict[str, Any], problems: _Problems) -> TableContr
                 problems.add(at + ("relationships",), "a relationship is {type: foreignKey, to: <table>.<column>}")
             else:
                 references = tuple(target.split("."))
+        logical_type = prop.get("logicalType", "string")
+        options = prop.get("logicalTypeOptions") or {}
+        for key in sorted(set(options) - SUPPORTED_TYPE_OPTIONS.get(logical_type, frozenset())):
+            problems.add(
+                at + ("logicalTypeOptions",),
+                f"{key!r} is not supported for {logical_type} properties (it would not be enforced)",
+            )
+        if options.get("pattern") is not None:
+            try:
+                re.compile(options["pattern"])
+            except re.error as error:
+                problems.add(at + ("logicalTypeOptions", "pattern"), f"invalid pattern: {error}")
         columns.append(
             Column(
                 name=prop["name"],
-                logical_type=prop.get("logicalType", "string"),
+                logical_type=logical_type,
                 physical_type=prop.get("physicalType", "VARCHAR"),
                 required=bool(prop.get("required")),
                 unique=bool(prop.get("unique")),
@@ -109,6 +129,11 @@ def _compile(path: Path, doc: dict[str, Any], problems: _Problems) -> TableContr
                 description=prop.get("description"),
                 enum=tuple(str(e["value"]) for e in prop.get("enum") or []),
                 references=references,
+                pattern=options.get("pattern"),
+                min_length=options.get("minLength"),
+                max_length=options.get("maxLength"),
+                minimum=float(options["minimum"]) if "minimum" in options else None,
+                maximum=float(options["maximum"]) if "maximum" in options else None,
             )
         )
     if problems.messages:
