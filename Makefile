@@ -19,6 +19,11 @@ export DAGSTER_DISABLE_TELEMETRY := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
 
+# Extracts name persons by a keyed pseudonym (pipelines/lib/publish/pseudonym.py). This
+# development key is no secret and is for the sample city only: a deployment sets its own
+# SAFECITY_PSEUDONYM_KEY in the environment, which this line then leaves alone.
+export SAFECITY_PSEUDONYM_KEY ?= safecity-development-pseudonym-key-NOT-A-SECRET
+
 .PHONY: demo test install dev bench clean
 
 demo: install

@@ -112,6 +112,13 @@ def _parser() -> argparse.ArgumentParser:
     risk.add_argument("--data-dir", type=Path, default=None, help="data directory (default: $SAFECITY_DATA_DIR or data/)")
     risk.add_argument("--top", type=int, default=10, help="organisations to show (default 10)")
     risk.set_defaults(command=_risk)
+
+    verify = commands.add_parser(
+        "verify-extract", parents=[common],
+        help="check a department's extract against its manifest.json (changed, missing or extra files: exit 1)",
+    )
+    verify.add_argument("folder", type=Path, help="the extract folder, e.g. data/extracts/fire_rescue")
+    verify.set_defaults(command=_verify_extract)
     return parser
 
 
@@ -234,6 +241,28 @@ def _risk(args: argparse.Namespace) -> int:
         for p in planted:
             where = f"rank {p.risk_rank}, decile {p.risk_decile}" if p.risk_rank else "not ranked"
             print(f"  {p.entity_id} {p.name}: {where}")
+    return 0
+
+
+def _verify_extract(args: argparse.Namespace) -> int:
+    """What a department runs on what it received: one line per problem, exit status 1 if any."""
+    import json
+
+    from pipelines.lib.publish.manifest import MANIFEST, listed_files, verify_extract
+
+    folder: Path = args.folder.expanduser()
+    problems = verify_extract(folder)
+    if problems:
+        for problem in problems:
+            print(f"{folder}: {problem}", file=sys.stderr)
+        print(f"extract NOT verified: {len(problems)} problem(s) against {folder / MANIFEST}", file=sys.stderr)
+        return 1
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    files = list(listed_files(manifest))
+    print(
+        f"extract verified: {len(files)} files of {len(manifest['tables'])} tables match {folder / MANIFEST} "
+        f"({manifest['department']}, policy {manifest['policy']['version']}, built {manifest['built_at']})"
+    )
     return 0
 
 

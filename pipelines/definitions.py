@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.defs import alerts, ingest, landing, linkage, scorecard, warehouse
+from pipelines.defs import alerts, ingest, landing, linkage, publish, quality, scorecard, warehouse
 from pipelines.lib.data_dir import default_data_dir
 from pipelines.lib.resources import DATA_DIR_RESOURCE_KEY, DataDirResource
 
-_STAGES: tuple[dg.Definitions, ...] = (landing.defs, ingest.defs, scorecard.defs, warehouse.defs, linkage.defs, alerts.defs)
+_STAGES: tuple[dg.Definitions, ...] = (
+    landing.defs, ingest.defs, scorecard.defs, warehouse.defs, linkage.defs, alerts.defs, publish.defs, quality.defs
+)
 
 
 def build_definitions() -> dg.Definitions:

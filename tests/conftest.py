@@ -18,6 +18,10 @@ from pipelines.sample_city.generate import generate_city
 TINY_SEED = 42
 ENCODINGS = {"market_regulation": "gb18030", "fire_rescue": "utf-8-sig"}
 
+# Extracts name persons by a keyed pseudonym (pipelines/lib/publish/pseudonym.py); every
+# `safecity run` the tests start inherits this development key, which is no secret.
+os.environ.setdefault("SAFECITY_PSEUDONYM_KEY", "safecity-tests-pseudonym-key-NOT-A-SECRET")
+
 
 @pytest.fixture(scope="session")
 def tiny_city(tmp_path_factory) -> Path:

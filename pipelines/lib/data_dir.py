@@ -53,6 +53,11 @@ class DataDir:
         return self.lake / "linkage"
 
     @property
+    def publications_audit(self) -> Path:
+        """The append-only audit log of extracts published to departments (one Parquet file each)."""
+        return self.lake / "audit" / "publications"
+
+    @property
     def warehouse(self) -> Path:
         return self.root / "warehouse.duckdb"
 
@@ -80,3 +85,7 @@ class DataDir:
 
     def quarantine_partition(self, department: str, feed: str, day: date) -> Path:
         return self.quarantine / department / feed / f"date={day.isoformat()}"
+
+    def quality_report(self, department: str) -> Path:
+        """A department's quality report: the GX data docs of its published extract."""
+        return self.reports / "quality" / department

