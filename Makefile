@@ -18,6 +18,7 @@ DATA_DIR ?= data
 export DAGSTER_DISABLE_TELEMETRY := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
+export GX_ANALYTICS_ENABLED := False
 
 # Extracts name persons by a keyed pseudonym (pipelines/lib/publish/pseudonym.py). This
 # development key is no secret and is for the sample city only: a deployment sets its own
