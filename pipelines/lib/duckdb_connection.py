@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from importlib.resources import files
+from typing import TypeVar
 
 import duckdb
+
+T = TypeVar("T")
+
 
 def extension_path(name: str) -> str:
     """The extension binary shipped in the `duckdb-extension-<name>` package for this duckdb version."""
@@ -44,8 +49,17 @@ def connect(
 LOCK_WAIT_SECONDS = 60.0
 
 
+def attach(connection: duckdb.DuckDBPyConnection, database: str, alias: str) -> None:
+    """ATTACH a database file for writing, waiting as `connect` does while another process holds it."""
+    _when_unlocked(lambda: connection.execute(f"ATTACH {sql_string(database)} AS {alias}"))  # ATTACH takes no parameters
+
+
 def _connect_when_unlocked(database: str, read_only: bool, config: dict) -> duckdb.DuckDBPyConnection:
-    """Connect, waiting while another process briefly holds the file.
+    return _when_unlocked(lambda: duckdb.connect(database, read_only=read_only, config=config))
+
+
+def _when_unlocked(open_file: Callable[[], T]) -> T:
+    """Open a database file, waiting while another process briefly holds it.
 
     DuckDB allows one writer or many readers of a file, never both. An engineer
     peeking at the live warehouse between two build steps must delay the next
@@ -55,7 +69,7 @@ def _connect_when_unlocked(database: str, read_only: bool, config: dict) -> duck
     pause = 0.1
     while True:
         try:
-            return duckdb.connect(database, read_only=read_only, config=config)
+            return open_file()
         except duckdb.IOException as error:
             if "lock" not in str(error).lower() or time.monotonic() + pause > deadline:
                 raise

@@ -53,3 +53,16 @@ def test_writer_gives_up_on_a_lock_held_too_long(database, monkeypatch):
     finally:
         reader.kill()
         reader.wait()
+
+
+def test_attaching_for_writing_waits_for_a_brief_reader(database):
+    """Linkage stages attach the warehouse to an in-memory connection: the same wait applies."""
+    reader = hold(database, 1.5)
+    started = time.monotonic()
+    connection = duckdb_connection.connect()
+    duckdb_connection.attach(connection, str(database), "wh")
+    waited = time.monotonic() - started
+    connection.execute("INSERT INTO wh.t VALUES (3)")
+    connection.close()
+    reader.wait(timeout=30)
+    assert waited >= 0.5

@@ -23,7 +23,7 @@ import duckdb
 import polars as pl
 
 from pipelines.lib.data_dir import DataDir
-from pipelines.lib.duckdb_connection import connect, sql_string
+from pipelines.lib.duckdb_connection import attach, connect
 from pipelines.lib.linkage.clustering import RecordClusters
 from pipelines.lib.linkage.keys import assign_keys
 from pipelines.lib.linkage.objects import link_objects
@@ -115,7 +115,7 @@ def run_linkage(kind_name: str, paths: DataDir) -> LinkageOutcome:
 def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
     """Splink's working tables stay in memory; only results are written to the warehouse."""
     connection = connect()
-    connection.execute("attach " + sql_string(str(warehouse)) + " as wh")  # ATTACH takes no parameters
+    attach(connection, str(warehouse), "wh")
     connection.execute("create schema if not exists wh.linkage")
     return connection
 
