@@ -64,6 +64,10 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--verbose", action="store_true", help="show Dagster's logs and full tracebacks"
     )
+    on_data_dir = argparse.ArgumentParser(add_help=False)
+    on_data_dir.add_argument(
+        "--data-dir", type=Path, default=None, help="data directory (default: $SAFECITY_DATA_DIR or data/)"
+    )
     parser = argparse.ArgumentParser(
         prog="safecity", description="Public-safety data lake: sample city and pipeline."
     )
@@ -81,36 +85,27 @@ def _parser() -> argparse.ArgumentParser:
     generate.set_defaults(command=_generate)
 
     run = commands.add_parser(
-        "run", parents=[common], help="materialise every asset on a data directory"
-    )
-    run.add_argument(
-        "--data-dir",
-        type=Path,
-        default=None,
-        help="data directory (default: $SAFECITY_DATA_DIR or data/)",
+        "run", parents=[common, on_data_dir], help="materialise every asset on a data directory"
     )
     run.set_defaults(command=_run)
 
     sql = commands.add_parser(
-        "sql", parents=[common], help="query the analytics copy (read-only; never blocks a running build)"
+        "sql", parents=[common, on_data_dir], help="query the analytics copy (read-only; never blocks a running build)"
     )
     sql.add_argument("query", nargs="?", help="SQL to run; without it, an interactive prompt (end each query with ;)")
-    sql.add_argument("--data-dir", type=Path, default=None, help="data directory (default: $SAFECITY_DATA_DIR or data/)")
     sql.add_argument("--rows", type=int, default=50, help="rows to show (default 50)")
     sql.set_defaults(command=_sql)
 
     evaluate = commands.add_parser(
-        "eval-linkage", parents=[common],
+        "eval-linkage", parents=[common, on_data_dir],
         help="score the resolved entities against the sample city's ground truth (pairwise precision, recall, F1)",
     )
-    evaluate.add_argument("--data-dir", type=Path, default=None, help="data directory (default: $SAFECITY_DATA_DIR or data/)")
     evaluate.set_defaults(command=_eval_linkage)
 
     risk = commands.add_parser(
-        "risk", parents=[common],
+        "risk", parents=[common, on_data_dir],
         help="the organisations ranked highest for risk with their reasons, the warnings in force and their accuracy",
     )
-    risk.add_argument("--data-dir", type=Path, default=None, help="data directory (default: $SAFECITY_DATA_DIR or data/)")
     risk.add_argument("--top", type=int, default=10, help="organisations to show (default 10)")
     risk.set_defaults(command=_risk)
 
@@ -155,7 +150,7 @@ def format_row_counts(rows: Mapping[str, int]) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    data_dir = DataDir((args.data_dir or default_data_dir()).expanduser().absolute())
+    data_dir = _data_dir(args)
     _require_landing_data(data_dir)
 
     # Imported here so that `safecity --help` and `generate` stay fast.
@@ -182,9 +177,7 @@ def _sql(args: argparse.Namespace) -> int:
     import duckdb
     import polars as pl
 
-    analytics = DataDir((args.data_dir or default_data_dir()).expanduser().absolute()).analytics
-    if not analytics.exists():
-        raise UserError(f"no analytics copy at {analytics}: run `safecity run` first")
+    analytics = _built(args).analytics
     connection = duckdb.connect(str(analytics), read_only=True)
     queries = [args.query] if args.query else _prompt_queries(analytics)
     with pl.Config(tbl_rows=args.rows, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=200):
@@ -204,9 +197,7 @@ def _eval_linkage(args: argparse.Namespace) -> int:
 
     from pipelines.lib.linkage.evaluate import F1_TARGETS, score_linkage, scores_markdown
 
-    paths = DataDir((args.data_dir or default_data_dir()).expanduser().absolute())
-    if not paths.analytics.exists():
-        raise UserError(f"no analytics copy at {paths.analytics}: run `safecity run` first")
+    paths = _built(args)
     if not paths.ground_truth.is_dir():
         raise UserError(f"no ground truth in {paths.root}: only a generated sample city has one")
     connection = duckdb.connect(str(paths.analytics), read_only=True)
@@ -221,9 +212,7 @@ def _risk(args: argparse.Namespace) -> int:
 
     from pipelines.lib import risk_report
 
-    paths = DataDir((args.data_dir or default_data_dir()).expanduser().absolute())
-    if not paths.analytics.exists():
-        raise UserError(f"no analytics copy at {paths.analytics}: run `safecity run` first")
+    paths = _built(args)
     connection = duckdb.connect(str(paths.analytics), read_only=True)
     print(f"top {args.top} organisations by risk (risk_organisations; the facts behind each score are in risk_facts)")
     for rank, name, kind, score, reasons in risk_report.top_organisations(connection, args.top):
@@ -265,6 +254,18 @@ def _verify_extract(args: argparse.Namespace) -> int:
         f"({manifest['department']}, policy {manifest['policy']['version']}, built {manifest['built_at']})"
     )
     return 0
+
+
+def _data_dir(args: argparse.Namespace) -> DataDir:
+    return DataDir((args.data_dir or default_data_dir()).expanduser().absolute())
+
+
+def _built(args: argparse.Namespace) -> DataDir:
+    """The data directory, once a run has published its analytics copy."""
+    paths = _data_dir(args)
+    if not paths.analytics.exists():
+        raise UserError(f"no analytics copy at {paths.analytics}: run `safecity run` first")
+    return paths
 
 
 def _prompt_queries(analytics: Path):

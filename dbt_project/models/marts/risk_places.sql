@@ -7,10 +7,6 @@ select
     pl.township_code,
     pl.longitude,
     pl.latitude,
-    p.risk_score,
-    p.risk_rank,
-    p.risk_decile,
-    p.facts,
-    p.reasons
+    p.* exclude (subject_key)  -- score, rank, decile, facts, reasons (macro risk_profile)
 from profile as p
 join {{ ref('dim_place') }} as pl on pl.place_key = p.subject_key

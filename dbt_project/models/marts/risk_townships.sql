@@ -4,10 +4,6 @@ select
     p.subject_key as township_code,
     t.name as township_name,
     t.county_code,
-    p.risk_score,
-    p.risk_rank,
-    p.risk_decile,
-    p.facts,
-    p.reasons
+    p.* exclude (subject_key)  -- score, rank, decile, facts, reasons (macro risk_profile)
 from profile as p
 left join {{ ref('dim_admin_division') }} as t on t.division_code = p.subject_key
