@@ -4,6 +4,10 @@ Writers produce a temporary file in the target's own directory, so the final
 `os.replace` is a rename within one file system, which is atomic on POSIX and
 Windows. Readers never see a half-written file, and a crash leaves the previous
 version in place.
+
+In object storage there is no rename, but an upload (one PUT) appears whole or not at
+all: the temporary file is local, and it is uploaded once complete
+(pipelines/lib/storage.py).
 """
 
 from __future__ import annotations
@@ -14,10 +18,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from pipelines.lib.storage import Location, is_remote, upload_on_success
+
 
 @contextmanager
-def atomic_output(path: Path) -> Iterator[Path]:
-    """Yield a temporary path to write; on success it replaces `path` in one step."""
+def atomic_output(path: Location) -> Iterator[Path]:
+    """Yield a temporary local path to write; on success it replaces `path` in one step."""
+    if is_remote(path):
+        with upload_on_success(path) as tmp_path:
+            yield tmp_path
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     # A unique hidden name rather than tempfile.mkstemp, whose 0600 mode would
     # survive the rename and hide the output from readers in the same group.
@@ -30,6 +40,6 @@ def atomic_output(path: Path) -> Iterator[Path]:
         tmp_path.unlink(missing_ok=True)
 
 
-def write_text_atomic(path: Path, text: str) -> None:
+def write_text_atomic(path: Location, text: str) -> None:
     with atomic_output(path) as tmp_path:
         tmp_path.write_text(text, encoding="utf-8")

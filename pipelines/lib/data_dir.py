@@ -2,14 +2,22 @@
 
 See DESIGN.md, "The data directory". Every path the pipeline reads or writes is
 built here, never by string concatenation elsewhere.
+
+The lake and the extracts may live elsewhere, in object storage: `lake_root` and
+`extracts_root` (default `$SAFECITY_LAKE_ROOT`, `$SAFECITY_EXTRACTS_ROOT`, else the
+data directory's `lake/` and `extracts/`) may be `s3://bucket/prefix`, and their paths
+are then `upath.UPath`s (pipelines/lib/storage.py). Everything else stays local.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
+
+from pipelines.lib.storage import EXTRACTS_ROOT_ENV, LAKE_ROOT_ENV, Location, location
 
 DEFAULT_DATA_DIR_ENV = "SAFECITY_DATA_DIR"
 
@@ -23,9 +31,21 @@ def default_data_dir() -> Path:
     return Path(os.environ.get(DEFAULT_DATA_DIR_ENV, "data")).absolute()
 
 
+def _setting(name: str):
+    """A field whose default is the environment variable `name`, read when the DataDir is made."""
+    return field(default_factory=lambda: os.environ.get(name) or None)
+
+
 @dataclass(frozen=True)
 class DataDir:
     root: Path
+    lake_root: str | None = _setting(LAKE_ROOT_ENV)
+    extracts_root: str | None = _setting(EXTRACTS_ROOT_ENV)
+
+    def __post_init__(self) -> None:
+        # Resolved now: a wrong scheme, missing credentials or a missing bucket is one clear
+        # error when the data directory is opened, not a failure in the middle of a run.
+        _ = self.lake, self.extracts
 
     @property
     def landing(self) -> Path:
@@ -35,25 +55,27 @@ class DataDir:
     def ground_truth(self) -> Path:
         return self.root / "ground_truth"
 
-    @property
-    def lake(self) -> Path:
+    @cached_property
+    def lake(self) -> Location:
+        if self.lake_root:
+            return location(self.lake_root, setting=LAKE_ROOT_ENV)
         return self.root / "lake"
 
     @property
-    def bronze(self) -> Path:
+    def bronze(self) -> Location:
         return self.lake / "bronze"
 
     @property
-    def quarantine(self) -> Path:
+    def quarantine(self) -> Location:
         return self.lake / "quarantine"
 
     @property
-    def linkage(self) -> Path:
+    def linkage(self) -> Location:
         """Entity key registries, one folder per entity kind (they outlive warehouse rebuilds)."""
         return self.lake / "linkage"
 
     @property
-    def publications_audit(self) -> Path:
+    def publications_audit(self) -> Location:
         """The append-only audit log of extracts published to departments (one Parquet file each)."""
         return self.lake / "audit" / "publications"
 
@@ -65,8 +87,10 @@ class DataDir:
     def analytics(self) -> Path:
         return self.root / "analytics.duckdb"
 
-    @property
-    def extracts(self) -> Path:
+    @cached_property
+    def extracts(self) -> Location:
+        if self.extracts_root:
+            return location(self.extracts_root, setting=EXTRACTS_ROOT_ENV)
         return self.root / "extracts"
 
     @property
@@ -80,10 +104,10 @@ class DataDir:
     def landing_feed(self, department: str, feed: str) -> Path:
         return self.landing / department / feed
 
-    def bronze_partition(self, department: str, feed: str, day: date) -> Path:
+    def bronze_partition(self, department: str, feed: str, day: date) -> Location:
         return self.bronze / department / feed / f"date={day.isoformat()}"
 
-    def quarantine_partition(self, department: str, feed: str, day: date) -> Path:
+    def quarantine_partition(self, department: str, feed: str, day: date) -> Location:
         return self.quarantine / department / feed / f"date={day.isoformat()}"
 
     def quality_report(self, department: str) -> Path:
