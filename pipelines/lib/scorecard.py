@@ -17,12 +17,13 @@ data compares.
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from pipelines.lib.contracts.model import FeedContract
+from pipelines.lib.duckdb_connection import connect
+from pipelines.lib.storage import Location, configure_duckdb
 
 COLUMNS = {
     "department": pl.Utf8, "feed": pl.Utf8, "delivery_date": pl.Date, "delivered": pl.Boolean, "delivered_rows": pl.Int64,
@@ -35,7 +36,7 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def feed_scorecard(connection: duckdb.DuckDBPyConnection, lake: Path, contract: FeedContract, days: list[date]) -> pl.DataFrame:
+def feed_scorecard(connection: duckdb.DuckDBPyConnection, lake: Location, contract: FeedContract, days: list[date]) -> pl.DataFrame:
     """One row per delivery day of `days` for one feed."""
     bronze_files = sorted((lake / "bronze" / contract.department / contract.feed).glob("date=*/*.parquet"))
     quarantine_files = sorted((lake / "quarantine" / contract.department / contract.feed).glob("date=*/*.parquet"))
@@ -91,11 +92,12 @@ def feed_scorecard(connection: duckdb.DuckDBPyConnection, lake: Path, contract: 
     )
 
 
-def department_scorecard(lake: Path, contracts: list[FeedContract], days: list[date]) -> pl.DataFrame:
+def department_scorecard(lake: Location, contracts: list[FeedContract], days: list[date]) -> pl.DataFrame:
     """Every feed of every department, every day from the first delivery to the last."""
-    connection = duckdb.connect()
+    connection = connect()
     connection.execute("SET TimeZone = 'Asia/Shanghai'")  # record dates as the departments count them
     try:
+        configure_duckdb(connection, [lake])  # a lake in object storage is read through httpfs
         frames = [feed_scorecard(connection, lake, contract, days) for contract in contracts]
     finally:
         connection.close()

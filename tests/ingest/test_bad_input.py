@@ -1,7 +1,8 @@
 """Bad input at ingestion: the ways a department's delivery goes wrong, each in a small file built here.
 
 Every test writes one landing file of a real feed contract (UTF-8 CSV, GB 18030
-CSV, JSON lines, XLSX), ingests it, and reads the lake partition back from disk:
+CSV, JSON lines, XLSX), ingests it, and reads the lake partition back from storage
+(each test runs twice: the lake local, and in moto's S3):
 
 * the bad row is in quarantine with the rule it broke and its original values;
 * the valid rows of the same file are in bronze, their values as delivered;
@@ -32,6 +33,7 @@ from pipelines.lib.ingest.ingest import Ingested, ingest_deliveries, ingest_deli
 from pipelines.lib.ingest.lake import read_partition
 from pipelines.lib.ingest.read import SOURCE_ROW, UnreadableFile
 from pipelines.lib.standards.identifiers import identity_check_char, uscc_check_char
+from pipelines.lib.storage import configure_duckdb, read_parquet
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FEEDS = REPO_ROOT / "contracts" / "feeds"
@@ -65,8 +67,9 @@ def fire_incidents() -> FeedContract:  # XLSX, Chinese headers, BD-09
 
 
 @pytest.fixture
-def data(tmp_path: Path) -> DataDir:
-    return DataDir(tmp_path / "data")
+def data(tmp_path: Path, storage) -> DataDir:
+    """Landing files in tmp_path; the lake there too, or in S3."""
+    return storage.data_dir(tmp_path / "data")
 
 
 @pytest.fixture
@@ -898,10 +901,11 @@ def test_header_only_files_give_empty_partitions(
 def test_empty_partition_has_the_same_bronze_schema_as_a_full_one(data, connection, enterprises, content):
     deliver(data, enterprises, csv_text([enterprise(1)]).encode("utf-8"), DAY)
     deliver(data, enterprises, content, NEXT_DAY)
-    full = pl.read_parquet(ingest(data, enterprises, connection, DAY).partition.bronze)
-    empty = pl.read_parquet(ingest(data, enterprises, connection, NEXT_DAY).partition.bronze)
+    full = read_parquet(ingest(data, enterprises, connection, DAY).partition.bronze)
+    empty = read_parquet(ingest(data, enterprises, connection, NEXT_DAY).partition.bronze)
     assert empty.schema == full.schema
-    # Downstream reads all days of a feed at once.
+    # Downstream (dbt) reads all days of a feed at once, with DuckDB, wherever the lake is.
+    configure_duckdb(connection, [data.lake])
     every_day = str(data.bronze / "emergency_management" / "enterprises" / "*" / "*.parquet")
     assert connection.execute("SELECT count(*) FROM read_parquet(?)", [every_day]).fetchone() == (1,)
 

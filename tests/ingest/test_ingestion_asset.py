@@ -1,8 +1,10 @@
-"""An ingestion asset in Dagster: its checks, counts, schema and preview, as the UI shows them."""
+"""An ingestion asset in Dagster: its checks, counts, schema and preview, as the UI shows them;
+with the lake local and in moto's S3."""
 
 from __future__ import annotations
 
 import shutil
+from datetime import date
 
 import dagster as dg
 import polars as pl
@@ -10,12 +12,14 @@ import polars as pl
 from pipelines.defs.feeds import FEED_CONTRACTS
 from pipelines.defs.ingest.assets import build_ingestion_asset
 from pipelines.defs.ingest.checks import CHECKS
+from pipelines.lib.ingest.lake import PART, SCHEMA_PART, read_partition
+from pipelines.lib.ingest.lake import partition as lake_partition
 from pipelines.lib.resources import DataDirResource
 
 CONTRACT = FEED_CONTRACTS[("emergency_management", "enterprises")]
 
 
-def test_checks_counts_and_masked_preview(city, tmp_path):
+def test_checks_counts_and_masked_preview(city, tmp_path, storage):
     root = tmp_path / "data"
     shutil.copytree(city.root / "landing" / "emergency_management", root / "landing" / "emergency_management")
     asset = build_ingestion_asset(CONTRACT)
@@ -23,14 +27,19 @@ def test_checks_counts_and_masked_preview(city, tmp_path):
         [asset], partition_key="2026-10-01", resources={"data_dir": DataDirResource(root=str(root))}
     )
     assert result.success
+    # Written where the storage is (the resource opens the data directory from the environment).
+    data = storage.data_dir(root)
+    bronze, quarantine = read_partition(lake_partition(data, CONTRACT, date(2026, 10, 1)))
+    assert (data.bronze / CONTRACT.department / CONTRACT.feed / SCHEMA_PART / PART).exists()
+    assert not (root / "lake").exists() if storage.remote else (root / "lake").is_dir()
 
     truth = city.records("emergency_management", "enterprises").filter(pl.col("delivery_date") == pl.date(2026, 10, 1))
     planted = truth.filter(pl.col("invalid_rule").is_not_null())
     materialization = result.asset_materializations_for_node(asset.node_def.name)[0]
     metadata = materialization.metadata
     assert metadata["landed_rows"].value == truth.height
-    assert metadata["quarantined_rows"].value == planted.height
-    assert metadata["dagster/row_count"].value == truth.height - planted.height
+    assert metadata["quarantined_rows"].value == planted.height == quarantine.height
+    assert metadata["dagster/row_count"].value == truth.height - planted.height == bronze.height
     preview = metadata["preview"].value
     assert "legal_rep_id_number" in preview and "***" in preview
     assert not any(value in preview for value in city.feed("emergency_management", "enterprises")["legal_rep_id_no"].drop_nulls())

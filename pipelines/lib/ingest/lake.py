@@ -3,31 +3,32 @@
 Both files of a partition are written to temporary names beside their targets
 and renamed into place only when both are complete, so a crash leaves the
 previous partition as it was, never half a file. Re-ingesting a day replaces
-its partition.
+its partition. The lake may be in object storage (pipelines/lib/storage.py): each
+file is then uploaded once complete, quarantine first, as it is renamed first here.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import time
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
-
 import polars as pl
 
 from pipelines.lib.atomic import atomic_output
 from pipelines.lib.contracts import FeedContract
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.ingest.enforce import key_hash
+from pipelines.lib.storage import Location, is_remote, read_parquet
 
 PART = "part-0.parquet"
 
 
 @dataclass(frozen=True)
 class Partition:
-    bronze: Path
-    quarantine: Path
+    bronze: Location
+    quarantine: Location
 
 
 def partition(data: DataDir, contract: FeedContract, day: date) -> Partition:
@@ -37,19 +38,24 @@ def partition(data: DataDir, contract: FeedContract, day: date) -> Partition:
     )
 
 
-# Crash tests set this to hold a write between the temporary files and their renaming,
-# so a test can kill the process at the one moment that matters.
+# Crash tests set this to hold a write between the temporary files and their renaming
+# (or upload), so a test can kill the process at the one moment that matters. The
+# writer says when it is there: a lake in object storage shows no temporary file.
 PAUSE_BEFORE_COMMIT = "SAFECITY_CRASH_TEST_PAUSE_SECONDS"
+PAUSED_BEFORE_COMMIT = "paused before commit"
 
 
 def write_partition(target: Partition, valid: pl.DataFrame, quarantine: pl.DataFrame) -> None:
     for folder in (target.bronze.parent, target.quarantine.parent):
+        if is_remote(folder):
+            continue  # uploads leave no temporary files in object storage
         for stale in folder.glob(".*.tmp"):  # left by a writer that was killed
             stale.unlink(missing_ok=True)
     with atomic_output(target.bronze) as bronze_tmp, atomic_output(target.quarantine) as quarantine_tmp:
         valid.write_parquet(bronze_tmp, statistics=True)
         quarantine.write_parquet(quarantine_tmp)
         if pause := os.environ.get(PAUSE_BEFORE_COMMIT):
+            print(PAUSED_BEFORE_COMMIT, file=sys.stderr, flush=True)
             time.sleep(float(pause))
         # Leaving the with-blocks renames quarantine, then bronze: both files are complete by then.
 
@@ -57,7 +63,7 @@ def write_partition(target: Partition, valid: pl.DataFrame, quarantine: pl.DataF
 SCHEMA_PART = "_schema"
 
 
-def write_schema_file(data: DataDir, contract: FeedContract, empty_bronze: pl.DataFrame) -> Path:
+def write_schema_file(data: DataDir, contract: FeedContract, empty_bronze: pl.DataFrame) -> Location:
     """An empty file with the feed's bronze schema beside its partitions.
 
     Readers of the whole feed (dbt's sources read `<feed>/*/*.parquet`) then see the
@@ -79,8 +85,12 @@ def prior_keys(data: DataDir, contract: FeedContract, day: date) -> pl.Series | 
     )
     if not earlier:
         return None
+    if is_remote(feed_dir):
+        # Read one by one through the file system: only the key columns are fetched.
+        keys = [read_parquet(path, columns=list(contract.key)).select(key_hash(contract.key)) for path in earlier]
+        return pl.concat(keys).to_series().alias("key")
     return pl.scan_parquet(earlier).select(key_hash(contract.key).alias("key")).collect()["key"]
 
 
 def read_partition(target: Partition) -> tuple[pl.DataFrame, pl.DataFrame]:
-    return pl.read_parquet(target.bronze), pl.read_parquet(target.quarantine)
+    return read_parquet(target.bronze), read_parquet(target.quarantine)

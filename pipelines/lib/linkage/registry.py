@@ -8,33 +8,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 
 import polars as pl
 
 from pipelines.lib.atomic import atomic_output
 from pipelines.lib.linkage.keys import CHANGES_SCHEMA, REGISTRY_SCHEMA, KeyAssignment
+from pipelines.lib.storage import Location, read_parquet
 
 HISTORY_SCHEMA = {"changed_at": pl.Datetime("us", "UTC"), **CHANGES_SCHEMA}
 
 
 @dataclass(frozen=True)
 class Registry:
-    folder: Path
+    folder: Location  # in the lake, so local or in object storage
 
     @property
-    def keys_path(self) -> Path:
+    def keys_path(self) -> Location:
         return self.folder / "keys.parquet"
 
     @property
-    def changes_path(self) -> Path:
+    def changes_path(self) -> Location:
         return self.folder / "changes.parquet"
 
     def keys(self) -> pl.DataFrame:
-        return pl.read_parquet(self.keys_path) if self.keys_path.exists() else pl.DataFrame(schema=REGISTRY_SCHEMA)
+        return read_parquet(self.keys_path) if self.keys_path.exists() else pl.DataFrame(schema=REGISTRY_SCHEMA)
 
     def history(self) -> pl.DataFrame:
-        return pl.read_parquet(self.changes_path) if self.changes_path.exists() else pl.DataFrame(schema=HISTORY_SCHEMA)
+        return read_parquet(self.changes_path) if self.changes_path.exists() else pl.DataFrame(schema=HISTORY_SCHEMA)
 
     def save(self, assignment: KeyAssignment) -> None:
         """Changes first: a crash between the two writes leaves the old keys, and re-running records them again."""
