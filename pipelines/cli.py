@@ -87,6 +87,10 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run", parents=[common, on_data_dir], help="materialise every asset on a data directory"
     )
+    run.add_argument(
+        "--full-refresh", action="store_true",
+        help="re-ingest every delivery day and rebuild every warehouse table (default: only days new or changed since the last run)",
+    )
     run.set_defaults(command=_run)
 
     sql = commands.add_parser(
@@ -158,7 +162,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from pipelines.definitions import defs
     from pipelines.lib.dagster_home import choose_dagster_home, prepare_dagster_home
-    from pipelines.defs.ingest.deliveries import delivery_day_range
+    from pipelines.defs.ingest.deliveries import day_range, days_to_ingest, delivery_days
     from pipelines.runner import materialize_all, print_summary
 
     home = choose_dagster_home(data_dir)
@@ -167,7 +171,8 @@ def _run(args: argparse.Namespace) -> int:
     with dg.DagsterInstance.from_config(str(home)) as instance:
         report = materialize_all(
             defs, data_dir, instance, sys.stdout,
-            partition_range=delivery_day_range(data_dir), verbose=args.verbose,
+            partition_range=day_range(delivery_days(data_dir) if args.full_refresh else days_to_ingest(data_dir)),
+            full_refresh=args.full_refresh, verbose=args.verbose,
         )
     print_summary(report, data_dir, home, sys.stdout)
     return 0 if report.success else 1

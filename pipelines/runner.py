@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import dagster as dg
 
+from pipelines.defs.warehouse.dbt_args import FULL_REFRESH_TAG
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.resources import data_dir_run_config
 
@@ -107,9 +108,12 @@ def materialize_all(
     out: TextIO,
     *,
     partition_range: tuple[str, str] | None,
+    full_refresh: bool = False,
     verbose: bool = False,
 ) -> RunReport:
-    """Materialise every asset: what is not partitioned, then every partition in `partition_range`."""
+    """Materialise every asset: what is not partitioned, then every partition in `partition_range`
+    (None: no delivery day to ingest), then what is built on them. `full_refresh` rebuilds the
+    warehouse's incremental models from every day."""
     job = defs.resolve_implicit_global_asset_job_def()
     asset_graph = defs.resolve_asset_graph()
     step_of: dict[dg.AssetKey | dg.AssetCheckKey, str] = {}
@@ -129,12 +133,16 @@ def materialize_all(
         step_of=step_of,
     )
     progress = _Progress(report, out)
+    if partition_range is None:
+        progress._line("no delivery new or changed since the last run: nothing to ingest")
     for phase in phases:
         # The run id is chosen here so the listener is registered before the first event.
         run_id = str(uuid.uuid4())
         report.run_ids.append(run_id)
         instance.add_event_listener(run_id, progress.on_event)
         tags = {"safecity/launched_by": "safecity run", "safecity/data_dir": str(data_dir.root)}
+        if full_refresh:
+            tags[FULL_REFRESH_TAG] = "true"
         if phase.partition_range is not None:
             first, last = phase.partition_range
             progress._line(f"delivery days {first} .. {last}")

@@ -30,11 +30,11 @@ def tiny_city(tmp_path_factory) -> Path:
     return out
 
 
-def safecity_run(data: Path, home: Path) -> subprocess.CompletedProcess[str]:
+def safecity_run(data: Path, home: Path, *options: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HOME": str(home)}
     env.pop("DAGSTER_HOME", None)
     return subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "run", "--data-dir", str(data)],
+        [sys.executable, "-m", "pipelines.cli", "run", "--data-dir", str(data), *options],
         env=env, capture_output=True, text=True, timeout=600,
     )
 

@@ -1,6 +1,8 @@
 -- HJ 633-2012 hourly AQI of every station: the highest IAQI, its level, and the primary
 -- pollutant(s) when the AQI is above 50.
-with iaqi as (select * from {{ ref('int_air_quality_iaqi') }}),
+-- Built by delivery day, as its readings are.
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='delivery_date') }}
+with iaqi as (select * from {{ ref('int_air_quality_iaqi') }} where {{ delivery_days_to_build() }}),
 hourly as (
     select
         station_code,

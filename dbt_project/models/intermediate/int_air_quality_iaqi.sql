@@ -3,6 +3,9 @@
 -- 24-hour breakpoints of PM10 and PM2.5 (the standard has no 1-hour ones). SO2 above
 -- 800 µg/m³ in an hour has no 1-hour IAQI: the standard reports its 24-hour one instead,
 -- computed here from the station's mean over the last 24 hours.
+-- Built by delivery day: a daily build computes the new days' readings, with the day before
+-- them read too for the 24-hour means.
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='delivery_date') }}
 with readings as (
     select *,
         avg(so2_ugm3) over (
@@ -10,6 +13,7 @@ with readings as (
             range between interval 23 hour preceding and current row
         ) as so2_24h_mean_ugm3
     from {{ ref('stg_ecology_environment__air_quality_hourly') }}
+    where {{ delivery_days_to_build(lookback_days=1) }}
 ),
 concentrations as (
     select station_code, measured_at, delivery_date, source_record_id, 'pm25' as pollutant, '24h' as averaging_period, pm25_ugm3 as concentration from readings
@@ -59,3 +63,4 @@ left join segments as s
    and c.concentration >= s.concentration_low
    and (c.concentration < s.concentration_high or c.concentration = s.concentration_high and s.concentration_high = t.concentration_max)
 where c.concentration is not null
+  and {{ delivery_days_to_build() }}

@@ -19,8 +19,7 @@ from {{ ref('stg_ecology_environment__monitoring_stations') }}
 union all by name
 select 'traffic_police' as source_department, 'traffic_flow' as source_feed, 'traffic_flow:' || detector_id as source_record_id,
        'detector' as role, 'traffic_detector' as kind, 'D:' || detector_id as code_key, detector_id as code,
-       any_value(road_name) as name,
-       {{ location_key('any_value(longitude)', 'any_value(latitude)', 'null', 'null') }} as location_key
-from {{ ref('stg_traffic_police__traffic_flow') }}
-group by detector_id
+       road_name as name,
+       {{ location_key('longitude', 'latitude', 'null', 'null') }} as location_key
+from {{ ref('int_traffic_detectors') }}
 )

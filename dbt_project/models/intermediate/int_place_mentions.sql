@@ -32,11 +32,10 @@ with mentions as (
     select source_department, source_feed, source_record_id, 'discharge_site' as role, address, county_code, longitude, latitude
     from {{ ref('stg_ecology_environment__pollution_sources') }}
     union all by name
-    -- Detectors report their position in every row: one mention per detector.
+    -- One mention per detector, where it last reported.
     select 'traffic_police' as source_department, 'traffic_flow' as source_feed, 'traffic_flow:' || detector_id as source_record_id,
-           'detector_site' as role, any_value(longitude) as longitude, any_value(latitude) as latitude
-    from {{ ref('stg_traffic_police__traffic_flow') }}
-    group by detector_id
+           'detector_site' as role, longitude, latitude
+    from {{ ref('int_traffic_detectors') }}
 )
 select *, {{ location_key('longitude', 'latitude', 'address', 'county_code') }} as location_key
 from mentions

@@ -1,4 +1,4 @@
-"""Which delivery days the landing zone holds, per the contracts' file names."""
+"""Which delivery days the landing zone holds, and which of them the lake does not yet reflect."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from datetime import date
 
 from pipelines.defs.feeds import FEED_CONTRACTS as CONTRACTS
 from pipelines.lib.data_dir import DataDir
+from pipelines.lib.ingest.lake import partition
 
 
 def delivery_days(data: DataDir) -> list[date]:
@@ -17,7 +18,27 @@ def delivery_days(data: DataDir) -> list[date]:
     return sorted(days)
 
 
-def delivery_day_range(data: DataDir) -> tuple[str, str] | None:
-    """First and last delivery day in landing/ (the partitions `safecity run` ingests), or None."""
-    days = delivery_days(data)
+def days_to_ingest(data: DataDir) -> list[date]:
+    """Days with a delivery that is new, or changed since its partition was written.
+
+    A daily run then ingests the day that landed and leaves the others alone. A file that
+    could not be read leaves its partition missing or older than itself, so every run tries
+    it again and reports it.
+    """
+    days = set()
+    for contract in CONTRACTS.values():
+        folder = data.landing_feed(contract.department, contract.feed)
+        if not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            if (day := contract.landing.day_of(path.name)) is None:
+                continue
+            bronze = partition(data, contract, day).bronze
+            if not bronze.exists() or path.stat().st_mtime > bronze.stat().st_mtime:
+                days.add(day)
+    return sorted(days)
+
+
+def day_range(days: list[date]) -> tuple[str, str] | None:
+    """The partition range a run ingests: from the first to the last of `days`, or None."""
     return (days[0].isoformat(), days[-1].isoformat()) if days else None

@@ -13,6 +13,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from pipelines.defs.warehouse.dbt_args import dbt_build_args, earliest_day_written_after, wants_full_refresh
 from pipelines.defs.warehouse.project import DBT_PROJECT
 from pipelines.lib.analytics import publish_analytics_copy, table_row_counts
 from pipelines.lib.resources import DataDirResource
@@ -41,7 +42,13 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, dat
     # dbt reads the data directory and reference tables from the environment (profiles.yml, sources).
     os.environ["SAFECITY_DATA_DIR"] = str(data_dir.paths.root)
     os.environ.setdefault("SAFECITY_REFERENCE_DIR", str(reference_dir()))
-    yield from dbt.cli(["build"], context=context).stream()
+    paths = data_dir.paths
+    built_at = paths.warehouse.stat().st_mtime if paths.warehouse.exists() else None
+    args = dbt_build_args(
+        full_refresh=wants_full_refresh(context.run.tags),
+        reprocess_since=earliest_day_written_after(paths.bronze.glob("*/*/date=*/*.parquet"), built_at),
+    )
+    yield from dbt.cli(args, context=context).stream()
 
 
 def reference_dir():

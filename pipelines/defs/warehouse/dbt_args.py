@@ -1,0 +1,43 @@
+"""The arguments of the warehouse's `dbt build`: pure functions, so they are tested alone.
+
+A daily build is incremental: the models built by delivery day (see the dbt macro
+`delivery_days_to_build`) rebuild the days whose bronze partitions were written since the
+warehouse file was last written, and their own latest day. A run tagged
+`safecity/full_refresh=true` (`safecity run --full-refresh`, or the tag added in the UI's
+launchpad) rebuilds them from every day.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import date
+from pathlib import Path
+
+FULL_REFRESH_TAG = "safecity/full_refresh"
+
+
+def dbt_build_args(*, full_refresh: bool, reprocess_since: date | None) -> list[str]:
+    args = ["build"]
+    if full_refresh:
+        args.append("--full-refresh")
+    elif reprocess_since is not None:
+        args += ["--vars", json.dumps({"reprocess_since": reprocess_since.isoformat()})]
+    return args
+
+
+def wants_full_refresh(run_tags: Mapping[str, str]) -> bool:
+    return run_tags.get(FULL_REFRESH_TAG, "").lower() == "true"
+
+
+def earliest_day_written_after(partitions: Iterable[Path], built_at: float | None) -> date | None:
+    """The earliest delivery day among bronze partition files (`.../date=YYYY-MM-DD/part-0.parquet`)
+    written after `built_at` (a file's modification time; None: the warehouse was never built)."""
+    if built_at is None:
+        return None
+    days = [
+        date.fromisoformat(path.parent.name.removeprefix("date="))
+        for path in partitions
+        if path.stat().st_mtime > built_at
+    ]
+    return min(days, default=None)

@@ -1,0 +1,55 @@
+"""The warehouse build's dbt arguments: full refresh on request, else the days written since the last build."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date
+from pathlib import Path
+
+from pipelines.defs.warehouse.dbt_args import (
+    FULL_REFRESH_TAG,
+    dbt_build_args,
+    earliest_day_written_after,
+    wants_full_refresh,
+)
+
+
+def test_a_daily_build_reprocesses_from_the_earliest_changed_day() -> None:
+    args = dbt_build_args(full_refresh=False, reprocess_since=date(2026, 10, 3))
+    assert args[0] == "build" and "--full-refresh" not in args
+    assert json.loads(args[args.index("--vars") + 1]) == {"reprocess_since": "2026-10-03"}
+
+
+def test_full_refresh_rebuilds_everything_and_needs_no_day() -> None:
+    assert dbt_build_args(full_refresh=True, reprocess_since=date(2026, 10, 3)) == ["build", "--full-refresh"]
+    assert dbt_build_args(full_refresh=False, reprocess_since=None) == ["build"]
+
+
+def test_full_refresh_comes_from_the_run_tag() -> None:
+    assert wants_full_refresh({FULL_REFRESH_TAG: "true"})
+    assert wants_full_refresh({FULL_REFRESH_TAG: "True"})
+    assert not wants_full_refresh({FULL_REFRESH_TAG: "false"})
+    assert not wants_full_refresh({})
+
+
+def _partition(root: Path, feed: str, day: str, mtime: float) -> Path:
+    path = root / "dept" / feed / f"date={day}" / "part-0.parquet"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"x")
+    os.utime(path, (mtime, mtime))
+    return path
+
+
+def test_earliest_partition_written_after_the_last_build(tmp_path: Path) -> None:
+    built_at = 1_000_000.0
+    partitions = [
+        _partition(tmp_path, "a", "2026-10-01", built_at - 10),  # built in already
+        _partition(tmp_path, "a", "2026-10-05", built_at + 10),  # the day that landed
+        _partition(tmp_path, "b", "2026-10-03", built_at + 20),  # a re-delivered earlier day
+        _partition(tmp_path, "b", "2026-10-04", built_at - 5),
+    ]
+    assert earliest_day_written_after(partitions, built_at) == date(2026, 10, 3)
+    assert earliest_day_written_after(partitions, built_at + 100) is None
+    # Never built: the incremental models build every day on their first build anyway.
+    assert earliest_day_written_after(partitions, None) is None
