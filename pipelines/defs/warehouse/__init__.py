@@ -1,12 +1,22 @@
 """Warehouse stage: the dbt project's models and tests, and the analytics copy."""
 
+import shutil
+import sys
+from pathlib import Path
+
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from pipelines.defs.warehouse.assets import analytics_copy, warehouse_models
 from pipelines.defs.warehouse.project import DBT_PROJECT
 
+# The dbt installed beside this Python, so `.venv/bin/safecity run` works without the
+# virtual environment on PATH.
+DBT_EXECUTABLE = shutil.which("dbt", path=str(Path(sys.executable).parent)) or "dbt"
+
 defs = dg.Definitions(
     assets=[warehouse_models, analytics_copy],
-    resources={"dbt": DbtCliResource(project_dir=DBT_PROJECT, profiles_dir=str(DBT_PROJECT.profiles_dir))},
+    resources={"dbt": DbtCliResource(
+        project_dir=DBT_PROJECT, profiles_dir=str(DBT_PROJECT.profiles_dir), dbt_executable=DBT_EXECUTABLE
+    )},
 )
