@@ -14,6 +14,9 @@ import polars as pl
 import pytest
 
 from pipelines.sample_city.generate import generate_city
+# The lake and extracts in moto's S3: one server per test process, and tests taking `storage`
+# run [local] and [s3] (tests/object_storage.py).
+from tests.object_storage import s3_server, storage  # noqa: F401 - fixtures, found by their names
 
 TINY_SEED = 42
 ENCODINGS = {"market_regulation": "gb18030", "fire_rescue": "utf-8-sig"}

@@ -9,7 +9,7 @@ resources, subprocesses) follows it too. The server's credentials and endpoint (
 AWS_* variables) are set for the whole session once it has started: they are read
 only where a location is in S3.
 
-Conftests that need these fixtures import them (fixtures are found by name).
+tests/conftest.py imports the fixtures, so that every test process runs one server.
 """
 
 from __future__ import annotations
