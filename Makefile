@@ -25,7 +25,7 @@ export GX_ANALYTICS_ENABLED := False
 # SAFECITY_PSEUDONYM_KEY in the environment, which this line then leaves alone.
 export SAFECITY_PSEUDONYM_KEY ?= safecity-development-pseudonym-key-NOT-A-SECRET
 
-.PHONY: demo test install dev bench clean
+.PHONY: demo test install dev bench bench-large bench-small clean
 
 demo: install
 	$(RUN) safecity generate --scale $(SCALE) --seed $(SEED) --out $(DATA_DIR)
@@ -52,6 +52,16 @@ dev: install
 
 bench: install
 	$(RUN) python benchmarks/bench_generate.py
+
+# The whole harness (benchmarks/run_all.py): end to end and every stage against its floor,
+# medians of BENCH_REPEAT runs; generates the city into data/bench-<scale>/ when missing.
+# One repeat on large takes about half an hour on the reference machine: run it quiet.
+BENCH_REPEAT ?= 3
+bench-large: install
+	$(RUN) python benchmarks/run_all.py --scale large --repeat $(BENCH_REPEAT)
+
+bench-small: install
+	$(RUN) python benchmarks/run_all.py --scale small --repeat $(BENCH_REPEAT)
 
 clean:
 	rm -rf $(DATA_DIR)/landing $(DATA_DIR)/ground_truth $(DATA_DIR)/lake $(DATA_DIR)/*.duckdb \

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import shutil
 import subprocess
@@ -20,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-RESULTS = Path("benchmarks/results/generate.json")
+from measure import machine_info, main_guard, print_machine, write_results
 
 
 def run_one(scale: str, out: Path, seed: int) -> dict:
@@ -54,7 +52,8 @@ def main() -> None:
         print(json.dumps(run_one(args.child, args.out, args.seed)))
         return
 
-    machine = {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+    machine = machine_info()
+    print_machine(machine)
     results = []
     for scale in args.scales:
         out = args.out / scale if args.out else Path(tempfile.mkdtemp(prefix=f"safecity-bench-{scale}-"))
@@ -69,10 +68,8 @@ def main() -> None:
               f"landing {result['landing_mib']:>8,.1f} MiB")
         if not args.out:
             shutil.rmtree(out)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"machine": machine, "results": results}, indent=1, ensure_ascii=False))
-    print(f"written to {RESULTS}")
+    write_results("generate", {"results": results}, machine)
 
 
 if __name__ == "__main__":
-    main()
+    main_guard(main)
