@@ -1,32 +1,29 @@
-"""A department never sees a half-written publication: a failure leaves the previous one as it was."""
+"""A department never sees a half-written publication: a failure leaves the previous one as it was.
+
+Locally the new publication is swapped in by renames; in S3 it is uploaded with the
+manifest last, so a publication cut short is found by the manifest check and repaired
+by the next one.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import os
-from pathlib import Path
 
 import pytest
 
 from pipelines.lib.publish import extracts as extracts_module
 from pipelines.lib.publish.audit import read_audit
 from pipelines.lib.publish.extracts import publish_department
-from pipelines.lib.publish.manifest import verify_extract
+from pipelines.lib.publish.manifest import MANIFEST, verify_extract
+from pipelines.lib.publish.pseudonym import PseudonymKey
 from tests.publish.helpers import TEST_KEY
+from tests.publish.helpers import snapshot as _snapshot
 
 DEPARTMENT = "emergency_management"
 
 
-def _snapshot(folder: Path) -> dict[str, str]:
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
-def _publish(city, policy, contracts):
-    return publish_department(city, policy, policy.departments[DEPARTMENT], contracts, key=TEST_KEY)
+def _publish(city, policy, contracts, key: PseudonymKey = TEST_KEY):
+    return publish_department(city, policy, policy.departments[DEPARTMENT], contracts, key=key)
 
 
 def test_a_failure_while_writing_leaves_the_previous_publication(city_copy, policy, contracts, monkeypatch) -> None:
@@ -55,6 +52,7 @@ def test_a_failure_while_writing_leaves_the_previous_publication(city_copy, poli
     assert set(read_audit(city_copy.publications_audit)["publication_id"]) == {first.publication_id}
 
 
+@pytest.mark.parametrize("storage", ["local"], indirect=True)  # renames: a local folder's
 def test_a_crash_between_the_two_renames_is_repaired_by_the_next_run(city_copy, policy, contracts, monkeypatch) -> None:
     first = _publish(city_copy, policy, contracts)
     before = _snapshot(first.folder)
@@ -79,6 +77,37 @@ def test_a_crash_between_the_two_renames_is_repaired_by_the_next_run(city_copy, 
     assert not first.folder.exists()
     extracts_module._recover(first.folder)
     assert _snapshot(first.folder) == before
+    assert [p.name for p in city_copy.extracts.iterdir()] == [DEPARTMENT]
+
+
+@pytest.mark.parametrize("storage", ["s3"], indirect=True)  # uploads: S3's
+def test_a_crash_during_the_upload_is_found_by_the_check_and_repaired_by_the_next_run(city_copy, policy, contracts) -> None:
+    first = _publish(city_copy, policy, contracts)
+    before = _snapshot(first.folder)
+
+    # The next publication differs (another key, other pseudonyms); the process dies as the
+    # manifest is uploaded, after the files it lists (and the audit row) were.
+    fs = first.folder.fs
+    upload = fs.put_file
+
+    def die_at_the_manifest(local, remote, *args, **kwargs):
+        if str(remote).endswith(f"/{DEPARTMENT}/{MANIFEST}"):
+            raise KeyboardInterrupt
+        return upload(local, remote, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch, pytest.raises(KeyboardInterrupt):
+        patch.setattr(fs, "put_file", die_at_the_manifest)
+        _publish(city_copy, policy, contracts, key=PseudonymKey(b"tests/publish: the next key"))
+
+    cut_short = _snapshot(first.folder)
+    assert cut_short[MANIFEST] == before[MANIFEST]  # the previous manifest, and new files under it
+    assert cut_short != before
+    problems = verify_extract(first.folder)
+    assert problems and all(": changed (" in p for p in problems)  # size or SHA-256
+
+    second = _publish(city_copy, policy, contracts, key=PseudonymKey(b"tests/publish: the next key"))
+    assert verify_extract(second.folder) == []
+    assert _snapshot(second.folder) != before
     assert [p.name for p in city_copy.extracts.iterdir()] == [DEPARTMENT]
 
 

@@ -1,4 +1,5 @@
-"""Every publication is recorded in the append-only audit log: who received what, which columns, rows, policy."""
+"""Every publication is recorded in the append-only audit log: who received what, which columns, rows, policy
+(the log in the lake, local or in S3)."""
 
 from __future__ import annotations
 
@@ -47,8 +48,8 @@ def test_two_publications_append_two_sets_of_rows(city_copy, policy, contracts) 
     }
 
 
-def test_the_run_recorded_every_department(built_city, policy) -> None:
-    log = read_audit(built_city / "lake" / "audit" / "publications")
+def test_the_run_recorded_every_department(published, policy) -> None:
+    log = read_audit(published.publications_audit)
     assert set(log["department"]) == set(policy.departments)
     for department, grant in policy.departments.items():
         rows = log.filter(log["department"] == department)

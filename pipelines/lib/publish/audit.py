@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import polars as pl
 
 from pipelines.lib.atomic import atomic_output
+from pipelines.lib.storage import Location, read_parquet
 
 SCHEMA: dict[str, pl.DataType] = {
     "publication_id": pl.String(),
@@ -49,7 +49,7 @@ class AuditRow:
 
 
 def append_publication(
-    audit_dir: Path,
+    audit_dir: Location,
     *,
     publication_id: str,
     published_at: datetime,
@@ -57,7 +57,7 @@ def append_publication(
     policy_version: str,
     manifest_sha256: str,
     tables: Sequence[AuditRow],
-) -> Path:
+) -> Location:
     """Write the publication's rows as a new file; returns its path."""
     path = audit_dir / f"{published_at.strftime('%Y%m%dT%H%M%S%fZ')}_{department}_{publication_id}.parquet"
     if path.exists():  # the id is unique per publication: never overwrite a record
@@ -82,9 +82,9 @@ def append_publication(
     return path
 
 
-def read_audit(audit_dir: Path) -> pl.DataFrame:
+def read_audit(audit_dir: Location) -> pl.DataFrame:
     """Every publication recorded, oldest first (an empty frame when there is none)."""
     files = sorted(audit_dir.glob("*.parquet")) if audit_dir.is_dir() else []
     if not files:
         return pl.DataFrame(schema=SCHEMA)
-    return pl.concat([pl.read_parquet(f) for f in files]).sort("published_at", "department", "table_name")
+    return pl.concat([read_parquet(f) for f in files]).sort("published_at", "department", "table_name")

@@ -19,6 +19,13 @@ row is appended, and the folder is swapped in with two renames. A department see
 previous publication or the new one, never a mixture; a failure before the swap leaves
 the previous publication as it was, and one between the two renames is repaired by the
 next run (`_recover`).
+
+Extracts in object storage (`SAFECITY_EXTRACTS_ROOT=s3://...`) have no folder rename:
+the extract is built in a local temporary folder the same way, then uploaded file by
+file with the manifest last, and files the new manifest does not list are removed
+(`storage.mirror_folder`). A failure before the upload leaves the previous publication
+as it was; one during it leaves files that do not match the manifest, which the
+manifest check reports, until the next publication replaces them.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -51,6 +59,7 @@ from pipelines.lib.publish.masking import TablePlan, plan_department, quote
 from pipelines.lib.publish.policy import DepartmentGrant, SharingPolicy
 from pipelines.lib.publish.pseudonym import PseudonymKey, key_from_environment
 from pipelines.lib.publish.spreadsheet_csv import write_csv
+from pipelines.lib.storage import Location, is_remote, mirror_folder, remove_folder
 
 # Tables split into one folder per month of this timestamp column: a department that
 # keeps a history replaces or adds a month rather than one file that grows forever.
@@ -77,9 +86,9 @@ class Publication:
     department: str
     publication_id: str
     built_at: datetime
-    folder: Path
+    folder: Location
     manifest_sha256: str
-    audit_file: Path
+    audit_file: Location
     tables: tuple[PublishedTable, ...]
 
     @property
@@ -116,9 +125,7 @@ def publish_department(
     built_at = (now or datetime.now(UTC)).astimezone(UTC)
     publication_id = uuid.uuid4().hex
     target = paths.extracts / grant.department
-    _recover(target)
-    building = target.with_name(f".{target.name}.{publication_id}.tmp")
-    building.mkdir(parents=True)
+    building = _building_folder(target, publication_id)
     try:
         parameters = {"department": grant.department, **(key.sql_parameters() if key else {})}
         connection = connect(str(paths.analytics), read_only=True)
@@ -160,9 +167,12 @@ def publish_department(
                 for e in entries
             ],
         )
-        _swap_in(building, target)
+        if is_remote(target):
+            mirror_folder(building, target, last=MANIFEST)
+        else:
+            _swap_in(building, target)
     finally:
-        shutil.rmtree(building, ignore_errors=True)  # only still there when something failed
+        shutil.rmtree(building, ignore_errors=True)  # still there when something failed, or once uploaded
     return Publication(
         department=grant.department,
         publication_id=publication_id,
@@ -196,6 +206,13 @@ def copy_shared_reports(reports: Path, building: Path) -> list[FileEntry]:
 def withdraw_department(paths: DataDir, department: str) -> bool:
     """Remove the extract of a department the policy no longer grants anything; True if there was one."""
     target = paths.extracts / department
+    if is_remote(target):
+        if not target.exists():
+            return False
+        # The manifest first: what is left while the rest goes cannot pass for an extract.
+        (target / MANIFEST).unlink(missing_ok=True)
+        remove_folder(target)
+        return True
     _recover(target)
     if not target.exists():
         return False
@@ -270,6 +287,17 @@ def _used(query: str, parameters: Mapping[str, object]) -> dict[str, object]:
     # DuckDB refuses parameters a statement does not use.
     names = set(_PARAMETER.findall(query))
     return {name: value for name, value in parameters.items() if name in names}
+
+
+def _building_folder(target: Location, publication_id: str) -> Path:
+    """Where the publication is built: beside a local target (to be renamed into place), or,
+    for a target in object storage, in a local temporary folder (to be uploaded)."""
+    if is_remote(target):
+        return Path(tempfile.mkdtemp(prefix=f"safecity-{target.name}-{publication_id}-"))
+    _recover(target)
+    building = target.with_name(f".{target.name}.{publication_id}.tmp")
+    building.mkdir(parents=True)
+    return building
 
 
 def _swap_in(built: Path, target: Path) -> None:

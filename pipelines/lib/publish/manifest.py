@@ -8,6 +8,9 @@ has, so a changed, missing or added file is found (`safecity verify-extract <dir
 
 The manifest is not signed: it proves the files match it, not who wrote it. The audit
 log keeps each manifest's SHA-256, which the platform can confirm on request.
+
+An extract in object storage is verified in place (`verify_extract` takes its
+`upath.UPath` as well as a local folder).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
+
+from pipelines.lib.storage import Location
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
@@ -48,7 +53,7 @@ class TableEntry:
     files: tuple[FileEntry, ...]
 
 
-def sha256_file(path: Path) -> str:
+def sha256_file(path: Location) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(_CHUNK):
@@ -109,7 +114,7 @@ def listed_files(document: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
     yield from document.get("reports") or []
 
 
-def verify_extract(folder: Path) -> list[str]:
+def verify_extract(folder: Location) -> list[str]:
     """Every way the files in `folder` differ from its manifest; empty when they match.
 
     Checks that each listed file exists with its size and SHA-256, and that no file is
