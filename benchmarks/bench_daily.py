@@ -1,0 +1,161 @@
+"""Benchmark: a one-day update against a full rebuild of the same city.
+
+    uv run python benchmarks/bench_daily.py --city DIR [--scratch DIR] [--repeat 3]
+
+1. A data directory with every delivery of the city but its last day's (linked file by
+   file, so the city is never written) is built once with `safecity run`.
+2. The last day lands (its files copied in) and `safecity run` updates the lake and the
+   warehouse: the daily update, timed. Each further repeat re-delivers that day (its files
+   touched), which is the same work: the day re-ingested, the incremental models rebuilt
+   from it, everything downstream of linkage rebuilt.
+3. `safecity run --full-refresh` on the same directory: every day re-ingested and every
+   model rebuilt, timed once (bench_pipeline.py gives the median of fresh full builds).
+
+Prints each run's time and peak RSS, the daily update's stages, and the ratio of the
+median daily update to the full rebuild (target 10% or less); writes
+benchmarks/results/daily.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench_pipeline import SAFECITY, stage_of
+from measure import (
+    DEVELOPMENT_PSEUDONYM_KEY, BenchmarkError, RssSampler, fmt_mib, fresh_scratch, machine_info, main_guard,
+    median, print_machine, print_table, require_city, write_results,
+)
+
+from pipelines.defs.feeds import FEED_CONTRACTS
+from pipelines.lib.data_dir import DataDir
+
+TARGET_RATIO = 0.10
+
+
+def last_day_files(city: DataDir) -> tuple[str, list[Path]]:
+    """The city's last delivery day (yyyymmdd) and its files, across feeds."""
+    days: dict[str, list[Path]] = {}
+    for contract in FEED_CONTRACTS.values():
+        folder = city.landing_feed(contract.department, contract.feed)
+        for path in folder.iterdir() if folder.is_dir() else []:
+            if (day := contract.landing.day_of(path.name)) is not None:
+                days.setdefault(day.strftime("%Y%m%d"), []).append(path)
+    if len(days) < 2:
+        raise BenchmarkError(f"{city.root} has fewer than two delivery days: nothing to update daily")
+    last = max(days)
+    return last, days[last]
+
+
+def landing_without(city: DataDir, data: DataDir, held: set[Path]) -> None:
+    """The city's landing files in `data`, as symlinks, except those `held` back."""
+    for path in city.landing.rglob("*"):
+        if path.is_file() and path not in held:
+            target = data.landing / path.relative_to(city.landing)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(path)
+
+
+def deliver(city: DataDir, data: DataDir, files: list[Path]) -> None:
+    """Copies, not links: their modification time is the delivery's, and touching them leaves the city alone."""
+    now = time.time()
+    for path in files:
+        target = data.landing / path.relative_to(city.landing)
+        shutil.copyfile(path, target)
+        os.utime(target, (now, now))
+
+
+def timed_run(data: DataDir, *options: str) -> dict:
+    """`safecity run` as a user runs it; wall time, peak RSS of its process tree, and its steps'
+    seconds by stage (from the Dagster instance, runs that started after this one began)."""
+    import dagster as dg
+
+    env = {**os.environ, "DAGSTER_HOME": str(data.root / "dagster_home")}
+    env.setdefault("SAFECITY_PSEUDONYM_KEY", DEVELOPMENT_PSEUDONYM_KEY)
+    log = data.root / "safecity-run.log"
+    began = time.time()
+    with log.open("a") as out:
+        child = subprocess.Popen([str(SAFECITY), "run", "--data-dir", str(data.root), *options],
+                                 env=env, stdout=out, stderr=subprocess.STDOUT)
+        with RssSampler(child.pid) as sampler:
+            child.wait()
+    seconds = time.time() - began
+    if child.returncode != 0:
+        raise BenchmarkError(f"safecity run {' '.join(options)} failed (exit {child.returncode}): see {log}")
+    stages: dict[str, float] = {}
+    with dg.DagsterInstance.from_config(str(data.root / "dagster_home")) as instance:
+        for run in instance.get_runs():
+            for step in instance.get_run_step_stats(run.run_id):
+                if step.start_time and step.end_time and step.start_time >= began:
+                    stage = stage_of(step.step_key)
+                    stages[stage] = stages.get(stage, 0.0) + step.end_time - step.start_time
+    stages["start-up, between steps"] = seconds - sum(stages.values())
+    return {"seconds": seconds, "peak_rss_mib": sampler.peak_mib(), "stages": stages}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--city", type=Path, required=True, help="a generated city (`safecity generate --out`)")
+    parser.add_argument("--scratch", type=Path, default=Path("data/bench-scratch/daily"),
+                        help="the data directory updated (emptied first; default %(default)s)")
+    parser.add_argument("--repeat", type=int, default=3, help="daily updates (default 3)")
+    args = parser.parse_args()
+    city = DataDir(args.city.absolute())
+    require_city(city.root)
+    if not SAFECITY.exists():
+        raise BenchmarkError(f"no `safecity` command beside {sys.executable}: run `make install`")
+    data = DataDir(fresh_scratch(args.scratch))
+    machine = machine_info()
+    print_machine(machine)
+
+    day, files = last_day_files(city)
+    landing_without(city, data, set(files))
+    if (city.ground_truth).is_dir():  # read by the linkage evaluation
+        data.ground_truth.symlink_to(city.ground_truth, target_is_directory=True)
+    print(f"every delivery of {city.root} but {day}'s ({len(files)} files): safecity run")
+    setup = timed_run(data)
+    print(f"  {setup['seconds']:.1f} s, peak RSS {fmt_mib(setup['peak_rss_mib'])}")
+
+    daily = []
+    for index in range(args.repeat):
+        deliver(city, data, files)
+        print(f"daily update {index + 1} of {args.repeat}: {day} {'lands' if index == 0 else 're-delivered'}; safecity run")
+        daily.append(timed_run(data))
+        print(f"  {daily[-1]['seconds']:.1f} s, peak RSS {fmt_mib(daily[-1]['peak_rss_mib'])}")
+
+    print("full rebuild: safecity run --full-refresh")
+    full = timed_run(data, "--full-refresh")
+    print(f"  {full['seconds']:.1f} s, peak RSS {fmt_mib(full['peak_rss_mib'])}")
+
+    daily_seconds = median(r["seconds"] for r in daily)
+    ratio = daily_seconds / full["seconds"]
+    stages = list(full["stages"])
+    print(f"\none-day update {daily_seconds:.1f} s (median of {args.repeat}) against a full rebuild "
+          f"{full['seconds']:.1f} s: {ratio:.1%} (target {TARGET_RATIO:.0%} or less) "
+          f"{'met' if ratio <= TARGET_RATIO else 'NOT MET'}")
+    print_table(
+        ["stage", "daily s", "full s", "daily/full"],
+        [[stage, f"{median(r['stages'].get(stage, 0.0) for r in daily):.1f}", f"{full['stages'][stage]:.1f}",
+          f"{median(r['stages'].get(stage, 0.0) for r in daily) / full['stages'][stage]:.0%}" if full["stages"][stage] > 0 else ""]
+         for stage in stages],
+    )
+    write_results("daily", {
+        "city": str(city.root),
+        "day": day,
+        "repeat": args.repeat,
+        "setup": setup,
+        "daily_runs": daily,
+        "full_rebuild": full,
+        "daily_seconds": daily_seconds,
+        "ratio": ratio,
+        "target": {"value": ratio, "met": ratio <= TARGET_RATIO},
+    }, machine)
+
+
+if __name__ == "__main__":
+    main_guard(main)
