@@ -4,7 +4,9 @@ Layout (written by the publishing stage): `extracts/<department>/manifest.json` 
 one folder per table, `<table>/**/*.parquet` (fct_event by `month=YYYY-MM`, others
 one or more files). Of the manifest only `tables` -> `rows` and `columns` (name,
 treatment) are read: the rest (hashes, build time, policy) is the publisher's and
-the department's business, checked by the manifest check, not here.
+the department's business, checked by the manifest check, not here. The extract
+may be in object storage (`SAFECITY_EXTRACTS_ROOT=s3://...`): its files are then read
+through the file system of its `upath.UPath`.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from pipelines.lib.storage import Location, is_remote
 
 MANIFEST = "manifest.json"
 
@@ -47,11 +50,11 @@ class PublishedTable:
 
 @dataclass(frozen=True)
 class ExtractManifest:
-    path: Path
+    path: Location
     tables: dict[str, PublishedTable]
 
 
-def read_manifest(extract_dir: Path) -> ExtractManifest:
+def read_manifest(extract_dir: Location) -> ExtractManifest:
     """The tables of `extract_dir/manifest.json`; a ManifestError names what is unreadable."""
     path = extract_dir / MANIFEST
     try:
@@ -70,7 +73,7 @@ def read_manifest(extract_dir: Path) -> ExtractManifest:
     return ExtractManifest(path=path, tables=tables)
 
 
-def _table(path: Path, name: str, entry: Any) -> PublishedTable:
+def _table(path: Location, name: str, entry: Any) -> PublishedTable:
     if not isinstance(entry, Mapping) or not isinstance(entry.get("columns"), list):
         raise ManifestError(f"{path}: tables.{name}: needs a `columns` list")
     columns = []
@@ -94,7 +97,7 @@ def _table(path: Path, name: str, entry: Any) -> PublishedTable:
     )
 
 
-def table_files(extract_dir: Path, table: str) -> list[Path]:
+def table_files(extract_dir: Location, table: str) -> list[Location]:
     """The table's Parquet files in a stable order, leaving out hidden (in-progress) files."""
     folder = extract_dir / table
     if not folder.is_dir():
@@ -106,7 +109,7 @@ def table_files(extract_dir: Path, table: str) -> list[Path]:
     )
 
 
-def read_table(extract_dir: Path, table: str, columns: tuple[str, ...] = ()) -> pd.DataFrame:
+def read_table(extract_dir: Location, table: str, columns: tuple[str, ...] = ()) -> pd.DataFrame:
     """One table of the extract as one pandas frame.
 
     Files are read one by one rather than as a dataset, so that the `month=` folders
@@ -116,5 +119,12 @@ def read_table(extract_dir: Path, table: str, columns: tuple[str, ...] = ()) -> 
     files = table_files(extract_dir, table)
     if not files:
         return pd.DataFrame({name: pd.Series([], dtype=object) for name in columns})
-    arrow = pa.concat_tables([pq.read_table(path) for path in files], promote_options="permissive")
+    arrow = pa.concat_tables([_read_parquet(path) for path in files], promote_options="permissive")
     return arrow.to_pandas()
+
+
+def _read_parquet(path: Location) -> pa.Table:
+    if is_remote(path):
+        with path.open("rb") as handle:
+            return pq.read_table(handle)
+    return pq.read_table(path)

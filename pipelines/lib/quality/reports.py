@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipelines.lib.contracts.tables import TableContract
 from pipelines.lib.quality.extract import MANIFEST, ManifestError, PublishedTable, read_manifest, read_table
+from pipelines.lib.storage import Location
 
 if TYPE_CHECKING:
     from great_expectations.core.expectation_validation_result import ExpectationValidationResult
@@ -133,7 +134,7 @@ class _Validated:
 
 
 def build_quality_report(
-    extract_dir: Path,
+    extract_dir: Location,
     report_dir: Path,
     contracts: Mapping[str, TableContract],
     *,
@@ -180,7 +181,7 @@ def build_quality_report(
 
 def _validate(
     department: str,
-    extract_dir: Path,
+    extract_dir: Location,
     published: Mapping[str, PublishedTable],
     contracts: Mapping[str, TableContract],
     site_dir: Path,
