@@ -55,7 +55,7 @@ bench: install
 
 # The whole harness (benchmarks/run_all.py): end to end and every stage against its floor,
 # medians of BENCH_REPEAT runs; generates the city into data/bench-<scale>/ when missing.
-# One repeat on large takes about half an hour on the reference machine: run it quiet.
+# One repeat on large took 21 minutes on the reference machine (busy): run it when quiet.
 BENCH_REPEAT ?= 3
 bench-large: install
 	$(RUN) python benchmarks/run_all.py --scale large --repeat $(BENCH_REPEAT)

@@ -53,11 +53,19 @@ from measure import (
     write_results,
 )
 
-from pipelines.defs.warehouse.project import dbt_project_dir
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.duckdb_connection import connect
 
 DBT = Path(sys.executable).with_name("dbt")  # the dbt of this virtual environment, as the pipeline runs it
+
+
+def dbt_project_dir() -> Path:
+    """Where the pipeline finds the dbt project (pipelines/defs/warehouse/project.py, not imported:
+    importing it loads every warehouse asset): $SAFECITY_DBT_PROJECT_DIR, else dbt_project/ here."""
+    project = Path(os.environ.get("SAFECITY_DBT_PROJECT_DIR", "dbt_project")).absolute()
+    if not (project / "dbt_project.yml").is_file():
+        raise BenchmarkError(f"no dbt project in {project}: run the benchmarks from the repository root")
+    return project
 
 
 @dataclass
@@ -260,7 +268,8 @@ def main() -> None:
     if failed:
         print(f"note: {len(failed)} tests did not pass ({', '.join(sorted(set(failed.values())))}); their time counts all the same")
     if differing:
-        print(f"WARNING: the floor's tables differ in rows from dbt's: {', '.join(differing[:5])}")
+        print(f"note: tables whose rows differ between dbt's build and the floor's (the same SQL, so "
+              f"SQL that is not deterministic): {', '.join(differing[:5])}")
 
     slowest = sorted(floors[-1].model_seconds, key=lambda uid: -runs[-1].node_seconds.get(uid, 0))[:10]
     print("\nslowest models (last run): dbt's execution time against the same SQL alone")

@@ -42,6 +42,10 @@ class BenchmarkError(Exception):
 
 def main_guard(main) -> None:
     """Run a benchmark's main(), turning a BenchmarkError into one line and exit status 1."""
+    # A lake elsewhere (s3://, pipelines/lib/storage.py) would be written by the benchmark's runs
+    # and would measure the network: the benchmarks use their scratch data directory's own lake.
+    if os.environ.pop("SAFECITY_LAKE_ROOT", None):
+        print("note: SAFECITY_LAKE_ROOT is ignored: benchmarks use the local lake of their scratch data directory")
     try:
         main()
     except BenchmarkError as error:
@@ -175,6 +179,8 @@ def machine_info() -> dict[str, object]:
         "cores": os.cpu_count(),
         "cores_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
         "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        # Other work on the machine skews every figure: a load well above 0 marks a noisy run.
+        "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
         "python": platform.python_version(),
         "platform": platform.platform(),
         "versions": {p: version(p) for p in ("duckdb", "polars", "dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "splink")},
@@ -185,7 +191,7 @@ def machine_info() -> dict[str, object]:
 def print_machine(machine: dict[str, object]) -> None:
     print(f"{machine['cores']} cores, {machine['memory_gib']} GiB, Python {machine['python']}, "
           f"DuckDB {machine['versions']['duckdb']}, commit {str(machine['git_commit'])[:10]}"
-          f"{' (uncommitted changes)' if machine['git_dirty'] else ''}")
+          f"{' (uncommitted changes)' if machine['git_dirty'] else ''}, load average {machine['load_average_1_5_15'][0]}")
     print(limits_line(machine["duckdb_limits"]))
 
 
