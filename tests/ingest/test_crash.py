@@ -35,9 +35,15 @@ ingest_delivery(DataDir(Path(sys.argv[1])), contract, date.fromisoformat({DAY!r}
 """
 
 
+def writer_tmp(root: Path) -> Path:
+    """The writer's temporary folder (where files bound for S3 wait for their upload)."""
+    return root.parent / f"{root.name}-tmp"
+
+
 def ingest(root: Path, pause: float | None = None, *, local_lake: bool = False) -> subprocess.Popen:
     """Ingest the day in a process of its own, the lake where the environment says (or local)."""
-    env = {**os.environ}
+    env = {**os.environ, "TMPDIR": str(writer_tmp(root))}
+    writer_tmp(root).mkdir(exist_ok=True)
     for name in (PAUSE_BEFORE_COMMIT, *((LAKE_ROOT_ENV, EXTRACTS_ROOT_ENV) if local_lake else ())):
         env.pop(name, None)
     if pause is not None:
@@ -89,8 +95,13 @@ def test_kill_during_write_leaves_lake_unchanged_and_rerun_recovers(tiny_city, t
 
     writer = ingest(root, pause=60)
     wait_until_paused_before_commit(writer)
-    if not storage.remote:
-        assert list(partition.glob(".*.tmp"))  # both temporary files written beside their targets
+    # Both temporary files are written: beside their targets, or locally until their upload.
+    if storage.remote:
+        leftovers = list(writer_tmp(root).glob("safecity-upload-*/*"))
+    else:
+        quarantine = data.quarantine / FEED[0] / FEED[1] / f"date={DAY}"
+        leftovers = [*partition.glob(".*.tmp"), *quarantine.glob(".*.tmp")]
+    assert len(leftovers) == 2
     os.kill(writer.pid, signal.SIGKILL)
     writer.wait(timeout=30)
 
