@@ -87,6 +87,12 @@ class DataDir:
     def analytics(self) -> Path:
         return self.root / "analytics.duckdb"
 
+    @property
+    def dbt_target(self) -> Path:
+        """dbt's target folder for builds of this warehouse: one, reused, so its artefacts do not pile
+        up run after run and its partial-parse state (which depends on this directory) carries over."""
+        return self.root / "dbt_target"
+
     @cached_property
     def extracts(self) -> Location:
         if self.extracts_root:

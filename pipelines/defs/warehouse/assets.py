@@ -48,7 +48,7 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, dat
         full_refresh=wants_full_refresh(context.run.tags),
         reprocess_since=earliest_day_written_after(paths.bronze.glob("*/*/date=*/*.parquet"), built_at),
     )
-    yield from dbt.cli(args, context=context).stream()
+    yield from dbt.cli(args, context=context, target_path=paths.dbt_target).stream()
 
 
 def reference_dir():
