@@ -117,7 +117,9 @@ def _parser() -> argparse.ArgumentParser:
         "verify-extract", parents=[common],
         help="check a department's extract against its manifest.json (changed, missing or extra files: exit 1)",
     )
-    verify.add_argument("folder", type=Path, help="the extract folder, e.g. data/extracts/fire_rescue")
+    verify.add_argument(
+        "folder", help="the extract folder, e.g. data/extracts/fire_rescue or s3://bucket/extracts/fire_rescue"
+    )
     verify.set_defaults(command=_verify_extract)
     return parser
 
@@ -244,8 +246,9 @@ def _verify_extract(args: argparse.Namespace) -> int:
     import json
 
     from pipelines.lib.publish.manifest import MANIFEST, listed_files, verify_extract
+    from pipelines.lib.storage import location
 
-    folder: Path = args.folder.expanduser()
+    folder = location(args.folder, setting="folder")
     problems = verify_extract(folder)
     if problems:
         for problem in problems:
