@@ -22,14 +22,13 @@ import argparse
 import os
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-from bench_pipeline import SAFECITY, stage_of
+from bench_pipeline import stage_of
 from measure import (
     DEVELOPMENT_PSEUDONYM_KEY, BenchmarkError, RssSampler, fmt_mib, fresh_scratch, machine_info, main_guard,
-    median, print_machine, print_table, require_city, write_results,
+    median, print_machine, print_table, require_city, safecity_command, write_results,
 )
 
 from pipelines.defs.feeds import FEED_CONTRACTS
@@ -80,7 +79,7 @@ def timed_run(data: DataDir, *options: str) -> dict:
     log = data.root / "safecity-run.log"
     began = time.time()
     with log.open("a") as out:
-        child = subprocess.Popen([str(SAFECITY), "run", "--data-dir", str(data.root), *options],
+        child = subprocess.Popen([str(safecity_command()), "run", "--data-dir", str(data.root), *options],
                                  env=env, stdout=out, stderr=subprocess.STDOUT)
         with RssSampler(child.pid) as sampler:
             child.wait()
@@ -107,8 +106,7 @@ def main() -> None:
     args = parser.parse_args()
     city = DataDir(args.city.absolute())
     require_city(city.root)
-    if not SAFECITY.exists():
-        raise BenchmarkError(f"no `safecity` command beside {sys.executable}: run `make install`")
+    safecity_command()  # fails in one line before any work when it is missing
     data = DataDir(fresh_scratch(args.scratch))
     machine = machine_info()
     print_machine(machine)

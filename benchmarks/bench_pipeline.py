@@ -30,7 +30,6 @@ import argparse
 import os
 import re
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,12 +49,11 @@ from measure import (
     print_machine,
     print_table,
     require_city,
+    safecity_command,
     write_results,
 )
 
 from pipelines.lib.data_dir import DataDir
-
-SAFECITY = Path(sys.executable).with_name("safecity")  # the command of this virtual environment
 
 # Dagster step name prefix -> stage, in pipeline order; the first match wins. A step that
 # matches none is shown under its own name, so a new stage is never silently left out.
@@ -145,7 +143,7 @@ def run_pipeline(city: DataDir, data_root: Path) -> tuple[float, RssSampler, Run
     step_start = re.compile(r"^\[\s*(\S+)\] start (\S+)")
     started = time.perf_counter()
     with log_path.open("w") as log:
-        child = subprocess.Popen([str(SAFECITY), "run", "--data-dir", str(data_root)], env=env,
+        child = subprocess.Popen([str(safecity_command()), "run", "--data-dir", str(data_root)], env=env,
                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         with RssSampler(child.pid) as sampler:
             started_stages = set()
@@ -212,8 +210,7 @@ def main() -> None:
     args = parser.parse_args()
     city = DataDir(args.city.absolute())
     require_city(city.root)
-    if not SAFECITY.exists():
-        raise BenchmarkError(f"no `safecity` command beside {sys.executable}: run `make install`")
+    safecity_command()  # fails in one line before any work when it is missing
     scratch = fresh_scratch(args.scratch)
     data_root = scratch / "data"
     machine = machine_info()

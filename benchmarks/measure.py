@@ -217,6 +217,14 @@ def fmt_mib(mib: float) -> str:
     return f"{mib / 1024:.2f} GiB" if mib >= 1024 else f"{mib:.0f} MiB"
 
 
+def safecity_command() -> Path:
+    """The `safecity` command of this virtual environment, which the benchmarks run as a user does."""
+    command = Path(sys.executable).with_name("safecity")
+    if not command.exists():
+        raise BenchmarkError(f"no `safecity` command beside {sys.executable}: run `make install`")
+    return command
+
+
 def require_city(root: Path) -> None:
     """A generated city: landing files to run on."""
     landing = root / "landing"

@@ -38,10 +38,10 @@ from measure import (
     main_guard,
     print_machine,
     print_table,
+    safecity_command,
 )
 
 BENCHMARKS = Path(__file__).resolve().parent
-SAFECITY = Path(sys.executable).with_name("safecity")
 
 
 def has_city(root: Path) -> bool:
@@ -51,7 +51,7 @@ def has_city(root: Path) -> bool:
 
 def generate(scale: str, seed: int, city: Path) -> None:
     print(f"== no city in {city}: generating the {scale} city (seed {seed})", flush=True)
-    done = subprocess.run([str(SAFECITY), "generate", "--scale", scale, "--seed", str(seed), "--out", str(city)], check=False)
+    done = subprocess.run([str(safecity_command()), "generate", "--scale", scale, "--seed", str(seed), "--out", str(city)], check=False)
     if done.returncode != 0:
         raise BenchmarkError(f"safecity generate failed (exit {done.returncode}); its own error is printed above")
 
