@@ -45,13 +45,14 @@ select
     p.source_department, p.source_feed, p.source_record_id, p.role, p.slot,
     p.source_record_id || '|' || p.role || '|' || p.slot as mention_id,
     p.name, p.id_hash, p.id_masked, p.phone,
-    o.organisation_key
+    -- A legal representative represents the organisation of the same record. (The role is
+    -- tested here, not in the join condition: there it would make the join a nested loop.)
+    case when p.role = 'legal_representative' then o.organisation_key end as organisation_key
 from wh.intermediate.int_person_mentions as p
 left join (
-    -- A legal representative represents the organisation of the same record.
     select source_record_id, min(organisation_key) as organisation_key
     from wh.linkage.organisation_clusters where role in ('registered', 'licensee') group by source_record_id
-) as o on p.role = 'legal_representative' and o.source_record_id = p.source_record_id
+) as o on o.source_record_id = p.source_record_id
 """
 
 
