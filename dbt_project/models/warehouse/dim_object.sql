@@ -12,9 +12,10 @@ select
     any_value(o.kind) as kind,
     any_value(o.code) as code,
     mode(o.name) as name,
-    max(op.organisation_key) as owner_organisation_key,
+    -- The condition is here, not in the join: there it would make the join a nested loop.
+    max(case when o.owner_uscc is not null then op.organisation_key end) as owner_organisation_key,
     max(o.place_key) as place_key,
     count(*) as source_mentions
 from {{ ref('int_object_resolution') }} as o
-left join operators as op on o.owner_uscc is not null and op.source_record_id = o.source_record_id
+left join operators as op on op.source_record_id = o.source_record_id
 group by o.object_key
