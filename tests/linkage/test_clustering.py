@@ -40,3 +40,47 @@ def test_most_common_breaks_ties_the_same_way_whatever_the_row_order():
         result = frame.group_by("record").agg(most_common("name"), distinct_or_null("name").alias("names")).sort("record")
         assert result["name"].to_list() == [min("甲", "乙"), None]  # two each: the smaller (乙, U+4E59)
         assert result["names"].to_list() == [sorted(["甲", "乙"]), None]
+
+
+def _scored(rows):
+    return pl.DataFrame(
+        [(a, b, p, 0.0, f"scored {p}", "name") for a, b, p in rows],
+        schema=["record_id_l", "record_id_r", "match_probability", "match_weight", "evidence", "agreeing"],
+        orient="row",
+    )
+
+
+def _decided(rows):
+    return pl.DataFrame(
+        [(a, b, d, "Li Wei") for a, b, d in rows], schema=["record_id_l", "record_id_r", "decision", "decided_by"], orient="row"
+    )
+
+
+def test_review_decisions_overrule_the_scores_and_settle_the_queue():
+    records = pl.DataFrame({
+        "record_id": ["a", "b", "c", "d", "e"],
+        "label": [None, None, None, "U:1", "U:2"],
+        "summary": ["A", "B", "C", "D", "E"],
+    })
+    pairs = _scored([("a", "b", 0.70), ("b", "c", 0.99), ("c", "d", 0.60)])
+    # Decided in the queue's order or not: a-b the same, c-b different (linked at 0.99),
+    # d-e the same although they hold two credit codes.
+    decisions = _decided([("b", "a", "same"), ("c", "b", "different"), ("d", "e", "same")])
+    clusters = cluster_records(records, pairs, Thresholds(match=0.95, review=0.50), decisions)
+    cluster = dict(zip(clusters.records["record_id"], clusters.records["cluster"]))
+    assert cluster["a"] == cluster["b"] and cluster["b"] != cluster["c"]
+    assert cluster["d"] != cluster["e"]  # two credit codes are two organisations, whoever decides
+    joined = clusters.records.filter(pl.col("record_id") == "b").row(0, named=True)
+    assert joined["match_probability"] == 1.0 and joined["matched_on"] == "review"
+    review = {(r["record_id_l"], r["record_id_r"]): r["reason"] for r in clusters.review.iter_rows(named=True)}
+    # a-b and b-c are settled; c-d still waits; d-e could not be applied, so it stays in sight.
+    assert review == {("c", "d"): "uncertain", ("d", "e"): "conflicting identifiers"}
+
+
+def test_decisions_on_records_that_no_longer_exist_change_nothing():
+    records = pl.DataFrame({"record_id": ["a", "b"], "label": [None, None], "summary": ["A", "B"]})
+    pairs = _scored([("a", "b", 0.99)])
+    thresholds = Thresholds(match=0.95, review=0.50)
+    without = cluster_records(records, pairs, thresholds)
+    with_stale = cluster_records(records, pairs, thresholds, _decided([("a", "gone", "different"), ("x", "y", "same")]))
+    assert with_stale.records.equals(without.records) and with_stale.review.equals(without.review)

@@ -52,5 +52,15 @@ def test_components_never_join_two_labels_and_the_strongest_link_wins():
     components, refused = constrained_components(
         3, np.array([0, 1]), np.array([1, 2]), np.array([0.96, 0.99]), ["X", None, "Y"]
     )
-    assert components.tolist() == [0, 1, 1] and refused.tolist() == [True, False]
+    assert components.tolist() == [0, 1, 1] and refused.tolist() == ["conflicting identifiers", None]
     assert connected_components(4, np.array([0, 2]), np.array([1, 3])).tolist() == [0, 0, 2, 2]
+
+
+def test_components_keep_a_pair_decided_different_apart_even_through_others():
+    # 0 - 1 - 2 - 3 all strongly linked, but 0 and 3 were decided different: the weakest
+    # link that would bring them together is refused, whatever the path.
+    components, refused = constrained_components(
+        4, np.array([0, 1, 2]), np.array([1, 2, 3]), np.array([0.99, 0.96, 0.98]), [None] * 4, apart=[(0, 3)]
+    )
+    assert components.tolist() == [0, 0, 2, 2]
+    assert refused.tolist() == [None, "decided different", None]

@@ -10,7 +10,10 @@ import polars as pl
 import pytest
 
 from pipelines.lib.data_dir import DataDir
+from pipelines.lib.duckdb_connection import attach, connect
+from pipelines.lib.linkage.decisions import Decisions
 from pipelines.lib.linkage.evaluate import F1_TARGETS, score_linkage
+from pipelines.lib.linkage.organisations import link_organisations
 from pipelines.lib.linkage.stages import KINDS, run_linkage
 
 from tests.conftest import safecity_run
@@ -119,13 +122,50 @@ def test_linkage_scores_meet_the_targets_on_the_tiny_city(built_city, analytics)
 
 
 def test_review_queues_hold_only_pairs_left_unlinked_with_their_evidence(warehouse):
-    # The tiny city leaves no pair uncertain (the small city queues 400-odd: README); what is
-    # queued is never also linked, and says why. The queue itself: tests/linkage/test_clustering.py.
+    # The tiny city leaves no pair uncertain (the small city queues 26: README); what is queued
+    # is never also linked, and says why. The queue itself: tests/linkage/test_clustering.py.
     for kind in ("organisation", "person"):
         review = warehouse.execute(f"select * from linkage.{kind}_review").pl()
         assert review.columns == ["record_id_l", "record_id_r", "summary_l", "summary_r", "match_probability", "reason", "evidence"]
         assert review["match_probability"].is_between(0.5, 1.0).all()
         assert review["reason"].is_in(["uncertain", "conflicting identifiers"]).all()
+
+
+def test_review_decisions_in_the_lake_are_applied_by_the_next_linkage_run(built_city, tmp_path):
+    city = tmp_path / "city"
+    shutil.copytree(built_city, city, ignore=shutil.ignore_patterns("dagster_home"))
+    paths = DataDir(city)
+
+    def organisation_records(decisions: pl.DataFrame) -> pl.DataFrame:
+        connection = connect()
+        attach(connection, str(paths.warehouse), "wh")
+        try:
+            return link_organisations(connection, decisions)[1].records
+        finally:
+            connection.close()
+
+    before = organisation_records(Decisions(paths.linkage / "organisation").in_force())
+    sizes = before.group_by("cluster").len()
+    # A record linked by its score to another of its cluster, and two records each alone.
+    joined = before.filter(pl.col("matched_on").is_not_null()).sort("record_id").row(0, named=True)
+    partner = before.filter((pl.col("cluster") == joined["cluster"]) & (pl.col("record_id") != joined["record_id"]))["record_id"][0]
+    # (N: records rest on a name alone, so no credit code stands between them.)
+    alone = before.join(sizes.filter(pl.col("len") == 1), on="cluster").filter(pl.col("record_id").str.starts_with("N:"))
+    first, second = alone.sort("record_id")["record_id"].head(2).to_list()
+    decisions = Decisions(paths.linkage / "organisation")
+    decisions.record(joined["record_id"], partner, "different", "Li Wei", "two shops")
+    decisions.record(second, first, "same", "Li Wei")
+
+    after = organisation_records(decisions.in_force())
+    cluster = dict(zip(after["record_id"], after["cluster"]))
+    assert cluster[joined["record_id"]] != cluster[partner] and cluster[first] == cluster[second]
+    # The stage reads the same decisions from the lake: entities merged and split, keys recorded.
+    outcome = run_linkage("organisation", paths)
+    assert outcome.reviewed_mentions >= 1 and outcome.merged >= 1 and outcome.split >= 1
+    with duckdb.connect(str(paths.warehouse), read_only=True) as connection:
+        assert connection.execute("select count(*) from linkage.organisation_decisions").fetchone()[0] == 2
+        methods = connection.execute("select distinct method from linkage.organisation_clusters").fetchall()
+    assert ("reviewed",) in methods
 
 
 def test_relinking_the_same_input_gives_the_same_keys(built_city, tmp_path):

@@ -37,7 +37,8 @@ def _linkage_asset(kind: str, name: str, candidates: str, after: tuple[str, ...]
         outcome = run_linkage(kind, data_dir.paths)
         context.log.info(
             f"{outcome.mentions:,} {kind} mentions -> {outcome.entities:,} entities "
-            f"({outcome.probabilistic_mentions:,} matched probabilistically, {outcome.review_pairs:,} pairs to review, "
+            f"({outcome.probabilistic_mentions:,} matched probabilistically, {outcome.reviewed_mentions:,} by review decisions, "
+            f"{outcome.review_pairs:,} pairs to review, "
             f"{outcome.merged} merged, {outcome.split} split) in {outcome.seconds:.1f}s"
         )
         return dg.MaterializeResult(metadata={**outcome.metadata(), "table": f"linkage.{kind}_clusters"})

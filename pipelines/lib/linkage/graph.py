@@ -5,6 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 
+TWO_LABELS = "conflicting identifiers"
+KEPT_APART = "decided different"
+
+
 class _Forest:
     """Union-find over node numbers 0..n-1 (path halving, union by size)."""
 
@@ -40,27 +44,46 @@ def connected_components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndar
     return _smallest_member(forest.roots())
 
 
-def constrained_components(n: int, left: np.ndarray, right: np.ndarray, strength: np.ndarray, label: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
-    """Components joining the strongest edges first, never joining two different non-null labels.
+def constrained_components(
+    n: int,
+    left: np.ndarray,
+    right: np.ndarray,
+    strength: np.ndarray,
+    label: list[str | None],
+    apart: list[tuple[int, int]] = (),
+) -> tuple[np.ndarray, np.ndarray]:
+    """Components joining the strongest edges first, never joining two different non-null labels
+    nor the two nodes of an `apart` pair.
 
     The label is an identifier a component may hold at most one of (a credit code: two codes
-    are two organisations, however alike their names). Returns the component of each node and,
-    per edge, whether it was refused because it would have joined two labels.
+    are two organisations, however alike their names); `apart` pairs are nodes a person decided
+    are different, however strongly linked through others. Returns the component of each node
+    and, per edge, why it was refused (`TWO_LABELS`, `KEPT_APART`) or None where it was not.
     """
     forest = _Forest(n)
     held: dict[int, str] = {i: value for i, value in enumerate(label) if value is not None}
-    refused = np.zeros(len(left), dtype=bool)
+    # Per root, the nodes its component must never join (few: one per review decision).
+    avoided: dict[int, set[int]] = {}
+    for a, b in apart:
+        avoided.setdefault(a, set()).add(b)
+        avoided.setdefault(b, set()).add(a)
+    refused = np.full(len(left), None, dtype=object)
     for edge in np.argsort(-strength, kind="stable").tolist():
         ra, rb = forest.find(int(left[edge])), forest.find(int(right[edge]))
         if ra == rb:
             continue
         la, lb = held.get(ra), held.get(rb)
         if la is not None and lb is not None and la != lb:
-            refused[edge] = True
+            refused[edge] = TWO_LABELS
+            continue
+        if any(forest.find(node) == rb for node in avoided.get(ra, ())):
+            refused[edge] = KEPT_APART
             continue
         root = forest.union(ra, rb)
         if la is not None or lb is not None:
             held[root] = la if la is not None else lb
+        if ra in avoided or rb in avoided:
+            avoided[root] = avoided.pop(ra, set()) | avoided.pop(rb, set())
     return _smallest_member(forest.roots()), refused
 
 

@@ -18,7 +18,14 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 
-from pipelines.lib.linkage.clustering import RecordClusters, Thresholds, cluster_records, distinct_or_null, most_common
+from pipelines.lib.linkage.clustering import (
+    RecordClusters,
+    Thresholds,
+    cluster_records,
+    distinct_or_null,
+    method_of_link,
+    most_common,
+)
 from pipelines.lib.linkage.graph import connected_components
 from pipelines.lib.linkage.scoring import identifier_of_its_own, load_table, score_pairs
 
@@ -135,9 +142,10 @@ def _identifier_groups(mentions: pl.DataFrame) -> pl.DataFrame:
     return mentions.select("mention_id", pl.col("mention_id").replace_strict(record_of).alias("record_id"))
 
 
-def link_organisations(connection: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, RecordClusters]:
+def link_organisations(connection: duckdb.DuckDBPyConnection, decisions: pl.DataFrame) -> tuple[pl.DataFrame, RecordClusters]:
     """Organisation mentions with their cluster, and the record clusters (with the review queue).
 
+    `decisions`: the review decisions in force (`decisions.Decisions.in_force`).
     Needs `wh` (the warehouse, attached) with the places linked (`wh.linkage.place_clusters`).
     """
     connection.execute(_MENTIONS_SQL)
@@ -146,7 +154,7 @@ def link_organisations(connection: duckdb.DuckDBPyConnection) -> tuple[pl.DataFr
     records = _records(mentions.join(records_of, on="mention_id"))
     load_table(connection, "organisation_records", records)
     pairs = score_pairs(connection, "organisation_records", SETTINGS, threshold=THRESHOLDS.review)
-    clusters = cluster_records(records, pairs, THRESHOLDS)
+    clusters = cluster_records(records, pairs, THRESHOLDS, decisions)
     linked = (
         mentions.join(records_of, on="mention_id")
         .join(clusters.records, on="record_id")
@@ -165,7 +173,7 @@ def link_organisations(connection: duckdb.DuckDBPyConnection) -> tuple[pl.DataFr
     # unless the record carries the credit code the cluster rests on.
     joined_by_link = pl.col("matched_on").is_not_null() & pl.col("record_credit_code").is_null()
     linked = linked.join(anchors, on="cluster").with_columns(
-        pl.when(joined_by_link).then(pl.lit("probabilistic")).otherwise(pl.lit("exact")).alias("method"),
+        method_of_link(joined_by_link).alias("method"),
         pl.when(joined_by_link).then("match_probability").otherwise(pl.lit(1.0)).alias("match_probability"),
         pl.when(joined_by_link)
         .then(pl.concat_str([exact_on, pl.lit(" > "), pl.col("matched_on")]))

@@ -13,7 +13,14 @@ import polars as pl
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 
-from pipelines.lib.linkage.clustering import RecordClusters, Thresholds, cluster_records, distinct_or_null, most_common
+from pipelines.lib.linkage.clustering import (
+    RecordClusters,
+    Thresholds,
+    cluster_records,
+    distinct_or_null,
+    method_of_link,
+    most_common,
+)
 from pipelines.lib.linkage.scoring import identifier_of_its_own, load_table, score_pairs
 
 THRESHOLDS = Thresholds(match=0.95, review=0.50)
@@ -76,9 +83,10 @@ def _records(mentions: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def link_persons(connection: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, RecordClusters]:
+def link_persons(connection: duckdb.DuckDBPyConnection, decisions: pl.DataFrame) -> tuple[pl.DataFrame, RecordClusters]:
     """Person mentions with their cluster, and the record clusters (with the review queue).
 
+    `decisions`: the review decisions in force (`decisions.Decisions.in_force`).
     Needs `wh` (the warehouse, attached) with the organisations linked (`wh.linkage.organisation_clusters`).
     Mention columns: source_department, source_feed, source_record_id, role, slot, mention_id,
     cluster, anchor, method, match_probability, matched_on.
@@ -90,7 +98,7 @@ def link_persons(connection: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, R
     records = _records(mentions)
     load_table(connection, "person_records", records)
     pairs = score_pairs(connection, "person_records", SETTINGS, threshold=THRESHOLDS.review)
-    clusters = cluster_records(records, pairs, THRESHOLDS)
+    clusters = cluster_records(records, pairs, THRESHOLDS, decisions)
     anchors = (
         mentions.join(clusters.records, on="record_id")
         .group_by("cluster").agg(pl.col("record_id").filter(pl.col("id_hash").is_not_null()).min().alias("anchor"))
@@ -98,7 +106,7 @@ def link_persons(connection: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, R
     # A mention with a full number is its person exactly; one without joined by a scored link, or alone.
     joined_by_link = pl.col("matched_on").is_not_null() & pl.col("id_hash").is_null()
     linked = mentions.join(clusters.records, on="record_id").join(anchors, on="cluster").with_columns(
-        pl.when(joined_by_link).then(pl.lit("probabilistic")).otherwise(pl.lit("exact")).alias("method"),
+        method_of_link(joined_by_link).alias("method"),
         pl.when(joined_by_link).then("match_probability").otherwise(pl.lit(1.0)).alias("match_probability"),
         pl.when(pl.col("id_hash").is_not_null()).then(pl.lit("identity_number"))
         .when(joined_by_link).then("matched_on")

@@ -7,6 +7,7 @@ from the lake's registry, and writes to the warehouse's `linkage` schema:
     <kind>_clusters     each mention (or location, or code) and its entity key, method, probability
     <kind>_review       pairs in the uncertain band, with the evidence for and against
     <kind>_key_changes  every merge and split of entity keys so far
+    <kind>_decisions    every decision engineers recorded on review pairs (`safecity review`)
 
 The warehouse models read `*_clusters` as dbt sources. Places come first (organisations use
 them as evidence), then organisations (persons use the organisations they represent).
@@ -25,6 +26,7 @@ import polars as pl
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.duckdb_connection import attach, connect
 from pipelines.lib.linkage.clustering import RecordClusters
+from pipelines.lib.linkage.decisions import Decisions
 from pipelines.lib.linkage.keys import assign_keys
 from pipelines.lib.linkage.objects import link_objects
 from pipelines.lib.linkage.organisations import link_organisations
@@ -43,6 +45,7 @@ class LinkageOutcome:
     merged: int
     split: int
     probabilistic_mentions: int
+    reviewed_mentions: int  # joined by an engineer's decision
     review_pairs: int
     seconds: float
 
@@ -55,15 +58,16 @@ class _Kind:
     name: str  # singular, as in xref_source_record.entity_kind
     key_column: str
     new_key_prefix: str  # for entities with no identifier to be named by
-    link: Callable[[duckdb.DuckDBPyConnection], tuple[pl.DataFrame, RecordClusters | None]]
+    # (connection, review decisions in force) -> mentions with their cluster, and the record clusters
+    link: Callable[[duckdb.DuckDBPyConnection, pl.DataFrame], tuple[pl.DataFrame, RecordClusters | None]]
     keyed_columns: tuple[str, ...]  # what the key is given to (a mention, a location, a code), as the warehouse joins it
 
 
-def _places(connection):
+def _places(connection, decisions):  # exact keys only: nothing to review
     return link_places(connection), None
 
 
-def _objects(connection):
+def _objects(connection, decisions):
     return link_objects(connection), None
 
 
@@ -84,7 +88,8 @@ def run_linkage(kind_name: str, paths: DataDir) -> LinkageOutcome:
     started = time.perf_counter()
     connection = _connect(paths.warehouse)
     try:
-        linked, clusters = kind.link(connection)
+        decisions = Decisions(paths.linkage / kind.name)
+        linked, clusters = kind.link(connection, decisions.in_force())
         registry = Registry(paths.linkage / kind.name)
         assignment = assign_keys(linked.select("mention_id", "cluster", "anchor"), registry.keys(), kind.new_key_prefix)
         keyed = linked.join(assignment.keys, on="mention_id").select(
@@ -95,6 +100,8 @@ def run_linkage(kind_name: str, paths: DataDir) -> LinkageOutcome:
             _write(connection, f"{kind.name}_review", clusters.review)
         registry.save(assignment)
         _write(connection, f"{kind.name}_key_changes", registry.history())
+        if clusters is not None:
+            _write(connection, f"{kind.name}_decisions", decisions.history())
         changes = assignment.changes["change"].value_counts()
         counts = dict(zip(changes["change"].to_list(), changes["count"].to_list()))
         return LinkageOutcome(
@@ -105,6 +112,7 @@ def run_linkage(kind_name: str, paths: DataDir) -> LinkageOutcome:
             merged=counts.get("merged", 0),
             split=counts.get("split", 0),
             probabilistic_mentions=int((keyed["method"] == "probabilistic").sum()),
+            reviewed_mentions=int((keyed["method"] == "reviewed").sum()),
             review_pairs=clusters.review.height if clusters is not None else 0,
             seconds=round(time.perf_counter() - started, 2),
         )
