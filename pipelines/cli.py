@@ -106,6 +106,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluate.set_defaults(command=_eval_linkage)
 
+    review = commands.add_parser(
+        "review", parents=[common, on_data_dir],
+        help="list the pairs waiting in a linkage review queue, or record a decision on one (applied by the next run)",
+    )
+    review.add_argument("kind", choices=["organisation", "person"], help="the entity kind whose queue to work on")
+    decision = review.add_mutually_exclusive_group()
+    decision.add_argument("--same", nargs=2, metavar=("LEFT", "RIGHT"), help="the two records are one entity: link them")
+    decision.add_argument("--different", nargs=2, metavar=("LEFT", "RIGHT"), help="the two records are two entities: never link them")
+    review.add_argument("--by", help="who decides (required with --same or --different)")
+    review.add_argument("--note", help="why, for whoever reads the decision later")
+    review.add_argument("--limit", type=int, default=20, help="pairs to list (default 20)")
+    review.set_defaults(command=_review)
+
     risk = commands.add_parser(
         "risk", parents=[common, on_data_dir],
         help="the organisations ranked highest for risk with their reasons, the warnings in force and their accuracy",
@@ -212,6 +225,32 @@ def _eval_linkage(args: argparse.Namespace) -> int:
     print("linkage against ground truth (pairwise, over mentions both know)")
     print(scores_markdown(scores))
     return 0 if all(s.f1 >= F1_TARGETS[s.entity_kind] for s in scores) else 1
+
+
+def _review(args: argparse.Namespace) -> int:
+    from pipelines.lib.linkage.decisions import DIFFERENT, SAME
+    from pipelines.lib.linkage.review import ReviewError, decide, waiting_pairs
+
+    paths = _data_dir(args)
+    try:
+        if args.same or args.different:
+            decision, (left, right) = (SAME, args.same) if args.same else (DIFFERENT, args.different)
+            decide(paths, args.kind, left, right, decision, args.by or "", args.note)
+            print(f"recorded: {left} and {right} are {'one' if decision == SAME else 'two'} {args.kind}"
+                  f"{'' if decision == SAME else 's'} (by {args.by}); the next `safecity run` applies it")
+            return 0
+        pairs = waiting_pairs(paths.warehouse, args.kind)
+    except ReviewError as error:
+        raise UserError(str(error)) from None
+    print(f"{pairs.height:,} {args.kind} pairs waiting in linkage.{args.kind}_review; the {min(args.limit, pairs.height)} most likely first")
+    for number, row in enumerate(pairs.head(args.limit).iter_rows(named=True), start=1):
+        print(f"\n{number:>3}. match probability {row['match_probability']:.3f} ({row['reason']})")
+        print(f"     {row['record_id_l']}\n         {row['summary_l']}")
+        print(f"     {row['record_id_r']}\n         {row['summary_r']}")
+        print(f"     evidence: {row['evidence']}")
+    if pairs.height:
+        print(f"\ndecide with: safecity review {args.kind} --same LEFT RIGHT --by NAME (or --different ...)")
+    return 0
 
 
 def _risk(args: argparse.Namespace) -> int:
