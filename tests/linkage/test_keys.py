@@ -64,3 +64,16 @@ def test_components_keep_a_pair_decided_different_apart_even_through_others():
     )
     assert components.tolist() == [0, 0, 2, 2]
     assert refused.tolist() == [None, "decided different", None]
+
+
+def test_components_are_found_however_long_the_path_and_whatever_the_edge_order():
+    # A chain 0-1-...-999 given backwards (the slowest case for label propagation), a star
+    # around node 1500, and nodes with no edge at all.
+    chain = np.arange(999)
+    star = np.arange(1001, 1500)
+    left = np.concatenate([chain[::-1], np.full(star.size, 1500)])
+    right = np.concatenate([chain[::-1] + 1, star])
+    components = connected_components(1600, left, right)
+    assert (components[:1000] == 0).all()
+    assert (components[1001:1501] == 1001).all() and components[1000] == 1000
+    assert components[1501:].tolist() == list(range(1501, 1600))

@@ -35,13 +35,27 @@ class _Forest:
 
 
 def connected_components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Component number of each node (the number of its smallest member), given undirected edges."""
-    forest = _Forest(n)
-    for a, b in zip(left.tolist(), right.tolist()):
-        ra, rb = forest.find(a), forest.find(b)
-        if ra != rb:
-            forest.union(ra, rb)
-    return _smallest_member(forest.roots())
+    """Component number of each node (the number of its smallest member), given undirected edges.
+
+    Vectorised: every node repeatedly takes the smallest label across its edges, and labels
+    jump to their label's label, until nothing changes. A million identifier edges take a
+    fraction of a second, where a union-find loop in Python took seconds.
+    """
+    labels = np.arange(n, dtype=np.int64)
+    left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
+    while True:
+        smaller = np.minimum(labels[left], labels[right])
+        updated = labels.copy()
+        np.minimum.at(updated, left, smaller)
+        np.minimum.at(updated, right, smaller)
+        while True:  # pointer jumping: a label is a node of the component, with a label of its own
+            jumped = updated[updated]
+            if np.array_equal(jumped, updated):
+                break
+            updated = jumped
+        if np.array_equal(updated, labels):
+            return labels
+        labels = updated
 
 
 def constrained_components(

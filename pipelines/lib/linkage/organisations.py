@@ -129,17 +129,14 @@ def _identifier_groups(mentions: pl.DataFrame) -> pl.DataFrame:
             pl.concat_str([pl.lit("N:"), "name", pl.lit("|"), "county_code", pl.lit("|"), "place_key"], ignore_nulls=True).alias("node"),
         ),
     ]).drop_nulls("node")
-    nodes = pl.concat([mentions["mention_id"], identifiers["node"]]).unique().sort()
-    index = {node: i for i, node in enumerate(nodes.to_list())}
-    component = connected_components(
-        len(nodes),
-        np.array([index[m] for m in identifiers["mention_id"].to_list()], dtype=np.int64),
-        np.array([index[n] for n in identifiers["node"].to_list()], dtype=np.int64),
+    nodes = pl.concat([mentions["mention_id"], identifiers["node"]]).unique().sort().to_frame("node").with_row_index("number")
+    edges = identifiers.join(nodes.rename({"node": "mention_id", "number": "left"}), on="mention_id").join(
+        nodes.rename({"number": "right"}), on="node"
     )
-    names = nodes.to_list()
+    component = connected_components(nodes.height, edges["left"].to_numpy(), edges["right"].to_numpy())
     # A record is named by its smallest member node: an identifier where it has one.
-    record_of = dict(zip(names, (names[c] for c in component.tolist())))
-    return mentions.select("mention_id", pl.col("mention_id").replace_strict(record_of).alias("record_id"))
+    record_of = nodes.select(pl.col("node").alias("mention_id"), pl.col("node").gather(component).alias("record_id"))
+    return mentions.select("mention_id").join(record_of, on="mention_id", how="left", maintain_order="left")
 
 
 def link_organisations(connection: duckdb.DuckDBPyConnection, decisions: pl.DataFrame) -> tuple[pl.DataFrame, RecordClusters]:
