@@ -218,3 +218,15 @@ def test_haversine_known_distances() -> None:
     assert d.shape == (2,)
     assert d[0] == pytest.approx(d[1])
     assert 1_400_000 < d[0] < 1_600_000  # Chengdu - Beijing, ~1,500 km
+
+
+def test_a_point_converts_to_the_same_bits_alone_or_in_any_batch():
+    # Points across China need different numbers of iterations to converge: a point must not
+    # take more because its batch held a slower one (ingestion batches by delivery file).
+    rng = np.random.default_rng(7)
+    lon, lat = rng.uniform(74.0, 134.0, 400), rng.uniform(19.0, 52.0, 400)
+    for convert in (gcj02_to_wgs84, bd09_to_wgs84):
+        batch_lon, batch_lat = convert(lon, lat)
+        alone = [convert(lon[i : i + 1], lat[i : i + 1]) for i in range(lon.size)]
+        assert np.array_equal(batch_lon, np.concatenate([x for x, _ in alone]))
+        assert np.array_equal(batch_lat, np.concatenate([y for _, y in alone]))

@@ -196,20 +196,21 @@ def _invert_np(
 ) -> tuple[FloatArray, FloatArray]:
     """Solve forward(lon, lat) == target by fixed-point iteration.
 
-    The loop is over iterations, not rows: every step updates all points at
-    once, and it stops when the largest step is below the tolerance (NaN
-    inputs count as converged so they cannot keep the loop running).
+    The loop is over iterations, not rows: every step updates all points still moving at
+    once. A point stops after its first step below the tolerance, so its result depends on
+    its own value only, not on the other points of the batch (a day ingested alone and the
+    same day re-ingested with others give the same bits). It stops when no point moves
+    (NaN inputs count as converged so they cannot keep the loop running).
     """
+    moving = np.ones(np.shape(lon), dtype=bool)
     for _ in range(INVERSE_MAX_ITERATIONS):
         f_lon, f_lat = forward(lon, lat)
-        step_lon = target_lon - f_lon
-        step_lat = target_lat - f_lat
+        step_lon = np.where(moving, target_lon - f_lon, 0.0)
+        step_lat = np.where(moving, target_lat - f_lat, 0.0)
         lon = lon + step_lon
         lat = lat + step_lat
-        still_moving = (np.abs(step_lon) >= INVERSE_TOLERANCE_DEG) | (
-            np.abs(step_lat) >= INVERSE_TOLERANCE_DEG
-        )
-        if not still_moving.any():
+        moving &= (np.abs(step_lon) >= INVERSE_TOLERANCE_DEG) | (np.abs(step_lat) >= INVERSE_TOLERANCE_DEG)
+        if not moving.any():
             break
     return lon, lat
 
