@@ -83,8 +83,8 @@ def test_a_new_day_is_ingested_alone_and_updates_the_warehouse_as_a_full_rebuild
 
     assert after_daily_run.keys() == after_rebuild.keys()
     for name, frame in after_rebuild.items():
-        # Equal to the last bits a parallel sum may order differently (averaged coordinates).
+        # Exactly equal, to the last bit (macros/deterministic.sql: no tie nor summing order decides).
         try:
-            assert_frame_equal(after_daily_run[name], frame, rel_tol=1e-12, abs_tol=1e-9)
+            assert_frame_equal(after_daily_run[name], frame, check_exact=True)
         except AssertionError as difference:
             raise AssertionError(f"{name} differs between the daily update and a full rebuild: {difference}") from None

@@ -7,26 +7,27 @@
 with mentions as (select * from {{ ref('int_place_resolution') }}),
 centroids as (select * from {{ ref('int_township_centroids') }}),
 county_centres as (
-    select county_code, avg(longitude) as longitude, avg(latitude) as latitude
+    select county_code, {{ mean_coordinate('longitude') }} as longitude, {{ mean_coordinate('latitude') }} as latitude
     from mentions where longitude is not null and county_code is not null group by county_code
 ),
 places as (
     select
         place_key,
-        coalesce(any_value(standard_address), mode(address)) as address,
+        coalesce(min(standard_address), {{ most_common('address') }}) as address,
         -- Delivered as a code, or named in a standard address; its county is the place's county
         -- (the mentions of one place may name different counties: the township settles it).
-        coalesce(mode(township_code), any_value(standard_township_code)) as delivered_township_code,
-        coalesce(left(delivered_township_code, 6), mode(county_code)) as county_code,
-        avg(longitude) as longitude,
-        avg(latitude) as latitude,
+        coalesce({{ most_common('township_code') }}, min(standard_township_code)) as delivered_township_code,
+        coalesce(left(delivered_township_code, 6), {{ most_common('county_code') }}) as county_code,
+        {{ mean_coordinate('longitude') }} as longitude,
+        {{ mean_coordinate('latitude') }} as latitude,
         count(*) as mentions
     from mentions
     group by place_key
 ),
 organisation_points as (
-    -- An organisation's point: the most mentioned delivered point of any of its records.
-    select r.organisation_key, arg_max(p.longitude, p.mentions) as longitude, arg_max(p.latitude, p.mentions) as latitude
+    -- An organisation's point: the most mentioned delivered point of any of its records (of
+    -- places mentioned alike, the first by key; longitude and latitude of the same place).
+    select r.organisation_key, arg_min({'longitude': p.longitude, 'latitude': p.latitude}, (-p.mentions, p.place_key)) as point
     from {{ ref('int_organisation_resolution') }} as r
     join mentions as m using (source_record_id)
     join places as p on p.place_key = m.place_key
@@ -34,7 +35,8 @@ organisation_points as (
     group by r.organisation_key
 ),
 address_points as (
-    select m.place_key, any_value(o.longitude) as longitude, any_value(o.latitude) as latitude
+    -- (An address of several organisations: the point of the first by key.)
+    select m.place_key, arg_min(o.point, o.organisation_key) as point
     from mentions as m
     join {{ ref('int_organisation_resolution') }} as r using (source_record_id)
     join organisation_points as o using (organisation_key)
@@ -50,10 +52,10 @@ county_fallbacks as (
 located as (
     select
         p.place_key, p.address, p.county_code, p.delivered_township_code,
-        coalesce(p.longitude, a.longitude, c.longitude) as longitude,
-        coalesce(p.latitude, a.latitude, c.latitude) as latitude,
+        coalesce(p.longitude, a.point.longitude, c.longitude) as longitude,
+        coalesce(p.latitude, a.point.latitude, c.latitude) as latitude,
         p.mentions,
-        case when p.longitude is not null then 'delivered' when a.longitude is not null then 'organisation' else 'county_centroid' end
+        case when p.longitude is not null then 'delivered' when a.point is not null then 'organisation' else 'county_centroid' end
             as location_source
     from places as p
     left join address_points as a using (place_key)
@@ -62,7 +64,7 @@ located as (
     select * from county_fallbacks
 ),
 nearest_township as (
-    select l.place_key, arg_min(t.township_code, (t.longitude - l.longitude) ^ 2 + (t.latitude - l.latitude) ^ 2) as township_code
+    select l.place_key, arg_min(t.township_code, ((t.longitude - l.longitude) ^ 2 + (t.latitude - l.latitude) ^ 2, t.township_code)) as township_code
     from located as l
     -- A place without a county (a detector) takes the nearest township anywhere in the city.
     join centroids as t on t.county_code = l.county_code or l.county_code is null

@@ -3,8 +3,8 @@
 select
     township_code,
     left(township_code, 6) as county_code,
-    avg(longitude) as longitude,
-    avg(latitude) as latitude,
+    {{ mean_coordinate('longitude') }} as longitude,
+    {{ mean_coordinate('latitude') }} as latitude,
     count(*) as points
 from {{ ref('int_place_mentions') }}
 where township_code is not null and longitude is not null

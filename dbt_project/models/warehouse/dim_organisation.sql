@@ -12,7 +12,7 @@ persons as (
 ),
 premises as (
     -- The organisation's most mentioned place with a delivered point, else any place of it.
-    select r.organisation_key, arg_max(p.place_key, (p.location_source = 'delivered')::int * 1000000 + p.source_mentions) as place_key
+    select r.organisation_key, arg_min(p.place_key, (-((p.location_source = 'delivered')::int * 1000000 + p.source_mentions), p.place_key)) as place_key
     from resolution as r
     join {{ ref('int_place_resolution') }} as pm using (source_record_id)
     join {{ ref('dim_place') }} as p on p.place_key = pm.place_key
@@ -21,15 +21,15 @@ premises as (
 select
     j.organisation_key,
     max(j.uscc) as uscc,
-    coalesce(arg_max(j.name, j.role = 'registered'), mode(j.name)) as name,
+    coalesce({{ most_common('j.name', where="j.role = 'registered'") }}, {{ most_common('j.name') }}) as name,
     count(distinct j.name) as name_variants,
     max(j.licence_no) as licence_no,
     max(j.industry_code) as industry_code,
-    coalesce(max(j.organisation_type) filter (where j.role = 'registered'), mode(j.organisation_type)) as organisation_type,
+    coalesce(max(j.organisation_type) filter (where j.role = 'registered'), {{ most_common('j.organisation_type') }}) as organisation_type,
     max(p.person_key) as legal_rep_person_key,
     any_value(pr.place_key) as place_key,
-    coalesce(max(j.county_code) filter (where j.role = 'registered'), mode(j.county_code)) as county_code,
-    any_value(j.matched_on) as key_kind,
+    coalesce(max(j.county_code) filter (where j.role = 'registered'), {{ most_common('j.county_code') }}) as county_code,
+    min(j.matched_on) as key_kind,
     count(*) as source_mentions,
     count(distinct j.source_feed) as source_feeds,
     min(j.delivery_date) as first_seen,

@@ -4,7 +4,7 @@ select
     person_key,
     max(id_hash) as id_number_hash,
     coalesce(max(id_masked) filter (where id_hash is not null), max(id_masked)) as id_number_masked,
-    mode(name) as name,
+    {{ most_common('name') }} as name,
     max(sex) as sex,
     max(birth_date) as birth_date,
     max(phone) as phone,

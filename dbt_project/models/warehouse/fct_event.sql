@@ -2,12 +2,16 @@
 -- else at its county's centre (location_source of the place says which).
 with events as (select * from {{ ref('int_events') }}),
 organisations as (
-    select r.source_record_id, any_value(o.place_key) as place_key, any_value(o.county_code) as county_code,
-           any_value(o.uscc) as uscc
-    from {{ ref('int_organisation_resolution') }} as r
-    join {{ ref('dim_organisation') }} as o using (organisation_key)
-    where r.role not in ('responding_station')
-    group by r.source_record_id
+    -- A record naming several organisations: the first by key, all three facts of the same one.
+    select source_record_id, organisation.place_key, organisation.county_code, organisation.uscc
+    from (
+        select r.source_record_id,
+               arg_min({'place_key': o.place_key, 'county_code': o.county_code, 'uscc': o.uscc}, o.organisation_key) as organisation
+        from {{ ref('int_organisation_resolution') }} as r
+        join {{ ref('dim_organisation') }} as o using (organisation_key)
+        where r.role not in ('responding_station')
+        group by r.source_record_id
+    )
 ),
 placed as (
     select
