@@ -84,3 +84,4 @@ def test_decisions_on_records_that_no_longer_exist_change_nothing():
     without = cluster_records(records, pairs, thresholds)
     with_stale = cluster_records(records, pairs, thresholds, _decided([("a", "gone", "different"), ("x", "y", "same")]))
     assert with_stale.records.equals(without.records) and with_stale.review.equals(without.review)
+    assert with_stale.unmatched_decisions == 2 and without.unmatched_decisions == 0

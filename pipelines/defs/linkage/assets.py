@@ -41,6 +41,12 @@ def _linkage_asset(kind: str, name: str, candidates: str, after: tuple[str, ...]
             f"{outcome.review_pairs:,} pairs to review, "
             f"{outcome.merged} merged, {outcome.split} split) in {outcome.seconds:.1f}s"
         )
+        if outcome.unmatched_decisions:
+            # A record's id changes with its identifiers: the decision then has nothing to act on.
+            context.log.warning(
+                f"{outcome.unmatched_decisions} review decision(s) name {kind} records that no longer exist "
+                f"(see linkage.{kind}_decisions): decide their pairs again with `safecity review {kind}`"
+            )
         return dg.MaterializeResult(metadata={**outcome.metadata(), "table": f"linkage.{kind}_clusters"})
 
     return link

@@ -36,6 +36,7 @@ class Thresholds:
 class RecordClusters:
     records: pl.DataFrame  # record_id, cluster, match_probability (best accepted link, 1.0 if none), matched_on
     review: pl.DataFrame  # record_id_l, record_id_r, summary_l, summary_r, match_probability, reason, evidence
+    unmatched_decisions: int = 0  # review decisions naming a record that no longer exists (nothing to act on)
 
 
 REVIEWED = "review"  # what a link a person decided rests on (`matched_on`)
@@ -65,6 +66,7 @@ def cluster_records(
     records = records.sort("record_id")
     index = {record_id: i for i, record_id in enumerate(records["record_id"].to_list())}
     decided = _decided_pairs(decisions, index)
+    unmatched = (decisions.height if decisions is not None else 0) - decided.height
     linked = pl.concat([
         pairs.filter(pl.col("match_probability") >= thresholds.match),
         decided.filter(pl.col("decision") == SAME).select(
@@ -118,7 +120,7 @@ def cluster_records(
         .select("record_id_l", "record_id_r", "summary_l", "summary_r", "match_probability", "reason", "evidence")
         .sort("match_probability", "record_id_l", "record_id_r", descending=[True, False, False])
     )
-    return RecordClusters(records=clustered, review=review)
+    return RecordClusters(records=clustered, review=review, unmatched_decisions=unmatched)
 
 
 def _decided_pairs(decisions: pl.DataFrame | None, index: dict[str, int]) -> pl.DataFrame:

@@ -46,6 +46,7 @@ class LinkageOutcome:
     split: int
     probabilistic_mentions: int
     reviewed_mentions: int  # joined by an engineer's decision
+    unmatched_decisions: int  # decisions naming a record that no longer exists
     review_pairs: int
     seconds: float
 
@@ -113,6 +114,7 @@ def run_linkage(kind_name: str, paths: DataDir) -> LinkageOutcome:
             split=counts.get("split", 0),
             probabilistic_mentions=int((keyed["method"] == "probabilistic").sum()),
             reviewed_mentions=int((keyed["method"] == "reviewed").sum()),
+            unmatched_decisions=clusters.unmatched_decisions if clusters is not None else 0,
             review_pairs=clusters.review.height if clusters is not None else 0,
             seconds=round(time.perf_counter() - started, 2),
         )
