@@ -17,8 +17,12 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipelines.lib.storage import Location, is_remote, upload_on_success
+from pipelines.lib.storage import Location, is_remote, read_parquet_or_empty, upload_on_success
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 @contextmanager
@@ -38,6 +42,15 @@ def atomic_output(path: Location) -> Iterator[Path]:
     finally:
         # Only left behind when the writer failed: never publish a partial file.
         tmp_path.unlink(missing_ok=True)
+
+
+def append_parquet_atomic(path: Location, rows: pl.DataFrame) -> None:
+    """Append `rows` to the Parquet table at `path` (created when missing): all of it rewritten in one step."""
+    import polars as pl
+
+    table = pl.concat([read_parquet_or_empty(path, rows.schema), rows])
+    with atomic_output(path) as tmp_path:
+        table.write_parquet(tmp_path)
 
 
 def write_text_atomic(path: Location, text: str) -> None:

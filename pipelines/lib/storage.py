@@ -191,6 +191,13 @@ def read_parquet(path: Location, columns: list[str] | None = None) -> pl.DataFra
         return pl.read_parquet(handle, columns=columns)
 
 
+def read_parquet_or_empty(path: Location, schema: dict) -> pl.DataFrame:
+    """The table at `path`, or an empty one of `schema` where none was written yet."""
+    import polars as pl
+
+    return read_parquet(path) if path.exists() else pl.DataFrame(schema=schema)
+
+
 def mirror_folder(local: Path, remote: Location, *, last: str) -> None:
     """Make remote folder `remote` hold exactly the files of `local`.
 

@@ -15,8 +15,8 @@ from datetime import datetime, timezone
 
 import polars as pl
 
-from pipelines.lib.atomic import atomic_output
-from pipelines.lib.storage import Location, read_parquet
+from pipelines.lib.atomic import append_parquet_atomic
+from pipelines.lib.storage import Location, read_parquet_or_empty
 
 SAME, DIFFERENT = "same", "different"
 DECISIONS_SCHEMA = {
@@ -43,7 +43,7 @@ class Decisions:
         return self.folder / "decisions.parquet"
 
     def history(self) -> pl.DataFrame:
-        return read_parquet(self.path) if self.path.exists() else pl.DataFrame(schema=DECISIONS_SCHEMA)
+        return read_parquet_or_empty(self.path, DECISIONS_SCHEMA)
 
     def in_force(self) -> pl.DataFrame:
         """The newest decision on each pair."""
@@ -66,6 +66,4 @@ class Decisions:
             }],
             schema=DECISIONS_SCHEMA,
         )
-        history = pl.concat([self.history(), row])
-        with atomic_output(self.path) as tmp:
-            history.write_parquet(tmp)
+        append_parquet_atomic(self.path, row)

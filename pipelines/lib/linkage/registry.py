@@ -11,9 +11,9 @@ from datetime import datetime, timezone
 
 import polars as pl
 
-from pipelines.lib.atomic import atomic_output
+from pipelines.lib.atomic import append_parquet_atomic, atomic_output
 from pipelines.lib.linkage.keys import CHANGES_SCHEMA, REGISTRY_SCHEMA, KeyAssignment
-from pipelines.lib.storage import Location, read_parquet
+from pipelines.lib.storage import Location, read_parquet_or_empty
 
 HISTORY_SCHEMA = {"changed_at": pl.Datetime("us", "UTC"), **CHANGES_SCHEMA}
 
@@ -31,17 +31,15 @@ class Registry:
         return self.folder / "changes.parquet"
 
     def keys(self) -> pl.DataFrame:
-        return read_parquet(self.keys_path) if self.keys_path.exists() else pl.DataFrame(schema=REGISTRY_SCHEMA)
+        return read_parquet_or_empty(self.keys_path, REGISTRY_SCHEMA)
 
     def history(self) -> pl.DataFrame:
-        return read_parquet(self.changes_path) if self.changes_path.exists() else pl.DataFrame(schema=HISTORY_SCHEMA)
+        return read_parquet_or_empty(self.changes_path, HISTORY_SCHEMA)
 
     def save(self, assignment: KeyAssignment) -> None:
         """Changes first: a crash between the two writes leaves the old keys, and re-running records them again."""
         if assignment.changes.height:
             stamped = assignment.changes.select(pl.lit(datetime.now(timezone.utc)).alias("changed_at"), pl.all())
-            history = pl.concat([self.history(), stamped.cast(HISTORY_SCHEMA)])
-            with atomic_output(self.changes_path) as tmp:
-                history.write_parquet(tmp)
+            append_parquet_atomic(self.changes_path, stamped.cast(HISTORY_SCHEMA))
         with atomic_output(self.keys_path) as tmp:
             assignment.keys.write_parquet(tmp)
