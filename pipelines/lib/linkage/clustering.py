@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from pipelines.lib.linkage.decisions import DIFFERENT, SAME, pair
+from pipelines.lib.linkage.decisions import DIFFERENT, SAME
 from pipelines.lib.linkage.graph import constrained_components
 
 
@@ -130,9 +130,10 @@ def _decided_pairs(decisions: pl.DataFrame | None, index: dict[str, int]) -> pl.
     """
     if decisions is None or decisions.is_empty():
         return pl.DataFrame(schema={"record_id_l": pl.String, "record_id_r": pl.String, "decision": pl.String, "decided_by": pl.String})
-    ordered = [pair(a, b) for a, b in decisions.select("record_id_l", "record_id_r").iter_rows()]
+    known = list(index)
     return decisions.select(
-        pl.Series("record_id_l", [a for a, _ in ordered], pl.String),
-        pl.Series("record_id_r", [b for _, b in ordered], pl.String),
+        # The order `decisions.pair` gives (strings compare by code point in polars and Python alike).
+        pl.min_horizontal("record_id_l", "record_id_r").alias("record_id_l"),
+        pl.max_horizontal("record_id_l", "record_id_r").alias("record_id_r"),
         "decision", "decided_by",
-    ).filter(pl.col("record_id_l").is_in(list(index)) & pl.col("record_id_r").is_in(list(index)))
+    ).filter(pl.col("record_id_l").is_in(known) & pl.col("record_id_r").is_in(known))
