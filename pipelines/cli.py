@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    except Exception as error:  # noqa: BLE001 - the last line of defence for the user
+    except Exception as error:
         if args.verbose:
             traceback.print_exc()
         else:
@@ -66,7 +66,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     on_data_dir = argparse.ArgumentParser(add_help=False)
     on_data_dir.add_argument(
-        "--data-dir", type=Path, default=None, help="data directory (default: $SAFECITY_DATA_DIR or data/)"
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="data directory (default: $SAFECITY_DATA_DIR or data/)",
     )
     parser = argparse.ArgumentParser(
         prog="safecity", description="Public-safety data lake: sample city and pipeline."
@@ -88,50 +91,74 @@ def _parser() -> argparse.ArgumentParser:
         "run", parents=[common, on_data_dir], help="materialise every asset on a data directory"
     )
     run.add_argument(
-        "--full-refresh", action="store_true",
+        "--full-refresh",
+        action="store_true",
         help="re-ingest every delivery day and rebuild every warehouse table (default: only days new or changed since the last run)",
     )
     run.set_defaults(command=_run)
 
     sql = commands.add_parser(
-        "sql", parents=[common, on_data_dir], help="query the analytics copy (read-only; never blocks a running build)"
+        "sql",
+        parents=[common, on_data_dir],
+        help="query the analytics copy (read-only; never blocks a running build)",
     )
-    sql.add_argument("query", nargs="?", help="SQL to run; without it, an interactive prompt (end each query with ;)")
+    sql.add_argument(
+        "query",
+        nargs="?",
+        help="SQL to run; without it, an interactive prompt (end each query with ;)",
+    )
     sql.add_argument("--rows", type=int, default=50, help="rows to show (default 50)")
     sql.set_defaults(command=_sql)
 
     evaluate = commands.add_parser(
-        "eval-linkage", parents=[common, on_data_dir],
+        "eval-linkage",
+        parents=[common, on_data_dir],
         help="score the resolved entities against the sample city's ground truth (pairwise precision, recall, F1)",
     )
     evaluate.set_defaults(command=_eval_linkage)
 
     review = commands.add_parser(
-        "review", parents=[common, on_data_dir],
+        "review",
+        parents=[common, on_data_dir],
         help="list the pairs waiting in a linkage review queue, or record a decision on one (applied by the next run)",
     )
-    review.add_argument("kind", choices=["organisation", "person"], help="the entity kind whose queue to work on")
+    review.add_argument(
+        "kind", choices=["organisation", "person"], help="the entity kind whose queue to work on"
+    )
     decision = review.add_mutually_exclusive_group()
-    decision.add_argument("--same", nargs=2, metavar=("LEFT", "RIGHT"), help="the two records are one entity: link them")
-    decision.add_argument("--different", nargs=2, metavar=("LEFT", "RIGHT"), help="the two records are two entities: never link them")
+    decision.add_argument(
+        "--same",
+        nargs=2,
+        metavar=("LEFT", "RIGHT"),
+        help="the two records are one entity: link them",
+    )
+    decision.add_argument(
+        "--different",
+        nargs=2,
+        metavar=("LEFT", "RIGHT"),
+        help="the two records are two entities: never link them",
+    )
     review.add_argument("--by", help="who decides (required with --same or --different)")
     review.add_argument("--note", help="why, for whoever reads the decision later")
     review.add_argument("--limit", type=int, default=20, help="pairs to list (default 20)")
     review.set_defaults(command=_review)
 
     risk = commands.add_parser(
-        "risk", parents=[common, on_data_dir],
+        "risk",
+        parents=[common, on_data_dir],
         help="the organisations ranked highest for risk with their reasons, the warnings in force and their accuracy",
     )
     risk.add_argument("--top", type=int, default=10, help="organisations to show (default 10)")
     risk.set_defaults(command=_risk)
 
     verify = commands.add_parser(
-        "verify-extract", parents=[common],
+        "verify-extract",
+        parents=[common],
         help="check a department's extract against its manifest.json (changed, missing or extra files: exit 1)",
     )
     verify.add_argument(
-        "folder", help="the extract folder, e.g. data/extracts/fire_rescue or s3://bucket/extracts/fire_rescue"
+        "folder",
+        help="the extract folder, e.g. data/extracts/fire_rescue or s3://bucket/extracts/fire_rescue",
     )
     verify.set_defaults(command=_verify_extract)
     return parser
@@ -176,18 +203,24 @@ def _run(args: argparse.Namespace) -> int:
     import dagster as dg
 
     from pipelines.definitions import defs
+    from pipelines.defs.feeds import FEED_CONTRACTS
     from pipelines.lib.dagster_home import choose_dagster_home, prepare_dagster_home
-    from pipelines.defs.ingest.deliveries import day_range, days_to_ingest, delivery_days
+    from pipelines.lib.landing.pending import day_range, days_to_ingest, landed_days
     from pipelines.runner import materialize_all, print_summary
 
+    pending = landed_days if args.full_refresh else days_to_ingest
     home = choose_dagster_home(data_dir)
     prepare_dagster_home(home)
     print(f"safecity run on {data_dir.root} (Dagster instance {home})")
     with dg.DagsterInstance.from_config(str(home)) as instance:
         report = materialize_all(
-            defs, data_dir, instance, sys.stdout,
-            partition_range=day_range(delivery_days(data_dir) if args.full_refresh else days_to_ingest(data_dir)),
-            full_refresh=args.full_refresh, verbose=args.verbose,
+            defs,
+            data_dir,
+            instance,
+            sys.stdout,
+            partition_range=day_range(pending(data_dir, FEED_CONTRACTS.values())),
+            full_refresh=args.full_refresh,
+            verbose=args.verbose,
         )
     print_summary(report, data_dir, home, sys.stdout)
     return 0 if report.success else 1
@@ -234,22 +267,30 @@ def _review(args: argparse.Namespace) -> int:
     paths = _data_dir(args)
     try:
         if args.same or args.different:
-            decision, (left, right) = (SAME, args.same) if args.same else (DIFFERENT, args.different)
+            decision, (left, right) = (
+                (SAME, args.same) if args.same else (DIFFERENT, args.different)
+            )
             decide(paths, args.kind, left, right, decision, args.by or "", args.note)
-            print(f"recorded: {left} and {right} are {'one' if decision == SAME else 'two'} {args.kind}"
-                  f"{'' if decision == SAME else 's'} (by {args.by}); the next `safecity run` applies it")
+            print(
+                f"recorded: {left} and {right} are {'one' if decision == SAME else 'two'} {args.kind}"
+                f"{'' if decision == SAME else 's'} (by {args.by}); the next `safecity run` applies it"
+            )
             return 0
         pairs = waiting_pairs(paths.warehouse, args.kind)
     except ReviewError as error:
         raise UserError(str(error)) from None
-    print(f"{pairs.height:,} {args.kind} pairs waiting in linkage.{args.kind}_review; the {min(args.limit, pairs.height)} most likely first")
+    print(
+        f"{pairs.height:,} {args.kind} pairs waiting in linkage.{args.kind}_review; the {min(args.limit, pairs.height)} most likely first"
+    )
     for number, row in enumerate(pairs.head(args.limit).iter_rows(named=True), start=1):
         print(f"\n{number:>3}. match probability {row['match_probability']:.3f} ({row['reason']})")
         print(f"     {row['record_id_l']}\n         {row['summary_l']}")
         print(f"     {row['record_id_r']}\n         {row['summary_r']}")
         print(f"     evidence: {row['evidence']}")
     if pairs.height:
-        print(f"\ndecide with: safecity review {args.kind} --same LEFT RIGHT --by NAME (or --different ...)")
+        print(
+            f"\ndecide with: safecity review {args.kind} --same LEFT RIGHT --by NAME (or --different ...)"
+        )
     return 0
 
 
@@ -260,20 +301,28 @@ def _risk(args: argparse.Namespace) -> int:
 
     paths = _built(args)
     connection = duckdb.connect(str(paths.analytics), read_only=True)
-    print(f"top {args.top} organisations by risk (risk_organisations; the facts behind each score are in risk_facts)")
+    print(
+        f"top {args.top} organisations by risk (risk_organisations; the facts behind each score are in risk_facts)"
+    )
     for rank, name, kind, score, reasons in risk_report.top_organisations(connection, args.top):
         print(f"{rank:>4}. {name} [{kind}] score {score:g}\n        {reasons}")
     print("\nwarnings in force (warnings; CAP 1.2 alerts in alerts/)")
     for level, colour, rule, count in risk_report.warnings_by_level(connection):
         print(f"  level {level} {colour:<6} {rule:<36} {count:>6,}")
-    print("\nwarning accuracy: share of warned subjects with an outcome event within the follow-up days vs unwarned ones")
+    print(
+        "\nwarning accuracy: share of warned subjects with an outcome event within the follow-up days vs unwarned ones"
+    )
     for rule, level, days, warned, hit, base, lift in risk_report.rule_accuracy(connection):
         rates = f"{hit or 0:.3f} vs {base or 0:.4f}, lift {lift if lift is not None else '-'}"
-        print(f"  {rule:<36} level {level}, {days:>2} days: {warned:>7,} warned subject-days, hit rate {rates}")
+        print(
+            f"  {rule:<36} level {level}, {days:>2} days: {warned:>7,} warned subject-days, hit rate {rates}"
+        )
     if paths.ground_truth.is_dir():
         planted = risk_report.planted_ranks(connection, paths.ground_truth)
         in_top_decile = sum(1 for p in planted if p.risk_decile == 1)
-        print(f"\nplanted high-risk organisations (ground truth): {in_top_decile} of {len(planted)} in the top decile")
+        print(
+            f"\nplanted high-risk organisations (ground truth): {in_top_decile} of {len(planted)} in the top decile"
+        )
         for p in planted:
             where = f"rank {p.risk_rank}, decile {p.risk_decile}" if p.risk_rank else "not ranked"
             print(f"  {p.entity_id} {p.name}: {where}")
@@ -292,7 +341,10 @@ def _verify_extract(args: argparse.Namespace) -> int:
     if problems:
         for problem in problems:
             print(f"{folder}: {problem}", file=sys.stderr)
-        print(f"extract NOT verified: {len(problems)} problem(s) against {folder / MANIFEST}", file=sys.stderr)
+        print(
+            f"extract NOT verified: {len(problems)} problem(s) against {folder / MANIFEST}",
+            file=sys.stderr,
+        )
         return 1
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     files = list(listed_files(manifest))
@@ -317,7 +369,9 @@ def _built(args: argparse.Namespace) -> DataDir:
 
 def _prompt_queries(analytics: Path):
     """Queries typed at a prompt, each ended by `;` (end of input quits)."""
-    print(f"{analytics} (read-only). Tables: fct_event, dim_place, dim_organisation, ... End a query with ;")
+    print(
+        f"{analytics} (read-only). Tables: fct_event, dim_place, dim_organisation, ... End a query with ;"
+    )
     buffer = []
     while True:
         try:

@@ -13,8 +13,8 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from pipelines.defs.feeds import FEED_CONTRACTS
-from pipelines.defs.ingest.deliveries import days_to_ingest, delivery_days
 from pipelines.lib.data_dir import DataDir
+from pipelines.lib.landing.pending import days_to_ingest, landed_days
 from tests.conftest import safecity_run
 
 # Built by delivery day in dbt (materialized incremental): compared too, beside every published table.
@@ -46,7 +46,9 @@ def _snapshot(data: DataDir) -> dict[str, pl.DataFrame]:
     """Every published table, and the incremental intermediate models, sorted by all columns."""
     tables = {}
     with duckdb.connect(str(data.analytics), read_only=True) as analytics:
-        for (name,) in analytics.sql("select table_name from duckdb_tables() where schema_name = 'main'").fetchall():
+        for (name,) in analytics.sql(
+            "select table_name from duckdb_tables() where schema_name = 'main'"
+        ).fetchall():
             tables[name] = analytics.sql(f'select * from main."{name}"').pl()
     with duckdb.connect(str(data.warehouse), read_only=True) as warehouse:
         for name in INCREMENTAL_MODELS:
@@ -54,27 +56,31 @@ def _snapshot(data: DataDir) -> dict[str, pl.DataFrame]:
     return {name: frame.sort(frame.columns, nulls_last=True) for name, frame in tables.items()}
 
 
-def test_a_new_day_is_ingested_alone_and_updates_the_warehouse_as_a_full_rebuild_would(tiny_city, tmp_path):
+def test_a_new_day_is_ingested_alone_and_updates_the_warehouse_as_a_full_rebuild_would(
+    tiny_city, tmp_path
+):
     root = tmp_path / "city"
     shutil.copytree(tiny_city, root)
     data = DataDir(root)
-    days = delivery_days(data)
+    days = landed_days(data, FEED_CONTRACTS.values())
     new_day = days[-1]
     held = _hold_back(data, new_day.strftime("%Y%m%d"), tmp_path / "not_yet_delivered")
     assert held, "the tiny city delivers on its last day"
 
     first = safecity_run(root, tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
-    assert days_to_ingest(data) == []  # nothing new since
+    assert days_to_ingest(data, FEED_CONTRACTS.values()) == []  # nothing new since
 
     _deliver(data, held, tmp_path / "not_yet_delivered")
-    assert days_to_ingest(data) == [new_day]
+    assert days_to_ingest(data, FEED_CONTRACTS.values()) == [new_day]
     daily = safecity_run(root, tmp_path)
     assert daily.returncode == 0, daily.stdout + daily.stderr
     assert f"delivery days {new_day} .. {new_day}" in daily.stdout
     after_daily_run = _snapshot(data)
     hourly = after_daily_run["int_air_quality_hourly"]
-    assert hourly.filter(pl.col("delivery_date") == new_day).height > 0, "the new day reached the warehouse"
+    assert hourly.filter(pl.col("delivery_date") == new_day).height > 0, (
+        "the new day reached the warehouse"
+    )
 
     rebuild = safecity_run(root, tmp_path, "--full-refresh")
     assert rebuild.returncode == 0, rebuild.stdout + rebuild.stderr
@@ -87,4 +93,6 @@ def test_a_new_day_is_ingested_alone_and_updates_the_warehouse_as_a_full_rebuild
         try:
             assert_frame_equal(after_daily_run[name], frame, check_exact=True)
         except AssertionError as difference:
-            raise AssertionError(f"{name} differs between the daily update and a full rebuild: {difference}") from None
+            raise AssertionError(
+                f"{name} differs between the daily update and a full rebuild: {difference}"
+            ) from None

@@ -17,7 +17,7 @@ import pytest
 from pipelines.defs.landing.assets import landing_inventory
 from pipelines.defs.landing.checks import every_feed_delivered_daily, no_unknown_landing_files
 from pipelines.defs.feeds import FEED_CONTRACTS
-from pipelines.defs.landing.inventory import NoLandingDataError, scan_landing
+from pipelines.lib.landing.inventory import NoLandingDataError, scan_landing
 from pipelines.definitions import defs
 from pipelines.lib.resources import DATA_DIR_RESOURCE_KEY, DataDirResource
 

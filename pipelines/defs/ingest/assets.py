@@ -14,7 +14,7 @@ import polars as pl
 
 from pipelines.defs.ingest.checks import check_results, check_specs, markdown
 from pipelines.defs.ingest.partitions import DELIVERY_DAYS
-from pipelines.defs.ingest.summary import IngestionSummary
+from pipelines.lib.ingest.summary import IngestionSummary
 from pipelines.lib.contracts import FeedContract
 from pipelines.lib.duckdb_connection import connect
 from pipelines.lib.ingest.ingest import bronze_schema, ingest_deliveries, landing_file

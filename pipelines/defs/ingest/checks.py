@@ -10,7 +10,7 @@ delivery is unusable and the step's check fails as an error.
 import dagster as dg
 import polars as pl
 
-from pipelines.defs.ingest.summary import REQUIRED_RULES, STANDARD_RULES, IngestionSummary
+from pipelines.lib.ingest.summary import REQUIRED_RULES, STANDARD_RULES, IngestionSummary
 
 CHECKS = {
     "schema_conforms": "Every delivered file has the contracted columns (known aliases allowed) and no others.",

@@ -17,7 +17,7 @@ import dagster as dg
 from pipelines.defs.ingest.assets import bronze_key
 from pipelines.defs.ingest.partitions import DELIVERY_DAYS
 from pipelines.lib.contracts import FeedContract
-from pipelines.lib.ingest.landing import match_delivery
+from pipelines.lib.landing.deliveries import match_delivery
 from pipelines.lib.resources import DataDirResource
 
 

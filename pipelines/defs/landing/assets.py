@@ -4,7 +4,7 @@
 # (context, resources) at definition time and needs them as real types.
 import dagster as dg
 
-from pipelines.defs.landing.inventory import (
+from pipelines.lib.landing.inventory import (
     NoLandingDataError,
     markdown_table,
     scan_landing,

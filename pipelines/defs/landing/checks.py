@@ -11,7 +11,7 @@ what did arrive.
 import dagster as dg
 
 from pipelines.defs.landing.assets import landing_inventory
-from pipelines.defs.landing.inventory import (
+from pipelines.lib.landing.inventory import (
     INVENTORY_JSON,
     LandingInventory,
     read_inventory,

@@ -28,7 +28,7 @@ from pipelines.lib.resources import DataDirResource
 if TYPE_CHECKING:
     from pipelines.lib.quality.reports import QualityReport
 
-QUALITY_GROUP = "publish"
+QUALITY_GROUP = "quality"
 CHECK_NAME = "extract_meets_contracts"
 DEPARTMENTS: tuple[str, ...] = tuple(sorted({department for department, _ in FEED_CONTRACTS}))
 _LISTED_FAILURES = 20
@@ -90,7 +90,9 @@ def _report(
         # Nothing published (yet): no report, and no stale one describing an earlier extract.
         shutil.rmtree(report_dir, ignore_errors=True)
         context.log.warning(str(missing))
-        yield dg.MaterializeResult(metadata={"tables": 0, "extract": dg.MetadataValue.path(str(extract_dir))})
+        yield dg.MaterializeResult(
+            metadata={"tables": 0, "extract": dg.MetadataValue.path(str(extract_dir))}
+        )
         yield dg.AssetCheckResult(
             check_name=CHECK_NAME,
             passed=False,
@@ -129,7 +131,8 @@ def _report(
         description=(
             f"All {len(report.tables)} tables meet their contracts."
             if report.success
-            else f"{len(failed_tables)} of {len(report.tables)} tables fail: " + "; ".join(findings[:3])
+            else f"{len(failed_tables)} of {len(report.tables)} tables fail: "
+            + "; ".join(findings[:3])
         ),
         metadata={
             **report_link,
@@ -139,7 +142,11 @@ def _report(
             "problems": len(report.problems),
             "failures": dg.MetadataValue.md(
                 "\n".join(f"- {finding}" for finding in findings[:_LISTED_FAILURES])
-                + (f"\n- ... and {len(findings) - _LISTED_FAILURES} more" if len(findings) > _LISTED_FAILURES else "")
+                + (
+                    f"\n- ... and {len(findings) - _LISTED_FAILURES} more"
+                    if len(findings) > _LISTED_FAILURES
+                    else ""
+                )
                 or "none"
             ),
             "per_table": dg.MetadataValue.json(

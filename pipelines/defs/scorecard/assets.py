@@ -18,7 +18,7 @@ from pipelines.lib.scorecard import department_scorecard as compute_scorecard
 from pipelines.lib.scorecard import summary_by_department
 
 
-def delivery_days(bronze_and_quarantine: list) -> list[date]:
+def days_spanned(bronze_and_quarantine: list) -> list[date]:
     """Every day from the first delivery partition in the lake to the last."""
     days = sorted({date.fromisoformat(p.name.removeprefix("date=")) for p in bronze_and_quarantine})
     if not days:
@@ -34,10 +34,14 @@ def delivery_days(bronze_and_quarantine: list) -> list[date]:
     description="Completeness, validity (quarantine rate), timeliness against the SLA and duplication of every "
     "department's feeds per delivery day: reports/scorecard/department_scorecard.parquet, and a summary per department.",
 )
-def department_scorecard(context: dg.AssetExecutionContext, data_dir: DataDirResource) -> dg.MaterializeResult:
+def department_scorecard(
+    context: dg.AssetExecutionContext, data_dir: DataDirResource
+) -> dg.MaterializeResult:
     paths = data_dir.paths
     partitions = [*paths.bronze.glob("*/*/date=*"), *paths.quarantine.glob("*/*/date=*")]
-    scorecard = compute_scorecard(paths.lake, list(FEED_CONTRACTS.values()), delivery_days(partitions))
+    scorecard = compute_scorecard(
+        paths.lake, list(FEED_CONTRACTS.values()), days_spanned(partitions)
+    )
     summary = summary_by_department(scorecard)
     folder = paths.reports / "scorecard"
     for name, frame in (("department_scorecard", scorecard), ("summary_by_department", summary)):
@@ -56,6 +60,3 @@ def department_scorecard(context: dg.AssetExecutionContext, data_dir: DataDirRes
             },
         }
     )
-
-
-

@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import date
+from functools import cache
 
 import numpy as np
 import polars as pl
@@ -28,8 +28,14 @@ from pipelines.lib.standards.text import FULL_WIDTH_PATTERN, normalise_text_expr
 
 SOURCE_FILE, DELIVERY_DATE = "_source_file", "_delivery_date"
 TEXT = "_text_"  # prefix of a field's delivered text, kept beside its parsed value while rules run
-DAY, NEXT_DAY = "_delivery_day", "_next_day_start"  # the delivery day; "in the future" starts at NEXT_DAY (CST)
-BATCH, ROW = "_delivery", "_row"  # which delivery of a batch a row came from; the row's place in the batch
+DAY, NEXT_DAY = (
+    "_delivery_day",
+    "_next_day_start",
+)  # the delivery day; "in the future" starts at NEXT_DAY (CST)
+BATCH, ROW = (
+    "_delivery",
+    "_row",
+)  # which delivery of a batch a row came from; the row's place in the batch
 MISSING = "_missing_"  # prefix of a flag: the row's delivery lacked this contracted column
 LATE = "_late"
 QUARANTINE_SCHEMA = {
@@ -63,9 +69,13 @@ class Enforced:
     valid: pl.DataFrame
     quarantine: pl.DataFrame
     landed: int
-    columns_missing: list[str] = field(default_factory=list)  # contracted columns absent from the file
+    columns_missing: list[str] = field(
+        default_factory=list
+    )  # contracted columns absent from the file
     columns_renamed: dict[str, str] = field(default_factory=dict)  # field -> alias the file used
-    columns_unexpected: list[str] = field(default_factory=list)  # delivered columns no contract names
+    columns_unexpected: list[str] = field(
+        default_factory=list
+    )  # delivered columns no contract names
     late_rows: int = 0  # rows older than the SLA's latency on arrival
     notes: list[str] = field(default_factory=list)
 
@@ -79,17 +89,6 @@ class Delivery:
     source_file: str
 
 
-def enforce(
-    contract: FeedContract,
-    raw: RawDelivery,
-    delivery_day: date,
-    source_file: str,
-    prior_keys: pl.Series | None = None,
-) -> Enforced:
-    """Split one delivery into valid typed rows and quarantined rows."""
-    return enforce_batch(contract, [Delivery(raw, delivery_day, source_file)], prior_keys)[0]
-
-
 def enforce_batch(
     contract: FeedContract, deliveries: list[Delivery], prior_keys: KeyHashes | None = None
 ) -> list[Enforced]:
@@ -101,11 +100,17 @@ def enforce_batch(
     """
     resolutions = [resolve_columns(contract, d.raw.columns) for d in deliveries]
     rows = pl.concat(
-        [d.raw.rows.with_columns(pl.lit(i, pl.Int32).alias(BATCH)) for i, d in enumerate(deliveries)],
+        [
+            d.raw.rows.with_columns(pl.lit(i, pl.Int32).alias(BATCH))
+            for i, d in enumerate(deliveries)
+        ],
         how="diagonal_relaxed",
     )
     present = set().union(*(d.raw.columns for d in deliveries))
-    resolved = {name: tuple(c for c in names if c in present) for name, names in all_source_names(contract).items()}
+    resolved = {
+        name: tuple(c for c in names if c in present)
+        for name, names in all_source_names(contract).items()
+    }
     full_width = columns_with_full_width(rows)
     days = [d.day for d in deliveries]
     # One pass for text and types, one for the rules; coordinates are converted in between with numpy.
@@ -115,16 +120,26 @@ def enforce_batch(
             pl.int_range(pl.len(), dtype=pl.Int64).alias(ROW),
             pl.col(BATCH),
             pl.col(SOURCE_ROW),
-            *[text_expr(f, resolved[f.name], full_width).alias(TEXT + f.name) for f in contract.fields],
             *[
-                pl.col(BATCH).is_in([i for i, (_, _, missing) in enumerate(resolutions) if f.name in missing]).alias(MISSING + f.name)
-                for f in contract.fields if f.required
+                text_expr(f, resolved[f.name], full_width).alias(TEXT + f.name)
+                for f in contract.fields
             ],
-            pl.col(BATCH).replace_strict(list(range(len(days))), days, return_dtype=pl.Date).alias(DAY),
+            *[
+                pl.col(BATCH)
+                .is_in([i for i, (_, _, missing) in enumerate(resolutions) if f.name in missing])
+                .alias(MISSING + f.name)
+                for f in contract.fields
+                if f.required
+            ],
+            pl.col(BATCH)
+            .replace_strict(list(range(len(days))), days, return_dtype=pl.Date)
+            .alias(DAY),
         )
         .with_columns(
             *[typed_expr(f, pl.col(TEXT + f.name)).alias(f.name) for f in contract.fields],
-            (pl.col(DAY).cast(pl.Datetime("us")) + pl.duration(days=1)).dt.replace_time_zone(TIMEZONE).alias(NEXT_DAY),
+            (pl.col(DAY).cast(pl.Datetime("us")) + pl.duration(days=1))
+            .dt.replace_time_zone(TIMEZONE)
+            .alias(NEXT_DAY),
         )
         .collect()
     )
@@ -141,7 +156,8 @@ def enforce_batch(
     # Which rule failed first is worked out for the few failing rows only.
     failing = flag_frame.select(pl.any_horizontal(flags) if flags else pl.lit(False)).to_series()
     first = flag_frame.filter(failing).select(
-        first_failure(rules, flags, "rule").alias("_rule"), first_failure(rules, flags, "column").alias("_column")
+        first_failure(rules, flags, "rule").alias("_rule"),
+        first_failure(rules, flags, "column").alias("_column"),
     )
     checked = parsed.hstack(flag_frame.get_columns()).with_columns(
         pl.lit(None, pl.String).alias("_rule"), pl.lit(None, pl.String).alias("_column")
@@ -149,7 +165,8 @@ def enforce_batch(
     if first.height:
         at = np.flatnonzero(failing.to_numpy())
         checked = checked.with_columns(
-            checked["_rule"].scatter(at, first["_rule"]), checked["_column"].scatter(at, first["_column"])
+            checked["_rule"].scatter(at, first["_rule"]),
+            checked["_column"].scatter(at, first["_column"]),
         )
     checked = mark_duplicates(contract, checked, prior_keys)
 
@@ -163,11 +180,18 @@ def enforce_batch(
         "_rule",
         pl.when(pl.col("_rule") == "duplicate_key")
         .then(pl.lit(["duplicate_key"]))
-        .otherwise(pl.concat_list([pl.when(flag).then(pl.lit(r.rule)) for flag, r in zip(flags, rules, strict=True)]).list.drop_nulls())
+        .otherwise(
+            pl.concat_list(
+                [pl.when(flag).then(pl.lit(r.rule)) for flag, r in zip(flags, rules, strict=True)]
+            ).list.drop_nulls()
+        )
         .alias("_rules"),
         "_column",
     )
-    valid_parts, failed_parts = by_delivery(valid, len(deliveries)), by_delivery(failed, len(deliveries))
+    valid_parts, failed_parts = (
+        by_delivery(valid, len(deliveries)),
+        by_delivery(failed, len(deliveries)),
+    )
     return [
         delivery_result(contract, delivery, resolution, valid_parts[i], failed_parts[i])
         for i, (delivery, resolution) in enumerate(zip(deliveries, resolutions, strict=True))
@@ -196,22 +220,40 @@ def delivery_result(
     """One delivery's share of a batch: its bronze rows, its quarantine (with the reader's rejects), its schema."""
     _, renamed, missing = resolution
     raw = delivery.raw
-    lineage = [pl.lit(delivery.source_file).alias(SOURCE_FILE), pl.col(SOURCE_ROW), pl.lit(delivery.day).alias(DELIVERY_DATE)]
-    quarantine = pl.concat(
-        [
-            failed.join(original_values(raw.rows, failed[SOURCE_ROW]), on=SOURCE_ROW, how="left").select(
-                *lineage, pl.col("_rule").alias("rule"), pl.col("_rules").alias("rules"),
-                pl.col("_column").alias("column"), pl.col("original"),
-            ),
-            raw.rejects.select(
-                *lineage, "rule", pl.concat_list(pl.col("rule")).alias("rules"), pl.lit(None, pl.String).alias("column"),
-                "original",
-            ),
-        ],
-        how="vertical_relaxed",
-    ).cast(QUARANTINE_SCHEMA).sort(SOURCE_ROW)
+    lineage = [
+        pl.lit(delivery.source_file).alias(SOURCE_FILE),
+        pl.col(SOURCE_ROW),
+        pl.lit(delivery.day).alias(DELIVERY_DATE),
+    ]
+    quarantine = (
+        pl.concat(
+            [
+                failed.join(
+                    original_values(raw.rows, failed[SOURCE_ROW]), on=SOURCE_ROW, how="left"
+                ).select(
+                    *lineage,
+                    pl.col("_rule").alias("rule"),
+                    pl.col("_rules").alias("rules"),
+                    pl.col("_column").alias("column"),
+                    pl.col("original"),
+                ),
+                raw.rejects.select(
+                    *lineage,
+                    "rule",
+                    pl.concat_list(pl.col("rule")).alias("rules"),
+                    pl.lit(None, pl.String).alias("column"),
+                    "original",
+                ),
+            ],
+            how="vertical_relaxed",
+        )
+        .cast(QUARANTINE_SCHEMA)
+        .sort(SOURCE_ROW)
+    )
     late = int(valid[LATE].sum()) if LATE in valid.columns else 0
-    unexpected = sorted(set(raw.columns) - {name for names in all_source_names(contract).values() for name in names})
+    unexpected = sorted(
+        set(raw.columns) - {name for names in all_source_names(contract).values() for name in names}
+    )
     return Enforced(
         valid=valid.select(*[pl.col(f.name) for f in contract.fields], *lineage),
         quarantine=quarantine,
@@ -258,12 +300,17 @@ def columns_with_full_width(rows: pl.DataFrame) -> set[str]:
     if not text or rows.height == 0:
         return set()
     lengths = rows.select(
-        [(pl.col(c).str.len_bytes().sum() != pl.col(c).str.len_chars().sum()).alias(c) for c in text]
+        [
+            (pl.col(c).str.len_bytes().sum() != pl.col(c).str.len_chars().sum()).alias(c)
+            for c in text
+        ]
     ).row(0, named=True)
     wide = [c for c, non_ascii in lengths.items() if non_ascii]
     if not wide:
         return set()
-    found = rows.select([pl.col(c).str.contains(FULL_WIDTH_PATTERN).any().alias(c) for c in wide]).row(0, named=True)
+    found = rows.select(
+        [pl.col(c).str.contains(FULL_WIDTH_PATTERN).any().alias(c) for c in wide]
+    ).row(0, named=True)
     return {c for c, present in found.items() if present}
 
 
@@ -279,7 +326,9 @@ def text_expr(f: Field, columns: tuple[str, ...], full_width: set[str] | None = 
         return normalise_text_expr(value.cast(pl.String), half_width)
     item = pl.element()
     return value.list.eval(
-        pl.struct([normalise_text_expr(path_expr(item, sub.source)).alias(sub.name) for sub in f.items])
+        pl.struct(
+            [normalise_text_expr(path_expr(item, sub.source)).alias(sub.name) for sub in f.items]
+        )
     )
 
 
@@ -295,7 +344,14 @@ def path_expr(item: pl.Expr, dotted: str) -> pl.Expr:
 def typed_expr(f: Field, value: pl.Expr) -> pl.Expr:
     """Parse the field's text into its logical type; unparseable text becomes null (and a rule breaks)."""
     if f.logical_type == "array":
-        return value.list.eval(pl.struct([scalar_expr(sub, pl.element().struct.field(sub.name)).alias(sub.name) for sub in f.items]))
+        return value.list.eval(
+            pl.struct(
+                [
+                    scalar_expr(sub, pl.element().struct.field(sub.name)).alias(sub.name)
+                    for sub in f.items
+                ]
+            )
+        )
     return scalar_expr(f, value)
 
 
@@ -310,7 +366,9 @@ def scalar_expr(f: Field, value: pl.Expr) -> pl.Expr:
         return pl.when(number == number.round(0)).then(number).cast(pl.Int64, strict=False)
     if kind == "boolean":
         return value.str.to_lowercase().replace_strict(
-            {"true": True, "1": True, "是": True, "false": False, "0": False, "否": False}, default=None, return_dtype=pl.Boolean
+            {"true": True, "1": True, "是": True, "false": False, "0": False, "否": False},
+            default=None,
+            return_dtype=pl.Boolean,
         )
     if kind == "date":
         return pl.coalesce([value.str.to_date(fmt, strict=False) for fmt in f.source_formats])
@@ -324,10 +382,17 @@ def timestamp_expr(value: pl.Expr, fmt: str, zone: str) -> pl.Expr:
     """One input format to an instant in the feed's time zone (naive times are local, CST)."""
     if fmt == "epoch_ms":
         millis = value.cast(pl.Int64, strict=False)
-        return pl.from_epoch(millis, time_unit="ms").cast(pl.Datetime("us")).dt.replace_time_zone("UTC").dt.convert_time_zone(zone)
+        return (
+            pl.from_epoch(millis, time_unit="ms")
+            .cast(pl.Datetime("us"))
+            .dt.replace_time_zone("UTC")
+            .dt.convert_time_zone(zone)
+        )
     if "%z" in fmt:
         return value.str.to_datetime(fmt, strict=False, time_unit="us").dt.convert_time_zone(zone)
-    return value.str.to_datetime(fmt, strict=False, time_unit="us").dt.replace_time_zone(zone, non_existent="null", ambiguous="null")
+    return value.str.to_datetime(fmt, strict=False, time_unit="us").dt.replace_time_zone(
+        zone, non_existent="null", ambiguous="null"
+    )
 
 
 def with_wgs84(contract: FeedContract, typed: pl.DataFrame) -> pl.DataFrame:
@@ -338,7 +403,10 @@ def with_wgs84(contract: FeedContract, typed: pl.DataFrame) -> pl.DataFrame:
     convert = {"GCJ02": gcj02_to_wgs84, "BD09": bd09_to_wgs84}[spec.system]
     # Sensors repeat one point thousands of times: convert each distinct point once.
     points = typed.select(spec.longitude, spec.latitude).unique().drop_nulls()
-    lon, lat = convert(points[spec.longitude].to_numpy().astype(np.float64), points[spec.latitude].to_numpy().astype(np.float64))
+    lon, lat = convert(
+        points[spec.longitude].to_numpy().astype(np.float64),
+        points[spec.latitude].to_numpy().astype(np.float64),
+    )
     converted = points.with_columns(pl.Series("_lon", lon), pl.Series("_lat", lat))
     return (
         typed.join(converted, on=[spec.longitude, spec.latitude], how="left", maintain_order="left")
@@ -358,7 +426,12 @@ def with_check_digits(contract: FeedContract, parsed: pl.DataFrame) -> pl.DataFr
     for f in contract.fields:
         if f.standard in CHECK_DIGITS:
             text = parsed[TEXT + f.name]
-            checks.append(pl.Series(CHECK + f.name, CHECK_DIGITS[f.standard](text.to_numpy()) | text.is_null().to_numpy()))
+            checks.append(
+                pl.Series(
+                    CHECK + f.name,
+                    CHECK_DIGITS[f.standard](text.to_numpy()) | text.is_null().to_numpy(),
+                )
+            )
         for sub in f.items:
             if sub.standard in CHECK_DIGITS:
                 checks.append(item_checks(parsed, f, sub).alias(f"{CHECK}{f.name}.{sub.name}"))
@@ -368,10 +441,15 @@ def with_check_digits(contract: FeedContract, parsed: pl.DataFrame) -> pl.DataFr
 def item_checks(parsed: pl.DataFrame, array: Field, item: Field) -> pl.Series:
     """Per row: every item's check character is right (or empty)."""
     flat = parsed.select(
-        pl.int_range(pl.len()).alias("_row"), pl.col(array.name).list.eval(pl.element().struct.field(item.name)).alias("_v")
+        pl.int_range(pl.len()).alias("_row"),
+        pl.col(array.name).list.eval(pl.element().struct.field(item.name)).alias("_v"),
     ).explode("_v")
     valid = CHECK_DIGITS[item.standard](flat["_v"].to_numpy()) | flat["_v"].is_null().to_numpy()
-    return flat.with_columns(pl.Series("_ok", valid)).group_by("_row", maintain_order=True).agg(pl.col("_ok").all())["_ok"]
+    return (
+        flat.with_columns(pl.Series("_ok", valid))
+        .group_by("_row", maintain_order=True)
+        .agg(pl.col("_ok").all())["_ok"]
+    )
 
 
 # ------------------------------------------------------------------ rules
@@ -398,15 +476,27 @@ def _contract_rules(contract: FeedContract) -> Iterator[Rule]:
                 items = pl.col(f.name).list.eval(pl.element().struct.field(sub.name))
                 for rule in field_rules(sub, pl.element(), pl.element()):
                     if sub.standard in CHECK_DIGITS and rule.rule == f"{sub.standard}_check":
-                        yield Rule(rule.rule, f"{f.name}.{sub.name}", ~pl.col(f"{CHECK}{f.name}.{sub.name}"))
+                        yield Rule(
+                            rule.rule,
+                            f"{f.name}.{sub.name}",
+                            ~pl.col(f"{CHECK}{f.name}.{sub.name}"),
+                        )
                     else:
-                        yield Rule(rule.rule, f"{f.name}.{sub.name}", items.list.eval(rule.broken.fill_null(False)).list.any())
+                        yield Rule(
+                            rule.rule,
+                            f"{f.name}.{sub.name}",
+                            items.list.eval(rule.broken.fill_null(False)).list.any(),
+                        )
     if contract.coordinates is not None:
         spec = contract.coordinates
         lon, lat = pl.col(spec.longitude), pl.col(spec.latitude)
         lon_min, lat_min, lon_max, lat_max = CITY_BOUNDS
         outside = ~(lon.is_between(lon_min, lon_max) & lat.is_between(lat_min, lat_max))
-        yield Rule("coordinates_outside_city", f"{spec.longitude},{spec.latitude}", lon.is_not_null() & lat.is_not_null() & outside)
+        yield Rule(
+            "coordinates_outside_city",
+            f"{spec.longitude},{spec.latitude}",
+            lon.is_not_null() & lat.is_not_null() & outside,
+        )
 
 
 @cache
@@ -442,22 +532,33 @@ def field_rules(f: Field, value: pl.Expr, text: pl.Expr) -> Iterator[Rule]:
         if f.logical_type == "date":
             yield Rule("date_in_future", name, value > pl.col(DAY))
         else:
-            yield Rule("date_in_future", name, value.dt.convert_time_zone(TIMEZONE) >= pl.col(NEXT_DAY))
+            yield Rule(
+                "date_in_future", name, value.dt.convert_time_zone(TIMEZONE) >= pl.col(NEXT_DAY)
+            )
 
 
 def first_failure(rules: list[Rule], flags: list[pl.Expr], what: str) -> pl.Expr:
     if not rules:
         return pl.lit(None, pl.String)
-    values = [pl.when(flag).then(pl.lit(getattr(rule, what))) for flag, rule in zip(flags, rules, strict=True)]
+    values = [
+        pl.when(flag).then(pl.lit(getattr(rule, what)))
+        for flag, rule in zip(flags, rules, strict=True)
+    ]
     return pl.coalesce(values)
 
 
-def mark_duplicates(contract: FeedContract, checked: pl.DataFrame, prior_keys: KeyHashes | None) -> pl.DataFrame:
+def mark_duplicates(
+    contract: FeedContract, checked: pl.DataFrame, prior_keys: KeyHashes | None
+) -> pl.DataFrame:
     """Among otherwise valid rows, a key already delivered (earlier in the batch or before) is a duplicate."""
     if not contract.key:
         return checked
-    valid = checked.filter(pl.col("_rule").is_null()).select(ROW, key_hash(contract.key).alias("_key"))
-    repeated = ~pl.col("_key").is_first_distinct()  # in delivery and file order: the first delivery of a key stands
+    valid = checked.filter(pl.col("_rule").is_null()).select(
+        ROW, key_hash(contract.key).alias("_key")
+    )
+    repeated = ~pl.col(
+        "_key"
+    ).is_first_distinct()  # in delivery and file order: the first delivery of a key stands
     delivered_before = seen_before(valid["_key"], prior_keys)
     if delivered_before.len():
         repeated = repeated | pl.col("_key").is_in(delivered_before.implode())
@@ -467,7 +568,10 @@ def mark_duplicates(contract: FeedContract, checked: pl.DataFrame, prior_keys: K
     is_duplicate = pl.col(ROW).is_in(duplicate_rows.implode())
     return checked.with_columns(
         pl.when(is_duplicate).then(pl.lit("duplicate_key")).otherwise("_rule").alias("_rule"),
-        pl.when(is_duplicate).then(pl.lit(",".join(contract.key))).otherwise("_column").alias("_column"),
+        pl.when(is_duplicate)
+        .then(pl.lit(",".join(contract.key)))
+        .otherwise("_column")
+        .alias("_column"),
     )
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import polars as pl
 
 from pipelines.lib.atomic import atomic_output, write_text_atomic
-from pipelines.lib.ingest.landing import Contracts, match_delivery
+from pipelines.lib.landing.deliveries import Contracts, match_delivery
 
 _OUTSIDE_FEED_FOLDER = "not inside a <department>/<feed>/ folder"
 

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
-from pipelines.defs.feeds import FEED_CONTRACTS as CONTRACTS
+from pipelines.lib.contracts import FeedContract
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.ingest.lake import partition
 
 
-def delivery_days(data: DataDir) -> list[date]:
+def landed_days(data: DataDir, contracts: Iterable[FeedContract]) -> list[date]:
+    """Every day some feed has a delivery for."""
     days = set()
-    for contract in CONTRACTS.values():
+    for contract in contracts:
         folder = data.landing_feed(contract.department, contract.feed)
         if folder.is_dir():
-            days |= {day for p in folder.iterdir() if (day := contract.landing.day_of(p.name)) is not None}
+            days |= {
+                day
+                for p in folder.iterdir()
+                if (day := contract.landing.day_of(p.name)) is not None
+            }
     return sorted(days)
 
 
-def days_to_ingest(data: DataDir) -> list[date]:
+def days_to_ingest(data: DataDir, contracts: Iterable[FeedContract]) -> list[date]:
     """Days with a delivery that is new, or changed since its partition was written.
 
     A daily run then ingests the day that landed and leaves the others alone. A file that
@@ -26,7 +32,7 @@ def days_to_ingest(data: DataDir) -> list[date]:
     it again and reports it.
     """
     days = set()
-    for contract in CONTRACTS.values():
+    for contract in contracts:
         folder = data.landing_feed(contract.department, contract.feed)
         if not folder.is_dir():
             continue
