@@ -25,7 +25,7 @@ export GX_ANALYTICS_ENABLED := False
 # SAFECITY_PSEUDONYM_KEY in the environment, which this line then leaves alone.
 export SAFECITY_PSEUDONYM_KEY ?= safecity-development-pseudonym-key-NOT-A-SECRET
 
-.PHONY: demo test install dev bench bench-large bench-small clean
+.PHONY: demo test lint format install dev bench bench-large bench-small clean
 
 demo: install
 	$(RUN) safecity generate --scale $(SCALE) --seed $(SEED) --out $(DATA_DIR)
@@ -35,6 +35,19 @@ demo: install
 
 test: install
 	$(RUN) pytest -n 2
+
+# The habits, enforced: Python lint and format (ruff), types (mypy), the dbt project's SQL
+# (sqlfluff). `make format` applies what can be applied; pre-commit runs the same on commit.
+lint: install
+	$(RUN) ruff check pipelines tests benchmarks
+	$(RUN) ruff format --check pipelines tests benchmarks
+	$(RUN) mypy
+	$(RUN) sqlfluff lint dbt_project --processes 2
+
+format: install
+	$(RUN) ruff check --fix pipelines tests benchmarks
+	$(RUN) ruff format pipelines tests benchmarks
+	$(RUN) sqlfluff fix dbt_project --processes 2
 
 install: $(UV_FROM_PIP)
 	$(UV) sync --frozen

@@ -27,8 +27,19 @@ from pathlib import Path
 
 from bench_pipeline import stage_of
 from measure import (
-    DEVELOPMENT_PSEUDONYM_KEY, BenchmarkError, RssSampler, fmt_mib, fresh_scratch, machine_info, main_guard,
-    median, print_machine, print_table, require_city, safecity_command, write_results,
+    DEVELOPMENT_PSEUDONYM_KEY,
+    BenchmarkError,
+    RssSampler,
+    fmt_mib,
+    fresh_scratch,
+    machine_info,
+    main_guard,
+    median,
+    print_machine,
+    print_table,
+    require_city,
+    safecity_command,
+    write_results,
 )
 
 from pipelines.defs.feeds import FEED_CONTRACTS
@@ -46,7 +57,9 @@ def last_day_files(city: DataDir) -> tuple[str, list[Path]]:
             if (day := contract.landing.day_of(path.name)) is not None:
                 days.setdefault(day.strftime("%Y%m%d"), []).append(path)
     if len(days) < 2:
-        raise BenchmarkError(f"{city.root} has fewer than two delivery days: nothing to update daily")
+        raise BenchmarkError(
+            f"{city.root} has fewer than two delivery days: nothing to update daily"
+        )
     last = max(days)
     return last, days[last]
 
@@ -79,13 +92,19 @@ def timed_run(data: DataDir, *options: str) -> dict:
     log = data.root / "safecity-run.log"
     began = time.time()
     with log.open("a") as out:
-        child = subprocess.Popen([str(safecity_command()), "run", "--data-dir", str(data.root), *options],
-                                 env=env, stdout=out, stderr=subprocess.STDOUT)
+        child = subprocess.Popen(
+            [str(safecity_command()), "run", "--data-dir", str(data.root), *options],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
         with RssSampler(child.pid) as sampler:
             child.wait()
     seconds = time.time() - began
     if child.returncode != 0:
-        raise BenchmarkError(f"safecity run {' '.join(options)} failed (exit {child.returncode}): see {log}")
+        raise BenchmarkError(
+            f"safecity run {' '.join(options)} failed (exit {child.returncode}): see {log}"
+        )
     stages: dict[str, float] = {}
     with dg.DagsterInstance.from_config(str(data.root / "dagster_home")) as instance:
         for run in instance.get_runs():
@@ -98,10 +117,18 @@ def timed_run(data: DataDir, *options: str) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--city", type=Path, required=True, help="a generated city (`safecity generate --out`)")
-    parser.add_argument("--scratch", type=Path, default=Path("data/bench-scratch/daily"),
-                        help="the data directory updated (emptied first; default %(default)s)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--city", type=Path, required=True, help="a generated city (`safecity generate --out`)"
+    )
+    parser.add_argument(
+        "--scratch",
+        type=Path,
+        default=Path("data/bench-scratch/daily"),
+        help="the data directory updated (emptied first; default %(default)s)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="daily updates (default 3)")
     args = parser.parse_args()
     city = DataDir(args.city.absolute())
@@ -122,7 +149,9 @@ def main() -> None:
     daily = []
     for index in range(args.repeat):
         deliver(city, data, files)
-        print(f"daily update {index + 1} of {args.repeat}: {day} {'lands' if index == 0 else 're-delivered'}; safecity run")
+        print(
+            f"daily update {index + 1} of {args.repeat}: {day} {'lands' if index == 0 else 're-delivered'}; safecity run"
+        )
         daily.append(timed_run(data))
         print(f"  {daily[-1]['seconds']:.1f} s, peak RSS {fmt_mib(daily[-1]['peak_rss_mib'])}")
 
@@ -133,26 +162,40 @@ def main() -> None:
     daily_seconds = median(r["seconds"] for r in daily)
     ratio = daily_seconds / full["seconds"]
     stages = list(full["stages"])
-    print(f"\none-day update {daily_seconds:.1f} s (median of {args.repeat}) against a full rebuild "
-          f"{full['seconds']:.1f} s: {ratio:.1%} (target {TARGET_RATIO:.0%} or less) "
-          f"{'met' if ratio <= TARGET_RATIO else 'NOT MET'}")
+    print(
+        f"\none-day update {daily_seconds:.1f} s (median of {args.repeat}) against a full rebuild "
+        f"{full['seconds']:.1f} s: {ratio:.1%} (target {TARGET_RATIO:.0%} or less) "
+        f"{'met' if ratio <= TARGET_RATIO else 'NOT MET'}"
+    )
     print_table(
         ["stage", "daily s", "full s", "daily/full"],
-        [[stage, f"{median(r['stages'].get(stage, 0.0) for r in daily):.1f}", f"{full['stages'][stage]:.1f}",
-          f"{median(r['stages'].get(stage, 0.0) for r in daily) / full['stages'][stage]:.0%}" if full["stages"][stage] > 0 else ""]
-         for stage in stages],
+        [
+            [
+                stage,
+                f"{median(r['stages'].get(stage, 0.0) for r in daily):.1f}",
+                f"{full['stages'][stage]:.1f}",
+                f"{median(r['stages'].get(stage, 0.0) for r in daily) / full['stages'][stage]:.0%}"
+                if full["stages"][stage] > 0
+                else "",
+            ]
+            for stage in stages
+        ],
     )
-    write_results("daily", {
-        "city": str(city.root),
-        "day": day,
-        "repeat": args.repeat,
-        "setup": setup,
-        "daily_runs": daily,
-        "full_rebuild": full,
-        "daily_seconds": daily_seconds,
-        "ratio": ratio,
-        "target": {"value": ratio, "met": ratio <= TARGET_RATIO},
-    }, machine)
+    write_results(
+        "daily",
+        {
+            "city": str(city.root),
+            "day": day,
+            "repeat": args.repeat,
+            "setup": setup,
+            "daily_runs": daily,
+            "full_rebuild": full,
+            "daily_seconds": daily_seconds,
+            "ratio": ratio,
+            "target": {"value": ratio, "met": ratio <= TARGET_RATIO},
+        },
+        machine,
+    )
 
 
 if __name__ == "__main__":

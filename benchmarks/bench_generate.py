@@ -42,10 +42,16 @@ def run_one(scale: str, out: Path, seed: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scales", nargs="+", default=["small", "large"], choices=["tiny", "small", "large"])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--scales", nargs="+", default=["small", "large"], choices=["tiny", "small", "large"]
+    )
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--out", type=Path, help="where to generate (default: a temporary folder, removed after)")
+    parser.add_argument(
+        "--out", type=Path, help="where to generate (default: a temporary folder, removed after)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -56,16 +62,33 @@ def main() -> None:
     print_machine(machine)
     results = []
     for scale in args.scales:
-        out = args.out / scale if args.out else Path(tempfile.mkdtemp(prefix=f"safecity-bench-{scale}-"))
+        out = (
+            args.out / scale
+            if args.out
+            else Path(tempfile.mkdtemp(prefix=f"safecity-bench-{scale}-"))
+        )
         child = subprocess.run(
-            [sys.executable, __file__, "--child", scale, "--out", str(out), "--seed", str(args.seed)],
-            check=True, capture_output=True, text=True,
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                scale,
+                "--out",
+                str(out),
+                "--seed",
+                str(args.seed),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
         )
         result = json.loads(child.stdout.strip().splitlines()[-1])
         results.append(result)
-        print(f"{scale:>6}: {result['rows']:>12,} rows  {result['seconds']:>8.1f} s  "
-              f"{result['rows_per_second']:>10,} rows/s  peak RSS {result['peak_rss_mib']:>6,} MiB  "
-              f"landing {result['landing_mib']:>8,.1f} MiB")
+        print(
+            f"{scale:>6}: {result['rows']:>12,} rows  {result['seconds']:>8.1f} s  "
+            f"{result['rows_per_second']:>10,} rows/s  peak RSS {result['peak_rss_mib']:>6,} MiB  "
+            f"landing {result['landing_mib']:>8,.1f} MiB"
+        )
         if not args.out:
             shutil.rmtree(out)
     write_results("generate", {"results": results}, machine)

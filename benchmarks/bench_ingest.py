@@ -51,11 +51,14 @@ def enforced_run(data: DataDir, scratch: Path) -> dict[str, tuple[int, float]]:
     figures = {}
     for (department, feed), contract in sorted(contracts.items()):
         days = sorted(
-            day for p in lake_view.landing_feed(department, feed).iterdir()
+            day
+            for p in lake_view.landing_feed(department, feed).iterdir()
             if (day := contract.landing.day_of(p.name)) is not None
         )
         started = time.perf_counter()
-        rows = sum(i.result.landed for i in ingest_deliveries(lake_view, contract, days, connection))
+        rows = sum(
+            i.result.landed for i in ingest_deliveries(lake_view, contract, days, connection)
+        )
         figures[f"{department}/{feed}"] = (rows, time.perf_counter() - started)
     return figures
 
@@ -87,13 +90,18 @@ def floor_run(data: DataDir, scratch: Path) -> dict[str, float]:
 
 def measured_floor(data: DataDir) -> tuple[dict[str, float], float]:
     """One floor run in a temporary folder: seconds per CSV feed, and peak RSS in MiB."""
-    with tempfile.TemporaryDirectory(prefix="safecity-bench-floor-") as scratch, Measured() as measured:
+    with (
+        tempfile.TemporaryDirectory(prefix="safecity-bench-floor-") as scratch,
+        Measured() as measured,
+    ):
         figures = floor_run(data, Path(scratch))
     return figures, measured.peak_rss_mib
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data-dir", type=Path, default=Path("data"))
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
@@ -105,7 +113,10 @@ def main() -> None:
 
     enforced_runs, floor_runs, enforced_peaks, floor_peaks = [], [], [], []
     for _ in range(args.repeat):
-        with tempfile.TemporaryDirectory(prefix="safecity-bench-ingest-") as scratch, Measured() as measured:
+        with (
+            tempfile.TemporaryDirectory(prefix="safecity-bench-ingest-") as scratch,
+            Measured() as measured,
+        ):
             enforced_runs.append(enforced_run(data, Path(scratch)))
         enforced_peaks.append(measured.peak_rss_mib)
         figures, peak = measured_floor(data)
@@ -128,27 +139,39 @@ def main() -> None:
         ratio = f"{enforced[f] / floor[f]:.2f}" if f in floor else "-"
         floor_text = f"{floor[f]:.2f}" if f in floor else "-"
         print(f"{f:<45} {rows[f]:>10,} {enforced[f]:>11.2f} {floor_text:>8} {ratio:>6}")
-    print(f"\nall feeds: {total_rows:,} rows in {total_seconds:.1f} s = {total_rows / total_seconds:,.0f} rows/s, "
-          f"{total_rows / total_seconds * 60:,.0f} rows/min; peak RSS {fmt_mib(enforced_peak)}")
-    print(f"CSV feeds: enforced {csv_enforced:.1f} s, bare DuckDB copy {csv_floor:.1f} s "
-          f"(peak RSS {fmt_mib(floor_peak)}), ratio {csv_enforced / csv_floor:.2f} (target: 2 or less)")
+    print(
+        f"\nall feeds: {total_rows:,} rows in {total_seconds:.1f} s = {total_rows / total_seconds:,.0f} rows/s, "
+        f"{total_rows / total_seconds * 60:,.0f} rows/min; peak RSS {fmt_mib(enforced_peak)}"
+    )
+    print(
+        f"CSV feeds: enforced {csv_enforced:.1f} s, bare DuckDB copy {csv_floor:.1f} s "
+        f"(peak RSS {fmt_mib(floor_peak)}), ratio {csv_enforced / csv_floor:.2f} (target: 2 or less)"
+    )
 
-    write_results("ingest", {
-        "data_dir": str(data.root),
-        "repeat": args.repeat,
-        "rows": rows, "enforced_seconds": enforced, "floor_seconds": floor,
-        "total_rows": total_rows,
-        "total_seconds": total_seconds,
-        "rows_per_second": total_rows / total_seconds,
-        "rows_per_minute": total_rows / total_seconds * 60,
-        "csv_enforced_seconds": csv_enforced,
-        "csv_floor_seconds": csv_floor,
-        "csv_ratio": csv_enforced / csv_floor,
-        "peak_rss_mib": enforced_peak,
-        "floor_peak_rss_mib": floor_peak,
-        "all_runs": {"enforced_seconds": [sum(run[f][1] for f in feeds) for run in enforced_runs],
-                     "floor_seconds": [sum(run.values()) for run in floor_runs]},
-    }, machine)
+    write_results(
+        "ingest",
+        {
+            "data_dir": str(data.root),
+            "repeat": args.repeat,
+            "rows": rows,
+            "enforced_seconds": enforced,
+            "floor_seconds": floor,
+            "total_rows": total_rows,
+            "total_seconds": total_seconds,
+            "rows_per_second": total_rows / total_seconds,
+            "rows_per_minute": total_rows / total_seconds * 60,
+            "csv_enforced_seconds": csv_enforced,
+            "csv_floor_seconds": csv_floor,
+            "csv_ratio": csv_enforced / csv_floor,
+            "peak_rss_mib": enforced_peak,
+            "floor_peak_rss_mib": floor_peak,
+            "all_runs": {
+                "enforced_seconds": [sum(run[f][1] for f in feeds) for run in enforced_runs],
+                "floor_seconds": [sum(run.values()) for run in floor_runs],
+            },
+        },
+        machine,
+    )
 
 
 if __name__ == "__main__":

@@ -34,7 +34,9 @@ ORDER = ("place", "organisation", "person", "object")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
@@ -52,23 +54,44 @@ def main() -> None:
         peaks.append(run_peaks)
     print(f"linkage on {paths.root} ({args.repeat} runs; medians)")
     print_machine(machine)
-    print(f"{'kind':<14}{'mentions':>12}{'entities':>12}{'seconds':>10}{'mentions/s':>14}{'peak RSS':>11}")
+    print(
+        f"{'kind':<14}{'mentions':>12}{'entities':>12}{'seconds':>10}{'mentions/s':>14}{'peak RSS':>11}"
+    )
     figures = {}
     for kind in ORDER:
         seconds = median(run[kind].seconds for run in runs)
         peak = median(p[kind] for p in peaks)
         last = runs[-1][kind]
-        figures[kind] = {"mentions": last.mentions, "entities": last.entities, "seconds": seconds,
-                         "peak_rss_mib": peak, "all_seconds": [run[kind].seconds for run in runs]}
-        print(f"{kind:<14}{last.mentions:>12,}{last.entities:>12,}{seconds:>10.2f}"
-              f"{last.mentions / seconds:>14,.0f}{fmt_mib(peak):>11}")
+        figures[kind] = {
+            "mentions": last.mentions,
+            "entities": last.entities,
+            "seconds": seconds,
+            "peak_rss_mib": peak,
+            "all_seconds": [run[kind].seconds for run in runs],
+        }
+        print(
+            f"{kind:<14}{last.mentions:>12,}{last.entities:>12,}{seconds:>10.2f}"
+            f"{last.mentions / seconds:>14,.0f}{fmt_mib(peak):>11}"
+        )
     total = median(sum(run[k].seconds for k in ORDER) for run in runs)
     mentions = sum(runs[-1][k].mentions for k in ORDER)
     peak = max(max(p.values()) for p in peaks)
-    print(f"{'total':<14}{mentions:>12,}{'':>12}{total:>10.2f}{mentions / total:>14,.0f}{fmt_mib(peak):>11}")
-    write_results("linkage", {"data_dir": str(paths.root), "repeat": args.repeat, "total_seconds": total,
-                              "mentions": mentions, "rows_per_second": mentions / total, "peak_rss_mib": peak,
-                              "stages": figures}, machine)
+    print(
+        f"{'total':<14}{mentions:>12,}{'':>12}{total:>10.2f}{mentions / total:>14,.0f}{fmt_mib(peak):>11}"
+    )
+    write_results(
+        "linkage",
+        {
+            "data_dir": str(paths.root),
+            "repeat": args.repeat,
+            "total_seconds": total,
+            "mentions": mentions,
+            "rows_per_second": mentions / total,
+            "peak_rss_mib": peak,
+            "stages": figures,
+        },
+        machine,
+    )
 
 
 if __name__ == "__main__":

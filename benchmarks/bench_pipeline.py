@@ -114,9 +114,13 @@ def read_run_log(dagster_home: Path) -> RunLog:
             for stats in instance.get_run_step_stats(run.run_id):
                 if stats.start_time is not None and stats.end_time is not None:
                     steps.append(Step(stats.step_key, stats.start_time, stats.end_time))
-            records = instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
+            records = instance.get_records_for_run(
+                run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+            ).records
             for record in records:
-                materialization = record.event_log_entry.dagster_event.step_materialization_data.materialization
+                materialization = (
+                    record.event_log_entry.dagster_event.step_materialization_data.materialization
+                )
                 key, metadata = materialization.asset_key.to_user_string(), materialization.metadata
                 # A backfill over many days records the step's totals once per day: keep one per asset.
                 if key.startswith("bronze/") and "landed_rows" in metadata:
@@ -126,7 +130,12 @@ def read_run_log(dagster_home: Path) -> RunLog:
                     mentions[key] = metadata["mentions"].value
     if not steps:
         raise BenchmarkError(f"no steps recorded in the Dagster instance {dagster_home}")
-    return RunLog(sorted(steps, key=lambda s: s.start), sum(landed.values()), sum(bronze.values()), sum(mentions.values()))
+    return RunLog(
+        sorted(steps, key=lambda s: s.start),
+        sum(landed.values()),
+        sum(bronze.values()),
+        sum(mentions.values()),
+    )
 
 
 def run_pipeline(city: DataDir, data_root: Path) -> tuple[float, RssSampler, RunLog]:
@@ -136,15 +145,22 @@ def run_pipeline(city: DataDir, data_root: Path) -> tuple[float, RssSampler, Run
     fresh_scratch(data_root)
     link_into(data_root, city.root, ["landing", "ground_truth"])
     env = dict(os.environ)
-    env["DAGSTER_HOME"] = str(data_root / "dagster_home")  # the instance read afterwards, whatever the caller had set
+    env["DAGSTER_HOME"] = str(
+        data_root / "dagster_home"
+    )  # the instance read afterwards, whatever the caller had set
     if not env.get("SAFECITY_PSEUDONYM_KEY"):
         env["SAFECITY_PSEUDONYM_KEY"] = DEVELOPMENT_PSEUDONYM_KEY
     log_path = data_root / "safecity-run.log"
     step_start = re.compile(r"^\[\s*(\S+)\] start (\S+)")
     started = time.perf_counter()
     with log_path.open("w") as log:
-        child = subprocess.Popen([str(safecity_command()), "run", "--data-dir", str(data_root)], env=env,
-                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        child = subprocess.Popen(
+            [str(safecity_command()), "run", "--data-dir", str(data_root)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         with RssSampler(child.pid) as sampler:
             started_stages = set()
             for line in child.stdout:
@@ -156,9 +172,15 @@ def run_pipeline(city: DataDir, data_root: Path) -> tuple[float, RssSampler, Run
             child.wait()
     seconds = time.perf_counter() - started
     if child.returncode != 0:
-        failures = [line.strip() for line in log_path.read_text().splitlines() if "] FAIL " in line or line.startswith("error:")]
+        failures = [
+            line.strip()
+            for line in log_path.read_text().splitlines()
+            if "] FAIL " in line or line.startswith("error:")
+        ]
         first = f": {failures[0][:300]}" if failures else ""
-        raise BenchmarkError(f"safecity run failed (exit {child.returncode}){first} (all output in {log_path})")
+        raise BenchmarkError(
+            f"safecity run failed (exit {child.returncode}){first} (all output in {log_path})"
+        )
     return seconds, sampler, read_run_log(data_root / "dagster_home")
 
 
@@ -167,8 +189,12 @@ def figures_of(seconds: float, sampler: RssSampler, run: RunLog, csv_feeds: set[
     stages: dict[str, list[Step]] = {}
     for step in run.steps:
         stages.setdefault(stage_of(step.key), []).append(step)
-    rows_of = {"ingestion": run.rows_landed, "scorecard": run.rows_landed,
-               "warehouse (dbt)": run.bronze_rows, "linkage": run.mentions}
+    rows_of = {
+        "ingestion": run.rows_landed,
+        "scorecard": run.rows_landed,
+        "warehouse (dbt)": run.bronze_rows,
+        "linkage": run.mentions,
+    }
     per_stage = {
         stage: {
             "seconds": sum(s.seconds for s in steps),
@@ -178,8 +204,12 @@ def figures_of(seconds: float, sampler: RssSampler, run: RunLog, csv_feeds: set[
         }
         for stage, steps in stages.items()
     }
-    per_stage[OUTSIDE_STEPS] = {"seconds": seconds - sum(s.seconds for s in run.steps), "rows": None,
-                                "peak_rss_mib": None, "steps": 0}
+    per_stage[OUTSIDE_STEPS] = {
+        "seconds": seconds - sum(s.seconds for s in run.steps),
+        "rows": None,
+        "peak_rss_mib": None,
+        "steps": 0,
+    }
     csv_steps = {"bronze__" + feed.replace("/", "__") for feed in csv_feeds}
     return {
         "seconds": seconds,
@@ -197,15 +227,26 @@ def medians(runs: list[dict], stage: str) -> dict:
     """A stage's figures, the median of each over the runs (rows are the same in every run)."""
     figures = [r["stages"][stage] for r in runs if stage in r["stages"]]
     peaks = [f["peak_rss_mib"] for f in figures if f["peak_rss_mib"] is not None]
-    return {"seconds": median(f["seconds"] for f in figures), "rows": figures[-1]["rows"],
-            "peak_rss_mib": median(peaks) if peaks else None}
+    return {
+        "seconds": median(f["seconds"] for f in figures),
+        "rows": figures[-1]["rows"],
+        "peak_rss_mib": median(peaks) if peaks else None,
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--city", type=Path, required=True, help="a generated city (`safecity generate --out`)")
-    parser.add_argument("--scratch", type=Path, default=Path("data/bench-scratch/pipeline"),
-                        help="where each run's data directory and the floors' copies go (emptied first; default %(default)s)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--city", type=Path, required=True, help="a generated city (`safecity generate --out`)"
+    )
+    parser.add_argument(
+        "--scratch",
+        type=Path,
+        default=Path("data/bench-scratch/pipeline"),
+        help="where each run's data directory and the floors' copies go (emptied first; default %(default)s)",
+    )
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     city = DataDir(args.city.absolute())
@@ -214,7 +255,9 @@ def main() -> None:
     scratch = fresh_scratch(args.scratch)
     data_root = scratch / "data"
     machine = machine_info()
-    print(f"safecity run end to end on {city.root}, {args.repeat} runs (data directory {data_root})")
+    print(
+        f"safecity run end to end on {city.root}, {args.repeat} runs (data directory {data_root})"
+    )
     print_machine(machine)
 
     runs, ingest_floors, warehouse_floors = [], [], []
@@ -231,61 +274,124 @@ def main() -> None:
     floors = {"ingestion": median(ingest_floors), "warehouse (dbt)": median(warehouse_floors)}
     result = {stage: medians(runs, stage) for stage in runs[-1]["stages"]}
     # Like with like: the floor copies the CSV files only, so it is compared with their steps.
-    compared = {"ingestion": median(r["csv_ingestion_seconds"] for r in runs),
-                "warehouse (dbt)": result["warehouse (dbt)"]["seconds"] if "warehouse (dbt)" in result else None}
+    compared = {
+        "ingestion": median(r["csv_ingestion_seconds"] for r in runs),
+        "warehouse (dbt)": result["warehouse (dbt)"]["seconds"]
+        if "warehouse (dbt)" in result
+        else None,
+    }
     for stage, floor in floors.items():
         if stage in result and compared[stage]:
-            result[stage] |= {"floor_seconds": floor, "compared_seconds": compared[stage], "ratio": compared[stage] / floor}
+            result[stage] |= {
+                "floor_seconds": floor,
+                "compared_seconds": compared[stage],
+                "ratio": compared[stage] / floor,
+            }
     total = median(r["seconds"] for r in runs)
     rows = runs[-1]["rows_landed"]
     peak = median(r["peak_rss_mib"] for r in runs)
 
-    print(f"\n{rows:,} source rows (landed) end to end in {total:.1f} s; medians of {args.repeat} runs")
+    print(
+        f"\n{rows:,} source rows (landed) end to end in {total:.1f} s; medians of {args.repeat} runs"
+    )
     print_table(
         ["stage", "wall s", "share", "rows", "rows/s", "peak RSS", "floor s", "ratio"],
-        [[stage, f"{f['seconds']:.1f}", f"{f['seconds'] / total:.0%}",
-          f"{f['rows']:,}" if f["rows"] else "", f"{f['rows'] / f['seconds']:,.0f}" if f["rows"] else "",
-          fmt_mib(f["peak_rss_mib"]) if f["peak_rss_mib"] else "",
-          f"{f['floor_seconds']:.1f}" if "ratio" in f else "", f"{f['ratio']:.2f}" if "ratio" in f else ""]
-         for stage, f in result.items()]
-        + [["total", f"{total:.1f}", "100%", f"{rows:,}", f"{rows / total:,.0f}", fmt_mib(peak), "", ""]],
+        [
+            [
+                stage,
+                f"{f['seconds']:.1f}",
+                f"{f['seconds'] / total:.0%}",
+                f"{f['rows']:,}" if f["rows"] else "",
+                f"{f['rows'] / f['seconds']:,.0f}" if f["rows"] else "",
+                fmt_mib(f["peak_rss_mib"]) if f["peak_rss_mib"] else "",
+                f"{f['floor_seconds']:.1f}" if "ratio" in f else "",
+                f"{f['ratio']:.2f}" if "ratio" in f else "",
+            ]
+            for stage, f in result.items()
+        ]
+        + [
+            [
+                "total",
+                f"{total:.1f}",
+                "100%",
+                f"{rows:,}",
+                f"{rows / total:,.0f}",
+                fmt_mib(peak),
+                "",
+                "",
+            ]
+        ],
     )
     if "ratio" in result.get("ingestion", {}):
-        print(f"ingestion ratio: the CSV feeds' steps ({result['ingestion']['compared_seconds']:.1f} s of "
-              f"{result['ingestion']['seconds']:.1f} s) against a bare DuckDB copy of the same files")
+        print(
+            f"ingestion ratio: the CSV feeds' steps ({result['ingestion']['compared_seconds']:.1f} s of "
+            f"{result['ingestion']['seconds']:.1f} s) against a bare DuckDB copy of the same files"
+        )
     if "ratio" in result.get("warehouse (dbt)", {}):
-        print("warehouse ratio: the dbt steps (build: models and tests, around the linkage stages) against the "
-              "same models' and tests' compiled SQL in plain DuckDB")
+        print(
+            "warehouse ratio: the dbt steps (build: models and tests, around the linkage stages) against the "
+            "same models' and tests' compiled SQL in plain DuckDB"
+        )
     print("peak RSS: the whole process tree (safecity and the dbt processes it starts), summed")
 
     targets = {
-        "end_to_end_seconds": (total, total <= TARGET_SECONDS, f"{total:.0f} s (target {TARGET_SECONDS} s or less)"),
-        "rows_per_second": (rows / total, rows / total >= TARGET_ROWS_PER_SECOND,
-                            f"{rows / total:,.0f} rows/s (target {TARGET_ROWS_PER_SECOND:,} or more)"),
-        "peak_rss_mib": (peak, peak < TARGET_PEAK_RSS_MIB, f"peak RSS {fmt_mib(peak)} (target under 8 GiB)"),
+        "end_to_end_seconds": (
+            total,
+            total <= TARGET_SECONDS,
+            f"{total:.0f} s (target {TARGET_SECONDS} s or less)",
+        ),
+        "rows_per_second": (
+            rows / total,
+            rows / total >= TARGET_ROWS_PER_SECOND,
+            f"{rows / total:,.0f} rows/s (target {TARGET_ROWS_PER_SECOND:,} or more)",
+        ),
+        "peak_rss_mib": (
+            peak,
+            peak < TARGET_PEAK_RSS_MIB,
+            f"peak RSS {fmt_mib(peak)} (target under 8 GiB)",
+        ),
     }
     if "ratio" in result.get("ingestion", {}):
         ratio = result["ingestion"]["ratio"]
-        targets["ingestion_ratio"] = (ratio, ratio <= TARGET_INGEST_RATIO, f"ingestion {ratio:.2f} x floor (target 2 or less)")
+        targets["ingestion_ratio"] = (
+            ratio,
+            ratio <= TARGET_INGEST_RATIO,
+            f"ingestion {ratio:.2f} x floor (target 2 or less)",
+        )
     if "ratio" in result.get("warehouse (dbt)", {}):
         ratio = result["warehouse (dbt)"]["ratio"]
-        targets["warehouse_ratio"] = (ratio, ratio <= TARGET_WAREHOUSE_RATIO,
-                                      f"warehouse {ratio:.2f} x floor (target 1.5 or less)")
-    print("targets: " + "; ".join(f"{text} {'met' if met else 'NOT MET'}" for _, met, text in targets.values()))
+        targets["warehouse_ratio"] = (
+            ratio,
+            ratio <= TARGET_WAREHOUSE_RATIO,
+            f"warehouse {ratio:.2f} x floor (target 1.5 or less)",
+        )
+    print(
+        "targets: "
+        + "; ".join(f"{text} {'met' if met else 'NOT MET'}" for _, met, text in targets.values())
+    )
 
-    write_results("pipeline", {
-        "city": str(city.root),
-        "data_dir": str(data_root),
-        "repeat": args.repeat,
-        "rows_landed": rows,
-        "seconds": total,
-        "rows_per_second": rows / total,
-        "peak_rss_mib": peak,
-        "stages": result,
-        "targets": {name: {"value": value, "met": met} for name, (value, met, _) in targets.items()},
-        "all_runs": runs,
-        "floor_runs": {"ingestion_seconds": ingest_floors, "warehouse_seconds": warehouse_floors},
-    }, machine)
+    write_results(
+        "pipeline",
+        {
+            "city": str(city.root),
+            "data_dir": str(data_root),
+            "repeat": args.repeat,
+            "rows_landed": rows,
+            "seconds": total,
+            "rows_per_second": rows / total,
+            "peak_rss_mib": peak,
+            "stages": result,
+            "targets": {
+                name: {"value": value, "met": met} for name, (value, met, _) in targets.items()
+            },
+            "all_runs": runs,
+            "floor_runs": {
+                "ingestion_seconds": ingest_floors,
+                "warehouse_seconds": warehouse_floors,
+            },
+        },
+        machine,
+    )
 
 
 if __name__ == "__main__":

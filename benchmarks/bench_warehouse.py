@@ -56,7 +56,9 @@ from measure import (
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.duckdb_connection import connect
 
-DBT = Path(sys.executable).with_name("dbt")  # the dbt of this virtual environment, as the pipeline runs it
+DBT = Path(sys.executable).with_name(
+    "dbt"
+)  # the dbt of this virtual environment, as the pipeline runs it
 
 
 def dbt_project_dir() -> Path:
@@ -64,7 +66,9 @@ def dbt_project_dir() -> Path:
     importing it loads every warehouse asset): $SAFECITY_DBT_PROJECT_DIR, else dbt_project/ here."""
     project = Path(os.environ.get("SAFECITY_DBT_PROJECT_DIR", "dbt_project")).absolute()
     if not (project / "dbt_project.yml").is_file():
-        raise BenchmarkError(f"no dbt project in {project}: run the benchmarks from the repository root")
+        raise BenchmarkError(
+            f"no dbt project in {project}: run the benchmarks from the repository root"
+        )
     return project
 
 
@@ -74,7 +78,9 @@ class DbtFigures:
     executing_seconds: float  # dbt's own figure for running the nodes (run_results.json), without start-up and parsing
     peak_rss_mib: float
     node_seconds: dict[str, float]
-    not_passed: dict[str, str] = field(default_factory=dict)  # node -> status, for tests that failed or warned
+    not_passed: dict[str, str] = field(
+        default_factory=dict
+    )  # node -> status, for tests that failed or warned
 
 
 @dataclass
@@ -99,7 +105,9 @@ def bronze_rows(data: DataDir) -> int:
     connection = connect()
     try:
         pattern = str(data.bronze / "*" / "*" / "date=*" / "*.parquet")
-        return connection.execute("select count(*) from read_parquet(?, union_by_name = true)", [pattern]).fetchone()[0]
+        return connection.execute(
+            "select count(*) from read_parquet(?, union_by_name = true)", [pattern]
+        ).fetchone()[0]
     finally:
         connection.close()
 
@@ -122,26 +130,40 @@ def dbt_env(data: DataDir, target: Path) -> dict[str, str]:
     return env
 
 
-def run_dbt(data: DataDir, args: list[str], target: Path, *, allow_test_failures: bool = False) -> DbtFigures:
+def run_dbt(
+    data: DataDir, args: list[str], target: Path, *, allow_test_failures: bool = False
+) -> DbtFigures:
     """One dbt command in a fresh target folder (as each pipeline step gets one), timed and sampled."""
     target.mkdir(parents=True, exist_ok=True)
     log = target / "stdout.log"
     with Measured() as measured, log.open("w") as out:
-        done = subprocess.run([str(DBT), *args], env=dbt_env(data, target), cwd=dbt_project_dir(),
-                              stdout=out, stderr=subprocess.STDOUT, check=False)
+        done = subprocess.run(
+            [str(DBT), *args],
+            env=dbt_env(data, target),
+            cwd=dbt_project_dir(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
     results_path = target / "run_results.json"
     if not results_path.exists() or (done.returncode != 0 and not allow_test_failures):
         raise BenchmarkError(f"dbt {' '.join(args)} failed (exit {done.returncode}): see {log}")
     results = json.loads(results_path.read_text())
     errors = {r["unique_id"]: r["status"] for r in results["results"] if r["status"] == "error"}
     if errors:
-        raise BenchmarkError(f"dbt {' '.join(args)}: {len(errors)} nodes in error, e.g. {next(iter(errors))}: see {log}")
+        raise BenchmarkError(
+            f"dbt {' '.join(args)}: {len(errors)} nodes in error, e.g. {next(iter(errors))}: see {log}"
+        )
     return DbtFigures(
         seconds=measured.seconds,
         executing_seconds=results["elapsed_time"],
         peak_rss_mib=measured.peak_rss_mib,
         node_seconds={r["unique_id"]: r["execution_time"] for r in results["results"]},
-        not_passed={r["unique_id"]: r["status"] for r in results["results"] if r["status"] not in ("success", "pass")},
+        not_passed={
+            r["unique_id"]: r["status"]
+            for r in results["results"]
+            if r["status"] not in ("success", "pass")
+        },
     )
 
 
@@ -154,15 +176,28 @@ def compile_project(data: DataDir, target: Path) -> dict:
 def models_in_order(manifest: dict) -> list[dict]:
     """The models dbt builds (not ephemeral ones: dbt inlines them), dependencies first."""
     nodes = manifest["nodes"]
-    models = {uid: n for uid, n in nodes.items() if n["resource_type"] == "model" and n["config"].get("enabled", True)}
+    models = {
+        uid: n
+        for uid, n in nodes.items()
+        if n["resource_type"] == "model" and n["config"].get("enabled", True)
+    }
     graph = {uid: [d for d in n["depends_on"]["nodes"] if d in models] for uid, n in models.items()}
-    return [models[uid] for uid in graphlib.TopologicalSorter(graph).static_order()
-            if models[uid]["config"]["materialized"] != "ephemeral"]
+    return [
+        models[uid]
+        for uid in graphlib.TopologicalSorter(graph).static_order()
+        if models[uid]["config"]["materialized"] != "ephemeral"
+    ]
 
 
 def tests_of(manifest: dict) -> list[dict]:
-    return sorted((n for n in manifest["nodes"].values() if n["resource_type"] == "test" and n["config"].get("enabled", True)),
-                  key=lambda n: n["unique_id"])
+    return sorted(
+        (
+            n
+            for n in manifest["nodes"].values()
+            if n["resource_type"] == "test" and n["config"].get("enabled", True)
+        ),
+        key=lambda n: n["unique_id"],
+    )
 
 
 def _sql(node: dict) -> str:
@@ -185,11 +220,15 @@ def floor_build(data: DataDir, manifest: dict) -> FloorFigures:
                 kind = "VIEW" if node["config"]["materialized"] == "view" else "TABLE"
                 model_started = time.perf_counter()
                 connection.execute(f"CREATE SCHEMA IF NOT EXISTS {node['schema']}")
-                connection.execute(f"CREATE OR REPLACE {kind} {node['relation_name']} AS\n{_sql(node)}")
+                connection.execute(
+                    f"CREATE OR REPLACE {kind} {node['relation_name']} AS\n{_sql(node)}"
+                )
                 model_seconds[node["unique_id"]] = time.perf_counter() - model_started
             models_seconds = time.perf_counter() - started
             for node in tests_of(manifest):
-                connection.execute(f"SELECT count(*) FROM (\n{_sql(node)}) AS dbt_internal_test").fetchone()
+                connection.execute(
+                    f"SELECT count(*) FROM (\n{_sql(node)}) AS dbt_internal_test"
+                ).fetchone()
             tests_seconds = time.perf_counter() - started - models_seconds
     finally:
         connection.close()
@@ -207,17 +246,30 @@ def table_rows(warehouse: Path) -> dict[str, int]:
     """Rows of every table, to show the floor built what dbt built."""
     connection = connect(str(warehouse), read_only=True)
     try:
-        names = connection.execute("select schema_name, table_name from duckdb_tables() where database_name = current_database()").fetchall()
-        return {f"{s}.{t}": connection.execute(f'select count(*) from "{s}"."{t}"').fetchone()[0] for s, t in names}
+        names = connection.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = current_database()"
+        ).fetchall()
+        return {
+            f"{s}.{t}": connection.execute(f'select count(*) from "{s}"."{t}"').fetchone()[0]
+            for s, t in names
+        }
     finally:
         connection.close()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", type=Path, required=True, help="a data directory `safecity run` has built")
-    parser.add_argument("--scratch", type=Path, default=Path("data/bench-scratch/warehouse"),
-                        help="where the warehouse copies go (emptied first; default %(default)s)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, required=True, help="a data directory `safecity run` has built"
+    )
+    parser.add_argument(
+        "--scratch",
+        type=Path,
+        default=Path("data/bench-scratch/warehouse"),
+        help="where the warehouse copies go (emptied first; default %(default)s)",
+    )
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     built = DataDir(args.data_dir.absolute())
@@ -235,76 +287,142 @@ def main() -> None:
         shutil.rmtree(scratch / "dbt-test-target")
         floors.append(measured_floor(built, scratch))
         shutil.rmtree(scratch / "floor-target")
-    dbt_rows, floor_rows = table_rows(scratch / "dbt" / "warehouse.duckdb"), table_rows(scratch / "floor" / "warehouse.duckdb")
+    dbt_rows, floor_rows = (
+        table_rows(scratch / "dbt" / "warehouse.duckdb"),
+        table_rows(scratch / "floor" / "warehouse.duckdb"),
+    )
     differing = sorted(t for t in dbt_rows if floor_rows.get(t) != dbt_rows[t])
 
     manifest_models = len(floors[-1].model_seconds)
-    run_s, run_exec_s, test_s = median(r.seconds for r in runs), median(r.executing_seconds for r in runs), median(t.seconds for t in tests)
+    run_s, run_exec_s, test_s = (
+        median(r.seconds for r in runs),
+        median(r.executing_seconds for r in runs),
+        median(t.seconds for t in tests),
+    )
     test_exec_s = median(t.executing_seconds for t in tests)
-    floor_models_s, floor_tests_s = median(f.models_seconds for f in floors), median(f.tests_seconds for f in floors)
-    build_s = median(r.seconds + t.seconds for r, t in zip(runs, tests))
+    floor_models_s, floor_tests_s = (
+        median(f.models_seconds for f in floors),
+        median(f.tests_seconds for f in floors),
+    )
+    build_s = median(r.seconds + t.seconds for r, t in zip(runs, tests, strict=True))
     floor_build_s = median(f.models_seconds + f.tests_seconds for f in floors)
-    print(f"warehouse build of {built.root}: {manifest_models} models, {len(tests[-1].node_seconds)} tests, "
-          f"on {rows:,} bronze rows; medians of {args.repeat} runs")
+    print(
+        f"warehouse build of {built.root}: {manifest_models} models, {len(tests[-1].node_seconds)} tests, "
+        f"on {rows:,} bronze rows; medians of {args.repeat} runs"
+    )
     print_machine(machine)
     print_table(
         ["step", "wall s", "bronze rows/s", "peak RSS", "floor s", "ratio"],
         [
-            ["dbt run (models)", f"{run_s:.1f}", f"{rows / run_s:,.0f}", fmt_mib(median(r.peak_rss_mib for r in runs)),
-             f"{floor_models_s:.1f}", f"{run_s / floor_models_s:.2f}"],
-            ["  dbt's own figure for executing them", f"{run_exec_s:.1f}", "", "", f"{floor_models_s:.1f}",
-             f"{run_exec_s / floor_models_s:.2f}"],
-            ["dbt test", f"{test_s:.1f}", "", fmt_mib(median(t.peak_rss_mib for t in tests)),
-             f"{floor_tests_s:.1f}", f"{test_s / floor_tests_s:.2f}"],
-            ["  dbt's own figure for executing them", f"{test_exec_s:.1f}", "", "", f"{floor_tests_s:.1f}",
-             f"{test_exec_s / floor_tests_s:.2f}"],
-            ["dbt run + test", f"{build_s:.1f}", f"{rows / build_s:,.0f}", "", f"{floor_build_s:.1f}",
-             f"{build_s / floor_build_s:.2f}"],
+            [
+                "dbt run (models)",
+                f"{run_s:.1f}",
+                f"{rows / run_s:,.0f}",
+                fmt_mib(median(r.peak_rss_mib for r in runs)),
+                f"{floor_models_s:.1f}",
+                f"{run_s / floor_models_s:.2f}",
+            ],
+            [
+                "  dbt's own figure for executing them",
+                f"{run_exec_s:.1f}",
+                "",
+                "",
+                f"{floor_models_s:.1f}",
+                f"{run_exec_s / floor_models_s:.2f}",
+            ],
+            [
+                "dbt test",
+                f"{test_s:.1f}",
+                "",
+                fmt_mib(median(t.peak_rss_mib for t in tests)),
+                f"{floor_tests_s:.1f}",
+                f"{test_s / floor_tests_s:.2f}",
+            ],
+            [
+                "  dbt's own figure for executing them",
+                f"{test_exec_s:.1f}",
+                "",
+                "",
+                f"{floor_tests_s:.1f}",
+                f"{test_exec_s / floor_tests_s:.2f}",
+            ],
+            [
+                "dbt run + test",
+                f"{build_s:.1f}",
+                f"{rows / build_s:,.0f}",
+                "",
+                f"{floor_build_s:.1f}",
+                f"{build_s / floor_build_s:.2f}",
+            ],
         ],
     )
-    print(f"floor peak RSS {fmt_mib(median(f.peak_rss_mib for f in floors))}; target: dbt run at most 1.5 times the floor "
-          f"({run_s / floor_models_s:.2f})")
+    print(
+        f"floor peak RSS {fmt_mib(median(f.peak_rss_mib for f in floors))}; target: dbt run at most 1.5 times the floor "
+        f"({run_s / floor_models_s:.2f})"
+    )
     failed = tests[-1].not_passed
     if failed:
-        print(f"note: {len(failed)} tests did not pass ({', '.join(sorted(set(failed.values())))}); their time counts all the same")
+        print(
+            f"note: {len(failed)} tests did not pass ({', '.join(sorted(set(failed.values())))}); their time counts all the same"
+        )
     if differing:
-        print(f"note: tables whose rows differ between dbt's build and the floor's (the same SQL, so "
-              f"SQL that is not deterministic): {', '.join(differing[:5])}")
+        print(
+            f"note: tables whose rows differ between dbt's build and the floor's (the same SQL, so "
+            f"SQL that is not deterministic): {', '.join(differing[:5])}"
+        )
 
-    slowest = sorted(floors[-1].model_seconds, key=lambda uid: -runs[-1].node_seconds.get(uid, 0))[:10]
+    slowest = sorted(floors[-1].model_seconds, key=lambda uid: -runs[-1].node_seconds.get(uid, 0))[
+        :10
+    ]
     print("\nslowest models (last run): dbt's execution time against the same SQL alone")
-    print_table(["model", "dbt s", "floor s"], [
-        [uid.split(".")[-1], f"{runs[-1].node_seconds.get(uid, 0):.2f}", f"{floors[-1].model_seconds[uid]:.2f}"] for uid in slowest
-    ])
+    print_table(
+        ["model", "dbt s", "floor s"],
+        [
+            [
+                uid.split(".")[-1],
+                f"{runs[-1].node_seconds.get(uid, 0):.2f}",
+                f"{floors[-1].model_seconds[uid]:.2f}",
+            ]
+            for uid in slowest
+        ],
+    )
 
-    write_results("warehouse", {
-        "data_dir": str(built.root),
-        "repeat": args.repeat,
-        "bronze_rows": rows,
-        "models": manifest_models,
-        "tests": len(tests[-1].node_seconds),
-        "dbt_run_seconds": run_s,
-        "dbt_run_executing_seconds": run_exec_s,
-        "dbt_test_seconds": test_s,
-        "dbt_test_executing_seconds": test_exec_s,
-        "dbt_run_and_test_seconds": build_s,
-        "floor_models_seconds": floor_models_s,
-        "floor_tests_seconds": floor_tests_s,
-        "floor_models_and_tests_seconds": floor_build_s,
-        "models_ratio": run_s / floor_models_s,
-        "build_ratio": build_s / floor_build_s,
-        "rows_per_second": rows / run_s,
-        "dbt_peak_rss_mib": median(r.peak_rss_mib for r in runs),
-        "floor_peak_rss_mib": median(f.peak_rss_mib for f in floors),
-        "tests_not_passed": failed,
-        "tables_with_other_rows_in_floor": differing,
-        "all_runs": {
-            "dbt_run_seconds": [r.seconds for r in runs], "dbt_test_seconds": [t.seconds for t in tests],
-            "floor_models_seconds": [f.models_seconds for f in floors], "floor_tests_seconds": [f.tests_seconds for f in floors],
+    write_results(
+        "warehouse",
+        {
+            "data_dir": str(built.root),
+            "repeat": args.repeat,
+            "bronze_rows": rows,
+            "models": manifest_models,
+            "tests": len(tests[-1].node_seconds),
+            "dbt_run_seconds": run_s,
+            "dbt_run_executing_seconds": run_exec_s,
+            "dbt_test_seconds": test_s,
+            "dbt_test_executing_seconds": test_exec_s,
+            "dbt_run_and_test_seconds": build_s,
+            "floor_models_seconds": floor_models_s,
+            "floor_tests_seconds": floor_tests_s,
+            "floor_models_and_tests_seconds": floor_build_s,
+            "models_ratio": run_s / floor_models_s,
+            "build_ratio": build_s / floor_build_s,
+            "rows_per_second": rows / run_s,
+            "dbt_peak_rss_mib": median(r.peak_rss_mib for r in runs),
+            "floor_peak_rss_mib": median(f.peak_rss_mib for f in floors),
+            "tests_not_passed": failed,
+            "tables_with_other_rows_in_floor": differing,
+            "all_runs": {
+                "dbt_run_seconds": [r.seconds for r in runs],
+                "dbt_test_seconds": [t.seconds for t in tests],
+                "floor_models_seconds": [f.models_seconds for f in floors],
+                "floor_tests_seconds": [f.tests_seconds for f in floors],
+            },
+            "last_run_model_seconds": {
+                uid.split(".")[-1]: {"dbt": runs[-1].node_seconds.get(uid), "floor": s}
+                for uid, s in floors[-1].model_seconds.items()
+            },
         },
-        "last_run_model_seconds": {uid.split(".")[-1]: {"dbt": runs[-1].node_seconds.get(uid), "floor": s}
-                                   for uid, s in floors[-1].model_seconds.items()},
-    }, machine)
+        machine,
+    )
 
 
 if __name__ == "__main__":

@@ -45,7 +45,9 @@ def main_guard(main) -> None:
     # A lake elsewhere (s3://, pipelines/lib/storage.py) would be written by the benchmark's runs
     # and would measure the network: the benchmarks use their scratch data directory's own lake.
     if os.environ.pop("SAFECITY_LAKE_ROOT", None):
-        print("note: SAFECITY_LAKE_ROOT is ignored: benchmarks use the local lake of their scratch data directory")
+        print(
+            "note: SAFECITY_LAKE_ROOT is ignored: benchmarks use the local lake of their scratch data directory"
+        )
     try:
         main()
     except BenchmarkError as error:
@@ -154,13 +156,16 @@ def limits_line(limits: dict[str, object]) -> str:
     def source(name: str) -> str:
         return f"{name}={limits[name]}" if limits[name] is not None else f"{name} unset, default"
 
-    return (f"DuckDB limits in force: memory_limit {limits['memory_limit']} "
-            f"({source('SAFECITY_DUCKDB_MEMORY_LIMIT')}), threads {limits['threads']} "
-            f"({source('SAFECITY_DUCKDB_THREADS')})")
+    return (
+        f"DuckDB limits in force: memory_limit {limits['memory_limit']} "
+        f"({source('SAFECITY_DUCKDB_MEMORY_LIMIT')}), threads {limits['threads']} "
+        f"({source('SAFECITY_DUCKDB_THREADS')})"
+    )
 
 
 def machine_info() -> dict[str, object]:
     """What a run's figures depend on, so two result files can be compared."""
+
     def version(package: str) -> str | None:
         try:
             return importlib.metadata.version(package)
@@ -177,21 +182,36 @@ def machine_info() -> dict[str, object]:
         # Uncommitted changes make the commit an approximation of the code that ran.
         "git_dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
         "cores": os.cpu_count(),
-        "cores_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "cores_usable": len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else os.cpu_count(),
         "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
         # Other work on the machine skews every figure: a load well above 0 marks a noisy run.
         "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "versions": {p: version(p) for p in ("duckdb", "polars", "dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "splink")},
+        "versions": {
+            p: version(p)
+            for p in (
+                "duckdb",
+                "polars",
+                "dagster",
+                "dagster-dbt",
+                "dbt-core",
+                "dbt-duckdb",
+                "splink",
+            )
+        },
         "duckdb_limits": duckdb_limits(),
     }
 
 
 def print_machine(machine: dict[str, object]) -> None:
-    print(f"{machine['cores']} cores, {machine['memory_gib']} GiB, Python {machine['python']}, "
-          f"DuckDB {machine['versions']['duckdb']}, commit {str(machine['git_commit'])[:10]}"
-          f"{' (uncommitted changes)' if machine['git_dirty'] else ''}, load average {machine['load_average_1_5_15'][0]}")
+    print(
+        f"{machine['cores']} cores, {machine['memory_gib']} GiB, Python {machine['python']}, "
+        f"DuckDB {machine['versions']['duckdb']}, commit {str(machine['git_commit'])[:10]}"
+        f"{' (uncommitted changes)' if machine['git_dirty'] else ''}, load average {machine['load_average_1_5_15'][0]}"
+    )
     print(limits_line(machine["duckdb_limits"]))
 
 
@@ -207,10 +227,22 @@ def write_results(name: str, payload: dict[str, object], machine: dict[str, obje
 def print_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
     """Text left-aligned, numbers right-aligned; floats as given (format them before)."""
     rows = [[str(cell) for cell in row] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    print("  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths))))
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
+    print(
+        "  ".join(
+            h.ljust(w) if i == 0 else h.rjust(w)
+            for i, (h, w) in enumerate(zip(headers, widths, strict=True))
+        )
+    )
     for row in rows:
-        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+        print(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
 
 
 def fmt_mib(mib: float) -> str:
@@ -229,14 +261,18 @@ def require_city(root: Path) -> None:
     """A generated city: landing files to run on."""
     landing = root / "landing"
     if not landing.is_dir() or not any(p.is_file() for p in landing.rglob("*")):
-        raise BenchmarkError(f"no generated city in {root} (no landing files): "
-                             f"run `uv run safecity generate --scale large --out {root}` first")
+        raise BenchmarkError(
+            f"no generated city in {root} (no landing files): "
+            f"run `uv run safecity generate --scale large --out {root}` first"
+        )
 
 
 def require_built(root: Path) -> None:
     """A data directory the pipeline has run on: bronze lake and warehouse."""
     if not (root / "warehouse.duckdb").is_file() or not (root / "lake" / "bronze").is_dir():
-        raise BenchmarkError(f"no built warehouse in {root}: run `uv run safecity run --data-dir {root}` first")
+        raise BenchmarkError(
+            f"no built warehouse in {root}: run `uv run safecity run --data-dir {root}` first"
+        )
 
 
 def fresh_scratch(path: Path) -> Path:
@@ -246,7 +282,9 @@ def fresh_scratch(path: Path) -> Path:
     path = path.absolute()
     if path.exists():
         if not (path / _SCRATCH_MARK).exists() and any(path.iterdir()):
-            raise BenchmarkError(f"{path} exists and is not a benchmark scratch folder: choose another --scratch")
+            raise BenchmarkError(
+                f"{path} exists and is not a benchmark scratch folder: choose another --scratch"
+            )
         shutil.rmtree(path)
     path.mkdir(parents=True)
     (path / _SCRATCH_MARK).write_text("made by benchmarks/; deleted by the next benchmark run\n")

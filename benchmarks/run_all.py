@@ -51,9 +51,23 @@ def has_city(root: Path) -> bool:
 
 def generate(scale: str, seed: int, city: Path) -> None:
     print(f"== no city in {city}: generating the {scale} city (seed {seed})", flush=True)
-    done = subprocess.run([str(safecity_command()), "generate", "--scale", scale, "--seed", str(seed), "--out", str(city)], check=False)
+    done = subprocess.run(
+        [
+            str(safecity_command()),
+            "generate",
+            "--scale",
+            scale,
+            "--seed",
+            str(seed),
+            "--out",
+            str(city),
+        ],
+        check=False,
+    )
     if done.returncode != 0:
-        raise BenchmarkError(f"safecity generate failed (exit {done.returncode}); its own error is printed above")
+        raise BenchmarkError(
+            f"safecity generate failed (exit {done.returncode}); its own error is printed above"
+        )
 
 
 def run_step(script: str, *args: str) -> float:
@@ -62,7 +76,9 @@ def run_step(script: str, *args: str) -> float:
     started = time.perf_counter()
     done = subprocess.run([sys.executable, str(BENCHMARKS / script), *args], check=False)
     if done.returncode != 0:
-        raise BenchmarkError(f"{script} failed (exit {done.returncode}); its own error is printed above")
+        raise BenchmarkError(
+            f"{script} failed (exit {done.returncode}); its own error is printed above"
+        )
     return time.perf_counter() - started
 
 
@@ -75,53 +91,114 @@ def summary_rows(
 ) -> list[tuple[str, str, str, str]]:
     """The figures the targets are about: (figure, value, target, met). The end-to-end targets
     are set for `large` (2 cores, 24 GiB); on other scales they are shown for reference."""
+
     def met(ok: bool) -> str:
         return "met" if ok else "NOT MET"
 
     stages = pipeline["stages"]
     rows = [
-        ("end to end: source rows (landed)", f"{pipeline['rows_landed']:,}",
-         *(("20,000,000 or more", met(pipeline["rows_landed"] >= 20_000_000)) if scale == "large" else ("", ""))),
-        ("end to end: wall time", f"{pipeline['seconds']:.0f} s", "600 s or less", met(pipeline["seconds"] <= 600)),
-        ("end to end: rows/s", f"{pipeline['rows_per_second']:,.0f}", "33,000 or more", met(pipeline["rows_per_second"] >= 33_000)),
-        ("end to end: peak RSS (process tree)", fmt_mib(pipeline["peak_rss_mib"]), "under 8 GiB",
-         met(pipeline["peak_rss_mib"] < 8 * 1024)),
+        (
+            "end to end: source rows (landed)",
+            f"{pipeline['rows_landed']:,}",
+            *(
+                ("20,000,000 or more", met(pipeline["rows_landed"] >= 20_000_000))
+                if scale == "large"
+                else ("", "")
+            ),
+        ),
+        (
+            "end to end: wall time",
+            f"{pipeline['seconds']:.0f} s",
+            "600 s or less",
+            met(pipeline["seconds"] <= 600),
+        ),
+        (
+            "end to end: rows/s",
+            f"{pipeline['rows_per_second']:,.0f}",
+            "33,000 or more",
+            met(pipeline["rows_per_second"] >= 33_000),
+        ),
+        (
+            "end to end: peak RSS (process tree)",
+            fmt_mib(pipeline["peak_rss_mib"]),
+            "under 8 GiB",
+            met(pipeline["peak_rss_mib"] < 8 * 1024),
+        ),
     ]
     if "ratio" in stages.get("ingestion", {}):
-        rows.append(("ingestion in the pipeline / bare copy", f"{stages['ingestion']['ratio']:.2f}", "2 or less",
-                     met(stages["ingestion"]["ratio"] <= 2)))
-    rows.append(("ingestion alone (bench_ingest) / bare copy", f"{ingest['csv_ratio']:.2f}", "2 or less",
-                 met(ingest["csv_ratio"] <= 2)))
+        rows.append(
+            (
+                "ingestion in the pipeline / bare copy",
+                f"{stages['ingestion']['ratio']:.2f}",
+                "2 or less",
+                met(stages["ingestion"]["ratio"] <= 2),
+            )
+        )
+    rows.append(
+        (
+            "ingestion alone (bench_ingest) / bare copy",
+            f"{ingest['csv_ratio']:.2f}",
+            "2 or less",
+            met(ingest["csv_ratio"] <= 2),
+        )
+    )
     if "ratio" in stages.get("warehouse (dbt)", {}):
-        rows.append(("warehouse in the pipeline / bare models + tests", f"{stages['warehouse (dbt)']['ratio']:.2f}",
-                     "1.5 or less", met(stages["warehouse (dbt)"]["ratio"] <= 1.5)))
+        rows.append(
+            (
+                "warehouse in the pipeline / bare models + tests",
+                f"{stages['warehouse (dbt)']['ratio']:.2f}",
+                "1.5 or less",
+                met(stages["warehouse (dbt)"]["ratio"] <= 1.5),
+            )
+        )
     rows += [
-        ("warehouse dbt run / bare model SQL", f"{warehouse['models_ratio']:.2f}", "1.5 or less",
-         met(warehouse["models_ratio"] <= 1.5)),
+        (
+            "warehouse dbt run / bare model SQL",
+            f"{warehouse['models_ratio']:.2f}",
+            "1.5 or less",
+            met(warehouse["models_ratio"] <= 1.5),
+        ),
         ("warehouse dbt run + test / bare SQL", f"{warehouse['build_ratio']:.2f}", "", ""),
         ("linkage alone: wall time", f"{linkage['total_seconds']:.0f} s", "", ""),
-        ("one-day update / full rebuild",
-         f"{daily['ratio']:.1%} ({daily['daily_seconds']:.0f} s / {daily['full_rebuild']['seconds']:.0f} s)",
-         "10% or less", met(daily["ratio"] <= 0.10)),
+        (
+            "one-day update / full rebuild",
+            f"{daily['ratio']:.1%} ({daily['daily_seconds']:.0f} s / {daily['full_rebuild']['seconds']:.0f} s)",
+            "10% or less",
+            met(daily["ratio"] <= 0.10),
+        ),
     ]
     return rows
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", choices=["tiny", "small", "large"], default="large")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per benchmark; figures are medians (default 3)")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs per benchmark; figures are medians (default 3)"
+    )
     parser.add_argument("--seed", type=int, default=42, help="for generating the city (default 42)")
-    parser.add_argument("--city", type=Path, help="the generated city (default data/bench-<scale>; generated when missing)")
-    parser.add_argument("--scratch", type=Path, default=Path("data/bench-scratch"),
-                        help="where the runs' data directories and copies go (emptied first; default %(default)s)")
+    parser.add_argument(
+        "--city",
+        type=Path,
+        help="the generated city (default data/bench-<scale>; generated when missing)",
+    )
+    parser.add_argument(
+        "--scratch",
+        type=Path,
+        default=Path("data/bench-scratch"),
+        help="where the runs' data directories and copies go (emptied first; default %(default)s)",
+    )
     args = parser.parse_args()
     if args.repeat < 1:
         raise BenchmarkError("--repeat must be 1 or more")
     city = (args.city or Path(f"data/bench-{args.scale}")).absolute()
     scratch = fresh_scratch(args.scratch)
     machine = machine_info()
-    print(f"benchmark harness: {args.scale} city in {city}, medians of {args.repeat} runs, scratch {scratch}")
+    print(
+        f"benchmark harness: {args.scale} city in {city}, medians of {args.repeat} runs, scratch {scratch}"
+    )
     print_machine(machine)
 
     started = time.perf_counter()
@@ -130,27 +207,59 @@ def main() -> None:
     repeat = ["--repeat", str(args.repeat)]
     built = scratch / "pipeline" / "data"
     seconds = {
-        "pipeline": run_step("bench_pipeline.py", "--city", str(city), "--scratch", str(scratch / "pipeline"), *repeat),
+        "pipeline": run_step(
+            "bench_pipeline.py",
+            "--city",
+            str(city),
+            "--scratch",
+            str(scratch / "pipeline"),
+            *repeat,
+        ),
         "ingest": run_step("bench_ingest.py", "--data-dir", str(city), *repeat),
-        "warehouse": run_step("bench_warehouse.py", "--data-dir", str(built), "--scratch", str(scratch / "warehouse"), *repeat),
+        "warehouse": run_step(
+            "bench_warehouse.py",
+            "--data-dir",
+            str(built),
+            "--scratch",
+            str(scratch / "warehouse"),
+            *repeat,
+        ),
         "linkage": run_step("bench_linkage.py", "--data-dir", str(built), *repeat),
-        "daily": run_step("bench_daily.py", "--city", str(city), "--scratch", str(scratch / "daily"), *repeat),
+        "daily": run_step(
+            "bench_daily.py", "--city", str(city), "--scratch", str(scratch / "daily"), *repeat
+        ),
     }
     total = time.perf_counter() - started
     results = {name: load(name) for name in seconds}
-    summary = summary_rows(args.scale, *(results[name] for name in ("pipeline", "ingest", "warehouse", "linkage", "daily")))
+    summary = summary_rows(
+        args.scale,
+        *(results[name] for name in ("pipeline", "ingest", "warehouse", "linkage", "daily")),
+    )
 
     print(f"\n== summary: {args.scale}, medians of {args.repeat} runs")
     print_machine(machine)
     print_table(["figure", "value", "target", ""], summary)
-    print(f"harness wall time {total / 60:.1f} min (" + ", ".join(f"{n} {s / 60:.1f}" for n, s in seconds.items()) + ")")
+    print(
+        f"harness wall time {total / 60:.1f} min ("
+        + ", ".join(f"{n} {s / 60:.1f}" for n, s in seconds.items())
+        + ")"
+    )
 
     combined = {
-        "machine": machine, "scale": args.scale, "repeat": args.repeat, "city": str(city),
-        "harness_seconds": total, "script_seconds": seconds,
-        "summary": [dict(zip(("figure", "value", "target", "met"), row)) for row in summary],
+        "machine": machine,
+        "scale": args.scale,
+        "repeat": args.repeat,
+        "city": str(city),
+        "harness_seconds": total,
+        "script_seconds": seconds,
+        "summary": [
+            dict(zip(("figure", "value", "target", "met"), row, strict=True)) for row in summary
+        ],
         # Each script's own file, without its copy of the machine.
-        **{name: {k: v for k, v in result.items() if k != "machine"} for name, result in results.items()},
+        **{
+            name: {k: v for k, v in result.items() if k != "machine"}
+            for name, result in results.items()
+        },
     }
     text = json.dumps(combined, indent=1, ensure_ascii=False)
     (RESULTS_DIR / "all.json").write_text(text)

@@ -18,7 +18,14 @@ from pipelines.lib.data_dir import default_data_dir
 from pipelines.lib.resources import DATA_DIR_RESOURCE_KEY, DataDirResource
 
 _STAGES: tuple[dg.Definitions, ...] = (
-    landing.defs, ingest.defs, scorecard.defs, warehouse.defs, linkage.defs, alerts.defs, publish.defs, quality.defs
+    landing.defs,
+    ingest.defs,
+    scorecard.defs,
+    warehouse.defs,
+    linkage.defs,
+    alerts.defs,
+    publish.defs,
+    quality.defs,
 )
 
 

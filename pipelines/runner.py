@@ -90,8 +90,15 @@ def plan_phases(defs: dg.Definitions, partition_range: tuple[str, str] | None) -
     graph = defs.resolve_asset_graph()
     keys = [k for k in graph.toposorted_asset_keys if k in graph.materializable_asset_keys]
     partitioned = {k for k in keys if graph.get(k).partitions_def is not None}
-    after = {k for k in keys if k not in partitioned and graph.get_ancestor_asset_keys(k) & partitioned}
-    step_of = {key: assets_def.node_def.name for assets_def in graph.assets_defs if assets_def.is_executable for key in assets_def.keys}
+    after = {
+        k for k in keys if k not in partitioned and graph.get_ancestor_asset_keys(k) & partitioned
+    }
+    step_of = {
+        key: assets_def.node_def.name
+        for assets_def in graph.assets_defs
+        if assets_def.is_executable
+        for key in assets_def.keys
+    }
     after_steps = {step_of[k] for k in after}
     after |= {k for k in keys if k not in partitioned and step_of.get(k) in after_steps}
     phases = [Phase([k for k in keys if k not in partitioned and k not in after])]
@@ -146,7 +153,10 @@ def materialize_all(
         if phase.partition_range is not None:
             first, last = phase.partition_range
             progress._line(f"delivery days {first} .. {last}")
-            tags |= {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+            tags |= {
+                "dagster/asset_partition_range_start": first,
+                "dagster/asset_partition_range_end": last,
+            }
         result = job.execute_in_process(
             run_config=run_config_for(data_dir, verbose=verbose),
             instance=instance,
@@ -232,16 +242,18 @@ def _step_failure(step: str, data: StepFailureData) -> StepFailure:
     return StepFailure(step, "step failed")
 
 
-def print_summary(
-    report: RunReport, data_dir: DataDir, dagster_home: Path, out: TextIO
-) -> None:
+def print_summary(report: RunReport, data_dir: DataDir, dagster_home: Path, out: TextIO) -> None:
     outcome = "succeeded" if report.success else "FAILED"
     out.write(f"\nsafecity run {outcome} in {_seconds(report.elapsed)} (run {report.run_id})\n")
 
     out.write("\nassets\n")
     # dbt models are many and say little each: one line per layer unless one failed.
     dbt_models = [k for k in report.asset_keys if "unique_id" in report.materialized.get(k, {})]
-    shown = [k for k in report.asset_keys if k not in dbt_models or report.asset_status(k) != "materialized"]
+    shown = [
+        k
+        for k in report.asset_keys
+        if k not in dbt_models or report.asset_status(k) != "materialized"
+    ]
     width = max((len(key.to_user_string()) for key in shown), default=0)
     for key in shown:
         status = report.asset_status(key)
@@ -255,7 +267,11 @@ def print_summary(
     for key in dbt_models:
         layers[key.path[0]] = layers.get(key.path[0], 0) + 1
     if layers:
-        out.write("  dbt models materialized: " + ", ".join(f"{layer} {n}" for layer, n in layers.items()) + "\n")
+        out.write(
+            "  dbt models materialized: "
+            + ", ".join(f"{layer} {n}" for layer, n in layers.items())
+            + "\n"
+        )
     tables = {
         label.removeprefix("rows/"): value.value
         for metadata in report.materialized.values()
@@ -279,7 +295,8 @@ def print_summary(
             ran = [o for o in outcomes if o[1] != "not run"]
             passed = sum(1 for _, outcome_text, _ in ran if outcome_text == "passed")
             failures = [
-                f"{key.name} [{outcome_text.removeprefix('failed/')}]" + (f" {detail.split(' · ')[0]}" if detail else "")
+                f"{key.name} [{outcome_text.removeprefix('failed/')}]"
+                + (f" {detail.split(' · ')[0]}" if detail else "")
                 for key, outcome_text, detail in outcomes
                 if outcome_text != "passed"
             ]

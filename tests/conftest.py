@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 
 from pipelines.sample_city.generate import generate_city
+
 # The lake and extracts in moto's S3: one server per test process, and tests taking `storage`
 # run [local] and [s3] (tests/object_storage.py).
 from tests.object_storage import s3_server, storage  # noqa: F401 - fixtures, found by their names
@@ -38,7 +39,10 @@ def safecity_run(data: Path, home: Path, *options: str) -> subprocess.CompletedP
     env.pop("DAGSTER_HOME", None)
     return subprocess.run(
         [sys.executable, "-m", "pipelines.cli", "run", "--data-dir", str(data), *options],
-        env=env, capture_output=True, text=True, timeout=600,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
@@ -73,7 +77,10 @@ class City:
         relative = path.relative_to(self.root).as_posix()
         department = path.parts[-3]
         if path.suffix == ".csv":
-            frame = pl.read_csv(path.read_bytes().decode(ENCODINGS.get(department, "utf-8")).encode("utf-8"), infer_schema=False)
+            frame = pl.read_csv(
+                path.read_bytes().decode(ENCODINGS.get(department, "utf-8")).encode("utf-8"),
+                infer_schema=False,
+            )
         elif path.suffix == ".jsonl":
             frame = pl.read_ndjson(path)
         else:
@@ -81,10 +88,14 @@ class City:
         if raw:
             return frame
         frame = frame.rename(self._renames.get(relative, {}))
-        return frame.with_columns(pl.lit(relative).alias("file"), pl.int_range(1, pl.len() + 1).alias("row_number"))
+        return frame.with_columns(
+            pl.lit(relative).alias("file"), pl.int_range(1, pl.len() + 1).alias("row_number")
+        )
 
     def feed(self, department: str, feed: str) -> pl.DataFrame:
-        return pl.concat([self.read(p) for p in self.files(department, feed)], how="diagonal_relaxed")
+        return pl.concat(
+            [self.read(p) for p in self.files(department, feed)], how="diagonal_relaxed"
+        )
 
     def records(self, department: str | None = None, feed: str | None = None) -> pl.DataFrame:
         return pl.read_parquet(self._glob("records", department, feed))

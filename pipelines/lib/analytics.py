@@ -34,7 +34,10 @@ def publish_analytics_copy(warehouse: Path, analytics: Path) -> None:
                 ).fetchall()
             ]
             for schema in schemas:
-                if schema not in PUBLISHED_SCHEMAS and schema not in ("information_schema", "pg_catalog"):
+                if schema not in PUBLISHED_SCHEMAS and schema not in (
+                    "information_schema",
+                    "pg_catalog",
+                ):
                     connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
             connection.execute("CHECKPOINT")
         finally:
@@ -49,6 +52,9 @@ def table_row_counts(database: Path) -> dict[str, int]:
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE' "
             "ORDER BY table_name"
         ).fetchall()
-        return {name: connection.execute(f'SELECT count(*) FROM main."{name}"').fetchone()[0] for (name,) in tables}
+        return {
+            name: connection.execute(f'SELECT count(*) FROM main."{name}"').fetchone()[0]
+            for (name,) in tables
+        }
     finally:
         connection.close()

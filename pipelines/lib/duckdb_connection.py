@@ -51,10 +51,14 @@ LOCK_WAIT_SECONDS = 60.0
 
 def attach(connection: duckdb.DuckDBPyConnection, database: str, alias: str) -> None:
     """ATTACH a database file for writing, waiting as `connect` does while another process holds it."""
-    _when_unlocked(lambda: connection.execute(f"ATTACH {sql_string(database)} AS {alias}"))  # ATTACH takes no parameters
+    _when_unlocked(
+        lambda: connection.execute(f"ATTACH {sql_string(database)} AS {alias}")
+    )  # ATTACH takes no parameters
 
 
-def _connect_when_unlocked(database: str, read_only: bool, config: dict) -> duckdb.DuckDBPyConnection:
+def _connect_when_unlocked(
+    database: str, read_only: bool, config: dict
+) -> duckdb.DuckDBPyConnection:
     return _when_unlocked(lambda: duckdb.connect(database, read_only=read_only, config=config))
 
 

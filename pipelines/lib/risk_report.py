@@ -74,6 +74,9 @@ def planted_ranks(connection: duckdb.DuckDBPyConnection, ground_truth: Path) -> 
     """Where the sample city's planted high-risk organisations rank (ground truth only)."""
     rows = connection.execute(
         _PLANTED_SQL,
-        {"high_risk": str(ground_truth / "high_risk.parquet"), "links": str(ground_truth / "links" / "*" / "*" / "*.parquet")},
+        {
+            "high_risk": str(ground_truth / "high_risk.parquet"),
+            "links": str(ground_truth / "links" / "*" / "*" / "*.parquet"),
+        },
     ).fetchall()
     return [PlantedRank(*row) for row in rows]

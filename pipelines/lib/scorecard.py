@@ -26,9 +26,17 @@ from pipelines.lib.duckdb_connection import connect
 from pipelines.lib.storage import Location, configure_duckdb
 
 COLUMNS = {
-    "department": pl.Utf8, "feed": pl.Utf8, "delivery_date": pl.Date, "delivered": pl.Boolean, "delivered_rows": pl.Int64,
-    "bronze_rows": pl.Int64, "quarantined_rows": pl.Int64, "completeness": pl.Float64, "validity": pl.Float64,
-    "timeliness": pl.Float64, "duplication": pl.Float64,
+    "department": pl.Utf8,
+    "feed": pl.Utf8,
+    "delivery_date": pl.Date,
+    "delivered": pl.Boolean,
+    "delivered_rows": pl.Int64,
+    "bronze_rows": pl.Int64,
+    "quarantined_rows": pl.Int64,
+    "completeness": pl.Float64,
+    "validity": pl.Float64,
+    "timeliness": pl.Float64,
+    "duplication": pl.Float64,
 }
 
 
@@ -36,29 +44,40 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def feed_scorecard(connection: duckdb.DuckDBPyConnection, lake: Location, contract: FeedContract, days: list[date]) -> pl.DataFrame:
+def feed_scorecard(
+    connection: duckdb.DuckDBPyConnection, lake: Location, contract: FeedContract, days: list[date]
+) -> pl.DataFrame:
     """One row per delivery day of `days` for one feed."""
-    bronze_files = sorted((lake / "bronze" / contract.department / contract.feed).glob("date=*/*.parquet"))
-    quarantine_files = sorted((lake / "quarantine" / contract.department / contract.feed).glob("date=*/*.parquet"))
+    bronze_files = sorted(
+        (lake / "bronze" / contract.department / contract.feed).glob("date=*/*.parquet")
+    )
+    quarantine_files = sorted(
+        (lake / "quarantine" / contract.department / contract.feed).glob("date=*/*.parquet")
+    )
     fields = contract.fields
     filled = " + ".join(f"count({_quote(f.name)})" for f in fields)
     element = contract.sla.latency_element
     on_time = (
         f"count(*) filter (where {_quote(element)}::date >= _delivery_date - to_days({int(contract.sla.latency_days)}))"
-        if element else "count(*)"
+        if element
+        else "count(*)"
     )
     bronze = (
         f"select _delivery_date as day, count(*) as rows, {filled} as filled, {on_time} as on_time "
         f"from read_parquet($bronze, union_by_name = true) group by all"
-        if bronze_files else "select null::date as day, 0 as rows, 0 as filled, 0 as on_time where false"
+        if bronze_files
+        else "select null::date as day, 0 as rows, 0 as filled, 0 as on_time where false"
     )
     quarantine = (
         "select _delivery_date as day, count(*) as rows, count(*) filter (where rule = 'duplicate_key') as duplicates "
         "from read_parquet($quarantine, union_by_name = true) group by all"
-        if quarantine_files else "select null::date as day, 0 as rows, 0 as duplicates where false"
+        if quarantine_files
+        else "select null::date as day, 0 as rows, 0 as duplicates where false"
     )
     # A delivered file leaves a partition even when it held no rows.
-    delivered = sorted({p.parent.name.removeprefix("date=") for p in [*bronze_files, *quarantine_files]})
+    delivered = sorted(
+        {p.parent.name.removeprefix("date=") for p in [*bronze_files, *quarantine_files]}
+    )
     params = {"days": days, "delivered": delivered}
     if bronze_files:
         params["bronze"] = [str(p) for p in bronze_files]
@@ -87,15 +106,19 @@ def feed_scorecard(connection: duckdb.DuckDBPyConnection, lake: Location, contra
         """,
         params,
     ).pl()
-    return frame.with_columns(department=pl.lit(contract.department), feed=pl.lit(contract.feed)).select(
-        [pl.col(name).cast(dtype) for name, dtype in COLUMNS.items()]
-    )
+    return frame.with_columns(
+        department=pl.lit(contract.department), feed=pl.lit(contract.feed)
+    ).select([pl.col(name).cast(dtype) for name, dtype in COLUMNS.items()])
 
 
-def department_scorecard(lake: Location, contracts: list[FeedContract], days: list[date]) -> pl.DataFrame:
+def department_scorecard(
+    lake: Location, contracts: list[FeedContract], days: list[date]
+) -> pl.DataFrame:
     """Every feed of every department, every day from the first delivery to the last."""
     connection = connect()
-    connection.execute("SET TimeZone = 'Asia/Shanghai'")  # record dates as the departments count them
+    connection.execute(
+        "SET TimeZone = 'Asia/Shanghai'"
+    )  # record dates as the departments count them
     try:
         configure_duckdb(connection, [lake])  # a lake in object storage is read through httpfs
         frames = [feed_scorecard(connection, lake, contract, days) for contract in contracts]
@@ -107,7 +130,9 @@ def department_scorecard(lake: Location, contracts: list[FeedContract], days: li
 def summary_by_department(scorecard: pl.DataFrame) -> pl.DataFrame:
     """Each department over the whole period, rows weighting each day."""
     weighted = [
-        ((pl.col(m) * pl.col("delivered_rows")).sum() / pl.col("delivered_rows").sum()).round(4).alias(m)
+        ((pl.col(m) * pl.col("delivered_rows")).sum() / pl.col("delivered_rows").sum())
+        .round(4)
+        .alias(m)
         for m in ("completeness", "validity", "duplication")
     ]
     return (
@@ -116,7 +141,9 @@ def summary_by_department(scorecard: pl.DataFrame) -> pl.DataFrame:
             pl.col("feed").n_unique().alias("feeds"),
             pl.col("delivered_rows").sum(),
             *weighted,
-            ((pl.col("timeliness") * pl.col("bronze_rows")).sum() / pl.col("bronze_rows").sum()).round(4).alias("timeliness"),
+            ((pl.col("timeliness") * pl.col("bronze_rows")).sum() / pl.col("bronze_rows").sum())
+            .round(4)
+            .alias("timeliness"),
             (~pl.col("delivered")).sum().alias("feed_days_without_delivery"),
         )
         .sort("department")

@@ -66,7 +66,9 @@ def location(text: str, *, setting: str) -> Location:
     if scheme in ("", "file") or len(scheme) == 1:
         return Path(text.removeprefix("file://")).expanduser().absolute()
     if scheme != "s3":
-        raise StorageError(f"{setting}={text}: unknown scheme {scheme}://, expected a local folder or s3://bucket/prefix")
+        raise StorageError(
+            f"{setting}={text}: unknown scheme {scheme}://, expected a local folder or s3://bucket/prefix"
+        )
     if not parts.netloc:
         raise StorageError(f"{setting}={text}: no bucket, expected s3://bucket/prefix")
     settings = S3Settings.from_environment(setting)
@@ -89,13 +91,21 @@ class S3Settings:
     session_token: str | None = None
 
     @classmethod
-    def from_environment(cls, setting: str = "the location", environ: Mapping[str, str] = os.environ) -> S3Settings:
-        missing = [name for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY") if not environ.get(name)]
+    def from_environment(
+        cls, setting: str = "the location", environ: Mapping[str, str] = os.environ
+    ) -> S3Settings:
+        missing = [
+            name for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY") if not environ.get(name)
+        ]
         if missing:
-            raise StorageError(f"{setting} is in S3, but {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set")
+            raise StorageError(
+                f"{setting} is in S3, but {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set"
+            )
         endpoint = environ.get("AWS_ENDPOINT_URL") or None
         if endpoint and urlsplit(endpoint).scheme not in ("http", "https"):
-            raise StorageError(f"AWS_ENDPOINT_URL={endpoint}: expected http://host:port or https://host")
+            raise StorageError(
+                f"AWS_ENDPOINT_URL={endpoint}: expected http://host:port or https://host"
+            )
         return cls(
             key_id=environ["AWS_ACCESS_KEY_ID"],
             secret=environ["AWS_SECRET_ACCESS_KEY"],
@@ -156,14 +166,16 @@ def _check_bucket(bucket: str, settings: S3Settings, setting: str) -> None:
     import s3fs
 
     fs = s3fs.S3FileSystem(**settings.s3fs_options())
-    where = f"{setting}: bucket {bucket}" + (f" at {settings.endpoint_url}" if settings.endpoint_url else "")
+    where = f"{setting}: bucket {bucket}" + (
+        f" at {settings.endpoint_url}" if settings.endpoint_url else ""
+    )
     try:
         fs.call_s3("head_bucket", Bucket=bucket)
     except FileNotFoundError:
         raise StorageError(f"{where} does not exist") from None
     except PermissionError as error:
         raise StorageError(f"{where}: access denied ({_first_line(error)})") from None
-    except Exception as error:  # noqa: BLE001 - botocore's connection errors share no base class with OSError
+    except Exception as error:
         raise StorageError(f"{where}: not reachable ({_first_line(error)})") from None
 
 

@@ -39,7 +39,9 @@ class Overlap:
     driver_is_legal_rep: float = 0.10  # accident drivers who represent an organisation
     company_vehicle: float = 0.15  # accident vehicles owned by an organisation
     accident_at_hotspot: float = 0.30  # accidents at a recurring black spot
-    accident_at_hazard_site: float = 0.05  # accidents at a chemical plant's gate (trucks in and out)
+    accident_at_hazard_site: float = (
+        0.05  # accidents at a chemical plant's gate (trucks in and out)
+    )
 
 
 @dataclass(frozen=True)
@@ -69,24 +71,67 @@ class Scale:
 
 SCALES: dict[str, Scale] = {
     "tiny": Scale(
-        name="tiny", days=7, persons=800, restaurants=90, chain_brands=5, enterprises=70,
-        public_units=15, vehicles=300, detectors=4, stations=4, high_risk_enterprises=2,
-        food_inspections=15, food_samples=8, accidents=8, fire_incidents=3,
-        fire_inspections=25, hidden_hazards=8, work_accidents=2, exceedances=6,
+        name="tiny",
+        days=7,
+        persons=800,
+        restaurants=90,
+        chain_brands=5,
+        enterprises=70,
+        public_units=15,
+        vehicles=300,
+        detectors=4,
+        stations=4,
+        high_risk_enterprises=2,
+        food_inspections=15,
+        food_samples=8,
+        accidents=8,
+        fire_incidents=3,
+        fire_inspections=25,
+        hidden_hazards=8,
+        work_accidents=2,
+        exceedances=6,
     ),
     "small": Scale(
-        name="small", days=30, persons=40_000, restaurants=6_000, chain_brands=60,
-        enterprises=4_000, public_units=800, vehicles=20_000, detectors=103, stations=40,
-        high_risk_enterprises=10, food_inspections=600, food_samples=200, accidents=300,
-        fire_incidents=40, fire_inspections=500, hidden_hazards=200, work_accidents=10,
+        name="small",
+        days=30,
+        persons=40_000,
+        restaurants=6_000,
+        chain_brands=60,
+        enterprises=4_000,
+        public_units=800,
+        vehicles=20_000,
+        detectors=103,
+        stations=40,
+        high_risk_enterprises=10,
+        food_inspections=600,
+        food_samples=200,
+        accidents=300,
+        fire_incidents=40,
+        fire_inspections=500,
+        hidden_hazards=200,
+        work_accidents=10,
         exceedances=150,
     ),
     "large": Scale(
-        name="large", days=60, persons=400_000, restaurants=60_000, chain_brands=300,
-        enterprises=40_000, public_units=8_000, vehicles=200_000, detectors=1_100,
-        stations=150, high_risk_enterprises=50, food_inspections=5_000, food_samples=2_000,
-        accidents=2_000, fire_incidents=300, fire_inspections=4_000, hidden_hazards=2_000,
-        work_accidents=60, exceedances=1_500,
+        name="large",
+        days=60,
+        persons=400_000,
+        restaurants=60_000,
+        chain_brands=300,
+        enterprises=40_000,
+        public_units=8_000,
+        vehicles=200_000,
+        detectors=1_100,
+        stations=150,
+        high_risk_enterprises=50,
+        food_inspections=5_000,
+        food_samples=2_000,
+        accidents=2_000,
+        fire_incidents=300,
+        fire_inspections=4_000,
+        hidden_hazards=2_000,
+        work_accidents=60,
+        exceedances=1_500,
     ),
 }
 

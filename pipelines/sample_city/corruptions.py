@@ -14,10 +14,13 @@ from pipelines.lib.standards.identifiers import IDENTITY_CHECK_CHARS, USCC_ALPHA
 from pipelines.sample_city.delivery import DAY, Corruption
 
 
-
 def _shift_last_char(values: pl.Series, alphabet: str, rng: np.random.Generator) -> pl.Series:
     """Replace the check character by another character of the same alphabet."""
-    current = values.str.slice(-1).replace_strict(list(alphabet), list(range(len(alphabet))), default=0).to_numpy()
+    current = (
+        values.str.slice(-1)
+        .replace_strict(list(alphabet), list(range(len(alphabet))), default=0)
+        .to_numpy()
+    )
     shift = rng.integers(1, len(alphabet), len(values))
     replaced = np.array(list(alphabet))[(current + shift) % len(alphabet)]
     return values.str.slice(0, 17) + pl.Series(replaced)
@@ -25,13 +28,18 @@ def _shift_last_char(values: pl.Series, alphabet: str, rng: np.random.Generator)
 
 def identity_check(column: str) -> Corruption:
     return Corruption(
-        "identity_number_check", (column,),
+        "identity_number_check",
+        (column,),
         lambda rows, rng: {column: _shift_last_char(rows[column], IDENTITY_CHECK_CHARS, rng)},
     )
 
 
 def uscc_check(column: str) -> Corruption:
-    return Corruption("uscc_check", (column,), lambda rows, rng: {column: _shift_last_char(rows[column], USCC_ALPHABET, rng)})
+    return Corruption(
+        "uscc_check",
+        (column,),
+        lambda rows, rng: {column: _shift_last_char(rows[column], USCC_ALPHABET, rng)},
+    )
 
 
 def unknown_admin_code(column: str) -> Corruption:
@@ -39,7 +47,13 @@ def unknown_admin_code(column: str) -> Corruption:
 
     def corrupt(rows: pl.DataFrame, rng: np.random.Generator) -> dict[str, pl.Series]:
         codes = rows[column]
-        return {column: pl.Series(np.where(codes.str.len_chars().to_numpy() == 9, codes.str.slice(0, 6) + "999", "510199"))}
+        return {
+            column: pl.Series(
+                np.where(
+                    codes.str.len_chars().to_numpy() == 9, codes.str.slice(0, 6) + "999", "510199"
+                )
+            )
+        }
 
     return Corruption("admin_code_unknown", (column,), corrupt)
 
@@ -50,8 +64,16 @@ def outside_city(lon: str, lat: str) -> Corruption:
     def corrupt(rows: pl.DataFrame, rng: np.random.Generator) -> dict[str, pl.Series]:
         n = rows.height
         kind = rng.integers(0, 3, n)
-        new_lon = np.where(kind == 0, rows[lat].to_numpy(), np.where(kind == 1, 0.0, 116.397 + rng.normal(0, 0.05, n)))
-        new_lat = np.where(kind == 0, rows[lon].to_numpy(), np.where(kind == 1, 0.0, 39.909 + rng.normal(0, 0.05, n)))
+        new_lon = np.where(
+            kind == 0,
+            rows[lat].to_numpy(),
+            np.where(kind == 1, 0.0, 116.397 + rng.normal(0, 0.05, n)),
+        )
+        new_lat = np.where(
+            kind == 0,
+            rows[lon].to_numpy(),
+            np.where(kind == 1, 0.0, 39.909 + rng.normal(0, 0.05, n)),
+        )
         return {lon: pl.Series(np.round(new_lon, 6)), lat: pl.Series(np.round(new_lat, 6))}
 
     return Corruption("coordinates_outside_city", (lon, lat), corrupt)
@@ -69,20 +91,33 @@ def future_date(column: str) -> Corruption:
 
 
 def required_missing(column: str) -> Corruption:
-    return Corruption("required_missing", (column,), lambda rows, rng: {column: pl.Series([None] * rows.height, dtype=rows.schema[column])})
+    return Corruption(
+        "required_missing",
+        (column,),
+        lambda rows, rng: {column: pl.Series([None] * rows.height, dtype=rows.schema[column])},
+    )
 
 
 def pattern_mismatch(column: str) -> Corruption:
     """A code one character short (a clerk's slip): breaks the contract's pattern."""
-    return Corruption("pattern_mismatch", (column,), lambda rows, rng: {column: rows[column].str.slice(0, rows[column].str.len_chars() - 1)})
+    return Corruption(
+        "pattern_mismatch",
+        (column,),
+        lambda rows, rng: {column: rows[column].str.slice(0, rows[column].str.len_chars() - 1)},
+    )
 
 
 def negative(column: str) -> Corruption:
-    return Corruption("value_out_of_range", (column,), lambda rows, rng: {column: -(rows[column].abs() + 1)})
+    return Corruption(
+        "value_out_of_range", (column,), lambda rows, rng: {column: -(rows[column].abs() + 1)}
+    )
 
 
 def not_in_enumeration(column: str, bad_values: list[str]) -> Corruption:
     return Corruption(
-        "enum_invalid", (column,),
-        lambda rows, rng: {column: pl.Series(np.array(bad_values)[rng.integers(0, len(bad_values), rows.height)])},
+        "enum_invalid",
+        (column,),
+        lambda rows, rng: {
+            column: pl.Series(np.array(bad_values)[rng.integers(0, len(bad_values), rows.height)])
+        },
     )

@@ -23,7 +23,14 @@ from pipelines.sample_city.config import Noise
 from pipelines.sample_city.noise import date_strings
 
 # Row-level bookkeeping columns carried alongside a department's own columns; never written.
-RID, DAY, NOISE, INVALID, INVALID_COLUMN, ORDER = "_rid", "_day", "_noise", "_invalid", "_invalid_column", "_order"
+RID, DAY, NOISE, INVALID, INVALID_COLUMN, ORDER = (
+    "_rid",
+    "_day",
+    "_noise",
+    "_invalid",
+    "_invalid_column",
+    "_order",
+)
 
 MIN_ROWS_PER_RULE = 8
 Corrupt = Callable[[pl.DataFrame, np.random.Generator], dict[str, pl.Series]]
@@ -70,7 +77,9 @@ class Batch:
 
     rows: pl.DataFrame  # must hold RID, DAY and NOISE
     links: pl.DataFrame  # RID, entity_kind, entity_id, role
-    truth_tables: dict[str, pl.DataFrame] = field(default_factory=dict)  # extra truth, e.g. planted episodes
+    truth_tables: dict[str, pl.DataFrame] = field(
+        default_factory=dict
+    )  # extra truth, e.g. planted episodes
 
 
 @dataclass
@@ -85,7 +94,9 @@ def noise_flags(**masks: np.ndarray) -> pl.Series:
     """A list column naming, per row, the noises whose mask is set."""
     frame = pl.DataFrame({name: mask for name, mask in masks.items()})
     return frame.select(
-        pl.concat_list([pl.when(pl.col(name)).then(pl.lit(name)) for name in masks]).list.drop_nulls().alias(NOISE)
+        pl.concat_list([pl.when(pl.col(name)).then(pl.lit(name)) for name in masks])
+        .list.drop_nulls()
+        .alias(NOISE)
     )[NOISE]
 
 
@@ -93,14 +104,22 @@ def add_noise(rows: pl.DataFrame, **masks: np.ndarray) -> pl.DataFrame:
     return rows.with_columns(pl.col(NOISE).list.concat(noise_flags(**masks)))
 
 
-def plant_invalid(spec: FeedSpec, rows: pl.DataFrame, rng: np.random.Generator, rate: float) -> pl.DataFrame:
+def plant_invalid(
+    spec: FeedSpec, rows: pl.DataFrame, rng: np.random.Generator, rate: float
+) -> pl.DataFrame:
     """Break one rule in about `rate` of the rows, choosing among the rules each row can break."""
     n, k = rows.height, len(spec.corruptions)
     if k == 0:
-        return rows.with_columns(pl.lit(None, pl.String).alias(INVALID), pl.lit(None, pl.String).alias(INVALID_COLUMN))
+        return rows.with_columns(
+            pl.lit(None, pl.String).alias(INVALID), pl.lit(None, pl.String).alias(INVALID_COLUMN)
+        )
     eligible = np.column_stack(
-        [rows.select(pl.all_horizontal(pl.col(c).is_not_null() for c in corruption.columns)).to_series().to_numpy()
-         for corruption in spec.corruptions]
+        [
+            rows.select(pl.all_horizontal(pl.col(c).is_not_null() for c in corruption.columns))
+            .to_series()
+            .to_numpy()
+            for corruption in spec.corruptions
+        ]
     )
     scores = np.where(eligible, rng.random((n, k)), -1.0)
     choice = np.where((rng.random(n) < rate) & eligible.any(axis=1), scores.argmax(axis=1), -1)
@@ -117,9 +136,14 @@ def plant_invalid(spec: FeedSpec, rows: pl.DataFrame, rng: np.random.Generator, 
         if len(selected) == 0:
             continue
         for column, values in corruption.corrupt(rows[selected], rng).items():
-            rows = rows.with_columns(rows[column].scatter(selected, values.cast(rows.schema[column])))
+            rows = rows.with_columns(
+                rows[column].scatter(selected, values.cast(rows.schema[column]))
+            )
+
     def label(values: list[str]) -> pl.Series:
-        return pl.Series(choice).replace_strict(list(range(k)), values, default=None, return_dtype=pl.String)
+        return pl.Series(choice).replace_strict(
+            list(range(k)), values, default=None, return_dtype=pl.String
+        )
 
     return rows.with_columns(
         label([c.rule for c in spec.corruptions]).alias(INVALID),
@@ -127,7 +151,9 @@ def plant_invalid(spec: FeedSpec, rows: pl.DataFrame, rng: np.random.Generator, 
     )
 
 
-def render_dates(spec: FeedSpec, rows: pl.DataFrame, rng: np.random.Generator, rate: float) -> pl.DataFrame:
+def render_dates(
+    spec: FeedSpec, rows: pl.DataFrame, rng: np.random.Generator, rate: float
+) -> pl.DataFrame:
     mixed = np.zeros(rows.height, dtype=bool)
     for column, style in spec.dates.items():
         rendered, changed = date_strings(rows[column], rng, rate, style.primary, style.alternates)
@@ -136,7 +162,9 @@ def render_dates(spec: FeedSpec, rows: pl.DataFrame, rng: np.random.Generator, r
     return add_noise(rows, mixed_date_format=mixed)
 
 
-def plant_duplicates(spec: FeedSpec, batch: Batch, rng: np.random.Generator, rate: float, last_day: date) -> Batch:
+def plant_duplicates(
+    spec: FeedSpec, batch: Batch, rng: np.random.Generator, rate: float, last_day: date
+) -> Batch:
     rows = batch.rows
     source = np.flatnonzero((rng.random(rows.height) < rate) & rows[INVALID].is_null().to_numpy())
     if len(source) == 0:
@@ -152,21 +180,25 @@ def plant_duplicates(spec: FeedSpec, batch: Batch, rng: np.random.Generator, rat
         pl.lit(["duplicate"], dtype=pl.List(pl.String)).alias(NOISE),
     )
     mapping = pl.DataFrame({"_old": rows[RID].gather(source), "_new": new_rid})
-    copied_links = batch.links.join(mapping, left_on=RID, right_on="_old").drop(RID).rename({"_new": RID})
+    copied_links = (
+        batch.links.join(mapping, left_on=RID, right_on="_old").drop(RID).rename({"_new": RID})
+    )
     return Batch(
         rows=pl.concat([rows, copies.select(rows.columns)]),
         links=pl.concat([batch.links, copied_links.select(batch.links.columns)]),
     )
 
 
-def drift(columns: list[str], spec: FeedSpec, rng: np.random.Generator) -> tuple[list[str], dict[str, str], str]:
+def drift(
+    columns: list[str], spec: FeedSpec, rng: np.random.Generator
+) -> tuple[list[str], dict[str, str], str]:
     """Change a file's columns the way a department's export changes without notice."""
     kind = ["rename", "add", "reorder"][rng.integers(0, 3)]
     if kind == "rename" and spec.drift_renames:
         old = list(spec.drift_renames)[rng.integers(0, len(spec.drift_renames))]
         return columns, {old: spec.drift_renames[old]}, f"rename {old} -> {spec.drift_renames[old]}"
     if kind == "add":
-        return columns + [spec.drift_added_column], {}, f"add {spec.drift_added_column}"
+        return [*columns, spec.drift_added_column], {}, f"add {spec.drift_added_column}"
     moved = columns[:]
     a, b = rng.choice(len(moved), 2, replace=False)
     moved[a], moved[b] = moved[b], moved[a]
@@ -189,7 +221,9 @@ def write_file(spec: FeedSpec, frame: pl.DataFrame, path: Path) -> None:
 def write_xlsx(frame: pl.DataFrame, path: Path) -> None:
     """A plain worksheet, as a department's office software exports it; fixed metadata so output is reproducible."""
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False})
+    workbook = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False}
+    )
     workbook.set_properties({"created": datetime(2026, 1, 1), "author": "fire_rescue"})
     sheet = workbook.add_worksheet("警情")
     sheet.write_row(0, 0, frame.columns)
@@ -218,7 +252,9 @@ def deliver(
     batch = plant_duplicates(spec, Batch(rows, batch.links), rng, noise.duplicate, days[-1])
     # Re-sent rows come after the rows they repeat, as a resend does (last in the day's file).
     resent = (pl.col(INVALID) == "duplicate_key").fill_null(False)
-    rows = batch.rows.with_columns(pl.Series(ORDER, rng.random(batch.rows.height))).sort(DAY, resent, ORDER)
+    rows = batch.rows.with_columns(pl.Series(ORDER, rng.random(batch.rows.height))).sort(
+        DAY, resent, ORDER
+    )
     department_columns = [c for c in rows.columns if not c.startswith("_")]
     stats = Delivered()
     feed_dir = Path("landing") / spec.department / spec.feed
@@ -232,7 +268,14 @@ def deliver(
         columns, renames, change = frame.columns, {}, None
         if day in drift_days:
             columns, renames, change = drift(frame.columns, spec, rng)
-            stats.drifts.append({"department": spec.department, "feed": spec.feed, "file": relative.as_posix(), "change": change})
+            stats.drifts.append(
+                {
+                    "department": spec.department,
+                    "feed": spec.feed,
+                    "file": relative.as_posix(),
+                    "change": change,
+                }
+            )
         if spec.drift_added_column in columns and spec.drift_added_column not in frame.columns:
             frame = frame.with_columns(pl.lit("").alias(spec.drift_added_column))
         write_file(spec, frame.select(columns).rename(renames), data_dir / relative)
@@ -253,10 +296,21 @@ def deliver(
         )
         part = truth_dir / "records" / spec.department / spec.feed / f"{relative.stem}.parquet"
         _write_parquet(truth.drop(RID), data_dir / part)
-        links = truth.select("department", "feed", "file", "row_number", RID).join(
-            batch.links, on=RID, how="inner"
-        ).drop(RID).sort("row_number", "entity_kind", "role", "slot")
-        _write_parquet(links, data_dir / truth_dir / "links" / spec.department / spec.feed / f"{relative.stem}.parquet")
+        links = (
+            truth.select("department", "feed", "file", "row_number", RID)
+            .join(batch.links, on=RID, how="inner")
+            .drop(RID)
+            .sort("row_number", "entity_kind", "role", "slot")
+        )
+        _write_parquet(
+            links,
+            data_dir
+            / truth_dir
+            / "links"
+            / spec.department
+            / spec.feed
+            / f"{relative.stem}.parquet",
+        )
     return stats
 
 
@@ -266,7 +320,9 @@ def record_key_columns(key: str | tuple[str, ...]) -> str:
 
 def record_key(key: str | tuple[str, ...]) -> pl.Expr:
     columns = (key,) if isinstance(key, str) else key
-    return pl.concat_str([pl.col(c).cast(pl.String) for c in columns], separator="|", ignore_nulls=True)
+    return pl.concat_str(
+        [pl.col(c).cast(pl.String) for c in columns], separator="|", ignore_nulls=True
+    )
 
 
 def _write_parquet(frame: pl.DataFrame, path: Path) -> None:

@@ -30,7 +30,13 @@ from pipelines.sample_city.feeds import (
 from pipelines.sample_city.feeds.common import Context
 from pipelines.sample_city.world import World, build_world
 
-DEPARTMENTS = [market_regulation, traffic_police, fire_rescue, emergency_management, ecology_environment]
+DEPARTMENTS = [
+    market_regulation,
+    traffic_police,
+    fire_rescue,
+    emergency_management,
+    ecology_environment,
+]
 
 
 def seeded(seed: int) -> Callable[[str], np.random.Generator]:
@@ -60,10 +66,14 @@ def generate_city(
     rng_for = seeded(seed)
     world = build_world(config, rng_for)
     ctx = Context(world=world, config=config, rng_for=rng_for)
-    report(f"world: {world.persons.height} persons, {world.organisations.height} organisations, "
-           f"{world.places.height} places, {world.objects.height} objects")
+    report(
+        f"world: {world.persons.height} persons, {world.organisations.height} organisations, "
+        f"{world.places.height} places, {world.objects.height} objects"
+    )
 
-    drift_days = choose_drifted_files(rng_for("column drift"), ctx, config.noise.column_drift_per_file)
+    drift_days = choose_drifted_files(
+        rng_for("column drift"), ctx, config.noise.column_drift_per_file
+    )
     counts: dict[str, int] = {}
     invalid: dict[str, int] = {}
     drifts: list[dict] = []
@@ -72,9 +82,21 @@ def generate_city(
         for spec, batch in department.feeds(ctx):
             name = f"{spec.department}/{spec.feed}"
             # The high-volume feed arrives one day per batch; the others cover the whole window.
-            days = batch.rows[DAY].unique().sort().to_list() if spec.feed == "traffic_flow" else ctx.days
+            days = (
+                batch.rows[DAY].unique().sort().to_list()
+                if spec.feed == "traffic_flow"
+                else ctx.days
+            )
             first_day = days[0]
-            delivered = deliver(spec, batch, scratch, rng_for(f"deliver:{name}:{first_day}"), config.noise, days, drift_days.get(spec.feed, set()))
+            delivered = deliver(
+                spec,
+                batch,
+                scratch,
+                rng_for(f"deliver:{name}:{first_day}"),
+                config.noise,
+                days,
+                drift_days.get(spec.feed, set()),
+            )
             counts[name] = counts.get(name, 0) + delivered.rows
             invalid[name] = invalid.get(name, 0) + delivered.invalid
             drifts += delivered.drifts
@@ -93,7 +115,12 @@ def generate_city(
 
 def choose_drifted_files(rng: np.random.Generator, ctx: Context, rate: float) -> dict[str, set]:
     """The daily files whose columns drift: the configured share of all files, at least one."""
-    files = [(spec.feed, day) for department in DEPARTMENTS for spec in department.SPECS for day in ctx.days]
+    files = [
+        (spec.feed, day)
+        for department in DEPARTMENTS
+        for spec in department.SPECS
+        for day in ctx.days
+    ]
     count = max(1, round(rate * len(files)))
     chosen: dict[str, set] = {}
     for index in rng.choice(len(files), count, replace=False):
@@ -125,7 +152,9 @@ def write_truth(
     }
     for name, frame in tables.items():
         frame.write_parquet(truth / f"{name}.parquet", statistics=False)
-    (truth / "drift.json").write_text(json.dumps(drifts, ensure_ascii=False, indent=1), encoding="utf-8")
+    (truth / "drift.json").write_text(
+        json.dumps(drifts, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     manifest = {
         "city_code": config.city_code,
         "seed": config.seed,
@@ -138,7 +167,9 @@ def write_truth(
         "invalid_rows": invalid,
         "total_rows": sum(counts.values()),
     }
-    (truth / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    (truth / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
 
 
 def high_risk(world: World) -> pl.DataFrame:
@@ -149,7 +180,9 @@ def high_risk(world: World) -> pl.DataFrame:
         "name",
         pl.when(pl.col("kind") == "chemical")
         .then(pl.lit("grade-1 hazard source; overdue major hidden hazards; recent fire"))
-        .otherwise(pl.lit("failed food inspections and sampling; unrectified fire hazards; recent fire"))
+        .otherwise(
+            pl.lit("failed food inspections and sampling; unrectified fire hazards; recent fire")
+        )
         .alias("reasons"),
     )
     spots = traffic_police.black_spots(world).select(

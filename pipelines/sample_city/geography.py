@@ -72,7 +72,9 @@ CHINESE_NUMERALS = np.array([chinese_numeral(n) if n else "" for n in range(HOUS
 
 def townships(rng: np.random.Generator, city_code: str) -> pl.DataFrame:
     """Every township of the city with a centre point inside its county."""
-    counties = admin_divisions.city_counties(city_code).rename({"code": "county_code", "name": "county_name"})
+    counties = admin_divisions.city_counties(city_code).rename(
+        {"code": "county_code", "name": "county_name"}
+    )
     towns = admin_divisions.city_townships(city_code).rename(
         {"code": "township_code", "name": "township_name", "areaCode": "county_code"}
     )
@@ -80,7 +82,9 @@ def townships(rng: np.random.Generator, city_code: str) -> pl.DataFrame:
     geometry = np.array([CHENGDU_COUNTIES[c] for c in towns["county_code"]])
     angle = rng.uniform(0, 2 * np.pi, towns.height)
     distance = geometry[:, 2] * 0.8 * np.sqrt(rng.uniform(0, 1, towns.height))
-    return towns.select("township_code", "township_name", "county_code", "county_name").with_columns(
+    return towns.select(
+        "township_code", "township_name", "county_code", "county_name"
+    ).with_columns(
         centre_lon=pl.Series(geometry[:, 0] + distance * np.cos(angle)),
         centre_lat=pl.Series(geometry[:, 1] + distance * np.sin(angle)),
         weight=pl.Series(geometry[:, 3]),
@@ -98,20 +102,30 @@ def roads(rng: np.random.Generator, county_codes: list[str]) -> pl.DataFrame:
                 {
                     "county_code": [county] * ROADS_PER_COUNTY,
                     "road_index": np.arange(ROADS_PER_COUNTY),
-                    "road": [ROAD_STEMS[s] + ROAD_SUFFIXES[x] for s, x in zip(stems, suffixes, strict=True)],
+                    "road": [
+                        ROAD_STEMS[s] + ROAD_SUFFIXES[x]
+                        for s, x in zip(stems, suffixes, strict=True)
+                    ],
                 }
             )
         )
     return pl.concat(rows)
 
 
-def _free_numbers(counties: list[str], roads: list[int], numbers: list[int], taken: dict[tuple[str, int], set[int]]) -> list[int]:
+def _free_numbers(
+    counties: list[str],
+    roads: list[int],
+    numbers: list[int],
+    taken: dict[tuple[str, int], set[int]],
+) -> list[int]:
     """Each drawn number, or the next one not yet taken on its road."""
     free = []
     for county, road, number in zip(counties, roads, numbers, strict=True):
         used = taken.setdefault((county, road), set())
         if len(used) >= HOUSE_NUMBER_MAX:
-            raise ValueError(f"every house number on road {road} of county {county} is taken: scale beyond the address space")
+            raise ValueError(
+                f"every house number on road {road} of county {county} is taken: scale beyond the address space"
+            )
         while number in used:
             number = number % HOUSE_NUMBER_MAX + 1
         used.add(number)
@@ -120,7 +134,11 @@ def _free_numbers(counties: list[str], roads: list[int], numbers: list[int], tak
 
 
 def random_places(
-    rng: np.random.Generator, towns: pl.DataFrame, road_table: pl.DataFrame, n: int, prefix: str,
+    rng: np.random.Generator,
+    towns: pl.DataFrame,
+    road_table: pl.DataFrame,
+    n: int,
+    prefix: str,
     taken: dict[tuple[str, int], set[int]],
 ) -> pl.DataFrame:
     """n places: township (weighted by activity), road, house number, WGS-84 point.
@@ -134,9 +152,13 @@ def random_places(
     number = rng.integers(1, 400, n)
     road_index = rng.integers(0, ROADS_PER_COUNTY, n)
     lon_offset, lat_offset = rng.normal(0, PLACE_SPREAD_DEG, n), rng.normal(0, PLACE_SPREAD_DEG, n)
-    number = _free_numbers(chosen["county_code"].to_list(), road_index.tolist(), number.tolist(), taken)
+    number = _free_numbers(
+        chosen["county_code"].to_list(), road_index.tolist(), number.tolist(), taken
+    )
     places = chosen.with_columns(
-        place_id=pl.format(prefix + "{}", pl.Series(np.arange(1, n + 1)).cast(pl.String).str.zfill(7)),
+        place_id=pl.format(
+            prefix + "{}", pl.Series(np.arange(1, n + 1)).cast(pl.String).str.zfill(7)
+        ),
         road_index=pl.Series(road_index),
         house_number=pl.Series(number),
         lon=pl.col("centre_lon") + pl.Series(lon_offset),

@@ -18,7 +18,9 @@ def chosen(rng: np.random.Generator, n: int, rate: float) -> np.ndarray:
     return rng.random(n) < rate
 
 
-def name_variants(names: pl.Series, rng: np.random.Generator, rate: float) -> tuple[pl.Series, np.ndarray]:
+def name_variants(
+    names: pl.Series, rng: np.random.Generator, rate: float
+) -> tuple[pl.Series, np.ndarray]:
     """The same organisation as another clerk types it: legal form, brackets, spaces, city prefix.
 
     A chosen row always changes: starting from a random variant, the first one
@@ -44,8 +46,12 @@ def name_variants(names: pl.Series, rng: np.random.Generator, rate: float) -> tu
         for first in range(1, len(variants)):
             rotated = rotated.when(start == first).then(variants[(first + offset) % len(variants)])
         candidates.append(pl.when(rotated != name).then(rotated))
-    frame = pl.DataFrame({"name": names, "start": rng.integers(0, len(variants), n), "apply": chosen(rng, n, rate)})
-    out = frame.select(pl.when("apply").then(pl.coalesce(candidates)).otherwise(name).alias("name"))["name"]
+    frame = pl.DataFrame(
+        {"name": names, "start": rng.integers(0, len(variants), n), "apply": chosen(rng, n, rate)}
+    )
+    out = frame.select(
+        pl.when("apply").then(pl.coalesce(candidates)).otherwise(name).alias("name")
+    )["name"]
     return out, (out != names).fill_null(False).to_numpy()
 
 
@@ -55,10 +61,21 @@ def typos(names: pl.Series, rng: np.random.Generator, rate: float) -> tuple[pl.S
     length = names.str.len_chars().to_numpy()
     position = 2 + (rng.random(n) * np.maximum(length - 2, 1)).astype(np.int64)
     replacement = np.array(TYPO_CHARS)[rng.integers(0, len(TYPO_CHARS), n)]
-    frame = pl.DataFrame({"name": names, "pos": position, "char": replacement, "apply": chosen(rng, n, rate) & (length > 3)})
+    frame = pl.DataFrame(
+        {
+            "name": names,
+            "pos": position,
+            "char": replacement,
+            "apply": chosen(rng, n, rate) & (length > 3),
+        }
+    )
     out = frame.select(
         pl.when("apply")
-        .then(pl.col("name").str.slice(0, pl.col("pos")) + pl.col("char") + pl.col("name").str.slice(pl.col("pos") + 1))
+        .then(
+            pl.col("name").str.slice(0, pl.col("pos"))
+            + pl.col("char")
+            + pl.col("name").str.slice(pl.col("pos") + 1)
+        )
         .otherwise("name")
         .alias("name")
     )["name"]
@@ -95,12 +112,18 @@ def addresses(
     }[style]
     tail = pl.col("road") + pl.col("number") + pl.lit("号")
     variant = pl.col("variant")
-    shorter_or_longer = pl.lit("成都市") + pl.col("county_name") if style == "county" else pl.col("county_name")
+    shorter_or_longer = (
+        pl.lit("成都市") + pl.col("county_name") if style == "county" else pl.col("county_name")
+    )
     rendered = (
-        pl.when(variant == 0).then(shorter_or_longer + tail)  # the city added or dropped
-        .when(variant == 1).then(pl.lit("成都市") + pl.col("county_name") + pl.col("township_name") + tail)
-        .when(variant == 2).then(pl.lit("成都") + tail)  # county dropped: ambiguous on purpose
-        .when(variant == 4).then((base + tail).str.replace_many(list("0123456789"), list(FULL_WIDTH_DIGITS)))
+        pl.when(variant == 0)
+        .then(shorter_or_longer + tail)  # the city added or dropped
+        .when(variant == 1)
+        .then(pl.lit("成都市") + pl.col("county_name") + pl.col("township_name") + tail)
+        .when(variant == 2)
+        .then(pl.lit("成都") + tail)  # county dropped: ambiguous on purpose
+        .when(variant == 4)
+        .then((base + tail).str.replace_many(list("0123456789"), list(FULL_WIDTH_DIGITS)))
         .otherwise(base + tail)
     )
     out = frame.select(rendered.alias("address"))["address"]
@@ -117,5 +140,7 @@ def date_strings(
     frame = pl.DataFrame({"value": values, "which": which})
     expression = pl.when(pl.col("which") == -1).then(pl.col("value").dt.strftime(primary))
     for index, fmt in enumerate(alternates):
-        expression = expression.when(pl.col("which") == index).then(pl.col("value").dt.strftime(fmt))
+        expression = expression.when(pl.col("which") == index).then(
+            pl.col("value").dt.strftime(fmt)
+        )
     return frame.select(expression.alias("value"))["value"], apply

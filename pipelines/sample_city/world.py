@@ -52,7 +52,9 @@ class World:
 def where_or_null(condition: np.ndarray, values) -> pl.Series:
     """values where condition holds, null elsewhere (numpy has no typed null)."""
     series = values if isinstance(values, pl.Series) else pl.Series(values)
-    return pl.select(pl.when(pl.Series(condition)).then(series).alias(series.name or "value")).to_series()
+    return pl.select(
+        pl.when(pl.Series(condition)).then(series).alias(series.name or "value")
+    ).to_series()
 
 
 def pick(rng: np.random.Generator, options: list[str] | np.ndarray, n: int, p=None) -> pl.Series:
@@ -95,31 +97,49 @@ def make_persons(rng: np.random.Generator, n: int, city_code: str) -> pl.DataFra
     area = np.where(
         origin == 0,
         local[rng.integers(0, len(local), n)],
-        np.where(origin == 1, province[rng.integers(0, len(province), n)], elsewhere[rng.integers(0, len(elsewhere), n)]),
+        np.where(
+            origin == 1,
+            province[rng.integers(0, len(province), n)],
+            elsewhere[rng.integers(0, len(elsewhere), n)],
+        ),
     )
     birth = (
-        np.datetime64("1950-01-01") + rng.integers(0, (np.datetime64("2005-12-31") - np.datetime64("1950-01-01")).astype(int), n)
+        np.datetime64("1950-01-01")
+        + rng.integers(
+            0, (np.datetime64("2005-12-31") - np.datetime64("1950-01-01")).astype(int), n
+        )
     ).astype("datetime64[D]")
     male = rng.random(n) < 0.52
     birth_text = np.char.replace(birth.astype(str), "-", "")
     sequence = rng.integers(0, 500, n) * 2 + male  # odd sequence = male (GB 11643)
-    first17 = np.char.add(np.char.add(area.astype(str), birth_text), np.char.zfill(sequence.astype(str), 3))
+    first17 = np.char.add(
+        np.char.add(area.astype(str), birth_text), np.char.zfill(sequence.astype(str), 3)
+    )
     # Redraw the sequence where two persons collide, so every identity number is unique.
     while True:
-        _, first_index, counts = np.unique(first17, return_index=True, return_counts=True)
+        _, first_index, _counts = np.unique(first17, return_index=True, return_counts=True)
         clash = np.ones(n, dtype=bool)
         clash[first_index] = False
         if not clash.any():
             break
         sequence[clash] = rng.integers(0, 500, clash.sum()) * 2 + male[clash]
         first17[clash] = np.char.add(
-            np.char.add(area[clash].astype(str), birth_text[clash]), np.char.zfill(sequence[clash].astype(str), 3)
+            np.char.add(area[clash].astype(str), birth_text[clash]),
+            np.char.zfill(sequence[clash].astype(str), 3),
         )
     id_number = np.char.add(first17, identity_check_char(first17))
     given_male = np.array(GIVEN_MALE)
     given_female = np.array(GIVEN_FEMALE)
-    first = np.where(male, given_male[rng.integers(0, len(given_male), n)], given_female[rng.integers(0, len(given_female), n)])
-    second = np.where(male, given_male[rng.integers(0, len(given_male), n)], given_female[rng.integers(0, len(given_female), n)])
+    first = np.where(
+        male,
+        given_male[rng.integers(0, len(given_male), n)],
+        given_female[rng.integers(0, len(given_female), n)],
+    )
+    second = np.where(
+        male,
+        given_male[rng.integers(0, len(given_male), n)],
+        given_female[rng.integers(0, len(given_female), n)],
+    )
     given = np.where(rng.random(n) < 0.6, np.char.add(first, second), first)
     surname = np.array(SURNAMES)[rng.integers(0, len(SURNAMES), n)]
     phone = np.char.add(
@@ -143,7 +163,10 @@ def make_persons(rng: np.random.Generator, n: int, city_code: str) -> pl.DataFra
 
 def uscc(rng: np.random.Generator, category: np.ndarray, county: np.ndarray) -> np.ndarray:
     """GB 32100: authority+category (2), county code (6), organisation code (9), check char."""
-    first17 = np.char.add(np.char.add(category.astype(str), county.astype(str)), random_chars(rng, USCC_CHARACTERS, len(county), 9))
+    first17 = np.char.add(
+        np.char.add(category.astype(str), county.astype(str)),
+        random_chars(rng, USCC_CHARACTERS, len(county), 9),
+    )
     return np.char.add(first17, uscc_check_char(first17))
 
 
@@ -162,15 +185,27 @@ def make_organisations(
     brand_index = rng.integers(0, len(brands), n)
     road_stem = places["road"].str.replace(r"(路|大道|街|巷).*$", "")
     chain_trade = pl.Series(brands[brand_index]) + "（" + road_stem + "店）"
-    chain_legal = "成都" + pl.Series(brands[brand_index]).str.slice(0, 2) + "餐饮管理有限公司" + road_stem + "分店"
+    chain_legal = (
+        "成都"
+        + pl.Series(brands[brand_index]).str.slice(0, 2)
+        + "餐饮管理有限公司"
+        + road_stem
+        + "分店"
+    )
     shop = pick(rng, SHOP_WORDS, n) + pick(rng, SURNAMES, n) + "记" + pick(rng, CUISINES, n)
     individual = rng.random(n) < 0.5
     independent_legal = pl.Series(
-        np.where(individual, ("成都市" + places["county_name"] + shop).to_numpy(), ("成都" + shop + "餐饮有限公司").to_numpy())
+        np.where(
+            individual,
+            ("成都市" + places["county_name"] + shop).to_numpy(),
+            ("成都" + shop + "餐饮有限公司").to_numpy(),
+        )
     )
     frame = pl.DataFrame(
         {
-            "name": pl.Series(np.where(is_chain, chain_legal.to_numpy(), independent_legal.to_numpy())),
+            "name": pl.Series(
+                np.where(is_chain, chain_legal.to_numpy(), independent_legal.to_numpy())
+            ),
             "trade_name": pl.Series(np.where(is_chain, chain_trade.to_numpy(), shop.to_numpy())),
             "chain_id": where_or_null(is_chain, np.char.add("B", brand_index.astype(str))),
             "category": np.where(individual & ~is_chain, "92", "91"),
@@ -179,15 +214,21 @@ def make_organisations(
     frame = pl.concat([frame, places], how="horizontal")
     # Two branches of a chain on one road: number the later ones, as chains do (二店).
     frame = frame.with_columns(rank=pl.int_range(1, pl.len() + 1).over("name")).with_columns(
-        name=pl.when(pl.col("rank") > 1).then(pl.col("name") + pl.col("rank").cast(pl.String) + "店").otherwise("name"),
-        trade_name=pl.when(pl.col("rank") > 1).then(pl.col("trade_name") + pl.col("rank").cast(pl.String)).otherwise("trade_name"),
+        name=pl.when(pl.col("rank") > 1)
+        .then(pl.col("name") + pl.col("rank").cast(pl.String) + "店")
+        .otherwise("name"),
+        trade_name=pl.when(pl.col("rank") > 1)
+        .then(pl.col("trade_name") + pl.col("rank").cast(pl.String))
+        .otherwise("trade_name"),
     )
     # Independent shops can draw the same name; the registry would refuse the second one.
     frame = frame.unique("name", keep="first", maintain_order=True)
     m = frame.height
     business = rng.choice(3, m, p=[0.8, 0.15, 0.05])
     frames.append(
-        frame.select("name", "trade_name", "chain_id", "category", "place_id", "county_code").with_columns(
+        frame.select(
+            "name", "trade_name", "chain_id", "category", "place_id", "county_code"
+        ).with_columns(
             kind=pl.lit("restaurant"),
             industry_code=pl.lit(RESTAURANT_INDUSTRY),
             business_type=pl.Series(np.array(FOOD_BUSINESS_TYPES)[business]),
@@ -207,12 +248,22 @@ def make_organisations(
     n = scale.enterprises
     oversample = 2 * n + 50
     # Chemical trades are the first five; weight them so about a quarter of enterprises hold chemicals.
-    industry = np.where(rng.random(oversample) < 0.25, rng.integers(0, 5, oversample), rng.integers(5, len(INDUSTRIES), oversample))
+    industry = np.where(
+        rng.random(oversample) < 0.25,
+        rng.integers(0, 5, oversample),
+        rng.integers(5, len(INDUSTRIES), oversample),
+    )
     legal_form = pick(rng, ["有限公司", "有限公司", "股份有限公司", "有限责任公司"], oversample)
     name = (
         pick(rng, ["成都", "四川", "成都市"], oversample)
         + pick(rng, COMPANY_WORDS, oversample)
-        + pick(rng, list("鑫达源盛丰华泰兴隆瑞金宏昌鼎晟安顺和利通新恒益嘉诚远广茂永聚福佳宇航振凯旭峰川蜀"), oversample)
+        + pick(
+            rng,
+            list(
+                "鑫达源盛丰华泰兴隆瑞金宏昌鼎晟安顺和利通新恒益嘉诚远广茂永聚福佳宇航振凯旭峰川蜀"
+            ),
+            oversample,
+        )
         + pl.Series([INDUSTRIES[i][1] for i in range(len(INDUSTRIES))])[industry]
         + legal_form
     )
@@ -222,7 +273,9 @@ def make_organisations(
     places = new_places(n, "PE")
     industry = frame["industry_index"].to_numpy()
     frames.append(
-        pl.concat([frame.select("name"), places.select("place_id", "county_code")], how="horizontal").with_columns(
+        pl.concat(
+            [frame.select("name"), places.select("place_id", "county_code")], how="horizontal"
+        ).with_columns(
             trade_name=pl.lit(None, pl.String),
             chain_id=pl.lit(None, pl.String),
             category=pl.lit("91"),
@@ -239,14 +292,29 @@ def make_organisations(
     oversample = n * 3 + 20
     unit_kind = rng.integers(0, len(PUBLIC_UNIT_KINDS), oversample)
     places = new_places(oversample, "PU")
-    ordinal = pick(rng, ["", "第一", "第二", "第三", "第四", "第五", "第六", "第七", "第八", "第九"], oversample)
+    ordinal = pick(
+        rng,
+        ["", "第一", "第二", "第三", "第四", "第五", "第六", "第七", "第八", "第九"],
+        oversample,
+    )
     name = (
-        "成都市" + places["county_name"] + pick(rng, ROAD_STEMS, oversample) + ordinal
+        "成都市"
+        + places["county_name"]
+        + pick(rng, ROAD_STEMS, oversample)
+        + ordinal
         + pl.Series([PUBLIC_UNIT_KINDS[i][1] for i in range(len(PUBLIC_UNIT_KINDS))])[unit_kind]
     )
     frame = first_unique(
-        pl.concat([pl.DataFrame({"name": name, "unit_kind": unit_kind}), places.select("place_id", "county_code")], how="horizontal"),
-        "name", n, "public unit names",
+        pl.concat(
+            [
+                pl.DataFrame({"name": name, "unit_kind": unit_kind}),
+                places.select("place_id", "county_code"),
+            ],
+            how="horizontal",
+        ),
+        "name",
+        n,
+        "public unit names",
     )
     frames.append(
         frame.select("name", "place_id", "county_code").with_columns(
@@ -263,14 +331,21 @@ def make_organisations(
 
     # Fire stations: two per county, named after the county and a road.
     counties = admin_divisions.city_counties(config.city_code)
-    station_places = pl.concat([new_places(2, f"PX{code}-", county=code) for code in counties["code"]])
+    station_places = pl.concat(
+        [new_places(2, f"PX{code}-", county=code) for code in counties["code"]]
+    )
     stems = np.array(ROAD_STEMS)[rng.choice(len(ROAD_STEMS), 2 * counties.height)]
     frames.append(
         station_places.select(
-            name="成都市消防救援支队" + pl.col("county_name") + pl.Series(stems) + pl.Series(["消防救援站", "特勤站"] * counties.height),
+            name="成都市消防救援支队"
+            + pl.col("county_name")
+            + pl.Series(stems)
+            + pl.Series(["消防救援站", "特勤站"] * counties.height),
             place_id="place_id",
             county_code="county_code",
-        ).unique("name", keep="first", maintain_order=True).with_columns(
+        )
+        .unique("name", keep="first", maintain_order=True)
+        .with_columns(
             trade_name=pl.lit(None, pl.String),
             chain_id=pl.lit(None, pl.String),
             category=pl.lit("11"),
@@ -282,15 +357,29 @@ def make_organisations(
         )
     )
 
-    columns = ["name", "trade_name", "chain_id", "category", "kind", "industry_code", "business_type",
-               "licence_no", "em_registered", "place_id", "county_code"]
+    columns = [
+        "name",
+        "trade_name",
+        "chain_id",
+        "category",
+        "kind",
+        "industry_code",
+        "business_type",
+        "licence_no",
+        "em_registered",
+        "place_id",
+        "county_code",
+    ]
     orgs = pl.concat([f.select(columns) for f in frames])
     total = orgs.height
     # Legal representatives: mostly distinct persons, a few represent several organisations.
     reps = rng.choice(persons.height, total, replace=persons.height < total)
     reps = np.where(rng.random(total) < 0.05, reps[rng.integers(0, total, total)], reps)
     registered = np.datetime64("2005-01-01") + rng.integers(0, 7300, total)
-    phone = np.char.add(np.array(["028", "028", "139", "180"])[rng.integers(0, 4, total)], np.char.zfill(rng.integers(0, 10**8, total).astype(str), 8))
+    phone = np.char.add(
+        np.array(["028", "028", "139", "180"])[rng.integers(0, 4, total)],
+        np.char.zfill(rng.integers(0, 10**8, total).astype(str), 8),
+    )
     return orgs.with_columns(
         org_id=ids("G", total),
         uscc=pl.Series(uscc(rng, orgs["category"].to_numpy(), orgs["county_code"].to_numpy())),
@@ -306,13 +395,24 @@ def make_organisations(
 
 
 def non_representatives(persons: pl.DataFrame, orgs: pl.DataFrame) -> np.ndarray:
-    return persons.filter(~pl.col("person_id").is_in(orgs["legal_rep_person_id"].implode()))["person_id"].to_numpy()
+    return persons.filter(~pl.col("person_id").is_in(orgs["legal_rep_person_id"].implode()))[
+        "person_id"
+    ].to_numpy()
 
 
-def make_vehicles(rng: np.random.Generator, n: int, persons: pl.DataFrame, orgs: pl.DataFrame, company_share: float) -> pl.DataFrame:
+def make_vehicles(
+    rng: np.random.Generator,
+    n: int,
+    persons: pl.DataFrame,
+    orgs: pl.DataFrame,
+    company_share: float,
+) -> pl.DataFrame:
     oversample = int(n * 1.2) + 20
     alphabet = np.array(PLATE_LETTERS + list("0123456789") * 6)  # digits dominate plates
-    plates = np.char.add(np.array(PLATE_REGIONS)[rng.integers(0, len(PLATE_REGIONS), oversample)], random_chars(rng, alphabet, oversample, 5))
+    plates = np.char.add(
+        np.array(PLATE_REGIONS)[rng.integers(0, len(PLATE_REGIONS), oversample)],
+        random_chars(rng, alphabet, oversample, 5),
+    )
     plates = pl.Series(plates).unique(maintain_order=True).head(n).to_numpy()
     n = len(plates)
     fleet = orgs.filter(pl.col("kind").is_in(["logistics", "chemical", "construction"]))
@@ -322,13 +422,20 @@ def make_vehicles(rng: np.random.Generator, n: int, persons: pl.DataFrame, orgs:
     # do is exactly the configured overlap (the feed picks those on purpose).
     private = non_representatives(persons, orgs)
     owner_person = private[rng.integers(0, len(private), n)]
-    private_types, company_types = VEHICLE_TYPES[:2] + VEHICLE_TYPES[4:5], VEHICLE_TYPES[2:4] + VEHICLE_TYPES[5:]
+    private_types, company_types = (
+        VEHICLE_TYPES[:2] + VEHICLE_TYPES[4:5],
+        VEHICLE_TYPES[2:4] + VEHICLE_TYPES[5:],
+    )
     return pl.DataFrame(
         {
             "object_id": ids("V", n),
             "kind": "vehicle",
             "code": plates,
-            "name": np.where(company, np.array(company_types)[rng.integers(0, len(company_types), n)], np.array(private_types)[rng.integers(0, len(private_types), n)]),
+            "name": np.where(
+                company,
+                np.array(company_types)[rng.integers(0, len(company_types), n)],
+                np.array(private_types)[rng.integers(0, len(private_types), n)],
+            ),
             "owner_kind": np.where(company, "organisation", "person"),
             "owner_id": np.where(company, owner_org, owner_person),
             "place_id": None,
@@ -337,7 +444,9 @@ def make_vehicles(rng: np.random.Generator, n: int, persons: pl.DataFrame, orgs:
     )
 
 
-def make_installations(rng: np.random.Generator, chemical_orgs: pl.DataFrame, chemicals: pl.DataFrame):
+def make_installations(
+    rng: np.random.Generator, chemical_orgs: pl.DataFrame, chemicals: pl.DataFrame
+):
     """Hazard installations of chemical enterprises and the chemicals each holds (GB 18218 inputs)."""
     per_org = rng.integers(1, 4, chemical_orgs.height)
     owner = np.repeat(np.arange(chemical_orgs.height), per_org)
@@ -352,7 +461,9 @@ def make_installations(rng: np.random.Generator, chemical_orgs: pl.DataFrame, ch
         owner_kind=pl.lit("organisation"),
         owner_id=pl.col("org_id"),
         place_id=pl.col("place_id"),
-    ).with_columns(exposed_people=pl.Series(np.where(rng.random(n) < 0.15, 0, rng.integers(1, 260, n))))
+    ).with_columns(
+        exposed_people=pl.Series(np.where(rng.random(n) < 0.15, 0, rng.integers(1, 260, n)))
+    )
     per_installation = rng.integers(1, 4, n)
     holder = np.repeat(np.arange(n), per_installation)
     chemical = rng.integers(0, chemicals.height, len(holder))
@@ -372,7 +483,9 @@ def make_installations(rng: np.random.Generator, chemical_orgs: pl.DataFrame, ch
     return installations, holdings
 
 
-def make_points(kind: str, prefix: str, code_format: pl.Expr, name: pl.Expr, places: pl.DataFrame) -> pl.DataFrame:
+def make_points(
+    kind: str, prefix: str, code_format: pl.Expr, name: pl.Expr, places: pl.DataFrame
+) -> pl.DataFrame:
     """Fixed sensors: traffic detectors and air-quality monitoring stations."""
     return places.select(
         object_id=ids(prefix, places.height),
@@ -405,23 +518,31 @@ def plant_high_risk(rng: np.random.Generator, orgs: pl.DataFrame, count: int) ->
     chemical = np.flatnonzero(orgs["kind"].to_numpy() == "chemical")
     restaurants = np.flatnonzero(orgs["kind"].to_numpy() == "restaurant")
     chosen = np.concatenate(
-        [rng.choice(chemical, min(count, len(chemical)), replace=False),
-         rng.choice(restaurants, min(max(count // 2, 1), len(restaurants)), replace=False)]
+        [
+            rng.choice(chemical, min(count, len(chemical)), replace=False),
+            rng.choice(restaurants, min(max(count // 2, 1), len(restaurants)), replace=False),
+        ]
     )
     flag = np.zeros(orgs.height, dtype=bool)
     flag[chosen] = True
     return orgs.with_columns(high_risk=pl.Series(flag))
 
 
-def grade_one_for_high_risk(installations: pl.DataFrame, holdings: pl.DataFrame, orgs: pl.DataFrame):
+def grade_one_for_high_risk(
+    installations: pl.DataFrame, holdings: pl.DataFrame, orgs: pl.DataFrame
+):
     """Each high-risk enterprise's first installation: 100+ people exposed, a toxic gas at 30 x Q.
 
     With alpha = 2.0 and beta >= 2 that gives R = 2 * beta * 30 >= 120: grade 1 (R >= 100).
     """
     risky = orgs.filter(pl.col("high_risk") & (pl.col("kind") == "chemical"))["org_id"]
-    first = installations.filter(pl.col("owner_id").is_in(risky.implode())).unique("owner_id", keep="first", maintain_order=True)["object_id"]
+    first = installations.filter(pl.col("owner_id").is_in(risky.implode())).unique(
+        "owner_id", keep="first", maintain_order=True
+    )["object_id"]
     installations = installations.with_columns(
-        exposed_people=pl.when(pl.col("object_id").is_in(first.implode())).then(pl.lit(180, pl.Int64)).otherwise("exposed_people")
+        exposed_people=pl.when(pl.col("object_id").is_in(first.implode()))
+        .then(pl.lit(180, pl.Int64))
+        .otherwise("exposed_people")
     )
     chlorine = chemicals_reference().filter(pl.col("cas") == "7782-50-5").row(0, named=True)
     planted = pl.DataFrame(
@@ -435,7 +556,14 @@ def grade_one_for_high_risk(installations: pl.DataFrame, holdings: pl.DataFrame,
         }
     )
     kept = holdings.join(planted.select("object_id", "cas"), on=["object_id", "cas"], how="anti")
-    holdings = pl.concat([planted, kept.with_columns(pl.col(c).cast(pl.Float64) for c in ["critical_quantity_t", "beta", "quantity_t"])])
+    holdings = pl.concat(
+        [
+            planted,
+            kept.with_columns(
+                pl.col(c).cast(pl.Float64) for c in ["critical_quantity_t", "beta", "quantity_t"]
+            ),
+        ]
+    )
     return installations, holdings.sort("object_id", "cas")
 
 
@@ -453,32 +581,53 @@ def build_world(config: CityConfig, rng_for) -> World:
 
     def new_places(n: int, prefix: str, county: str | None = None) -> pl.DataFrame:
         pool = towns if county is None else towns.filter(pl.col("county_code") == county)
-        places = geography.random_places(place_rng, pool, road_table, n, prefix, house_numbers_taken)
+        places = geography.random_places(
+            place_rng, pool, road_table, n, prefix, house_numbers_taken
+        )
         place_frames.append(places)
         return places
 
     persons = make_persons(rng_for("persons"), scale.persons, config.city_code)
-    orgs = plant_high_risk(rng_for("high_risk"), make_organisations(rng_for("organisations"), config, persons, new_places), scale.high_risk_enterprises)
-    vehicles = make_vehicles(rng_for("vehicles"), scale.vehicles, persons, orgs, config.overlap.company_vehicle)
+    orgs = plant_high_risk(
+        rng_for("high_risk"),
+        make_organisations(rng_for("organisations"), config, persons, new_places),
+        scale.high_risk_enterprises,
+    )
+    vehicles = make_vehicles(
+        rng_for("vehicles"), scale.vehicles, persons, orgs, config.overlap.company_vehicle
+    )
     chemical_orgs = orgs.filter(pl.col("kind") == "chemical")
-    installations, holdings = make_installations(rng_for("installations"), chemical_orgs, chemicals_reference())
+    installations, holdings = make_installations(
+        rng_for("installations"), chemical_orgs, chemicals_reference()
+    )
     installations, holdings = grade_one_for_high_risk(installations, holdings, orgs)
     # Street spots for accidents and fires; the first fiftieth are black spots where accidents recur.
     new_places(scale.days * (scale.accidents + scale.fire_incidents) + 50, "PS")
     detector_places = new_places(scale.detectors, "PD")
     detectors = make_points(
-        "traffic_detector", "D",
-        pl.lit("TD") + pl.col("county_code") + pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(4),
-        pl.col("road") + pl.lit("检测器"), detector_places,
+        "traffic_detector",
+        "D",
+        pl.lit("TD")
+        + pl.col("county_code")
+        + pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(4),
+        pl.col("road") + pl.lit("检测器"),
+        detector_places,
     )
     station_places = new_places(scale.stations, "PM")
     stations = make_points(
-        "monitoring_station", "M",
+        "monitoring_station",
+        "M",
         (pl.int_range(0, pl.len()) + 1431).cast(pl.String) + pl.lit("A"),
-        pl.col("township_name") + pl.lit("监测点"), station_places,
-    ).with_columns(station_type=pl.Series(np.array(STATION_TYPES)[rng_for("station_types").integers(0, 3, scale.stations)]))
+        pl.col("township_name") + pl.lit("监测点"),
+        station_places,
+    ).with_columns(
+        station_type=pl.Series(
+            np.array(STATION_TYPES)[rng_for("station_types").integers(0, 3, scale.stations)]
+        )
+    )
     objects = pl.concat(
-        [vehicles, installations.drop("exposed_people"), detectors, stations.drop("station_type")], how="vertical"
+        [vehicles, installations.drop("exposed_people"), detectors, stations.drop("station_type")],
+        how="vertical",
     )
     extra = installations.select("object_id", "exposed_people").join(
         stations.select("object_id", "station_type"), on="object_id", how="full", coalesce=True

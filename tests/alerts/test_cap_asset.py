@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 
 import dagster as dg
 import duckdb
-import pytest
 
 from pipelines.lib.resources import DATA_DIR_RESOURCE_KEY, DataDirResource
 
@@ -47,8 +46,12 @@ def test_cap_alerts_asset_publishes_and_checks(tmp_path):
     assert list(defs.assets or []) == [cap_alerts]
     (spec,) = cap_alerts.specs
     assert (spec.group_name, cap_alerts.op.pool) == ("alerts", "warehouse")
-    assert get_asset_key_for_model([warehouse_models], "warnings") in {dep.asset_key for dep in spec.deps}
-    result = dg.materialize([cap_alerts], resources={DATA_DIR_RESOURCE_KEY: DataDirResource(root=str(tmp_path))})
+    assert get_asset_key_for_model([warehouse_models], "warnings") in {
+        dep.asset_key for dep in spec.deps
+    }
+    result = dg.materialize(
+        [cap_alerts], resources={DATA_DIR_RESOURCE_KEY: DataDirResource(root=str(tmp_path))}
+    )
 
     assert result.success
     metadata = result.get_asset_materialization_events()[0].materialization.metadata
@@ -58,4 +61,8 @@ def test_cap_alerts_asset_publishes_and_checks(tmp_path):
     (check,) = result.get_asset_check_evaluations()
     assert (check.asset_key, check.check_name, check.passed) == (CAP_ALERTS_KEY, VALID_CHECK, True)
     assert check.metadata["files"].value == 2
-    assert sorted(p.name for p in (tmp_path / "alerts").iterdir()) == ["a.xml", "b.xml", "index.json"]
+    assert sorted(p.name for p in (tmp_path / "alerts").iterdir()) == [
+        "a.xml",
+        "b.xml",
+        "index.json",
+    ]

@@ -48,7 +48,12 @@ def ingest(root: Path, pause: float | None = None, *, local_lake: bool = False) 
         env.pop(name, None)
     if pause is not None:
         env[PAUSE_BEFORE_COMMIT] = str(pause)
-    return subprocess.Popen([sys.executable, "-c", INGEST_ONE_DAY, str(root)], env=env, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", INGEST_ONE_DAY, str(root)],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def ingest_to_the_end(root: Path, *, local_lake: bool = False) -> None:
@@ -107,7 +112,9 @@ def test_kill_during_write_leaves_lake_unchanged_and_rerun_recovers(tiny_city, t
 
     assert lake_state(data) == before  # readers see the previous partition, whole
     if not storage.remote:
-        assert list(partition.glob(".*.tmp"))  # the killed writer's leftovers are hidden, not in the lake
+        assert list(
+            partition.glob(".*.tmp")
+        )  # the killed writer's leftovers are hidden, not in the lake
 
     ingest_to_the_end(root)
     after = lake_state(data)

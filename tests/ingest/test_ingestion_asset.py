@@ -21,7 +21,9 @@ CONTRACT = FEED_CONTRACTS[("emergency_management", "enterprises")]
 
 def test_checks_counts_and_masked_preview(city, tmp_path, storage):
     root = tmp_path / "data"
-    shutil.copytree(city.root / "landing" / "emergency_management", root / "landing" / "emergency_management")
+    shutil.copytree(
+        city.root / "landing" / "emergency_management", root / "landing" / "emergency_management"
+    )
     asset = build_ingestion_asset(CONTRACT)
     result = dg.materialize(
         [asset], partition_key="2026-10-01", resources={"data_dir": DataDirResource(root=str(root))}
@@ -33,7 +35,9 @@ def test_checks_counts_and_masked_preview(city, tmp_path, storage):
     assert (data.bronze / CONTRACT.department / CONTRACT.feed / SCHEMA_PART / PART).exists()
     assert not (root / "lake").exists() if storage.remote else (root / "lake").is_dir()
 
-    truth = city.records("emergency_management", "enterprises").filter(pl.col("delivery_date") == pl.date(2026, 10, 1))
+    truth = city.records("emergency_management", "enterprises").filter(
+        pl.col("delivery_date") == pl.date(2026, 10, 1)
+    )
     planted = truth.filter(pl.col("invalid_rule").is_not_null())
     materialization = result.asset_materializations_for_node(asset.node_def.name)[0]
     metadata = materialization.metadata
@@ -42,13 +46,26 @@ def test_checks_counts_and_masked_preview(city, tmp_path, storage):
     assert metadata["dagster/row_count"].value == truth.height - planted.height == bronze.height
     preview = metadata["preview"].value
     assert "legal_rep_id_number" in preview and "***" in preview
-    assert not any(value in preview for value in city.feed("emergency_management", "enterprises")["legal_rep_id_no"].drop_nulls())
+    assert not any(
+        value in preview
+        for value in city.feed("emergency_management", "enterprises")[
+            "legal_rep_id_no"
+        ].drop_nulls()
+    )
 
     checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
     assert set(checks) == set(CHECKS)
     standards = checks["standards_valid"]
     planted_standards = planted.filter(
-        pl.col("invalid_rule").is_in(["identity_number_check", "uscc_check", "admin_code_unknown", "coordinates_outside_city", "date_in_future"])
+        pl.col("invalid_rule").is_in(
+            [
+                "identity_number_check",
+                "uscc_check",
+                "admin_code_unknown",
+                "coordinates_outside_city",
+                "date_in_future",
+            ]
+        )
     )
     assert standards.passed == (planted_standards.height == 0)
     assert standards.metadata["rows_failing_standards"].value == planted_standards.height

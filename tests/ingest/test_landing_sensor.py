@@ -49,10 +49,12 @@ def test_new_files_start_their_partitions_and_strays_are_reported(tiny_city, tmp
 
         # The department re-sends one day: only that partition runs again.
         resent = feed / "fire_inspections_20261003.csv"
-        resent.write_bytes(resent.read_bytes() + "\n".encode())
+        resent.write_bytes(resent.read_bytes() + b"\n")
         third = evaluate(instance, root, second.cursor)
         assert [r.partition_key for r in third.run_requests] == ["2026-10-03"]
-        assert json.loads(third.cursor)["fire_rescue/fire_inspections/fire_inspections_20261003.csv"]
+        assert json.loads(third.cursor)[
+            "fire_rescue/fire_inspections/fire_inspections_20261003.csv"
+        ]
 
 
 def test_first_tick_skips_partitions_already_in_bronze(tiny_city, tmp_path):
@@ -62,5 +64,7 @@ def test_first_tick_skips_partitions_already_in_bronze(tiny_city, tmp_path):
     with dg.DagsterInstance.ephemeral() as instance:
         instance.report_runless_asset_event(dg.AssetMaterialization(key, partition="2026-10-01"))
         result = evaluate(instance, root, None)
-        inspections = sorted(r.partition_key for r in result.run_requests if key in r.asset_selection)
+        inspections = sorted(
+            r.partition_key for r in result.run_requests if key in r.asset_selection
+        )
         assert inspections == [f"2026-10-0{d}" for d in range(2, 8)]

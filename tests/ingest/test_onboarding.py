@@ -98,7 +98,9 @@ def test_new_feed_is_ingested_from_its_contract_alone(tmp_path):
     contracts = tmp_path / "contracts"
     shutil.copytree(Path("contracts"), contracts)
     (contracts / "feeds" / "urban_management").mkdir()
-    (contracts / "feeds" / "urban_management" / "manhole_covers.odcs.yaml").write_text(CONTRACT, encoding="utf-8")
+    (contracts / "feeds" / "urban_management" / "manhole_covers.odcs.yaml").write_text(
+        CONTRACT, encoding="utf-8"
+    )
     data = tmp_path / "data"
     landing = data / "landing" / "urban_management" / "manhole_covers"
     landing.mkdir(parents=True)
@@ -108,16 +110,39 @@ def test_new_feed_is_ingested_from_its_contract_alone(tmp_path):
     env.pop("DAGSTER_HOME", None)
     result = subprocess.run(
         [sys.executable, "-m", "pipelines.cli", "run", "--data-dir", str(data)],
-        env=env, capture_output=True, text=True, timeout=300,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "bronze/urban_management/manhole_covers" in result.stdout
 
-    bronze = pl.read_parquet(data / "lake" / "bronze" / "urban_management" / "manhole_covers" / "date=2026-10-05" / "part-0.parquet")
-    quarantine = pl.read_parquet(data / "lake" / "quarantine" / "urban_management" / "manhole_covers" / "date=2026-10-05" / "part-0.parquet")
+    bronze = pl.read_parquet(
+        data
+        / "lake"
+        / "bronze"
+        / "urban_management"
+        / "manhole_covers"
+        / "date=2026-10-05"
+        / "part-0.parquet"
+    )
+    quarantine = pl.read_parquet(
+        data
+        / "lake"
+        / "quarantine"
+        / "urban_management"
+        / "manhole_covers"
+        / "date=2026-10-05"
+        / "part-0.parquet"
+    )
     assert sorted(bronze["cover_id"]) == ["JG000001", "JG000002", "JG000004"]
     assert quarantine["rule"].to_list() == ["pattern_mismatch"]
     assert "JG00003" in quarantine["original"][0]
     assert bronze.schema["patrolled_at"] == pl.Datetime("us", "Asia/Shanghai")
     # Delivered in GCJ-02, stored in WGS-84: a few hundred metres away from the delivered point.
-    assert 0.001 < abs(bronze.filter(pl.col("cover_id") == "JG000001")["longitude"][0] - 104.0801) < 0.01
+    assert (
+        0.001
+        < abs(bronze.filter(pl.col("cover_id") == "JG000001")["longitude"][0] - 104.0801)
+        < 0.01
+    )

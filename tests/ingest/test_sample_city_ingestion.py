@@ -27,7 +27,9 @@ CONTRACTS = load_feed_contracts(Path("contracts"))
 def ingest_city(data: DataDir) -> None:
     connection = connect()
     for (department, feed), contract in sorted(CONTRACTS.items()):
-        days = sorted(contract.landing.day_of(p.name) for p in data.landing_feed(department, feed).iterdir())
+        days = sorted(
+            contract.landing.day_of(p.name) for p in data.landing_feed(department, feed).iterdir()
+        )
         for ingested in ingest_deliveries(data, contract, days, connection):
             assert ingested.accounted
 
@@ -52,17 +54,26 @@ def lake_rows(data: DataDir, zone: str, columns: list[str]) -> pl.DataFrame:
 
 
 def feed_rows(data: DataDir, department: str, feed: str) -> pl.DataFrame:
-    return pl.concat([read_parquet(f) for f in sorted((data.bronze / department / feed).glob("date=*/*.parquet"))])
+    return pl.concat(
+        [
+            read_parquet(f)
+            for f in sorted((data.bronze / department / feed).glob("date=*/*.parquet"))
+        ]
+    )
 
 
 def test_row_accounting_holds_for_every_partition(lake):
     truth = pl.read_parquet(str(lake.ground_truth / "records" / "*" / "*" / "*.parquet"))
     delivered = truth.group_by("file").len("delivered")
     bronze = lake_rows(lake, "bronze", ["_source_file"]).group_by("_source_file").len("bronze")
-    quarantine = lake_rows(lake, "quarantine", ["_source_file"]).group_by("_source_file").len("quarantine")
+    quarantine = (
+        lake_rows(lake, "quarantine", ["_source_file"]).group_by("_source_file").len("quarantine")
+    )
     landing_files = {p.relative_to(lake.root).as_posix() for p in lake.landing.rglob("*.*")}
     partitions = [p for p in lake_files(lake, "bronze") if p.name == "part-0.parquet"]
-    assert len(partitions) == len(landing_files) == 105  # one partition per delivery, even when empty
+    assert (
+        len(partitions) == len(landing_files) == 105
+    )  # one partition per delivery, even when empty
     accounting = (
         delivered.join(bronze, left_on="file", right_on="_source_file", how="full", coalesce=True)
         .join(quarantine, left_on="file", right_on="_source_file", how="full", coalesce=True)
@@ -83,7 +94,9 @@ def test_every_planted_invalid_row_is_quarantined_with_its_rule_and_no_valid_row
     valid = joined.filter(pl.col("invalid_rule").is_null())
     assert planted.height > 150
     missed = planted.filter(pl.col("rule").is_null())
-    wrong = planted.filter(pl.col("rule").is_not_null() & (pl.col("rule") != pl.col("invalid_rule")))
+    wrong = planted.filter(
+        pl.col("rule").is_not_null() & (pl.col("rule") != pl.col("invalid_rule"))
+    )
     false_alarms = valid.filter(pl.col("rule").is_not_null())
     assert missed.height == 0, missed.select("file", "row_number", "invalid_rule")
     assert wrong.height == 0, wrong.select("file", "row_number", "invalid_rule", "rule")
@@ -93,19 +106,25 @@ def test_every_planted_invalid_row_is_quarantined_with_its_rule_and_no_valid_row
 def test_bronze_coordinates_are_wgs84_and_match_the_true_place(lake):
     """GCJ-02 (traffic) and BD-09 (fire) deliveries land as WGS-84, within a metre of the truth."""
     places = pl.read_parquet(lake.ground_truth / "places.parquet").select("place_id", "lon", "lat")
-    for department, feed, role in [("traffic_police", "traffic_accidents", "accident_site"),
-                                   ("fire_rescue", "fire_inspections", "inspected_premises"),
-                                   ("emergency_management", "enterprises", "premises")]:
-        links = pl.read_parquet(str(lake.ground_truth / "links" / department / feed / "*.parquet")).filter(
-            pl.col("role") == role
-        )
+    for department, feed, role in [
+        ("traffic_police", "traffic_accidents", "accident_site"),
+        ("fire_rescue", "fire_inspections", "inspected_premises"),
+        ("emergency_management", "enterprises", "premises"),
+    ]:
+        links = pl.read_parquet(
+            str(lake.ground_truth / "links" / department / feed / "*.parquet")
+        ).filter(pl.col("role") == role)
         bronze = feed_rows(lake, department, feed)
-        joined = bronze.join(links, left_on=["_source_file", "_source_row"], right_on=["file", "row_number"]).join(
-            places, left_on="entity_id", right_on="place_id"
-        )
+        joined = bronze.join(
+            links, left_on=["_source_file", "_source_row"], right_on=["file", "row_number"]
+        ).join(places, left_on="entity_id", right_on="place_id")
         assert joined.height > 20
-        error = haversine_m(joined["longitude"].to_numpy(), joined["latitude"].to_numpy(),
-                            joined["lon"].to_numpy(), joined["lat"].to_numpy())
+        error = haversine_m(
+            joined["longitude"].to_numpy(),
+            joined["latitude"].to_numpy(),
+            joined["lon"].to_numpy(),
+            joined["lat"].to_numpy(),
+        )
         assert np.max(error) < 1.0, (feed, np.max(error))
 
 
@@ -122,8 +141,10 @@ def test_bronze_is_typed_to_the_contract(lake):
 
 
 def digests(data: DataDir) -> dict[str, str]:
-    return {p.relative_to(data.lake).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(data.lake.rglob("*.parquet"))}
+    return {
+        p.relative_to(data.lake).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(data.lake.rglob("*.parquet"))
+    }
 
 
 def test_reingesting_gives_the_same_lake(lake):

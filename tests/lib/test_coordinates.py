@@ -186,7 +186,7 @@ def test_to_wgs84_expr_struct_fields_and_nulls(system: str) -> None:
 
 @pytest.mark.parametrize("system", ["wgs84", "gcj-02", "CGCS2000", ""])
 def test_to_wgs84_expr_rejects_unknown_systems(system: str) -> None:
-    with pytest.raises(ValueError, match="unsupported coordinate system.*WGS84, GCJ02, BD09"):
+    with pytest.raises(ValueError, match=r"unsupported coordinate system.*WGS84, GCJ02, BD09"):
         to_wgs84_expr(pl.col("x"), pl.col("y"), system)
 
 

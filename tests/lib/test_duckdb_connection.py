@@ -27,7 +27,11 @@ def database(tmp_path):
 
 
 def hold(database, seconds: float) -> subprocess.Popen:
-    reader = subprocess.Popen([sys.executable, "-c", HOLD_READ_ONLY, str(database), str(seconds)], stdout=subprocess.PIPE, text=True)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", HOLD_READ_ONLY, str(database), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert reader.stdout.readline().strip() == "holding"
     return reader
 

@@ -30,14 +30,19 @@ def test_local_mode_is_the_data_directory_as_before(tmp_path, monkeypatch) -> No
     data = DataDir(tmp_path)
     assert data.lake == tmp_path / "lake" and type(data.lake) is type(tmp_path)
     assert data.extracts == tmp_path / "extracts"
-    assert data.bronze_partition("d", "f", date(2026, 3, 2)) == tmp_path / "lake/bronze/d/f/date=2026-03-02"
+    assert (
+        data.bronze_partition("d", "f", date(2026, 3, 2))
+        == tmp_path / "lake/bronze/d/f/date=2026-03-02"
+    )
     # A local folder elsewhere is a plain path too.
     monkeypatch.setenv(LAKE_ROOT_ENV, str(tmp_path / "elsewhere" / "lake"))
     assert DataDir(tmp_path).lake == tmp_path / "elsewhere" / "lake"
     assert not is_remote(DataDir(tmp_path).lake)
 
 
-def test_the_environment_points_the_lake_and_extracts_at_s3(s3_server, tmp_path, monkeypatch) -> None:
+def test_the_environment_points_the_lake_and_extracts_at_s3(
+    s3_server, tmp_path, monkeypatch
+) -> None:
     monkeypatch.setenv(LAKE_ROOT_ENV, f"s3://{s3_server.bucket}/city/lake/")
     monkeypatch.setenv(EXTRACTS_ROOT_ENV, f"s3://{s3_server.bucket}/city/extracts")
     data = DataDir(tmp_path)
@@ -46,19 +51,29 @@ def test_the_environment_points_the_lake_and_extracts_at_s3(s3_server, tmp_path,
         f"s3://{s3_server.bucket}/city/lake/bronze/d/f/date=2026-03-02"
     )
     assert str(data.publications_audit) == f"s3://{s3_server.bucket}/city/lake/audit/publications"
-    assert data.landing == tmp_path / "landing" and data.warehouse == tmp_path / "warehouse.duckdb"  # always local
+    assert (
+        data.landing == tmp_path / "landing" and data.warehouse == tmp_path / "warehouse.duckdb"
+    )  # always local
 
 
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("gs://bucket/lake", "SAFECITY_LAKE_ROOT=gs://bucket/lake: unknown scheme gs://, expected a local folder or s3://bucket/prefix"),
+        (
+            "gs://bucket/lake",
+            "SAFECITY_LAKE_ROOT=gs://bucket/lake: unknown scheme gs://, expected a local folder or s3://bucket/prefix",
+        ),
         ("s3:///lake", "SAFECITY_LAKE_ROOT=s3:///lake: no bucket, expected s3://bucket/prefix"),
-        ("s3://no-such-bucket/lake", "SAFECITY_LAKE_ROOT=s3://no-such-bucket/lake: bucket no-such-bucket at {endpoint} does not exist"),
+        (
+            "s3://no-such-bucket/lake",
+            "SAFECITY_LAKE_ROOT=s3://no-such-bucket/lake: bucket no-such-bucket at {endpoint} does not exist",
+        ),
     ],
     ids=["unknown scheme", "no bucket named", "missing bucket"],
 )
-def test_a_wrong_location_is_one_clear_line(s3_server, tmp_path, monkeypatch, capsys, value, message) -> None:
+def test_a_wrong_location_is_one_clear_line(
+    s3_server, tmp_path, monkeypatch, capsys, value, message
+) -> None:
     monkeypatch.setenv(LAKE_ROOT_ENV, value)
     with pytest.raises(StorageError) as raised:
         DataDir(tmp_path)
@@ -78,7 +93,10 @@ def test_missing_credentials_are_one_clear_line(s3_server, tmp_path, monkeypatch
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     with pytest.raises(StorageError) as raised:
         DataDir(tmp_path)
-    assert str(raised.value) == "SAFECITY_EXTRACTS_ROOT is in S3, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set"
+    assert (
+        str(raised.value)
+        == "SAFECITY_EXTRACTS_ROOT is in S3, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set"
+    )
 
 
 def test_an_endpoint_nobody_answers_is_one_clear_line(s3_server, tmp_path, monkeypatch) -> None:
@@ -88,7 +106,9 @@ def test_an_endpoint_nobody_answers_is_one_clear_line(s3_server, tmp_path, monke
     with pytest.raises(StorageError) as raised:
         DataDir(tmp_path)
     assert "\n" not in str(raised.value)
-    assert str(raised.value).startswith(f"SAFECITY_LAKE_ROOT=s3://{s3_server.bucket}/lake: bucket {s3_server.bucket} at http://127.0.0.1:9: not reachable")
+    assert str(raised.value).startswith(
+        f"SAFECITY_LAKE_ROOT=s3://{s3_server.bucket}/lake: bucket {s3_server.bucket} at http://127.0.0.1:9: not reachable"
+    )
 
 
 def test_the_duckdb_secret_quotes_every_value_and_follows_the_endpoint() -> None:
@@ -100,12 +120,23 @@ def test_the_duckdb_secret_quotes_every_value_and_follows_the_endpoint() -> None
     sql = S3Settings.from_environment(environ=environment).duckdb_secret_sql()
     assert "KEY_ID 'key''); DROP TABLE x; --'" in sql
     assert "REGION 'us-east-1'" in sql
-    assert "ENDPOINT '127.0.0.1:9000'" in sql and "URL_STYLE 'path'" in sql and "USE_SSL false" in sql
-    tls = S3Settings.from_environment(environ={**environment, "AWS_ENDPOINT_URL": "https://minio.city.gov"})
+    assert (
+        "ENDPOINT '127.0.0.1:9000'" in sql and "URL_STYLE 'path'" in sql and "USE_SSL false" in sql
+    )
+    tls = S3Settings.from_environment(
+        environ={**environment, "AWS_ENDPOINT_URL": "https://minio.city.gov"}
+    )
     assert "USE_SSL true" in tls.duckdb_secret_sql()
-    aws = S3Settings.from_environment(environ={"AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s", "AWS_REGION": "cn-north-1"})
-    assert "ENDPOINT" not in aws.duckdb_secret_sql() and "REGION 'cn-north-1'" in aws.duckdb_secret_sql()
-    with pytest.raises(StorageError, match="AWS_ENDPOINT_URL=minio:9000: expected http://host:port or https://host"):
+    aws = S3Settings.from_environment(
+        environ={"AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s", "AWS_REGION": "cn-north-1"}
+    )
+    assert (
+        "ENDPOINT" not in aws.duckdb_secret_sql()
+        and "REGION 'cn-north-1'" in aws.duckdb_secret_sql()
+    )
+    with pytest.raises(
+        StorageError, match="AWS_ENDPOINT_URL=minio:9000: expected http://host:port or https://host"
+    ):
         S3Settings.from_environment(environ={**environment, "AWS_ENDPOINT_URL": "minio:9000"})
 
 
@@ -128,12 +159,18 @@ def test_duckdb_reads_and_writes_the_bucket_with_the_secret(s3_server) -> None:
     folder = location(f"s3://{s3_server.bucket}/duckdb", setting="test")
     connection = connect()
     configure_duckdb(connection, [folder])
-    connection.execute(f"COPY (SELECT range AS n FROM range(10)) TO '{folder}/numbers.parquet' (FORMAT parquet)")
-    assert connection.execute("SELECT sum(n) FROM read_parquet($path)", {"path": f"{folder}/*.parquet"}).fetchone() == (45,)
+    connection.execute(
+        f"COPY (SELECT range AS n FROM range(10)) TO '{folder}/numbers.parquet' (FORMAT parquet)"
+    )
+    assert connection.execute(
+        "SELECT sum(n) FROM read_parquet($path)", {"path": f"{folder}/*.parquet"}
+    ).fetchone() == (45,)
     assert (folder / "numbers.parquet").is_file()
 
 
-def test_mirroring_a_folder_uploads_the_manifest_last_and_removes_stale_files(s3_server, tmp_path) -> None:
+def test_mirroring_a_folder_uploads_the_manifest_last_and_removes_stale_files(
+    s3_server, tmp_path
+) -> None:
     remote = location(f"s3://{s3_server.bucket}/mirror/fire_rescue", setting="test")
     first = tmp_path / "first"
     (first / "dim_place").mkdir(parents=True)
@@ -142,7 +179,11 @@ def test_mirroring_a_folder_uploads_the_manifest_last_and_removes_stale_files(s3
     (first / "gone" / "old.parquet").write_bytes(b"old")
     (first / "manifest.json").write_text("{1}")
     mirror_folder(first, remote, last="manifest.json")
-    assert relative_files(remote) == ["dim_place/dim_place.parquet", "gone/old.parquet", "manifest.json"]
+    assert relative_files(remote) == [
+        "dim_place/dim_place.parquet",
+        "gone/old.parquet",
+        "manifest.json",
+    ]
 
     second = tmp_path / "second"
     (second / "dim_place").mkdir(parents=True)

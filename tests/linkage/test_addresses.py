@@ -6,7 +6,9 @@ from pipelines.lib.standards.addresses import chinese_number, standardise_addres
 
 
 def test_chinese_numerals():
-    assert [chinese_number(t) for t in ["二百六十六", "三百零五", "十二", "一百", "九", "266", "路"]] == [266, 305, 12, 100, 9, 266, None]
+    assert [
+        chinese_number(t) for t in ["二百六十六", "三百零五", "十二", "一百", "九", "266", "路"]
+    ] == [266, 305, 12, 100, 9, 266, None]
 
 
 def test_variants_of_one_address_standardise_alike():
@@ -17,13 +19,24 @@ def test_variants_of_one_address_standardise_alike():
         "成都红牌楼街２０２号",  # no county: the record's county code says it
         "成都市新都区 红牌楼街 202号",
     ]
-    frame = standardise_addresses(pl.DataFrame({"address": variants, "county_code": ["510114"] * len(variants)}))
+    frame = standardise_addresses(
+        pl.DataFrame({"address": variants, "county_code": ["510114"] * len(variants)})
+    )
     assert frame["road"].unique().to_list() == ["红牌楼街"]
     assert frame["house_number"].unique().to_list() == [202]
     assert frame["standard_county_code"].unique().to_list() == ["510114"]
-    assert frame["standard_address"][0].startswith("四川省成都市新都区新都街道")  # the township, where named
+    assert frame["standard_address"][0].startswith(
+        "四川省成都市新都区新都街道"
+    )  # the township, where named
 
 
 def test_unparseable_addresses_are_left_unstandardised():
-    frame = standardise_addresses(pl.DataFrame({"address": ["未知", None, "成都市新都区红牌楼街"], "county_code": ["510114", "510114", None]}))
+    frame = standardise_addresses(
+        pl.DataFrame(
+            {
+                "address": ["未知", None, "成都市新都区红牌楼街"],
+                "county_code": ["510114", "510114", None],
+            }
+        )
+    )
     assert frame["standard_address"].null_count() == 3

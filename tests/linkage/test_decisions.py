@@ -17,7 +17,11 @@ def test_the_newest_decision_on_a_pair_is_in_force(tmp_path):
         ("P:x", "P:y", "different", "Zhang Min"),
     ]
     history = decisions.history()
-    assert history.height == 3 and history["note"].to_list() == ["one licence on paper", None, "two shops after all"]
+    assert history.height == 3 and history["note"].to_list() == [
+        "one licence on paper",
+        None,
+        "two shops after all",
+    ]
 
 
 def test_only_same_or_different_can_be_decided(tmp_path):

@@ -39,20 +39,43 @@ def test_the_queue_is_listed_with_both_sides_and_the_evidence(data_dir, capsys):
     assert review(data_dir, "organisation") == 0
     out = capsys.readouterr().out
     assert out.startswith("1 organisation pairs waiting in linkage.organisation_review")
-    assert LEFT in out and RIGHT in out and "0.922 (uncertain)" in out and "places: All other comparisons (-1.7)" in out
+    assert (
+        LEFT in out
+        and RIGHT in out
+        and "0.922 (uncertain)" in out
+        and "places: All other comparisons (-1.7)" in out
+    )
     assert "decide with: safecity review organisation --same LEFT RIGHT --by NAME" in out
 
 
 def test_a_decision_on_a_queued_pair_is_kept_in_the_lake_with_its_author(data_dir, capsys):
     # Given in either order, kept in the queue's.
-    assert review(data_dir, "organisation", "--same", RIGHT, LEFT, "--by", "Li Wei", "--note", "one licence on paper") == 0
-    assert "are one organisation (by Li Wei); the next `safecity run` applies it" in capsys.readouterr().out
+    assert (
+        review(
+            data_dir,
+            "organisation",
+            "--same",
+            RIGHT,
+            LEFT,
+            "--by",
+            "Li Wei",
+            "--note",
+            "one licence on paper",
+        )
+        == 0
+    )
+    assert (
+        "are one organisation (by Li Wei); the next `safecity run` applies it"
+        in capsys.readouterr().out
+    )
     # A decision can be changed later, though the pair has left the queue by then.
     with duckdb.connect(str(data_dir.warehouse)) as connection:
         connection.execute("delete from linkage.organisation_review")
     assert review(data_dir, "organisation", "--different", LEFT, RIGHT, "--by", "Wang Fang") == 0
     decided = Decisions(data_dir.linkage / "organisation")
-    assert decided.history().select("record_id_l", "record_id_r", "decision", "decided_by", "note").rows() == [
+    assert decided.history().select(
+        "record_id_l", "record_id_r", "decision", "decided_by", "note"
+    ).rows() == [
         (LEFT, RIGHT, "same", "Li Wei", "one licence on paper"),
         (LEFT, RIGHT, "different", "Wang Fang", None),
     ]
@@ -62,7 +85,10 @@ def test_a_decision_on_a_queued_pair_is_kept_in_the_lake_with_its_author(data_di
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (("organisation", "--same", LEFT, "N:other", "--by", "Li Wei"), "is not a pair in linkage.organisation_review nor one decided before"),
+        (
+            ("organisation", "--same", LEFT, "N:other", "--by", "Li Wei"),
+            "is not a pair in linkage.organisation_review nor one decided before",
+        ),
         (("organisation", "--same", LEFT, RIGHT), "say who decides (--by)"),
         (("person",), "no review queue for persons"),
     ],
@@ -83,7 +109,11 @@ time.sleep(60)
 
 
 def test_a_build_holding_the_warehouse_is_reported_not_waited_for(data_dir, capsys):
-    writer = subprocess.Popen([sys.executable, "-c", HOLD_FOR_WRITING, str(data_dir.warehouse)], stdout=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", HOLD_FOR_WRITING, str(data_dir.warehouse)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert writer.stdout.readline().strip() == "holding"
         assert review(data_dir, "organisation") == 1

@@ -14,7 +14,9 @@ import duckdb
 DBT_PROJECT = Path("dbt_project").resolve()
 
 
-def build_models(data_dir: Path, parents: dict[str, str], select: list[str]) -> duckdb.DuckDBPyConnection:
+def build_models(
+    data_dir: Path, parents: dict[str, str], select: list[str]
+) -> duckdb.DuckDBPyConnection:
     """Create each parent relation (schema.table -> SELECT) in a fresh warehouse, run `select`, open it read-only."""
     data_dir.mkdir(parents=True, exist_ok=True)
     warehouse = data_dir / "warehouse.duckdb"
@@ -29,9 +31,26 @@ def build_models(data_dir: Path, parents: dict[str, str], select: list[str]) -> 
         "DO_NOT_TRACK": "1",
     }
     result = subprocess.run(
-        [sys.executable, "-m", "dbt.cli.main", "run", "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
-         "--target-path", str(data_dir / "dbt_target"), "--log-path", str(data_dir / "dbt_logs"), "--select", *select],
-        env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "dbt.cli.main",
+            "run",
+            "--project-dir",
+            str(DBT_PROJECT),
+            "--profiles-dir",
+            str(DBT_PROJECT),
+            "--target-path",
+            str(data_dir / "dbt_target"),
+            "--log-path",
+            str(data_dir / "dbt_logs"),
+            "--select",
+            *select,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     return duckdb.connect(str(warehouse), read_only=True)

@@ -13,17 +13,33 @@ from tests.marts.dbt_harness import build_models
 
 # CAS numbers of the reference table: chlorine Q 5 t β 4; benzene Q 50 t β 1; ammonia Q 10 t β 2;
 # hydrogen Q 5 t β 1.5; methanol Q 500 t β 1.
-CHLORINE, BENZENE, AMMONIA, HYDROGEN, METHANOL = "7782-50-5", "71-43-2", "7664-41-7", "1333-74-0", "67-56-1"
+CHLORINE, BENZENE, AMMONIA, HYDROGEN, METHANOL = (
+    "7782-50-5",
+    "71-43-2",
+    "7664-41-7",
+    "1333-74-0",
+    "67-56-1",
+)
 
 # installation, exposed people, [(cas, q tonnes)], expected (α, S, R, grade) worked out by hand
 CASES = [
-    ("R_100", 100, [(BENZENE, 2500)], (2.0, 50.0, 100.0, 1)),        # 2.0 · 1 · 2500/50 = 100: grade 1
+    ("R_100", 100, [(BENZENE, 2500)], (2.0, 50.0, 100.0, 1)),  # 2.0 · 1 · 2500/50 = 100: grade 1
     ("R_just_under_100", 100, [(BENZENE, 2499)], (2.0, 49.98, 99.96, 2)),
-    ("R_50", 10, [(CHLORINE, 62.5)], (1.0, 12.5, 50.0, 2)),          # 1.0 · 4 · 62.5/5 = 50: grade 2
-    ("R_10", 0, [(AMMONIA, 100)], (0.5, 10.0, 10.0, 3)),             # 0.5 · 2 · 100/10 = 10: grade 3
-    ("R_10_float", 30, [(BENZENE, 416.6666666666667)], (1.2, 8.333333, 10.0, 3)),  # 1.2 · 25/3 = 10 in floating point
+    ("R_50", 10, [(CHLORINE, 62.5)], (1.0, 12.5, 50.0, 2)),  # 1.0 · 4 · 62.5/5 = 50: grade 2
+    ("R_10", 0, [(AMMONIA, 100)], (0.5, 10.0, 10.0, 3)),  # 0.5 · 2 · 100/10 = 10: grade 3
+    (
+        "R_10_float",
+        30,
+        [(BENZENE, 416.6666666666667)],
+        (1.2, 8.333333, 10.0, 3),
+    ),  # 1.2 · 25/3 = 10 in floating point
     ("R_just_under_10", 30, [(BENZENE, 415)], (1.2, 8.3, 9.96, 4)),
-    ("S_1_two_substances", 50, [(HYDROGEN, 2.5), (AMMONIA, 5)], (1.5, 1.0, 2.625, 4)),  # 1.5·(1.5·0.5 + 2·0.5)
+    (
+        "S_1_two_substances",
+        50,
+        [(HYDROGEN, 2.5), (AMMONIA, 5)],
+        (1.5, 1.0, 2.625, 4),
+    ),  # 1.5·(1.5·0.5 + 2·0.5)
     ("alpha_49_people", 49, [(CHLORINE, 12.5)], (1.2, 2.5, 12.0, 3)),
     ("alpha_99_people", 99, [(CHLORINE, 50)], (1.5, 10.0, 60.0, 2)),
     ("alpha_1_person", 1, [(METHANOL, 500)], (1.0, 1.0, 1.0, 4)),
@@ -34,11 +50,13 @@ S_JUST_UNDER_1 = ("S_just_under_1", 200, [(CHLORINE, 4.995)], (2.0, 0.999, 7.992
 @pytest.fixture(scope="module")
 def grades(tmp_path_factory):
     rows = []
-    for code, people, holdings, _ in [*CASES, S_JUST_UNDER_1, ("unknown_substance", 10, [(CHLORINE, 10), ("0000-00-0", 1)], None)]:
+    for code, people, holdings, _ in [
+        *CASES,
+        S_JUST_UNDER_1,
+        ("unknown_substance", 10, [(CHLORINE, 10), ("0000-00-0", 1)], None),
+    ]:
         for cas, quantity in holdings:
-            rows.append(
-                f"('{code}', '{cas}', {quantity}, {people}, 'hazard_sources:{code}/{cas}')"
-            )
+            rows.append(f"('{code}', '{cas}', {quantity}, {people}, 'hazard_sources:{code}/{cas}')")
     hazard_sources = f"""
         SELECT code AS hazard_source_code, cas AS cas_no, NULL::VARCHAR AS uscc, 'enterprise' AS enterprise_name,
                code AS installation_name, 'substance' AS chemical_name, quantity::DOUBLE AS quantity_t,
@@ -66,7 +84,9 @@ def grades(tmp_path_factory):
     return {row[0]: row[1:] for row in table}
 
 
-@pytest.mark.parametrize(("code", "people", "holdings", "expected"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("code", "people", "holdings", "expected"), CASES, ids=[c[0] for c in CASES]
+)
 def test_grade_matches_the_hand_computed_value(grades, code, people, holdings, expected):
     alpha, s_value, r_value, grade, is_major, status = grades[code]
     assert (alpha, grade, is_major, status) == (expected[0], expected[3], True, "graded")
@@ -75,12 +95,12 @@ def test_grade_matches_the_hand_computed_value(grades, code, people, holdings, e
 
 
 def test_s_just_under_one_is_not_a_major_hazard_source(grades):
-    alpha, s_value, r_value, grade, is_major, status = grades["S_just_under_1"]
+    _alpha, s_value, _r_value, grade, is_major, status = grades["S_just_under_1"]
     assert s_value == pytest.approx(0.999) and not is_major and grade is None
     assert status == "not a major hazard source (S < 1)"
 
 
 def test_a_substance_missing_from_the_standard_leaves_the_installation_ungraded_and_says_so(grades):
-    alpha, s_value, r_value, grade, is_major, status = grades["unknown_substance"]
+    _alpha, _s_value, _r_value, grade, is_major, status = grades["unknown_substance"]
     assert grade is None and status == "1 substance(s) not in the GB 18218 table"
     assert is_major  # chlorine alone (10 t of Q 5 t) already makes S >= 1

@@ -17,17 +17,17 @@ POLLUTANTS = ("pm25", "pm10", "so2", "no2", "co", "o3")
 
 # station (one per case), {pollutant: concentration}, expected (AQI, level, primary pollutant)
 CASES = [
-    ("pm25_35", {"pm25": 35}, (50, 1, None)),             # top of level 1: no primary pollutant
-    ("pm25_36", {"pm25": 36}, (52, 2, "pm25")),           # 50 + 50·1/40 = 51.25, rounded up
-    ("pm25_55", {"pm25": 55}, (75, 2, "pm25")),           # 50 + 50·20/40, exactly 75
+    ("pm25_35", {"pm25": 35}, (50, 1, None)),  # top of level 1: no primary pollutant
+    ("pm25_36", {"pm25": 36}, (52, 2, "pm25")),  # 50 + 50·1/40 = 51.25, rounded up
+    ("pm25_55", {"pm25": 55}, (75, 2, "pm25")),  # 50 + 50·20/40, exactly 75
     ("pm25_75", {"pm25": 75}, (100, 2, "pm25")),
-    ("pm25_75.1", {"pm25": 75.1}, (101, 3, "pm25")),      # 100.125 rounded up
+    ("pm25_75.1", {"pm25": 75.1}, (101, 3, "pm25")),  # 100.125 rounded up
     ("pm25_115", {"pm25": 115}, (150, 3, "pm25")),
     ("pm25_150", {"pm25": 150}, (200, 4, "pm25")),
     ("pm25_250", {"pm25": 250}, (300, 5, "pm25")),
-    ("pm25_250.5", {"pm25": 250.5}, (301, 6, "pm25")),    # 300 + 100·0.5/100 = 300.5
+    ("pm25_250.5", {"pm25": 250.5}, (301, 6, "pm25")),  # 300 + 100·0.5/100 = 300.5
     ("pm25_500", {"pm25": 500}, (500, 6, "pm25")),
-    ("pm25_600", {"pm25": 600}, (500, 6, "pm25")),        # beyond the scale
+    ("pm25_600", {"pm25": 600}, (500, 6, "pm25")),  # beyond the scale
     ("pm10_50", {"pm10": 50}, (50, 1, None)),
     ("pm10_350", {"pm10": 350}, (200, 4, "pm10")),
     ("o3_160", {"o3": 160}, (50, 1, None)),
@@ -38,12 +38,22 @@ CASES = [
     ("no2_1200", {"no2": 1200}, (200, 4, "no2")),
     ("so2_500", {"so2": 500}, (100, 2, "so2")),
     ("so2_800", {"so2": 800}, (200, 4, "so2")),
-    ("so2_900", {"so2": 900}, (213, 5, "so2")),           # 24-hour index: 200 + 100·(900-800)/800 = 212.5
+    ("so2_900", {"so2": 900}, (213, 5, "so2")),  # 24-hour index: 200 + 100·(900-800)/800 = 212.5
     ("tie", {"pm25": 75, "pm10": 150, "no2": 80}, (100, 2, "pm10,pm25")),
 ]
 
 # One station's hours (offset from midnight) and PM2.5: level 4 starts at 115 µg/m³ < c.
-EPISODE_HOURS = [(0, 100), (1, 120), (2, 130), (4, 140), (5, 200), (6, 90), (7, 160), (12, 170), (13, 165)]
+EPISODE_HOURS = [
+    (0, 100),
+    (1, 120),
+    (2, 130),
+    (4, 140),
+    (5, 200),
+    (6, 90),
+    (7, 160),
+    (12, 170),
+    (13, 165),
+]
 # Hours 1-5 are one episode despite the missing hour 3 (4 readings, peak 200 -> AQI 250,
 # level 5); hour 7 is one on its own (160 -> 210); hours 12-13 follow 4 silent hours, so a new one.
 EXPECTED_EPISODES = [(1, 6, 4, 250, 5), (7, 8, 1, 210, 5), (12, 14, 2, 220, 5)]
@@ -66,7 +76,12 @@ def warehouse(tmp_path_factory):
     connection = build_models(
         tmp_path_factory.mktemp("hj633"),
         {"staging.stg_ecology_environment__air_quality_hourly": readings},
-        ["stg_reference__hj633_breakpoints", "int_air_quality_iaqi", "int_air_quality_hourly", "int_air_quality_episodes"],
+        [
+            "stg_reference__hj633_breakpoints",
+            "int_air_quality_iaqi",
+            "int_air_quality_hourly",
+            "int_air_quality_episodes",
+        ],
     )
     yield connection
     connection.close()
@@ -75,7 +90,8 @@ def warehouse(tmp_path_factory):
 @pytest.mark.parametrize(("station", "values", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_aqi_matches_the_hand_computed_value(warehouse, station, values, expected):
     row = warehouse.execute(
-        "SELECT aqi, aqi_level, primary_pollutant FROM intermediate.int_air_quality_hourly WHERE station_code = ?", [station]
+        "SELECT aqi, aqi_level, primary_pollutant FROM intermediate.int_air_quality_hourly WHERE station_code = ?",
+        [station],
     ).fetchone()
     assert row == expected
 

@@ -44,7 +44,11 @@ def write_quiet_delivery(path: Path, contract: FeedContract) -> None:
     """A delivery with no records, in the feed's own format: header only (CSV, XLSX) or empty (JSON lines)."""
     header = [f.source for f in contract.fields]
     if path.suffix == ".csv":
-        path.write_bytes((",".join(header) + "\n").encode(contract.landing.encoding.replace("utf-8-sig", "utf-8")))
+        path.write_bytes(
+            (",".join(header) + "\n").encode(
+                contract.landing.encoding.replace("utf-8-sig", "utf-8")
+            )
+        )
     elif path.suffix == ".xlsx":
         workbook = xlsxwriter.Workbook(str(path))
         workbook.add_worksheet().write_row(0, 0, header)

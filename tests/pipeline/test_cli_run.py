@@ -28,9 +28,7 @@ def _safecity(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
         env.pop(name, None)
     # A guard against a hung run, not a speed test: a full run of the tiny city takes about
     # a minute alone, and several on two busy cores.
-    return subprocess.run(
-        [*command, *args], env=env, capture_output=True, text=True, timeout=600
-    )
+    return subprocess.run([*command, *args], env=env, capture_output=True, text=True, timeout=600)
 
 
 def test_run_materialises_everything_and_summarises(
@@ -49,9 +47,15 @@ def test_run_materialises_everything_and_summarises(
     assert re.search(r"  landing_inventory +materialized", summary)
     assert "total_files 6" in summary
     # Ingestion ran over the delivery days found: the quiet deliveries are empty partitions.
-    assert re.search(r"  bronze/market_regulation/food_inspections +materialized .*landed_rows 0", summary)
-    assert re.search(r"  bronze/market_regulation/food_inspections +5/6  delivered_on_time \[WARN\]", summary)
-    assert re.search(r"  landing_inventory +0/2  every_feed_delivered_daily \[WARN\] feeds_with_gaps 1;", summary)
+    assert re.search(
+        r"  bronze/market_regulation/food_inspections +materialized .*landed_rows 0", summary
+    )
+    assert re.search(
+        r"  bronze/market_regulation/food_inspections +5/6  delivered_on_time \[WARN\]", summary
+    )
+    assert re.search(
+        r"  landing_inventory +0/2  every_feed_delivered_daily \[WARN\] feeds_with_gaps 1;", summary
+    )
     home = root / "dagster_home"
     assert f"  SAFECITY_DATA_DIR={root} DAGSTER_HOME={home} uv run dagster dev" in summary
     assert f"reports     {root / 'reports'}" in summary
@@ -135,7 +139,9 @@ def test_format_row_counts_aligns_numbers() -> None:
 def test_generate_then_run_on_the_tiny_city(tmp_path: Path) -> None:
     """The quickstart's two steps for real, on the tiny city: every feed delivered daily."""
     data = tmp_path / "data"
-    generated = _safecity("generate", "--scale", "tiny", "--seed", "3", "--out", str(data), home=tmp_path / "home")
+    generated = _safecity(
+        "generate", "--scale", "tiny", "--seed", "3", "--out", str(data), home=tmp_path / "home"
+    )
     assert generated.returncode == 0, generated.stderr
     assert "traffic_police/traffic_flow" in generated.stdout
     assert "total" in generated.stdout

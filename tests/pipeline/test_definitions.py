@@ -14,11 +14,11 @@ import dagster as dg
 import polars as pl
 import pytest
 
+from pipelines.definitions import defs
+from pipelines.defs.feeds import FEED_CONTRACTS
 from pipelines.defs.landing.assets import landing_inventory
 from pipelines.defs.landing.checks import every_feed_delivered_daily, no_unknown_landing_files
-from pipelines.defs.feeds import FEED_CONTRACTS
 from pipelines.lib.landing.inventory import NoLandingDataError, scan_landing
-from pipelines.definitions import defs
 from pipelines.lib.resources import DATA_DIR_RESOURCE_KEY, DataDirResource
 
 if TYPE_CHECKING:
@@ -126,7 +126,10 @@ def test_checks_pass_on_complete_deliveries(landing_tree: LandingTree) -> None:
         ("market_regulation/food_inspections/food_inspections_20260230.csv", "does not match"),
         ("market_regulation/food_inspections/food_sampling_20260301.csv", "does not match"),
         ("market_regulation/food_inspections/food_inspections_20260301.txt", "does not match"),
-        ("urban_management/manhole_covers/jg_20260301.csv", "no contract for urban_management/manhole_covers"),
+        (
+            "urban_management/manhole_covers/jg_20260301.csv",
+            "no contract for urban_management/manhole_covers",
+        ),
         ("market_regulation/stray.csv", "not inside a <department>/<feed>/ folder"),
         ("market_regulation/food_inspections/old/food_inspections_20260301.csv", "nested below"),
     ],

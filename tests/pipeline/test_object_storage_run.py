@@ -50,6 +50,10 @@ def test_every_stage_reads_and_writes_the_lake_and_extracts_in_s3(city_in_s3) ->
 
 
 def test_the_result_is_the_same_as_with_a_local_lake(city_in_s3, built_city) -> None:
-    assert table_row_counts(city_in_s3.analytics) == table_row_counts(built_city / "analytics.duckdb")
+    assert table_row_counts(city_in_s3.analytics) == table_row_counts(
+        built_city / "analytics.duckdb"
+    )
     scorecard = "reports/scorecard/department_scorecard.parquet"
-    assert pl.read_parquet(city_in_s3.root / scorecard).equals(pl.read_parquet(built_city / scorecard))
+    assert pl.read_parquet(city_in_s3.root / scorecard).equals(
+        pl.read_parquet(built_city / scorecard)
+    )

@@ -46,8 +46,10 @@ def published(request, built_city: Path, policy, contracts, tmp_path_factory) ->
         (root / "reports" / report).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(built.reports / report, root / "reports" / report)
     city = new_storage("s3", request.getfixturevalue("s3_server")).data_dir(root)
-    for department, grant in policy.departments.items():
-        publish_department(city, policy, grant, contracts)  # the key `safecity run` used (tests/conftest.py)
+    for _department, grant in policy.departments.items():
+        publish_department(
+            city, policy, grant, contracts
+        )  # the key `safecity run` used (tests/conftest.py)
     return city
 
 
@@ -55,7 +57,9 @@ def published(request, built_city: Path, policy, contracts, tmp_path_factory) ->
 def extracts(published: DataDir) -> Location:
     """`extracts/` of the tiny city as published (read only: copy before changing)."""
     folder = published.extracts
-    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == sorted(DEPARTMENTS)
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == sorted(
+        DEPARTMENTS
+    )
     return folder
 
 
@@ -65,5 +69,7 @@ def city_copy(built_city: Path, tmp_path: Path, storage) -> DataDir:
     its lake and extracts local or in S3."""
     root = tmp_path / "data"
     root.mkdir()
-    shutil.copyfile(new_storage("local", None).data_dir(built_city).analytics, root / "analytics.duckdb")
+    shutil.copyfile(
+        new_storage("local", None).data_dir(built_city).analytics, root / "analytics.duckdb"
+    )
     return storage.data_dir(root)

@@ -47,7 +47,10 @@ def files_of(folder: Location) -> list[Location]:
 
 def snapshot(folder: Location) -> dict[str, str]:
     """Every file under `folder` and the SHA-256 of its content."""
-    return {relative: hashlib.sha256((folder / relative).read_bytes()).hexdigest() for relative in relative_files(folder)}
+    return {
+        relative: hashlib.sha256((folder / relative).read_bytes()).hexdigest()
+        for relative in relative_files(folder)
+    }
 
 
 def copy_folder(source: Location, target: Location) -> None:
@@ -75,7 +78,9 @@ def text_values(folder: Location) -> Iterator[tuple[str, str]]:
         if path.suffix == ".parquet":
             table = read_arrow(path)
             for column in table.columns:
-                if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+                if not pa.types.is_string(column.type) and not pa.types.is_large_string(
+                    column.type
+                ):
                     column = pc.cast(column, pa.string())
                 for value in column.to_pylist():
                     if value is not None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.definitions import defs
 from pipelines.defs.publish.assets import (
     CHECK_NAME,
     DEPARTMENTS,
@@ -15,7 +16,6 @@ from pipelines.defs.publish.assets import (
     build_manifest_check,
     extract_key,
 )
-from pipelines.definitions import defs
 from pipelines.lib.contracts import CONTRACTS_DIR_ENV, contracts_dir
 from pipelines.lib.publish.manifest import verify_extract
 from pipelines.lib.publish.pseudonym import PSEUDONYM_KEY_ENV
@@ -23,10 +23,14 @@ from pipelines.lib.resources import DATA_DIR_RESOURCE_KEY, DataDirResource
 from tests.publish.helpers import files_of
 
 
-def _materialize(department: str, root: Path, *, check_only: bool = False) -> dg.ExecuteInProcessResult:
+def _materialize(
+    department: str, root: Path, *, check_only: bool = False
+) -> dg.ExecuteInProcessResult:
     return dg.materialize(
         [build_extract_asset(department), build_manifest_check(department)],
-        selection=dg.AssetSelection.checks_for_assets(extract_key(department)) if check_only else None,
+        selection=dg.AssetSelection.checks_for_assets(extract_key(department))
+        if check_only
+        else None,
         resources={DATA_DIR_RESOURCE_KEY: DataDirResource(root=str(root))},
         raise_on_error=False,
     )
@@ -55,18 +59,22 @@ def test_the_asset_reports_what_it_published(city_copy) -> None:
     assert metadata["tables"].value == 9
     assert metadata["rows"].value > 1000 and metadata["files"].value >= 10
     assert metadata["personal_data"].value == "clear"
-    assert metadata["manifest"].value == str(city_copy.extracts / "traffic_police" / "manifest.json")
+    assert metadata["manifest"].value == str(
+        city_copy.extracts / "traffic_police" / "manifest.json"
+    )
     (check,) = result.get_asset_check_evaluations()
     assert check.check_name == CHECK_NAME and check.passed
 
 
 def test_the_check_can_run_again_and_finds_a_changed_file(city_copy) -> None:
     assert _materialize("fire_rescue", city_copy.root).success
-    target = [f for f in files_of(city_copy.extracts / "fire_rescue") if f.suffix == ".parquet"][0]
+    target = next(f for f in files_of(city_copy.extracts / "fire_rescue") if f.suffix == ".parquet")
     target.write_bytes(target.read_bytes()[:-1] + bytes([target.read_bytes()[-1] ^ 0xFF]))
 
     result = _materialize("fire_rescue", city_copy.root, check_only=True)
-    assert not result.asset_materializations_for_node("extracts__fire_rescue")  # the check alone ran
+    assert not result.asset_materializations_for_node(
+        "extracts__fire_rescue"
+    )  # the check alone ran
     (check,) = result.get_asset_check_evaluations()
     assert not check.passed
     assert check.metadata["problems"].value == 1
@@ -84,7 +92,9 @@ def test_a_missing_key_fails_with_a_clear_message(city_copy, monkeypatch) -> Non
     assert _materialize("traffic_police", city_copy.root).success
 
 
-def test_a_department_the_policy_no_longer_lists_is_withdrawn(city_copy, tmp_path, monkeypatch) -> None:
+def test_a_department_the_policy_no_longer_lists_is_withdrawn(
+    city_copy, tmp_path, monkeypatch
+) -> None:
     assert _materialize("ecology_environment", city_copy.root).success
     assert (city_copy.extracts / "ecology_environment" / "manifest.json").is_file()
 

@@ -26,7 +26,9 @@ def _publish(city, policy, contracts, key: PseudonymKey = TEST_KEY):
     return publish_department(city, policy, policy.departments[DEPARTMENT], contracts, key=key)
 
 
-def test_a_failure_while_writing_leaves_the_previous_publication(city_copy, policy, contracts, monkeypatch) -> None:
+def test_a_failure_while_writing_leaves_the_previous_publication(
+    city_copy, policy, contracts, monkeypatch
+) -> None:
     first = _publish(city_copy, policy, contracts)
     before = _snapshot(first.folder)
     assert len(first.tables) > 3
@@ -53,7 +55,9 @@ def test_a_failure_while_writing_leaves_the_previous_publication(city_copy, poli
 
 
 @pytest.mark.parametrize("storage", ["local"], indirect=True)  # renames: a local folder's
-def test_a_crash_between_the_two_renames_is_repaired_by_the_next_run(city_copy, policy, contracts, monkeypatch) -> None:
+def test_a_crash_between_the_two_renames_is_repaired_by_the_next_run(
+    city_copy, policy, contracts, monkeypatch
+) -> None:
     first = _publish(city_copy, policy, contracts)
     before = _snapshot(first.folder)
 
@@ -81,7 +85,9 @@ def test_a_crash_between_the_two_renames_is_repaired_by_the_next_run(city_copy, 
 
 
 @pytest.mark.parametrize("storage", ["s3"], indirect=True)  # uploads: S3's
-def test_a_crash_during_the_upload_is_found_by_the_check_and_repaired_by_the_next_run(city_copy, policy, contracts) -> None:
+def test_a_crash_during_the_upload_is_found_by_the_check_and_repaired_by_the_next_run(
+    city_copy, policy, contracts
+) -> None:
     first = _publish(city_copy, policy, contracts)
     before = _snapshot(first.folder)
 
@@ -105,7 +111,9 @@ def test_a_crash_during_the_upload_is_found_by_the_check_and_repaired_by_the_nex
     problems = verify_extract(first.folder)
     assert problems and all(": changed (" in p for p in problems)  # size or SHA-256
 
-    second = _publish(city_copy, policy, contracts, key=PseudonymKey(b"tests/publish: the next key"))
+    second = _publish(
+        city_copy, policy, contracts, key=PseudonymKey(b"tests/publish: the next key")
+    )
     assert verify_extract(second.folder) == []
     assert _snapshot(second.folder) != before
     assert [p.name for p in city_copy.extracts.iterdir()] == [DEPARTMENT]

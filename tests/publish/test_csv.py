@@ -22,8 +22,18 @@ PLANTED = [
 
 @pytest.mark.parametrize(
     ("value", "written"),
-    [("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@A1", "'@A1"), ("\tx", "'\tx"), ("\rx", "'\rx"),
-     ("a=1", "a=1"), ("'=1", "'=1"), ("", ""), ("张三", "张三")],
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@A1", "'@A1"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("a=1", "a=1"),
+        ("'=1", "'=1"),
+        ("", ""),
+        ("张三", "张三"),
+    ],
 )
 def test_neutralise(value: str, written: str) -> None:
     assert neutralise(value) == written
@@ -31,11 +41,18 @@ def test_neutralise(value: str, written: str) -> None:
 
 def test_formula_cells_are_neutralised_in_the_published_csv(city_copy, policy, contracts) -> None:
     connection = duckdb.connect(str(city_copy.analytics))
-    keys = [k for (k,) in connection.execute(
-        "SELECT organisation_key FROM dim_organisation ORDER BY organisation_key LIMIT $n", {"n": len(PLANTED)}
-    ).fetchall()]
+    keys = [
+        k
+        for (k,) in connection.execute(
+            "SELECT organisation_key FROM dim_organisation ORDER BY organisation_key LIMIT $n",
+            {"n": len(PLANTED)},
+        ).fetchall()
+    ]
     for key, name in zip(keys, PLANTED, strict=True):
-        connection.execute("UPDATE dim_organisation SET name = $name WHERE organisation_key = $key", {"name": name, "key": key})
+        connection.execute(
+            "UPDATE dim_organisation SET name = $name WHERE organisation_key = $key",
+            {"name": name, "key": key},
+        )
     connection.close()
 
     grant = policy.departments["market_regulation"]
@@ -53,20 +70,26 @@ def test_formula_cells_are_neutralised_in_the_published_csv(city_copy, policy, c
         for row in csv_rows(table_csv):
             assert not any(cell.startswith(("=", "+", "@", "\t", "\r")) for cell in row), table_csv
     # Every field is quoted, so an embedded quote or comma cannot open a new cell.
-    first_data_line = raw[len(BOM):].split(b"\n")[1]
+    first_data_line = raw[len(BOM) :].split(b"\n")[1]
     assert first_data_line.startswith(b'"')
     # The Parquet files keep the text as it is: only spreadsheets need the quote.
     parquet = read_arrow(folder / "dim_organisation" / "dim_organisation.parquet").to_pylist()
-    assert {r["organisation_key"]: r["name"] for r in parquet if r["organisation_key"] in keys} == dict(zip(keys, PLANTED))
+    assert {
+        r["organisation_key"]: r["name"] for r in parquet if r["organisation_key"] in keys
+    } == dict(zip(keys, PLANTED, strict=True))
 
 
 def test_numbers_stay_numbers(city_copy, policy, contracts) -> None:
     connection = duckdb.connect(str(city_copy.analytics))
     # A negative number cannot hold a formula; it must not become text.
-    connection.execute("UPDATE dim_place SET longitude = -longitude "
-        "WHERE place_key = (SELECT min(place_key) FROM dim_place WHERE longitude IS NOT NULL)")
+    connection.execute(
+        "UPDATE dim_place SET longitude = -longitude "
+        "WHERE place_key = (SELECT min(place_key) FROM dim_place WHERE longitude IS NOT NULL)"
+    )
     connection.close()
-    folder = publish_department(city_copy, policy, policy.departments["market_regulation"], contracts, key=TEST_KEY).folder
+    folder = publish_department(
+        city_copy, policy, policy.departments["market_regulation"], contracts, key=TEST_KEY
+    ).folder
     longitudes = [row["longitude"] for row in csv_records(folder / "dim_place" / "dim_place.csv")]
     negative = [v for v in longitudes if v.startswith("-")]
     assert len(negative) == 1 and float(negative[0]) < 0

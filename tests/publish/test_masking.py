@@ -31,7 +31,9 @@ def test_each_department_gets_personal_columns_as_its_grant_says(policy, contrac
 
     market = _treatments(policy, contracts, "market_regulation")["dim_person"]
     assert market["person_key"] == "pseudonymised"
-    assert {market[c] for c in ("name", "phone", "id_number_masked", "sex", "birth_date")} == {"masked"}
+    assert {market[c] for c in ("name", "phone", "id_number_masked", "sex", "birth_date")} == {
+        "masked"
+    }
     assert market["key_kind"] == market["source_mentions"] == "clear"
 
     emergency = _treatments(policy, contracts, "emergency_management")
@@ -40,7 +42,10 @@ def test_each_department_gets_personal_columns_as_its_grant_says(policy, contrac
     assert emergency["bridge_event_person"]["person_key"] == "pseudonymised"
     # Classified internal, but it references dim_person.person_key: a person's key all the same.
     assert emergency["dim_organisation"]["legal_rep_person_key"] == "pseudonymised"
-    assert _treatments(policy, contracts, "fire_rescue")["dim_organisation"]["legal_rep_person_key"] == "pseudonymised"
+    assert (
+        _treatments(policy, contracts, "fire_rescue")["dim_organisation"]["legal_rep_person_key"]
+        == "pseudonymised"
+    )
     assert "legal_rep_person_key" not in traffic["dim_organisation"]  # not in its column list
 
     for department in policy.departments:
@@ -49,7 +54,9 @@ def test_each_department_gets_personal_columns_as_its_grant_says(policy, contrac
 
 
 def test_the_masks_on_sample_values(policy, contracts) -> None:
-    plans = {p.table: p for p in plan_department(policy.departments["market_regulation"], contracts)}
+    plans = {
+        p.table: p for p in plan_department(policy.departments["market_regulation"], contracts)
+    }
     expressions = {c.name: c.expression for c in plans["dim_person"].columns}
     connection = duckdb.connect()
     connection.execute(
@@ -58,19 +65,28 @@ def test_the_masks_on_sample_values(policy, contracts) -> None:
         "('欧阳娜娜', '028-87654321', NULL, 'F', NULL), "
         "('李', '12345', NULL, NULL, NULL)) AS t(name, phone, birth_date, sex, id_number_masked)"
     )
-    select = ", ".join(f"{expressions[c]} AS {c}" for c in ("name", "phone", "birth_date", "sex", "id_number_masked"))
+    select = ", ".join(
+        f"{expressions[c]} AS {c}"
+        for c in ("name", "phone", "birth_date", "sex", "id_number_masked")
+    )
     rows = connection.execute(f"SELECT {select} FROM dim_person").fetchall()
     assert rows == [
         ("张*", "138****5678", None, None, None),
         ("欧*", "028****4321", None, None, None),
         ("李*", "*****", None, None, None),
     ]
-    emergency = {p.table: p for p in plan_department(policy.departments["emergency_management"], contracts)}
+    emergency = {
+        p.table: p for p in plan_department(policy.departments["emergency_management"], contracts)
+    }
     empty = {c.name: c.expression for c in emergency["dim_person"].columns}
-    assert connection.execute(f"SELECT {empty['name']}, {empty['phone']} FROM dim_person LIMIT 1").fetchone() == (None, None)
+    assert connection.execute(
+        f"SELECT {empty['name']}, {empty['phone']} FROM dim_person LIMIT 1"
+    ).fetchone() == (None, None)
 
 
-@pytest.mark.parametrize("secret", [b"a sixteen-byte key!", b"k" * 200], ids=["short key", "key longer than a block"])
+@pytest.mark.parametrize(
+    "secret", [b"a sixteen-byte key!", b"k" * 200], ids=["short key", "key longer than a block"]
+)
 def test_the_sql_pseudonym_is_hmac_sha256(secret: bytes) -> None:
     key = PseudonymKey(secret)
     values = ["P:335f2ac5719ca878b723eed2c41f2d1b", "M:158f99f45302912a", "张三", ""]

@@ -36,7 +36,11 @@ def truth(built_city: Path) -> pl.DataFrame:
 @pytest.fixture(scope="module")
 def values(extracts: Location) -> dict[str, list[str]]:
     """department -> every text value it received."""
-    return {d.name: [v for _, v in text_values(d)] for d in sorted(extracts.iterdir()) if not d.name.startswith(".")}
+    return {
+        d.name: [v for _, v in text_values(d)]
+        for d in sorted(extracts.iterdir())
+        if not d.name.startswith(".")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +57,11 @@ def non_person_text(built_city: Path) -> set[str]:
     ).fetchall()
     found: set[str] = set()
     for table, column in columns:
-        found.update(v for (v,) in connection.execute(f'SELECT DISTINCT "{column}" FROM "{table}"').fetchall() if v)
+        found.update(
+            v
+            for (v,) in connection.execute(f'SELECT DISTINCT "{column}" FROM "{table}"').fetchall()
+            if v
+        )
     return found
 
 
@@ -69,7 +77,9 @@ def test_no_full_identity_number_in_any_extract(values, truth) -> None:
 
 
 @pytest.mark.parametrize("department", WITHOUT_GRANT)
-def test_no_phone_or_name_without_a_personal_grant(values, truth, non_person_text, department) -> None:
+def test_no_phone_or_name_without_a_personal_grant(
+    values, truth, non_person_text, department
+) -> None:
     texts = values[department]
     assert len(texts) > 1000  # a real extract was scanned
     phones = set(truth["phone"].drop_nulls().to_list())
@@ -85,15 +95,22 @@ def test_no_phone_or_name_without_a_personal_grant(values, truth, non_person_tex
 def test_the_manifest_is_no_back_door(values, truth) -> None:
     # The manifest is scanned whole above; this makes sure it was among the values.
     for department, texts in values.items():
-        assert any(text.startswith("{") and f'"department": "{department}"' in text for text in texts)
+        assert any(
+            text.startswith("{") and f'"department": "{department}"' in text for text in texts
+        )
 
 
 def test_masked_department_sees_masks_and_no_more(extracts, truth) -> None:
     people = parquet_table(extracts / "market_regulation", "dim_person").to_pylist()
     assert people
     assert all(re.fullmatch(r".\*", p["name"]) for p in people)
-    assert all(p["phone"] is None or re.fullmatch(r"\d{3}\*{4}\d{4}|\**", p["phone"]) for p in people)
-    assert all(p["id_number_masked"] is None and p["birth_date"] is None and p["sex"] is None for p in people)
+    assert all(
+        p["phone"] is None or re.fullmatch(r"\d{3}\*{4}\d{4}|\**", p["phone"]) for p in people
+    )
+    assert all(
+        p["id_number_masked"] is None and p["birth_date"] is None and p["sex"] is None
+        for p in people
+    )
     assert all(re.fullmatch(r"[0-9a-f]{64}", p["person_key"]) for p in people)
 
 
@@ -114,9 +131,15 @@ def test_the_granted_department_gets_its_persons_in_clear(built_city, extracts, 
     received = pl.from_arrow(parquet_table(extracts / "traffic_police", "dim_person"))
     assert set(mine["name"]) <= set(received["name"])
     assert set(mine["phone"].drop_nulls()) <= set(received["phone"].drop_nulls())
-    masked_numbers = mine["id_number"].str.slice(0, 6) + "********" + mine["id_number"].str.slice(14)
+    masked_numbers = (
+        mine["id_number"].str.slice(0, 6) + "********" + mine["id_number"].str.slice(14)
+    )
     assert set(masked_numbers) <= set(received["id_number_masked"].drop_nulls())
     # Its own persons only: nobody known solely from other departments' records.
     assert received.height == received["person_key"].n_unique()
-    everyone = duckdb.connect(str(city.analytics), read_only=True).execute("SELECT count(*) FROM dim_person").fetchone()[0]
+    everyone = (
+        duckdb.connect(str(city.analytics), read_only=True)
+        .execute("SELECT count(*) FROM dim_person")
+        .fetchone()[0]
+    )
     assert received.height < everyone

@@ -26,7 +26,10 @@ def test_repository_policy_grants_what_the_readme_says(policy, contracts) -> Non
         "emergency_management": "pseudonymised",
         "ecology_environment": "pseudonymised",
     }
-    assert {d for d, g in policy.departments.items() if g.csv} == {"market_regulation", "ecology_environment"}
+    assert {d for d, g in policy.departments.items() if g.csv} == {
+        "market_regulation",
+        "ecology_environment",
+    }
     for grant in policy.departments.values():
         assert grant.purpose
         for table in grant.tables:
@@ -35,7 +38,12 @@ def test_repository_policy_grants_what_the_readme_says(policy, contracts) -> Non
     traffic = {t.table: t for t in policy.departments["traffic_police"].tables}
     assert traffic["dim_person"].rows == "own"
     assert traffic["dim_organisation"].columns == (
-        "organisation_key", "uscc", "name", "organisation_type", "place_key", "county_code"
+        "organisation_key",
+        "uscc",
+        "name",
+        "organisation_type",
+        "place_key",
+        "county_code",
     )
     # Ecology and fire/rescue get no person table; the identity hash goes to nobody.
     assert "dim_person" not in {t.table for t in policy.departments["ecology_environment"].tables}
@@ -54,7 +62,6 @@ def _load(tmp_path: Path, text: str, contracts):
 def _first_changed_line(before: str, after: str) -> int:
     pairs = zip(before.splitlines(), after.splitlines(), strict=False)
     return next(number for number, (old, new) in enumerate(pairs, start=1) if old != new)
-
 
 
 def _with_ecology(classification: str, *table_lines: str) -> str:
@@ -85,14 +92,28 @@ def _error_line(tmp_path: Path, contracts, text: str, message: str) -> int:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("  fire_rescue:\n", "  fire_brigade:\n", "unknown department 'fire_brigade': departments are the folders of contracts/feeds/"),
+        (
+            "  fire_rescue:\n",
+            "  fire_brigade:\n",
+            "unknown department 'fire_brigade': departments are the folders of contracts/feeds/",
+        ),
         ("version: 1.0.0\n", "version: 1.0\n", "version is required, as a string"),
-        ("    personal: masked\n", "    personal: clear\n", "personal: clear goes with classification: personal"),
-        ("    csv: true\n    tables:\n      dim_organisation", "    csv: true\n    tabels:\n      dim_organisation", "'tabels' is not allowed here"),
+        (
+            "    personal: masked\n",
+            "    personal: clear\n",
+            "personal: clear goes with classification: personal",
+        ),
+        (
+            "    csv: true\n    tables:\n      dim_organisation",
+            "    csv: true\n    tabels:\n      dim_organisation",
+            "'tabels' is not allowed here",
+        ),
     ],
     ids=["unknown department", "numeric version", "clear below personal", "misspelt key"],
 )
-def test_a_wrong_department_is_an_error_naming_file_and_line(tmp_path, contracts, old, new, message) -> None:
+def test_a_wrong_department_is_an_error_naming_file_and_line(
+    tmp_path, contracts, old, new, message
+) -> None:
     assert POLICY_TEXT.count(old) == 1, old
     text = POLICY_TEXT.replace(old, new)
     # The line reported is the line that was made wrong.
@@ -103,9 +124,15 @@ def test_a_wrong_department_is_an_error_naming_file_and_line(tmp_path, contracts
     ("grant", "message"),
     [
         ("dim_organisatoin: all", "unknown table 'dim_organisatoin'"),
-        ("dim_organisation: {columns: [name, organisation_phone]}", "unknown column dim_organisation.organisation_phone"),
+        (
+            "dim_organisation: {columns: [name, organisation_phone]}",
+            "unknown column dim_organisation.organisation_phone",
+        ),
         ("dim_organisation: {columns: [name, name]}", "column 'name' is listed twice"),
-        ("dim_person: {columns: [person_key, id_number_hash]}", "dim_person.id_number_hash is sensitive"),
+        (
+            "dim_person: {columns: [person_key, id_number_hash]}",
+            "dim_person.id_number_hash is sensitive",
+        ),
         ("fct_event: {rows: mine}", "rows must be one of all, own"),
         ("dim_admin_division: {rows: own}", "dim_admin_division has no department of its own"),
         (
@@ -113,12 +140,23 @@ def test_a_wrong_department_is_an_error_naming_file_and_line(tmp_path, contracts
             "dim_organisation.source_mentions is internal, above the department's classification public",
         ),
     ],
-    ids=["unknown table", "unknown column", "column twice", "sensitive column", "unknown row scope",
-         "own rows of reference data", "above the level"],
+    ids=[
+        "unknown table",
+        "unknown column",
+        "column twice",
+        "sensitive column",
+        "unknown row scope",
+        "own rows of reference data",
+        "above the level",
+    ],
 )
-def test_a_wrong_table_grant_is_an_error_naming_file_and_line(tmp_path, contracts, grant, message) -> None:
+def test_a_wrong_table_grant_is_an_error_naming_file_and_line(
+    tmp_path, contracts, grant, message
+) -> None:
     text = _with_ecology("public", "dim_place: all", grant)
-    assert _error_line(tmp_path, contracts, text, message) == len(text.splitlines())  # the grant's line
+    assert _error_line(tmp_path, contracts, text, message) == len(
+        text.splitlines()
+    )  # the grant's line
 
 
 def test_every_problem_is_reported_at_once(tmp_path, contracts) -> None:

@@ -27,14 +27,18 @@ def test_the_same_person_has_the_same_pseudonym_in_two_departments(built_city, e
     # And they join across tables of different departments: fire/rescue's bridges, emergency's persons.
     fire_events = _column(extracts / "fire_rescue", "bridge_event_person", "person_key")
     assert fire_events and fire_events <= emergency
-    fire_representatives = _column(extracts / "fire_rescue", "dim_organisation", "legal_rep_person_key")
+    fire_representatives = _column(
+        extracts / "fire_rescue", "dim_organisation", "legal_rep_person_key"
+    )
     assert fire_representatives and fire_representatives <= emergency
 
     # The pseudonym is the keyed hash of the person's warehouse key, as published by `safecity run`.
     key = key_from_environment()  # what the tests' runs inherit (tests/conftest.py)
-    keys = duckdb.connect(str(built_city / "analytics.duckdb"), read_only=True).execute(
-        "SELECT person_key FROM dim_person"
-    ).fetchall()
+    keys = (
+        duckdb.connect(str(built_city / "analytics.duckdb"), read_only=True)
+        .execute("SELECT person_key FROM dim_person")
+        .fetchall()
+    )
     assert {pseudonym(key, k) for (k,) in keys} == emergency
 
 
@@ -53,7 +57,9 @@ def test_a_different_key_gives_different_pseudonyms(city_copy, policy, contracts
     assert not (first & second)
 
 
-def test_the_number_cannot_be_recovered_without_the_secret(city_copy, built_city, policy, contracts) -> None:
+def test_the_number_cannot_be_recovered_without_the_secret(
+    city_copy, built_city, policy, contracts
+) -> None:
     """Published under a secret nobody else has, no guess at the input or the key reproduces a pseudonym.
 
     The inputs an attacker would try are all known here: every person key of the warehouse
@@ -65,9 +71,12 @@ def test_the_number_cannot_be_recovered_without_the_secret(city_copy, built_city
     secret = PseudonymKey(secrets.token_bytes(32))
     published = _publish_emergency(city_copy, policy, contracts, secret)
 
-    person_keys = [k for (k,) in duckdb.connect(str(city_copy.analytics), read_only=True).execute(
-        "SELECT person_key FROM dim_person"
-    ).fetchall()]
+    person_keys = [
+        k
+        for (k,) in duckdb.connect(str(city_copy.analytics), read_only=True)
+        .execute("SELECT person_key FROM dim_person")
+        .fetchall()
+    ]
     truth = pl.read_parquet(built_city / "ground_truth" / "persons.parquet")
     candidates = [
         *person_keys,
@@ -83,8 +92,13 @@ def test_the_number_cannot_be_recovered_without_the_secret(city_copy, built_city
         data = value.encode("utf-8")
         for algorithm in ("md5", "sha1", "sha256", "sha512", "sha3_256", "blake2b"):
             guesses.add(hashlib.new(algorithm, data).hexdigest())
-        for guessed_key in (b"", b"safecity-development-key", b"safecity-development-pseudonym-key-NOT-A-SECRET",
-                            b"safecity-tests-pseudonym-key-NOT-A-SECRET", data):
+        for guessed_key in (
+            b"",
+            b"safecity-development-key",
+            b"safecity-development-pseudonym-key-NOT-A-SECRET",
+            b"safecity-tests-pseudonym-key-NOT-A-SECRET",
+            data,
+        ):
             guesses.add(hmac.new(guessed_key, data, hashlib.sha256).hexdigest())
     assert not (guesses & published)
 

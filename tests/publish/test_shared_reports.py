@@ -13,15 +13,20 @@ from tests.publish.helpers import received_copy
 
 
 def test_every_department_receives_the_same_scorecard(published):
-    departments = sorted(p for p in published.extracts.iterdir() if p.is_dir() and not p.name.startswith("."))
+    departments = sorted(
+        p for p in published.extracts.iterdir() if p.is_dir() and not p.name.startswith(".")
+    )
     assert len(departments) == 5
     scorecard = pl.read_parquet(published.reports / "scorecard" / "department_scorecard.parquet")
     for folder in departments:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         assert {r["path"] for r in manifest["reports"]} == {
-            "reports/scorecard/department_scorecard.parquet", "reports/scorecard/summary_by_department.parquet",
+            "reports/scorecard/department_scorecard.parquet",
+            "reports/scorecard/summary_by_department.parquet",
         }
-        assert read_parquet(folder / "reports" / "scorecard" / "department_scorecard.parquet").equals(scorecard)
+        assert read_parquet(
+            folder / "reports" / "scorecard" / "department_scorecard.parquet"
+        ).equals(scorecard)
         assert verify_extract(folder) == []
 
 
@@ -29,4 +34,6 @@ def test_a_tampered_scorecard_is_detected(published, tmp_path):
     folder = received_copy(published.extracts / "traffic_police", tmp_path)
     report = folder / "reports" / "scorecard" / "summary_by_department.parquet"
     report.write_bytes(report.read_bytes()[:-1] + b"\0")
-    assert verify_extract(folder) == ["reports/scorecard/summary_by_department.parquet: changed (SHA-256 differs from the manifest)"]
+    assert verify_extract(folder) == [
+        "reports/scorecard/summary_by_department.parquet: changed (SHA-256 differs from the manifest)"
+    ]

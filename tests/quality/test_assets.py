@@ -23,7 +23,11 @@ from tests.quality.extracts import DEPARTMENT, Extract
 
 def materialize(root: Path, department: str = DEPARTMENT) -> dg.ExecuteInProcessResult:
     (asset,) = [a for a in QUALITY_REPORTS if quality_report_key(department) in a.keys]
-    return dg.materialize([asset], resources={DATA_DIR_RESOURCE_KEY: DataDirResource(root=str(root))}, raise_on_error=False)
+    return dg.materialize(
+        [asset],
+        resources={DATA_DIR_RESOURCE_KEY: DataDirResource(root=str(root))},
+        raise_on_error=False,
+    )
 
 
 def only_check(result: dg.ExecuteInProcessResult) -> dg.AssetCheckEvaluation:
@@ -35,18 +39,25 @@ def only_check(result: dg.ExecuteInProcessResult) -> dg.AssetCheckEvaluation:
 def test_one_report_per_department_downstream_of_its_extract() -> None:
     from pipelines.definitions import defs
 
-    assert DEPARTMENTS == tuple(sorted(p.name for p in (contracts_dir() / "feeds").iterdir() if p.is_dir()))
+    assert (
+        tuple(sorted(p.name for p in (contracts_dir() / "feeds").iterdir() if p.is_dir()))
+        == DEPARTMENTS
+    )
     graph = defs.resolve_asset_graph()
     for department in DEPARTMENTS:
         node = graph.get(quality_report_key(department))
         assert node.group_name == QUALITY_GROUP
         assert node.parent_keys == {extract_key(department)}
-        assert set(node.check_keys) == {dg.AssetCheckKey(quality_report_key(department), CHECK_NAME)}
+        assert set(node.check_keys) == {
+            dg.AssetCheckKey(quality_report_key(department), CHECK_NAME)
+        }
 
 
 def test_loading_the_code_location_does_not_import_great_expectations() -> None:
     code = "import sys, pipelines.definitions; print('great_expectations' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
+    )
     assert result.stdout.strip() == "False", result.stderr
 
 
@@ -64,7 +75,12 @@ def test_good_extract_passes_and_links_its_report(extract: Extract) -> None:
     check = only_check(result)
     assert check.passed
     assert check.metadata["failed_tables"].value == "none"
-    assert set(check.metadata["per_table"].value) == {"bridge_event_person", "dim_organisation", "dim_person", "fct_event"}
+    assert set(check.metadata["per_table"].value) == {
+        "bridge_event_person",
+        "dim_organisation",
+        "dim_person",
+        "fct_event",
+    }
 
 
 def test_broken_extract_fails_its_check_with_the_expectations_in_words(extract: Extract) -> None:
@@ -83,7 +99,9 @@ def test_broken_extract_fails_its_check_with_the_expectations_in_words(extract: 
     assert check.metadata["failed_expectations"].value == 3
     failures = check.metadata["failures"].value
     assert "fct_event: event_type is one of: food_inspection_failure" in failures
-    assert "fct_event: event_key is the primary key: no duplicates; 2 of 40 rows break it" in failures
+    assert (
+        "fct_event: event_key is the primary key: no duplicates; 2 of 40 rows break it" in failures
+    )
     assert "fct_event: category is required: no empty values; 1 of 40 rows break it" in failures
     assert check.metadata["per_table"].value["fct_event"]["failed"] == 3
     assert check.description.startswith("1 of 4 tables fail: fct_event: ")

@@ -44,7 +44,9 @@ def test_reading_the_extract(extract: Extract) -> None:
     assert len({p.parent.name for p in (extract.folder / "fct_event").rglob("*.parquet")}) == 3
 
 
-def test_a_good_extract_meets_its_contracts_and_its_data_docs_list_every_suite(extract: Extract, contracts) -> None:
+def test_a_good_extract_meets_its_contracts_and_its_data_docs_list_every_suite(
+    extract: Extract, contracts
+) -> None:
     report = build(extract, contracts)
     assert report.problems == ()
     assert [t.table for t in report.tables] == TABLES
@@ -57,7 +59,9 @@ def test_a_good_extract_meets_its_contracts_and_its_data_docs_list_every_suite(e
     document = lxml.html.parse(str(index)).getroot()
     assert document.tag == "html" and document.find("body") is not None
     summary = document.get_element_by_id("safecity-quality-summary")
-    assert "fire_rescue" in summary.findtext("h1") and "meets its contracts" in summary.text_content()
+    assert (
+        "fire_rescue" in summary.findtext("h1") and "meets its contracts" in summary.text_content()
+    )
     links = {a.get("href") for a in summary.iter("a")}
     for table in report.tables:
         # One validation page and one suite page per table, linked from the index by relative paths.
@@ -93,7 +97,9 @@ BREAKS: dict[str, tuple[str, Callable[[pd.DataFrame], None], str, str, str | Non
 
 
 @pytest.mark.parametrize("kind", sorted(BREAKS))
-def test_each_kind_of_break_fails_with_the_expectation_named(extract: Extract, contracts, kind: str) -> None:
+def test_each_kind_of_break_fails_with_the_expectation_named(
+    extract: Extract, contracts, kind: str
+) -> None:
     table, breaks, expectation, rule, column = BREAKS[kind]
     breaks(extract.tables[table])
     report = build(extract.write(), contracts)
@@ -101,10 +107,17 @@ def test_each_kind_of_break_fails_with_the_expectation_named(extract: Extract, c
     assert not report.success
     assert [t.table for t in report.tables if not t.success] == [table]
     (failure,) = report.failures
-    assert (failure.table, failure.expectation, failure.rule, failure.column) == (table, expectation, rule, column)
+    assert (failure.table, failure.expectation, failure.rule, failure.column) == (
+        table,
+        expectation,
+        rule,
+        column,
+    )
     assert failure.words in str(failure)
     if column is not None:
-        assert failure.observed.startswith("1 of ") or failure.observed.startswith("2 of "), failure.observed
+        assert failure.observed.startswith("1 of ") or failure.observed.startswith("2 of "), (
+            failure.observed
+        )
     else:
         assert failure.observed == "unexpected secret_note"
     if table == "dim_person":
@@ -112,7 +125,9 @@ def test_each_kind_of_break_fails_with_the_expectation_named(extract: Extract, c
         assert "张三" not in str(failure) and "13812345678" not in str(failure)
         assert "withheld" in failure.observed
     # The report says so, in words, on its first page.
-    summary = lxml.html.parse(str(report.index)).getroot().get_element_by_id("safecity-quality-summary")
+    summary = (
+        lxml.html.parse(str(report.index)).getroot().get_element_by_id("safecity-quality-summary")
+    )
     assert "does NOT meet its contracts" in summary.text_content()
     assert failure.words in summary.text_content()
 
@@ -123,7 +138,11 @@ def test_row_count_other_than_the_manifest_says(extract: Extract, contracts) -> 
     manifest["tables"]["fct_event"]["rows"] = 41
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
     (failure,) = build(extract, contracts).failures
-    assert (failure.table, failure.rule, failure.observed) == ("fct_event", "row_count", "observed 40")
+    assert (failure.table, failure.rule, failure.observed) == (
+        "fct_event",
+        "row_count",
+        "observed 40",
+    )
 
 
 def test_problems_outside_any_suite_fail_the_report(extract: Extract, contracts) -> None:
@@ -135,7 +154,10 @@ def test_problems_outside_any_suite_fail_the_report(extract: Extract, contracts)
     report = build(extract, contracts)
     assert not report.success
     assert [p.split(":")[0] for p in report.problems] == ["dim_organisation", "dim_secret"]
-    assert "not readable as Parquet" in report.problems[0] and "no warehouse contract" in report.problems[1]
+    assert (
+        "not readable as Parquet" in report.problems[0]
+        and "no warehouse contract" in report.problems[1]
+    )
     assert [t.table for t in report.tables] == ["bridge_event_person", "dim_person", "fct_event"]
 
     manifest["tables"]["dim_person"]["columns"][0]["treatment"] = "hashed"
@@ -149,7 +171,11 @@ def test_problems_outside_any_suite_fail_the_report(extract: Extract, contracts)
 
 def test_no_extract_no_report(tmp_path: Path, contracts) -> None:
     with pytest.raises(NoExtractError, match="no extract published for fire_rescue"):
-        build_quality_report(tmp_path / "extracts" / "fire_rescue", tmp_path / "reports" / "quality" / "fire_rescue", contracts)
+        build_quality_report(
+            tmp_path / "extracts" / "fire_rescue",
+            tmp_path / "reports" / "quality" / "fire_rescue",
+            contracts,
+        )
     assert not (tmp_path / "reports" / "quality" / "fire_rescue").exists()
 
 

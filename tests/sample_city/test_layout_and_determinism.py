@@ -17,7 +17,12 @@ FEEDS = {
     "traffic_police": ["traffic_accidents", "traffic_flow"],
     "fire_rescue": ["fire_incidents", "fire_inspections"],
     "emergency_management": ["enterprises", "hazard_sources", "hidden_hazards", "work_accidents"],
-    "ecology_environment": ["monitoring_stations", "air_quality_hourly", "pollution_sources", "emission_exceedances"],
+    "ecology_environment": [
+        "monitoring_stations",
+        "air_quality_hourly",
+        "pollution_sources",
+        "emission_exceedances",
+    ],
 }
 FORMATS = {"traffic_accidents": ".jsonl", "fire_incidents": ".xlsx"}
 
@@ -25,7 +30,8 @@ FORMATS = {"traffic_accidents": ".jsonl", "fire_incidents": ".xlsx"}
 def digest(root: Path) -> dict[str, str]:
     return {
         p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*")) if p.is_file()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -38,7 +44,9 @@ def test_same_seed_gives_byte_identical_files_and_another_seed_differs(tiny_city
     assert len(first) > 100
     assert first == second
     # Header-only deliveries of quiet days may coincide; every file with real content differs.
-    with_content = [n for n in first if n.startswith("landing/") and (tiny_city / n).stat().st_size > 2_000]
+    with_content = [
+        n for n in first if n.startswith("landing/") and (tiny_city / n).stat().st_size > 2_000
+    ]
     assert len(with_content) > 40
     assert [n for n in with_content if third.get(n) == first[n]] == []
 
@@ -54,7 +62,13 @@ def test_every_feed_delivers_one_file_per_day_in_its_own_format(city):
             assert {p.suffix for p in files} == {FORMATS.get(feed, ".csv")}
             delivered_days = {p.stem.removeprefix(f"{feed}_") for p in files}
             assert delivered_days <= expected_days
-            if feed not in ("monitoring_stations", "pollution_sources", "hazard_sources", "food_business_licences", "enterprises"):
+            if feed not in (
+                "monitoring_stations",
+                "pollution_sources",
+                "hazard_sources",
+                "food_business_licences",
+                "enterprises",
+            ):
                 assert delivered_days == expected_days, f"{feed} misses days"
 
 
@@ -93,8 +107,15 @@ def test_tiny_is_about_ten_thousand_rows_and_scales_grow(city):
 def test_ground_truth_is_apart_from_landing(city):
     assert not list((city.root / "landing").rglob("*.parquet"))
     assert {p.name for p in city.truth.iterdir()} >= {
-        "persons.parquet", "organisations.parquet", "places.parquet", "objects.parquet",
-        "high_risk.parquet", "records", "links", "manifest.json", "drift.json",
+        "persons.parquet",
+        "organisations.parquet",
+        "places.parquet",
+        "objects.parquet",
+        "high_risk.parquet",
+        "records",
+        "links",
+        "manifest.json",
+        "drift.json",
     }
 
 
@@ -114,7 +135,8 @@ def test_every_record_links_to_entities_that_exist(city):
 
 def test_natural_keys_are_unique_except_planted_duplicates(city):
     records = city.records().filter(
-        pl.col("record_key").is_not_null() & (pl.col("invalid_rule").fill_null("") != "duplicate_key")
+        pl.col("record_key").is_not_null()
+        & (pl.col("invalid_rule").fill_null("") != "duplicate_key")
     )
     repeated = records.group_by("department", "feed", "record_key").len().filter(pl.col("len") > 1)
     assert repeated.height == 0, repeated.head()

@@ -65,7 +65,9 @@ def split_by_rule(frame: pl.DataFrame, column: str, rule: str) -> tuple[pl.DataF
 def driver_identities(city) -> pl.DataFrame:
     """Accident drivers' identity numbers, one row per vehicle, with the accident row's truth."""
     accidents = city.with_truth("traffic_police", "traffic_accidents")
-    slots = accidents.select("file", "row_number", "invalid_rule", "invalid_column", "vehicles").explode("vehicles")
+    slots = accidents.select(
+        "file", "row_number", "invalid_rule", "invalid_column", "vehicles"
+    ).explode("vehicles")
     slots = slots.with_columns(
         slot=pl.int_range(1, pl.len() + 1).over("file", "row_number"),
         id_number=pl.col("vehicles").struct.field("driver").struct.field("idNo"),
@@ -73,7 +75,9 @@ def driver_identities(city) -> pl.DataFrame:
     # Only the first driver's number is ever corrupted; the others stay valid.
     return slots.with_columns(
         invalid_rule=pl.when(pl.col("slot") == 1).then("invalid_rule"),
-        invalid_column=pl.when(pl.col("invalid_column") == "v1_driverIdNo").then(pl.lit("driver_id")),
+        invalid_column=pl.when(pl.col("invalid_column") == "v1_driverIdNo").then(
+            pl.lit("driver_id")
+        ),
     )
 
 
@@ -105,21 +109,44 @@ def test_credit_codes_valid_unless_planted_invalid(city, department, feed, colum
 
 def test_each_invalid_rule_is_planted_somewhere_in_the_city(city):
     rules = set(city.records().filter(pl.col("invalid_rule").is_not_null())["invalid_rule"])
-    assert {"identity_number_check", "uscc_check", "admin_code_unknown", "coordinates_outside_city",
-            "date_in_future", "duplicate_key"} <= rules
+    assert {
+        "identity_number_check",
+        "uscc_check",
+        "admin_code_unknown",
+        "coordinates_outside_city",
+        "date_in_future",
+        "duplicate_key",
+    } <= rules
 
 
 def test_masked_identity_numbers_in_market_regulation_full_elsewhere(city):
     licences = city.feed("market_regulation", "food_business_licences")["身份证号码"]
     assert licences.str.contains(r"^\d{6}\*{8}\d{3}[\dX]$").all()
-    enterprises = city.with_truth("emergency_management", "enterprises").filter(pl.col("invalid_rule").is_null())
+    enterprises = city.with_truth("emergency_management", "enterprises").filter(
+        pl.col("invalid_rule").is_null()
+    )
     assert is_valid_identity_number(enterprises["legal_rep_id_no"].to_numpy()).all()
 
 
 def test_an_address_is_one_place_as_in_a_real_city():
-    towns = pl.DataFrame({"township_code": ["510104001"], "township_name": ["春熙路街道"], "county_code": ["510104"],
-                          "county_name": ["锦江区"], "centre_lon": [104.08], "centre_lat": [30.65], "weight": [1.0]})
-    roads = pl.DataFrame({"county_code": ["510104"] * 24, "road_index": list(range(24)), "road": [f"路{i}" for i in range(24)]})
+    towns = pl.DataFrame(
+        {
+            "township_code": ["510104001"],
+            "township_name": ["春熙路街道"],
+            "county_code": ["510104"],
+            "county_name": ["锦江区"],
+            "centre_lon": [104.08],
+            "centre_lat": [30.65],
+            "weight": [1.0],
+        }
+    )
+    roads = pl.DataFrame(
+        {
+            "county_code": ["510104"] * 24,
+            "road_index": list(range(24)),
+            "road": [f"路{i}" for i in range(24)],
+        }
+    )
     taken: dict = {}
     first = random_places(np.random.default_rng(1), towns, roads, 3_000, "PA", taken)
     second = random_places(np.random.default_rng(2), towns, roads, 3_000, "PB", taken)
@@ -137,7 +164,9 @@ def test_every_place_of_the_city_has_its_own_address(city):
 @pytest.mark.parametrize("department,feed,column", COUNTY_COLUMNS + TOWNSHIP_COLUMNS)
 def test_admin_codes_exist_in_the_reference_unless_planted_unknown(city, department, feed, column):
     known = set(admin_divisions.counties()["code"]) | set(admin_divisions.townships()["code"])
-    chengdu = set(admin_divisions.city_counties("5101")["code"]) | set(admin_divisions.city_townships("5101")["code"])
+    chengdu = set(admin_divisions.city_counties("5101")["code"]) | set(
+        admin_divisions.city_townships("5101")["code"]
+    )
     frame = city.with_truth(department, feed)
     planted, rest = split_by_rule(frame, column, "admin_code_unknown")
     assert rest.height > 0
@@ -151,26 +180,40 @@ def true_points(city, department: str, feed: str, via: str) -> pl.DataFrame:
     links = city.links(department, feed).filter(pl.col("entity_kind") == via)
     if via == "object":
         objects = city.table("objects").select(pl.col("object_id").alias("entity_id"), "place_id")
-        links = links.join(objects, on="entity_id").drop("entity_id").rename({"place_id": "entity_id"})
+        links = (
+            links.join(objects, on="entity_id").drop("entity_id").rename({"place_id": "entity_id"})
+        )
     return (
         links.unique(["file", "row_number"], keep="first")
         .join(places.rename({"place_id": "entity_id"}), on="entity_id")
-        .select("file", "row_number", pl.col("lon").alias("true_lon"), pl.col("lat").alias("true_lat"))
+        .select(
+            "file", "row_number", pl.col("lon").alias("true_lon"), pl.col("lat").alias("true_lat")
+        )
     )
 
 
 @pytest.mark.parametrize("department,feed,lon,lat,system,via", COORDINATES)
-def test_coordinates_convert_back_to_the_true_point_within_a_metre(city, department, feed, lon, lat, system, via):
-    frame = city.with_truth(department, feed).filter(pl.col("invalid_rule").fill_null("") != "coordinates_outside_city")
-    frame = frame.join(true_points(city, department, feed, via), on=["file", "row_number"], how="inner")
+def test_coordinates_convert_back_to_the_true_point_within_a_metre(
+    city, department, feed, lon, lat, system, via
+):
+    frame = city.with_truth(department, feed).filter(
+        pl.col("invalid_rule").fill_null("") != "coordinates_outside_city"
+    )
+    frame = frame.join(
+        true_points(city, department, feed, via), on=["file", "row_number"], how="inner"
+    )
     assert frame.height > 0
     x = frame[lon].cast(pl.Float64).to_numpy()
     y = frame[lat].cast(pl.Float64).to_numpy()
     convert = {"GCJ02": gcj02_to_wgs84, "BD09": bd09_to_wgs84, "WGS84": lambda a, b: (a, b)}[system]
     wgs_lon, wgs_lat = convert(x, y)
-    error = haversine_m(wgs_lon, wgs_lat, frame["true_lon"].to_numpy(), frame["true_lat"].to_numpy())
+    error = haversine_m(
+        wgs_lon, wgs_lat, frame["true_lon"].to_numpy(), frame["true_lat"].to_numpy()
+    )
     assert error.max() < 1.0
-    if system != "WGS84":  # the delivered values really are in the other system: hundreds of metres off
+    if (
+        system != "WGS84"
+    ):  # the delivered values really are in the other system: hundreds of metres off
         raw_offset = haversine_m(x, y, frame["true_lon"].to_numpy(), frame["true_lat"].to_numpy())
         assert np.median(raw_offset) > 100
 
@@ -181,5 +224,7 @@ def test_coordinates_planted_outside_the_city_are_outside(city):
     frame = city.with_truth("emergency_management", "enterprises")
     planted = frame.filter(pl.col("invalid_rule") == "coordinates_outside_city")
     lon_min, lat_min, lon_max, lat_max = CITY_BOUNDS
-    for row in planted.select(pl.col("longitude").cast(pl.Float64), pl.col("latitude").cast(pl.Float64)).iter_rows():
+    for row in planted.select(
+        pl.col("longitude").cast(pl.Float64), pl.col("latitude").cast(pl.Float64)
+    ).iter_rows():
         assert not (lon_min <= row[0] <= lon_max and lat_min <= row[1] <= lat_max)

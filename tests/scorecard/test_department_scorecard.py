@@ -6,15 +6,23 @@ import polars as pl
 
 
 def test_scorecard_matches_the_planted_problems_per_feed_and_day(built_city):
-    scorecard = pl.read_parquet(built_city / "reports" / "scorecard" / "department_scorecard.parquet")
-    records = pl.read_parquet(str(built_city / "ground_truth" / "records" / "*" / "*" / "*.parquet"))
+    scorecard = pl.read_parquet(
+        built_city / "reports" / "scorecard" / "department_scorecard.parquet"
+    )
+    records = pl.read_parquet(
+        str(built_city / "ground_truth" / "records" / "*" / "*" / "*.parquet")
+    )
     truth = records.group_by("department", "feed", "delivery_date").agg(
         pl.len().alias("delivered_rows"),
         pl.col("invalid_rule").is_not_null().sum().alias("quarantined_rows"),
         (pl.col("invalid_rule") == "duplicate_key").sum().alias("duplicates"),
-        (pl.col("invalid_rule").is_null() & pl.col("noise").list.contains("late_arrival")).sum().alias("late"),
+        (pl.col("invalid_rule").is_null() & pl.col("noise").list.contains("late_arrival"))
+        .sum()
+        .alias("late"),
     )
-    joined = scorecard.join(truth, on=["department", "feed", "delivery_date"], how="full", coalesce=True)
+    joined = scorecard.join(
+        truth, on=["department", "feed", "delivery_date"], how="full", coalesce=True
+    )
     # Every delivered record is scored on its day; days without records score none.
     assert joined.filter(pl.col("delivered_rows").is_null()).height == 0
     assert joined.filter(pl.col("delivered_rows_right").is_null())["delivered_rows"].sum() == 0
@@ -33,7 +41,9 @@ def test_scorecard_matches_the_planted_problems_per_feed_and_day(built_city):
 
 
 def test_every_department_is_summarised(built_city):
-    summary = pl.read_parquet(built_city / "reports" / "scorecard" / "summary_by_department.parquet")
+    summary = pl.read_parquet(
+        built_city / "reports" / "scorecard" / "summary_by_department.parquet"
+    )
     departments = {p.name for p in (built_city / "landing").iterdir() if p.is_dir()}
     assert set(summary["department"]) == departments
     assert summary["validity"].is_between(0.9, 1).all()

@@ -22,7 +22,10 @@ def test_a_daily_build_reprocesses_from_the_earliest_changed_day() -> None:
 
 
 def test_full_refresh_rebuilds_everything_and_needs_no_day() -> None:
-    assert dbt_build_args(full_refresh=True, reprocess_since=date(2026, 10, 3)) == ["build", "--full-refresh"]
+    assert dbt_build_args(full_refresh=True, reprocess_since=date(2026, 10, 3)) == [
+        "build",
+        "--full-refresh",
+    ]
     assert dbt_build_args(full_refresh=False, reprocess_since=None) == ["build"]
 
 

@@ -15,7 +15,6 @@ from pipelines.lib.linkage.decisions import Decisions
 from pipelines.lib.linkage.evaluate import F1_TARGETS, score_linkage
 from pipelines.lib.linkage.organisations import link_organisations
 from pipelines.lib.linkage.stages import KINDS, run_linkage
-
 from tests.conftest import safecity_run
 
 
@@ -60,13 +59,18 @@ def test_every_credit_code_and_full_identity_number_is_exactly_one_entity(wareho
     assert codes.height > 50 and numbers.height > 50
     assert codes["keys"].max() == 1 and numbers["keys"].max() == 1 and numbers["exact"].all()
     # ... and no entity holds two credit codes or two full numbers.
-    assert warehouse.execute("""
+    assert (
+        warehouse.execute("""
         select max(n) from (select count(distinct m.uscc) n from intermediate.int_organisation_mentions m
         join linkage.organisation_clusters c using (source_record_id, role, slot) group by c.organisation_key)
-    """).fetchone()[0] == 1
+    """).fetchone()[0]
+        == 1
+    )
 
 
-def test_masked_numbers_link_to_the_full_number_person_by_evidence_not_as_keys(built_city, warehouse):
+def test_masked_numbers_link_to_the_full_number_person_by_evidence_not_as_keys(
+    built_city, warehouse
+):
     masked = warehouse.execute(f"""
         with keyed as (
             select m.id_hash, m.id_masked, c.person_key, c.method, c.match_probability, c.matched_on, t.entity_id as person_id
@@ -83,10 +87,17 @@ def test_masked_numbers_link_to_the_full_number_person_by_evidence_not_as_keys(b
         where k.id_hash is null and k.id_masked is not null
     """).pl()
     seen_in_full = masked.filter(pl.col("full_number_key").is_not_null())
-    assert seen_in_full.height >= 5, "the tiny city plants legal representatives who also appear with a full number"
+    assert seen_in_full.height >= 5, (
+        "the tiny city plants legal representatives who also appear with a full number"
+    )
     assert (seen_in_full["person_key"] == seen_in_full["full_number_key"]).all()
-    assert (seen_in_full["method"] == "probabilistic").all() and (seen_in_full["match_probability"] >= 0.95).all()
-    assert seen_in_full["matched_on"].str.contains("id_masked").all() and seen_in_full["matched_on"].str.contains("name").all()
+    assert (seen_in_full["method"] == "probabilistic").all() and (
+        seen_in_full["match_probability"] >= 0.95
+    ).all()
+    assert (
+        seen_in_full["matched_on"].str.contains("id_masked").all()
+        and seen_in_full["matched_on"].str.contains("name").all()
+    )
     # A masked number alone is no key: masked mentions of people never seen in full keep their own keys.
     alone = masked.filter(pl.col("full_number_key").is_null())
     assert not alone["person_key"].str.starts_with("P:").any()
@@ -94,24 +105,38 @@ def test_masked_numbers_link_to_the_full_number_person_by_evidence_not_as_keys(b
 
 def test_name_variants_without_identifiers_find_their_organisation(org_mentions):
     unidentified = org_mentions.filter(
-        pl.col("uscc").is_null() & pl.col("licence_no").is_null() & pl.col("permit_no").is_null()
-        & pl.col("noise").list.contains("name_variant") & (pl.col("role") != "responding_station")
+        pl.col("uscc").is_null()
+        & pl.col("licence_no").is_null()
+        & pl.col("permit_no").is_null()
+        & pl.col("noise").list.contains("name_variant")
+        & (pl.col("role") != "responding_station")
     )
     assert unidentified.height >= 5
     # The key most of the organisation's mentions carry.
-    main_key = org_mentions.group_by("org_id").agg(pl.col("organisation_key").mode().first().alias("main_key"))
+    main_key = org_mentions.group_by("org_id").agg(
+        pl.col("organisation_key").mode().first().alias("main_key")
+    )
     checked = unidentified.join(main_key, on="org_id")
     assert (checked["organisation_key"] == checked["main_key"]).all(), checked.filter(
-        pl.col("organisation_key") != pl.col("main_key"))
+        pl.col("organisation_key") != pl.col("main_key")
+    )
 
 
 def test_branches_of_one_chain_stay_separate_organisations(built_city, org_mentions):
     organisations = pl.read_parquet(built_city / "ground_truth" / "organisations.parquet")
     chains = organisations.filter(pl.col("chain_id").is_not_null()).select("org_id", "chain_id")
     branches = org_mentions.join(chains, on="org_id")
-    assert branches.group_by("chain_id").agg(pl.col("org_id").n_unique()).filter(pl.col("org_id") > 1).height >= 2
+    assert (
+        branches.group_by("chain_id")
+        .agg(pl.col("org_id").n_unique())
+        .filter(pl.col("org_id") > 1)
+        .height
+        >= 2
+    )
     # No organisation key is given to two branches.
-    assert branches.group_by("organisation_key").agg(pl.col("org_id").n_unique())["org_id"].max() == 1
+    assert (
+        branches.group_by("organisation_key").agg(pl.col("org_id").n_unique())["org_id"].max() == 1
+    )
 
 
 def test_linkage_scores_meet_the_targets_on_the_tiny_city(built_city, analytics):
@@ -126,7 +151,15 @@ def test_review_queues_hold_only_pairs_left_unlinked_with_their_evidence(warehou
     # is never also linked, and says why. The queue itself: tests/linkage/test_clustering.py.
     for kind in ("organisation", "person"):
         review = warehouse.execute(f"select * from linkage.{kind}_review").pl()
-        assert review.columns == ["record_id_l", "record_id_r", "summary_l", "summary_r", "match_probability", "reason", "evidence"]
+        assert review.columns == [
+            "record_id_l",
+            "record_id_r",
+            "summary_l",
+            "summary_r",
+            "match_probability",
+            "reason",
+            "evidence",
+        ]
         assert review["match_probability"].is_between(0.5, 1.0).all()
         assert review["reason"].is_in(["uncertain", "conflicting identifiers"]).all()
 
@@ -148,23 +181,32 @@ def test_review_decisions_in_the_lake_are_applied_by_the_next_linkage_run(built_
     sizes = before.group_by("cluster").len()
     # A record linked by its score to another of its cluster, and two records each alone.
     joined = before.filter(pl.col("matched_on").is_not_null()).sort("record_id").row(0, named=True)
-    partner = before.filter((pl.col("cluster") == joined["cluster"]) & (pl.col("record_id") != joined["record_id"]))["record_id"][0]
+    partner = before.filter(
+        (pl.col("cluster") == joined["cluster"]) & (pl.col("record_id") != joined["record_id"])
+    )["record_id"][0]
     # (N: records rest on a name alone, so no credit code stands between them.)
-    alone = before.join(sizes.filter(pl.col("len") == 1), on="cluster").filter(pl.col("record_id").str.starts_with("N:"))
+    alone = before.join(sizes.filter(pl.col("len") == 1), on="cluster").filter(
+        pl.col("record_id").str.starts_with("N:")
+    )
     first, second = alone.sort("record_id")["record_id"].head(2).to_list()
     decisions = Decisions(paths.linkage / "organisation")
     decisions.record(joined["record_id"], partner, "different", "Li Wei", "two shops")
     decisions.record(second, first, "same", "Li Wei")
 
     after = organisation_records(decisions.in_force())
-    cluster = dict(zip(after["record_id"], after["cluster"]))
+    cluster = dict(zip(after["record_id"], after["cluster"], strict=True))
     assert cluster[joined["record_id"]] != cluster[partner] and cluster[first] == cluster[second]
     # The stage reads the same decisions from the lake: entities merged and split, keys recorded.
     outcome = run_linkage("organisation", paths)
     assert outcome.reviewed_mentions >= 1 and outcome.merged >= 1 and outcome.split >= 1
     with duckdb.connect(str(paths.warehouse), read_only=True) as connection:
-        assert connection.execute("select count(*) from linkage.organisation_decisions").fetchone()[0] == 2
-        methods = connection.execute("select distinct method from linkage.organisation_clusters").fetchall()
+        assert (
+            connection.execute("select count(*) from linkage.organisation_decisions").fetchone()[0]
+            == 2
+        )
+        methods = connection.execute(
+            "select distinct method from linkage.organisation_clusters"
+        ).fetchall()
     assert ("reviewed",) in methods
 
 
@@ -187,7 +229,11 @@ def test_relinking_the_same_input_gives_the_same_keys(built_city, tmp_path):
 def test_a_new_day_keeps_existing_keys_unless_merged_or_split(tiny_city, tmp_path):
     city = tmp_path / "city"
     shutil.copytree(tiny_city, city)
-    last_day = sorted(p.name for p in (city / "landing").rglob("*_2*.*"))[-1].rsplit("_", 1)[1].split(".")[0]
+    last_day = (
+        sorted(p.name for p in (city / "landing").rglob("*_2*.*"))[-1]
+        .rsplit("_", 1)[1]
+        .split(".")[0]
+    )
     held_back = tmp_path / "held_back"
     for path in list((city / "landing").rglob(f"*_{last_day}.*")):
         target = held_back / path.relative_to(city)
@@ -209,16 +255,30 @@ def test_a_new_day_keeps_existing_keys_unless_merged_or_split(tiny_city, tmp_pat
     assert result.returncode == 0, result.stdout
     after = xref()
     assert after.height > before.height
-    changed = before.join(after, on=["entity_kind", "source_record_id", "role", "slot"], suffix="_now").filter(
-        pl.col("entity_key") != pl.col("entity_key_now")
-    )
+    changed = before.join(
+        after, on=["entity_kind", "source_record_id", "role", "slot"], suffix="_now"
+    ).filter(pl.col("entity_key") != pl.col("entity_key_now"))
     with duckdb.connect(str(city / "warehouse.duckdb"), read_only=True) as connection:
-        recorded = pl.concat([
-            connection.execute(f"select '{kind}' as entity_kind, entity_key, previous_key from linkage.{kind}_key_changes").pl()
-            for kind in KINDS
-        ])
+        recorded = pl.concat(
+            [
+                connection.execute(
+                    f"select '{kind}' as entity_kind, entity_key, previous_key from linkage.{kind}_key_changes"
+                ).pl()
+                for kind in KINDS
+            ]
+        )
     # Every key that changed did so by a recorded merge or split.
-    explained = changed.join(recorded, left_on=["entity_kind", "entity_key"], right_on=["entity_kind", "previous_key"], how="anti")
-    explained = explained.join(recorded, left_on=["entity_kind", "entity_key_now"], right_on=["entity_kind", "entity_key"], how="anti")
+    explained = changed.join(
+        recorded,
+        left_on=["entity_kind", "entity_key"],
+        right_on=["entity_kind", "previous_key"],
+        how="anti",
+    )
+    explained = explained.join(
+        recorded,
+        left_on=["entity_kind", "entity_key_now"],
+        right_on=["entity_kind", "entity_key"],
+        how="anti",
+    )
     assert explained.is_empty(), explained
     assert changed.height < before.height * 0.01

@@ -14,9 +14,12 @@ CHINA = timezone(timedelta(hours=8))
 
 def test_planted_high_risk_enterprises_rank_in_the_top_decile(built_city, analytics):
     planted = planted_ranks(analytics, built_city / "ground_truth")
-    assert len(planted) == pl.read_parquet(built_city / "ground_truth" / "high_risk.parquet").filter(
-        pl.col("entity_kind") == "organisation"
-    ).height
+    assert (
+        len(planted)
+        == pl.read_parquet(built_city / "ground_truth" / "high_risk.parquet")
+        .filter(pl.col("entity_kind") == "organisation")
+        .height
+    )
     assert [(p.entity_id, p.risk_decile) for p in planted] == [(p.entity_id, 1) for p in planted]
 
 
@@ -32,12 +35,21 @@ def test_every_score_is_the_sum_of_its_listed_facts_and_weights(analytics):
            where f.points <> w.weight * least(f.occurrences, w.cap)"""
     ).fetchone()[0]
     assert (mismatched, wrong_points) == (0, 0)
-    assert analytics.execute("select count(*) from risk_organisations where reasons is null").fetchone()[0] == 0
+    assert (
+        analytics.execute(
+            "select count(*) from risk_organisations where reasons is null"
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def test_planted_chemical_enterprises_hold_grade_one_and_get_a_red_warning(built_city, analytics):
-    planted = [p for p in planted_ranks(analytics, built_city / "ground_truth") if p.risk_rank is not None]
-    truth = pl.read_parquet(built_city / "ground_truth" / "high_risk.parquet").filter(pl.col("reasons").str.starts_with("grade-1"))
+    planted = [
+        p for p in planted_ranks(analytics, built_city / "ground_truth") if p.risk_rank is not None
+    ]
+    truth = pl.read_parquet(built_city / "ground_truth" / "high_risk.parquet").filter(
+        pl.col("reasons").str.starts_with("grade-1")
+    )
     assert truth.height >= 1
     red = analytics.execute(
         "select subject_name, reasons from warnings where rule_id = 'major_hazard_source_overdue_hazard' and level = 1"
@@ -50,13 +62,22 @@ def test_planted_chemical_enterprises_hold_grade_one_and_get_a_red_warning(built
 
 def test_air_quality_episodes_are_the_planted_ones(built_city, analytics):
     truth = pl.read_parquet(built_city / "ground_truth" / "air_quality_episodes.parquet")
-    found = analytics.execute("select station_code, started_at, hours from air_quality_episodes").fetchall()
-    planted = {(row["station_code"], row["start"].replace(tzinfo=CHINA)) for row in truth.iter_rows(named=True)}
-    assert planted and planted <= {(station, started.astimezone(CHINA)) for station, started, _ in found}
+    found = analytics.execute(
+        "select station_code, started_at, hours from air_quality_episodes"
+    ).fetchall()
+    planted = {
+        (row["station_code"], row["start"].replace(tzinfo=CHINA))
+        for row in truth.iter_rows(named=True)
+    }
+    assert planted and planted <= {
+        (station, started.astimezone(CHINA)) for station, started, _ in found
+    }
 
 
 def test_every_warning_in_force_is_published_as_a_valid_cap_alert(built_city, analytics):
-    warning_ids = {row[0] for row in analytics.execute("select warning_id from warnings").fetchall()}
+    warning_ids = {
+        row[0] for row in analytics.execute("select warning_id from warnings").fetchall()
+    }
     alerts = {path.stem: path for path in (built_city / "alerts").glob("*.xml")}
     assert warning_ids and set(alerts) == warning_ids
     for path in alerts.values():
@@ -64,15 +85,32 @@ def test_every_warning_in_force_is_published_as_a_valid_cap_alert(built_city, an
 
 
 def test_response_intervals_are_those_of_the_delivered_incidents(built_city, analytics):
-    bronze = pl.read_parquet(str(built_city / "lake" / "bronze" / "fire_rescue" / "fire_incidents" / "date=*" / "*.parquet"))
+    bronze = pl.read_parquet(
+        str(
+            built_city
+            / "lake"
+            / "bronze"
+            / "fire_rescue"
+            / "fire_incidents"
+            / "date=*"
+            / "*.parquet"
+        )
+    )
     delivered = {
         row["incident_id"]: int((row["dispatched_at"] - row["alarm_at"]).total_seconds())
         for row in bronze.iter_rows(named=True)
     }
-    mart = analytics.execute("select incident_id, alarm_to_dispatch_s, dispatch_within_target from fire_response_times").fetchall()
-    target = analytics.execute("select target_seconds from response_targets where interval = 'alarm_to_dispatch'").fetchone()[0]
+    mart = analytics.execute(
+        "select incident_id, alarm_to_dispatch_s, dispatch_within_target from fire_response_times"
+    ).fetchall()
+    target = analytics.execute(
+        "select target_seconds from response_targets where interval = 'alarm_to_dispatch'"
+    ).fetchone()[0]
     assert len(mart) == len(delivered)
-    assert all(seconds == delivered[incident] and within == (seconds <= target) for incident, seconds, within in mart)
+    assert all(
+        seconds == delivered[incident] and within == (seconds <= target)
+        for incident, seconds, within in mart
+    )
 
 
 def test_overdue_hazards_are_open_and_past_their_deadline(analytics):
@@ -80,6 +118,9 @@ def test_overdue_hazards_are_open_and_past_their_deadline(analytics):
         "select due_date, resolved_date, as_of_date, days_overdue from hazard_rectification where status = 'open_overdue'"
     ).fetchall()
     assert rows
-    assert all(resolved is None and due < as_of and days == (as_of - due).days for due, resolved, as_of, days in rows)
+    assert all(
+        resolved is None and due < as_of and days == (as_of - due).days
+        for due, resolved, as_of, days in rows
+    )
     listed = analytics.execute("select sum(open_overdue) from overdue_by_department").fetchone()[0]
     assert listed == len(rows)

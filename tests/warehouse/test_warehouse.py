@@ -16,9 +16,18 @@ from pipelines.lib.contracts.tables import load_table_contracts
 from pipelines.lib.standards.identifiers import is_valid_identity_number
 
 WAREHOUSE_TABLES = {
-    "dim_person", "dim_organisation", "dim_place", "dim_object", "dim_admin_division", "fct_event",
-    "bridge_event_person", "bridge_event_organisation", "bridge_event_object", "bridge_organisation_place",
-    "bridge_person_organisation", "xref_source_record",
+    "dim_person",
+    "dim_organisation",
+    "dim_place",
+    "dim_object",
+    "dim_admin_division",
+    "fct_event",
+    "bridge_event_person",
+    "bridge_event_organisation",
+    "bridge_event_object",
+    "bridge_organisation_place",
+    "bridge_person_organisation",
+    "xref_source_record",
 }
 # The marts and the configuration they were built with are published beside the warehouse.
 MARTS_AND_CONFIG = {p.stem for p in Path("dbt_project/models/marts").glob("*.sql")} | {
@@ -35,11 +44,22 @@ def test_every_warehouse_table_has_a_contract_and_dbt_enforces_it():
 
 
 def test_analytics_copy_holds_the_warehouse_and_nothing_else(analytics):
-    tables = {row[0] for row in analytics.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'").fetchall()}
-    schemas = {row[0] for row in analytics.execute("SELECT DISTINCT table_schema FROM information_schema.tables").fetchall()}
+    tables = {
+        row[0]
+        for row in analytics.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
+        ).fetchall()
+    }
+    schemas = {
+        row[0]
+        for row in analytics.execute(
+            "SELECT DISTINCT table_schema FROM information_schema.tables"
+        ).fetchall()
+    }
     assert tables == WAREHOUSE_TABLES | MARTS_AND_CONFIG
-    assert schemas == {"main"}  # staging and intermediate (identity numbers in clear) are not published
+    assert schemas == {
+        "main"
+    }  # staging and intermediate (identity numbers in clear) are not published
 
 
 def test_no_full_identity_number_in_the_analytics_copy(analytics):
@@ -53,8 +73,17 @@ def test_no_full_identity_number_in_the_analytics_copy(analytics):
 
 
 def test_every_event_of_all_five_departments_is_placed_in_the_city(analytics):
-    departments = {row[0] for row in analytics.execute("SELECT DISTINCT source_department FROM fct_event").fetchall()}
-    assert departments == {"market_regulation", "traffic_police", "fire_rescue", "emergency_management", "ecology_environment"}
+    departments = {
+        row[0]
+        for row in analytics.execute("SELECT DISTINCT source_department FROM fct_event").fetchall()
+    }
+    assert departments == {
+        "market_regulation",
+        "traffic_police",
+        "fire_rescue",
+        "emergency_management",
+        "ecology_environment",
+    }
     unplaced = analytics.execute("""
         SELECT e.event_key FROM fct_event e
         LEFT JOIN dim_place p USING (place_key)
@@ -75,14 +104,20 @@ def test_events_match_the_valid_source_records(built_city, analytics):
         return pl.read_parquet(str(bronze / department / feed / "date=*" / "*.parquet"))
 
     expected = {
-        "food_inspection_failure": rows("market_regulation", "food_inspections").filter(pl.col("result") == "不符合").height,
+        "food_inspection_failure": rows("market_regulation", "food_inspections")
+        .filter(pl.col("result") == "不符合")
+        .height,
         "traffic_accident": rows("traffic_police", "traffic_accidents").height,
-        "fire_hazard_finding": rows("fire_rescue", "fire_inspections").filter(pl.col("result") == "发现隐患").height,
+        "fire_hazard_finding": rows("fire_rescue", "fire_inspections")
+        .filter(pl.col("result") == "发现隐患")
+        .height,
         "hidden_hazard": rows("emergency_management", "hidden_hazards").height,
         "work_accident": rows("emergency_management", "work_accidents").height,
         "emission_exceedance": rows("ecology_environment", "emission_exceedances").height,
     }
-    counts = dict(analytics.execute("SELECT event_type, count(*) FROM fct_event GROUP BY 1").fetchall())
+    counts = dict(
+        analytics.execute("SELECT event_type, count(*) FROM fct_event GROUP BY 1").fetchall()
+    )
     for event_type, count in expected.items():
         assert counts.get(event_type, 0) == count, event_type
 
@@ -100,7 +135,9 @@ def test_analysts_are_answered_while_a_build_runs(built_city, tmp_path):
 
     with log.open("w") as output:
         build = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.cli", "run", "--data-dir", str(built_city)], stdout=output, stderr=output,
+            [sys.executable, "-m", "pipelines.cli", "run", "--data-dir", str(built_city)],
+            stdout=output,
+            stderr=output,
         )
     answers, saw_locked_warehouse = 0, False
     try:
@@ -123,22 +160,34 @@ def test_analysts_are_answered_while_a_build_runs(built_city, tmp_path):
     assert events() == before  # the same data, rebuilt and republished
 
 
-def test_xref_leads_back_to_the_delivered_row_and_exact_keys_never_merge_two_entities(built_city, analytics):
+def test_xref_leads_back_to_the_delivered_row_and_exact_keys_never_merge_two_entities(
+    built_city, analytics
+):
     """Lineage to file and row; and every credit-code or identity-number key is one real entity."""
-    xref = analytics.execute("SELECT * FROM xref_source_record WHERE source_feed <> 'traffic_flow'").pl()
+    xref = analytics.execute(
+        "SELECT * FROM xref_source_record WHERE source_feed <> 'traffic_flow'"
+    ).pl()
     assert xref["source_file"].null_count() == 0 and xref["source_row"].null_count() == 0
     links = pl.read_parquet(str(built_city / "ground_truth" / "links" / "*" / "*" / "*.parquet"))
     for kind, matched_on in [("organisation", "credit_code"), ("person", "identity_number")]:
         keyed = xref.filter((pl.col("entity_kind") == kind) & (pl.col("matched_on") == matched_on))
         truth = keyed.join(
             links.filter(pl.col("entity_kind") == kind),
-            left_on=["source_file", "source_row", "role"], right_on=["file", "row_number", "role"],
+            left_on=["source_file", "source_row", "role"],
+            right_on=["file", "row_number", "role"],
         )
         assert truth.height > 50
         # Some records name several entities in one role (an accident's drivers): a key is
         # sound when one real entity appears in every record it was resolved from.
         pairs = truth.select("entity_key", "source_record_id", "entity_id").unique()
-        records = pairs.group_by("entity_key").agg(pl.col("source_record_id").n_unique().alias("records"))
-        best = pairs.group_by("entity_key", "entity_id").len().group_by("entity_key").agg(pl.col("len").max().alias("best"))
+        records = pairs.group_by("entity_key").agg(
+            pl.col("source_record_id").n_unique().alias("records")
+        )
+        best = (
+            pairs.group_by("entity_key", "entity_id")
+            .len()
+            .group_by("entity_key")
+            .agg(pl.col("len").max().alias("best"))
+        )
         unsound = records.join(best, on="entity_key").filter(pl.col("best") < pl.col("records"))
         assert unsound.height == 0, (kind, unsound.head())

@@ -41,7 +41,9 @@ def cap_alerts(context: dg.AssetExecutionContext, data_dir: DataDirResource):
         f"{summary.alerts:,} alerts ({summary.written:,} written, {summary.unchanged:,} unchanged, "
         f"{summary.removed:,} removed) by level {summary.by_level}; {summary.without_circle:,} without a known place"
     )
-    yield dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(paths.alerts)), **summary.metadata()})
+    yield dg.MaterializeResult(
+        metadata={"path": dg.MetadataValue.path(str(paths.alerts)), **summary.metadata()}
+    )
     published = check_published(paths.alerts)
     yield dg.AssetCheckResult(
         check_name=VALID_CHECK,

@@ -2,9 +2,9 @@
 
 import dagster as dg
 
+from pipelines.defs.feeds import FEED_CONTRACTS as CONTRACTS
 from pipelines.defs.ingest.assets import build_ingestion_asset, landing_spec
 from pipelines.defs.ingest.sensor import build_landing_sensor
-from pipelines.defs.feeds import FEED_CONTRACTS as CONTRACTS
 
 ingestion_assets = [build_ingestion_asset(contract) for contract in CONTRACTS.values()]
 

@@ -14,12 +14,12 @@ import polars as pl
 
 from pipelines.defs.ingest.checks import check_results, check_specs, markdown
 from pipelines.defs.ingest.partitions import DELIVERY_DAYS
-from pipelines.lib.ingest.summary import IngestionSummary
 from pipelines.lib.contracts import FeedContract
 from pipelines.lib.duckdb_connection import connect
 from pipelines.lib.ingest.ingest import bronze_schema, ingest_deliveries, landing_file
 from pipelines.lib.ingest.lake import write_schema_file
 from pipelines.lib.ingest.read import UnreadableFile
+from pipelines.lib.ingest.summary import IngestionSummary
 from pipelines.lib.resources import DataDirResource
 
 MASKED = {"personal", "sensitive"}  # classifications never shown in previews
@@ -68,14 +68,18 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
             "dagster/column_schema": column_schema(contract),
         },
     )
-    def ingest(context: dg.AssetExecutionContext, data_dir: DataDirResource) -> dg.MaterializeResult:
+    def ingest(
+        context: dg.AssetExecutionContext, data_dir: DataDirResource
+    ) -> dg.MaterializeResult:
         data = data_dir.paths
         summary = IngestionSummary(contract)
         days = sorted(date.fromisoformat(k) for k in context.partition_keys)
         delivered = [d for d in days if landing_file(data, contract, d).is_file()]
         summary.missing_deliveries = [d for d in days if d not in delivered]
         for day in summary.missing_deliveries:
-            context.log.warning(f"no delivery for {day}: {landing_file(data, contract, day).name} is missing")
+            context.log.warning(
+                f"no delivery for {day}: {landing_file(data, contract, day).name} is missing"
+            )
         connection = connect()
         try:
             for ingested in ingest_deliveries(data, contract, delivered, connection):
@@ -93,7 +97,9 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
         finally:
             connection.close()
         write_schema_file(data, contract, bronze_schema(contract))
-        return dg.MaterializeResult(metadata=materialization_metadata(summary), check_results=check_results(summary))
+        return dg.MaterializeResult(
+            metadata=materialization_metadata(summary), check_results=check_results(summary)
+        )
 
     return ingest
 
@@ -104,8 +110,13 @@ def column_schema(contract: FeedContract) -> dg.TableSchema:
             dg.TableColumn(
                 f.name,
                 f.physical_type,
-                description=" · ".join(filter(None, [f.business_name, f.description, f.classification])),
-                constraints=dg.TableColumnConstraints(nullable=not f.required, unique=f.unique or f.primary_key_position == 1 and len(contract.key) == 1),
+                description=" · ".join(
+                    filter(None, [f.business_name, f.description, f.classification])
+                ),
+                constraints=dg.TableColumnConstraints(
+                    nullable=not f.required,
+                    unique=f.unique or (f.primary_key_position == 1 and len(contract.key) == 1),
+                ),
                 tags={"classification": f.classification},
             )
             for f in contract.fields
@@ -117,7 +128,8 @@ def as_text(frame: pl.DataFrame) -> pl.DataFrame:
     """Every value as display text; nested values (lists of structs) as JSON."""
     return frame.select(
         pl.struct(c).struct.json_encode().str.slice(len(c) + 4).str.strip_suffix("}").alias(c)
-        if isinstance(dtype, (pl.List, pl.Struct)) else pl.col(c).cast(pl.String)
+        if isinstance(dtype, (pl.List, pl.Struct))
+        else pl.col(c).cast(pl.String)
         for c, dtype in frame.schema.items()
     )
 
@@ -131,10 +143,15 @@ def materialization_metadata(summary: IngestionSummary) -> dict:
         "quarantine_rate": round(summary.quarantine_rate, 5),
         "delivery_days": len(summary.days),
         "quarantine_by_rule": dg.MetadataValue.md(
-            markdown(pl.DataFrame(
-                [{"rule": r, "column": c, "rows": n} for (r, c), n in summary.rule_columns.most_common()],
-                schema={"rule": pl.String, "column": pl.String, "rows": pl.Int64},
-            ))
+            markdown(
+                pl.DataFrame(
+                    [
+                        {"rule": r, "column": c, "rows": n}
+                        for (r, c), n in summary.rule_columns.most_common()
+                    ],
+                    schema={"rule": pl.String, "column": pl.String, "rows": pl.Int64},
+                )
+            )
         ),
     }
     if summary.preview is not None:

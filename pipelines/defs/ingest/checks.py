@@ -23,7 +23,9 @@ CHECKS = {
 
 
 def check_specs(asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
-    return [dg.AssetCheckSpec(name, asset=asset_key, description=text) for name, text in CHECKS.items()]
+    return [
+        dg.AssetCheckSpec(name, asset=asset_key, description=text) for name, text in CHECKS.items()
+    ]
 
 
 def check_results(summary: IngestionSummary) -> list[dg.AssetCheckResult]:
@@ -31,7 +33,11 @@ def check_results(summary: IngestionSummary) -> list[dg.AssetCheckResult]:
     required = summary.count(REQUIRED_RULES)
     duplicates = summary.count(("duplicate_key",))
     standards = {rule: summary.rules[rule] for rule in STANDARD_RULES if summary.rules[rule]}
-    structural = {rule: n for rule, n in summary.rules.items() if rule in ("row_malformed", "encoding_invalid", "row_too_long")}
+    structural = {
+        rule: n
+        for rule, n in summary.rules.items()
+        if rule in ("row_malformed", "encoding_invalid", "row_too_long")
+    }
     drifted = [c for c in summary.schema_changes if c["missing"] or c["unexpected"]]
     threshold = summary.contract.quarantine_threshold
     return [
@@ -41,30 +47,51 @@ def check_results(summary: IngestionSummary) -> list[dg.AssetCheckResult]:
             {
                 "files_with_changed_columns": len(drifted),
                 "malformed_rows": dg.MetadataValue.json(structural) if structural else 0,
-                "unreadable_files": dg.MetadataValue.md("\n".join(f"- {u}" for u in summary.unreadable)) if summary.unreadable else 0,
-                "files_with_renamed_columns": sum(1 for c in summary.schema_changes if c["renamed"]),
-                "changes": dg.MetadataValue.json(summary.schema_changes) if summary.schema_changes else "none",
+                "unreadable_files": dg.MetadataValue.md(
+                    "\n".join(f"- {u}" for u in summary.unreadable)
+                )
+                if summary.unreadable
+                else 0,
+                "files_with_renamed_columns": sum(
+                    1 for c in summary.schema_changes if c["renamed"]
+                ),
+                "changes": dg.MetadataValue.json(summary.schema_changes)
+                if summary.schema_changes
+                else "none",
             },
             # A file nobody can read is lost data until the department re-sends it.
-            severity=dg.AssetCheckSeverity.ERROR if summary.unreadable else dg.AssetCheckSeverity.WARN,
+            severity=dg.AssetCheckSeverity.ERROR
+            if summary.unreadable
+            else dg.AssetCheckSeverity.WARN,
         ),
         result(
             "required_columns_complete",
             required == 0,
             {"rows_missing_required_values": required, **samples(summary, REQUIRED_RULES)},
         ),
-        result("keys_unique", duplicates == 0, {"duplicate_rows": duplicates, **samples(summary, ("duplicate_key",))}),
+        result(
+            "keys_unique",
+            duplicates == 0,
+            {"duplicate_rows": duplicates, **samples(summary, ("duplicate_key",))},
+        ),
         result(
             "standards_valid",
             not standards,
-            {"rows_failing_standards": sum(standards.values()), "by_rule": dg.MetadataValue.json(standards or {}),
-             **samples(summary, STANDARD_RULES)},
+            {
+                "rows_failing_standards": sum(standards.values()),
+                "by_rule": dg.MetadataValue.json(standards or {}),
+                **samples(summary, STANDARD_RULES),
+            },
         ),
         result(
             "quarantine_rate_under_threshold",
             summary.quarantine_rate <= threshold,
-            {"quarantine_rate": round(summary.quarantine_rate, 5), "threshold": threshold,
-             "quarantined": summary.quarantined, "landed": landed},
+            {
+                "quarantine_rate": round(summary.quarantine_rate, 5),
+                "threshold": threshold,
+                "quarantined": summary.quarantined,
+                "landed": landed,
+            },
             severity=dg.AssetCheckSeverity.ERROR,
         ),
         result(
@@ -86,19 +113,28 @@ def timeliness(summary: IngestionSummary) -> dict:
     return {**missing, **late} if summary.missing_deliveries else {**late, **missing}
 
 
-def result(name: str, passed: bool, metadata: dict, severity=dg.AssetCheckSeverity.WARN) -> dg.AssetCheckResult:
-    return dg.AssetCheckResult(check_name=name, passed=bool(passed), metadata=metadata, severity=severity)
+def result(
+    name: str, passed: bool, metadata: dict, severity=dg.AssetCheckSeverity.WARN
+) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        check_name=name, passed=bool(passed), metadata=metadata, severity=severity
+    )
 
 
 def samples(summary: IngestionSummary, rules: tuple[str, ...]) -> dict:
     failed = summary.sample_failures(rules)
     if failed is None:
         return {}
-    return {"sample_failures": dg.MetadataValue.md(markdown(failed.select("_source_file", "_source_row", "rule", "column", "original")))}
+    return {
+        "sample_failures": dg.MetadataValue.md(
+            markdown(failed.select("_source_file", "_source_row", "rule", "column", "original"))
+        )
+    }
 
 
 def markdown(frame: pl.DataFrame, width: int = 80) -> str:
     """A small table for the UI; long values cut, pipes escaped (values are shown, never interpreted)."""
+
     def cell(value: object) -> str:
         text = "" if value is None else str(value)
         text = text if len(text) <= width else text[: width - 1] + "…"

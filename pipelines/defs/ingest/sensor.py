@@ -21,11 +21,17 @@ from pipelines.lib.landing.deliveries import match_delivery
 from pipelines.lib.resources import DataDirResource
 
 
-def match_file(contracts: dict[tuple[str, str], FeedContract], relative: str) -> tuple[FeedContract | None, date | None, str]:
+def match_file(
+    contracts: dict[tuple[str, str], FeedContract], relative: str
+) -> tuple[FeedContract | None, date | None, str]:
     """The contract and delivery day a landing path stands for, or why it stands for none."""
     contract, day, reason = match_delivery(contracts, relative)
     if day is not None and not DELIVERY_DAYS.has_partition_key(day.isoformat()):
-        return contract, None, f"delivery day {day} is outside the partitions (from {DELIVERY_DAYS.start.date()})"
+        return (
+            contract,
+            None,
+            f"delivery day {day} is outside the partitions (from {DELIVERY_DAYS.start.date()})",
+        )
     return contract, day, reason
 
 
@@ -37,7 +43,9 @@ def build_landing_sensor(contracts: dict[tuple[str, str], FeedContract]) -> dg.S
         asset_selection=dg.AssetSelection.assets(*[bronze_key(c) for c in contracts.values()]),
         description="Starts the ingestion of each new or changed file under landing/; reports files no contract matches.",
     )
-    def landing_sensor(context: dg.SensorEvaluationContext, data_dir: DataDirResource) -> dg.SensorResult:
+    def landing_sensor(
+        context: dg.SensorEvaluationContext, data_dir: DataDirResource
+    ) -> dg.SensorResult:
         landing = data_dir.paths.landing
         seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
         first_tick = not context.cursor
@@ -62,7 +70,11 @@ def build_landing_sensor(contracts: dict[tuple[str, str], FeedContract]) -> dg.S
                 if day.isoformat() in done[key]:
                     continue
             requests.append(
-                dg.RunRequest(run_key=f"{relative}@{signature}", partition_key=day.isoformat(), asset_selection=[key])
+                dg.RunRequest(
+                    run_key=f"{relative}@{signature}",
+                    partition_key=day.isoformat(),
+                    asset_selection=[key],
+                )
             )
         events = []
         if unmatched:
@@ -71,9 +83,15 @@ def build_landing_sensor(contracts: dict[tuple[str, str], FeedContract]) -> dg.S
             events.append(
                 dg.AssetObservation(
                     asset_key=dg.AssetKey("landing_inventory"),
-                    metadata={"unmatched_files": dg.MetadataValue.md("\n".join(f"- `{u}`" for u in unmatched))},
+                    metadata={
+                        "unmatched_files": dg.MetadataValue.md(
+                            "\n".join(f"- `{u}`" for u in unmatched)
+                        )
+                    },
                 )
             )
-        return dg.SensorResult(run_requests=requests, cursor=json.dumps(seen, sort_keys=True), asset_events=events)
+        return dg.SensorResult(
+            run_requests=requests, cursor=json.dumps(seen, sort_keys=True), asset_events=events
+        )
 
     return landing_sensor

@@ -4,13 +4,13 @@
 # (context, resources) at definition time and needs them as real types.
 import dagster as dg
 
+from pipelines.defs.feeds import FEED_CONTRACTS
 from pipelines.lib.landing.inventory import (
     NoLandingDataError,
     markdown_table,
     scan_landing,
     write_inventory,
 )
-from pipelines.defs.feeds import FEED_CONTRACTS
 from pipelines.lib.resources import DataDirResource
 
 

@@ -24,10 +24,15 @@ _KIND_ASSETS = {  # entity kind -> (asset name, candidate model, earlier linkage
 }
 
 
-def _linkage_asset(kind: str, name: str, candidates: str, after: tuple[str, ...]) -> dg.AssetsDefinition:
+def _linkage_asset(
+    kind: str, name: str, candidates: str, after: tuple[str, ...]
+) -> dg.AssetsDefinition:
     @dg.asset(
         key=["linkage", name],
-        deps=[get_asset_key_for_model([warehouse_models], candidates), *(dg.AssetKey(["linkage", a]) for a in after)],
+        deps=[
+            get_asset_key_for_model([warehouse_models], candidates),
+            *(dg.AssetKey(["linkage", a]) for a in after),
+        ],
         group_name="linkage",
         pool=WAREHOUSE_POOL,
         kinds={"splink", "duckdb"} if kind in ("organisation", "person") else {"duckdb"},
@@ -47,7 +52,9 @@ def _linkage_asset(kind: str, name: str, candidates: str, after: tuple[str, ...]
                 f"{outcome.unmatched_decisions} review decision(s) name {kind} records that no longer exist "
                 f"(see linkage.{kind}_decisions): decide their pairs again with `safecity review {kind}`"
             )
-        return dg.MaterializeResult(metadata={**outcome.metadata(), "table": f"linkage.{kind}_clusters"})
+        return dg.MaterializeResult(
+            metadata={**outcome.metadata(), "table": f"linkage.{kind}_clusters"}
+        )
 
     return link
 
@@ -69,7 +76,9 @@ def linkage_evaluation(context: dg.AssetExecutionContext, data_dir: DataDirResou
     if not paths.ground_truth.exists():
         # A real city has no ground truth: there is nothing to score, and that is not a failure.
         yield dg.MaterializeResult(metadata={"ground_truth": "none in this data directory"})
-        yield dg.AssetCheckResult(check_name="f1_meets_targets", passed=True, metadata={"scored": False})
+        yield dg.AssetCheckResult(
+            check_name="f1_meets_targets", passed=True, metadata={"scored": False}
+        )
         return
     connection = connect(str(paths.warehouse), read_only=True)
     try:
@@ -80,7 +89,11 @@ def linkage_evaluation(context: dg.AssetExecutionContext, data_dir: DataDirResou
     yield dg.MaterializeResult(
         metadata={
             "scores": dg.MetadataValue.md(scores_markdown(scores)),
-            **{f"{s.entity_kind}/{m}": round(getattr(s, m), 4) for s in scores for m in ("precision", "recall", "f1")},
+            **{
+                f"{s.entity_kind}/{m}": round(getattr(s, m), 4)
+                for s in scores
+                for m in ("precision", "recall", "f1")
+            },
         }
     )
     missed = [s for s in scores if s.f1 < F1_TARGETS[s.entity_kind]]
@@ -88,5 +101,10 @@ def linkage_evaluation(context: dg.AssetExecutionContext, data_dir: DataDirResou
         check_name="f1_meets_targets",
         passed=not missed,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"below_target": ", ".join(f"{s.entity_kind} {s.f1:.4f} < {F1_TARGETS[s.entity_kind]}" for s in missed) or "none"},
+        metadata={
+            "below_target": ", ".join(
+                f"{s.entity_kind} {s.f1:.4f} < {F1_TARGETS[s.entity_kind]}" for s in missed
+            )
+            or "none"
+        },
     )

@@ -44,7 +44,9 @@ def build_extract_asset(department: str) -> dg.AssetsDefinition:
             "with manifest.json and a row per table in the audit log (lake/audit/publications/)."
         ),
     )
-    def _extract(context: dg.AssetExecutionContext, data_dir: DataDirResource) -> dg.MaterializeResult:
+    def _extract(
+        context: dg.AssetExecutionContext, data_dir: DataDirResource
+    ) -> dg.MaterializeResult:
         return _publish(context, data_dir, department)
 
     return _extract
@@ -83,10 +85,14 @@ def _granted(department: str) -> bool:
     from pipelines.lib.publish.policy import load_policy, policy_path
 
     contracts = load_table_contracts(contracts_dir())
-    return department in load_policy(policy_path(contracts_dir()), contracts, DEPARTMENTS).departments
+    return (
+        department in load_policy(policy_path(contracts_dir()), contracts, DEPARTMENTS).departments
+    )
 
 
-def _publish(context: dg.AssetExecutionContext, data_dir: DataDirResource, department: str) -> dg.MaterializeResult:
+def _publish(
+    context: dg.AssetExecutionContext, data_dir: DataDirResource, department: str
+) -> dg.MaterializeResult:
     from pipelines.lib.contracts.tables import load_table_contracts
     from pipelines.lib.publish.extracts import publish_department, withdraw_department
     from pipelines.lib.publish.manifest import MANIFEST
@@ -99,9 +105,12 @@ def _publish(context: dg.AssetExecutionContext, data_dir: DataDirResource, depar
     if grant is None:
         withdrawn = withdraw_department(paths, department)
         context.log.info(
-            f"{department} is granted nothing by {policy.display}" + (": extract withdrawn" if withdrawn else "")
+            f"{department} is granted nothing by {policy.display}"
+            + (": extract withdrawn" if withdrawn else "")
         )
-        return dg.MaterializeResult(metadata={"granted": False, "policy_version": policy.version, "tables": 0})
+        return dg.MaterializeResult(
+            metadata={"granted": False, "policy_version": policy.version, "tables": 0}
+        )
 
     publication = publish_department(paths, policy, grant, contracts)
     context.log.info(

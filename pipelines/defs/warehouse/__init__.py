@@ -16,7 +16,11 @@ DBT_EXECUTABLE = shutil.which("dbt", path=str(Path(sys.executable).parent)) or "
 
 defs = dg.Definitions(
     assets=[warehouse_models, analytics_copy],
-    resources={"dbt": DbtCliResource(
-        project_dir=DBT_PROJECT, profiles_dir=str(DBT_PROJECT.profiles_dir), dbt_executable=DBT_EXECUTABLE
-    )},
+    resources={
+        "dbt": DbtCliResource(
+            project_dir=DBT_PROJECT,
+            profiles_dir=str(DBT_PROJECT.profiles_dir),
+            dbt_executable=DBT_EXECUTABLE,
+        )
+    },
 )

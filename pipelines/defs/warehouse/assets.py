@@ -11,9 +11,18 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    dbt_assets,
+)
 
-from pipelines.defs.warehouse.dbt_args import dbt_build_args, earliest_day_written_after, wants_full_refresh
+from pipelines.defs.warehouse.dbt_args import (
+    dbt_build_args,
+    earliest_day_written_after,
+    wants_full_refresh,
+)
 from pipelines.defs.warehouse.project import DBT_PROJECT
 from pipelines.lib.analytics import publish_analytics_copy, table_row_counts
 from pipelines.lib.resources import DataDirResource
@@ -35,10 +44,14 @@ class WarehouseTranslator(DagsterDbtTranslator):
 @dbt_assets(
     manifest=DBT_PROJECT.manifest_path,
     project=DBT_PROJECT,
-    dagster_dbt_translator=WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+    dagster_dbt_translator=WarehouseTranslator(
+        settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
+    ),
     pool=WAREHOUSE_POOL,
 )
-def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, data_dir: DataDirResource) -> Iterator:
+def warehouse_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, data_dir: DataDirResource
+) -> Iterator:
     # dbt reads the data directory and reference tables from the environment (profiles.yml, sources).
     os.environ["SAFECITY_DATA_DIR"] = str(data_dir.paths.root)
     os.environ.setdefault("SAFECITY_REFERENCE_DIR", str(reference_dir()))
@@ -46,7 +59,9 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, dat
     built_at = paths.warehouse.stat().st_mtime if paths.warehouse.exists() else None
     args = dbt_build_args(
         full_refresh=wants_full_refresh(context.run.tags),
-        reprocess_since=earliest_day_written_after(paths.bronze.glob("*/*/date=*/*.parquet"), built_at),
+        reprocess_since=earliest_day_written_after(
+            paths.bronze.glob("*/*/date=*/*.parquet"), built_at
+        ),
     )
     yield from dbt.cli(args, context=context, target_path=paths.dbt_target).stream()
 
@@ -64,11 +79,15 @@ def reference_dir():
     kinds={"duckdb"},
     description="The read-only copy analysts and notebooks open (analytics.duckdb), published atomically after each good build.",
 )
-def analytics_copy(context: dg.AssetExecutionContext, data_dir: DataDirResource) -> dg.MaterializeResult:
+def analytics_copy(
+    context: dg.AssetExecutionContext, data_dir: DataDirResource
+) -> dg.MaterializeResult:
     paths = data_dir.paths
     publish_analytics_copy(paths.warehouse, paths.analytics)
     counts = table_row_counts(paths.analytics)
-    context.log.info("published " + ", ".join(f"{table} {rows:,}" for table, rows in counts.items()))
+    context.log.info(
+        "published " + ", ".join(f"{table} {rows:,}" for table, rows in counts.items())
+    )
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(paths.analytics)),

@@ -79,7 +79,9 @@ class EventKind:
 # environmental event whose reason to warn is health.
 EVENT_KINDS: dict[str, EventKind] = {
     #                              categories            event               urgency      certainty
-    "hazardous_chemicals": EventKind(("Safety", "CBRNE"), "危险化学品重大危险源风险", "Expected", "Likely"),
+    "hazardous_chemicals": EventKind(
+        ("Safety", "CBRNE"), "危险化学品重大危险源风险", "Expected", "Likely"
+    ),
     "traffic_accidents": EventKind(("Transport",), "道路交通事故多发", "Expected", "Likely"),
     "air_pollution": EventKind(("Env", "Health"), "重污染天气", "Immediate", "Observed"),
     "food_safety": EventKind(("Health",), "食品安全风险", "Expected", "Likely"),
@@ -122,17 +124,23 @@ def build_cap_alert(warning: Mapping[str, Any], city_code: str = DEFAULT_CITY_CO
         raise ValueError(f"city_code must be 2-12 digits, got {city_code!r}")
     warning_id = _required(warning, "warning_id")
     if not _WARNING_ID.fullmatch(warning_id):
-        raise ValueError(f"warning_id {warning_id!r} is not a safe identifier and file name ([A-Za-z0-9_.-])")
+        raise ValueError(
+            f"warning_id {warning_id!r} is not a safe identifier and file name ([A-Za-z0-9_.-])"
+        )
     event_type = _required(warning, "event_type")
     kind = EVENT_KINDS.get(event_type)
     if kind is None:
-        raise ValueError(f"event_type {event_type!r} has no CAP mapping (known: {', '.join(EVENT_TYPES)})")
+        raise ValueError(
+            f"event_type {event_type!r} has no CAP mapping (known: {', '.join(EVENT_TYPES)})"
+        )
     level = int(_required(warning, "level"))
     if level not in SEVERITY_BY_LEVEL:
         raise ValueError(f"level must be 1-4, got {level}")
     colour = _required(warning, "colour")
     if colour != COLOUR_BY_LEVEL[level]:
-        raise ValueError(f"colour {colour!r} does not match level {level} ({COLOUR_BY_LEVEL[level]})")
+        raise ValueError(
+            f"colour {colour!r} does not match level {level} ({COLOUR_BY_LEVEL[level]})"
+        )
     subject_name = _required(warning, "subject_name")
     issued_at = _cap_datetime(_required(warning, "issued_at"), "issued_at")
 

@@ -82,14 +82,20 @@ def write_alerts(
             continue
         errors = cap_errors(xml)
         if errors:
-            problems.append(f"warning {warning_id!r}: not a valid CAP 1.2 alert: {'; '.join(errors)}")
+            problems.append(
+                f"warning {warning_id!r}: not a valid CAP 1.2 alert: {'; '.join(errors)}"
+            )
             continue
         alerts[warning_id] = xml
     if problems:
         raise InvalidAlertError(
             f"{len(problems)} warning(s) cannot be published as CAP 1.2 alerts; nothing was published:\n"
             + "\n".join(problems[:_MAX_LISTED])
-            + (f"\n... and {len(problems) - _MAX_LISTED} more" if len(problems) > _MAX_LISTED else "")
+            + (
+                f"\n... and {len(problems) - _MAX_LISTED} more"
+                if len(problems) > _MAX_LISTED
+                else ""
+            )
         )
 
     alerts_dir.mkdir(parents=True, exist_ok=True)
@@ -116,7 +122,9 @@ def write_alerts(
 
     by_level = Counter(entry["level"] for entry in entries)
     without_circle = sum(entry["circle"] is None for entry in entries)
-    return AlertsSummary(len(alerts), written, unchanged, removed, without_circle, dict(sorted(by_level.items())))
+    return AlertsSummary(
+        len(alerts), written, unchanged, removed, without_circle, dict(sorted(by_level.items()))
+    )
 
 
 def index_entry(xml: bytes, file: str) -> dict[str, Any]:
@@ -169,7 +177,9 @@ def check_published(alerts_dir: Path) -> PublishedCheck:
     if not index_path.is_file():
         problems.append(f"{INDEX_FILE} is missing")
     else:
-        listed = {entry["file"] for entry in json.loads(index_path.read_text(encoding="utf-8"))["alerts"]}
+        listed = {
+            entry["file"] for entry in json.loads(index_path.read_text(encoding="utf-8"))["alerts"]
+        }
         present = {path.name for path in paths}
         if listed != present:
             problems.append(

@@ -32,13 +32,17 @@ def render(tables: dict[str, TableContract]) -> str:
             if column.required:
                 entry["constraints"] = [{"type": "not_null"}]
             tests: list = []
-            if column.unique or (column.primary_key and sum(c.primary_key for c in table.columns) == 1):
+            if column.unique or (
+                column.primary_key and sum(c.primary_key for c in table.columns) == 1
+            ):
                 tests.append("unique")
             if column.enum:
                 tests.append({"accepted_values": {"arguments": {"values": list(column.enum)}}})
             if column.references:
                 target, field = column.references
-                tests.append({"relationships": {"arguments": {"to": f"ref('{target}')", "field": field}}})
+                tests.append(
+                    {"relationships": {"arguments": {"to": f"ref('{target}')", "field": field}}}
+                )
             if tests:
                 entry["data_tests"] = tests
             entry["meta"] = {"classification": column.classification}
@@ -47,11 +51,16 @@ def render(tables: dict[str, TableContract]) -> str:
             {
                 "name": table.name,
                 "description": table.description or "",
-                "config": {"contract": {"enforced": True}, "meta": {"contract": table.path.name, "owner": table.owner}},
+                "config": {
+                    "contract": {"enforced": True},
+                    "meta": {"contract": table.path.name, "owner": table.owner},
+                },
                 "columns": columns,
             }
         )
-    return HEADER + yaml.safe_dump({"version": 2, "models": models}, allow_unicode=True, sort_keys=False, width=120)
+    return HEADER + yaml.safe_dump(
+        {"version": 2, "models": models}, allow_unicode=True, sort_keys=False, width=120
+    )
 
 
 def main() -> None:

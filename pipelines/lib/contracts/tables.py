@@ -75,8 +75,12 @@ def load_table_contracts(contracts_dir: Path) -> dict[str, TableContract]:
         for column in table.columns:
             if column.references is not None:
                 target, target_column = column.references
-                if target not in tables or target_column not in {c.name for c in tables[target].columns}:
-                    messages.append(f"{_display_path(table.path, root)}: {column.name}: relationship to unknown {target}.{target_column}")
+                if target not in tables or target_column not in {
+                    c.name for c in tables[target].columns
+                }:
+                    messages.append(
+                        f"{_display_path(table.path, root)}: {column.name}: relationship to unknown {target}.{target_column}"
+                    )
     if messages:
         raise ContractError(messages)
     return tables
@@ -86,7 +90,11 @@ def _compile(path: Path, doc: dict[str, Any], problems: _Problems) -> TableContr
     name = path.name.removesuffix(SUFFIX)
     if doc.get("name") != name:
         problems.add(("name",), f"must be the file's table name {name!r}")
-    owners = [m.get("username") for m in (doc.get("team") or {}).get("members", []) if m.get("role") == "owner"]
+    owners = [
+        m.get("username")
+        for m in (doc.get("team") or {}).get("members", [])
+        if m.get("role") == "owner"
+    ]
     if not owners:
         problems.add(("team",), "needs a member with role: owner")
     schema = doc.get("schema") or []
@@ -102,21 +110,24 @@ def _compile(path: Path, doc: dict[str, Any], problems: _Problems) -> TableContr
         for relationship in prop.get("relationships") or []:
             target = str(relationship.get("to", ""))
             if relationship.get("type") != "foreignKey" or target.count(".") != 1:
-                problems.add(at + ("relationships",), "a relationship is {type: foreignKey, to: <table>.<column>}")
+                problems.add(
+                    (*at, "relationships"),
+                    "a relationship is {type: foreignKey, to: <table>.<column>}",
+                )
             else:
                 references = tuple(target.split("."))
         logical_type = prop.get("logicalType", "string")
         options = prop.get("logicalTypeOptions") or {}
         for key in sorted(set(options) - SUPPORTED_TYPE_OPTIONS.get(logical_type, frozenset())):
             problems.add(
-                at + ("logicalTypeOptions",),
+                (*at, "logicalTypeOptions"),
                 f"{key!r} is not supported for {logical_type} properties (it would not be enforced)",
             )
         if options.get("pattern") is not None:
             try:
                 re.compile(options["pattern"])
             except re.error as error:
-                problems.add(at + ("logicalTypeOptions", "pattern"), f"invalid pattern: {error}")
+                problems.add((*at, "logicalTypeOptions", "pattern"), f"invalid pattern: {error}")
         columns.append(
             Column(
                 name=prop["name"],
@@ -139,6 +150,10 @@ def _compile(path: Path, doc: dict[str, Any], problems: _Problems) -> TableContr
     if problems.messages:
         return None
     return TableContract(
-        path=path, name=name, version=str(doc.get("version")), owner=owners[0],
-        description=(doc.get("description") or {}).get("purpose"), columns=tuple(columns),
+        path=path,
+        name=name,
+        version=str(doc.get("version")),
+        owner=owners[0],
+        description=(doc.get("description") or {}).get("purpose"),
+        columns=tuple(columns),
     )

@@ -14,7 +14,13 @@ from pipelines.lib.contracts import FeedContract
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.ingest.enforce import Delivery, Enforced, KeyHashes, enforce_batch, key_hash
 from pipelines.lib.ingest.lake import Partition, partition, prior_keys, write_partition
-from pipelines.lib.ingest.read import REJECT_SCHEMA, SOURCE_ROW, RawDelivery, UnreadableFile, read_delivery
+from pipelines.lib.ingest.read import (
+    REJECT_SCHEMA,
+    SOURCE_ROW,
+    RawDelivery,
+    UnreadableFile,
+    read_delivery,
+)
 
 # Days of one feed held to the contract together, up to this much landing data: small
 # files share the fixed cost of a pass; big ones keep memory bounded.
@@ -61,7 +67,7 @@ def ingest_delivery(
     contract: FeedContract,
     day: date,
     connection: duckdb.DuckDBPyConnection,
-    seen_keys: pl.Series | None | bool = True,
+    seen_keys: pl.Series | bool | None = True,
 ) -> Ingested:
     """One day of one feed. `seen_keys`: key hashes in bronze before this day (True: read them from the lake)."""
     seen = prior_keys(data, contract, day) if seen_keys is True else seen_keys
@@ -73,7 +79,9 @@ def ingest_delivery(
 
 def bronze_schema(contract: FeedContract) -> pl.DataFrame:
     """The feed's bronze columns and types, from its contract (an empty delivery, enforced)."""
-    empty = RawDelivery(pl.DataFrame(schema={SOURCE_ROW: pl.Int64}), pl.DataFrame(schema=REJECT_SCHEMA), [])
+    empty = RawDelivery(
+        pl.DataFrame(schema={SOURCE_ROW: pl.Int64}), pl.DataFrame(schema=REJECT_SCHEMA), []
+    )
     return enforce_batch(contract, [Delivery(empty, date(2000, 1, 1), "")])[0].valid
 
 
@@ -112,7 +120,9 @@ def ingest_batch(
     results = enforce_batch(contract, deliveries, seen) if deliveries else []
     for delivery, result in zip(deliveries, results, strict=True):
         target = partition(data, contract, delivery.day)
-        ingested = Ingested(contract, delivery.day, data.root / delivery.source_file, target, result)
+        ingested = Ingested(
+            contract, delivery.day, data.root / delivery.source_file, target, result
+        )
         if not ingested.accounted:  # a bug, never bad input: refuse to write a lake that loses rows
             raise AssertionError(
                 f"{delivery.source_file}: {result.landed} rows landed but {result.valid.height} valid + "

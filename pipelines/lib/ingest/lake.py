@@ -14,6 +14,7 @@ import sys
 import time
 from dataclasses import dataclass
 from datetime import date
+
 import polars as pl
 
 from pipelines.lib.atomic import atomic_output
@@ -51,7 +52,10 @@ def write_partition(target: Partition, valid: pl.DataFrame, quarantine: pl.DataF
             continue  # uploads leave no temporary files in object storage
         for stale in folder.glob(".*.tmp"):  # left by a writer that was killed
             stale.unlink(missing_ok=True)
-    with atomic_output(target.bronze) as bronze_tmp, atomic_output(target.quarantine) as quarantine_tmp:
+    with (
+        atomic_output(target.bronze) as bronze_tmp,
+        atomic_output(target.quarantine) as quarantine_tmp,
+    ):
         valid.write_parquet(bronze_tmp, statistics=True)
         quarantine.write_parquet(quarantine_tmp)
         if pause := os.environ.get(PAUSE_BEFORE_COMMIT):
@@ -63,7 +67,9 @@ def write_partition(target: Partition, valid: pl.DataFrame, quarantine: pl.DataF
 SCHEMA_PART = "_schema"
 
 
-def write_schema_file(data: DataDir, contract: FeedContract, empty_bronze: pl.DataFrame) -> Location:
+def write_schema_file(
+    data: DataDir, contract: FeedContract, empty_bronze: pl.DataFrame
+) -> Location:
     """An empty file with the feed's bronze schema beside its partitions.
 
     Readers of the whole feed (dbt's sources read `<feed>/*/*.parquet`) then see the
@@ -81,13 +87,18 @@ def prior_keys(data: DataDir, contract: FeedContract, day: date) -> pl.Series | 
         return None
     feed_dir = data.bronze / contract.department / contract.feed
     earlier = sorted(
-        p / PART for p in feed_dir.glob("date=*") if (p / PART).exists() and p.name.removeprefix("date=") < day.isoformat()
+        p / PART
+        for p in feed_dir.glob("date=*")
+        if (p / PART).exists() and p.name.removeprefix("date=") < day.isoformat()
     )
     if not earlier:
         return None
     if is_remote(feed_dir):
         # Read one by one through the file system: only the key columns are fetched.
-        keys = [read_parquet(path, columns=list(contract.key)).select(key_hash(contract.key)) for path in earlier]
+        keys = [
+            read_parquet(path, columns=list(contract.key)).select(key_hash(contract.key))
+            for path in earlier
+        ]
         return pl.concat(keys).to_series().alias("key")
     return pl.scan_parquet(earlier).select(key_hash(contract.key).alias("key")).collect()["key"]
 

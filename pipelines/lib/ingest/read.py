@@ -21,11 +21,20 @@ import polars as pl
 
 from pipelines.lib.contracts import FeedContract, Field
 
-SOURCE_ROW = "_source_row"  # 1-based data row (CSV and XLSX: after the header; JSON lines: the line)
-REJECT_SCHEMA = {SOURCE_ROW: pl.Int64, "rule": pl.String, "detail": pl.String, "original": pl.String}
+SOURCE_ROW = (
+    "_source_row"  # 1-based data row (CSV and XLSX: after the header; JSON lines: the line)
+)
+REJECT_SCHEMA = {
+    SOURCE_ROW: pl.Int64,
+    "rule": pl.String,
+    "detail": pl.String,
+    "original": pl.String,
+}
 ENCODINGS = ("utf-8", "gb18030")  # what departments actually send; UTF-8 with a BOM is utf-8 here
 SNIFF_BYTES = 1 << 16
-MAX_LINE_BYTES = 32 << 20  # a 10 MB field must reach the contract's length rule, not break the reader
+MAX_LINE_BYTES = (
+    32 << 20
+)  # a 10 MB field must reach the contract's length rule, not break the reader
 
 _CSV_REJECTS = {
     "INVALID ENCODING": "encoding_invalid",
@@ -53,9 +62,13 @@ class RawDelivery:
         return self.rows.height + self.rejects.height
 
 
-def read_delivery(path: Path, contract: FeedContract, connection: duckdb.DuckDBPyConnection) -> RawDelivery:
+def read_delivery(
+    path: Path, contract: FeedContract, connection: duckdb.DuckDBPyConnection
+) -> RawDelivery:
     if path.stat().st_size == 0:
-        return RawDelivery(_empty_rows(), pl.DataFrame(schema=REJECT_SCHEMA), [], notes=["empty file"])
+        return RawDelivery(
+            _empty_rows(), pl.DataFrame(schema=REJECT_SCHEMA), [], notes=["empty file"]
+        )
     fmt = contract.landing.format
     if fmt == "csv":
         return read_csv(path, contract.landing.encoding, connection)
@@ -93,15 +106,23 @@ def detect_encoding(path: Path, declared: str) -> tuple[str, list[str]]:
 
     declared_failures = failures(declared)
     if declared_failures * 2 <= len(lines):
-        stray = [f"some lines are not valid {declared}: they are quarantined"] if declared_failures else []
+        stray = (
+            [f"some lines are not valid {declared}: they are quarantined"]
+            if declared_failures
+            else []
+        )
         return declared, stray
     for candidate in (e for e in ENCODINGS if e != declared):
         if failures(candidate) == 0:
-            return candidate, [f"declared {declared} but the file is {candidate}: read as {candidate}"]
+            return candidate, [
+                f"declared {declared} but the file is {candidate}: read as {candidate}"
+            ]
     return declared, [f"the file is not valid {declared}: undecodable rows are quarantined"]
 
 
-def read_csv(path: Path, declared_encoding: str, connection: duckdb.DuckDBPyConnection) -> RawDelivery:
+def read_csv(
+    path: Path, declared_encoding: str, connection: duckdb.DuckDBPyConnection
+) -> RawDelivery:
     encoding, notes = detect_encoding(path, declared_encoding)
     if encoding == "utf-8":
         return _read_utf8_csv(path, path, encoding, notes, connection)
@@ -117,11 +138,21 @@ def read_csv(path: Path, declared_encoding: str, connection: duckdb.DuckDBPyConn
 
 
 def _read_utf8_csv(
-    path: Path, readable: Path, encoding: str, notes: list[str], connection: duckdb.DuckDBPyConnection
+    path: Path,
+    readable: Path,
+    encoding: str,
+    notes: list[str],
+    connection: duckdb.DuckDBPyConnection,
 ) -> RawDelivery:
     header = csv_header(readable)
     if not header:
-        return RawDelivery(_empty_rows(), pl.DataFrame(schema=REJECT_SCHEMA), [], encoding=encoding, notes=notes + ["no header line"])
+        return RawDelivery(
+            _empty_rows(),
+            pl.DataFrame(schema=REJECT_SCHEMA),
+            [],
+            encoding=encoding,
+            notes=[*notes, "no header line"],
+        )
     table = f"rejects_{abs(hash(str(path)))}"
     try:
         # No sniffing: the dialect is fixed and the columns come from the header, so one
@@ -151,7 +182,9 @@ def _read_utf8_csv(
         pl.col("csv_line").alias("original"),
     )
     return RawDelivery(
-        rows=rows.with_columns(pl.Series(SOURCE_ROW, _surviving_rows(rows.height, rejects[SOURCE_ROW]))),
+        rows=rows.with_columns(
+            pl.Series(SOURCE_ROW, _surviving_rows(rows.height, rejects[SOURCE_ROW]))
+        ),
         rejects=rejects.cast(REJECT_SCHEMA),
         columns=rows.columns,
         encoding=encoding,
@@ -178,7 +211,9 @@ def _reject_replacement_characters(raw: RawDelivery) -> RawDelivery:
     text_columns = [c for c in raw.rows.columns if c != SOURCE_ROW]
     if not text_columns or raw.rows.height == 0:
         return raw
-    undecodable = pl.any_horizontal([pl.col(c).str.contains("\ufffd", literal=True) for c in text_columns]).fill_null(False)
+    undecodable = pl.any_horizontal(
+        [pl.col(c).str.contains("\ufffd", literal=True) for c in text_columns]
+    ).fill_null(False)
     bad = raw.rows.filter(undecodable)
     if bad.height == 0:
         return raw
@@ -224,14 +259,19 @@ def _put_path(target: dict, path: list[str], leaf: str) -> None:
     target[path[-1]] = leaf
 
 
-def read_json_lines(path: Path, contract: FeedContract, connection: duckdb.DuckDBPyConnection) -> RawDelivery:
+def read_json_lines(
+    path: Path, contract: FeedContract, connection: duckdb.DuckDBPyConnection
+) -> RawDelivery:
     """One JSON object per line; lines numbered here, so a broken line keeps its place."""
     data = path.read_bytes()
     lines = data.split(b"\n")
     if lines and lines[-1].strip() == b"":
         lines.pop()  # the newline that ends the last line does not start another
     frame = pl.DataFrame(
-        {SOURCE_ROW: np.arange(1, len(lines) + 1, dtype=np.int64), "raw": pl.Series(lines, dtype=pl.Binary)}
+        {
+            SOURCE_ROW: np.arange(1, len(lines) + 1, dtype=np.int64),
+            "raw": pl.Series(lines, dtype=pl.Binary),
+        }
     ).filter(pl.col("raw").bin.size() > 0)  # blank lines are not records
     connection.register("json_lines", frame)
     try:
@@ -253,23 +293,37 @@ def read_json_lines(path: Path, contract: FeedContract, connection: duckdb.DuckD
             [json.dumps(json_structure(contract.fields), ensure_ascii=False)],
         ).pl()
     except duckdb.Error as error:
-        raise UnreadableFile(f"{path.name}: not readable as JSON lines ({_first_line(error)})") from error
+        raise UnreadableFile(
+            f"{path.name}: not readable as JSON lines ({_first_line(error)})"
+        ) from error
     finally:
         connection.unregister("json_lines")
     good = checked.filter(pl.col("ok").fill_null(False))
     bad = checked.filter(~pl.col("ok").fill_null(False))
     rejects = bad.select(
         SOURCE_ROW,
-        pl.when(pl.col("ok").is_null()).then(pl.lit("encoding_invalid")).otherwise(pl.lit("row_malformed")).alias("rule"),
-        pl.when(pl.col("ok").is_null()).then(pl.lit("not valid UTF-8")).otherwise(pl.lit("not a JSON object")).alias("detail"),
+        pl.when(pl.col("ok").is_null())
+        .then(pl.lit("encoding_invalid"))
+        .otherwise(pl.lit("row_malformed"))
+        .alias("rule"),
+        pl.when(pl.col("ok").is_null())
+        .then(pl.lit("not valid UTF-8"))
+        .otherwise(pl.lit("not a JSON object"))
+        .alias("detail"),
         # Only the few undecodable lines are decoded here, each with its bytes shown, nothing lost.
         pl.coalesce(
             "broken",
-            pl.col("undecodable").map_elements(lambda raw: raw.decode("utf-8", "backslashreplace"), return_dtype=pl.String),
+            pl.col("undecodable").map_elements(
+                lambda raw: raw.decode("utf-8", "backslashreplace"), return_dtype=pl.String
+            ),
         ).alias("original"),
     )
     keys = good["keys"].explode().drop_nulls().unique().sort().to_list() if good.height else []
-    rows = good.select("record").unnest("record").with_columns(good[SOURCE_ROW]) if good.height else _empty_rows()
+    rows = (
+        good.select("record").unnest("record").with_columns(good[SOURCE_ROW])
+        if good.height
+        else _empty_rows()
+    )
     return RawDelivery(rows, rejects.cast(REJECT_SCHEMA), keys, encoding="utf-8")
 
 
@@ -277,7 +331,9 @@ def read_xlsx(path: Path) -> RawDelivery:
     try:
         rows = pl.read_excel(path, engine="calamine", infer_schema_length=0)
     except Exception as error:  # calamine raises its own types for a file that is not a workbook
-        raise UnreadableFile(f"{path.name}: not readable as an XLSX workbook ({_first_line(error)})") from error
+        raise UnreadableFile(
+            f"{path.name}: not readable as an XLSX workbook ({_first_line(error)})"
+        ) from error
     rows = rows.rename({c: c.strip() for c in rows.columns})
     return RawDelivery(
         rows.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(SOURCE_ROW)),

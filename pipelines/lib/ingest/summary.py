@@ -11,7 +11,13 @@ import polars as pl
 from pipelines.lib.contracts import FeedContract
 from pipelines.lib.ingest.ingest import Ingested
 
-STANDARD_RULES = ("identity_number_check", "uscc_check", "admin_code_unknown", "coordinates_outside_city", "date_in_future")
+STANDARD_RULES = (
+    "identity_number_check",
+    "uscc_check",
+    "admin_code_unknown",
+    "coordinates_outside_city",
+    "date_in_future",
+)
 REQUIRED_RULES = ("required_missing", "column_missing")
 SAMPLE_SIZE = 5  # failed rows kept per rule, shown in the UI
 
@@ -27,9 +33,13 @@ class IngestionSummary:
     late_rows: int = 0
     rules: Counter = field(default_factory=Counter)  # first rule broken -> rows
     rule_columns: Counter = field(default_factory=Counter)  # (rule, column) -> rows
-    schema_changes: list[dict] = field(default_factory=list)  # per file: missing / renamed / unexpected columns
+    schema_changes: list[dict] = field(
+        default_factory=list
+    )  # per file: missing / renamed / unexpected columns
     notes: list[str] = field(default_factory=list)
-    unreadable: list[str] = field(default_factory=list)  # one line per file that could not be read at all
+    unreadable: list[str] = field(
+        default_factory=list
+    )  # one line per file that could not be read at all
     samples: dict[str, pl.DataFrame] = field(default_factory=dict)  # rule -> a few failed rows
     preview: pl.DataFrame | None = None
 
@@ -57,7 +67,11 @@ class IngestionSummary:
         for (rule,), rows in quarantine.group_by("rule"):
             kept = self.samples.get(rule)
             if kept is None or kept.height < SAMPLE_SIZE:
-                self.samples[rule] = rows.head(SAMPLE_SIZE) if kept is None else pl.concat([kept, rows]).head(SAMPLE_SIZE)
+                self.samples[rule] = (
+                    rows.head(SAMPLE_SIZE)
+                    if kept is None
+                    else pl.concat([kept, rows]).head(SAMPLE_SIZE)
+                )
         if self.preview is None and result.valid.height:
             self.preview = result.valid.head(5)
 
@@ -69,5 +83,7 @@ class IngestionSummary:
         return sum(self.rules[r] for r in rules)
 
     def sample_failures(self, rules: tuple[str, ...] | None = None) -> pl.DataFrame | None:
-        chosen = [frame for rule, frame in sorted(self.samples.items()) if rules is None or rule in rules]
+        chosen = [
+            frame for rule, frame in sorted(self.samples.items()) if rules is None or rule in rules
+        ]
         return pl.concat(chosen) if chosen else None

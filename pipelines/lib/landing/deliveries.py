@@ -9,7 +9,9 @@ from pipelines.lib.contracts import FeedContract
 Contracts = dict[tuple[str, str], FeedContract]
 
 
-def match_delivery(contracts: Contracts, relative: str) -> tuple[FeedContract | None, date | None, str]:
+def match_delivery(
+    contracts: Contracts, relative: str
+) -> tuple[FeedContract | None, date | None, str]:
     """(contract, day, "") for a delivery; otherwise what is known and the reason it is not one.
 
     `relative` is the path under landing/, with "/" separators.
@@ -22,7 +24,11 @@ def match_delivery(contracts: Contracts, relative: str) -> tuple[FeedContract | 
     department, feed, name = parts
     contract = contracts.get((department, feed))
     if contract is None:
-        return None, None, f"no contract for {department}/{feed} (contracts/feeds/{department}/{feed}.odcs.yaml)"
+        return (
+            None,
+            None,
+            f"no contract for {department}/{feed} (contracts/feeds/{department}/{feed}.odcs.yaml)",
+        )
     day = contract.landing.day_of(name)
     if day is None:
         return contract, None, f"name does not match the contract's {contract.landing.file}"

@@ -31,9 +31,7 @@ class NoLandingDataError(Exception):
     """The landing folder is missing or holds no delivery: there is nothing to run on."""
 
     def __init__(self, landing: Path, detail: str) -> None:
-        super().__init__(
-            f"No landing data in {landing} ({detail}): run `safecity generate` first."
-        )
+        super().__init__(f"No landing data in {landing} ({detail}): run `safecity generate` first.")
 
 
 @dataclass(frozen=True)
@@ -133,7 +131,9 @@ def _scan_feed(
         if day is None:
             unknown.append(_unknown(landing, entry, reason))
         else:
-            deliveries.append(_Delivery(day=day, ext=contract.landing.format, bytes=entry.stat().st_size))
+            deliveries.append(
+                _Delivery(day=day, ext=contract.landing.format, bytes=entry.stat().st_size)
+            )
 
     days = sorted({delivery.day for delivery in deliveries})
     first_day = days[0] if days else None

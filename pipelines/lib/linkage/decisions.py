@@ -11,7 +11,7 @@ pair decided different into one entity, however strongly they are linked through
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import polars as pl
 
@@ -55,15 +55,23 @@ class Decisions:
             .sort("record_id_l", "record_id_r")
         )
 
-    def record(self, a: str, b: str, decision: str, decided_by: str, note: str | None = None) -> None:
+    def record(
+        self, a: str, b: str, decision: str, decided_by: str, note: str | None = None
+    ) -> None:
         if decision not in (SAME, DIFFERENT):
             raise ValueError(f"a decision is {SAME!r} or {DIFFERENT!r}, not {decision!r}")
         left, right = pair(a, b)
         row = pl.DataFrame(
-            [{
-                "record_id_l": left, "record_id_r": right, "decision": decision, "decided_by": decided_by,
-                "decided_at": datetime.now(timezone.utc), "note": note,
-            }],
+            [
+                {
+                    "record_id_l": left,
+                    "record_id_r": right,
+                    "decision": decision,
+                    "decided_by": decided_by,
+                    "decided_at": datetime.now(UTC),
+                    "note": note,
+                }
+            ],
             schema=DECISIONS_SCHEMA,
         )
         append_parquet_atomic(self.path, row)

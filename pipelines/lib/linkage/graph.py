@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 TWO_LABELS = "conflicting identifiers"
 KEPT_APART = "decided different"
 
@@ -31,7 +30,9 @@ class _Forest:
         return a
 
     def roots(self) -> np.ndarray:
-        return np.fromiter((self.find(i) for i in range(len(self.parent))), dtype=np.int64, count=len(self.parent))
+        return np.fromiter(
+            (self.find(i) for i in range(len(self.parent))), dtype=np.int64, count=len(self.parent)
+        )
 
 
 def connected_components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:

@@ -16,7 +16,12 @@ from dataclasses import dataclass
 import polars as pl
 
 REGISTRY_SCHEMA = {"mention_id": pl.String, "entity_key": pl.String}
-CHANGES_SCHEMA = {"change": pl.String, "entity_key": pl.String, "previous_key": pl.String, "mentions": pl.Int64}
+CHANGES_SCHEMA = {
+    "change": pl.String,
+    "entity_key": pl.String,
+    "previous_key": pl.String,
+    "mentions": pl.Int64,
+}
 
 
 @dataclass(frozen=True)
@@ -28,11 +33,16 @@ class KeyAssignment:
 
 def assign_keys(clusters: pl.DataFrame, registry: pl.DataFrame, prefix: str) -> KeyAssignment:
     """Keys for `clusters` (mention_id, cluster, anchor), continuing `registry` (mention_id, entity_key)."""
-    current = clusters.join(registry.rename({"entity_key": "prior_key"}), on="mention_id", how="left")
-    first_mention = current.group_by("cluster").agg(pl.col("mention_id").min().alias("first_mention"))
+    current = clusters.join(
+        registry.rename({"entity_key": "prior_key"}), on="mention_id", how="left"
+    )
+    first_mention = current.group_by("cluster").agg(
+        pl.col("mention_id").min().alias("first_mention")
+    )
     claims = (
         current.filter(pl.col("prior_key").is_not_null())
-        .group_by("cluster", "prior_key").agg(pl.len().alias("mentions"))
+        .group_by("cluster", "prior_key")
+        .agg(pl.len().alias("mentions"))
         .join(first_mention, on="cluster")
         # The cluster holding most of a prior key's mentions owns it (ties: the earliest mention).
         .sort(["prior_key", "mentions", "first_mention"], descending=[False, True, False])
@@ -46,26 +56,54 @@ def assign_keys(clusters: pl.DataFrame, registry: pl.DataFrame, prefix: str) -> 
     chosen = kept.filter("chosen").select("cluster", pl.col("prior_key").alias("entity_key"))
     taken = set(registry["entity_key"].to_list())
 
-    anchors = current.group_by("cluster").agg(pl.col("anchor").drop_nulls().min(), pl.col("mention_id").min())
+    anchors = current.group_by("cluster").agg(
+        pl.col("anchor").drop_nulls().min(), pl.col("mention_id").min()
+    )
     fresh = anchors.join(chosen, on="cluster", how="anti").sort("mention_id")
     fresh_keys = []
-    for anchor, mention in zip(fresh["anchor"].to_list(), fresh["mention_id"].to_list()):
-        key = anchor if anchor is not None else f"{prefix}{hashlib.md5(mention.encode()).hexdigest()[:16]}"
+    for anchor, mention in zip(
+        fresh["anchor"].to_list(), fresh["mention_id"].to_list(), strict=True
+    ):
+        key = (
+            anchor
+            if anchor is not None
+            else f"{prefix}{hashlib.md5(mention.encode()).hexdigest()[:16]}"
+        )
         base, suffix = key, 2
         while key in taken:  # an anchor or hash already used by another entity: never share a key
             key, suffix = f"{base}~{suffix}", suffix + 1
         taken.add(key)
         fresh_keys.append(key)
-    keyed = pl.concat([chosen, fresh.select("cluster", pl.Series("entity_key", fresh_keys, dtype=pl.String))])
-
-    merged = kept.filter(~pl.col("chosen")).join(chosen, on="cluster").select(
-        pl.lit("merged").alias("change"), "entity_key", pl.col("prior_key").alias("previous_key"), "mentions"
+    keyed = pl.concat(
+        [chosen, fresh.select("cluster", pl.Series("entity_key", fresh_keys, dtype=pl.String))]
     )
-    split = claims.filter(~pl.col("owner")).join(keyed, on="cluster").select(
-        pl.lit("split").alias("change"), "entity_key", pl.col("prior_key").alias("previous_key"), "mentions"
+
+    merged = (
+        kept.filter(~pl.col("chosen"))
+        .join(chosen, on="cluster")
+        .select(
+            pl.lit("merged").alias("change"),
+            "entity_key",
+            pl.col("prior_key").alias("previous_key"),
+            "mentions",
+        )
+    )
+    split = (
+        claims.filter(~pl.col("owner"))
+        .join(keyed, on="cluster")
+        .select(
+            pl.lit("split").alias("change"),
+            "entity_key",
+            pl.col("prior_key").alias("previous_key"),
+            "mentions",
+        )
     )
     return KeyAssignment(
-        keys=current.join(keyed, on="cluster").select("mention_id", "entity_key").sort("mention_id"),
-        changes=pl.concat([merged, split]).cast(CHANGES_SCHEMA).sort("change", "entity_key", "previous_key"),
+        keys=current.join(keyed, on="cluster")
+        .select("mention_id", "entity_key")
+        .sort("mention_id"),
+        changes=pl.concat([merged, split])
+        .cast(CHANGES_SCHEMA)
+        .sort("change", "entity_key", "previous_key"),
         new_entities=fresh.height,
     )

@@ -13,6 +13,11 @@ def link_objects(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         "select distinct code_key from wh.intermediate.int_object_mentions order by code_key"
     ).pl()
     return codes.select(
-        "code_key", pl.col("code_key").alias("mention_id"), pl.int_range(pl.len()).alias("cluster"), pl.col("code_key").alias("anchor"),
-        pl.lit("exact").alias("method"), pl.lit(1.0).alias("match_probability"), pl.lit("code").alias("matched_on"),
+        "code_key",
+        pl.col("code_key").alias("mention_id"),
+        pl.int_range(pl.len()).alias("cluster"),
+        pl.col("code_key").alias("anchor"),
+        pl.lit("exact").alias("method"),
+        pl.lit(1.0).alias("match_probability"),
+        pl.lit("code").alias("matched_on"),
     )

@@ -12,7 +12,6 @@ branches of one chain stay two organisations.
 from __future__ import annotations
 
 import duckdb
-import numpy as np
 import polars as pl
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
@@ -51,16 +50,28 @@ SETTINGS = SettingsCreator(
             comparison_levels=[
                 cll.NullLevel("name"),
                 cll.ExactMatchLevel("name").configure(m_probability=0.85, u_probability=4.7e-5),
-                cll.CustomLevel(ONE_CHARACTER_TYPED_DIFFERENTLY, label_for_charts="one character typed differently")
-                .configure(m_probability=0.06, u_probability=3.9e-4),
-                cll.JaroWinklerLevel("name", 0.9).configure(m_probability=0.05, u_probability=1.4e-3),
+                cll.CustomLevel(
+                    ONE_CHARACTER_TYPED_DIFFERENTLY,
+                    label_for_charts="one character typed differently",
+                ).configure(m_probability=0.06, u_probability=3.9e-4),
+                cll.JaroWinklerLevel("name", 0.9).configure(
+                    m_probability=0.05, u_probability=1.4e-3
+                ),
                 cll.ElseLevel().configure(m_probability=0.04, u_probability=1 - 1.837e-3),
             ],
         ),
-        cl.ExactMatch("county_code").configure(m_probabilities=[0.97, 0.03], u_probabilities=[0.088, 0.912]),
-        cl.ArrayIntersectAtSizes("places", [1]).configure(m_probabilities=[0.7, 0.3], u_probabilities=[4e-5, 1 - 4e-5]),
-        cl.ExactMatch("phone").configure(m_probabilities=[0.6, 0.4], u_probabilities=[7e-6, 1 - 7e-6]),
-        cl.ExactMatch("legal_rep_name").configure(m_probabilities=[0.6, 0.4], u_probabilities=[3.7e-5, 1 - 3.7e-5]),
+        cl.ExactMatch("county_code").configure(
+            m_probabilities=[0.97, 0.03], u_probabilities=[0.088, 0.912]
+        ),
+        cl.ArrayIntersectAtSizes("places", [1]).configure(
+            m_probabilities=[0.7, 0.3], u_probabilities=[4e-5, 1 - 4e-5]
+        ),
+        cl.ExactMatch("phone").configure(
+            m_probabilities=[0.6, 0.4], u_probabilities=[7e-6, 1 - 7e-6]
+        ),
+        cl.ExactMatch("legal_rep_name").configure(
+            m_probabilities=[0.6, 0.4], u_probabilities=[3.7e-5, 1 - 3.7e-5]
+        ),
     ],
     blocking_rules_to_generate_predictions=[
         block_on("name"),
@@ -110,7 +121,9 @@ def _records(mentions: pl.DataFrame) -> pl.DataFrame:
             pl.col("source_feed").unique().sort().str.join(",").alias("_feeds"),
         )
         .with_columns(
-            pl.concat_str(["name", "county_code", "uscc", "_feeds"], separator=" | ", ignore_nulls=True).alias("summary")
+            pl.concat_str(
+                ["name", "county_code", "uscc", "_feeds"], separator=" | ", ignore_nulls=True
+            ).alias("summary")
         )
         .drop("_feeds")
         .sort("record_id")
@@ -119,27 +132,52 @@ def _records(mentions: pl.DataFrame) -> pl.DataFrame:
 
 def _identifier_groups(mentions: pl.DataFrame) -> pl.DataFrame:
     """mention_id -> record_id: connected by shared identifiers, else by name, county and place."""
-    identifiers = pl.concat([
-        mentions.select("mention_id", pl.concat_str([pl.lit("U:"), "uscc"]).alias("node")),
-        mentions.select("mention_id", pl.concat_str([pl.lit("L:"), "licence_no"]).alias("node")),
-        mentions.select("mention_id", pl.concat_str([pl.lit("E:"), "permit_no"]).alias("node")),
-        # Without any identifier: one record per normalised name, county and place.
-        mentions.filter(pl.col("uscc").is_null() & pl.col("licence_no").is_null() & pl.col("permit_no").is_null()).select(
-            "mention_id",
-            pl.concat_str([pl.lit("N:"), "name", pl.lit("|"), "county_code", pl.lit("|"), "place_key"], ignore_nulls=True).alias("node"),
-        ),
-    ]).drop_nulls("node")
-    nodes = pl.concat([mentions["mention_id"], identifiers["node"]]).unique().sort().to_frame("node").with_row_index("number")
-    edges = identifiers.join(nodes.rename({"node": "mention_id", "number": "left"}), on="mention_id").join(
-        nodes.rename({"number": "right"}), on="node"
+    identifiers = pl.concat(
+        [
+            mentions.select("mention_id", pl.concat_str([pl.lit("U:"), "uscc"]).alias("node")),
+            mentions.select(
+                "mention_id", pl.concat_str([pl.lit("L:"), "licence_no"]).alias("node")
+            ),
+            mentions.select("mention_id", pl.concat_str([pl.lit("E:"), "permit_no"]).alias("node")),
+            # Without any identifier: one record per normalised name, county and place.
+            mentions.filter(
+                pl.col("uscc").is_null()
+                & pl.col("licence_no").is_null()
+                & pl.col("permit_no").is_null()
+            ).select(
+                "mention_id",
+                pl.concat_str(
+                    [pl.lit("N:"), "name", pl.lit("|"), "county_code", pl.lit("|"), "place_key"],
+                    ignore_nulls=True,
+                ).alias("node"),
+            ),
+        ]
+    ).drop_nulls("node")
+    nodes = (
+        pl.concat([mentions["mention_id"], identifiers["node"]])
+        .unique()
+        .sort()
+        .to_frame("node")
+        .with_row_index("number")
     )
-    component = connected_components(nodes.height, edges["left"].to_numpy(), edges["right"].to_numpy())
+    edges = identifiers.join(
+        nodes.rename({"node": "mention_id", "number": "left"}), on="mention_id"
+    ).join(nodes.rename({"number": "right"}), on="node")
+    component = connected_components(
+        nodes.height, edges["left"].to_numpy(), edges["right"].to_numpy()
+    )
     # A record is named by its smallest member node: an identifier where it has one.
-    record_of = nodes.select(pl.col("node").alias("mention_id"), pl.col("node").gather(component).alias("record_id"))
-    return mentions.select("mention_id").join(record_of, on="mention_id", how="left", maintain_order="left")
+    record_of = nodes.select(
+        pl.col("node").alias("mention_id"), pl.col("node").gather(component).alias("record_id")
+    )
+    return mentions.select("mention_id").join(
+        record_of, on="mention_id", how="left", maintain_order="left"
+    )
 
 
-def link_organisations(connection: duckdb.DuckDBPyConnection, decisions: pl.DataFrame) -> tuple[pl.DataFrame, RecordClusters]:
+def link_organisations(
+    connection: duckdb.DuckDBPyConnection, decisions: pl.DataFrame
+) -> tuple[pl.DataFrame, RecordClusters]:
     """Organisation mentions with their cluster, and the record clusters (with the review queue).
 
     `decisions`: the review decisions in force (`decisions.Decisions.in_force`).
@@ -155,15 +193,22 @@ def link_organisations(connection: duckdb.DuckDBPyConnection, decisions: pl.Data
     linked = (
         mentions.join(records_of, on="mention_id")
         .join(clusters.records, on="record_id")
-        .join(records.select("record_id", pl.col("label").alias("record_credit_code")), on="record_id")
+        .join(
+            records.select("record_id", pl.col("label").alias("record_credit_code")), on="record_id"
+        )
     )
     anchors = linked.group_by("cluster").agg(
-        pl.when(pl.col("uscc").drop_nulls().n_unique() == 1).then(pl.concat_str([pl.lit("U:"), pl.col("uscc").drop_nulls().min()])).alias("anchor")
+        pl.when(pl.col("uscc").drop_nulls().n_unique() == 1)
+        .then(pl.concat_str([pl.lit("U:"), pl.col("uscc").drop_nulls().min()]))
+        .alias("anchor")
     )
     exact_on = (
-        pl.when(pl.col("uscc").is_not_null()).then(pl.lit("credit_code"))
-        .when(pl.col("licence_no").is_not_null()).then(pl.lit("licence_number"))
-        .when(pl.col("permit_no").is_not_null()).then(pl.lit("permit_number"))
+        pl.when(pl.col("uscc").is_not_null())
+        .then(pl.lit("credit_code"))
+        .when(pl.col("licence_no").is_not_null())
+        .then(pl.lit("licence_number"))
+        .when(pl.col("permit_no").is_not_null())
+        .then(pl.lit("permit_number"))
         .otherwise(pl.lit("normalised_name_county_place"))
     )
     # A mention is matched probabilistically when its record joined the cluster by a scored link,
@@ -171,12 +216,25 @@ def link_organisations(connection: duckdb.DuckDBPyConnection, decisions: pl.Data
     joined_by_link = pl.col("matched_on").is_not_null() & pl.col("record_credit_code").is_null()
     linked = linked.join(anchors, on="cluster").with_columns(
         method_of_link(joined_by_link).alias("method"),
-        pl.when(joined_by_link).then("match_probability").otherwise(pl.lit(1.0)).alias("match_probability"),
+        pl.when(joined_by_link)
+        .then("match_probability")
+        .otherwise(pl.lit(1.0))
+        .alias("match_probability"),
         pl.when(joined_by_link)
         .then(pl.concat_str([exact_on, pl.lit(" > "), pl.col("matched_on")]))
-        .otherwise(exact_on).alias("matched_on"),
+        .otherwise(exact_on)
+        .alias("matched_on"),
     )
     return linked.select(
-        "source_department", "source_feed", "source_record_id", "role", "slot", "mention_id",
-        "cluster", "anchor", "method", "match_probability", "matched_on",
+        "source_department",
+        "source_feed",
+        "source_record_id",
+        "role",
+        "slot",
+        "mention_id",
+        "cluster",
+        "anchor",
+        "method",
+        "match_probability",
+        "matched_on",
     ), clusters

@@ -33,11 +33,15 @@ SETTINGS = SettingsCreator(
     comparisons=[
         identifier_of_its_own("id_hash", "identity_number", "two different full numbers"),
         # u as measured on the small sample city (see scoring.py: used where a city is too small to estimate it).
-        cl.ExactMatch("id_masked").configure(m_probabilities=[0.995, 0.005], u_probabilities=[1.2e-5, 1 - 1.2e-5]),
+        cl.ExactMatch("id_masked").configure(
+            m_probabilities=[0.995, 0.005], u_probabilities=[1.2e-5, 1 - 1.2e-5]
+        ),
         cl.JaroWinklerAtThresholds("name", [0.88]).configure(
             m_probabilities=[0.95, 0.04, 0.01], u_probabilities=[3.4e-5, 2.5e-4, 1 - 2.84e-4]
         ),
-        cl.ExactMatch("phone").configure(m_probabilities=[0.85, 0.15], u_probabilities=[1e-6, 1 - 1e-6]),
+        cl.ExactMatch("phone").configure(
+            m_probabilities=[0.85, 0.15], u_probabilities=[1e-6, 1 - 1e-6]
+        ),
         cl.ArrayIntersectAtSizes("organisations", [1]).configure(
             m_probabilities=[0.5, 0.5], u_probabilities=[1.8e-5, 1 - 1.8e-5]
         ),
@@ -74,16 +78,24 @@ def _records(mentions: pl.DataFrame) -> pl.DataFrame:
             most_common("phone"),
             distinct_or_null("organisation_key").alias("organisations"),
             pl.col("id_hash").first().alias("label"),
-            pl.when(pl.col("id_hash").first().is_not_null()).then(pl.lit("full number"))
-            .otherwise(pl.col("source_feed").first()).alias("_source"),
+            pl.when(pl.col("id_hash").first().is_not_null())
+            .then(pl.lit("full number"))
+            .otherwise(pl.col("source_feed").first())
+            .alias("_source"),
         )
-        .with_columns(pl.concat_str(["name", "id_masked", "_source"], separator=" | ", ignore_nulls=True).alias("summary"))
+        .with_columns(
+            pl.concat_str(
+                ["name", "id_masked", "_source"], separator=" | ", ignore_nulls=True
+            ).alias("summary")
+        )
         .drop("_source")
         .sort("record_id")
     )
 
 
-def link_persons(connection: duckdb.DuckDBPyConnection, decisions: pl.DataFrame) -> tuple[pl.DataFrame, RecordClusters]:
+def link_persons(
+    connection: duckdb.DuckDBPyConnection, decisions: pl.DataFrame
+) -> tuple[pl.DataFrame, RecordClusters]:
     """Person mentions with their cluster, and the record clusters (with the review queue).
 
     `decisions`: the review decisions in force (`decisions.Decisions.in_force`).
@@ -101,18 +113,38 @@ def link_persons(connection: duckdb.DuckDBPyConnection, decisions: pl.DataFrame)
     clusters = cluster_records(records, pairs, THRESHOLDS, decisions)
     anchors = (
         mentions.join(clusters.records, on="record_id")
-        .group_by("cluster").agg(pl.col("record_id").filter(pl.col("id_hash").is_not_null()).min().alias("anchor"))
+        .group_by("cluster")
+        .agg(pl.col("record_id").filter(pl.col("id_hash").is_not_null()).min().alias("anchor"))
     )
     # A mention with a full number is its person exactly; one without joined by a scored link, or alone.
     joined_by_link = pl.col("matched_on").is_not_null() & pl.col("id_hash").is_null()
-    linked = mentions.join(clusters.records, on="record_id").join(anchors, on="cluster").with_columns(
-        method_of_link(joined_by_link).alias("method"),
-        pl.when(joined_by_link).then("match_probability").otherwise(pl.lit(1.0)).alias("match_probability"),
-        pl.when(pl.col("id_hash").is_not_null()).then(pl.lit("identity_number"))
-        .when(joined_by_link).then("matched_on")
-        .otherwise(pl.lit("own_record")).alias("matched_on"),
+    linked = (
+        mentions.join(clusters.records, on="record_id")
+        .join(anchors, on="cluster")
+        .with_columns(
+            method_of_link(joined_by_link).alias("method"),
+            pl.when(joined_by_link)
+            .then("match_probability")
+            .otherwise(pl.lit(1.0))
+            .alias("match_probability"),
+            pl.when(pl.col("id_hash").is_not_null())
+            .then(pl.lit("identity_number"))
+            .when(joined_by_link)
+            .then("matched_on")
+            .otherwise(pl.lit("own_record"))
+            .alias("matched_on"),
+        )
     )
     return linked.select(
-        "source_department", "source_feed", "source_record_id", "role", "slot", "mention_id",
-        "cluster", "anchor", "method", "match_probability", "matched_on",
+        "source_department",
+        "source_feed",
+        "source_record_id",
+        "role",
+        "slot",
+        "mention_id",
+        "cluster",
+        "anchor",
+        "method",
+        "match_probability",
+        "matched_on",
     ), clusters

@@ -21,7 +21,9 @@ from pipelines.lib.standards.addresses import standardise_addresses
 from pipelines.lib.standards.coordinates import haversine_m
 
 DISTANCE_M = 2.0  # delivered points of one place differ by centimetres (coordinate conversions)
-_CELL_DEGREES = DISTANCE_M / 111_000  # grid cell at least DISTANCE_M wide: neighbours hold every candidate
+_CELL_DEGREES = (
+    DISTANCE_M / 111_000
+)  # grid cell at least DISTANCE_M wide: neighbours hold every candidate
 
 _LOCATIONS_SQL = """
 select location_key, address, county_code, longitude, latitude, count(*) as mentions
@@ -62,39 +64,74 @@ def link_places(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     # Graph nodes: every location key, and every standard address (county, road, number).
     located = located.with_columns(
         pl.when(pl.col("road").is_not_null())
-        .then(pl.concat_str([pl.lit("address:"), "standard_county_code", pl.lit("|"), "road", pl.lit("|"), pl.col("house_number").cast(pl.String)]))
+        .then(
+            pl.concat_str(
+                [
+                    pl.lit("address:"),
+                    "standard_county_code",
+                    pl.lit("|"),
+                    "road",
+                    pl.lit("|"),
+                    pl.col("house_number").cast(pl.String),
+                ]
+            )
+        )
         .alias("address_node")
     )
     neighbours = connection.execute(_NEAR_POINTS_SQL, {"cell": _CELL_DEGREES}).pl()
     near = neighbours.filter(
-        pl.Series(haversine_m(neighbours["left_lon"], neighbours["left_lat"], neighbours["right_lon"], neighbours["right_lat"]) <= DISTANCE_M)
+        pl.Series(
+            haversine_m(
+                neighbours["left_lon"],
+                neighbours["left_lat"],
+                neighbours["right_lon"],
+                neighbours["right_lat"],
+            )
+            <= DISTANCE_M
+        )
     )
     # Places on the ground first: points within DISTANCE_M.
     keys = located["location_key"].unique().sort()
     key_index = {key: i for i, key in enumerate(keys.to_list())}
-    on_ground = connected_components(len(keys), _indices(key_index, near["left_key"]), _indices(key_index, near["right_key"]))
+    on_ground = connected_components(
+        len(keys), _indices(key_index, near["left_key"]), _indices(key_index, near["right_key"])
+    )
     grounds = pl.DataFrame({"location_key": keys, "ground": on_ground})
     # Then addresses: an address joins the one place its points are at, or stays apart.
-    with_address = located.filter(pl.col("address_node").is_not_null()).select("location_key", "address_node").unique()
+    with_address = (
+        located.filter(pl.col("address_node").is_not_null())
+        .select("location_key", "address_node")
+        .unique()
+    )
     is_point = pl.col("location_key").str.starts_with("G:")
     places_of_address = (
         with_address.join(grounds, on="location_key")
-        .group_by("address_node").agg(pl.col("ground").filter(is_point).n_unique().alias("places"))
+        .group_by("address_node")
+        .agg(pl.col("ground").filter(is_point).n_unique().alias("places"))
     )
-    address_edges = with_address.join(places_of_address, on="address_node").filter((pl.col("places") <= 1) | ~is_point)
+    address_edges = with_address.join(places_of_address, on="address_node").filter(
+        (pl.col("places") <= 1) | ~is_point
+    )
     nodes = pl.concat([keys, address_edges["address_node"]]).unique().sort()
     index = {node: i for i, node in enumerate(nodes.to_list())}
     component = connected_components(
         len(nodes),
-        np.concatenate([_indices(index, near["left_key"]), _indices(index, address_edges["location_key"])]),
-        np.concatenate([_indices(index, near["right_key"]), _indices(index, address_edges["address_node"])]),
+        np.concatenate(
+            [_indices(index, near["left_key"]), _indices(index, address_edges["location_key"])]
+        ),
+        np.concatenate(
+            [_indices(index, near["right_key"]), _indices(index, address_edges["address_node"])]
+        ),
     )
     clusters = pl.DataFrame({"node": nodes, "cluster": component})
     located = located.join(clusters.rename({"node": "location_key"}), on="location_key")
 
     per_cluster = located.group_by("cluster").agg(
         # Keys read like the first place: a delivered point's key where the place has one.
-        pl.col("location_key").filter(pl.col("location_key").str.starts_with("G:")).min().alias("anchor"),
+        pl.col("location_key")
+        .filter(pl.col("location_key").str.starts_with("G:"))
+        .min()
+        .alias("anchor"),
         most_common("standard_address"),
         most_common("standard_township_code"),
         pl.col("location_key").n_unique().alias("_locations"),
@@ -102,14 +139,29 @@ def link_places(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         pl.col("location_key").str.starts_with("G:").sum().alias("_points"),
     )
     matched_on = (
-        pl.when(pl.col("_locations") == 1).then(pl.lit("own_location"))
-        .when(pl.col("_points") > 1).then(pl.lit(f"standard_address+points_within_{DISTANCE_M:g}m"))
+        pl.when(pl.col("_locations") == 1)
+        .then(pl.lit("own_location"))
+        .when(pl.col("_points") > 1)
+        .then(pl.lit(f"standard_address+points_within_{DISTANCE_M:g}m"))
         .otherwise(pl.lit("standard_address"))
     )
-    return located.select("location_key", "cluster").unique().join(per_cluster, on="cluster").select(
-        "location_key", pl.col("location_key").alias("mention_id"), "cluster", "anchor", "standard_address", "standard_township_code",
-        pl.lit("exact").alias("method"), pl.lit(1.0).alias("match_probability"), matched_on.alias("matched_on"),
-    ).sort("location_key")
+    return (
+        located.select("location_key", "cluster")
+        .unique()
+        .join(per_cluster, on="cluster")
+        .select(
+            "location_key",
+            pl.col("location_key").alias("mention_id"),
+            "cluster",
+            "anchor",
+            "standard_address",
+            "standard_township_code",
+            pl.lit("exact").alias("method"),
+            pl.lit(1.0).alias("match_probability"),
+            matched_on.alias("matched_on"),
+        )
+        .sort("location_key")
+    )
 
 
 def _indices(index: dict[str, int], values: pl.Series) -> np.ndarray:

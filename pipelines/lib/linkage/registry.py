@@ -7,7 +7,7 @@ lake/linkage/<kind>/changes.parquet  every merge and split ever recorded (append
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import polars as pl
 
@@ -39,7 +39,9 @@ class Registry:
     def save(self, assignment: KeyAssignment) -> None:
         """Changes first: a crash between the two writes leaves the old keys, and re-running records them again."""
         if assignment.changes.height:
-            stamped = assignment.changes.select(pl.lit(datetime.now(timezone.utc)).alias("changed_at"), pl.all())
+            stamped = assignment.changes.select(
+                pl.lit(datetime.now(UTC)).alias("changed_at"), pl.all()
+            )
             append_parquet_atomic(self.changes_path, stamped.cast(HISTORY_SCHEMA))
         with atomic_output(self.keys_path) as tmp:
             assignment.keys.write_parquet(tmp)

@@ -28,24 +28,35 @@ def waiting_pairs(warehouse: Path, kind: str) -> pl.DataFrame:
         connection = duckdb.connect(str(warehouse), read_only=True)
     except duckdb.IOException as error:
         if "lock" in str(error).lower():
-            raise ReviewError(f"{warehouse} is being written by a run: try again when it ends") from None
+            raise ReviewError(
+                f"{warehouse} is being written by a run: try again when it ends"
+            ) from None
         raise ReviewError(f"cannot open {warehouse}: {str(error).splitlines()[0]}") from None
     try:
-        return connection.sql(f"from linkage.{kind}_review order by match_probability desc, record_id_l, record_id_r").pl()
+        return connection.sql(
+            f"from linkage.{kind}_review order by match_probability desc, record_id_l, record_id_r"
+        ).pl()
     except duckdb.CatalogException:
-        raise ReviewError(f"no review queue for {kind}s in {warehouse}: run `safecity run` first") from None
+        raise ReviewError(
+            f"no review queue for {kind}s in {warehouse}: run `safecity run` first"
+        ) from None
     finally:
         connection.close()
 
 
-def decide(paths: DataDir, kind: str, a: str, b: str, decision: str, decided_by: str, note: str | None) -> None:
+def decide(
+    paths: DataDir, kind: str, a: str, b: str, decision: str, decided_by: str, note: str | None
+) -> None:
     """Record `decision` on the pair (a, b): one the queue holds, or one decided before (to change it)."""
     if not decided_by.strip():
         raise ReviewError("say who decides (--by): the decision is kept with its author")
     decisions = Decisions(paths.linkage / kind)
     left, right = pair(a, b)
     is_pair = (pl.col("record_id_l") == left) & (pl.col("record_id_r") == right)
-    if waiting_pairs(paths.warehouse, kind).filter(is_pair).is_empty() and decisions.history().filter(is_pair).is_empty():
+    if (
+        waiting_pairs(paths.warehouse, kind).filter(is_pair).is_empty()
+        and decisions.history().filter(is_pair).is_empty()
+    ):
         raise ReviewError(
             f"{left} / {right} is not a pair in linkage.{kind}_review nor one decided before: "
             f"`safecity review {kind}` lists the pairs waiting"

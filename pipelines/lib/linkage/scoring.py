@@ -23,8 +23,12 @@ from splink import DuckDBAPI, Linker, SettingsCreator
 
 U_SAMPLE_PAIRS = 2_000_000
 PAIRS_SCHEMA = {
-    "record_id_l": pl.String, "record_id_r": pl.String, "match_probability": pl.Float64, "match_weight": pl.Float64,
-    "evidence": pl.String, "agreeing": pl.String,
+    "record_id_l": pl.String,
+    "record_id_r": pl.String,
+    "match_probability": pl.Float64,
+    "match_weight": pl.Float64,
+    "evidence": pl.String,
+    "agreeing": pl.String,
 }
 U_SEED = 5101
 MIN_RECORDS_TO_ESTIMATE_U = 5_000
@@ -60,9 +64,13 @@ def score_pairs(
     """
     records = connection.execute(f"select count(*) from {table}").fetchone()[0]
     if records < 2:
-        return pl.DataFrame(schema=PAIRS_SCHEMA)  # nothing to compare (Splink cannot sample an empty table)
+        return pl.DataFrame(
+            schema=PAIRS_SCHEMA
+        )  # nothing to compare (Splink cannot sample an empty table)
     # ERROR: the "u not fully trained" warning is expected where the stated u is kept (see above).
-    linker = Linker(DuckDBAPI(connection=connection).register(table), settings, log_level=logging.ERROR)
+    linker = Linker(
+        DuckDBAPI(connection=connection).register(table), settings, log_level=logging.ERROR
+    )
     if records >= MIN_RECORDS_TO_ESTIMATE_U:
         linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=U_SEED)
     pairs = linker.inference.predict(threshold_match_probability=threshold).as_pyarrow_table()
@@ -73,7 +81,10 @@ def score_pairs(
             "{}: {} ({})",
             pl.lit(comparison.output_column_name),
             pl.col(f"gamma_{comparison.output_column_name}").replace_strict(
-                {level.comparison_vector_value: level.label_for_charts for level in comparison.comparison_levels},
+                {
+                    level.comparison_vector_value: level.label_for_charts
+                    for level in comparison.comparison_levels
+                },
                 return_dtype=pl.String,
             ),
             pl.col(f"mw_{comparison.output_column_name}").round(1).cast(pl.String),
@@ -81,11 +92,16 @@ def score_pairs(
         for comparison in comparisons
     ]
     agreeing = [
-        pl.when(pl.col(f"mw_{comparison.output_column_name}") > 0).then(pl.lit(comparison.output_column_name))
+        pl.when(pl.col(f"mw_{comparison.output_column_name}") > 0).then(
+            pl.lit(comparison.output_column_name)
+        )
         for comparison in comparisons
     ]
     return frame.select(
-        pl.col("record_id_l"), pl.col("record_id_r"), pl.col("match_probability"), pl.col("match_weight"),
+        pl.col("record_id_l"),
+        pl.col("record_id_r"),
+        pl.col("match_probability"),
+        pl.col("match_weight"),
         pl.concat_str(evidence, separator="; ").alias("evidence"),
         pl.concat_str(agreeing, separator="+", ignore_nulls=True).alias("agreeing"),
     ).sort("record_id_l", "record_id_r")

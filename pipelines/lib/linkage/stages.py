@@ -60,8 +60,12 @@ class _Kind:
     key_column: str
     new_key_prefix: str  # for entities with no identifier to be named by
     # (connection, review decisions in force) -> mentions with their cluster, and the record clusters
-    link: Callable[[duckdb.DuckDBPyConnection, pl.DataFrame], tuple[pl.DataFrame, RecordClusters | None]]
-    keyed_columns: tuple[str, ...]  # what the key is given to (a mention, a location, a code), as the warehouse joins it
+    link: Callable[
+        [duckdb.DuckDBPyConnection, pl.DataFrame], tuple[pl.DataFrame, RecordClusters | None]
+    ]
+    keyed_columns: tuple[
+        str, ...
+    ]  # what the key is given to (a mention, a location, a code), as the warehouse joins it
 
 
 def _places(connection, decisions):  # exact keys only: nothing to review
@@ -76,8 +80,16 @@ _MENTION_COLUMNS = ("source_department", "source_feed", "source_record_id", "rol
 _MATCH_COLUMNS = ("method", "match_probability", "matched_on")
 
 KINDS = {
-    "place": _Kind("place", "place_key", "PL:", _places, ("location_key", "standard_address", "standard_township_code")),
-    "organisation": _Kind("organisation", "organisation_key", "O:", link_organisations, _MENTION_COLUMNS),
+    "place": _Kind(
+        "place",
+        "place_key",
+        "PL:",
+        _places,
+        ("location_key", "standard_address", "standard_township_code"),
+    ),
+    "organisation": _Kind(
+        "organisation", "organisation_key", "O:", link_organisations, _MENTION_COLUMNS
+    ),
     "person": _Kind("person", "person_key", "M:", link_persons, _MENTION_COLUMNS),
     "object": _Kind("object", "object_key", "X:", _objects, ("code_key",)),
 }
@@ -92,7 +104,9 @@ def run_linkage(kind_name: str, paths: DataDir) -> LinkageOutcome:
         decisions = Decisions(paths.linkage / kind.name)
         linked, clusters = kind.link(connection, decisions.in_force())
         registry = Registry(paths.linkage / kind.name)
-        assignment = assign_keys(linked.select("mention_id", "cluster", "anchor"), registry.keys(), kind.new_key_prefix)
+        assignment = assign_keys(
+            linked.select("mention_id", "cluster", "anchor"), registry.keys(), kind.new_key_prefix
+        )
         keyed = linked.join(assignment.keys, on="mention_id").select(
             *kind.keyed_columns, pl.col("entity_key").alias(kind.key_column), *_MATCH_COLUMNS
         )
@@ -104,7 +118,7 @@ def run_linkage(kind_name: str, paths: DataDir) -> LinkageOutcome:
         if clusters is not None:
             _write(connection, f"{kind.name}_decisions", decisions.history())
         changes = assignment.changes["change"].value_counts()
-        counts = dict(zip(changes["change"].to_list(), changes["count"].to_list()))
+        counts = dict(zip(changes["change"].to_list(), changes["count"].to_list(), strict=True))
         return LinkageOutcome(
             entity_kind=kind.name,
             mentions=keyed.height,

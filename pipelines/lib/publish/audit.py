@@ -59,7 +59,10 @@ def append_publication(
     tables: Sequence[AuditRow],
 ) -> Location:
     """Write the publication's rows as a new file; returns its path."""
-    path = audit_dir / f"{published_at.strftime('%Y%m%dT%H%M%S%fZ')}_{department}_{publication_id}.parquet"
+    path = (
+        audit_dir
+        / f"{published_at.strftime('%Y%m%dT%H%M%S%fZ')}_{department}_{publication_id}.parquet"
+    )
     if path.exists():  # the id is unique per publication: never overwrite a record
         raise AuditError(f"{path} already exists: the audit log is append-only")
     frame = pl.DataFrame(
@@ -87,4 +90,6 @@ def read_audit(audit_dir: Location) -> pl.DataFrame:
     files = sorted(audit_dir.glob("*.parquet")) if audit_dir.is_dir() else []
     if not files:
         return pl.DataFrame(schema=SCHEMA)
-    return pl.concat([read_parquet(f) for f in files]).sort("published_at", "department", "table_name")
+    return pl.concat([read_parquet(f) for f in files]).sort(
+        "published_at", "department", "table_name"
+    )

@@ -172,7 +172,9 @@ def publish_department(
         else:
             _swap_in(building, target)
     finally:
-        shutil.rmtree(building, ignore_errors=True)  # still there when something failed, or once uploaded
+        shutil.rmtree(
+            building, ignore_errors=True
+        )  # still there when something failed, or once uploaded
     return Publication(
         department=grant.department,
         publication_id=publication_id,
@@ -181,12 +183,16 @@ def publish_department(
         manifest_sha256=manifest_sha256,
         audit_file=audit_file,
         tables=tuple(
-            PublishedTable(e.name, e.rows, len(e.files), sum(f.bytes for f in e.files)) for e in entries
+            PublishedTable(e.name, e.rows, len(e.files), sum(f.bytes for f in e.files))
+            for e in entries
         ),
     )
 
 
-SHARED_REPORTS = ("scorecard/department_scorecard.parquet", "scorecard/summary_by_department.parquet")
+SHARED_REPORTS = (
+    "scorecard/department_scorecard.parquet",
+    "scorecard/summary_by_department.parquet",
+)
 
 
 def copy_shared_reports(reports: Path, building: Path) -> list[FileEntry]:

@@ -63,7 +63,9 @@ def sha256_file(path: Location) -> str:
 
 def file_entry(folder: Path, path: Path) -> FileEntry:
     return FileEntry(
-        path=path.relative_to(folder).as_posix(), bytes=path.stat().st_size, sha256=sha256_file(path)
+        path=path.relative_to(folder).as_posix(),
+        bytes=path.stat().st_size,
+        sha256=sha256_file(path),
     )
 
 
@@ -93,9 +95,12 @@ def manifest_document(
                 "row_scope": table.row_scope,
                 "contract_version": table.contract_version,
                 "columns": [
-                    {"name": c.name, "type": c.type, "treatment": c.treatment} for c in table.columns
+                    {"name": c.name, "type": c.type, "treatment": c.treatment}
+                    for c in table.columns
                 ],
-                "files": [{"path": f.path, "bytes": f.bytes, "sha256": f.sha256} for f in table.files],
+                "files": [
+                    {"path": f.path, "bytes": f.bytes, "sha256": f.sha256} for f in table.files
+                ],
             }
             for table in tables
         },
@@ -125,7 +130,9 @@ def verify_extract(folder: Location) -> list[str]:
         return ["no such folder"]
     try:
         document = json.loads(manifest_path.read_text(encoding="utf-8"))
-        entries = [(str(e["path"]), int(e["bytes"]), str(e["sha256"])) for e in listed_files(document)]
+        entries = [
+            (str(e["path"]), int(e["bytes"]), str(e["sha256"])) for e in listed_files(document)
+        ]
     except FileNotFoundError:
         return [f"{MANIFEST}: missing, so nothing in {folder} can be verified"]
     except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError) as error:
@@ -144,7 +151,9 @@ def verify_extract(folder: Location) -> list[str]:
         if not path.is_file():
             problems.append(f"{relative}: missing (listed in the manifest)")
         elif path.stat().st_size != size:
-            problems.append(f"{relative}: changed ({path.stat().st_size:,} bytes, manifest says {size:,})")
+            problems.append(
+                f"{relative}: changed ({path.stat().st_size:,} bytes, manifest says {size:,})"
+            )
         elif sha256_file(path) != expected:
             problems.append(f"{relative}: changed (SHA-256 differs from the manifest)")
     for path in sorted(folder.rglob("*")):

@@ -120,7 +120,9 @@ def plan_table(
     )
 
 
-def plan_department(grant: DepartmentGrant, contracts: Mapping[str, TableContract]) -> tuple[TablePlan, ...]:
+def plan_department(
+    grant: DepartmentGrant, contracts: Mapping[str, TableContract]
+) -> tuple[TablePlan, ...]:
     return tuple(plan_table(grant, table_grant, contracts) for table_grant in grant.tables)
 
 

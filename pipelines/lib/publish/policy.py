@@ -88,7 +88,9 @@ def load_policy(
     `departments` are the departments that exist (the folders of contracts/feeds/);
     `root` only shortens the file name in messages (default: the folder holding contracts/).
     """
-    problems = _Problems(_display_path(path, root if root is not None else path.parent.parent.parent))
+    problems = _Problems(
+        _display_path(path, root if root is not None else path.parent.parent.parent)
+    )
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -136,7 +138,9 @@ def _compile(
             grants[department] = grant
     if problems.messages:
         return None
-    return SharingPolicy(path=path, display=problems.display, version=str(version), departments=grants)
+    return SharingPolicy(
+        path=path, display=problems.display, version=str(version), departments=grants
+    )
 
 
 def _department(
@@ -147,7 +151,9 @@ def _department(
     problems: _Problems,
 ) -> DepartmentGrant | None:
     if not isinstance(raw, dict):
-        problems.add(at, "a department's grant is a mapping (purpose, classification, personal, tables)")
+        problems.add(
+            at, "a department's grant is a mapping (purpose, classification, personal, tables)"
+        )
         return None
     _unknown_keys(raw, at, _DEPARTMENT_KEYS, problems)
     for key in _REQUIRED_DEPARTMENT_KEYS:
@@ -158,7 +164,9 @@ def _department(
         problems.add((*at, "purpose"), "purpose must say what the data is for")
     level = raw.get("classification")
     if level == SENSITIVE:
-        problems.add((*at, "classification"), "sensitive columns are never published: grant at most personal")
+        problems.add(
+            (*at, "classification"), "sensitive columns are never published: grant at most personal"
+        )
         level = None
     elif "classification" in raw and level not in LEVELS:
         problems.add((*at, "classification"), f"classification must be one of {', '.join(LEVELS)}")
@@ -167,7 +175,11 @@ def _department(
     if "personal" in raw and personal not in PERSONAL_TREATMENTS:
         problems.add((*at, "personal"), f"personal must be one of {', '.join(PERSONAL_TREATMENTS)}")
         personal = None
-    if level is not None and personal is not None and (level == "personal") != (personal == "clear"):
+    if (
+        level is not None
+        and personal is not None
+        and (level == "personal") != (personal == "clear")
+    ):
         # Personal data in clear is exactly what a grant at `personal` level means;
         # saying one without the other is a contradiction the reader could misread.
         problems.add(
@@ -225,7 +237,9 @@ def _table(
         problems.add((*at, "rows"), f"rows must be one of {', '.join(ROW_SCOPES)}")
         return None
     if rows == "own" and table not in OWN_ROWS:
-        problems.add((*at, "rows"), f"{table} has no department of its own (reference data): grant all rows")
+        problems.add(
+            (*at, "rows"), f"{table} has no department of its own (reference data): grant all rows"
+        )
         return None
     by_name = {column.name: column for column in contract.columns}
     raw_columns = raw.get("columns", ALL)
@@ -235,9 +249,17 @@ def _table(
             c.name
             for c in contract.columns
             if c.classification != SENSITIVE
-            and (c.classification == "personal" or level is None or level_allows(level, c.classification))
+            and (
+                c.classification == "personal"
+                or level is None
+                or level_allows(level, c.classification)
+            )
         ]
-    elif isinstance(raw_columns, list) and raw_columns and all(isinstance(c, str) for c in raw_columns):
+    elif (
+        isinstance(raw_columns, list)
+        and raw_columns
+        and all(isinstance(c, str) for c in raw_columns)
+    ):
         names = []
         for index, name in enumerate(raw_columns):
             column_at = (*at, "columns", index)
@@ -274,10 +296,13 @@ def _table(
     return TableGrant(table=table, columns=tuple(names), rows=rows)
 
 
-def _unknown_keys(mapping: dict[Any, Any], at: KeyPath, allowed: frozenset[str], problems: _Problems) -> None:
+def _unknown_keys(
+    mapping: dict[Any, Any], at: KeyPath, allowed: frozenset[str], problems: _Problems
+) -> None:
     for key in mapping:
         if key not in allowed:
             problems.add(
-                at, f"{key!r} is not allowed here (misspelt key?); expected one of {', '.join(sorted(allowed))}",
+                at,
+                f"{key!r} is not allowed here (misspelt key?); expected one of {', '.join(sorted(allowed))}",
                 at=(*at, key),
             )

@@ -59,7 +59,9 @@ def key_from_environment() -> PseudonymKey:
         )
     secret = value.encode("utf-8")
     if len(secret) < MIN_KEY_BYTES:
-        raise PseudonymKeyError(f"${PSEUDONYM_KEY_ENV} is too short: use at least {MIN_KEY_BYTES} characters")
+        raise PseudonymKeyError(
+            f"${PSEUDONYM_KEY_ENV} is too short: use at least {MIN_KEY_BYTES} characters"
+        )
     return PseudonymKey(secret)
 
 

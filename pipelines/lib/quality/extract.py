@@ -68,7 +68,9 @@ def read_manifest(extract_dir: Location) -> ExtractManifest:
     if isinstance(raw_tables, list):
         raw_tables = {str(t.get("name")): t for t in raw_tables if isinstance(t, Mapping)}
     if not isinstance(raw_tables, Mapping):
-        raise ManifestError(f"{path}: `tables` must be an object of table name -> {{columns, rows}}")
+        raise ManifestError(
+            f"{path}: `tables` must be an object of table name -> {{columns, rows}}"
+        )
     tables = {name: _table(path, str(name), entry) for name, entry in sorted(raw_tables.items())}
     return ExtractManifest(path=path, tables=tables)
 
@@ -105,7 +107,8 @@ def table_files(extract_dir: Location, table: str) -> list[Location]:
     return sorted(
         path
         for path in folder.rglob("*.parquet")
-        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+        if path.is_file()
+        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
     )
 
 

@@ -42,7 +42,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipelines.lib.contracts.tables import TableContract
-from pipelines.lib.quality.extract import MANIFEST, ManifestError, PublishedTable, read_manifest, read_table
+from pipelines.lib.quality.extract import (
+    MANIFEST,
+    ManifestError,
+    PublishedTable,
+    read_manifest,
+    read_table,
+)
 from pipelines.lib.storage import Location
 
 if TYPE_CHECKING:
@@ -145,7 +151,9 @@ def build_quality_report(
     department = department or extract_dir.name
     manifest_path = extract_dir / MANIFEST
     if not manifest_path.is_file():
-        raise NoExtractError(f"no extract published for {department}: {manifest_path} does not exist")
+        raise NoExtractError(
+            f"no extract published for {department}: {manifest_path} does not exist"
+        )
     digest = hashlib.sha256(manifest_path.read_bytes()).hexdigest()
     run_name = f"publication-{digest[:12]}"
     run_time = datetime.fromtimestamp(int(manifest_path.stat().st_mtime), tz=UTC)
@@ -160,7 +168,9 @@ def build_quality_report(
     staging = report_dir.parent / f".{report_dir.name}.{uuid.uuid4().hex}.tmp"
     staging.parent.mkdir(parents=True, exist_ok=True)
     try:
-        validated = _validate(department, extract_dir, published, contracts, staging, run_name, run_time, problems)
+        validated = _validate(
+            department, extract_dir, published, contracts, staging, run_name, run_time, problems
+        )
         tables = tuple(_summarise(v, staging) for v in validated)
         report = QualityReport(
             department=department,
@@ -172,7 +182,9 @@ def build_quality_report(
         )
         _localise_gx_assets(staging)
         index = staging / INDEX
-        index.write_text(_with_summary(index.read_text(encoding="utf-8"), report, digest), encoding="utf-8")
+        index.write_text(
+            _with_summary(index.read_text(encoding="utf-8"), report, digest), encoding="utf-8"
+        )
         _replace_dir(staging, report_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -208,12 +220,18 @@ def _validate(
         try:
             frame = read_table(extract_dir, name, tuple(c.name for c in table.columns))
         except Exception as error:  # an unreadable file is a finding about the extract
-            problems.append(f"{name}: files not readable as Parquet ({type(error).__name__}: {error})")
+            problems.append(
+                f"{name}: files not readable as Parquet ({type(error).__name__}: {error})"
+            )
             continue
         suite = context.suites.add(suite_for_table(contract, table))
         batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
-        definition = context.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch, suite=suite))
-        result = definition.run(batch_parameters={"dataframe": frame}, run_id=run_id, result_format="SUMMARY")
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=name, data=batch, suite=suite)
+        )
+        result = definition.run(
+            batch_parameters={"dataframe": frame}, run_id=run_id, result_format="SUMMARY"
+        )
         validated.append(
             _Validated(
                 table=name,
@@ -252,7 +270,10 @@ def _context(site_dir: Path, department: str) -> EphemeralDataContext:
             SITE_NAME: {
                 "class_name": "SiteBuilder",
                 "show_how_to_buttons": False,
-                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)},
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(site_dir),
+                },
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             }
         },
@@ -264,9 +285,7 @@ def _context(site_dir: Path, department: str) -> EphemeralDataContext:
 
 def _summarise(validated: _Validated, site_dir: Path) -> TableQuality:
     result = validated.result
-    failures = tuple(
-        _failure(validated, item) for item in result.results if not item.success
-    )
+    failures = tuple(_failure(validated, item) for item in result.results if not item.success)
     stats = result.statistics
     (page,) = sorted((site_dir / "validations" / validated.table).rglob("*.html"))
     return TableQuality(
@@ -295,7 +314,9 @@ def _failure(validated: _Validated, item: ExpectationValidationResult) -> Failed
     )
 
 
-def _observed(validated: _Validated, item: ExpectationValidationResult, column: str | None, *, quote: bool) -> str:
+def _observed(
+    validated: _Validated, item: ExpectationValidationResult, column: str | None, *, quote: bool
+) -> str:
     info = item.exception_info or {}
     if info.get("raised_exception"):
         message = (info.get("exception_message") or "").strip().splitlines()
@@ -303,18 +324,25 @@ def _observed(validated: _Validated, item: ExpectationValidationResult, column: 
     result = item.result or {}
     mismatched = (result.get("details") or {}).get("mismatched")
     if isinstance(mismatched, dict):
-        parts = [f"{kind} {', '.join(map(str, names))}" for kind, names in sorted(mismatched.items())]
+        parts = [
+            f"{kind} {', '.join(map(str, names))}" for kind, names in sorted(mismatched.items())
+        ]
         return "; ".join(parts) or "columns differ"
     if "unexpected_count" in result:
         count = result.get("unexpected_count") or 0
         total = result.get("element_count") or validated.rows
         text = f"{count:,} of {total:,} rows break it"
-        samples = list(dict.fromkeys(map(str, result.get("partial_unexpected_list") or [])))[:_SAMPLES]
+        samples = list(dict.fromkeys(map(str, result.get("partial_unexpected_list") or [])))[
+            :_SAMPLES
+        ]
         if samples and column is not None and quote:
             quotable = (
-                validated.classification.get(column) in QUOTABLE and validated.treatment.get(column) == "clear"
+                validated.classification.get(column) in QUOTABLE
+                and validated.treatment.get(column) == "clear"
             )
-            text += f", e.g. {', '.join(samples)}" if quotable else " (values withheld: personal data)"
+            text += (
+                f", e.g. {', '.join(samples)}" if quotable else " (values withheld: personal data)"
+            )
         return text
     if "observed_value" in result:
         return f"observed {result['observed_value']}"
@@ -334,9 +362,11 @@ def _localise_gx_assets(site_dir: Path) -> None:
 
         text = page.read_text(encoding="utf-8")
         numbers: dict[str, str] = {}
-        localised = _UUID.sub(
-            lambda m: numbers.setdefault(m.group(0), f"id{len(numbers) + 1}"), _GX_ASSETS.sub(local, text)
-        )
+
+        def renumbered(match: re.Match[str], numbers: dict[str, str] = numbers) -> str:
+            return numbers.setdefault(match.group(0), f"id{len(numbers) + 1}")
+
+        localised = _UUID.sub(renumbered, _GX_ASSETS.sub(local, text))
         if localised != text:
             page.write_text(localised, encoding="utf-8")
 
@@ -375,7 +405,7 @@ def _with_summary(index_html: str, report: QualityReport, digest: str) -> str:
     body = re.search(r"<body[^>]*>", index_html)
     if body is None:
         return section + index_html
-    return index_html[: body.end()] + section + index_html[body.end():]
+    return index_html[: body.end()] + section + index_html[body.end() :]
 
 
 def _replace_dir(new: Path, target: Path) -> None:

@@ -31,7 +31,9 @@ MASK_PATTERN = r"\*"
 META_KEY = "safecity"
 
 
-def suite_for_table(contract: TableContract, published: PublishedTable | None = None) -> gx.ExpectationSuite:
+def suite_for_table(
+    contract: TableContract, published: PublishedTable | None = None
+) -> gx.ExpectationSuite:
     """The suite for one table as published; without `published`, every contract column in clear."""
     return gx.ExpectationSuite(
         name=contract.name,
@@ -98,7 +100,12 @@ def _content_rules(column: Column, *, single_key: bool) -> Iterator[gxe.Expectat
         yield _required(name)
     if column.unique or (column.primary_key and single_key):
         what = "the primary key" if column.primary_key else "unique"
-        yield _expect(gxe.ExpectColumnValuesToBeUnique, "unique", f"{name} is {what}: no duplicates", column=name)
+        yield _expect(
+            gxe.ExpectColumnValuesToBeUnique,
+            "unique",
+            f"{name} is {what}: no duplicates",
+            column=name,
+        )
     if column.enum:
         values = [_typed(column, value) for value in column.enum]
         yield _expect(
@@ -145,7 +152,10 @@ def _pseudonym_rules(column: Column, *, single_key: bool) -> Iterator[gxe.Expect
         yield _required(name)
     if column.unique or (column.primary_key and single_key):
         yield _expect(
-            gxe.ExpectColumnValuesToBeUnique, "unique", f"{name} is unique: no duplicate pseudonyms", column=name
+            gxe.ExpectColumnValuesToBeUnique,
+            "unique",
+            f"{name} is unique: no duplicate pseudonyms",
+            column=name,
         )
     yield _expect(
         gxe.ExpectColumnValuesToMatchRegex,
@@ -157,7 +167,12 @@ def _pseudonym_rules(column: Column, *, single_key: bool) -> Iterator[gxe.Expect
 
 
 def _required(name: str) -> gxe.Expectation:
-    return _expect(gxe.ExpectColumnValuesToNotBeNull, "required", f"{name} is required: no empty values", column=name)
+    return _expect(
+        gxe.ExpectColumnValuesToNotBeNull,
+        "required",
+        f"{name} is required: no empty values",
+        column=name,
+    )
 
 
 def _expect(
@@ -165,7 +180,9 @@ def _expect(
 ) -> gxe.Expectation:
     if column is not None:
         kwargs["column"] = column
-    return kind(notes=words, meta={META_KEY: {"rule": rule, "column": column, "words": words}}, **kwargs)
+    return kind(
+        notes=words, meta={META_KEY: {"rule": rule, "column": column, "words": words}}, **kwargs
+    )
 
 
 def _typed(column: Column, value: str) -> Any:

@@ -17,12 +17,28 @@ from pipelines.lib.admin_divisions import city_counties, townships
 from pipelines.lib.standards.city import CITY_CODE
 from pipelines.lib.standards.text import half_width_expr
 
-_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
 _NUMBER = r"([0-9]+|[零〇一二两三四五六七八九十百千]+)号"
 
 STANDARD_ADDRESS_SCHEMA = {
-    "county_code": pl.String, "township_code": pl.String, "road": pl.String, "house_number": pl.Int64,
+    "county_code": pl.String,
+    "township_code": pl.String,
+    "road": pl.String,
+    "house_number": pl.Int64,
     "standard_address": pl.String,
 }
 
@@ -45,9 +61,17 @@ def chinese_number(text: str) -> int | None:
 
 @cache
 def _divisions() -> tuple[pl.DataFrame, pl.DataFrame]:
-    counties = city_counties(CITY_CODE).select(pl.col("code").alias("named_county"), pl.col("name").alias("county_name"))
-    streets = townships().filter(pl.col("cityCode") == CITY_CODE).select(
-        pl.col("code").alias("township_code"), pl.col("name").alias("township_name"), pl.col("areaCode").alias("county_code")
+    counties = city_counties(CITY_CODE).select(
+        pl.col("code").alias("named_county"), pl.col("name").alias("county_name")
+    )
+    streets = (
+        townships()
+        .filter(pl.col("cityCode") == CITY_CODE)
+        .select(
+            pl.col("code").alias("township_code"),
+            pl.col("name").alias("township_name"),
+            pl.col("areaCode").alias("county_code"),
+        )
     )
     return counties, streets
 
@@ -59,50 +83,83 @@ def standardise_addresses(addresses: pl.DataFrame) -> pl.DataFrame:
     """
     counties, streets = _divisions()
     frame = addresses.with_row_index("_row").with_columns(
-        half_width_expr(pl.col("address")).str.replace_all(r"\s", "").str.replace(r"^(四川省)?(成都市|成都)?", "").alias("_rest")
+        half_width_expr(pl.col("address"))
+        .str.replace_all(r"\s", "")
+        .str.replace(r"^(四川省)?(成都市|成都)?", "")
+        .alias("_rest")
     )
     # The county the address names (the longest name it starts with), else the record's.
     named = (
-        frame.select("_row", "_rest").join(counties, how="cross")
+        frame.select("_row", "_rest")
+        .join(counties, how="cross")
         .filter(pl.col("_rest").str.starts_with(pl.col("county_name")))
-        .sort("_row", pl.col("county_name").str.len_chars(), descending=[False, True]).unique("_row", keep="first")
+        .sort("_row", pl.col("county_name").str.len_chars(), descending=[False, True])
+        .unique("_row", keep="first")
     )
-    frame = frame.join(named.select("_row", "named_county", "county_name"), on="_row", how="left").with_columns(
+    frame = frame.join(
+        named.select("_row", "named_county", "county_name"), on="_row", how="left"
+    ).with_columns(
         pl.coalesce("named_county", "county_code").alias("_county"),
         pl.when(pl.col("county_name").is_not_null())
         .then(pl.col("_rest").str.slice(pl.col("county_name").str.len_chars()))
-        .otherwise("_rest").alias("_rest"),
+        .otherwise("_rest")
+        .alias("_rest"),
     )
     in_township = (
-        frame.select("_row", "_rest", "_county").join(streets, left_on="_county", right_on="county_code")
+        frame.select("_row", "_rest", "_county")
+        .join(streets, left_on="_county", right_on="county_code")
         .filter(pl.col("_rest").str.starts_with(pl.col("township_name")))
-        .sort("_row", pl.col("township_name").str.len_chars(), descending=[False, True]).unique("_row", keep="first")
+        .sort("_row", pl.col("township_name").str.len_chars(), descending=[False, True])
+        .unique("_row", keep="first")
     )
-    frame = frame.join(in_township.select("_row", "township_code", "township_name"), on="_row", how="left").with_columns(
+    frame = frame.join(
+        in_township.select("_row", "township_code", "township_name"), on="_row", how="left"
+    ).with_columns(
         pl.when(pl.col("township_name").is_not_null())
         .then(pl.col("_rest").str.slice(pl.col("township_name").str.len_chars()))
-        .otherwise("_rest").alias("_rest"),
+        .otherwise("_rest")
+        .alias("_rest"),
     )
     numbers = frame["_rest"].str.extract(_NUMBER + "$").unique().drop_nulls()
-    number_values = pl.DataFrame({"_number_text": numbers, "house_number": [chinese_number(n) for n in numbers.to_list()]},
-                                 schema={"_number_text": pl.String, "house_number": pl.Int64})
+    number_values = pl.DataFrame(
+        {"_number_text": numbers, "house_number": [chinese_number(n) for n in numbers.to_list()]},
+        schema={"_number_text": pl.String, "house_number": pl.Int64},
+    )
     parsed = (
         frame.with_columns(
             pl.col("_rest").str.extract("^(.+?)" + _NUMBER + "$", 1).alias("road"),
             pl.col("_rest").str.extract(_NUMBER + "$").alias("_number_text"),
         )
         .join(number_values, on="_number_text", how="left")
-        .join(counties.rename({"named_county": "_county", "county_name": "_county_name"}), on="_county", how="left")
+        .join(
+            counties.rename({"named_county": "_county", "county_name": "_county_name"}),
+            on="_county",
+            how="left",
+        )
     )
-    ok = pl.col("road").is_not_null() & pl.col("house_number").is_not_null() & pl.col("_county_name").is_not_null()
+    ok = (
+        pl.col("road").is_not_null()
+        & pl.col("house_number").is_not_null()
+        & pl.col("_county_name").is_not_null()
+    )
     return parsed.sort("_row").select(
         *addresses.columns,
         pl.when(ok).then(pl.col("_county")).alias("standard_county_code"),
         pl.when(ok).then(pl.col("township_code")).alias("standard_township_code"),
         pl.when(ok).then(pl.col("road")).alias("road"),
         pl.when(ok).then(pl.col("house_number")).alias("house_number"),
-        pl.when(ok).then(
-            pl.concat_str([pl.lit("四川省成都市"), pl.col("_county_name"), pl.col("township_name").fill_null(""),
-                           pl.col("road"), pl.col("house_number").cast(pl.String), pl.lit("号")])
-        ).alias("standard_address"),
+        pl.when(ok)
+        .then(
+            pl.concat_str(
+                [
+                    pl.lit("四川省成都市"),
+                    pl.col("_county_name"),
+                    pl.col("township_name").fill_null(""),
+                    pl.col("road"),
+                    pl.col("house_number").cast(pl.String),
+                    pl.lit("号"),
+                ]
+            )
+        )
+        .alias("standard_address"),
     )

@@ -209,7 +209,9 @@ def _invert_np(
         step_lat = np.where(moving, target_lat - f_lat, 0.0)
         lon = lon + step_lon
         lat = lat + step_lat
-        moving &= (np.abs(step_lon) >= INVERSE_TOLERANCE_DEG) | (np.abs(step_lat) >= INVERSE_TOLERANCE_DEG)
+        moving &= (np.abs(step_lon) >= INVERSE_TOLERANCE_DEG) | (
+            np.abs(step_lat) >= INVERSE_TOLERANCE_DEG
+        )
         if not moving.any():
             break
     return lon, lat
@@ -258,9 +260,7 @@ def bd09_to_gcj02(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, F
     """
     lon_a, lat_a = _as_float(lon), _as_float(lat)
     start_lon, start_lat = _bd09_inverse_first_guess(lon_a, lat_a, _NP)
-    return _invert_np(
-        lambda x, y: _bd09_forward(x, y, _NP), lon_a, lat_a, start_lon, start_lat
-    )
+    return _invert_np(lambda x, y: _bd09_forward(x, y, _NP), lon_a, lat_a, start_lon, start_lat)
 
 
 def wgs84_to_bd09(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:

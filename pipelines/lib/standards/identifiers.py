@@ -130,11 +130,7 @@ def _is_real_date_np(
     month_ok = (month >= 1) & (month <= 12)
     days = _DAYS_IN_MONTH_NP[np.clip(month, 1, 12) - 1] + (leap & (month == 2))
     return (
-        (year >= MIN_BIRTH_YEAR)
-        & (year <= MAX_BIRTH_YEAR)
-        & month_ok
-        & (day >= 1)
-        & (day <= days)
+        (year >= MIN_BIRTH_YEAR) & (year <= MAX_BIRTH_YEAR) & month_ok & (day >= 1) & (day <= days)
     )
 
 
@@ -364,9 +360,7 @@ def mask_identity_number_expr(col: pl.Expr) -> pl.Expr:
     return (
         pl.when(length == IDENTITY_LENGTH)
         .then(
-            pl.concat_str(
-                [col.str.slice(0, 6), pl.lit("*" * _ID_MASK_STARS), col.str.slice(14, 4)]
-            )
+            pl.concat_str([col.str.slice(0, 6), pl.lit("*" * _ID_MASK_STARS), col.str.slice(14, 4)])
         )
         .when(length == 0)
         .then(pl.lit(""))

@@ -12,7 +12,13 @@ from pipelines.sample_city.config import CityConfig
 from pipelines.sample_city.delivery import DAY, NOISE, RID, Batch, noise_flags
 from pipelines.sample_city.world import World
 
-LINK_SCHEMA = {RID: pl.Int64, "entity_kind": pl.String, "entity_id": pl.String, "role": pl.String, "slot": pl.Int32}
+LINK_SCHEMA = {
+    RID: pl.Int64,
+    "entity_kind": pl.String,
+    "entity_id": pl.String,
+    "role": pl.String,
+    "slot": pl.Int32,
+}
 
 
 @dataclass(frozen=True)
@@ -30,7 +36,9 @@ class Context:
         return self.days[-1]
 
 
-def schedule(rng: np.random.Generator, ctx: Context, per_day: int, late_rate: float) -> pl.DataFrame:
+def schedule(
+    rng: np.random.Generator, ctx: Context, per_day: int, late_rate: float
+) -> pl.DataFrame:
     """Events of a daily feed: delivery day, event time, and whether the record arrives late.
 
     Counts vary around `per_day` (Poisson). Late records describe an event 2 to 10
@@ -42,13 +50,19 @@ def schedule(rng: np.random.Generator, ctx: Context, per_day: int, late_rate: fl
     late = rng.random(n) < late_rate
     lag_days = np.where(late, rng.integers(2, 11, n), 0)
     seconds = rng.integers(0, 86_400, n)
-    event_time = day.astype("datetime64[s]") - lag_days * np.timedelta64(1, "D") + seconds * np.timedelta64(1, "s")
-    return pl.DataFrame({DAY: day, "event_time": event_time.astype("datetime64[us]"), "late": late}).with_columns(
-        pl.col(DAY).cast(pl.Date)
+    event_time = (
+        day.astype("datetime64[s]")
+        - lag_days * np.timedelta64(1, "D")
+        + seconds * np.timedelta64(1, "s")
     )
+    return pl.DataFrame(
+        {DAY: day, "event_time": event_time.astype("datetime64[us]"), "late": late}
+    ).with_columns(pl.col(DAY).cast(pl.Date))
 
 
-def registry_days(rng: np.random.Generator, ctx: Context, n: int, initial_share: float) -> np.ndarray:
+def registry_days(
+    rng: np.random.Generator, ctx: Context, n: int, initial_share: float
+) -> np.ndarray:
     """Registry feeds: most records in the first day's full extract, the rest as later additions."""
     days = np.array(ctx.days, dtype="datetime64[D]")
     later = rng.integers(1, len(days), n) if len(days) > 1 else np.zeros(n, dtype=np.int64)
@@ -70,14 +84,21 @@ def links(rows: pl.DataFrame, kind: str, id_column: str, role: str, slot: int = 
     accident), in the order the delivered row lists them.
     """
     return rows.select(
-        pl.col(RID), pl.lit(kind).alias("entity_kind"), pl.col(id_column).alias("entity_id"), pl.lit(role).alias("role"),
+        pl.col(RID),
+        pl.lit(kind).alias("entity_kind"),
+        pl.col(id_column).alias("entity_id"),
+        pl.lit(role).alias("role"),
         pl.lit(slot).alias("slot"),
     ).filter(pl.col("entity_id").is_not_null())
 
 
 def batch(rows: pl.DataFrame, *link_frames: pl.DataFrame, drop: list[str] | None = None) -> Batch:
     """Rows keep the department's columns and bookkeeping; helper columns named in `drop` go."""
-    linked = pl.concat([f.cast(LINK_SCHEMA) for f in link_frames]) if link_frames else pl.DataFrame(schema=LINK_SCHEMA)
+    linked = (
+        pl.concat([f.cast(LINK_SCHEMA) for f in link_frames])
+        if link_frames
+        else pl.DataFrame(schema=LINK_SCHEMA)
+    )
     return Batch(rows=rows.drop(drop or []), links=linked)
 
 
@@ -86,8 +107,11 @@ def sequence_ids(prefix: str, days: pl.Series) -> pl.Series:
     frame = pl.DataFrame({"day": days})
     return frame.select(
         pl.concat_str(
-            [pl.lit(prefix), pl.col("day").dt.strftime("%Y%m%d"),
-             pl.int_range(1, pl.len() + 1).over("day").cast(pl.String).str.zfill(5)]
+            [
+                pl.lit(prefix),
+                pl.col("day").dt.strftime("%Y%m%d"),
+                pl.int_range(1, pl.len() + 1).over("day").cast(pl.String).str.zfill(5),
+            ]
         ).alias("id")
     )["id"]
 
@@ -95,7 +119,8 @@ def sequence_ids(prefix: str, days: pl.Series) -> pl.Series:
 def org_view(world: World) -> pl.DataFrame:
     """Organisations with their place and legal representative, ready to draw feed rows from."""
     persons = world.persons.select(
-        pl.col("person_id").alias("legal_rep_person_id"), pl.col("name").alias("rep_name"),
+        pl.col("person_id").alias("legal_rep_person_id"),
+        pl.col("name").alias("rep_name"),
         pl.col("id_number").alias("rep_id_number"),
     )
     return world.organisations.join(
@@ -103,7 +128,9 @@ def org_view(world: World) -> pl.DataFrame:
     ).join(persons, on="legal_rep_person_id", how="left", maintain_order="left")
 
 
-def missing(values: pl.Series, rng: np.random.Generator, rate: float) -> tuple[pl.Series, np.ndarray]:
+def missing(
+    values: pl.Series, rng: np.random.Generator, rate: float
+) -> tuple[pl.Series, np.ndarray]:
     """An optional column left empty in some rows."""
     from pipelines.sample_city.world import where_or_null
 
@@ -111,7 +138,9 @@ def missing(values: pl.Series, rng: np.random.Generator, rate: float) -> tuple[p
     return where_or_null(~mask, values), mask
 
 
-def messy_names(names: pl.Series, rng: np.random.Generator, ctx: Context) -> tuple[pl.Series, dict[str, np.ndarray]]:
+def messy_names(
+    names: pl.Series, rng: np.random.Generator, ctx: Context
+) -> tuple[pl.Series, dict[str, np.ndarray]]:
     """An organisation's name as a department's clerk enters it."""
     from pipelines.sample_city.noise import name_variants, typos
 
@@ -120,7 +149,9 @@ def messy_names(names: pl.Series, rng: np.random.Generator, ctx: Context) -> tup
     return typed, {"name_variant": variant_mask, "name_typo": typo_mask}
 
 
-def messy_addresses(places: pl.DataFrame, rng: np.random.Generator, ctx: Context, style: str) -> tuple[pl.Series, dict[str, np.ndarray]]:
+def messy_addresses(
+    places: pl.DataFrame, rng: np.random.Generator, ctx: Context, style: str
+) -> tuple[pl.Series, dict[str, np.ndarray]]:
     from pipelines.sample_city.noise import addresses
 
     rendered, mask = addresses(places, rng, ctx.config.noise.address_variant, style)

@@ -15,7 +15,17 @@ import polars as pl
 from pipelines.sample_city import corruptions as broken
 from pipelines.sample_city.delivery import DAY, Batch, DateStyle, FeedSpec
 from pipelines.sample_city.feeds.common import (
-    Context, batch, links, messy_addresses, messy_names, missing, org_view, registry_days, schedule, sequence_ids, start_rows,
+    Context,
+    batch,
+    links,
+    messy_addresses,
+    messy_names,
+    missing,
+    org_view,
+    registry_days,
+    schedule,
+    sequence_ids,
+    start_rows,
 )
 from pipelines.sample_city.vocabulary import POLLUTANTS
 
@@ -24,34 +34,58 @@ EE_TIMES = DateStyle("%Y-%m-%d %H:%M:%S", ["%Y/%-m/%-d %-H:%M"])
 EE_DATES = DateStyle("%Y-%m-%d", ["%Y/%-m/%-d"])
 
 STATIONS = FeedSpec(
-    DEPARTMENT, "monitoring_stations", "csv", key="STATION_CODE",
+    DEPARTMENT,
+    "monitoring_stations",
+    "csv",
+    key="STATION_CODE",
     dates={"START_DATE": EE_DATES},
     corruptions=[broken.outside_city("LON", "LAT"), broken.unknown_admin_code("TOWNSHIP_CODE")],
-    drift_renames={"STATION_NAME": "NAME"}, drift_added_column="REMARK",
+    drift_renames={"STATION_NAME": "NAME"},
+    drift_added_column="REMARK",
 )
 AIR = FeedSpec(
-    DEPARTMENT, "air_quality_hourly", "csv", key=("STATION_CODE", "MONITOR_TIME"),
+    DEPARTMENT,
+    "air_quality_hourly",
+    "csv",
+    key=("STATION_CODE", "MONITOR_TIME"),
     dates={"MONITOR_TIME": EE_TIMES},
-    corruptions=[broken.negative("PM25"), broken.future_date("MONITOR_TIME"), broken.required_missing("STATION_CODE")],
-    drift_renames={"PM25": "PM2_5", "O3": "O3_1H"}, drift_added_column="AQI_FLAG",
+    corruptions=[
+        broken.negative("PM25"),
+        broken.future_date("MONITOR_TIME"),
+        broken.required_missing("STATION_CODE"),
+    ],
+    drift_renames={"PM25": "PM2_5", "O3": "O3_1H"},
+    drift_added_column="AQI_FLAG",
 )
 SOURCES = FeedSpec(
-    DEPARTMENT, "pollution_sources", "csv", key="PERMIT_NO",
+    DEPARTMENT,
+    "pollution_sources",
+    "csv",
+    key="PERMIT_NO",
     dates={"VALID_FROM": EE_DATES, "VALID_TO": EE_DATES},
     corruptions=[
-        broken.uscc_check("USCC"), broken.pattern_mismatch("PERMIT_NO"), broken.outside_city("LON", "LAT"),
+        broken.uscc_check("USCC"),
+        broken.pattern_mismatch("PERMIT_NO"),
+        broken.outside_city("LON", "LAT"),
         broken.unknown_admin_code("COUNTY_CODE"),
     ],
-    drift_renames={"UNIT_NAME": "COMPANY_NAME"}, drift_added_column="REMARK",
+    drift_renames={"UNIT_NAME": "COMPANY_NAME"},
+    drift_added_column="REMARK",
 )
 EXCEEDANCES = FeedSpec(
-    DEPARTMENT, "emission_exceedances", "csv", key="RECORD_ID",
+    DEPARTMENT,
+    "emission_exceedances",
+    "csv",
+    key="RECORD_ID",
     dates={"MONITOR_TIME": EE_TIMES},
     corruptions=[
-        broken.negative("MEASURED_VALUE"), broken.future_date("MONITOR_TIME"), broken.pattern_mismatch("PERMIT_NO"),
+        broken.negative("MEASURED_VALUE"),
+        broken.future_date("MONITOR_TIME"),
+        broken.pattern_mismatch("PERMIT_NO"),
         broken.required_missing("POLLUTANT"),
     ],
-    drift_renames={"MEASURED_VALUE": "VALUE"}, drift_added_column="REMARK",
+    drift_renames={"MEASURED_VALUE": "VALUE"},
+    drift_added_column="REMARK",
 )
 
 SPECS = [STATIONS, AIR, SOURCES, EXCEEDANCES]
@@ -86,7 +120,9 @@ def stations(ctx: Context) -> Batch:
             "ADDRESS": address,
             "LON": sites["lon"],
             "LAT": sites["lat"],
-            "START_DATE": pl.Series(np.datetime64("2012-01-01") + rng.integers(0, 3000, n)).cast(pl.Date),
+            "START_DATE": pl.Series(np.datetime64("2012-01-01") + rng.integers(0, 3000, n)).cast(
+                pl.Date
+            ),
             DAY: pl.Series([ctx.days[0]] * n).cast(pl.Date),
             "object_id": sites["object_id"],
             "place_id": sites["place_id"],
@@ -94,7 +130,9 @@ def stations(ctx: Context) -> Batch:
     )
     rows = start_rows(rows, **address_noise)
     return batch(
-        rows, links(rows, "object", "object_id", "station"), links(rows, "place", "place_id", "station_site"),
+        rows,
+        links(rows, "object", "object_id", "station"),
+        links(rows, "place", "place_id", "station_site"),
         drop=["object_id", "place_id"],
     )
 
@@ -105,7 +143,9 @@ def air_quality(ctx: Context) -> Batch:
     sites = station_view(ctx)
     s, d = sites.height, len(ctx.days)
     hours = d * 24
-    regional = np.repeat(np.exp(np.cumsum(rng.normal(0, 0.25, d)) * 0.5), 24)  # weather moves the whole city
+    regional = np.repeat(
+        np.exp(np.cumsum(rng.normal(0, 0.25, d)) * 0.5), 24
+    )  # weather moves the whole city
     diurnal = np.tile(1 + 0.3 * np.cos((np.arange(24) - 20) / 24 * 2 * np.pi), d)
     base = rng.uniform(25, 55, s)[:, None] * regional[None, :] * diurnal[None, :]
     pm25 = base * rng.lognormal(0, 0.15, (s, hours))
@@ -114,14 +154,23 @@ def air_quality(ctx: Context) -> Batch:
     episode_station = rng.choice(s, episodes, replace=False)
     episode_start = rng.integers(0, max(hours - 14, 1), episodes)
     episode_length = rng.integers(8, 15, episodes)
-    for station, start, length in zip(episode_station, episode_start, episode_length, strict=True):  # a handful of slices
+    for station, start, length in zip(
+        episode_station, episode_start, episode_length, strict=True
+    ):  # a handful of slices
         pm25[station, start : start + length] = rng.uniform(160, 240, length)
     pm10 = pm25 * rng.uniform(1.3, 1.8, (s, hours))
     so2 = rng.gamma(2, 4, (s, hours))
     no2 = 20 + 25 * diurnal[None, :] * rng.lognormal(0, 0.2, (s, hours))
     co = np.round(0.5 + pm25 / 150 * rng.lognormal(0, 0.1, (s, hours)), 2)
-    o3 = np.clip(80 * np.tile(np.sin(np.clip((np.arange(24) - 7) / 12 * np.pi, 0, np.pi)), d)[None, :] + rng.normal(20, 8, (s, hours)), 2, None)
-    time = (np.datetime64(ctx.days[0], "h") + np.arange(hours) * np.timedelta64(1, "h")).astype("datetime64[us]")
+    o3 = np.clip(
+        80 * np.tile(np.sin(np.clip((np.arange(24) - 7) / 12 * np.pi, 0, np.pi)), d)[None, :]
+        + rng.normal(20, 8, (s, hours)),
+        2,
+        None,
+    )
+    time = (np.datetime64(ctx.days[0], "h") + np.arange(hours) * np.timedelta64(1, "h")).astype(
+        "datetime64[us]"
+    )
     missing_reading = rng.random((s, hours)) < 0.01
     rows = pl.DataFrame(
         {
@@ -155,8 +204,14 @@ def polluter_view(ctx: Context) -> pl.DataFrame:
     rng = ctx.rng_for("polluters")
     orgs = org_view(ctx.world)
     kind = orgs["kind"].to_numpy()
-    share = np.where(kind == "chemical", ctx.config.overlap.chemical_polluter, np.where(kind == "manufacturing", 0.2, 0.0))
-    holders = orgs.filter(pl.Series((rng.random(orgs.height) < share) | orgs["high_risk"].to_numpy()))
+    share = np.where(
+        kind == "chemical",
+        ctx.config.overlap.chemical_polluter,
+        np.where(kind == "manufacturing", 0.2, 0.0),
+    )
+    holders = orgs.filter(
+        pl.Series((rng.random(orgs.height) < share) | orgs["high_risk"].to_numpy())
+    )
     key_managed = rng.random(holders.height) < 0.4
     return holders.with_columns(
         permit_no=pl.col("uscc") + "001" + pl.Series(np.where(key_managed, "P", "U")),
@@ -184,7 +239,11 @@ def pollution_sources(ctx: Context, holders: pl.DataFrame) -> Batch:
             "LAT": holders["lat"],
             "MANAGEMENT_LEVEL": holders["management"],
             "OUTLET_COUNT": pl.Series(rng.integers(1, 6, n)),
-            "MAIN_POLLUTANTS": pl.Series(np.array(["颗粒物;二氧化硫", "氮氧化物", "化学需氧量;氨氮", "挥发性有机物"])[rng.integers(0, 4, n)]),
+            "MAIN_POLLUTANTS": pl.Series(
+                np.array(["颗粒物;二氧化硫", "氮氧化物", "化学需氧量;氨氮", "挥发性有机物"])[
+                    rng.integers(0, 4, n)
+                ]
+            ),
             "VALID_FROM": valid_from,
             "VALID_TO": valid_from + timedelta(days=5 * 365),
             DAY: pl.Series(day).cast(pl.Date),
@@ -194,7 +253,9 @@ def pollution_sources(ctx: Context, holders: pl.DataFrame) -> Batch:
     )
     rows = start_rows(rows, **name_noise, **address_noise, missing_uscc=uscc_missing)
     return batch(
-        rows, links(rows, "organisation", "org_id", "permit_holder"), links(rows, "place", "place_id", "discharge_site"),
+        rows,
+        links(rows, "organisation", "org_id", "permit_holder"),
+        links(rows, "place", "place_id", "discharge_site"),
         drop=["org_id", "place_id"],
     )
 
@@ -213,7 +274,9 @@ def exceedances(ctx: Context, holders: pl.DataFrame) -> Batch:
         {
             "RECORD_ID": sequence_ids("EX", events["event_time"].dt.date()),
             "PERMIT_NO": units["permit_no"],
-            "OUTLET_CODE": pl.Series(np.char.add(np.where(water, "DW00", "DA00"), rng.integers(1, 4, n).astype(str))),
+            "OUTLET_CODE": pl.Series(
+                np.char.add(np.where(water, "DW00", "DA00"), rng.integers(1, 4, n).astype(str))
+            ),
             "POLLUTANT": pl.Series([POLLUTANTS[i][0] for i in pollutant]),
             "MEASURED_VALUE": pl.Series(measured),
             "LIMIT_VALUE": pl.Series(limit),

@@ -15,53 +15,95 @@ import polars as pl
 from pipelines.sample_city import corruptions as broken
 from pipelines.sample_city.delivery import DAY, Batch, DateStyle, FeedSpec
 from pipelines.sample_city.feeds.common import (
-    Context, batch, links, messy_addresses, messy_names, org_view, registry_days, schedule, sequence_ids, start_rows,
+    Context,
+    batch,
+    links,
+    messy_addresses,
+    messy_names,
+    org_view,
+    registry_days,
+    schedule,
+    sequence_ids,
+    start_rows,
 )
-from pipelines.sample_city.world import where_or_null
 from pipelines.sample_city.vocabulary import HIDDEN_HAZARDS, WORK_ACCIDENT_TYPES
+from pipelines.sample_city.world import where_or_null
 
 DEPARTMENT = "emergency_management"
 EM_DATES = DateStyle("%Y-%m-%d", ["%Y.%m.%d", "%Y%m%d"])
 EM_TIMES = DateStyle("%Y-%m-%dT%H:%M:%S+08:00", ["%Y-%m-%d %H:%M", "%Y%m%d %H%M"])
 KIND_LABELS = {
-    "chemical": "危险化学品", "manufacturing": "工贸", "logistics": "交通运输", "construction": "建筑施工", "restaurant": "餐饮",
+    "chemical": "危险化学品",
+    "manufacturing": "工贸",
+    "logistics": "交通运输",
+    "construction": "建筑施工",
+    "restaurant": "餐饮",
 }
 
 ENTERPRISES = FeedSpec(
-    DEPARTMENT, "enterprises", "csv", key="uscc",
+    DEPARTMENT,
+    "enterprises",
+    "csv",
+    key="uscc",
     dates={"registered_date": EM_DATES},
     corruptions=[
-        broken.uscc_check("uscc"), broken.identity_check("legal_rep_id_no"), broken.unknown_admin_code("township_code"),
-        broken.outside_city("longitude", "latitude"), broken.required_missing("enterprise_name"), broken.negative("employees"),
+        broken.uscc_check("uscc"),
+        broken.identity_check("legal_rep_id_no"),
+        broken.unknown_admin_code("township_code"),
+        broken.outside_city("longitude", "latitude"),
+        broken.required_missing("enterprise_name"),
+        broken.negative("employees"),
     ],
-    drift_renames={"enterprise_name": "ent_name", "contact_phone": "phone"}, drift_added_column="remark",
+    drift_renames={"enterprise_name": "ent_name", "contact_phone": "phone"},
+    drift_added_column="remark",
 )
 HAZARD_SOURCES = FeedSpec(
-    DEPARTMENT, "hazard_sources", "csv", key=("hazard_source_code", "cas_no"),
+    DEPARTMENT,
+    "hazard_sources",
+    "csv",
+    key=("hazard_source_code", "cas_no"),
     dates={"record_date": EM_DATES},
     corruptions=[
-        broken.uscc_check("uscc"), broken.negative("quantity_t"), broken.outside_city("longitude", "latitude"),
-        broken.unknown_admin_code("county_code"), broken.required_missing("cas_no"),
+        broken.uscc_check("uscc"),
+        broken.negative("quantity_t"),
+        broken.outside_city("longitude", "latitude"),
+        broken.unknown_admin_code("county_code"),
+        broken.required_missing("cas_no"),
     ],
-    drift_renames={"quantity_t": "actual_quantity_t", "exposed_people": "people_within_500m"}, drift_added_column="remark",
+    drift_renames={"quantity_t": "actual_quantity_t", "exposed_people": "people_within_500m"},
+    drift_added_column="remark",
 )
 HIDDEN = FeedSpec(
-    DEPARTMENT, "hidden_hazards", "csv", key="hazard_id",
+    DEPARTMENT,
+    "hidden_hazards",
+    "csv",
+    key="hazard_id",
     dates={"found_date": EM_DATES, "rectify_deadline": EM_DATES, "rectified_date": EM_DATES},
     corruptions=[
-        broken.uscc_check("uscc"), broken.future_date("found_date"), broken.not_in_enumeration("hazard_level", ["特大", "较大"]),
-        broken.required_missing("hazard_id"), broken.unknown_admin_code("county_code"),
+        broken.uscc_check("uscc"),
+        broken.future_date("found_date"),
+        broken.not_in_enumeration("hazard_level", ["特大", "较大"]),
+        broken.required_missing("hazard_id"),
+        broken.unknown_admin_code("county_code"),
     ],
-    drift_renames={"hazard_level": "level", "rectify_deadline": "deadline"}, drift_added_column="remark",
+    drift_renames={"hazard_level": "level", "rectify_deadline": "deadline"},
+    drift_added_column="remark",
 )
 WORK_ACCIDENTS = FeedSpec(
-    DEPARTMENT, "work_accidents", "csv", key="accident_id",
+    DEPARTMENT,
+    "work_accidents",
+    "csv",
+    key="accident_id",
     dates={"occur_time": EM_TIMES},
     corruptions=[
-        broken.identity_check("victim_id_no"), broken.uscc_check("uscc"), broken.future_date("occur_time"),
-        broken.negative("deaths"), broken.outside_city("longitude", "latitude"),
+        broken.identity_check("victim_id_no"),
+        broken.uscc_check("uscc"),
+        broken.future_date("occur_time"),
+        broken.negative("deaths"),
+        broken.outside_city("longitude", "latitude"),
     ],
-    drift_renames={"accident_type": "type"}, drift_added_column="remark",
+    drift_renames={"accident_type": "type"},
+    drift_added_column="remark",
 )
 
 SPECS = [ENTERPRISES, HAZARD_SOURCES, HIDDEN, WORK_ACCIDENTS]
@@ -109,16 +151,27 @@ def enterprises(ctx: Context, orgs: pl.DataFrame) -> Batch:
     )
     rows = start_rows(rows, name_typo=typo_mask, **address_noise)
     return batch(
-        rows, links(rows, "organisation", "org_id", "registered"), links(rows, "place", "place_id", "premises"),
-        links(rows, "person", "person_id", "legal_representative"), drop=["org_id", "place_id", "person_id"],
+        rows,
+        links(rows, "organisation", "org_id", "registered"),
+        links(rows, "place", "place_id", "premises"),
+        links(rows, "person", "person_id", "legal_representative"),
+        drop=["org_id", "place_id", "person_id"],
     )
 
 
 def hazard_sources(ctx: Context, orgs: pl.DataFrame) -> Batch:
     rng = ctx.rng_for("hazard_sources")
     holdings = ctx.world.hazard_holdings.join(
-        ctx.world.objects.select("object_id", "code", pl.col("name").alias("installation_name"), "owner_id", "exposed_people"),
-        on="object_id", how="left", maintain_order="left",
+        ctx.world.objects.select(
+            "object_id",
+            "code",
+            pl.col("name").alias("installation_name"),
+            "owner_id",
+            "exposed_people",
+        ),
+        on="object_id",
+        how="left",
+        maintain_order="left",
     ).join(orgs.rename({"org_id": "owner_id"}), on="owner_id", how="inner", maintain_order="left")
     n = holdings.height
     day = registry_days(rng, ctx, n, initial_share=0.95)
@@ -146,8 +199,11 @@ def hazard_sources(ctx: Context, orgs: pl.DataFrame) -> Batch:
     )
     rows = start_rows(rows, **name_noise)
     return batch(
-        rows, links(rows, "organisation", "org_id", "operator"), links(rows, "object", "object_id", "installation"),
-        links(rows, "place", "place_id", "installation_site"), drop=["org_id", "object_id", "place_id"],
+        rows,
+        links(rows, "organisation", "org_id", "operator"),
+        links(rows, "object", "object_id", "installation"),
+        links(rows, "place", "place_id", "installation_site"),
+        drop=["org_id", "object_id", "place_id"],
     )
 
 
@@ -160,7 +216,9 @@ def hidden_hazards(ctx: Context, orgs: pl.DataFrame) -> Batch:
     chosen = rng.choice(orgs.height, n, p=weights / weights.sum())
     # Each high-risk enterprise gets two findings early in the window, so they are overdue by its end.
     at_risk = np.flatnonzero(high_risk)
-    early = np.flatnonzero(events["event_time"].to_numpy() < np.datetime64(ctx.days[len(ctx.days) // 3]))[: 2 * len(at_risk)]
+    early = np.flatnonzero(
+        events["event_time"].to_numpy() < np.datetime64(ctx.days[len(ctx.days) // 3])
+    )[: 2 * len(at_risk)]
     chosen[early] = np.tile(at_risk, 2)[: len(early)]
     units = orgs[chosen]
     unit_risk = units["high_risk"].to_numpy()
@@ -179,7 +237,9 @@ def hidden_hazards(ctx: Context, orgs: pl.DataFrame) -> Batch:
             "enterprise_name": names,
             "found_date": found,
             "hazard_level": pl.Series(np.where(major, "重大", "一般")),
-            "description": pl.Series(np.array(HIDDEN_HAZARDS)[rng.integers(0, len(HIDDEN_HAZARDS), n)]),
+            "description": pl.Series(
+                np.array(HIDDEN_HAZARDS)[rng.integers(0, len(HIDDEN_HAZARDS), n)]
+            ),
             "rectify_deadline": deadline,
             "status": pl.Series(np.where(rectified, "已整改", "整改中")),
             "rectified_date": where_or_null(rectified, rectified_on),
@@ -208,7 +268,9 @@ def work_accidents(ctx: Context, orgs: pl.DataFrame) -> Batch:
             "occur_time": events["event_time"],
             "uscc": units["uscc"],
             "enterprise_name": names,
-            "accident_type": pl.Series(np.array(WORK_ACCIDENT_TYPES)[rng.integers(0, len(WORK_ACCIDENT_TYPES), n)]),
+            "accident_type": pl.Series(
+                np.array(WORK_ACCIDENT_TYPES)[rng.integers(0, len(WORK_ACCIDENT_TYPES), n)]
+            ),
             "deaths": pl.Series(deaths),
             "serious_injuries": pl.Series(rng.poisson(0.4, n)),
             "minor_injuries": pl.Series(rng.poisson(1.0, n)),
@@ -228,6 +290,9 @@ def work_accidents(ctx: Context, orgs: pl.DataFrame) -> Batch:
     )
     rows = start_rows(rows, **name_noise, **address_noise, late_arrival=events["late"].to_numpy())
     return batch(
-        rows, links(rows, "organisation", "org_id", "responsible_unit"), links(rows, "place", "place_id", "accident_site"),
-        links(rows, "person", "person_id", "victim"), drop=["org_id", "place_id", "person_id"],
+        rows,
+        links(rows, "organisation", "org_id", "responsible_unit"),
+        links(rows, "place", "place_id", "accident_site"),
+        links(rows, "person", "person_id", "victim"),
+        drop=["org_id", "place_id", "person_id"],
     )

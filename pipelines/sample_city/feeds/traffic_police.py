@@ -15,10 +15,16 @@ from pipelines.lib.standards.coordinates import wgs84_to_gcj02
 from pipelines.sample_city import corruptions as broken
 from pipelines.sample_city.delivery import DAY, Batch, DateStyle, FeedSpec
 from pipelines.sample_city.feeds.common import (
-    Context, batch, links, messy_addresses, schedule, sequence_ids, start_rows,
+    Context,
+    batch,
+    links,
+    messy_addresses,
+    schedule,
+    sequence_ids,
+    start_rows,
 )
-from pipelines.sample_city.world import non_representatives, where_or_null
 from pipelines.sample_city.vocabulary import ACCIDENT_CAUSES, WEATHER
+from pipelines.sample_city.world import non_representatives, where_or_null
 
 DEPARTMENT = "traffic_police"
 SLOTS = (1, 2, 3)  # up to three vehicles per accident
@@ -42,32 +48,51 @@ def _nest_vehicles(frame: pl.DataFrame) -> pl.DataFrame:
         ]
     ).list.eval(pl.element().filter(pl.element().struct.field("plateNo").is_not_null()))
     slot_columns = [c for c in frame.columns if c.startswith("v") and "_" in c and c[1].isdigit()]
-    return frame.with_columns(time_ms.alias("occurTime"), vehicles.alias("vehicles")).drop(slot_columns)
+    return frame.with_columns(time_ms.alias("occurTime"), vehicles.alias("vehicles")).drop(
+        slot_columns
+    )
 
 
 ACCIDENTS = FeedSpec(
-    DEPARTMENT, "traffic_accidents", "jsonl", key="accidentId",
+    DEPARTMENT,
+    "traffic_accidents",
+    "jsonl",
+    key="accidentId",
     corruptions=[
-        broken.identity_check("v1_driverIdNo"), broken.outside_city("lng", "lat"), broken.future_date("occurTime"),
-        broken.unknown_admin_code("districtCode"), broken.negative("injuries"), broken.required_missing("accidentId"),
+        broken.identity_check("v1_driverIdNo"),
+        broken.outside_city("lng", "lat"),
+        broken.future_date("occurTime"),
+        broken.unknown_admin_code("districtCode"),
+        broken.negative("injuries"),
+        broken.required_missing("accidentId"),
     ],
-    drift_renames={"roadName": "road", "districtCode": "xzqh"}, drift_added_column="remark",
+    drift_renames={"roadName": "road", "districtCode": "xzqh"},
+    drift_added_column="remark",
     finalize=_nest_vehicles,
 )
 FLOW = FeedSpec(
-    DEPARTMENT, "traffic_flow", "csv", key=("DETECTOR_ID", "START_TIME"),
+    DEPARTMENT,
+    "traffic_flow",
+    "csv",
+    key=("DETECTOR_ID", "START_TIME"),
     dates={"START_TIME": DateStyle("%Y-%m-%d %H:%M:%S")},
     corruptions=[
-        broken.negative("VOLUME"), broken.negative("OCCUPANCY"), broken.outside_city("LNG", "LAT"),
-        broken.future_date("START_TIME"), broken.required_missing("DETECTOR_ID"),
+        broken.negative("VOLUME"),
+        broken.negative("OCCUPANCY"),
+        broken.outside_city("LNG", "LAT"),
+        broken.future_date("START_TIME"),
+        broken.required_missing("DETECTOR_ID"),
     ],
-    drift_renames={"AVG_SPEED": "SPEED", "OCCUPANCY": "OCC"}, drift_added_column="DATA_QUALITY",
+    drift_renames={"AVG_SPEED": "SPEED", "OCCUPANCY": "OCC"},
+    drift_added_column="DATA_QUALITY",
 )
 
 SPECS = [ACCIDENTS, FLOW]
 
 
-def plate_variants(plates: pl.Series, rng: np.random.Generator, rate: float) -> tuple[pl.Series, np.ndarray]:
+def plate_variants(
+    plates: pl.Series, rng: np.random.Generator, rate: float
+) -> tuple[pl.Series, np.ndarray]:
     """川A12345 as officers type it: 川A·12345, 川a12345, 川A 12345, 川A-12345."""
     n = len(plates)
     apply = rng.random(n) < rate
@@ -75,11 +100,16 @@ def plate_variants(plates: pl.Series, rng: np.random.Generator, rate: float) -> 
     frame = pl.DataFrame({"plate": plates, "variant": variant})
     head, tail = pl.col("plate").str.slice(0, 2), pl.col("plate").str.slice(2)
     out = frame.select(
-        pl.when(pl.col("variant") == 0).then(head + "·" + tail)
-        .when(pl.col("variant") == 1).then(pl.col("plate").str.to_lowercase())
-        .when(pl.col("variant") == 2).then(head + " " + tail)
-        .when(pl.col("variant") == 3).then(head + "-" + tail)
-        .otherwise("plate").alias("plate")
+        pl.when(pl.col("variant") == 0)
+        .then(head + "·" + tail)
+        .when(pl.col("variant") == 1)
+        .then(pl.col("plate").str.to_lowercase())
+        .when(pl.col("variant") == 2)
+        .then(head + " " + tail)
+        .when(pl.col("variant") == 3)
+        .then(head + "-" + tail)
+        .otherwise("plate")
+        .alias("plate")
     )["plate"]
     return out, apply & plates.is_not_null().to_numpy()
 
@@ -107,8 +137,16 @@ def _drivers(ctx: Context, rng: np.random.Generator, vehicles: pl.DataFrame) -> 
     reps = ctx.world.organisations["legal_rep_person_id"].unique().sort().to_numpy()
     n = vehicles.height
     own = vehicles["owner_kind"].to_numpy() == "person"
-    driver = np.where(own & (rng.random(n) < 0.8), vehicles["owner_id"].to_numpy(), persons[rng.integers(0, len(persons), n)])
-    return np.where(rng.random(n) < ctx.config.overlap.driver_is_legal_rep, reps[rng.integers(0, len(reps), n)], driver)
+    driver = np.where(
+        own & (rng.random(n) < 0.8),
+        vehicles["owner_id"].to_numpy(),
+        persons[rng.integers(0, len(persons), n)],
+    )
+    return np.where(
+        rng.random(n) < ctx.config.overlap.driver_is_legal_rep,
+        reps[rng.integers(0, len(reps), n)],
+        driver,
+    )
 
 
 def accidents(ctx: Context) -> Batch:
@@ -119,12 +157,18 @@ def accidents(ctx: Context) -> Batch:
     streets = street_places(world)
     hotspots = black_spots(world)
     at_hotspot = rng.random(n) < ctx.config.overlap.accident_at_hotspot
-    spot = np.where(at_hotspot, rng.integers(0, hotspots.height, n), rng.integers(hotspots.height, streets.height, n))
+    spot = np.where(
+        at_hotspot,
+        rng.integers(0, hotspots.height, n),
+        rng.integers(hotspots.height, streets.height, n),
+    )
     places = streets[spot]
     # Some accidents happen at a chemical plant's gate: the cross-silo question "accidents
     # near hazard sources" has answers.
     plants = world.places.filter(
-        pl.col("place_id").is_in(world.organisations.filter(pl.col("kind") == "chemical")["place_id"].implode())
+        pl.col("place_id").is_in(
+            world.organisations.filter(pl.col("kind") == "chemical")["place_id"].implode()
+        )
     )
     at_plant = ~at_hotspot & (rng.random(n) < ctx.config.overlap.accident_at_hazard_site)
     plant_rows = plants[rng.integers(0, plants.height, n)]
@@ -142,13 +186,19 @@ def accidents(ctx: Context) -> Batch:
         present = vehicle_count >= i
         chosen = vehicles[rng.integers(0, vehicles.height, n)]
         driver_ids = pl.Series(_drivers(ctx, rng, chosen))
-        drivers = pl.DataFrame({"person_id": driver_ids}).join(persons, on="person_id", how="left", maintain_order="left")
+        drivers = pl.DataFrame({"person_id": driver_ids}).join(
+            persons, on="person_id", how="left", maintain_order="left"
+        )
         plates, varied = plate_variants(chosen["code"], rng, ctx.config.noise.name_variant)
         plate_noise |= varied & present
         slot = {
-            f"v{i}_plateNo": plates, f"v{i}_vehicleType": chosen["name"], f"v{i}_driverName": drivers["name"],
-            f"v{i}_driverIdNo": drivers["id_number"], f"v{i}_driverPhone": drivers["phone"],
-            f"_vehicle{i}": chosen["object_id"], f"_driver{i}": drivers["person_id"],
+            f"v{i}_plateNo": plates,
+            f"v{i}_vehicleType": chosen["name"],
+            f"v{i}_driverName": drivers["name"],
+            f"v{i}_driverIdNo": drivers["id_number"],
+            f"v{i}_driverPhone": drivers["phone"],
+            f"_vehicle{i}": chosen["object_id"],
+            f"_driver{i}": drivers["person_id"],
         }
         columns |= {name: where_or_null(present, values) for name, values in slot.items()}
     deaths = np.where(rng.random(n) < 0.03, rng.integers(1, 4, n), 0)
@@ -171,11 +221,18 @@ def accidents(ctx: Context) -> Batch:
             **{name: values for name, values in columns.items() if name.startswith("_")},
         }
     )
-    rows = start_rows(rows, **address_noise, plate_variant=plate_noise, late_arrival=events["late"].to_numpy())
-    vehicle_links = [links(rows, "object", f"_vehicle{i}", "involved_vehicle", slot=i) for i in SLOTS]
+    rows = start_rows(
+        rows, **address_noise, plate_variant=plate_noise, late_arrival=events["late"].to_numpy()
+    )
+    vehicle_links = [
+        links(rows, "object", f"_vehicle{i}", "involved_vehicle", slot=i) for i in SLOTS
+    ]
     driver_links = [links(rows, "person", f"_driver{i}", "driver", slot=i) for i in SLOTS]
     return batch(
-        rows, links(rows, "place", "place_id", "accident_site"), *vehicle_links, *driver_links,
+        rows,
+        links(rows, "place", "place_id", "accident_site"),
+        *vehicle_links,
+        *driver_links,
         drop=["place_id"] + [f"_vehicle{i}" for i in SLOTS] + [f"_driver{i}" for i in SLOTS],
     )
 
@@ -183,14 +240,19 @@ def accidents(ctx: Context) -> Batch:
 def flow(ctx: Context, rng: np.random.Generator, day) -> Batch:
     """5-minute counts per detector: a two-peak daily profile, capacity per road, Poisson noise."""
     detectors = ctx.world.objects.filter(pl.col("kind") == "traffic_detector").join(
-        ctx.world.places.select("place_id", "road", "lon", "lat"), on="place_id", how="left", maintain_order="left"
+        ctx.world.places.select("place_id", "road", "lon", "lat"),
+        on="place_id",
+        how="left",
+        maintain_order="left",
     )
     interval = ctx.config.scale.flow_interval_minutes
     slots = 24 * 60 // interval
     d = detectors.height
     hour = (np.arange(slots) * interval) / 60.0
-    profile = 0.15 + 0.85 * (np.exp(-((hour - 8.5) ** 2) / 2) + np.exp(-((hour - 18) ** 2) / 3)) + 0.2 * (
-        (hour > 10) & (hour < 16)
+    profile = (
+        0.15
+        + 0.85 * (np.exp(-((hour - 8.5) ** 2) / 2) + np.exp(-((hour - 18) ** 2) / 3))
+        + 0.2 * ((hour > 10) & (hour < 16))
     )
     capacity = rng.uniform(60, 240, d)  # vehicles per 5 minutes at the peak
     expected = np.outer(capacity, profile)
