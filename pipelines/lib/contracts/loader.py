@@ -4,9 +4,9 @@ Every problem is reported as `file:line: key.path: message`, all of them at
 once, so whoever edits a contract fixes it in one round rather than one error
 per run. Three layers, in order:
 
-1. YAML, keeping the line of every key;
+1. YAML, keeping the line of every key (`yaml_source`);
 2. the ODCS JSON Schema bundled with `open-data-contract-standard`, which
-   catches misspelt standard keys (its objects forbid unknown properties);
+   catches misspelt standard keys (`odcs_schema`);
 3. safecity's house rules (owner department, SLA, classification, the custom
    properties ingestion needs), then compilation into `model.FeedContract`.
 
@@ -16,20 +16,13 @@ shapes the schema guarantees.
 
 from __future__ import annotations
 
-import importlib.resources
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import cache
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import yaml
-from jsonschema import Draft201909Validator
-from jsonschema.exceptions import ValidationError
 
 from pipelines.lib.contracts.model import (
     DAY_PLACEHOLDER,
@@ -40,6 +33,14 @@ from pipelines.lib.contracts.model import (
     Field,
     Landing,
     Sla,
+)
+from pipelines.lib.contracts.odcs_schema import validate_odcs_schema
+from pipelines.lib.contracts.yaml_source import (
+    ContractError,
+    KeyPath,
+    Problems,
+    display_path,
+    parse_yaml,
 )
 
 CONTRACTS_DIR_ENV = "SAFECITY_CONTRACTS_DIR"
@@ -76,16 +77,6 @@ SUPPORTED_TYPE_OPTIONS: dict[str, frozenset[str]] = {
 
 SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 
-KeyPath = tuple[str | int, ...]
-
-
-class ContractError(Exception):
-    """One or more contract problems; str() is one `file:line: key: message` per line."""
-
-    def __init__(self, messages: Sequence[str]) -> None:
-        self.messages = tuple(messages)
-        super().__init__("\n".join(self.messages))
-
 
 def contracts_dir() -> Path:
     """`$SAFECITY_CONTRACTS_DIR` if set, else `contracts/` under the working directory.
@@ -101,7 +92,7 @@ def load_contract(path: Path, root: Path | None = None) -> FeedContract:
 
     `root` only shortens the file names in messages (e.g. the repository root).
     """
-    problems = _Problems(_display_path(path, root))
+    problems = Problems(display_path(path, root))
     contract = _load(path, problems)
     if problems.messages or contract is None:
         raise ContractError(problems.sorted_messages())
@@ -126,7 +117,7 @@ def load_feed_contracts(contracts_dir: Path) -> dict[tuple[str, str], FeedContra
     for path in sorted([*feeds_dir.glob("*/*.yaml"), *feeds_dir.glob("*/*.yml")]):
         if not path.name.endswith(CONTRACT_SUFFIX):
             messages.append(
-                f"{_display_path(path, root)}:1: (file): not a contract file name, "
+                f"{display_path(path, root)}:1: (file): not a contract file name, "
                 f"expected <feed>{CONTRACT_SUFFIX}"
             )
             continue
@@ -141,220 +132,10 @@ def load_feed_contracts(contracts_dir: Path) -> dict[tuple[str, str], FeedContra
     return contracts
 
 
-# --- problems, with lines ----------------------------------------------------------
-
-
-def _display_path(path: Path, root: Path | None) -> str:
-    if root is not None:
-        try:
-            return path.absolute().relative_to(root.absolute()).as_posix()
-        except ValueError:
-            pass
-    return path.as_posix()
-
-
-def _key_path(path: KeyPath) -> str:
-    text = ""
-    for part in path:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else part
-    return text or "(root)"
-
-
-@dataclass
-class _Problems:
-    """Collects messages for one file, resolving key paths to YAML lines."""
-
-    display: str
-    lines: dict[KeyPath, int] = field(default_factory=dict)
-    messages: list[tuple[int, str]] = field(default_factory=list)
-
-    def line_of(self, path: KeyPath) -> int:
-        # A value the file does not spell out (a default, a missing key) is
-        # reported at the nearest enclosing key that it does.
-        for end in range(len(path), 0, -1):
-            line = self.lines.get(path[:end])
-            if line is not None:
-                return line
-        return self.lines.get((), 1)
-
-    def add(self, path: KeyPath, message: str, at: KeyPath | None = None) -> None:
-        line = self.line_of(path if at is None else at)
-        entry = (line, f"{self.display}:{line}: {_key_path(path)}: {message}")
-        if entry not in self.messages:  # jsonschema reports some errors twice
-            self.messages.append(entry)
-
-    def sorted_messages(self) -> list[str]:
-        return [message for _, message in sorted(self.messages, key=lambda entry: entry[0])]
-
-
-# --- 1. YAML with lines ------------------------------------------------------------
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps unquoted dates as strings.
-
-    ODCS is a JSON Schema, so a contract must mean what its JSON would: YAML 1.1
-    would turn `dateIn: 2024-01-01` into a date object that fails `type: string`.
-    """
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regex) for tag, regex in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def _parse(text: str, problems: _Problems) -> Any:
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            problems.add((), "empty file")
-            return None
-        problems.lines[()] = node.start_mark.line + 1  # the first key, after any comments
-        _record_lines(node, (), problems)
-        return loader.construct_document(node)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        problems.messages.append((line, f"{problems.display}:{line}: (yaml): {error.problem}"))
-        return None
-    finally:
-        loader.dispose()
-
-
-def _record_lines(node: yaml.Node, path: KeyPath, problems: _Problems) -> None:
-    """Record the line of every mapping key and sequence item; flag duplicate keys.
-
-    PyYAML keeps the last of two equal keys without a word, which would hide
-    half of a contract edit.
-    """
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                continue
-            key_path = (*path, key_node.value)
-            line = key_node.start_mark.line + 1
-            if key_node.value in seen:
-                problems.messages.append(
-                    (line, f"{problems.display}:{line}: {_key_path(key_path)}: duplicate key")
-                )
-            else:
-                seen.add(key_node.value)
-                problems.lines[key_path] = line
-            _record_lines(value_node, key_path, problems)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            problems.lines[(*path, index)] = item.start_mark.line + 1
-            _record_lines(item, (*path, index), problems)
-
-
-# --- 2. the ODCS JSON Schema -------------------------------------------------------
-
-
-@cache
-def _odcs_validator() -> Draft201909Validator:
-    # Loaded on first use, not at import: importing the pipeline stays cheap.
-    text = (
-        importlib.resources.files("open_data_contract_standard")
-        .joinpath("schema.json")
-        .read_text(encoding="utf-8")
-    )
-    return Draft201909Validator(json.loads(text))
-
-
-_UNEXPECTED_KEY_VALIDATORS = frozenset({"additionalProperties", "unevaluatedProperties"})
-_JSON_TYPE_NAMES = {
-    dict: "object",
-    list: "array",
-    str: "string",
-    bool: "boolean",
-    int: "integer",
-    float: "number",
-    type(None): "null",
-}
-
-
-def _validate_schema(document: Any, problems: _Problems) -> None:
-    errors = _flatten(list(_odcs_validator().iter_errors(document)))
-    for error in errors:
-        path: KeyPath = tuple(error.absolute_path)
-        if error.validator in _UNEXPECTED_KEY_VALIDATORS:
-            if error.validator == "unevaluatedProperties" and _explained_elsewhere(error, errors):
-                continue
-            for key in _unexpected_keys(error):
-                if error.validator == "unevaluatedProperties" and _has_error_below(
-                    (*path, key), errors
-                ):
-                    continue  # a key whose own value is wrong, reported there
-                problems.add(path, f"{key!r} is not allowed (misspelt key?)", at=(*path, key))
-        else:
-            problems.add(path, _schema_message(error))
-
-
-def _flatten(errors: list[ValidationError]) -> list[ValidationError]:
-    """Replace a oneOf/anyOf error by the errors of the branch the author meant.
-
-    The branch meant is the one whose type the value has (e.g. `team` as an
-    object rather than the deprecated list); when that is ambiguous the
-    combined error is kept as it is.
-    """
-    flat: list[ValidationError] = []
-    for error in errors:
-        if error.validator in ("oneOf", "anyOf") and error.context:
-            branches: dict[Any, list[ValidationError]] = {}
-            for sub in error.context:
-                branches.setdefault(sub.relative_schema_path[0], []).append(sub)
-            meant = [
-                subs
-                for subs in branches.values()
-                if not any(s.validator == "type" and not s.relative_path for s in subs)
-            ]
-            if len(meant) == 1:
-                flat.extend(_flatten(meant[0]))
-                continue
-        flat.append(error)
-    return flat
-
-
-def _explained_elsewhere(error: ValidationError, errors: list[ValidationError]) -> bool:
-    # When a subschema fails, jsonschema counts the keys it covers as
-    # "unevaluated" too (`name`, `businessName`... of a property with a broken
-    # custom property); the real error is the other one, at or below this object.
-    path = tuple(error.absolute_path)
-    return any(
-        other.validator != "unevaluatedProperties"
-        and tuple(other.absolute_path)[: len(path)] == path
-        for other in errors
-    )
-
-
-def _has_error_below(path: KeyPath, errors: list[ValidationError]) -> bool:
-    return any(tuple(other.absolute_path)[: len(path)] == path for other in errors)
-
-
-def _unexpected_keys(error: ValidationError) -> list[str]:
-    # jsonschema names the keys only inside its message, quoted with repr().
-    instance = error.instance if isinstance(error.instance, Mapping) else {}
-    return [key for key in instance if isinstance(key, str) and repr(key) in error.message]
-
-
-def _schema_message(error: ValidationError) -> str:
-    if error.validator == "type":
-        actual = _JSON_TYPE_NAMES.get(type(error.instance), type(error.instance).__name__)
-        return f"must be of type {error.validator_value!r}, not {actual}"
-    message = error.message
-    return message if len(message) <= 200 else message[:197] + "..."
-
-
 # --- 3. house rules and compilation ------------------------------------------------
 
 
-def _load(path: Path, problems: _Problems) -> FeedContract | None:
+def _load(path: Path, problems: Problems) -> FeedContract | None:
     if not path.name.endswith(CONTRACT_SUFFIX):
         problems.add((), f"contract files are named <feed>{CONTRACT_SUFFIX}")
         return None
@@ -363,19 +144,19 @@ def _load(path: Path, problems: _Problems) -> FeedContract | None:
     except (OSError, UnicodeDecodeError) as error:
         problems.add((), f"cannot read: {error}")
         return None
-    document = _parse(text, problems)
+    document = parse_yaml(text, problems)
     if problems.messages:
         return None
     if not isinstance(document, dict):
         problems.add((), "a contract is a YAML mapping")
         return None
-    _validate_schema(document, problems)
+    validate_odcs_schema(document, problems)
     if problems.messages:
         return None
     return _compile(path, document, problems)
 
 
-def _compile(path: Path, doc: dict[str, Any], problems: _Problems) -> FeedContract | None:
+def _compile(path: Path, doc: dict[str, Any], problems: Problems) -> FeedContract | None:
     department = path.parent.name
     feed = path.name.removesuffix(CONTRACT_SUFFIX)
     if not SNAKE_CASE.fullmatch(feed):
@@ -450,7 +231,7 @@ def _is_string_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) and v for v in value)
 
 
-def _check_team(doc: dict[str, Any], department: str, problems: _Problems) -> str | None:
+def _check_team(doc: dict[str, Any], department: str, problems: Problems) -> str | None:
     """The owner department is the folder, `team.name` and `domain` alike; returns the owner."""
     team = doc.get("team")
     if not isinstance(team, dict):
@@ -476,7 +257,7 @@ def _check_team(doc: dict[str, Any], department: str, problems: _Problems) -> st
 
 
 def _check_sla(
-    doc: dict[str, Any], problems: _Problems
+    doc: dict[str, Any], problems: Problems
 ) -> dict[str, tuple[dict[str, Any], KeyPath]]:
     """The frequency and latency SLA entries, checked for value and unit."""
     found: dict[str, tuple[dict[str, Any], KeyPath]] = {}
@@ -503,7 +284,7 @@ def _sla(
     entries: dict[str, tuple[dict[str, Any], KeyPath]],
     object_name: str,
     types: Mapping[str, str | None],
-    problems: _Problems,
+    problems: Problems,
 ) -> Sla | None:
     if "frequency" not in entries or "latency" not in entries:
         return None
@@ -531,7 +312,7 @@ def _sla(
 
 
 def _custom_properties(
-    obj: Mapping[str, Any], path: KeyPath, known: frozenset[str], problems: _Problems
+    obj: Mapping[str, Any], path: KeyPath, known: frozenset[str], problems: Problems
 ) -> dict[str, tuple[Any, KeyPath]]:
     """Custom properties by name, with the key path of each value.
 
@@ -554,7 +335,7 @@ def _custom_properties(
     return found
 
 
-def _landing(value: Any, at: KeyPath, problems: _Problems) -> Landing | None:
+def _landing(value: Any, at: KeyPath, problems: Problems) -> Landing | None:
     if not isinstance(value, dict):
         problems.add(at, "landing must be an object with format, file and (csv) encoding")
         return None
@@ -581,7 +362,7 @@ def _landing(value: Any, at: KeyPath, problems: _Problems) -> Landing | None:
 
 
 def _coordinates(
-    value: Any, at: KeyPath, types: Mapping[str, str | None], problems: _Problems
+    value: Any, at: KeyPath, types: Mapping[str, str | None], problems: Problems
 ) -> Coordinates | None:
     if not isinstance(value, dict):
         problems.add(at, "coordinates must be an object with system, longitude and latitude")
@@ -605,7 +386,7 @@ def _coordinates(
 
 
 def _fields(
-    properties: list[dict[str, Any]], path: KeyPath, problems: _Problems, *, top_level: bool
+    properties: list[dict[str, Any]], path: KeyPath, problems: Problems, *, top_level: bool
 ) -> tuple[Field, ...]:
     fields: list[Field] = []
     seen: set[str] = set()
@@ -624,7 +405,7 @@ def _fields(
 
 
 def _field(
-    prop: dict[str, Any], path: KeyPath, problems: _Problems, *, top_level: bool
+    prop: dict[str, Any], path: KeyPath, problems: Problems, *, top_level: bool
 ) -> Field | None:
     name = prop["name"]
     ok = True
@@ -772,7 +553,7 @@ def _custom_value(
     custom: Mapping[str, tuple[Any, KeyPath]],
     name: str,
     path: KeyPath,
-    problems: _Problems,
+    problems: Problems,
     *,
     required: bool = False,
 ) -> Any:
@@ -784,7 +565,7 @@ def _custom_value(
 
 
 def _source_formats(
-    custom: Mapping[str, tuple[Any, KeyPath]], logical_type: str, path: KeyPath, problems: _Problems
+    custom: Mapping[str, tuple[Any, KeyPath]], logical_type: str, path: KeyPath, problems: Problems
 ) -> tuple[str, ...] | None:
     """The formats dates and timestamps arrive in; None when missing or wrong (reported)."""
     temporal = logical_type in TEMPORAL_TYPES
@@ -810,7 +591,7 @@ def _source_formats(
     return tuple(formats)
 
 
-def _check_primary_key(fields: tuple[Field, ...], obj_path: KeyPath, problems: _Problems) -> None:
+def _check_primary_key(fields: tuple[Field, ...], obj_path: KeyPath, problems: Problems) -> None:
     positions = sorted(f.primary_key_position for f in fields if f.primary_key_position is not None)
     if positions != list(range(1, len(positions) + 1)):
         problems.add(

@@ -12,15 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# The file/line machinery is the feed loader's: one way of reporting contract problems.
-from pipelines.lib.contracts.loader import (
-    SUPPORTED_TYPE_OPTIONS,
-    ContractError,
-    _display_path,
-    _parse,
-    _Problems,
-    _validate_schema,
-)
+from pipelines.lib.contracts.loader import SUPPORTED_TYPE_OPTIONS
+from pipelines.lib.contracts.odcs_schema import validate_odcs_schema
+from pipelines.lib.contracts.yaml_source import ContractError, Problems, display_path, parse_yaml
 
 CLASSIFICATIONS = ("public", "internal", "personal", "sensitive")
 SUFFIX = ".odcs.yaml"
@@ -62,10 +56,10 @@ def load_table_contracts(contracts_dir: Path) -> dict[str, TableContract]:
     tables: dict[str, TableContract] = {}
     messages: list[str] = []
     for path in sorted((contracts_dir / "warehouse").glob(f"*{SUFFIX}")):
-        problems = _Problems(_display_path(path, root))
-        document = _parse(path.read_text(encoding="utf-8"), problems)
+        problems = Problems(display_path(path, root))
+        document = parse_yaml(path.read_text(encoding="utf-8"), problems)
         if isinstance(document, dict) and not problems.messages:
-            _validate_schema(document, problems)
+            validate_odcs_schema(document, problems)
         if not problems.messages and isinstance(document, dict):
             table = _compile(path, document, problems)
             if table is not None:
@@ -79,14 +73,14 @@ def load_table_contracts(contracts_dir: Path) -> dict[str, TableContract]:
                     c.name for c in tables[target].columns
                 }:
                     messages.append(
-                        f"{_display_path(table.path, root)}: {column.name}: relationship to unknown {target}.{target_column}"
+                        f"{display_path(table.path, root)}: {column.name}: relationship to unknown {target}.{target_column}"
                     )
     if messages:
         raise ContractError(messages)
     return tables
 
 
-def _compile(path: Path, doc: dict[str, Any], problems: _Problems) -> TableContract | None:
+def _compile(path: Path, doc: dict[str, Any], problems: Problems) -> TableContract | None:
     name = path.name.removesuffix(SUFFIX)
     if doc.get("name") != name:
         problems.add(("name",), f"must be the file's table name {name!r}")

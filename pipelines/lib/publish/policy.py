@@ -16,8 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pipelines.lib.contracts.loader import ContractError, KeyPath, _display_path, _parse, _Problems
 from pipelines.lib.contracts.tables import TableContract
+from pipelines.lib.contracts.yaml_source import (
+    ContractError,
+    KeyPath,
+    Problems,
+    display_path,
+    parse_yaml,
+)
 from pipelines.lib.publish.scope import OWN_ROWS
 
 POLICY_FILE = Path("sharing") / "policy.yaml"
@@ -88,14 +94,12 @@ def load_policy(
     `departments` are the departments that exist (the folders of contracts/feeds/);
     `root` only shortens the file name in messages (default: the folder holding contracts/).
     """
-    problems = _Problems(
-        _display_path(path, root if root is not None else path.parent.parent.parent)
-    )
+    problems = Problems(display_path(path, root if root is not None else path.parent.parent.parent))
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise PolicyError([f"{problems.display}:1: (file): cannot read: {error}"]) from error
-    document = _parse(text, problems)
+    document = parse_yaml(text, problems)
     if problems.messages:
         raise PolicyError(problems.sorted_messages())
     policy = _compile(path, document, contracts, sorted(departments), problems)
@@ -109,7 +113,7 @@ def _compile(
     doc: Any,
     contracts: Mapping[str, TableContract],
     departments: list[str],
-    problems: _Problems,
+    problems: Problems,
 ) -> SharingPolicy | None:
     if not isinstance(doc, dict):
         problems.add((), "the policy is a mapping with `version` and `departments`")
@@ -148,7 +152,7 @@ def _department(
     raw: Any,
     at: KeyPath,
     contracts: Mapping[str, TableContract],
-    problems: _Problems,
+    problems: Problems,
 ) -> DepartmentGrant | None:
     if not isinstance(raw, dict):
         problems.add(
@@ -216,7 +220,7 @@ def _table(
     at: KeyPath,
     level: str | None,
     contracts: Mapping[str, TableContract],
-    problems: _Problems,
+    problems: Problems,
 ) -> TableGrant | None:
     contract = contracts.get(table)
     if contract is None:
@@ -297,7 +301,7 @@ def _table(
 
 
 def _unknown_keys(
-    mapping: dict[Any, Any], at: KeyPath, allowed: frozenset[str], problems: _Problems
+    mapping: dict[Any, Any], at: KeyPath, allowed: frozenset[str], problems: Problems
 ) -> None:
     for key in mapping:
         if key not in allowed:
