@@ -582,22 +582,43 @@ def test_load_feed_contracts_keys_by_department_and_feed(tmp_path: Path) -> None
     ]
 
 
-def test_load_feed_contracts_collects_errors_of_all_files(tmp_path: Path) -> None:
-    write_contract(tmp_path, REFERENCE_TEXT)  # a good one does not hide the others
+def test_load_feed_contracts_keeps_the_valid_and_reports_every_invalid_file(
+    tmp_path: Path,
+) -> None:
+    write_contract(tmp_path, REFERENCE_TEXT)  # a good one is served despite the others
     write_contract(tmp_path, edited("      role: owner", "      role: steward"), feed="no_owner")
     write_contract(tmp_path, edited("        classification: personal\n", ""), feed="no_class")
     (tmp_path / "contracts/feeds/market_regulation/stray.yaml").write_text("a: 1\n")
-    with pytest.raises(ContractError) as raised:
-        load_feed_contracts(tmp_path / "contracts")
-    messages = raised.value.messages
-    assert len(messages) == 3
-    assert any(
-        m.startswith("contracts/feeds/market_regulation/no_owner.odcs.yaml:") for m in messages
-    )
-    assert any(
-        m.startswith("contracts/feeds/market_regulation/no_class.odcs.yaml:") for m in messages
-    )
-    assert any(m.startswith("contracts/feeds/market_regulation/stray.yaml:1:") for m in messages)
+    contracts = load_feed_contracts(tmp_path / "contracts")
+    assert list(contracts) == [("market_regulation", "food_inspections")]
+    assert [(c.path, c.department, c.feed, len(c.messages)) for c in contracts.invalid] == [
+        (
+            "contracts/feeds/market_regulation/no_class.odcs.yaml",
+            "market_regulation",
+            "no_class",
+            1,
+        ),
+        (
+            "contracts/feeds/market_regulation/no_owner.odcs.yaml",
+            "market_regulation",
+            "no_owner",
+            1,
+        ),
+        ("contracts/feeds/market_regulation/stray.yaml", "market_regulation", "stray", 1),
+    ]
+    assert contracts.problems[2].startswith("contracts/feeds/market_regulation/stray.yaml:1:")
+    assert all(m.startswith(f"{c.path}:") for c in contracts.invalid for m in c.messages)
+    assert contracts.departments == ("market_regulation",)
+
+
+def test_departments_include_those_whose_only_contract_is_invalid(tmp_path: Path) -> None:
+    write_contract(tmp_path, REFERENCE_TEXT)
+    broken = edited("      role: owner", "      role: steward")
+    broken = broken.replace("market_regulation", "fire_rescue")
+    write_contract(tmp_path, broken, department="fire_rescue", feed="fire_checks")
+    contracts = load_feed_contracts(tmp_path / "contracts")
+    assert list(contracts) == [("market_regulation", "food_inspections")]
+    assert contracts.departments == ("fire_rescue", "market_regulation")
 
 
 def test_load_feed_contracts_needs_the_folder(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ defaults of its own.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -44,6 +45,37 @@ class Field:
     timezone: str | None  # timestamps only
     items: tuple[Field, ...]  # properties of array items (empty otherwise)
     line: int  # where it is defined, for messages
+    # Delivered values meaning "no value": the property's own and the contract's together.
+    missing_values: tuple[str, ...] = ()
+    unit: str | None = None  # the unit bronze stores (pipelines/lib/standards/units.py)
+    source_unit: str | None = None  # the unit the department delivers, converted to `unit`
+    derived: Derivation | None = None  # built from several delivered columns instead of `source`
+
+    @property
+    def source_columns(self) -> tuple[str, ...]:
+        """Every delivered column (or JSON key) this field is read from, by any name."""
+        if self.derived is not None:
+            return self.derived.columns
+        return tuple(c for c in (self.source, *self.source_aliases) if c)
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A date or timestamp built from several delivered columns (`derivedFrom`).
+
+    `date` + `time`: the two texts joined by one space, read with the field's sourceFormats.
+    `year`, `month`, `day` (and `hour`, `minute`, `second`): whole numbers, one per column.
+    """
+
+    parts: tuple[tuple[str, str], ...]  # (part, delivered column), in calendar order
+
+    @property
+    def kind(self) -> str:
+        return "date_time" if self.parts[0][0] == "date" else "calendar"
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(column for _, column in self.parts)
 
 
 @dataclass(frozen=True)
@@ -73,12 +105,32 @@ class Landing:
 
 
 @dataclass(frozen=True)
+class PointSource:
+    """One delivered column holding both coordinates, e.g. "(30.66, 104.06)" or WKT POINT."""
+
+    source: str  # the department's column or JSON key
+    format: str  # "lat,lon", "lon,lat" or "wkt"
+
+
+@dataclass(frozen=True)
 class Coordinates:
     """Which properties hold the position, and in which datum they arrive."""
 
     system: str  # WGS84, GCJ02, BD09
     longitude: str  # field name
     latitude: str  # field name
+    point: PointSource | None = None  # both read from one delivered column instead of two
+
+
+@dataclass(frozen=True)
+class CrossColumnRule:
+    """`column <check> other` (e.g. arrived_at notBefore dispatched_at); its name is the quarantine reason."""
+
+    name: str
+    column: str  # field name
+    check: str  # notBefore, notAfter, after, before, atLeast, atMost, greaterThan, lessThan, requiredWhen
+    other: str  # field name
+    line: int
 
 
 @dataclass(frozen=True)
@@ -102,6 +154,8 @@ class FeedContract:
     sla: Sla
     quarantine_threshold: float
     fields: tuple[Field, ...]
+    missing_values: tuple[str, ...] = ()  # the contract-wide markers (already in each field's)
+    rules: tuple[CrossColumnRule, ...] = ()
 
     @property
     def key(self) -> tuple[str, ...]:
@@ -109,8 +163,58 @@ class FeedContract:
         keyed = [f for f in self.fields if f.primary_key_position is not None]
         return tuple(f.name for f in sorted(keyed, key=lambda f: f.primary_key_position or 0))
 
+    @property
+    def source_columns(self) -> tuple[str, ...]:
+        """Every delivered column (or JSON key) the contract reads, by any name."""
+        point = self.coordinates.point if self.coordinates is not None else None
+        names = [c for f in self.fields for c in f.source_columns]
+        return tuple(dict.fromkeys([*names, *([point.source] if point else [])]))
+
     def field(self, name: str) -> Field:
         for f in self.fields:
             if f.name == name:
                 return f
         raise KeyError(f"{self.department}/{self.feed} has no field {name!r}")
+
+
+@dataclass(frozen=True)
+class InvalidContract:
+    """A feed contract file that did not load: its feed is not defined until it is fixed."""
+
+    path: str  # as messages name it, e.g. contracts/feeds/fire_rescue/fire_incidents.odcs.yaml
+    department: str
+    feed: str
+    messages: tuple[str, ...]  # every problem, `file:line: key.path: message`
+
+
+class FeedContracts(Mapping[tuple[str, str], FeedContract]):
+    """The valid feed contracts by (department, feed), and the files that were not valid.
+
+    A bad contract is its own feed's problem: the others are served as usual, and the
+    invalid ones are reported (the landing inventory's `contracts_valid` check).
+    """
+
+    def __init__(
+        self, valid: Mapping[tuple[str, str], FeedContract], invalid: Iterable[InvalidContract]
+    ) -> None:
+        self._valid = dict(valid)
+        self.invalid = tuple(invalid)
+
+    def __getitem__(self, key: tuple[str, str]) -> FeedContract:
+        return self._valid[key]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._valid)
+
+    def __len__(self) -> int:
+        return len(self._valid)
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        return tuple(message for invalid in self.invalid for message in invalid.messages)
+
+    @property
+    def departments(self) -> tuple[str, ...]:
+        """Every department with a contract file, valid or not."""
+        names = {department for department, _ in self} | {c.department for c in self.invalid}
+        return tuple(sorted(names))

@@ -41,8 +41,10 @@ _JSON_TYPE_NAMES = {
 }
 
 
-def validate_odcs_schema(document: Any, problems: Problems) -> None:
+def validate_odcs_schema(document: Any, problems: Problems) -> list[KeyPath]:
+    """Report every schema problem; returns the keys they are about (see Problems.settle)."""
     errors = _flatten(list(_odcs_validator().iter_errors(document)))
+    about: list[KeyPath] = []
     for error in errors:
         path: KeyPath = tuple(error.absolute_path)
         if error.validator in _UNEXPECTED_KEY_VALIDATORS:
@@ -54,8 +56,19 @@ def validate_odcs_schema(document: Any, problems: Problems) -> None:
                 ):
                     continue  # a key whose own value is wrong, reported there
                 problems.add(path, f"{key!r} is not allowed (misspelt key?)", at=(*path, key))
+                about.append((*path, key))
         else:
             problems.add(path, _schema_message(error))
+            about.extend(_keys_about(error, path))
+    return about
+
+
+def _keys_about(error: ValidationError, path: KeyPath) -> list[KeyPath]:
+    # A missing required key is about that key, not its whole object: the object's other
+    # keys can still be checked.
+    if error.validator == "required" and isinstance(error.instance, Mapping):
+        return [(*path, key) for key in error.validator_value if key not in error.instance]
+    return [path]
 
 
 def _flatten(errors: list[ValidationError]) -> list[ValidationError]:

@@ -12,9 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipelines.lib.contracts.loader import SUPPORTED_TYPE_OPTIONS
 from pipelines.lib.contracts.odcs_schema import validate_odcs_schema
-from pipelines.lib.contracts.yaml_source import ContractError, Problems, display_path, parse_yaml
+from pipelines.lib.contracts.shapes import entries, mapping
+from pipelines.lib.contracts.vocabulary import SUPPORTED_TYPE_OPTIONS
+from pipelines.lib.contracts.yaml_source import (
+    ContractError,
+    KeyPath,
+    Problems,
+    display_path,
+    parse_yaml,
+)
 
 CLASSIFICATIONS = ("public", "internal", "personal", "sensitive")
 SUFFIX = ".odcs.yaml"
@@ -52,32 +59,58 @@ class TableContract:
 
 def load_table_contracts(contracts_dir: Path) -> dict[str, TableContract]:
     """Every contract under `contracts_dir/warehouse/`; all problems raised together."""
-    root = contracts_dir.parent
-    tables: dict[str, TableContract] = {}
-    messages: list[str] = []
-    for path in sorted((contracts_dir / "warehouse").glob(f"*{SUFFIX}")):
-        problems = Problems(display_path(path, root))
-        document = parse_yaml(path.read_text(encoding="utf-8"), problems)
-        if isinstance(document, dict) and not problems.messages:
-            validate_odcs_schema(document, problems)
-        if not problems.messages and isinstance(document, dict):
-            table = _compile(path, document, problems)
-            if table is not None:
-                tables[table.name] = table
-        messages += problems.sorted_messages()
-    for table in tables.values():  # references must name a contracted table and column
-        for column in table.columns:
-            if column.references is not None:
-                target, target_column = column.references
-                if target not in tables or target_column not in {
-                    c.name for c in tables[target].columns
-                }:
-                    messages.append(
-                        f"{display_path(table.path, root)}: {column.name}: relationship to unknown {target}.{target_column}"
-                    )
+    tables, messages = check_table_contracts(contracts_dir)
     if messages:
         raise ContractError(messages)
     return tables
+
+
+def check_table_contracts(contracts_dir: Path) -> tuple[dict[str, TableContract], list[str]]:
+    """The valid table contracts, and every problem of every file (`safecity contract check`)."""
+    root = contracts_dir.parent
+    paths = sorted((contracts_dir / "warehouse").glob(f"*{SUFFIX}"))
+    tables: dict[str, TableContract] = {}
+    messages: list[str] = []
+    where: dict[tuple[str, str], str] = {}  # (table, column) -> "file:line" of its relationships
+    for path in paths:
+        problems = Problems(display_path(path, root))
+        document = parse_yaml(path.read_text(encoding="utf-8"), problems)
+        if isinstance(document, dict) and not problems.messages:
+            problems.settle(validate_odcs_schema(document, problems))
+            table = _compile(path, document, problems)
+            if table is not None:
+                tables[table.name] = table
+                for index, column in enumerate(table.columns):
+                    line = problems.line_of(("schema", 0, "properties", index, "relationships"))
+                    where[(table.name, column.name)] = f"{problems.display}:{line}"
+        messages += problems.sorted_messages()
+    files = {path.name.removesuffix(SUFFIX) for path in paths}
+    return tables, messages + _unknown_references(tables, files, where)
+
+
+def _unknown_references(
+    tables: dict[str, TableContract], files: set[str], where: dict[tuple[str, str], str]
+) -> list[str]:
+    """References must name a contracted table and column.
+
+    A reference to a table whose own contract is broken is not reported again: that
+    contract's problems are the cause, and they are reported.
+    """
+    messages = []
+    for table in tables.values():
+        for column in table.columns:
+            if column.references is None:
+                continue
+            target, target_column = column.references
+            if target not in tables and target in files:
+                continue
+            if target in tables and target_column in {c.name for c in tables[target].columns}:
+                continue
+            messages.append(
+                f"{where[(table.name, column.name)]}: {column.name}: "
+                f"relationship to unknown {target}.{target_column}"
+            )
+    return messages
 
 
 def _compile(path: Path, doc: dict[str, Any], problems: Problems) -> TableContract | None:
@@ -85,62 +118,20 @@ def _compile(path: Path, doc: dict[str, Any], problems: Problems) -> TableContra
     if doc.get("name") != name:
         problems.add(("name",), f"must be the file's table name {name!r}")
     owners = [
-        m.get("username")
-        for m in (doc.get("team") or {}).get("members", [])
-        if m.get("role") == "owner"
+        member.get("username")
+        for _, member in entries(mapping(doc.get("team")).get("members"))
+        if member.get("role") == "owner"
     ]
     if not owners:
         problems.add(("team",), "needs a member with role: owner")
-    schema = doc.get("schema") or []
-    if len(schema) != 1:
+    schema = doc.get("schema")
+    if not isinstance(schema, list) or len(schema) != 1 or not isinstance(schema[0], dict):
         problems.add(("schema",), "exactly one schema object (the table)")
         return None
-    columns = []
-    for index, prop in enumerate(schema[0].get("properties") or []):
-        at = ("schema", 0, "properties", index)
-        if prop.get("classification") not in CLASSIFICATIONS:
-            problems.add(at, f"classification must be one of {', '.join(CLASSIFICATIONS)}")
-        references = None
-        for relationship in prop.get("relationships") or []:
-            target = str(relationship.get("to", ""))
-            if relationship.get("type") != "foreignKey" or target.count(".") != 1:
-                problems.add(
-                    (*at, "relationships"),
-                    "a relationship is {type: foreignKey, to: <table>.<column>}",
-                )
-            else:
-                references = tuple(target.split("."))
-        logical_type = prop.get("logicalType", "string")
-        options = prop.get("logicalTypeOptions") or {}
-        for key in sorted(set(options) - SUPPORTED_TYPE_OPTIONS.get(logical_type, frozenset())):
-            problems.add(
-                (*at, "logicalTypeOptions"),
-                f"{key!r} is not supported for {logical_type} properties (it would not be enforced)",
-            )
-        if options.get("pattern") is not None:
-            try:
-                re.compile(options["pattern"])
-            except re.error as error:
-                problems.add((*at, "logicalTypeOptions", "pattern"), f"invalid pattern: {error}")
-        columns.append(
-            Column(
-                name=prop["name"],
-                logical_type=logical_type,
-                physical_type=prop.get("physicalType", "VARCHAR"),
-                required=bool(prop.get("required")),
-                unique=bool(prop.get("unique")),
-                primary_key=bool(prop.get("primaryKey")),
-                classification=prop.get("classification", ""),
-                description=prop.get("description"),
-                enum=tuple(str(e["value"]) for e in prop.get("enum") or []),
-                references=references,
-                pattern=options.get("pattern"),
-                min_length=options.get("minLength"),
-                max_length=options.get("maxLength"),
-                minimum=float(options["minimum"]) if "minimum" in options else None,
-                maximum=float(options["maximum"]) if "maximum" in options else None,
-            )
-        )
+    columns = [
+        _column(prop, ("schema", 0, "properties", index), problems)
+        for index, prop in entries(schema[0].get("properties"))
+    ]
     if problems.messages:
         return None
     return TableContract(
@@ -151,3 +142,54 @@ def _compile(path: Path, doc: dict[str, Any], problems: Problems) -> TableContra
         description=(doc.get("description") or {}).get("purpose"),
         columns=tuple(columns),
     )
+
+
+def _column(prop: dict[str, Any], at: KeyPath, problems: Problems) -> Column:
+    if prop.get("classification") not in CLASSIFICATIONS:
+        problems.add(at, f"classification must be one of {', '.join(CLASSIFICATIONS)}")
+    logical_type = prop.get("logicalType", "string")
+    options = mapping(prop.get("logicalTypeOptions"))
+    for key in sorted(set(options) - SUPPORTED_TYPE_OPTIONS.get(logical_type, frozenset())):
+        problems.add(
+            (*at, "logicalTypeOptions"),
+            f"{key!r} is not supported for {logical_type} properties (it would not be enforced)",
+            at=(*at, "logicalTypeOptions", key),
+        )
+    if isinstance(options.get("pattern"), str):
+        # Table patterns run in the quality suites, on pandas: Python's `re` is their engine.
+        try:
+            re.compile(options["pattern"])
+        except re.error as error:
+            problems.add((*at, "logicalTypeOptions", "pattern"), f"invalid pattern: {error}")
+    return Column(
+        name=str(prop.get("name")),
+        logical_type=logical_type,
+        physical_type=prop.get("physicalType", "VARCHAR"),
+        required=bool(prop.get("required")),
+        unique=bool(prop.get("unique")),
+        primary_key=bool(prop.get("primaryKey")),
+        classification=prop.get("classification", ""),
+        description=prop.get("description"),
+        enum=tuple(str(e.get("value")) for _, e in entries(prop.get("enum"))),
+        references=_references(prop, at, problems),
+        pattern=options.get("pattern"),
+        min_length=options.get("minLength"),
+        max_length=options.get("maxLength"),
+        minimum=float(options["minimum"]) if "minimum" in options else None,
+        maximum=float(options["maximum"]) if "maximum" in options else None,
+    )
+
+
+def _references(prop: dict[str, Any], at: KeyPath, problems: Problems) -> tuple[str, str] | None:
+    references = None
+    for _, relationship in entries(prop.get("relationships")):
+        target = str(relationship.get("to", ""))
+        if relationship.get("type") != "foreignKey" or target.count(".") != 1:
+            problems.add(
+                (*at, "relationships"),
+                "a relationship is {type: foreignKey, to: <table>.<column>}",
+            )
+        else:
+            table, column = target.split(".")
+            references = (table, column)
+    return references

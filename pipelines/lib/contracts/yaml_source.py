@@ -51,6 +51,9 @@ class Problems:
     display: str
     lines: dict[KeyPath, int] = field(default_factory=dict)
     messages: list[tuple[int, str]] = field(default_factory=list)
+    # Keys whose problem is reported already (by the schema): later rules stay quiet at and
+    # below them, so one mistake is one message, not its symptoms too.
+    settled: list[KeyPath] = field(default_factory=list)
 
     def line_of(self, path: KeyPath) -> int:
         # A value the file does not spell out (a default, a missing key) is
@@ -61,7 +64,19 @@ class Problems:
                 return line
         return self.lines.get((), 1)
 
+    def settle(self, paths: Sequence[KeyPath]) -> None:
+        self.settled.extend(paths)
+
+    def settled_within(self, path: KeyPath) -> bool:
+        """Whether a key at or below `path` was reported already."""
+        return any(done[: len(path)] == path for done in self.settled)
+
+    def _is_settled(self, path: KeyPath) -> bool:
+        return any(path[: len(done)] == done for done in self.settled)
+
     def add(self, path: KeyPath, message: str, at: KeyPath | None = None) -> None:
+        if self._is_settled(path) or (at is not None and self._is_settled(at)):
+            return
         line = self.line_of(path if at is None else at)
         entry = (line, f"{self.display}:{line}: {key_path_text(path)}: {message}")
         if entry not in self.messages:  # jsonschema reports some errors twice

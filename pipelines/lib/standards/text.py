@@ -25,3 +25,11 @@ def normalise_text_expr(column: pl.Expr, half_width: bool = True) -> pl.Expr:
     """Half-width (unless the caller knows there is nothing full-width), trimmed; empty is missing."""
     text = (half_width_expr(column) if half_width else column).str.strip_chars()
     return pl.when(text == "").then(None).otherwise(text)
+
+
+_TO_HALF_WIDTH = str.maketrans(dict(zip(_FULL_WIDTH, _HALF_WIDTH, strict=True)))
+
+
+def normalise_text(text: str) -> str:
+    """What normalise_text_expr makes of one value (empty stays empty here)."""
+    return text.translate(_TO_HALF_WIDTH).strip()

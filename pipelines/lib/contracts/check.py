@@ -1,0 +1,102 @@
+"""`safecity contract check`: every problem of every contract file at once, before a run finds them.
+
+Without paths: every feed contract, every warehouse table contract and the sharing
+policy under the contracts folder. With paths: those files (a folder means every YAML
+file below it), each checked as what its place says it is: `sharing/policy.yaml`, a
+table contract under `warehouse/`, or else a feed contract under `feeds/<department>/`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipelines.lib.contracts.loader import feed_contract_files, load_contract, load_feed_contracts
+from pipelines.lib.contracts.tables import TableContract, check_table_contracts
+from pipelines.lib.contracts.yaml_source import ContractError, display_path
+
+POLICY = Path("sharing") / "policy.yaml"
+
+
+@dataclass
+class CheckReport:
+    checked: list[str] = field(default_factory=list)  # what was checked, for the summary
+    problems: list[str] = field(default_factory=list)  # `file:line: key.path: message`
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        what = ", ".join(self.checked) or "nothing"
+        if self.ok:
+            return f"checked {what}: no problems"
+        files = len({problem.split(":", 1)[0] for problem in self.problems})
+        return (
+            f"checked {what}: {len(self.problems)} problem(s) in {files} file(s); "
+            "fix them and check again (an invalid feed contract's feed is not ingested)"
+        )
+
+
+def check_contracts(contracts_dir: Path, paths: Sequence[Path] = ()) -> CheckReport:
+    report = CheckReport()
+    if not paths:
+        _check_folder(contracts_dir, report)
+        return report
+    root = Path.cwd()
+    for path in paths:
+        if not path.exists():
+            report.problems.append(f"{path}: no such file or folder")
+        files = sorted(path.rglob("*.y*ml")) if path.is_dir() else [path] if path.exists() else []
+        for file in files:
+            _check_file(file, root, report)
+    return report
+
+
+def _check_folder(contracts_dir: Path, report: CheckReport) -> None:
+    """A whole contracts folder: feeds, tables, and the policy against both."""
+    feeds = load_feed_contracts(contracts_dir)
+    report.checked.append(f"{len(feed_contract_files(contracts_dir))} feed contract(s)")
+    report.problems += feeds.problems
+    tables, table_problems = check_table_contracts(contracts_dir)
+    report.checked.append(
+        f"{len(list((contracts_dir / 'warehouse').glob('*.odcs.yaml')))} table contract(s)"
+    )
+    report.problems += table_problems
+    if (contracts_dir / POLICY).is_file():
+        report.checked.append("the sharing policy")
+        report.problems += _policy_problems(contracts_dir / POLICY, contracts_dir, tables)
+
+
+def _check_file(path: Path, root: Path, report: CheckReport) -> None:
+    report.checked.append(display_path(path, root))
+    if path.name == POLICY.name and path.parent.name == POLICY.parent.name:
+        contracts_dir = path.parent.parent
+        tables, _ = check_table_contracts(contracts_dir)  # their own problems are theirs
+        report.problems += _policy_problems(path, contracts_dir, tables)
+    elif path.parent.name == "warehouse":
+        # Checked with its neighbours: its relationships name them.
+        _, problems = check_table_contracts(path.parent.parent)
+        shown = display_path(path, path.parent.parent.parent)
+        report.problems += [p for p in problems if p.startswith(f"{shown}:")]
+    else:
+        try:
+            load_contract(path, root)
+        except ContractError as error:
+            report.problems += error.messages
+
+
+def _policy_problems(
+    path: Path, contracts_dir: Path, tables: Mapping[str, TableContract]
+) -> list[str]:
+    # Imported here: the policy's loader belongs to publishing, which builds on the contracts.
+    from pipelines.lib.publish.policy import load_policy
+
+    feeds = contracts_dir / "feeds"
+    departments = sorted(p.name for p in feeds.iterdir() if p.is_dir()) if feeds.is_dir() else []
+    try:
+        load_policy(path, tables, departments)
+    except ContractError as error:
+        return list(error.messages)
+    return []

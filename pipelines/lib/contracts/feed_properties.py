@@ -1,0 +1,73 @@
+"""Contract-level custom properties about the delivery as a whole: landing, threshold, missing markers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipelines.lib.contracts.model import DAY_PLACEHOLDER, DEFAULT_QUARANTINE_THRESHOLD, Landing
+from pipelines.lib.contracts.shapes import CustomProperties, is_number, unknown_keys
+from pipelines.lib.contracts.vocabulary import CSV_ENCODINGS, LANDING_FORMATS
+from pipelines.lib.contracts.yaml_source import KeyPath, Problems
+from pipelines.lib.standards.text import normalise_text
+
+
+def landing(custom: CustomProperties, problems: Problems) -> Landing | None:
+    if not custom.require("landing", ("customProperties",), problems):
+        return None
+    value, at = custom.value("landing"), custom.at("landing")
+    if not isinstance(value, dict):
+        problems.add(at, "landing must be an object with format, file and (csv) encoding")
+        return None
+    unknown_keys(value, frozenset({"format", "encoding", "file"}), at, "landing", problems)
+    ok = True
+    fmt = value.get("format")
+    if fmt not in LANDING_FORMATS:
+        problems.add((*at, "format"), f"format must be one of {sorted(LANDING_FORMATS)}")
+        ok = False
+    encoding = value.get("encoding", "utf-8")
+    if "encoding" in value and fmt != "csv":
+        # xlsx and jsonl carry their own encoding; a setting here would be ignored.
+        problems.add((*at, "encoding"), "encoding applies to csv only")
+        ok = False
+    elif encoding not in CSV_ENCODINGS:
+        problems.add((*at, "encoding"), f"encoding must be one of {sorted(CSV_ENCODINGS)}")
+        ok = False
+    file = value.get("file")
+    if not isinstance(file, str) or file.count(DAY_PLACEHOLDER) != 1 or "/" in file:
+        problems.add((*at, "file"), f"file must be a file name with exactly one {DAY_PLACEHOLDER}")
+        ok = False
+    return Landing(format=fmt, encoding=encoding, file=file) if ok else None
+
+
+def quarantine_threshold(custom: CustomProperties, problems: Problems) -> float:
+    if "quarantineThreshold" not in custom:
+        return DEFAULT_QUARANTINE_THRESHOLD
+    value = custom.value("quarantineThreshold")
+    if is_number(value) and 0 <= value <= 1:
+        return float(value)
+    problems.add(
+        custom.at("quarantineThreshold"), "quarantineThreshold must be a number from 0 to 1"
+    )
+    return DEFAULT_QUARANTINE_THRESHOLD
+
+
+def missing_values(custom: CustomProperties, problems: Problems) -> tuple[str, ...]:
+    """The markers a department writes for "no value" (`NA`, `-`, `无`, `9999`...), if declared."""
+    if "missingValues" not in custom:
+        return ()
+    return markers(custom.value("missingValues"), custom.at("missingValues"), problems)
+
+
+def markers(value: Any, at: KeyPath, problems: Problems) -> tuple[str, ...]:
+    """A missingValues list, as ingestion compares it: trimmed, full-width made half-width.
+
+    Only strings: unquoted YAML turns `9999` into a number and `no` into false, which
+    would not be the text the department writes.
+    """
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        problems.add(
+            at, "missingValues must be a list of strings (quote numbers and words: '9999', 'no')"
+        )
+        return ()
+    # An empty value is missing anyway: "" may be listed, and needs nothing more.
+    return tuple(dict.fromkeys(marker for v in value if (marker := normalise_text(v))))

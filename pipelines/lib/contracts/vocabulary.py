@@ -1,0 +1,101 @@
+"""The closed vocabulary of a feed contract: every name and value the loader accepts.
+
+A contract can only say what ingestion enforces: anything outside these sets is an
+error at load time (with its file and line), never a rule silently not applied.
+"""
+
+from __future__ import annotations
+
+import re
+
+CONTRACT_SUFFIX = ".odcs.yaml"
+
+CLASSIFICATIONS = frozenset({"public", "internal", "personal", "sensitive"})
+LOGICAL_TYPES = frozenset({"string", "integer", "number", "date", "timestamp", "boolean", "array"})
+TEMPORAL_TYPES = frozenset({"date", "timestamp"})
+NUMERIC_TYPES = frozenset({"integer", "number"})
+STANDARDS = frozenset({"identity_number", "uscc", "admin_county", "admin_township"})
+LANDING_FORMATS = frozenset({"csv", "jsonl", "xlsx"})
+CSV_ENCODINGS = frozenset({"utf-8", "utf-8-sig", "gb18030"})
+COORDINATE_SYSTEMS = frozenset({"WGS84", "GCJ02", "BD09"})
+SLA_UNIT_DAYS = {"d": 1.0, "h": 1.0 / 24.0}
+EPOCH_MS = "epoch_ms"
+
+# How one delivered string holds a point: "(30.66, 104.06)" or "30.66,104.06" is lat,lon;
+# "104.06,30.66" is lon,lat; WKT `POINT(104.06 30.66)` is always x (longitude) first.
+POINT_FORMATS = frozenset({"lat,lon", "lon,lat", "wkt"})
+
+# derivedFrom: a timestamp from a date column and a time column, or a date or timestamp
+# from calendar parts. The parts a derivation must and may name, by logical type.
+DATE_TIME_PARTS = ("date", "time")
+CALENDAR_PARTS = ("year", "month", "day", "hour", "minute", "second")
+REQUIRED_CALENDAR_PARTS = {
+    "date": ("year", "month", "day"),
+    "timestamp": ("year", "month", "day", "hour"),
+}
+ALLOWED_CALENDAR_PARTS = {"date": ("year", "month", "day"), "timestamp": CALENDAR_PARTS}
+
+# Cross-column rules: `column <check> other`. Broken when both have a value and the
+# comparison fails (requiredWhen: when other has a value and column has none).
+TEMPORAL_CHECKS = {"notBefore": ">=", "notAfter": "<=", "after": ">", "before": "<"}
+NUMERIC_CHECKS = {"atLeast": ">=", "atMost": "<=", "greaterThan": ">", "lessThan": "<"}
+PRESENCE_CHECKS = frozenset({"requiredWhen"})
+RULE_CHECKS = frozenset({*TEMPORAL_CHECKS, *NUMERIC_CHECKS, *PRESENCE_CHECKS})
+
+# Quarantine reasons ingestion gives on its own; a cross-column rule needs a name of its own.
+BUILT_IN_RULES = frozenset(
+    {
+        "encoding_invalid",
+        "row_malformed",
+        "row_too_long",
+        "column_missing",
+        "required_missing",
+        "type_invalid",
+        "derived_invalid",
+        "derived_incomplete",
+        "pattern_mismatch",
+        "value_too_long",
+        "value_too_short",
+        "enum_invalid",
+        "value_out_of_range",
+        "identity_number_check",
+        "uscc_check",
+        "admin_code_unknown",
+        "coordinates_outside_city",
+        "date_in_future",
+        "duplicate_key",
+    }
+)
+
+CONTRACT_CUSTOM_PROPERTIES = frozenset(
+    {"landing", "quarantineThreshold", "coordinates", "missingValues", "rules"}
+)
+PROPERTY_CUSTOM_PROPERTIES = frozenset(
+    {
+        "source",
+        "sourceAliases",
+        "sourceFormats",
+        "standard",
+        "notAfterDelivery",
+        "missingValues",
+        "derivedFrom",
+        "unit",
+        "sourceUnit",
+    }
+)
+
+# The logicalTypeOptions the compiler turns into checks. ODCS allows more (string
+# `format`, exclusive bounds, date bounds...); a contract that states a rule nobody
+# enforces would mislead its readers, so anything else is an error.
+SUPPORTED_TYPE_OPTIONS: dict[str, frozenset[str]] = {
+    "string": frozenset({"pattern", "minLength", "maxLength"}),
+    "integer": frozenset({"minimum", "maximum"}),
+    "number": frozenset({"minimum", "maximum"}),
+    "date": frozenset(),
+    # `timezone: true` (ODCS: the value carries its zone) is what bronze stores anyway.
+    "timestamp": frozenset({"defaultTimezone", "timezone"}),
+    "boolean": frozenset(),
+    "array": frozenset(),
+}
+
+SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
