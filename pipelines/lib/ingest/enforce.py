@@ -20,7 +20,21 @@ import polars as pl
 
 from pipelines.lib import admin_divisions
 from pipelines.lib.contracts import FeedContract, Field
+from pipelines.lib.ingest.conventions import (
+    POINT,
+    converted,
+    cross_column_rule,
+    derived_rules,
+    derived_text,
+    derived_value,
+    part_column,
+    point_axis_text,
+    point_fed,
+    point_rule,
+    without_markers,
+)
 from pipelines.lib.ingest.read import SOURCE_ROW, RawDelivery
+from pipelines.lib.ingest.rule import Rule
 from pipelines.lib.standards.city import CITY_BOUNDS, TIMEZONE
 from pipelines.lib.standards.coordinates import bd09_to_wgs84, gcj02_to_wgs84
 from pipelines.lib.standards.identifiers import is_valid_identity_number, is_valid_uscc
@@ -53,15 +67,6 @@ DEFAULT_MAX_LENGTH = 4_000
 
 # Key hashes already in bronze: one Series, or the chunks a multi-day ingestion collects.
 KeyHashes = pl.Series | list[pl.Series]
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One check: rows where `broken` is true break `rule` in `column`."""
-
-    rule: str
-    column: str
-    broken: pl.Expr
 
 
 @dataclass
@@ -108,8 +113,8 @@ def enforce_batch(
     )
     present = set().union(*(d.raw.columns for d in deliveries))
     resolved = {
-        name: tuple(c for c in names if c in present)
-        for name, names in all_source_names(contract).items()
+        key: tuple(c for c in names if c in present)
+        for key, names in all_source_names(contract).items()
     }
     full_width = columns_with_full_width(rows)
     days = [d.day for d in deliveries]
@@ -120,13 +125,16 @@ def enforce_batch(
             pl.int_range(pl.len(), dtype=pl.Int64).alias(ROW),
             pl.col(BATCH),
             pl.col(SOURCE_ROW),
-            *[
-                text_expr(f, resolved[f.name], full_width).alias(TEXT + f.name)
-                for f in contract.fields
-            ],
+            *delivered_texts(contract, resolved, full_width),
             *[
                 pl.col(BATCH)
-                .is_in([i for i, (_, _, missing) in enumerate(resolutions) if f.name in missing])
+                .is_in(
+                    [
+                        i
+                        for i, (_, _, missing) in enumerate(resolutions)
+                        if set(field_inputs(contract, f)) & set(missing)
+                    ]
+                )
                 .alias(MISSING + f.name)
                 for f in contract.fields
                 if f.required
@@ -135,6 +143,7 @@ def enforce_batch(
             .replace_strict(list(range(len(days))), days, return_dtype=pl.Date)
             .alias(DAY),
         )
+        .with_columns(*combined_texts(contract))
         .with_columns(
             *[typed_expr(f, pl.col(TEXT + f.name)).alias(f.name) for f in contract.fields],
             (pl.col(DAY).cast(pl.Datetime("us")) + pl.duration(days=1))
@@ -258,7 +267,7 @@ def delivery_result(
         valid=valid.select(*[pl.col(f.name) for f in contract.fields], *lineage),
         quarantine=quarantine,
         landed=raw.landed,
-        columns_missing=[contract.field(name).source for name in missing],
+        columns_missing=[all_source_names(contract)[key][0] for key in missing],
         columns_renamed=renamed,
         columns_unexpected=unexpected,
         late_rows=late,
@@ -269,14 +278,67 @@ def delivery_result(
 # ------------------------------------------------------------------ columns
 
 
+@cache
 def all_source_names(contract: FeedContract) -> dict[str, tuple[str, ...]]:
-    return {f.name: (f.source, *f.source_aliases) for f in contract.fields}
+    """Every delivered column the contract reads, by what it feeds, with the names it may have.
+
+    A field's name for a field read from one column (its source, then its aliases);
+    `<field>.<part>` for each part of a derived field; POINT for a declared point.
+    """
+    inputs: dict[str, tuple[str, ...]] = {}
+    fed = point_fed(contract)
+    for f in contract.fields:
+        if f.derived is not None:
+            inputs |= {f"{f.name}.{part}": (column,) for part, column in f.derived.parts}
+        elif f.name not in fed:
+            inputs[f.name] = (f.source or f.name, *f.source_aliases)
+    point = contract.coordinates.point if contract.coordinates is not None else None
+    if point is not None:
+        inputs[POINT] = (point.source,)
+    return inputs
+
+
+def field_inputs(contract: FeedContract, f: Field) -> tuple[str, ...]:
+    """The keys of all_source_names that field `f` is read from."""
+    if f.derived is not None:
+        return tuple(f"{f.name}.{part}" for part, _ in f.derived.parts)
+    return (POINT,) if f.name in point_fed(contract) else (f.name,)
+
+
+def delivered_texts(
+    contract: FeedContract, resolved: dict[str, tuple[str, ...]], full_width: set[str]
+) -> list[pl.Expr]:
+    """The normalised delivered text of every input: a field's, a derived field's parts, a point."""
+    texts = []
+    for f in contract.fields:
+        if f.derived is not None:
+            texts += [
+                scalar_text(resolved[f"{f.name}.{part}"], f.missing_values, full_width).alias(
+                    part_column(f, part)
+                )
+                for part, _ in f.derived.parts
+            ]
+        elif f.name not in point_fed(contract):
+            texts.append(text_expr(f, resolved[f.name], full_width).alias(TEXT + f.name))
+    if POINT in resolved:
+        texts.append(scalar_text(resolved[POINT], contract.missing_values, full_width).alias(POINT))
+    return texts
+
+
+def combined_texts(contract: FeedContract) -> list[pl.Expr]:
+    """The text of fields built from other inputs: derived fields, and coordinates from a point."""
+    texts = [derived_text(f).alias(TEXT + f.name) for f in contract.fields if f.derived]
+    spec = contract.coordinates
+    if spec is not None and spec.point is not None:
+        for axis, name in (("longitude", spec.longitude), ("latitude", spec.latitude)):
+            texts.append(point_axis_text(spec.point, axis).alias(TEXT + name))
+    return texts
 
 
 def resolve_columns(
     contract: FeedContract, delivered: list[str]
 ) -> tuple[dict[str, tuple[str, ...]], dict[str, str], list[str]]:
-    """Which delivered columns feed each field: its source name, else a known alias (drift)."""
+    """Which delivered columns feed each input: its source name, else a known alias (drift)."""
     present = set(delivered)
     resolved, renamed, missing = {}, {}, []
     for name, candidates in all_source_names(contract).items():
@@ -315,21 +377,35 @@ def columns_with_full_width(rows: pl.DataFrame) -> set[str]:
 
 
 def text_expr(f: Field, columns: tuple[str, ...], full_width: set[str] | None = None) -> pl.Expr:
-    """The field's delivered text, normalised (half-width, trimmed, empty = missing)."""
-    if not columns:
-        if f.logical_type == "array":
-            return pl.lit(None, pl.List(pl.Struct({sub.name: pl.String for sub in f.items})))
-        return pl.lit(None, pl.String)
-    value = pl.coalesce([pl.col(c) for c in columns]) if len(columns) > 1 else pl.col(columns[0])
+    """The field's delivered text, normalised (half-width, trimmed, empty or a marker = missing)."""
     if f.logical_type != "array":
-        half_width = full_width is None or any(c in full_width for c in columns)
-        return normalise_text_expr(value.cast(pl.String), half_width)
+        return scalar_text(columns, f.missing_values, full_width)
+    if not columns:
+        return pl.lit(None, pl.List(pl.Struct({sub.name: pl.String for sub in f.items})))
+    value = pl.coalesce([pl.col(c) for c in columns]) if len(columns) > 1 else pl.col(columns[0])
     item = pl.element()
     return value.list.eval(
         pl.struct(
-            [normalise_text_expr(path_expr(item, sub.source)).alias(sub.name) for sub in f.items]
+            [
+                without_markers(
+                    normalise_text_expr(path_expr(item, sub.source or sub.name)),
+                    sub.missing_values,
+                ).alias(sub.name)
+                for sub in f.items
+            ]
         )
     )
+
+
+def scalar_text(
+    columns: tuple[str, ...], markers: tuple[str, ...], full_width: set[str] | None = None
+) -> pl.Expr:
+    """One value's delivered text from the first of `columns` that has it, normalised."""
+    if not columns:
+        return pl.lit(None, pl.String)
+    value = pl.coalesce([pl.col(c) for c in columns]) if len(columns) > 1 else pl.col(columns[0])
+    half_width = full_width is None or any(c in full_width for c in columns)
+    return without_markers(normalise_text_expr(value.cast(pl.String), half_width), markers)
 
 
 def path_expr(item: pl.Expr, dotted: str) -> pl.Expr:
@@ -352,6 +428,8 @@ def typed_expr(f: Field, value: pl.Expr) -> pl.Expr:
                 ]
             )
         )
+    if f.derived is not None:
+        return derived_value(f, value, scalar_expr)
     return scalar_expr(f, value)
 
 
@@ -360,9 +438,9 @@ def scalar_expr(f: Field, value: pl.Expr) -> pl.Expr:
     if kind == "string":
         return value
     if kind == "number":
-        return value.cast(pl.Float64, strict=False)
+        return converted(value.cast(pl.Float64, strict=False), f)
     if kind == "integer":
-        number = value.cast(pl.Float64, strict=False)
+        number = converted(value.cast(pl.Float64, strict=False), f)
         return pl.when(number == number.round(0)).then(number).cast(pl.Int64, strict=False)
     if kind == "boolean":
         return value.str.to_lowercase().replace_strict(
@@ -466,10 +544,16 @@ def contract_rules(contract: FeedContract) -> list[Rule]:
 
 
 def _contract_rules(contract: FeedContract) -> Iterator[Rule]:
+    point = point_rule(contract)  # the point is declared before the schema: its rule comes first
+    if point is not None:
+        yield point
+    fed = point_fed(contract)
     for f in contract.fields:
         if f.required:
             yield Rule("column_missing", f.name, pl.col(MISSING + f.name))
-        yield from field_rules(f, pl.col(f.name), pl.col(TEXT + f.name))
+        yield from field_rules(
+            f, pl.col(f.name), pl.col(TEXT + f.name), typed_alone=f.name not in fed
+        )
         if f.logical_type == "array":
             for sub in f.items:
                 # Item properties are text in every contract so far: the element is both text and value.
@@ -497,6 +581,8 @@ def _contract_rules(contract: FeedContract) -> Iterator[Rule]:
             f"{spec.longitude},{spec.latitude}",
             lon.is_not_null() & lat.is_not_null() & outside,
         )
+    for rule in contract.rules:
+        yield cross_column_rule(contract, rule, lambda name: pl.col(TEXT + name))
 
 
 @cache
@@ -505,11 +591,16 @@ def known_codes(level: str) -> pl.Series:
     return table["code"]
 
 
-def field_rules(f: Field, value: pl.Expr, text: pl.Expr) -> Iterator[Rule]:
+def field_rules(
+    f: Field, value: pl.Expr, text: pl.Expr, *, typed_alone: bool = True
+) -> Iterator[Rule]:
+    """The field's own rules. `typed_alone`: its text is its own (not a part of a point, checked there)."""
     name = f.name
     if f.required:
         yield Rule("required_missing", name, text.is_null())
-    if f.logical_type not in ("string", "array"):
+    if f.derived is not None:
+        yield from derived_rules(f, value, text)
+    elif typed_alone and f.logical_type not in ("string", "array"):
         yield Rule("type_invalid", name, text.is_not_null() & value.is_null())
     if f.logical_type == "string":
         if f.pattern:

@@ -19,7 +19,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from pipelines.lib.contracts import FeedContract, Field
+from pipelines.lib.contracts import FeedContract
 
 SOURCE_ROW = (
     "_source_row"  # 1-based data row (CSV and XLSX: after the header; JSON lines: the line)
@@ -238,18 +238,15 @@ def _surviving_rows(kept: int, rejected: pl.Series) -> np.ndarray:
     return np.setdiff1d(np.arange(1, total + 1), rejected.to_numpy(), assume_unique=True)[:kept]
 
 
-def json_structure(fields: tuple[Field, ...]) -> dict:
+def json_structure(contract: FeedContract) -> dict:
     """The json_transform structure that pulls every contracted key (and its aliases) out as text."""
-    structure: dict = {}
-    for f in fields:
-        for key in (f.source, *f.source_aliases):
-            if f.logical_type == "array":
-                item: dict = {}
-                for sub in f.items:
-                    _put_path(item, sub.source.split("."), "VARCHAR")
-                structure[key] = [item]
-            else:
-                structure[key] = "VARCHAR"
+    structure: dict = {key: "VARCHAR" for key in contract.source_columns}
+    for f in contract.fields:
+        if f.logical_type == "array":
+            item: dict = {}
+            for sub in f.items:
+                _put_path(item, (sub.source or sub.name).split("."), "VARCHAR")
+            structure |= {key: [item] for key in f.source_columns}
     return structure
 
 
@@ -290,7 +287,7 @@ def read_json_lines(
                    CASE WHEN ok THEN NULL ELSE line END AS broken
             FROM checked ORDER BY {SOURCE_ROW}
             """,
-            [json.dumps(json_structure(contract.fields), ensure_ascii=False)],
+            [json.dumps(json_structure(contract), ensure_ascii=False)],
         ).pl()
     except duckdb.Error as error:
         raise UnreadableFile(
