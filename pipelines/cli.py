@@ -13,8 +13,12 @@ import time
 import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeGuard
 
 from pipelines.lib.data_dir import DataDir, default_data_dir
+
+if TYPE_CHECKING:
+    from pipelines.lib.contracts.yaml_source import ContractError
 
 # Telemetry off for whatever this process starts, also outside the Makefile
 # (DESIGN: no network at run time). Dagster's instance setting is in dagster.yaml;
@@ -52,11 +56,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:
         if args.verbose:
             traceback.print_exc()
+        elif _is_contract_error(error):
+            # Every problem of every file, one per line: fixing them takes one round, not one per run.
+            for message in error.messages:
+                print(f"error: {message}", file=sys.stderr)
         else:
             message = str(error).strip().splitlines()[0] if str(error).strip() else ""
             print(f"error: {type(error).__name__}: {message}", file=sys.stderr)
             print("(run again with --verbose for the full traceback)", file=sys.stderr)
         return 1
+
+
+def _is_contract_error(error: Exception) -> TypeGuard[ContractError]:
+    # Imported only once an error is there: `safecity --help` stays fast.
+    from pipelines.lib.contracts.yaml_source import ContractError
+
+    return isinstance(error, ContractError)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -161,7 +176,42 @@ def _parser() -> argparse.ArgumentParser:
         help="the extract folder, e.g. data/extracts/fire_rescue or s3://bucket/extracts/fire_rescue",
     )
     verify.set_defaults(command=_verify_extract)
+    _add_contract_commands(commands, common)
     return parser
+
+
+def _add_contract_commands(
+    commands: argparse._SubParsersAction, common: argparse.ArgumentParser
+) -> None:
+    """`safecity contract <subcommand>`: working on the data contracts themselves."""
+    contract = commands.add_parser(
+        "contract", help="work on the data contracts (contracts/): check them"
+    )
+    subcommands = contract.add_subparsers(required=True, metavar="SUBCOMMAND")
+    check = subcommands.add_parser(
+        "check",
+        parents=[common],
+        help="report every problem of every contract file at once (exit 1 when there is any)",
+    )
+    check.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="contract files or folders (default: every feed and table contract and the sharing policy in $SAFECITY_CONTRACTS_DIR or contracts/)",
+    )
+    check.set_defaults(command=_contract_check)
+
+
+def _contract_check(args: argparse.Namespace) -> int:
+    from pipelines.lib.contracts import contracts_dir
+    from pipelines.lib.contracts.check import check_contracts
+
+    report = check_contracts(contracts_dir(), args.paths)
+    for problem in report.problems:
+        print(problem)
+    print(report.summary())
+    return 0 if report.ok else 1
 
 
 def _generate(args: argparse.Namespace) -> int:

@@ -1,15 +1,17 @@
 """Checks on the landing inventory, read back from the report the asset wrote.
 
 Reading the report (not rescanning) checks exactly what was recorded, and lets
-a check be re-run from the UI on its own. Both are warnings: a missing delivery
-or a stray file is for the department to fix, and must not stop ingestion of
-what did arrive.
+a check be re-run from the UI on its own. The delivery checks are warnings: a
+missing delivery or a stray file is for the department to fix, and must not stop
+ingestion of what did arrive. `contracts_valid` is an error: a feed whose contract
+is invalid is not ingested at all until the contract is fixed (the other feeds are).
 """
 
 # No `from __future__ import annotations`: Dagster reads the parameter annotations
 # (context, resources) at definition time and needs them as real types.
 import dagster as dg
 
+from pipelines.defs.feeds import FEED_CONTRACTS
 from pipelines.defs.landing.assets import landing_inventory
 from pipelines.lib.landing.inventory import (
     INVENTORY_JSON,
@@ -84,5 +86,40 @@ def no_unknown_landing_files(data_dir: DataDirResource) -> dg.AssetCheckResult:
             + ", ".join(item.path for item in inventory.unknown_files)
             if inventory.unknown_files
             else "every file is a delivery"
+        ),
+    )
+
+
+# The run summary shows a failed check's first short text: the invalid feeds, when they fit.
+_SHORT = 60
+
+
+@dg.asset_check(
+    asset=landing_inventory,
+    description=(
+        "Every feed contract under contracts/feeds/ is valid. A feed whose contract is not "
+        "is left out of ingestion (the others are ingested) until `safecity contract check` passes."
+    ),
+)
+def contracts_valid() -> dg.AssetCheckResult:
+    invalid = FEED_CONTRACTS.invalid
+    names = ", ".join(f"{contract.department}/{contract.feed}" for contract in invalid)
+    problems = [message for contract in invalid for message in contract.messages]
+    return dg.AssetCheckResult(
+        passed=not invalid,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={
+            "invalid_feeds": names if len(names) <= _SHORT else f"{len(invalid)} feeds",
+            "problems": len(problems),
+            "valid_feeds": len(FEED_CONTRACTS),
+            "problem_list": dg.MetadataValue.md(
+                "\n".join(f"- `{problem}`" for problem in problems) or "none"
+            ),
+        },
+        description=(
+            f"{len(invalid)} invalid feed contract(s), not ingested until fixed:\n"
+            + "\n".join(problems)
+            if invalid
+            else "every feed contract is valid"
         ),
     )

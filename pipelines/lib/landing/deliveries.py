@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
-from pipelines.lib.contracts import FeedContract
+from pipelines.lib.contracts import FeedContract, FeedContracts
 
-Contracts = dict[tuple[str, str], FeedContract]
+# The valid contracts; a FeedContracts also knows the invalid ones, named in the reason.
+Contracts = Mapping[tuple[str, str], FeedContract]
 
 
 def match_delivery(
@@ -24,12 +26,16 @@ def match_delivery(
     department, feed, name = parts
     contract = contracts.get((department, feed))
     if contract is None:
-        return (
-            None,
-            None,
-            f"no contract for {department}/{feed} (contracts/feeds/{department}/{feed}.odcs.yaml)",
-        )
+        return None, None, _no_contract(contracts, department, feed)
     day = contract.landing.day_of(name)
     if day is None:
         return contract, None, f"name does not match the contract's {contract.landing.file}"
     return contract, day, ""
+
+
+def _no_contract(contracts: Contracts, department: str, feed: str) -> str:
+    known_invalid = contracts.invalid if isinstance(contracts, FeedContracts) else ()
+    invalid = [c.path for c in known_invalid if (c.department, c.feed) == (department, feed)]
+    if invalid:
+        return f"its contract {invalid[0]} is invalid (see the contracts_valid check): not ingested until it is fixed"
+    return f"no contract for {department}/{feed} (contracts/feeds/{department}/{feed}.odcs.yaml)"
