@@ -26,6 +26,10 @@ def landing_inventory(
     context: dg.AssetExecutionContext, data_dir: DataDirResource
 ) -> dg.MaterializeResult:
     paths = data_dir.paths
+    # Said where a run's output shows it: each problem of an invalid contract (its feed
+    # is not ingested; the contracts_valid check fails).
+    for problem in FEED_CONTRACTS.problems:
+        context.log.error(f"invalid contract: {problem}")
     try:
         inventory = scan_landing(paths.landing, FEED_CONTRACTS)
     except NoLandingDataError as error:

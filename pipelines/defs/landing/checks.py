@@ -13,6 +13,7 @@ import dagster as dg
 
 from pipelines.defs.feeds import FEED_CONTRACTS
 from pipelines.defs.landing.assets import landing_inventory
+from pipelines.lib.contracts import FeedContracts
 from pipelines.lib.landing.inventory import (
     INVENTORY_JSON,
     LandingInventory,
@@ -102,16 +103,20 @@ _SHORT = 60
     ),
 )
 def contracts_valid() -> dg.AssetCheckResult:
-    invalid = FEED_CONTRACTS.invalid
+    return contracts_valid_result(FEED_CONTRACTS)
+
+
+def contracts_valid_result(contracts: FeedContracts) -> dg.AssetCheckResult:
+    invalid = contracts.invalid
     names = ", ".join(f"{contract.department}/{contract.feed}" for contract in invalid)
-    problems = [message for contract in invalid for message in contract.messages]
+    problems = contracts.problems
     return dg.AssetCheckResult(
         passed=not invalid,
         severity=dg.AssetCheckSeverity.ERROR,
         metadata={
             "invalid_feeds": names if len(names) <= _SHORT else f"{len(invalid)} feeds",
             "problems": len(problems),
-            "valid_feeds": len(FEED_CONTRACTS),
+            "valid_feeds": len(contracts),
             "problem_list": dg.MetadataValue.md(
                 "\n".join(f"- `{problem}`" for problem in problems) or "none"
             ),

@@ -67,7 +67,7 @@ def _point(value: Any, at: KeyPath, problems: Problems) -> PointSource | None:
             f"point format must be one of {sorted(POINT_FORMATS)}, not {fmt!r}",
         )
         ok = False
-    return PointSource(source=source, format=fmt) if ok else None
+    return PointSource(source=str(source), format=str(fmt)) if ok else None
 
 
 def point_fed(custom: CustomProperties) -> frozenset[str]:

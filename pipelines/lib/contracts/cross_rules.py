@@ -73,7 +73,9 @@ def _rule(
     if not isinstance(other, str) or other not in types or other == column:
         problems.add((*at, check), f"{check} must name another property, not {other!r}")
         return None
-    if not ok or not _types_fit(check, (types[column], types[other]), (*at, check), problems):
+    if not ok or not isinstance(name, str) or not isinstance(column, str):
+        return None
+    if not _types_fit(check, (types[column], types[other]), (*at, check), problems):
         return None
     return CrossColumnRule(
         name=name, column=column, check=check, other=other, line=problems.line_of(at)

@@ -36,7 +36,7 @@ def landing(custom: CustomProperties, problems: Problems) -> Landing | None:
     if not isinstance(file, str) or file.count(DAY_PLACEHOLDER) != 1 or "/" in file:
         problems.add((*at, "file"), f"file must be a file name with exactly one {DAY_PLACEHOLDER}")
         ok = False
-    return Landing(format=fmt, encoding=encoding, file=file) if ok else None
+    return Landing(format=str(fmt), encoding=str(encoding), file=str(file)) if ok else None
 
 
 def quarantine_threshold(custom: CustomProperties, problems: Problems) -> float:

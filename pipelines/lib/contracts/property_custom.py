@@ -127,6 +127,8 @@ def _formats(
 ) -> tuple[str, ...] | None:
     """The formats dates and timestamps arrive in; None when missing or wrong (reported)."""
     calendar = derived is not None and derived.kind == "calendar"
+    if "derivedFrom" in custom.given and derived is None:
+        return None  # a broken derivation, reported: whether formats are needed is unknown
     if "sourceFormats" not in custom.given:
         if logical_type in TEMPORAL_TYPES and not calendar:
             problems.add(

@@ -66,7 +66,13 @@ def load_table_contracts(contracts_dir: Path) -> dict[str, TableContract]:
 
 
 def check_table_contracts(contracts_dir: Path) -> tuple[dict[str, TableContract], list[str]]:
-    """The valid table contracts, and every problem of every file (`safecity contract check`)."""
+    """Every problem of every file, and the tables as far as they could be read.
+
+    A table whose contract has problems is still returned when its columns could be
+    read, so that what refers to it (relationships, the sharing policy) is checked
+    against what it says instead of reporting it unknown: one cause, one message.
+    Only an empty list of problems makes the tables valid (`load_table_contracts`).
+    """
     root = contracts_dir.parent
     paths = sorted((contracts_dir / "warehouse").glob(f"*{SUFFIX}"))
     tables: dict[str, TableContract] = {}
@@ -93,8 +99,8 @@ def _unknown_references(
 ) -> list[str]:
     """References must name a contracted table and column.
 
-    A reference to a table whose own contract is broken is not reported again: that
-    contract's problems are the cause, and they are reported.
+    A reference to a table whose file could not be read is not reported again: that
+    file's problem is the cause, and it is reported.
     """
     messages = []
     for table in tables.values():
@@ -103,7 +109,7 @@ def _unknown_references(
                 continue
             target, target_column = column.references
             if target not in tables and target in files:
-                continue
+                continue  # a file that could not be read at all: its problem is reported
             if target in tables and target_column in {c.name for c in tables[target].columns}:
                 continue
             messages.append(
@@ -132,13 +138,11 @@ def _compile(path: Path, doc: dict[str, Any], problems: Problems) -> TableContra
         _column(prop, ("schema", 0, "properties", index), problems)
         for index, prop in entries(schema[0].get("properties"))
     ]
-    if problems.messages:
-        return None
     return TableContract(
         path=path,
         name=name,
         version=str(doc.get("version")),
-        owner=owners[0],
+        owner=str(owners[0]) if owners else "",
         description=(doc.get("description") or {}).get("purpose"),
         columns=tuple(columns),
     )

@@ -581,8 +581,8 @@ def _contract_rules(contract: FeedContract) -> Iterator[Rule]:
             f"{spec.longitude},{spec.latitude}",
             lon.is_not_null() & lat.is_not_null() & outside,
         )
-    for rule in contract.rules:
-        yield cross_column_rule(contract, rule, lambda name: pl.col(TEXT + name))
+    for declared in contract.rules:
+        yield cross_column_rule(contract, declared, lambda name: pl.col(TEXT + name))
 
 
 @cache
