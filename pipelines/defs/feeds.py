@@ -1,8 +1,9 @@
 """The feed contracts this code location serves, loaded once when it loads.
 
-Loading the contracts is what defines the landing and ingestion assets: a broken
-contract stops the code location from loading, with the file, line and key of
-every problem. `$SAFECITY_CONTRACTS_DIR` points at another contracts folder.
+Loading the contracts is what defines the landing and ingestion assets. A broken
+contract is its own feed's problem: that feed is left out (and the landing
+inventory's `contracts_valid` check names file, line and key of every problem),
+the others are served. `$SAFECITY_CONTRACTS_DIR` points at another contracts folder.
 """
 
 from pipelines.lib.contracts import contracts_dir, load_feed_contracts

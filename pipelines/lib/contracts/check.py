@@ -1,9 +1,10 @@
 """`safecity contract check`: every problem of every contract file at once, before a run finds them.
 
 Without paths: every feed contract, every warehouse table contract and the sharing
-policy under the contracts folder. With paths: those files (a folder means every YAML
-file below it), each checked as what its place says it is: `sharing/policy.yaml`, a
-table contract under `warehouse/`, or else a feed contract under `feeds/<department>/`.
+policy under the contracts folder. With paths: those files, each checked as what its
+place says it is (`sharing/policy.yaml`, a table contract under `warehouse/`, or else a
+feed contract under `feeds/<department>/`); a folder is every YAML file below it, or the
+whole of it when it is a contracts folder (it holds `feeds/`).
 """
 
 from __future__ import annotations
@@ -48,9 +49,13 @@ def check_contracts(contracts_dir: Path, paths: Sequence[Path] = ()) -> CheckRep
     for path in paths:
         if not path.exists():
             report.problems.append(f"{path}: no such file or folder")
-        files = sorted(path.rglob("*.y*ml")) if path.is_dir() else [path] if path.exists() else []
-        for file in files:
-            _check_file(file, root, report)
+        elif path.is_dir() and (path / "feeds").is_dir():
+            _check_folder(path, report)  # a whole contracts folder
+        elif path.is_dir():
+            for file in sorted(path.rglob("*.y*ml")):
+                _check_file(file, root, report)
+        else:
+            _check_file(path, root, report)
     return report
 
 
