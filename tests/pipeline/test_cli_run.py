@@ -54,7 +54,7 @@ def test_run_materialises_everything_and_summarises(
         r"  bronze/market_regulation/food_inspections +5/6  delivered_on_time \[WARN\]", summary
     )
     assert re.search(
-        r"  landing_inventory +0/2  every_feed_delivered_daily \[WARN\] feeds_with_gaps 1;", summary
+        r"  landing_inventory +1/3  every_feed_delivered_daily \[WARN\] feeds_with_gaps 1;", summary
     )
     home = root / "dagster_home"
     assert f"  SAFECITY_DATA_DIR={root} DAGSTER_HOME={home} uv run dagster dev" in summary
@@ -151,4 +151,4 @@ def test_generate_then_run_on_the_tiny_city(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     summary = result.stdout.split("safecity run succeeded", 1)[1]
     assert "feeds 15" in summary and "total_files 105" in summary
-    assert re.search(r"  landing_inventory +2/2\n", summary)
+    assert re.search(r"  landing_inventory +3/3\n", summary)
