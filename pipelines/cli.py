@@ -13,18 +13,14 @@ import time
 import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from pipelines.lib import settings
 from pipelines.lib.data_dir import DataDir, default_data_dir
+from pipelines.lib.linkage.kinds import REVIEWED_KINDS
 
-# Telemetry off for whatever this process starts, also outside the Makefile
-# (DESIGN: no network at run time). Dagster's instance setting is in dagster.yaml;
-# these cover Dagster's uploader and dbt runs started by assets.
-_TELEMETRY_OFF = {
-    "DAGSTER_DISABLE_TELEMETRY": "1",
-    "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-    "DO_NOT_TRACK": "1",
-    "GX_ANALYTICS_ENABLED": "False",
-}
+if TYPE_CHECKING:
+    from pipelines.lib.city_profile import CityProfile
 
 
 class UserError(Exception):
@@ -34,8 +30,11 @@ class UserError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    for name, value in _TELEMETRY_OFF.items():
-        os.environ.setdefault(name, value)
+    # Telemetry off for whatever this process starts, also outside the Makefile (DESIGN: no
+    # network at run time). Dagster's instance setting is in dagster.yaml; these cover
+    # Dagster's uploader and dbt runs started by assets.
+    for telemetry in settings.TELEMETRY_OFF:
+        settings.export_default(telemetry)
     try:
         return int(args.command(args))
     except KeyboardInterrupt:
@@ -123,7 +122,7 @@ def _parser() -> argparse.ArgumentParser:
         help="list the pairs waiting in a linkage review queue, or record a decision on one (applied by the next run)",
     )
     review.add_argument(
-        "kind", choices=["organisation", "person"], help="the entity kind whose queue to work on"
+        "kind", choices=REVIEWED_KINDS, help="the entity kind whose queue to work on"
     )
     decision = review.add_mutually_exclusive_group()
     decision.add_argument(
@@ -198,6 +197,10 @@ def format_row_counts(rows: Mapping[str, int]) -> str:
 def _run(args: argparse.Namespace) -> int:
     data_dir = _data_dir(args)
     _require_landing_data(data_dir)
+    city = _city(data_dir)
+    # Definitions read the data directory's city profile when they load (the delivery days),
+    # and dbt reads the data directory from the environment: this run's, for both.
+    settings.export(settings.DATA_DIR, str(data_dir.root))
 
     # Imported here so that `safecity --help` and `generate` stay fast.
     import dagster as dg
@@ -211,7 +214,7 @@ def _run(args: argparse.Namespace) -> int:
     pending = landed_days if args.full_refresh else days_to_ingest
     home = choose_dagster_home(data_dir)
     prepare_dagster_home(home)
-    print(f"safecity run on {data_dir.root} (Dagster instance {home})")
+    print(f"safecity run on {data_dir.root} (Dagster instance {home}), city {city.describe()}")
     with dg.DagsterInstance.from_config(str(home)) as instance:
         report = materialize_all(
             defs,
@@ -382,6 +385,16 @@ def _prompt_queries(analytics: Path):
         if line.rstrip().endswith(";"):
             yield "\n".join(buffer)
             buffer = []
+
+
+def _city(data_dir: DataDir) -> CityProfile:
+    """The data directory's city profile, or every problem of it as the error."""
+    from pipelines.lib.city_profile import CityProfileError, city_profile
+
+    try:
+        return city_profile(data_dir.root)
+    except CityProfileError as error:
+        raise UserError(f"the city profile is not usable:\n{error}") from None
 
 
 def _require_landing_data(data_dir: DataDir) -> None:

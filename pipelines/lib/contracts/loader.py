@@ -17,17 +17,16 @@ shapes the schema guarantees.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pipelines.lib import settings
 from pipelines.lib.contracts.model import (
     DAY_PLACEHOLDER,
     DEFAULT_QUARANTINE_THRESHOLD,
-    DEFAULT_TIMEZONE,
     Coordinates,
     FeedContract,
     Field,
@@ -43,7 +42,7 @@ from pipelines.lib.contracts.yaml_source import (
     parse_yaml,
 )
 
-CONTRACTS_DIR_ENV = "SAFECITY_CONTRACTS_DIR"
+CONTRACTS_DIR_ENV = settings.CONTRACTS_DIR.name
 CONTRACT_SUFFIX = ".odcs.yaml"
 
 CLASSIFICATIONS = frozenset({"public", "internal", "personal", "sensitive"})
@@ -84,7 +83,7 @@ def contracts_dir() -> Path:
     Like the data directory, commands run from the repository root, so the
     default is the repository's own `contracts/`.
     """
-    return Path(os.environ.get(CONTRACTS_DIR_ENV, Path.cwd() / "contracts")).absolute()
+    return settings.contracts_dir()
 
 
 def load_contract(path: Path, root: Path | None = None) -> FeedContract:
@@ -467,7 +466,9 @@ def _field(
         ok = False
     timezone = None
     if logical_type == "timestamp":
-        timezone = options.get("defaultTimezone", DEFAULT_TIMEZONE)
+        # Without one, delivered times without an offset are in the city's time zone (city.yaml).
+        timezone = options.get("defaultTimezone")
+    if timezone is not None:
         try:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
