@@ -84,6 +84,18 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument(
         "--days", type=int, default=None, help="delivery days (default: per scale)"
     )
+    generate.add_argument(
+        "--city",
+        default=None,
+        metavar="CODE",
+        help="the prefecture-level city to build it on, a 4-digit GB/T 2260 code (default: contracts/city.yaml's)",
+    )
+    generate.add_argument(
+        "--bounds",
+        default=None,
+        metavar="LON_MIN,LAT_MIN,LON_MAX,LAT_MAX",
+        help="the city's extent in WGS-84, for a city without a data file in pipelines/sample_city/cities/",
+    )
     generate.set_defaults(command=_generate)
 
     run = commands.add_parser(
@@ -165,6 +177,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _generate(args: argparse.Namespace) -> int:
     # Imported here: the generator is heavy and `safecity run` does not need it.
+    from pipelines.lib.city_profile import CityProfileError
+    from pipelines.sample_city.city_map import CityMapError, parse_bounds
     from pipelines.sample_city.generate import generate_city
 
     out: Path = args.out if args.out is not None else default_data_dir()
@@ -173,9 +187,19 @@ def _generate(args: argparse.Namespace) -> int:
     def progress(message: str) -> None:
         print(f"[{time.monotonic() - started:6.1f}s] {message}", flush=True)
 
-    rows = generate_city(
-        out=out, scale=args.scale, seed=args.seed, days=args.days, progress=progress
-    )
+    try:
+        bounds = parse_bounds(args.bounds) if args.bounds is not None else None
+        rows = generate_city(
+            out=out,
+            scale=args.scale,
+            seed=args.seed,
+            days=args.days,
+            progress=progress,
+            city=args.city,
+            bounds=bounds,
+        )
+    except (CityMapError, CityProfileError) as error:
+        raise UserError(str(error)) from None
     elapsed = time.monotonic() - started
     print(format_row_counts(rows))
     print(f"\ngenerated the {args.scale} city (seed {args.seed}) in {elapsed:.1f}s under {out}")

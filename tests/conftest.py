@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from pipelines.lib.city_profile import load_city_profile
 from pipelines.sample_city.generate import generate_city
 
 # The lake and extracts in moto's S3: one server per test process, and tests taking `storage`
@@ -61,6 +62,7 @@ class City:
 
     def __init__(self, root: Path):
         self.root = root
+        self.profile = load_city_profile(root / "city.yaml")  # the city it was generated on
         self.truth = root / "ground_truth"
         self.manifest = json.loads((self.truth / "manifest.json").read_text(encoding="utf-8"))
         self._renames = {}

@@ -9,7 +9,6 @@ import duckdb
 import pytest
 
 from pipelines.lib.publish.masking import plan_department, quote
-from pipelines.lib.settings import PSEUDONYM_KEY_MIN_LENGTH
 from pipelines.lib.publish.pseudonym import (
     PSEUDONYM_KEY_ENV,
     PseudonymKey,
@@ -18,6 +17,7 @@ from pipelines.lib.publish.pseudonym import (
     key_from_environment,
     pseudonym,
 )
+from pipelines.lib.settings import PSEUDONYM_KEY_MIN_LENGTH
 
 
 def _treatments(policy, contracts, department: str) -> dict[str, dict[str, str]]:
