@@ -21,6 +21,7 @@ from pipelines.sample_city.generate import generate_city
 from tests.object_storage import s3_server, storage  # noqa: F401 - fixtures, found by their names
 
 TINY_SEED = 42
+OTHER_CITY, OTHER_SEED = "3303", 7  # 温州市, the second city the suite builds
 ENCODINGS = {"market_regulation": "gb18030", "fire_rescue": "utf-8-sig"}
 
 # Extracts name persons by a keyed pseudonym (pipelines/lib/publish/pseudonym.py); every
@@ -53,6 +54,19 @@ def built_city(tiny_city, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("warehouse") / "city"
     shutil.copytree(tiny_city, root)
     result = safecity_run(root, root.parent)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root
+
+
+@pytest.fixture(scope="session")
+def other_built_city(tmp_path_factory) -> Path:
+    """Another real city on another seed (Wenzhou, seed 7), generated and built by `safecity run`
+    once per session: nothing may hold only for Chengdu or for seed 42. Its run's output is in
+    `<root>/../safecity-run.out`."""
+    root = tmp_path_factory.mktemp("other_city") / "city"
+    generate_city(root, scale="tiny", seed=OTHER_SEED, city=OTHER_CITY)
+    result = safecity_run(root, root.parent)
+    (root.parent / "safecity-run.out").write_text(result.stdout + result.stderr, encoding="utf-8")
     assert result.returncode == 0, result.stdout + result.stderr
     return root
 

@@ -80,7 +80,7 @@ class CityProfile:
     code: str  # GB/T 2260 prefecture-level code, 4 digits
     name: str  # 成都市
     short_name: str  # 成都
-    timezone: str  # IANA, e.g. Asia/Shanghai
+    timezone: str  # an IANA time zone name
     grid_cell_degrees: float
     first_delivery_day: date
     bounds: Bounds
@@ -251,7 +251,7 @@ def _code(value: Any, problems: Problems) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not _CODE.fullmatch(value):
-        problems.add(("code",), f'expected 4 digits in quotes (e.g. "5101"), got {value!r}')
+        problems.add(("code",), f'expected 4 digits in quotes (e.g. "3303"), got {value!r}')
         return None
     if admin_divisions.city_name(value) is None:
         problems.add(
@@ -297,7 +297,7 @@ def _timezone(value: Any, problems: Problems) -> str | None:
         ZoneInfo(str(value))
     except (ZoneInfoNotFoundError, ValueError):
         problems.add(
-            ("timezone",), f"unknown time zone {value!r}: use an IANA name, e.g. Asia/Shanghai"
+            ("timezone",), f"unknown time zone {value!r}: use an IANA time zone name (Area/City)"
         )
         return None
     return str(value)

@@ -45,7 +45,7 @@ def uscc_check(column: str) -> Corruption:
 
 
 def unused_county_code(city: CityProfile) -> str:
-    """A county code of the city's that GB/T 2260 does not have (e.g. 510199)."""
+    """A county code of the city's that GB/T 2260 does not have (e.g. 330399)."""
     known = set(admin_divisions.counties()["code"])
     for suffix in range(99, 0, -1):
         code = f"{city.code}{suffix:02d}"

@@ -122,7 +122,7 @@ def generate_city(
         DataDir(scratch).city_profile,
         profile.to_yaml(
             f"The city of the sample generated here (safecity generate --scale {scale} --seed {seed} "
-            f"--city {profile.code}).\nsafecity run on this data directory uses it instead of "
+            f"--city {profile.code}{_bounds_option(bounds)}).\nsafecity run on this data directory uses it instead of "
             "contracts/city.yaml (README, Settings).\nCounties: " + config.city.source
         ),
     )
@@ -132,6 +132,12 @@ def generate_city(
     DataDir(scratch).city_profile.replace(target.city_profile)
     shutil.rmtree(scratch)
     return counts
+
+
+def _bounds_option(bounds: Bounds | None) -> str:
+    if bounds is None:
+        return ""
+    return " --bounds " + ",".join(f"{value:g}" for value in bounds.as_dict().values())
 
 
 def choose_drifted_files(rng: np.random.Generator, ctx: Context, rate: float) -> dict[str, set]:

@@ -23,7 +23,7 @@ def name_variants(
     names: pl.Series, rng: np.random.Generator, rate: float, city: CityProfile
 ) -> tuple[pl.Series, np.ndarray]:
     """The same organisation as another clerk types it: legal form, brackets, spaces, the
-    province or city prefix dropped (四川省, 成都市, ...: the city's names).
+    province or city prefix dropped (e.g. 浙江省, 温州市: the city's names).
 
     A chosen row always changes: starting from a random variant, the first one
     that alters this name is used (a space after the first two characters always does).
@@ -89,9 +89,9 @@ def addresses(
 ) -> tuple[pl.Series, np.ndarray]:
     """Render a place's address in a department's style, with per-row variants.
 
-    style: "full" (province ... number), "city" (the city, e.g. 成都市, + county + road +
+    style: "full" (province ... number), "city" (the city, e.g. 温州市, + county + road +
     number, the usual clerk's form), "county" (county + road + number). Variants add or drop
-    the city, drop the county (its short name only, e.g. 成都), add the township, write the
+    the city, drop the county (its short name only, e.g. 温州), add the township, write the
     number in Chinese numerals or full-width digits; each one changes the text.
     """
     n = places.height

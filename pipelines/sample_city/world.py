@@ -259,7 +259,7 @@ def make_organisations(
     )
     legal_form = pick(rng, ["有限公司", "有限公司", "股份有限公司", "有限责任公司"], oversample)
     name = (
-        # The city's short name, the province's, or the city's full name (成都, 四川, 成都市).
+        # The city's short name, the province's, or the city's full name (温州, 浙江, 温州市).
         pick(
             rng,
             [profile.short_name, profile.province_prefixes[-1], profile.name],
