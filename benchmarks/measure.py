@@ -148,8 +148,11 @@ def duckdb_limits() -> dict[str, object]:
     finally:
         connection.close()
     return {
-        settings.DUCKDB_MEMORY_LIMIT.name: settings.value(settings.DUCKDB_MEMORY_LIMIT),
-        settings.DUCKDB_THREADS.name: settings.value(settings.DUCKDB_THREADS),
+        # As set (None: unset, so the default applies).
+        **{
+            item.name: settings.value(item) if settings.is_set(item) else None
+            for item in (settings.DUCKDB_MEMORY_LIMIT, settings.DUCKDB_THREADS)
+        },
         "memory_limit": memory_limit,
         "threads": threads,
     }
