@@ -191,6 +191,10 @@ CONFIG_FILES: tuple[ConfigFile, ...] = (
     ConfigFile("contracts/warehouse/", "one ODCS contract per warehouse table"),
     ConfigFile("contracts/sharing/policy.yaml", "what each department is granted"),
     ConfigFile(
+        "pipelines/sample_city/cities/",
+        "the sample city generator's cities: extent, county centres, plates, landline code",
+    ),
+    ConfigFile(
         "dbt_project/dbt_project.yml",
         "dbt's vars: risk distances and the city's defaults (the run passes the profile)",
     ),
