@@ -12,6 +12,10 @@ endif
 RUN := $(UV) run --frozen
 SCALE ?= small
 SEED ?= 42
+# The city to generate the sample on (a GB/T 2260 code; empty: contracts/city.yaml's), and its
+# extent for a city without a data file in pipelines/sample_city/cities/.
+CITY ?=
+BOUNDS ?=
 DATA_DIR ?= data
 
 # Telemetry off for every tool the Makefile starts (DESIGN: no network at run time).
@@ -28,7 +32,7 @@ export SAFECITY_PSEUDONYM_KEY ?= safecity-development-pseudonym-key-NOT-A-SECRET
 .PHONY: demo test lint format install dev bench bench-large bench-small clean
 
 demo: install
-	$(RUN) safecity generate --scale $(SCALE) --seed $(SEED) --out $(DATA_DIR)
+	$(RUN) safecity generate --scale $(SCALE) --seed $(SEED) --out $(DATA_DIR) $(if $(CITY),--city $(CITY)) $(if $(BOUNDS),--bounds $(BOUNDS))
 	$(RUN) safecity run --data-dir $(DATA_DIR)
 	$(RUN) safecity eval-linkage --data-dir $(DATA_DIR)
 	$(RUN) safecity risk --data-dir $(DATA_DIR)

@@ -43,6 +43,7 @@ from measure import (
 )
 
 from pipelines.defs.feeds import FEED_CONTRACTS
+from pipelines.lib import settings
 from pipelines.lib.data_dir import DataDir
 
 TARGET_RATIO = 0.10
@@ -87,7 +88,7 @@ def timed_run(data: DataDir, *options: str) -> dict:
     seconds by stage (from the Dagster instance, runs that started after this one began)."""
     import dagster as dg
 
-    env = {**os.environ, "DAGSTER_HOME": str(data.root / "dagster_home")}
+    env = settings.child_environment(DAGSTER_HOME=str(data.root / "dagster_home"))
     env.setdefault("SAFECITY_PSEUDONYM_KEY", DEVELOPMENT_PSEUDONYM_KEY)
     log = data.root / "safecity-run.log"
     began = time.time()

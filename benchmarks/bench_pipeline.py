@@ -27,7 +27,6 @@ benchmarks/results/pipeline.json. Medians over --repeat runs.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import subprocess
 import time
@@ -53,6 +52,7 @@ from measure import (
     write_results,
 )
 
+from pipelines.lib import settings
 from pipelines.lib.data_dir import DataDir
 
 # Dagster step name prefix -> stage, in pipeline order; the first match wins. A step that
@@ -144,10 +144,8 @@ def run_pipeline(city: DataDir, data_root: Path) -> tuple[float, RssSampler, Run
     reached is printed when it starts, so a long run shows where it is."""
     fresh_scratch(data_root)
     link_into(data_root, city.root, ["landing", "ground_truth"])
-    env = dict(os.environ)
-    env["DAGSTER_HOME"] = str(
-        data_root / "dagster_home"
-    )  # the instance read afterwards, whatever the caller had set
+    # The instance read afterwards, whatever the caller had set.
+    env = settings.child_environment(DAGSTER_HOME=str(data_root / "dagster_home"))
     if not env.get("SAFECITY_PSEUDONYM_KEY"):
         env["SAFECITY_PSEUDONYM_KEY"] = DEVELOPMENT_PSEUDONYM_KEY
     log_path = data_root / "safecity-run.log"

@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import graphlib
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -53,6 +52,7 @@ from measure import (
     write_results,
 )
 
+from pipelines.lib import settings
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.duckdb_connection import connect
 
@@ -64,7 +64,7 @@ DBT = Path(sys.executable).with_name(
 def dbt_project_dir() -> Path:
     """Where the pipeline finds the dbt project (pipelines/defs/warehouse/project.py, not imported:
     importing it loads every warehouse asset): $SAFECITY_DBT_PROJECT_DIR, else dbt_project/ here."""
-    project = Path(os.environ.get("SAFECITY_DBT_PROJECT_DIR", "dbt_project")).absolute()
+    project = settings.dbt_project_dir()
     if not (project / "dbt_project.yml").is_file():
         raise BenchmarkError(
             f"no dbt project in {project}: run the benchmarks from the repository root"
@@ -116,8 +116,8 @@ def dbt_env(data: DataDir, target: Path) -> dict[str, str]:
     """The environment the pipeline's warehouse step gives dbt, with artifacts and logs in `target`
     (never the repository's dbt_project/target, which the pipeline's manifest lives in)."""
     project = dbt_project_dir()
-    env = dict(os.environ)
-    env.setdefault("SAFECITY_REFERENCE_DIR", str(files("pipelines.reference")))
+    env = settings.child_environment()
+    env.setdefault(settings.REFERENCE_DIR.name, str(files("pipelines.reference")))
     env |= {
         "SAFECITY_DATA_DIR": str(data.root),
         "DBT_PROJECT_DIR": str(project),

@@ -24,6 +24,8 @@ from typing import Self
 
 import psutil  # in the lock through ipython (dev group); the benchmarks run in the dev environment
 
+from pipelines.lib import settings
+
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 SAMPLE_SECONDS = 0.2
 MIB = 2**20
@@ -44,7 +46,8 @@ def main_guard(main) -> None:
     """Run a benchmark's main(), turning a BenchmarkError into one line and exit status 1."""
     # A lake elsewhere (s3://, pipelines/lib/storage.py) would be written by the benchmark's runs
     # and would measure the network: the benchmarks use their scratch data directory's own lake.
-    if os.environ.pop("SAFECITY_LAKE_ROOT", None):
+    if settings.is_set(settings.LAKE_ROOT):
+        settings.unset(settings.LAKE_ROOT)
         print(
             "note: SAFECITY_LAKE_ROOT is ignored: benchmarks use the local lake of their scratch data directory"
         )
@@ -145,8 +148,11 @@ def duckdb_limits() -> dict[str, object]:
     finally:
         connection.close()
     return {
-        "SAFECITY_DUCKDB_MEMORY_LIMIT": os.environ.get("SAFECITY_DUCKDB_MEMORY_LIMIT"),
-        "SAFECITY_DUCKDB_THREADS": os.environ.get("SAFECITY_DUCKDB_THREADS"),
+        # As set (None: unset, so the default applies).
+        **{
+            item.name: settings.value(item) if settings.is_set(item) else None
+            for item in (settings.DUCKDB_MEMORY_LIMIT, settings.DUCKDB_THREADS)
+        },
         "memory_limit": memory_limit,
         "threads": threads,
     }

@@ -15,20 +15,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeGuard
 
+from pipelines.lib import settings
 from pipelines.lib.data_dir import DataDir, default_data_dir
+from pipelines.lib.linkage.kinds import REVIEWED_KINDS
 
 if TYPE_CHECKING:
+    from pipelines.lib.city_profile import CityProfile
     from pipelines.lib.contracts.yaml_source import ContractError
-
-# Telemetry off for whatever this process starts, also outside the Makefile
-# (DESIGN: no network at run time). Dagster's instance setting is in dagster.yaml;
-# these cover Dagster's uploader and dbt runs started by assets.
-_TELEMETRY_OFF = {
-    "DAGSTER_DISABLE_TELEMETRY": "1",
-    "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-    "DO_NOT_TRACK": "1",
-    "GX_ANALYTICS_ENABLED": "False",
-}
 
 
 class UserError(Exception):
@@ -38,8 +31,11 @@ class UserError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    for name, value in _TELEMETRY_OFF.items():
-        os.environ.setdefault(name, value)
+    # Telemetry off for whatever this process starts, also outside the Makefile (DESIGN: no
+    # network at run time). Dagster's instance setting is in dagster.yaml; these cover
+    # Dagster's uploader and dbt runs started by assets.
+    for telemetry in settings.TELEMETRY_OFF:
+        settings.export_default(telemetry)
     try:
         return int(args.command(args))
     except KeyboardInterrupt:
@@ -100,6 +96,18 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument(
         "--days", type=int, default=None, help="delivery days (default: per scale)"
     )
+    generate.add_argument(
+        "--city",
+        default=None,
+        metavar="CODE",
+        help="the prefecture-level city to build it on, a 4-digit GB/T 2260 code (default: contracts/city.yaml's)",
+    )
+    generate.add_argument(
+        "--bounds",
+        default=None,
+        metavar="LON_MIN,LAT_MIN,LON_MAX,LAT_MAX",
+        help="the city's extent in WGS-84, for a city without a data file in pipelines/sample_city/cities/",
+    )
     generate.set_defaults(command=_generate)
 
     run = commands.add_parser(
@@ -138,7 +146,7 @@ def _parser() -> argparse.ArgumentParser:
         help="list the pairs waiting in a linkage review queue, or record a decision on one (applied by the next run)",
     )
     review.add_argument(
-        "kind", choices=["organisation", "person"], help="the entity kind whose queue to work on"
+        "kind", choices=REVIEWED_KINDS, help="the entity kind whose queue to work on"
     )
     decision = review.add_mutually_exclusive_group()
     decision.add_argument(
@@ -216,6 +224,8 @@ def _contract_check(args: argparse.Namespace) -> int:
 
 def _generate(args: argparse.Namespace) -> int:
     # Imported here: the generator is heavy and `safecity run` does not need it.
+    from pipelines.lib.city_profile import CityProfileError
+    from pipelines.sample_city.city_map import CityMapError, parse_bounds
     from pipelines.sample_city.generate import generate_city
 
     out: Path = args.out if args.out is not None else default_data_dir()
@@ -224,9 +234,19 @@ def _generate(args: argparse.Namespace) -> int:
     def progress(message: str) -> None:
         print(f"[{time.monotonic() - started:6.1f}s] {message}", flush=True)
 
-    rows = generate_city(
-        out=out, scale=args.scale, seed=args.seed, days=args.days, progress=progress
-    )
+    try:
+        bounds = parse_bounds(args.bounds) if args.bounds is not None else None
+        rows = generate_city(
+            out=out,
+            scale=args.scale,
+            seed=args.seed,
+            days=args.days,
+            progress=progress,
+            city=args.city,
+            bounds=bounds,
+        )
+    except (CityMapError, CityProfileError) as error:
+        raise UserError(str(error)) from None
     elapsed = time.monotonic() - started
     print(format_row_counts(rows))
     print(f"\ngenerated the {args.scale} city (seed {args.seed}) in {elapsed:.1f}s under {out}")
@@ -248,6 +268,10 @@ def format_row_counts(rows: Mapping[str, int]) -> str:
 def _run(args: argparse.Namespace) -> int:
     data_dir = _data_dir(args)
     _require_landing_data(data_dir)
+    city = _city(data_dir)
+    # Definitions read the data directory's city profile when they load (the delivery days),
+    # and dbt reads the data directory from the environment: this run's, for both.
+    settings.export(settings.DATA_DIR, str(data_dir.root))
 
     # Imported here so that `safecity --help` and `generate` stay fast.
     import dagster as dg
@@ -261,7 +285,7 @@ def _run(args: argparse.Namespace) -> int:
     pending = landed_days if args.full_refresh else days_to_ingest
     home = choose_dagster_home(data_dir)
     prepare_dagster_home(home)
-    print(f"safecity run on {data_dir.root} (Dagster instance {home})")
+    print(f"safecity run on {data_dir.root} (Dagster instance {home}), city {city.describe()}")
     with dg.DagsterInstance.from_config(str(home)) as instance:
         report = materialize_all(
             defs,
@@ -432,6 +456,16 @@ def _prompt_queries(analytics: Path):
         if line.rstrip().endswith(";"):
             yield "\n".join(buffer)
             buffer = []
+
+
+def _city(data_dir: DataDir) -> CityProfile:
+    """The data directory's city profile, or every problem of it as the error."""
+    from pipelines.lib.city_profile import CityProfileError, city_profile
+
+    try:
+        return city_profile(data_dir.root)
+    except CityProfileError as error:
+        raise UserError(f"the city profile is not usable:\n{error}") from None
 
 
 def _require_landing_data(data_dir: DataDir) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from pipelines.lib.city_profile import load_city_profile
 from pipelines.sample_city.generate import generate_city
 
 # The lake and extracts in moto's S3: one server per test process, and tests taking `storage`
@@ -20,6 +21,7 @@ from pipelines.sample_city.generate import generate_city
 from tests.object_storage import s3_server, storage  # noqa: F401 - fixtures, found by their names
 
 TINY_SEED = 42
+OTHER_CITY, OTHER_SEED = "3303", 7  # 温州市, the second city the suite builds
 ENCODINGS = {"market_regulation": "gb18030", "fire_rescue": "utf-8-sig"}
 
 # Extracts name persons by a keyed pseudonym (pipelines/lib/publish/pseudonym.py); every
@@ -56,11 +58,25 @@ def built_city(tiny_city, tmp_path_factory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def other_built_city(tmp_path_factory) -> Path:
+    """Another real city on another seed (Wenzhou, seed 7), generated and built by `safecity run`
+    once per session: nothing may hold only for Chengdu or for seed 42. Its run's output is in
+    `<root>/../safecity-run.out`."""
+    root = tmp_path_factory.mktemp("other_city") / "city"
+    generate_city(root, scale="tiny", seed=OTHER_SEED, city=OTHER_CITY)
+    result = safecity_run(root, root.parent)
+    (root.parent / "safecity-run.out").write_text(result.stdout + result.stderr, encoding="utf-8")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root
+
+
 class City:
     """Read a generated city the way the tests need it: files as text, truth as tables."""
 
     def __init__(self, root: Path):
         self.root = root
+        self.profile = load_city_profile(root / "city.yaml")  # the city it was generated on
         self.truth = root / "ground_truth"
         self.manifest = json.loads((self.truth / "manifest.json").read_text(encoding="utf-8"))
         self._renames = {}

@@ -1,14 +1,14 @@
 {#- Exact normalised identifiers: what "the same" means before probabilistic linkage. -#}
 
-{#- An organisation's name without the noise silos add: spaces, brackets, the city
-    prefix, and the legal form at the end (有限责任公司, 有限公司, 股份有限公司, 公司 are
+{#- An organisation's name without the noise silos add: spaces, brackets, the province or
+    city prefix (var city_name_prefixes), and the legal form at the end (有限责任公司, 有限公司, 股份有限公司, 公司 are
     spellings of one name). Branch names stay: two branches are two organisations. -#}
 {% macro normalise_org_name(column) -%}
     regexp_replace(
         regexp_replace(
             regexp_replace(
                 regexp_replace({{ column }}, '\s|\(|\)|（|）', '', 'g'),
-            '^(四川省|四川|成都市|成都)', ''),
+            '^({{ var("city_name_prefixes") | join("|") }})', ''),
         '有限责任公司|股份有限公司|有限公司', '公司', 'g'),
     '公司$', '')
 {%- endmacro %}
@@ -24,6 +24,8 @@
          then sha256('{{ env_var("SAFECITY_IDENTITY_HASH_KEY", "safecity-development-key") }}' || {{ column }}) end
 {%- endmacro %}
 
+{#- The form of dim_person.id_number_masked (the warehouse contract): first 6 and last 4
+    characters; anything but 18 characters is null. Python's is standards/identifiers.py. -#}
 {% macro mask_identity(column) -%}
     case when length({{ column }}) = 18 then left({{ column }}, 6) || '********' || right({{ column }}, 4) end
 {%- endmacro %}

@@ -9,13 +9,13 @@ otherwise the instance lives with the data it describes, in
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from pipelines.lib import settings
 from pipelines.lib.atomic import write_text_atomic
 from pipelines.lib.data_dir import DataDir
 
-DAGSTER_HOME_ENV = "DAGSTER_HOME"
+DAGSTER_HOME_ENV = settings.DAGSTER_HOME.name
 DAGSTER_HOME_DIRNAME = "dagster_home"
 
 # Instance setting read by DagsterInstance.telemetry_enabled: with it, Dagster
@@ -32,7 +32,7 @@ concurrency:
 
 
 def choose_dagster_home(data_dir: DataDir) -> Path:
-    configured = os.environ.get(DAGSTER_HOME_ENV)
+    configured = settings.value(settings.DAGSTER_HOME)
     home = Path(configured) if configured else data_dir.root / DAGSTER_HOME_DIRNAME
     # Dagster requires an absolute DAGSTER_HOME, and the UI command we print must
     # work from any directory.

@@ -11,15 +11,15 @@ are then `upath.UPath`s (pipelines/lib/storage.py). Everything else stays local.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
 
+from pipelines.lib import settings
 from pipelines.lib.storage import EXTRACTS_ROOT_ENV, LAKE_ROOT_ENV, Location, location
 
-DEFAULT_DATA_DIR_ENV = "SAFECITY_DATA_DIR"
+DEFAULT_DATA_DIR_ENV = settings.DATA_DIR.name
 
 
 def default_data_dir() -> Path:
@@ -28,19 +28,19 @@ def default_data_dir() -> Path:
     The README's commands, `dagster dev` and the Makefile all run from the
     repository root, so the default is the repository's `data/`.
     """
-    return Path(os.environ.get(DEFAULT_DATA_DIR_ENV, "data")).absolute()
+    return settings.data_dir()
 
 
-def _setting(name: str):
-    """A field whose default is the environment variable `name`, read when the DataDir is made."""
-    return field(default_factory=lambda: os.environ.get(name) or None)
+def _setting(item: settings.Setting):
+    """A field whose default is the setting's value, read when the DataDir is made."""
+    return field(default_factory=lambda: settings.value(item))
 
 
 @dataclass(frozen=True)
 class DataDir:
     root: Path
-    lake_root: str | None = _setting(LAKE_ROOT_ENV)
-    extracts_root: str | None = _setting(EXTRACTS_ROOT_ENV)
+    lake_root: str | None = _setting(settings.LAKE_ROOT)
+    extracts_root: str | None = _setting(settings.EXTRACTS_ROOT)
 
     def __post_init__(self) -> None:
         # Resolved now: a wrong scheme, missing credentials or a missing bucket is one clear
@@ -50,6 +50,12 @@ class DataDir:
     @property
     def landing(self) -> Path:
         return self.root / "landing"
+
+    @property
+    def city_profile(self) -> Path:
+        """The profile of the city in this data directory, where `safecity generate` writes it
+        (a real deployment's data directory has none: the repository's contracts/city.yaml applies)."""
+        return self.root / "city.yaml"
 
     @property
     def ground_truth(self) -> Path:

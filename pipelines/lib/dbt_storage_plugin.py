@@ -12,16 +12,15 @@ AWS environment. A local lake needs neither, and gets neither.
 
 from __future__ import annotations
 
-import os
-
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
+from pipelines.lib import settings
 from pipelines.lib.storage import LAKE_ROOT_ENV, configure_duckdb, location
 
 
 class Plugin(BasePlugin):
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
-        lake_root = os.environ.get(LAKE_ROOT_ENV)
+        lake_root = settings.value(settings.LAKE_ROOT)
         if lake_root:
             configure_duckdb(conn, [location(lake_root, setting=LAKE_ROOT_ENV)])

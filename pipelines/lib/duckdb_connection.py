@@ -7,13 +7,14 @@ the `duckdb-extension-*` packages pinned with duckdb itself.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from importlib.resources import files
 from typing import TypeVar
 
 import duckdb
+
+from pipelines.lib import settings
 
 T = TypeVar("T")
 
@@ -37,8 +38,7 @@ def connect(
     config = {
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
-        "memory_limit": os.environ.get("SAFECITY_DUCKDB_MEMORY_LIMIT", "4GB"),
-        "threads": int(os.environ.get("SAFECITY_DUCKDB_THREADS", "2")),
+        **settings.duckdb_limits(),
     }
     connection = _connect_when_unlocked(database, read_only, config)
     for name in extensions:

@@ -22,7 +22,7 @@ import duckdb
 import polars as pl
 
 from pipelines.lib.contracts.model import FeedContract
-from pipelines.lib.duckdb_connection import connect
+from pipelines.lib.duckdb_connection import connect, sql_string
 from pipelines.lib.storage import Location, configure_duckdb
 
 COLUMNS = {
@@ -112,13 +112,14 @@ def feed_scorecard(
 
 
 def department_scorecard(
-    lake: Location, contracts: list[FeedContract], days: list[date]
+    lake: Location, contracts: list[FeedContract], days: list[date], timezone: str
 ) -> pl.DataFrame:
-    """Every feed of every department, every day from the first delivery to the last."""
+    """Every feed of every department, every day from the first delivery to the last.
+
+    `timezone`: the city's, in which departments count a record's day."""
     connection = connect()
-    connection.execute(
-        "SET TimeZone = 'Asia/Shanghai'"
-    )  # record dates as the departments count them
+    # SET takes no parameters; the zone is a checked IANA name (city_profile.py), quoted.
+    connection.execute("SET TimeZone = " + sql_string(timezone))
     try:
         configure_duckdb(connection, [lake])  # a lake in object storage is read through httpfs
         frames = [feed_scorecard(connection, lake, contract, days) for contract in contracts]

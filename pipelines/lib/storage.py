@@ -24,7 +24,6 @@ written to a local temporary file first and uploaded once complete (`atomic_outp
 from __future__ import annotations
 
 import functools
-import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
@@ -37,17 +36,19 @@ from urllib.parse import urlsplit
 # Cheap to import (s3fs, which is not, is imported when an s3:// location is first used).
 from upath import UPath
 
+from pipelines.lib import settings
+
 if TYPE_CHECKING:
     import duckdb
     import polars as pl
 
-LAKE_ROOT_ENV = "SAFECITY_LAKE_ROOT"
-EXTRACTS_ROOT_ENV = "SAFECITY_EXTRACTS_ROOT"
+LAKE_ROOT_ENV = settings.LAKE_ROOT.name
+EXTRACTS_ROOT_ENV = settings.EXTRACTS_ROOT.name
 
 # A folder or file of the lake or the extracts: local, or in object storage.
 Location: TypeAlias = Path | UPath
 
-DEFAULT_REGION = "us-east-1"
+DEFAULT_REGION = settings.AWS_DEFAULT_REGION.default or "us-east-1"
 _SECRET_NAME = "safecity_object_storage"
 
 
@@ -92,26 +93,35 @@ class S3Settings:
 
     @classmethod
     def from_environment(
-        cls, setting: str = "the location", environ: Mapping[str, str] = os.environ
+        cls, setting: str = "the location", environ: Mapping[str, str] | None = None
     ) -> S3Settings:
+        def read(item: settings.Setting) -> str | None:
+            return settings.value(item, environ)
+
+        key_id, secret = read(settings.AWS_ACCESS_KEY_ID), read(settings.AWS_SECRET_ACCESS_KEY)
         missing = [
-            name for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY") if not environ.get(name)
+            item.name
+            for item, found in (
+                (settings.AWS_ACCESS_KEY_ID, key_id),
+                (settings.AWS_SECRET_ACCESS_KEY, secret),
+            )
+            if not found
         ]
-        if missing:
+        if missing or key_id is None or secret is None:
             raise StorageError(
                 f"{setting} is in S3, but {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set"
             )
-        endpoint = environ.get("AWS_ENDPOINT_URL") or None
+        endpoint = read(settings.AWS_ENDPOINT_URL)
         if endpoint and urlsplit(endpoint).scheme not in ("http", "https"):
             raise StorageError(
                 f"AWS_ENDPOINT_URL={endpoint}: expected http://host:port or https://host"
             )
         return cls(
-            key_id=environ["AWS_ACCESS_KEY_ID"],
-            secret=environ["AWS_SECRET_ACCESS_KEY"],
-            region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION,
+            key_id=key_id,
+            secret=secret,
+            region=read(settings.AWS_REGION) or read(settings.AWS_DEFAULT_REGION) or DEFAULT_REGION,
             endpoint_url=endpoint,
-            session_token=environ.get("AWS_SESSION_TOKEN") or None,
+            session_token=read(settings.AWS_SESSION_TOKEN),
         )
 
     def s3fs_options(self) -> dict[str, object]:

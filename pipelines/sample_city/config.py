@@ -10,7 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from pipelines.lib.standards.city import CITY_CODE
+from pipelines.lib.city_profile import Bounds
+from pipelines.sample_city.city_map import CityMap, city_map
+
+# The first delivery day: fixed, so output never depends on today.
+FIRST_DAY = date(2026, 10, 1)
 
 
 @dataclass(frozen=True)
@@ -139,17 +143,30 @@ SCALES: dict[str, Scale] = {
 @dataclass(frozen=True)
 class CityConfig:
     scale: Scale
+    city: CityMap  # the real city it is generated on: profile, counties, local colour
     seed: int = 42
-    start: date = date(2026, 10, 1)  # first delivery day: fixed, so output never depends on today
-    city_code: str = CITY_CODE  # Chengdu
     noise: Noise = field(default_factory=Noise)
     overlap: Overlap = field(default_factory=Overlap)
 
+    @property
+    def start(self) -> date:
+        """The first delivery day."""
+        return self.city.profile.first_delivery_day
+
     @classmethod
-    def for_scale(cls, scale: str, seed: int = 42, days: int | None = None) -> CityConfig:
+    def for_scale(
+        cls,
+        scale: str,
+        seed: int = 42,
+        days: int | None = None,
+        city_code: str | None = None,
+        bounds: Bounds | None = None,
+    ) -> CityConfig:
+        """`city_code` defaults to the repository profile's city; `bounds` is for a city the
+        generator has no data file for (city_map.py)."""
         if scale not in SCALES:
             raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
         chosen = SCALES[scale] if days is None else replace(SCALES[scale], days=days)
         if chosen.days < 2:
             raise ValueError("a sample city needs at least 2 delivery days")
-        return cls(scale=chosen, seed=seed)
+        return cls(scale=chosen, city=city_map(city_code, bounds, FIRST_DAY), seed=seed)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from pipelines.lib import admin_divisions
+from pipelines.lib.city_profile import CityProfile
 from pipelines.lib.standards.identifiers import IDENTITY_CHECK_CHARS, USCC_ALPHABET
 from pipelines.sample_city.delivery import DAY, Corruption
 
@@ -30,7 +32,7 @@ def identity_check(column: str) -> Corruption:
     return Corruption(
         "identity_number_check",
         (column,),
-        lambda rows, rng: {column: _shift_last_char(rows[column], IDENTITY_CHECK_CHARS, rng)},
+        lambda rows, rng, city: {column: _shift_last_char(rows[column], IDENTITY_CHECK_CHARS, rng)},
     )
 
 
@@ -38,19 +40,34 @@ def uscc_check(column: str) -> Corruption:
     return Corruption(
         "uscc_check",
         (column,),
-        lambda rows, rng: {column: _shift_last_char(rows[column], USCC_ALPHABET, rng)},
+        lambda rows, rng, city: {column: _shift_last_char(rows[column], USCC_ALPHABET, rng)},
     )
 
 
-def unknown_admin_code(column: str) -> Corruption:
-    """A code shaped right but absent from the reference (GB/T 2260 has no 510199, no township 999)."""
+def unused_county_code(city: CityProfile) -> str:
+    """A county code of the city's that GB/T 2260 does not have (e.g. 330399)."""
+    known = set(admin_divisions.counties()["code"])
+    for suffix in range(99, 0, -1):
+        code = f"{city.code}{suffix:02d}"
+        if code not in known:
+            return code
+    raise ValueError(f"every county code of {city.code} is taken")  # no city has 99 counties
 
-    def corrupt(rows: pl.DataFrame, rng: np.random.Generator) -> dict[str, pl.Series]:
+
+def unknown_admin_code(column: str) -> Corruption:
+    """A code shaped right but absent from the reference: a county number the city does not
+    have, a township 999 (no county has one)."""
+
+    def corrupt(
+        rows: pl.DataFrame, rng: np.random.Generator, city: CityProfile
+    ) -> dict[str, pl.Series]:
         codes = rows[column]
         return {
             column: pl.Series(
                 np.where(
-                    codes.str.len_chars().to_numpy() == 9, codes.str.slice(0, 6) + "999", "510199"
+                    codes.str.len_chars().to_numpy() == 9,
+                    codes.str.slice(0, 6) + "999",
+                    unused_county_code(city),
                 )
             )
         }
@@ -59,20 +76,28 @@ def unknown_admin_code(column: str) -> Corruption:
 
 
 def outside_city(lon: str, lat: str) -> Corruption:
-    """Coordinates swapped, zeroed or pointing at another city: all outside Chengdu."""
+    """Coordinates swapped, zeroed or pointing at another place: all outside the city's extent.
 
-    def corrupt(rows: pl.DataFrame, rng: np.random.Generator) -> dict[str, pl.Series]:
+    Another place is the point moved one to two times the extent's size away, east or west:
+    out of the box whatever the city.
+    """
+
+    def corrupt(
+        rows: pl.DataFrame, rng: np.random.Generator, city: CityProfile
+    ) -> dict[str, pl.Series]:
         n = rows.height
         kind = rng.integers(0, 3, n)
+        box = city.bounds
+        away = (box.lon_max - box.lon_min) * rng.uniform(1.05, 2.0, n) * rng.choice([-1, 1], n)
         new_lon = np.where(
             kind == 0,
             rows[lat].to_numpy(),
-            np.where(kind == 1, 0.0, 116.397 + rng.normal(0, 0.05, n)),
+            np.where(kind == 1, 0.0, rows[lon].to_numpy() + away),
         )
         new_lat = np.where(
             kind == 0,
             rows[lon].to_numpy(),
-            np.where(kind == 1, 0.0, 39.909 + rng.normal(0, 0.05, n)),
+            np.where(kind == 1, 0.0, rows[lat].to_numpy()),
         )
         return {lon: pl.Series(np.round(new_lon, 6)), lat: pl.Series(np.round(new_lat, 6))}
 
@@ -82,7 +107,9 @@ def outside_city(lon: str, lat: str) -> Corruption:
 def future_date(column: str) -> Corruption:
     """An event dated after the day it was delivered."""
 
-    def corrupt(rows: pl.DataFrame, rng: np.random.Generator) -> dict[str, pl.Series]:
+    def corrupt(
+        rows: pl.DataFrame, rng: np.random.Generator, city: CityProfile
+    ) -> dict[str, pl.Series]:
         ahead = pl.Series(rng.integers(2, 200, rows.height)).cast(pl.Int32)
         base = rows.select(pl.col(DAY).cast(rows.schema[column]))[DAY]
         return {column: rows.select((base + pl.duration(days=ahead)).alias(column))[column]}
@@ -94,7 +121,9 @@ def required_missing(column: str) -> Corruption:
     return Corruption(
         "required_missing",
         (column,),
-        lambda rows, rng: {column: pl.Series([None] * rows.height, dtype=rows.schema[column])},
+        lambda rows, rng, city: {
+            column: pl.Series([None] * rows.height, dtype=rows.schema[column])
+        },
     )
 
 
@@ -103,13 +132,17 @@ def pattern_mismatch(column: str) -> Corruption:
     return Corruption(
         "pattern_mismatch",
         (column,),
-        lambda rows, rng: {column: rows[column].str.slice(0, rows[column].str.len_chars() - 1)},
+        lambda rows, rng, city: {
+            column: rows[column].str.slice(0, rows[column].str.len_chars() - 1)
+        },
     )
 
 
 def negative(column: str) -> Corruption:
     return Corruption(
-        "value_out_of_range", (column,), lambda rows, rng: {column: -(rows[column].abs() + 1)}
+        "value_out_of_range",
+        (column,),
+        lambda rows, rng, city: {column: -(rows[column].abs() + 1)},
     )
 
 
@@ -117,7 +150,7 @@ def not_in_enumeration(column: str, bad_values: list[str]) -> Corruption:
     return Corruption(
         "enum_invalid",
         (column,),
-        lambda rows, rng: {
+        lambda rows, rng, city: {
             column: pl.Series(np.array(bad_values)[rng.integers(0, len(bad_values), rows.height)])
         },
     )

@@ -19,6 +19,7 @@ import numpy as np
 import polars as pl
 import xlsxwriter
 
+from pipelines.lib.city_profile import CityProfile
 from pipelines.sample_city.config import Noise
 from pipelines.sample_city.noise import date_strings
 
@@ -33,7 +34,8 @@ RID, DAY, NOISE, INVALID, INVALID_COLUMN, ORDER = (
 )
 
 MIN_ROWS_PER_RULE = 8
-Corrupt = Callable[[pl.DataFrame, np.random.Generator], dict[str, pl.Series]]
+# (rows to break, generator, the city: its extent and codes) -> the broken columns
+Corrupt = Callable[[pl.DataFrame, np.random.Generator, CityProfile], dict[str, pl.Series]]
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,9 @@ class FeedSpec:
     corruptions: list[Corruption] = field(default_factory=list)
     drift_renames: dict[str, str] = field(default_factory=dict)
     drift_added_column: str = "remark"
-    # jsonl feeds nest some flat columns just before writing (e.g. vehicles and drivers)
-    finalize: Callable[[pl.DataFrame], pl.DataFrame] | None = None
+    # jsonl feeds nest some flat columns just before writing (e.g. vehicles and drivers); the
+    # city's time zone is the one their local times are in
+    finalize: Callable[[pl.DataFrame, str], pl.DataFrame] | None = None
 
     @property
     def extension(self) -> str:
@@ -105,7 +108,7 @@ def add_noise(rows: pl.DataFrame, **masks: np.ndarray) -> pl.DataFrame:
 
 
 def plant_invalid(
-    spec: FeedSpec, rows: pl.DataFrame, rng: np.random.Generator, rate: float
+    spec: FeedSpec, rows: pl.DataFrame, rng: np.random.Generator, rate: float, city: CityProfile
 ) -> pl.DataFrame:
     """Break one rule in about `rate` of the rows, choosing among the rules each row can break."""
     n, k = rows.height, len(spec.corruptions)
@@ -135,7 +138,7 @@ def plant_invalid(
         selected = np.flatnonzero(choice == index)
         if len(selected) == 0:
             continue
-        for column, values in corruption.corrupt(rows[selected], rng).items():
+        for column, values in corruption.corrupt(rows[selected], rng, city).items():
             rows = rows.with_columns(
                 rows[column].scatter(selected, values.cast(rows.schema[column]))
             )
@@ -152,11 +155,13 @@ def plant_invalid(
 
 
 def render_dates(
-    spec: FeedSpec, rows: pl.DataFrame, rng: np.random.Generator, rate: float
+    spec: FeedSpec, rows: pl.DataFrame, rng: np.random.Generator, rate: float, timezone: str
 ) -> pl.DataFrame:
     mixed = np.zeros(rows.height, dtype=bool)
     for column, style in spec.dates.items():
-        rendered, changed = date_strings(rows[column], rng, rate, style.primary, style.alternates)
+        rendered, changed = date_strings(
+            rows[column], rng, rate, style.primary, style.alternates, timezone
+        )
         rows = rows.with_columns(rendered.alias(column))
         mixed |= changed
     return add_noise(rows, mixed_date_format=mixed)
@@ -241,14 +246,15 @@ def deliver(
     noise: Noise,
     days: list[date],
     drift_days: set[date],
+    city: CityProfile,
 ) -> Delivered:
     """Write a feed's daily files under landing/ and its truth under ground_truth/.
 
     Every day in `days` gets a file: a quiet day is a header-only delivery, as
-    departments send them, not a missing one.
+    departments send them, not a missing one. Local times are the city's.
     """
-    rows = plant_invalid(spec, batch.rows, rng, noise.invalid)
-    rows = render_dates(spec, rows, rng, noise.mixed_date_format)
+    rows = plant_invalid(spec, batch.rows, rng, noise.invalid, city)
+    rows = render_dates(spec, rows, rng, noise.mixed_date_format, city.timezone)
     batch = plant_duplicates(spec, Batch(rows, batch.links), rng, noise.duplicate, days[-1])
     # Re-sent rows come after the rows they repeat, as a resend does (last in the day's file).
     resent = (pl.col(INVALID) == "duplicate_key").fill_null(False)
@@ -264,7 +270,7 @@ def deliver(
         relative = feed_dir / f"{spec.feed}_{day:%Y%m%d}.{spec.extension}"
         frame = day_rows.select(department_columns)
         if spec.finalize is not None:
-            frame = spec.finalize(frame)
+            frame = spec.finalize(frame, city.timezone)
         columns, renames, change = frame.columns, {}, None
         if day in drift_days:
             columns, renames, change = drift(frame.columns, spec, rng)

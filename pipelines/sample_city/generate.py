@@ -1,8 +1,9 @@
-"""Generate the sample city: every department's deliveries under landing/, the truth under ground_truth/.
+"""Generate the sample city: every department's deliveries under landing/, the truth under ground_truth/,
+and the city's profile as city.yaml.
 
-Deterministic for a seed: every table and feed draws from its own generator,
-seeded from (seed, name), and nothing depends on the clock, so the same seed
-gives byte-identical files.
+Deterministic for a seed and a city: every table and feed draws from its own generator,
+seeded from (seed, name), and nothing depends on the clock, so the same seed gives
+byte-identical files.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from pipelines.lib.atomic import write_text_atomic
+from pipelines.lib.city_profile import Bounds
 from pipelines.lib.data_dir import DataDir
 from pipelines.sample_city.config import CityConfig
 from pipelines.sample_city.delivery import DAY, deliver
@@ -50,15 +53,23 @@ def generate_city(
     seed: int = 42,
     days: int | None = None,
     progress: Callable[[str], None] | None = None,
+    city: str | None = None,
+    bounds: Bounds | None = None,
 ) -> dict[str, int]:
     """Write a sample city into the data directory `out`; returns rows written per "department/feed".
+
+    `city`: the prefecture-level city's code (default: contracts/city.yaml's); `bounds`: its
+    extent, for a city the generator has no data file for (city_map.py). The profile used is
+    written to `<out>/city.yaml`, so the pipeline runs the sample on its own city.
 
     landing/ and ground_truth/ are built in a scratch folder and swapped in at
     the end, so an interrupted run never leaves a half city behind.
     """
-    config = CityConfig.for_scale(scale, seed=seed, days=days)
+    config = CityConfig.for_scale(scale, seed=seed, days=days, city_code=city, bounds=bounds)
     report = progress or (lambda message: None)
     target = DataDir(Path(out))
+    profile = config.city.profile
+    report(f"city: {profile.name} ({profile.code}), counties from {config.city.source}")
     scratch = target.root / ".generating"
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
@@ -96,6 +107,7 @@ def generate_city(
                 config.noise,
                 days,
                 drift_days.get(spec.feed, set()),
+                profile,
             )
             counts[name] = counts.get(name, 0) + delivered.rows
             invalid[name] = invalid.get(name, 0) + delivered.invalid
@@ -106,11 +118,26 @@ def generate_city(
                 report(f"{name}: {counts[name]} rows")
 
     write_truth(DataDir(scratch), world, ctx, config, counts, invalid, drifts, extra_truth)
+    write_text_atomic(
+        DataDir(scratch).city_profile,
+        profile.to_yaml(
+            f"The city of the sample generated here (safecity generate --scale {scale} --seed {seed} "
+            f"--city {profile.code}{_bounds_option(bounds)}).\nsafecity run on this data directory uses it instead of "
+            "contracts/city.yaml (README, Settings).\nCounties: " + config.city.source
+        ),
+    )
     for part in ("landing", "ground_truth"):
         shutil.rmtree(target.root / part, ignore_errors=True)
         (scratch / part).rename(target.root / part)
+    DataDir(scratch).city_profile.replace(target.city_profile)
     shutil.rmtree(scratch)
     return counts
+
+
+def _bounds_option(bounds: Bounds | None) -> str:
+    if bounds is None:
+        return ""
+    return " --bounds " + ",".join(f"{value:g}" for value in bounds.as_dict().values())
 
 
 def choose_drifted_files(rng: np.random.Generator, ctx: Context, rate: float) -> dict[str, set]:
@@ -156,7 +183,9 @@ def write_truth(
         json.dumps(drifts, ensure_ascii=False, indent=1), encoding="utf-8"
     )
     manifest = {
-        "city_code": config.city_code,
+        "city_code": config.city.profile.code,
+        "city_name": config.city.profile.name,
+        "counties_from": config.city.source,
         "seed": config.seed,
         "start": ctx.days[0].isoformat(),
         "end": ctx.last_day.isoformat(),

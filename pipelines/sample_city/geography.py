@@ -1,9 +1,10 @@
 """Where things are in the sample city.
 
-The reference data has codes and names but no coordinates, so each Chengdu
-county gets an approximate real centre and radius, and each township a point
-inside its county, drawn once per seed. Places then scatter around their
-township. Good enough for distances, clusters and maps; not a survey.
+The reference data has codes and names but no coordinates, so each county of
+the city gets a centre and radius (its data file's approximate real ones, or a
+layout in its extent: city_map.py), and each township a point inside its county,
+drawn once per seed. Places then scatter around their township. Good enough for
+distances, clusters and maps; not a survey.
 """
 
 from __future__ import annotations
@@ -12,33 +13,8 @@ import numpy as np
 import polars as pl
 
 from pipelines.lib import admin_divisions
-from pipelines.lib.standards.city import CITY_BOUNDS
-from pipelines.sample_city.vocabulary import CHINESE_DIGITS, ROAD_STEMS, ROAD_SUFFIXES
-
-# county code -> (lon, lat, radius in degrees, weight of activity)
-CHENGDU_COUNTIES: dict[str, tuple[float, float, float, float]] = {
-    "510104": (104.117, 30.598, 0.030, 3.0),  # 锦江区
-    "510105": (104.062, 30.674, 0.030, 3.0),  # 青羊区
-    "510106": (104.043, 30.713, 0.030, 3.0),  # 金牛区
-    "510107": (104.043, 30.642, 0.030, 3.0),  # 武侯区
-    "510108": (104.102, 30.660, 0.030, 3.0),  # 成华区
-    "510112": (104.275, 30.557, 0.060, 1.5),  # 龙泉驿区
-    "510113": (104.251, 30.878, 0.060, 1.0),  # 青白江区
-    "510114": (104.158, 30.823, 0.060, 1.5),  # 新都区
-    "510115": (103.836, 30.690, 0.050, 1.2),  # 温江区
-    "510116": (103.923, 30.574, 0.060, 1.8),  # 双流区
-    "510117": (103.887, 30.795, 0.060, 1.2),  # 郫都区
-    "510118": (103.811, 30.410, 0.060, 0.8),  # 新津区
-    "510121": (104.412, 30.862, 0.090, 0.7),  # 金堂县
-    "510129": (103.521, 30.587, 0.090, 0.5),  # 大邑县
-    "510131": (103.506, 30.197, 0.080, 0.4),  # 蒲江县
-    "510181": (103.647, 30.988, 0.100, 0.6),  # 都江堰市
-    "510182": (103.958, 30.990, 0.100, 0.7),  # 彭州市
-    "510183": (103.464, 30.410, 0.100, 0.6),  # 邛崃市
-    "510184": (103.673, 30.630, 0.080, 0.7),  # 崇州市
-    "510185": (104.547, 30.411, 0.120, 0.8),  # 简阳市
-}
-
+from pipelines.sample_city.city_map import CityMap
+from pipelines.sample_city.vocabulary import CHINESE_DIGITS, ROAD_SUFFIXES
 
 PLACE_SPREAD_DEG = 0.008  # places scatter about 1 km around their township centre
 ROADS_PER_COUNTY = 24
@@ -70,16 +46,18 @@ HOUSE_NUMBER_MAX = 2999
 CHINESE_NUMERALS = np.array([chinese_numeral(n) if n else "" for n in range(HOUSE_NUMBER_MAX + 1)])
 
 
-def townships(rng: np.random.Generator, city_code: str) -> pl.DataFrame:
+def townships(rng: np.random.Generator, city: CityMap) -> pl.DataFrame:
     """Every township of the city with a centre point inside its county."""
-    counties = admin_divisions.city_counties(city_code).rename(
+    code = city.profile.code
+    counties = admin_divisions.city_counties(code).rename(
         {"code": "county_code", "name": "county_name"}
     )
-    towns = admin_divisions.city_townships(city_code).rename(
+    towns = admin_divisions.city_townships(code).rename(
         {"code": "township_code", "name": "township_name", "areaCode": "county_code"}
     )
     towns = towns.join(counties.select("county_code", "county_name"), on="county_code", how="left")
-    geometry = np.array([CHENGDU_COUNTIES[c] for c in towns["county_code"]])
+    by_code = {c.code: (c.lon, c.lat, c.radius, c.weight) for c in city.counties}
+    geometry = np.array([by_code[c] for c in towns["county_code"]])
     angle = rng.uniform(0, 2 * np.pi, towns.height)
     distance = geometry[:, 2] * 0.8 * np.sqrt(rng.uniform(0, 1, towns.height))
     return towns.select(
@@ -91,11 +69,12 @@ def townships(rng: np.random.Generator, city_code: str) -> pl.DataFrame:
     )
 
 
-def roads(rng: np.random.Generator, county_codes: list[str]) -> pl.DataFrame:
+def roads(rng: np.random.Generator, county_codes: list[str], city: CityMap) -> pl.DataFrame:
     """A set of road names per county; the same name recurs in several counties, as in life."""
     rows = []
+    road_stems = city.road_stems
     for county in county_codes:  # one draw per county, not per row
-        stems = rng.choice(len(ROAD_STEMS), ROADS_PER_COUNTY, replace=False)
+        stems = rng.choice(len(road_stems), ROADS_PER_COUNTY, replace=False)
         suffixes = rng.integers(0, len(ROAD_SUFFIXES), ROADS_PER_COUNTY)
         rows.append(
             pl.DataFrame(
@@ -103,7 +82,7 @@ def roads(rng: np.random.Generator, county_codes: list[str]) -> pl.DataFrame:
                     "county_code": [county] * ROADS_PER_COUNTY,
                     "road_index": np.arange(ROADS_PER_COUNTY),
                     "road": [
-                        ROAD_STEMS[s] + ROAD_SUFFIXES[x]
+                        road_stems[s] + ROAD_SUFFIXES[x]
                         for s, x in zip(stems, suffixes, strict=True)
                     ],
                 }
@@ -140,6 +119,7 @@ def random_places(
     n: int,
     prefix: str,
     taken: dict[tuple[str, int], set[int]],
+    city: CityMap,
 ) -> pl.DataFrame:
     """n places: township (weighted by activity), road, house number, WGS-84 point.
 
@@ -164,10 +144,10 @@ def random_places(
         lon=pl.col("centre_lon") + pl.Series(lon_offset),
         lat=pl.col("centre_lat") + pl.Series(lat_offset),
     ).join(road_table, on=["county_code", "road_index"], how="left", maintain_order="left")
-    lon_min, lat_min, lon_max, lat_max = CITY_BOUNDS
+    box = city.profile.bounds
     return places.with_columns(
-        pl.col("lon").clip(lon_min + 0.01, lon_max - 0.01).round(6),
-        pl.col("lat").clip(lat_min + 0.01, lat_max - 0.01).round(6),
+        pl.col("lon").clip(box.lon_min + 0.01, box.lon_max - 0.01).round(6),
+        pl.col("lat").clip(box.lat_min + 0.01, box.lat_max - 0.01).round(6),
     ).select(
         "place_id",
         "county_code",
@@ -177,7 +157,11 @@ def random_places(
         "road",
         "house_number",
         standard_address=pl.format(
-            "四川省成都市{}{}{}{}号", "county_name", "township_name", "road", "house_number"
+            city.profile.address_prefix + "{}{}{}{}号",
+            "county_name",
+            "township_name",
+            "road",
+            "house_number",
         ),
         lon="lon",
         lat="lat",

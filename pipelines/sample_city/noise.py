@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from pipelines.lib.city_profile import CityProfile
 from pipelines.sample_city.geography import CHINESE_NUMERALS
 from pipelines.sample_city.vocabulary import FULL_WIDTH_DIGITS, TYPO_CHARS
 
@@ -19,9 +20,10 @@ def chosen(rng: np.random.Generator, n: int, rate: float) -> np.ndarray:
 
 
 def name_variants(
-    names: pl.Series, rng: np.random.Generator, rate: float
+    names: pl.Series, rng: np.random.Generator, rate: float, city: CityProfile
 ) -> tuple[pl.Series, np.ndarray]:
-    """The same organisation as another clerk types it: legal form, brackets, spaces, city prefix.
+    """The same organisation as another clerk types it: legal form, brackets, spaces, the
+    province or city prefix dropped (e.g. 浙江省, 温州市: the city's names).
 
     A chosen row always changes: starting from a random variant, the first one
     that alters this name is used (a space after the first two characters always does).
@@ -35,7 +37,7 @@ def name_variants(
         pl.when(name.str.contains("（"))
         .then(name.str.replace_many(["（", "）"], ["(", ")"]))
         .otherwise(name.str.replace(r"公司(.+(分店|分公司))$", "公司（$1）")),
-        name.str.replace(r"^(四川省?|成都市?)", ""),
+        name.str.replace("^(" + "|".join(city.name_prefixes) + ")", ""),
         name.str.replace(r"(有限责任公司|股份有限公司|有限公司)$", "公司"),
         name.str.slice(0, 2) + " " + name.str.slice(2),
     ]
@@ -83,14 +85,14 @@ def typos(names: pl.Series, rng: np.random.Generator, rate: float) -> tuple[pl.S
 
 
 def addresses(
-    places: pl.DataFrame, rng: np.random.Generator, rate: float, style: str
+    places: pl.DataFrame, rng: np.random.Generator, rate: float, style: str, city: CityProfile
 ) -> tuple[pl.Series, np.ndarray]:
     """Render a place's address in a department's style, with per-row variants.
 
-    style: "full" (province ... number), "city" (成都市 + county + road + number, the usual
-    clerk's form), "county" (county + road + number). Variants add or drop the city, drop
-    the county, add the township, write the number in Chinese numerals or full-width
-    digits; each one changes the text.
+    style: "full" (province ... number), "city" (the city, e.g. 温州市, + county + road +
+    number, the usual clerk's form), "county" (county + road + number). Variants add or drop
+    the city, drop the county (its short name only, e.g. 温州), add the township, write the
+    number in Chinese numerals or full-width digits; each one changes the text.
     """
     n = places.height
     apply = chosen(rng, n, rate)
@@ -106,22 +108,22 @@ def addresses(
         variant=pl.Series(np.where(apply, variant, -1)),
     )
     base = {
-        "full": pl.lit("四川省成都市") + pl.col("county_name") + pl.col("township_name"),
-        "city": pl.lit("成都市") + pl.col("county_name"),
+        "full": pl.lit(city.address_prefix) + pl.col("county_name") + pl.col("township_name"),
+        "city": pl.lit(city.name) + pl.col("county_name"),
         "county": pl.col("county_name"),
     }[style]
     tail = pl.col("road") + pl.col("number") + pl.lit("号")
     variant = pl.col("variant")
     shorter_or_longer = (
-        pl.lit("成都市") + pl.col("county_name") if style == "county" else pl.col("county_name")
+        pl.lit(city.name) + pl.col("county_name") if style == "county" else pl.col("county_name")
     )
     rendered = (
         pl.when(variant == 0)
         .then(shorter_or_longer + tail)  # the city added or dropped
         .when(variant == 1)
-        .then(pl.lit("成都市") + pl.col("county_name") + pl.col("township_name") + tail)
+        .then(pl.lit(city.name) + pl.col("county_name") + pl.col("township_name") + tail)
         .when(variant == 2)
-        .then(pl.lit("成都") + tail)  # county dropped: ambiguous on purpose
+        .then(pl.lit(city.short_name) + tail)  # county dropped: ambiguous on purpose
         .when(variant == 4)
         .then((base + tail).str.replace_many(list("0123456789"), list(FULL_WIDTH_DIGITS)))
         .otherwise(base + tail)
@@ -131,10 +133,20 @@ def addresses(
 
 
 def date_strings(
-    values: pl.Series, rng: np.random.Generator, rate: float, primary: str, alternates: list[str]
+    values: pl.Series,
+    rng: np.random.Generator,
+    rate: float,
+    primary: str,
+    alternates: list[str],
+    timezone: str,
 ) -> tuple[pl.Series, np.ndarray]:
-    """Dates or datetimes formatted the department's way, some rows in another of its formats."""
+    """Dates or datetimes formatted the department's way, some rows in another of its formats.
+
+    Times are local to the city; a format with an offset (`%:z`) writes the offset of
+    `timezone`, the city's."""
     n = len(values)
+    if values.dtype == pl.Datetime and any("%:z" in fmt for fmt in [primary, *alternates]):
+        values = values.dt.replace_time_zone(timezone)
     apply = chosen(rng, n, rate if alternates else 0.0) & values.is_not_null().to_numpy()
     which = np.where(apply, rng.integers(0, max(len(alternates), 1), n), -1)
     frame = pl.DataFrame({"value": values, "which": which})

@@ -17,7 +17,6 @@ from pipelines.lib.standards.identifiers import USCC_ALPHABET, identity_check_ch
 from pipelines.sample_city import geography
 from pipelines.sample_city.config import CityConfig
 from pipelines.sample_city.vocabulary import (
-    COMPANY_WORDS,
     CUISINES,
     FOOD_BUSINESS_TYPES,
     GIVEN_FEMALE,
@@ -25,11 +24,8 @@ from pipelines.sample_city.vocabulary import (
     INDUSTRIES,
     INSTALLATION_KINDS,
     PLATE_LETTERS,
-    PLATE_REGIONS,
     PUBLIC_UNIT_KINDS,
     RESTAURANT_INDUSTRY,
-    ROAD_STEMS,
-    SHOP_WORDS,
     STATION_TYPES,
     SURNAMES,
     VEHICLE_TYPES,
@@ -87,11 +83,15 @@ def first_unique(frame: pl.DataFrame, column: str, n: int, what: str) -> pl.Data
 
 
 def make_persons(rng: np.random.Generator, n: int, city_code: str) -> pl.DataFrame:
+    """Residents born mostly in the city, some elsewhere in its province, a few further away
+    (their identity numbers' area codes say where). A province of one city (a municipality)
+    has no elsewhere in it: those are born in the city too."""
     areas = admin_divisions.counties()
     local = areas.filter(pl.col("cityCode") == city_code)["code"].to_numpy()
     province = areas.filter(
         (pl.col("provinceCode") == city_code[:2]) & (pl.col("cityCode") != city_code)
     )["code"].to_numpy()
+    province = province if len(province) else local
     elsewhere = areas.filter(pl.col("provinceCode") != city_code[:2])["code"].to_numpy()
     origin = rng.choice(3, n, p=[0.75, 0.20, 0.05])
     area = np.where(
@@ -174,31 +174,35 @@ def make_organisations(
     rng: np.random.Generator, config: CityConfig, persons: pl.DataFrame, new_places
 ) -> pl.DataFrame:
     scale = config.scale
+    city = config.city
+    profile = city.profile
     frames = []
 
     # Restaurants and food shops: chains (brand + branch) and independents.
     n = scale.restaurants
     places = new_places(n, "PR")
-    brand_words = np.array([w + c for w in SHOP_WORDS for c in CUISINES])
+    brand_words = np.array([w + c for w in city.shop_words for c in CUISINES])
     brands = brand_words[rng.choice(len(brand_words), scale.chain_brands, replace=False)]
     is_chain = rng.random(n) < 0.3
     brand_index = rng.integers(0, len(brands), n)
     road_stem = places["road"].str.replace(r"(路|大道|街|巷).*$", "")
     chain_trade = pl.Series(brands[brand_index]) + "（" + road_stem + "店）"
     chain_legal = (
-        "成都"
+        profile.short_name
         + pl.Series(brands[brand_index]).str.slice(0, 2)
         + "餐饮管理有限公司"
         + road_stem
         + "分店"
     )
-    shop = pick(rng, SHOP_WORDS, n) + pick(rng, SURNAMES, n) + "记" + pick(rng, CUISINES, n)
+    shop = (
+        pick(rng, list(city.shop_words), n) + pick(rng, SURNAMES, n) + "记" + pick(rng, CUISINES, n)
+    )
     individual = rng.random(n) < 0.5
     independent_legal = pl.Series(
         np.where(
             individual,
-            ("成都市" + places["county_name"] + shop).to_numpy(),
-            ("成都" + shop + "餐饮有限公司").to_numpy(),
+            (profile.name + places["county_name"] + shop).to_numpy(),
+            (profile.short_name + shop + "餐饮有限公司").to_numpy(),
         )
     )
     frame = pl.DataFrame(
@@ -255,15 +259,14 @@ def make_organisations(
     )
     legal_form = pick(rng, ["有限公司", "有限公司", "股份有限公司", "有限责任公司"], oversample)
     name = (
-        pick(rng, ["成都", "四川", "成都市"], oversample)
-        + pick(rng, COMPANY_WORDS, oversample)
-        + pick(
+        # The city's short name, the province's, or the city's full name (温州, 浙江, 温州市).
+        pick(
             rng,
-            list(
-                "鑫达源盛丰华泰兴隆瑞金宏昌鼎晟安顺和利通新恒益嘉诚远广茂永聚福佳宇航振凯旭峰川蜀"
-            ),
+            [profile.short_name, profile.province_prefixes[-1], profile.name],
             oversample,
         )
+        + pick(rng, list(city.company_words), oversample)
+        + pick(rng, list(city.name_characters), oversample)
         + pl.Series([INDUSTRIES[i][1] for i in range(len(INDUSTRIES))])[industry]
         + legal_form
     )
@@ -298,9 +301,9 @@ def make_organisations(
         oversample,
     )
     name = (
-        "成都市"
+        profile.name
         + places["county_name"]
-        + pick(rng, ROAD_STEMS, oversample)
+        + pick(rng, list(city.road_stems), oversample)
         + ordinal
         + pl.Series([PUBLIC_UNIT_KINDS[i][1] for i in range(len(PUBLIC_UNIT_KINDS))])[unit_kind]
     )
@@ -330,14 +333,15 @@ def make_organisations(
     )
 
     # Fire stations: two per county, named after the county and a road.
-    counties = admin_divisions.city_counties(config.city_code)
+    counties = admin_divisions.city_counties(profile.code)
     station_places = pl.concat(
         [new_places(2, f"PX{code}-", county=code) for code in counties["code"]]
     )
-    stems = np.array(ROAD_STEMS)[rng.choice(len(ROAD_STEMS), 2 * counties.height)]
+    stems = np.array(city.road_stems)[rng.choice(len(city.road_stems), 2 * counties.height)]
     frames.append(
         station_places.select(
-            name="成都市消防救援支队"
+            name=profile.name
+            + "消防救援支队"
             + pl.col("county_name")
             + pl.Series(stems)
             + pl.Series(["消防救援站", "特勤站"] * counties.height),
@@ -376,8 +380,9 @@ def make_organisations(
     reps = rng.choice(persons.height, total, replace=persons.height < total)
     reps = np.where(rng.random(total) < 0.05, reps[rng.integers(0, total, total)], reps)
     registered = np.datetime64("2005-01-01") + rng.integers(0, 7300, total)
+    prefixes = np.array(city.phone_prefixes)
     phone = np.char.add(
-        np.array(["028", "028", "139", "180"])[rng.integers(0, 4, total)],
+        prefixes[rng.integers(0, len(prefixes), total)],
         np.char.zfill(rng.integers(0, 10**8, total).astype(str), 8),
     )
     return orgs.with_columns(
@@ -406,11 +411,12 @@ def make_vehicles(
     persons: pl.DataFrame,
     orgs: pl.DataFrame,
     company_share: float,
+    plate_prefixes: tuple[str, ...],
 ) -> pl.DataFrame:
     oversample = int(n * 1.2) + 20
     alphabet = np.array(PLATE_LETTERS + list("0123456789") * 6)  # digits dominate plates
     plates = np.char.add(
-        np.array(PLATE_REGIONS)[rng.integers(0, len(PLATE_REGIONS), oversample)],
+        np.array(plate_prefixes)[rng.integers(0, len(plate_prefixes), oversample)],
         random_chars(rng, alphabet, oversample, 5),
     )
     plates = pl.Series(plates).unique(maintain_order=True).head(n).to_numpy()
@@ -573,8 +579,10 @@ def grade_one_for_high_risk(
 def build_world(config: CityConfig, rng_for) -> World:
     """rng_for(name) gives an independent, seeded generator per table, so one table's size never shifts another's draws."""
     scale = config.scale
-    towns = geography.townships(rng_for("townships"), config.city_code)
-    road_table = geography.roads(rng_for("roads"), sorted(towns["county_code"].unique().to_list()))
+    towns = geography.townships(rng_for("townships"), config.city)
+    road_table = geography.roads(
+        rng_for("roads"), sorted(towns["county_code"].unique().to_list()), config.city
+    )
     place_rng = rng_for("places")
     place_frames: list[pl.DataFrame] = []
     house_numbers_taken: dict[tuple[str, int], set[int]] = {}
@@ -582,19 +590,24 @@ def build_world(config: CityConfig, rng_for) -> World:
     def new_places(n: int, prefix: str, county: str | None = None) -> pl.DataFrame:
         pool = towns if county is None else towns.filter(pl.col("county_code") == county)
         places = geography.random_places(
-            place_rng, pool, road_table, n, prefix, house_numbers_taken
+            place_rng, pool, road_table, n, prefix, house_numbers_taken, config.city
         )
         place_frames.append(places)
         return places
 
-    persons = make_persons(rng_for("persons"), scale.persons, config.city_code)
+    persons = make_persons(rng_for("persons"), scale.persons, config.city.profile.code)
     orgs = plant_high_risk(
         rng_for("high_risk"),
         make_organisations(rng_for("organisations"), config, persons, new_places),
         scale.high_risk_enterprises,
     )
     vehicles = make_vehicles(
-        rng_for("vehicles"), scale.vehicles, persons, orgs, config.overlap.company_vehicle
+        rng_for("vehicles"),
+        scale.vehicles,
+        persons,
+        orgs,
+        config.overlap.company_vehicle,
+        config.city.plates,
     )
     chemical_orgs = orgs.filter(pl.col("kind") == "chemical")
     installations, holdings = make_installations(

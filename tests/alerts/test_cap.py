@@ -6,6 +6,7 @@ import itertools
 import json
 import re
 import socket
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from importlib.resources import files
 from pathlib import Path
@@ -27,8 +28,11 @@ from pipelines.lib.alerts import (
     write_alerts,
 )
 from pipelines.lib.alerts.cap import cap_schema, parse_circle
+from pipelines.lib.city_profile import load_city_profile
 
 NS = {"cap": CAP_NAMESPACE}
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CITY = load_city_profile(REPO_ROOT / "contracts" / "city.yaml")  # the repository's city
 CST = timezone(timedelta(hours=8))
 LEVELS = (1, 2, 3, 4)
 COLOURS = {1: "red", 2: "orange", 3: "yellow", 4: "blue"}
@@ -116,7 +120,7 @@ def parameters(root: etree._Element) -> dict[str, str]:
 
 @pytest.mark.parametrize("row", every_kind(), ids=lambda row: f"{row['event_type']}-{row['level']}")
 def test_every_level_and_event_type_validates(row):
-    xml = build_cap_alert(row)
+    xml = build_cap_alert(row, CITY)
     assert cap_errors(xml) == []
     validate_cap(xml)  # does not raise
     # And the OASIS schema on its own agrees, independently of our extra rules.
@@ -124,10 +128,11 @@ def test_every_level_and_event_type_validates(row):
 
 
 def test_alert_header():
-    root = parse(build_cap_alert(warning("abc123"), city_code="5101"))
+    root = parse(build_cap_alert(warning("abc123"), CITY))
     assert root.tag == f"{{{CAP_NAMESPACE}}}alert"
     assert text(root, "cap:identifier") == "abc123"
-    assert text(root, "cap:sender") == "safecity@5101"
+    assert text(root, "cap:sender") == f"safecity@{CITY.code}"
+    assert text(root, "cap:info/cap:senderName") == f"safecity {CITY.name}公共安全数据平台"
     assert text(root, "cap:status") == "Actual"
     assert text(root, "cap:msgType") == "Alert"
     assert text(root, "cap:scope") == "Restricted"
@@ -136,16 +141,22 @@ def test_alert_header():
     assert text(root, "cap:info/cap:audience") == "公安交通管理部门 (traffic_police)"
 
 
-def test_sender_takes_the_city_code():
+def test_sender_and_times_are_the_citys():
+    hangzhou = replace(CITY, code="3301", name="杭州市", short_name="杭州")
+    root = parse(build_cap_alert(warning(), hangzhou))
+    assert text(root, "cap:sender") == "safecity@3301"
+    assert text(root, "cap:info/cap:senderName") == "safecity 杭州市公共安全数据平台"
+    # Another zone than the sample city's: the same instant, written with that zone's offset.
+    urumqi = replace(CITY, timezone="Asia/Urumqi")
     assert (
-        text(parse(build_cap_alert(warning(), city_code="3301")), "cap:sender") == "safecity@3301"
+        text(parse(build_cap_alert(warning(), urumqi)), "cap:sent") == "2026-03-07T06:30:15+06:00"
     )
-    with pytest.raises(ValueError, match="city_code"):
-        build_cap_alert(warning(), city_code="5101 & co")
+    with pytest.raises(ValueError, match="city code"):
+        build_cap_alert(warning(), replace(CITY, code="5101 & co"))
 
 
 def test_times_are_china_standard_time_whole_seconds():
-    root = parse(build_cap_alert(warning()))
+    root = parse(build_cap_alert(warning(), CITY))
     # 00:30:15.987654 UTC -> 08:30:15+08:00: offset explicit, fraction dropped, no 'Z'.
     assert text(root, "cap:sent") == "2026-03-07T08:30:15+08:00"
     assert text(root, "cap:info/cap:effective") == "2026-03-07T08:30:15+08:00"
@@ -156,19 +167,19 @@ def test_times_are_china_standard_time_whole_seconds():
         datetime(2026, 3, 7, 8, 30, 15, tzinfo=CST),
         datetime(2026, 3, 6, 19, 30, 15, tzinfo=new_york),
     ):
-        root = parse(build_cap_alert(warning(issued_at=issued_at)))
+        root = parse(build_cap_alert(warning(issued_at=issued_at), CITY))
         assert text(root, "cap:sent") == "2026-03-07T08:30:15+08:00"
 
 
 def test_naive_timestamps_are_refused():
     with pytest.raises(ValueError, match="issued_at must be a timestamp with time zone"):
-        build_cap_alert(warning(issued_at=datetime(2026, 3, 7, 8, 0)))
+        build_cap_alert(warning(issued_at=datetime(2026, 3, 7, 8, 0)), CITY)
 
 
 @pytest.mark.parametrize("level", LEVELS)
 def test_severity_follows_level(level):
     expected = {1: "Extreme", 2: "Severe", 3: "Moderate", 4: "Minor"}[level]
-    root = parse(build_cap_alert(warning(level=level)))
+    root = parse(build_cap_alert(warning(level=level), CITY))
     assert text(root, "cap:info/cap:severity") == expected
     assert parameters(root)["warning_level"] == str(level)
     assert parameters(root)["warning_colour"] == COLOURS[level]
@@ -193,7 +204,7 @@ def test_severity_follows_level(level):
     ],
 )
 def test_event_type_mapping(event_type, categories, event, urgency, certainty):
-    root = parse(build_cap_alert(warning(event_type=event_type)))
+    root = parse(build_cap_alert(warning(event_type=event_type), CITY))
     assert [c.text for c in root.findall("cap:info/cap:category", NS)] == categories
     assert text(root, "cap:info/cap:event") == event
     assert text(root, "cap:info/cap:urgency") == urgency
@@ -202,7 +213,7 @@ def test_event_type_mapping(event_type, categories, event, urgency, certainty):
 
 
 def test_special_characters_survive_escaping():
-    xml = build_cap_alert(warning())
+    xml = build_cap_alert(warning(), CITY)
     # Escaped in the bytes, not merely present: a raw '<二厂>' would be markup.
     assert "&lt;二厂&gt; &amp; 仓库".encode() in xml
     root = parse(xml)
@@ -217,7 +228,7 @@ def test_special_characters_survive_escaping():
 
 
 def test_parameters_carry_the_warning():
-    assert parameters(parse(build_cap_alert(warning()))) == {
+    assert parameters(parse(build_cap_alert(warning(), CITY))) == {
         "warning_level": "2",
         "warning_colour": "orange",
         "rule_id": "accident_cluster",
@@ -239,7 +250,7 @@ def test_parameters_carry_the_warning():
 )
 def test_circle_round_trips(latitude, longitude, radius_m):
     root = parse(
-        build_cap_alert(warning(latitude=latitude, longitude=longitude, radius_m=radius_m))
+        build_cap_alert(warning(latitude=latitude, longitude=longitude, radius_m=radius_m), CITY)
     )
     circle = text(root, "cap:info/cap:area/cap:circle")
     lat, lon, radius = parse_circle(circle)
@@ -250,14 +261,14 @@ def test_circle_round_trips(latitude, longitude, radius_m):
 
 
 def test_geocodes_and_area_without_township():
-    full = parse(build_cap_alert(warning()))
+    full = parse(build_cap_alert(warning(), CITY))
     assert [
         (text(g, "cap:valueName"), text(g, "cap:value")) for g in full.findall(".//cap:geocode", NS)
     ] == [
         ("GB/T 2260", "510106"),
         ("GB/T 10114", "510106019"),
     ]
-    bare = parse(build_cap_alert(warning(township_code=None, area_name=None)))
+    bare = parse(build_cap_alert(warning(township_code=None, area_name=None), CITY))
     assert [text(g, "cap:value") for g in bare.findall(".//cap:geocode", NS)] == ["510106"]
     assert text(bare, "cap:info/cap:area/cap:areaDesc").startswith("行政区划 510106：")
 
@@ -272,19 +283,19 @@ UNLOCATED = {
 
 
 def test_a_warning_without_a_place_still_makes_a_valid_alert():
-    xml = build_cap_alert(warning(**UNLOCATED))
+    xml = build_cap_alert(warning(**UNLOCATED), CITY)
     assert cap_errors(xml) == []
     root = parse(xml)
     assert text(root, "cap:info/cap:area/cap:areaDesc") == f"位置不详：{AWKWARD_NAME}"
     assert root.find("cap:info/cap:area/cap:circle", NS) is None
     assert root.findall(".//cap:geocode", NS) == []
     # Known division, unknown point: the division names the area.
-    root = parse(build_cap_alert(warning(**{**UNLOCATED, "county_code": "510106"})))
+    root = parse(build_cap_alert(warning(**{**UNLOCATED, "county_code": "510106"}), CITY))
     assert text(root, "cap:info/cap:area/cap:areaDesc") == f"行政区划 510106：{AWKWARD_NAME}"
 
 
 def test_same_warning_same_bytes():
-    assert build_cap_alert(warning()) == build_cap_alert(warning())
+    assert build_cap_alert(warning(), CITY) == build_cap_alert(warning(), CITY)
 
 
 @pytest.mark.parametrize(
@@ -309,7 +320,7 @@ def test_same_warning_same_bytes():
 )
 def test_rows_that_cannot_make_an_alert(overrides, message):
     with pytest.raises(ValueError, match=re.escape(message)):
-        build_cap_alert(warning(**overrides))
+        build_cap_alert(warning(**overrides), CITY)
 
 
 # --- validation ---------------------------------------------------------------------------
@@ -320,7 +331,7 @@ def tamper(xml: bytes, old: bytes, new: bytes) -> bytes:
     return xml.replace(old, new, 1)
 
 
-GOOD = build_cap_alert(warning())
+GOOD = build_cap_alert(warning(), CITY)
 TAMPERED = {
     "identifier missing": tamper(GOOD, b"<identifier>w0001</identifier>", b""),
     "severity outside the enumeration": tamper(
@@ -411,7 +422,7 @@ def xml_files(alerts_dir: Path) -> set[str]:
 
 def test_write_alerts_writes_one_valid_file_per_warning(tmp_path):
     rows = every_kind()
-    summary = write_alerts(rows, tmp_path / "alerts")
+    summary = write_alerts(rows, tmp_path / "alerts", CITY)
     alerts_dir = tmp_path / "alerts"
     assert summary.alerts == summary.written == 20
     assert (summary.unchanged, summary.removed) == (0, 0)
@@ -420,7 +431,7 @@ def test_write_alerts_writes_one_valid_file_per_warning(tmp_path):
     assert xml_files(alerts_dir) == {f"{row['warning_id']}.xml" for row in rows}
     for row in rows:
         xml = (alerts_dir / f"{row['warning_id']}.xml").read_bytes()
-        assert xml == build_cap_alert(row)
+        assert xml == build_cap_alert(row, CITY)
         assert cap_errors(xml) == []
     assert not [
         p for p in alerts_dir.iterdir() if p.name.startswith(".")
@@ -454,13 +465,14 @@ def test_write_alerts_writes_one_valid_file_per_warning(tmp_path):
 
 def test_write_alerts_replaces_and_removes_stale(tmp_path):
     alerts_dir = tmp_path / "alerts"
-    write_alerts([warning("keep"), warning("change", level=3), warning("gone")], alerts_dir)
+    write_alerts([warning("keep"), warning("change", level=3), warning("gone")], alerts_dir, CITY)
     (alerts_dir / "notes.txt").write_text("not an alert", encoding="utf-8")
     kept_mtime = (alerts_dir / "keep.xml").stat().st_mtime_ns
 
     summary = write_alerts(
         [warning("keep"), warning("change", level=1), warning("new", level=4, **UNLOCATED)],
         alerts_dir,
+        CITY,
     )
 
     assert (summary.alerts, summary.written, summary.unchanged, summary.removed) == (3, 2, 1, 1)
@@ -480,14 +492,14 @@ def test_write_alerts_replaces_and_removes_stale(tmp_path):
     assert (alerts_dir / "notes.txt").exists()  # only alert files are the writer's to remove
 
     # No warnings left: the folder mirrors that.
-    summary = write_alerts([], alerts_dir)
+    summary = write_alerts([], alerts_dir, CITY)
     assert (summary.alerts, summary.removed) == (0, 3)
     assert xml_files(alerts_dir) == set() and read_index(alerts_dir) == []
 
 
 def test_an_invalid_warning_publishes_nothing_and_is_named(tmp_path):
     alerts_dir = tmp_path / "alerts"
-    write_alerts([warning("old")], alerts_dir)
+    write_alerts([warning("old")], alerts_dir, CITY)
     before = {p.name: p.read_bytes() for p in alerts_dir.iterdir()}
 
     with pytest.raises(InvalidAlertError) as raised:
@@ -498,6 +510,7 @@ def test_an_invalid_warning_publishes_nothing_and_is_named(tmp_path):
                 warning("odd", event_type="flood"),
             ],
             alerts_dir,
+            CITY,
         )
     message = str(raised.value)
     assert "2 warning(s) cannot be published" in message
@@ -510,17 +523,17 @@ def test_an_invalid_warning_publishes_nothing_and_is_named(tmp_path):
 
 def test_duplicate_warning_ids_are_refused(tmp_path):
     with pytest.raises(InvalidAlertError, match="warning 'twice': appears more than once"):
-        write_alerts([warning("twice"), warning("twice", level=1)], tmp_path / "alerts")
+        write_alerts([warning("twice"), warning("twice", level=1)], tmp_path / "alerts", CITY)
 
 
 def test_check_published_finds_tampering(tmp_path):
     alerts_dir = tmp_path / "alerts"
-    write_alerts([warning("a"), warning("b", level=1)], alerts_dir)
+    write_alerts([warning("a"), warning("b", level=1)], alerts_dir, CITY)
     path = alerts_dir / "a.xml"
     path.write_bytes(
         tamper(path.read_bytes(), b"<status>Actual</status>", b"<status>Real</status>")
     )
-    (alerts_dir / "stray.xml").write_bytes(build_cap_alert(warning("other")))
+    (alerts_dir / "stray.xml").write_bytes(build_cap_alert(warning("other"), CITY))
 
     published = check_published(alerts_dir)
     assert published.files == 3
@@ -557,7 +570,7 @@ def test_read_warnings_from_the_warehouse(tmp_path):
     rows = read_warnings(warehouse)
     assert [row["warning_id"] for row in rows] == ["w1", "w2"]
     assert rows[1]["township_code"] is None
-    summary = write_alerts(rows, tmp_path / "alerts")
+    summary = write_alerts(rows, tmp_path / "alerts", CITY)
     assert summary.by_level == {1: 1, 2: 1}
     root = parse((tmp_path / "alerts" / "w2.xml").read_bytes())
     # DuckDB hands TIMESTAMPTZ back in the session's zone; the alert is in China Standard Time all the same.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,10 +21,12 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from pipelines.lib.city_profile import Bounds, city_profile
 from pipelines.lib.contracts import FeedContract, load_contract
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.duckdb_connection import connect
 from pipelines.lib.ingest import enforce
+from pipelines.lib.ingest import ingest as ingest_module
 from pipelines.lib.ingest.ingest import Ingested, ingest_delivery, landing_file
 from pipelines.lib.ingest.lake import read_partition
 from pipelines.lib.ingest.read import SOURCE_ROW
@@ -272,16 +275,17 @@ def test_json_lines_conventions(data, connection, air_quality) -> None:
 
 # ------------------------------------------------------------------ a real feed: SF fire calls
 
-# San Francisco's extent: until the city profile lands (issue 15), the city's extent is a
-# constant of the ingestion, and the sample city's would quarantine every row of this feed.
-SAN_FRANCISCO = (-122.52, 37.70, -122.35, 37.84)
+# San Francisco's extent. A city profile names a city of the GB/T 2260 reference data, so the
+# test puts this extent into the repository's profile rather than writing a profile of its own.
+SAN_FRANCISCO = Bounds(lon_min=-122.52, lat_min=37.70, lon_max=-122.35, lat_max=37.84)
 
 
 def test_real_open_data_feed_is_ingested_with_its_conventions(
     data, connection, monkeypatch
 ) -> None:
     contract = load_contract(FEEDS / "fire_department" / "calls_for_service.odcs.yaml")
-    monkeypatch.setattr(enforce, "CITY_BOUNDS", SAN_FRANCISCO)
+    san_francisco = replace(city_profile(data.root), bounds=SAN_FRANCISCO)
+    monkeypatch.setattr(ingest_module, "city_profile", lambda root: san_francisco)
     enforce.contract_rules.cache_clear()
     day = date(2002, 2, 16)
     path = landing_file(data, contract, day)

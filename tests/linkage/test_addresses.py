@@ -1,8 +1,16 @@
 """Address standardisation: the many ways clerks write one address give one standard address."""
 
+from dataclasses import replace
+from pathlib import Path
+
 import polars as pl
 
+from pipelines.lib.city_profile import load_city_profile
 from pipelines.lib.standards.addresses import chinese_number, standardise_addresses
+
+CHENGDU = load_city_profile(Path(__file__).resolve().parents[2] / "contracts" / "city.yaml")
+WENZHOU = replace(CHENGDU, code="3303", name="温州市", short_name="温州")
+BEIJING = replace(CHENGDU, code="1101", name="北京市", short_name="北京")
 
 
 def test_chinese_numerals():
@@ -20,7 +28,7 @@ def test_variants_of_one_address_standardise_alike():
         "成都市新都区 红牌楼街 202号",
     ]
     frame = standardise_addresses(
-        pl.DataFrame({"address": variants, "county_code": ["510114"] * len(variants)})
+        pl.DataFrame({"address": variants, "county_code": ["510114"] * len(variants)}), CHENGDU
     )
     assert frame["road"].unique().to_list() == ["红牌楼街"]
     assert frame["house_number"].unique().to_list() == [202]
@@ -30,6 +38,31 @@ def test_variants_of_one_address_standardise_alike():
     )  # the township, where named
 
 
+def test_the_city_and_its_counties_come_from_the_profile():
+    variants = ["浙江省温州市鹿城区五马街道解放街18号", "温州鹿城区解放街18号", "温州解放街十八号"]
+    frame = standardise_addresses(
+        pl.DataFrame({"address": variants, "county_code": ["330302"] * 3}), WENZHOU
+    )
+    assert frame["standard_address"].to_list() == [
+        "浙江省温州市鹿城区五马街道解放街18号",
+        "浙江省温州市鹿城区解放街18号",
+        "浙江省温州市鹿城区解放街18号",
+    ]
+    # Another city's county is no county of this one: the address stays unstandardised.
+    other = standardise_addresses(
+        pl.DataFrame({"address": ["成都市新都区红牌楼街202号"], "county_code": [None]}), WENZHOU
+    )
+    assert other["standard_address"].to_list() == [None]
+
+
+def test_a_municipality_is_named_once():
+    frame = standardise_addresses(
+        pl.DataFrame({"address": ["北京市东城区景山街道景山前街4号"], "county_code": ["110101"]}),
+        BEIJING,
+    )
+    assert frame["standard_address"].to_list() == ["北京市东城区景山街道景山前街4号"]
+
+
 def test_unparseable_addresses_are_left_unstandardised():
     frame = standardise_addresses(
         pl.DataFrame(
@@ -37,6 +70,7 @@ def test_unparseable_addresses_are_left_unstandardised():
                 "address": ["未知", None, "成都市新都区红牌楼街"],
                 "county_code": ["510114", "510114", None],
             }
-        )
+        ),
+        CHENGDU,
     )
     assert frame["standard_address"].null_count() == 3

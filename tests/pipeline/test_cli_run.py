@@ -14,6 +14,7 @@ import dagster as dg
 import pytest
 
 from pipelines import cli
+from pipelines.lib import settings
 
 if TYPE_CHECKING:
     from conftest import LandingTree
@@ -111,8 +112,8 @@ def test_generate_prints_rows_per_feed_with_total(
     fake.generate_city = generate_city  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "pipelines.sample_city.generate", fake)
     # main() switches telemetry off in its own environment; keep that inside this test.
-    for name, value in cli._TELEMETRY_OFF.items():
-        monkeypatch.setenv(name, value)
+    for telemetry in settings.TELEMETRY_OFF:
+        monkeypatch.setenv(telemetry.name, telemetry.default)
 
     exit_code = cli.main(
         ["generate", "--scale", "tiny", "--seed", "7", "--out", str(tmp_path), "--days", "3"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import polars as pl
 import pytest
@@ -9,6 +11,7 @@ import pytest
 from pipelines.lib import admin_divisions
 from pipelines.lib.standards.coordinates import bd09_to_wgs84, gcj02_to_wgs84, haversine_m
 from pipelines.lib.standards.identifiers import is_valid_identity_number, is_valid_uscc
+from pipelines.sample_city.city_map import city_map
 from pipelines.sample_city.geography import random_places
 
 IDENTITY_COLUMNS = [
@@ -148,8 +151,9 @@ def test_an_address_is_one_place_as_in_a_real_city():
         }
     )
     taken: dict = {}
-    first = random_places(np.random.default_rng(1), towns, roads, 3_000, "PA", taken)
-    second = random_places(np.random.default_rng(2), towns, roads, 3_000, "PB", taken)
+    chengdu = city_map("5101", None, date(2026, 10, 1))
+    first = random_places(np.random.default_rng(1), towns, roads, 3_000, "PA", taken, chengdu)
+    second = random_places(np.random.default_rng(2), towns, roads, 3_000, "PB", taken, chengdu)
     both = pl.concat([first, second])
     # 6,000 places on 24 roads: drawn numbers (1-399) collide by the thousand, addresses never.
     assert both.select("county_code", "road", "house_number").n_unique() == 6_000
@@ -164,13 +168,14 @@ def test_every_place_of_the_city_has_its_own_address(city):
 @pytest.mark.parametrize("department,feed,column", COUNTY_COLUMNS + TOWNSHIP_COLUMNS)
 def test_admin_codes_exist_in_the_reference_unless_planted_unknown(city, department, feed, column):
     known = set(admin_divisions.counties()["code"]) | set(admin_divisions.townships()["code"])
-    chengdu = set(admin_divisions.city_counties("5101")["code"]) | set(
-        admin_divisions.city_townships("5101")["code"]
+    code = city.profile.code
+    own = set(admin_divisions.city_counties(code)["code"]) | set(
+        admin_divisions.city_townships(code)["code"]
     )
     frame = city.with_truth(department, feed)
     planted, rest = split_by_rule(frame, column, "admin_code_unknown")
     assert rest.height > 0
-    assert set(rest[column]) <= chengdu
+    assert set(rest[column]) <= own
     assert not set(planted[column]) & known
 
 
@@ -219,12 +224,10 @@ def test_coordinates_convert_back_to_the_true_point_within_a_metre(
 
 
 def test_coordinates_planted_outside_the_city_are_outside(city):
-    from pipelines.lib.standards.city import CITY_BOUNDS
-
     frame = city.with_truth("emergency_management", "enterprises")
     planted = frame.filter(pl.col("invalid_rule") == "coordinates_outside_city")
-    lon_min, lat_min, lon_max, lat_max = CITY_BOUNDS
+    assert planted.height > 0
     for row in planted.select(
         pl.col("longitude").cast(pl.Float64), pl.col("latitude").cast(pl.Float64)
     ).iter_rows():
-        assert not (lon_min <= row[0] <= lon_max and lat_min <= row[1] <= lat_max)
+        assert not city.profile.bounds.contains(*row)

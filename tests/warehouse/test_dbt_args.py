@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -13,20 +14,46 @@ from pipelines.defs.warehouse.dbt_args import (
     earliest_day_written_after,
     wants_full_refresh,
 )
+from pipelines.lib.city_profile import Bounds, load_city_profile
+
+CHENGDU = load_city_profile(Path(__file__).resolve().parents[2] / "contracts" / "city.yaml")
+WENZHOU = replace(
+    CHENGDU,
+    code="3303",
+    name="温州市",
+    short_name="温州",
+    bounds=Bounds(119.6, 27.0, 121.3, 28.65),
+    grid_cell_degrees=0.005,
+)
+
+
+def dbt_vars(args: list[str]) -> dict:
+    return json.loads(args[args.index("--vars") + 1])
 
 
 def test_a_daily_build_reprocesses_from_the_earliest_changed_day() -> None:
-    args = dbt_build_args(full_refresh=False, reprocess_since=date(2026, 10, 3))
+    args = dbt_build_args(full_refresh=False, reprocess_since=date(2026, 10, 3), city=CHENGDU)
     assert args[0] == "build" and "--full-refresh" not in args
-    assert json.loads(args[args.index("--vars") + 1]) == {"reprocess_since": "2026-10-03"}
+    assert dbt_vars(args) == {**CHENGDU.dbt_vars(), "reprocess_since": "2026-10-03"}
 
 
 def test_full_refresh_rebuilds_everything_and_needs_no_day() -> None:
-    assert dbt_build_args(full_refresh=True, reprocess_since=date(2026, 10, 3)) == [
-        "build",
-        "--full-refresh",
-    ]
-    assert dbt_build_args(full_refresh=False, reprocess_since=None) == ["build"]
+    args = dbt_build_args(full_refresh=True, reprocess_since=date(2026, 10, 3), city=CHENGDU)
+    assert args[:2] == ["build", "--full-refresh"]
+    assert dbt_vars(args) == CHENGDU.dbt_vars()  # no reprocess_since: every day is rebuilt
+    args = dbt_build_args(full_refresh=False, reprocess_since=None, city=CHENGDU)
+    assert args[0] == "build" and dbt_vars(args) == CHENGDU.dbt_vars()
+
+
+def test_the_city_profile_reaches_dbt_as_vars() -> None:
+    variables = dbt_vars(dbt_build_args(full_refresh=True, reprocess_since=None, city=WENZHOU))
+    assert variables == {
+        "city_code": "3303",
+        "city_name_prefixes": ["浙江省", "温州市", "浙江", "温州"],
+        "city_timezone": "Asia/Shanghai",
+        "city_bounds": {"lon_min": 119.6, "lat_min": 27.0, "lon_max": 121.3, "lat_max": 28.65},
+        "grid_cell_degrees": 0.005,
+    }
 
 
 def test_full_refresh_comes_from_the_run_tag() -> None:

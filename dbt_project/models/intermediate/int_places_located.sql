@@ -1,14 +1,39 @@
 -- Every place with a township and a WGS-84 point, and how its location is known:
 --   delivered        a feed delivered the point;
 --   organisation     an address-only place of an organisation located elsewhere with a point;
---   county_centroid  neither: the centre of the county's known places (approximate).
+--   county_centroid  neither: the centre of the county's delivered points (approximate);
+--   city_centroid    not even that (no feed delivered a point in the county yet): the centre
+--                    of the city's delivered points, else of its extent (var city_bounds).
+-- Every county of the city has a centre, so every place gets a point, and so a grid cell.
 -- The township is the delivered one, else the nearest learned township centre in the county,
 -- else (no centre learned in that county yet) the county's first township: township_source says which.
 with mentions as (select * from {{ ref('int_place_resolution') }}),
 centroids as (select * from {{ ref('int_township_centroids') }}),
-county_centres as (
+{% set b = var('city_bounds') %}
+city_centre as (
+    select
+        coalesce({{ mean_coordinate('longitude') }}, ({{ b.lon_min }} + {{ b.lon_max }}) / 2) as longitude,
+        coalesce({{ mean_coordinate('latitude') }}, ({{ b.lat_min }} + {{ b.lat_max }}) / 2) as latitude
+    from mentions where longitude is not null
+),
+learned_county_centres as (
     select county_code, {{ mean_coordinate('longitude') }} as longitude, {{ mean_coordinate('latitude') }} as latitude
     from mentions where longitude is not null and county_code is not null group by county_code
+),
+county_centres as (
+    -- The city's counties from the reference, and any other county a feed located.
+    select
+        k.county_code,
+        coalesce(l.longitude, c.longitude) as longitude,
+        coalesce(l.latitude, c.latitude) as latitude,
+        case when l.county_code is null then 'city_centroid' else 'county_centroid' end as location_source
+    from (
+        select code as county_code from {{ ref('stg_reference__counties') }} where city_code = '{{ var("city_code") }}'
+        union
+        select county_code from learned_county_centres
+    ) as k
+    left join learned_county_centres as l using (county_code)
+    cross join city_centre as c
 ),
 places as (
     select
@@ -46,20 +71,24 @@ address_points as (
 county_fallbacks as (
     -- One place per county for events nothing else locates (its key: the county).
     select 'C:' || county_code as place_key, null as address, county_code, null as delivered_township_code,
-           longitude, latitude, 0 as mentions, 'county_centroid' as location_source
+           longitude, latitude, 0 as mentions, location_source
     from county_centres
 ),
 located as (
     select
         p.place_key, p.address, p.county_code, p.delivered_township_code,
-        coalesce(p.longitude, a.point.longitude, c.longitude) as longitude,
-        coalesce(p.latitude, a.point.latitude, c.latitude) as latitude,
+        coalesce(p.longitude, a.point.longitude, c.longitude, city.longitude) as longitude,
+        coalesce(p.latitude, a.point.latitude, c.latitude, city.latitude) as latitude,
         p.mentions,
-        case when p.longitude is not null then 'delivered' when a.point is not null then 'organisation' else 'county_centroid' end
-            as location_source
+        case
+            when p.longitude is not null then 'delivered'
+            when a.point is not null then 'organisation'
+            else coalesce(c.location_source, 'city_centroid')
+        end as location_source
     from places as p
     left join address_points as a using (place_key)
     left join county_centres as c using (county_code)
+    cross join city_centre as city
     union all by name
     select * from county_fallbacks
 ),

@@ -124,9 +124,9 @@ select
         l.subject_key
     ) as subject_name,
     l.as_of_date,
-    -- Issued when the day's deliveries are in: midnight after it, China Standard Time.
-    cast(strftime(l.as_of_date + 1, '%Y-%m-%d') || ' 00:00:00+08' as timestamptz) as issued_at,
-    cast(strftime(l.as_of_date + 1, '%Y-%m-%d') || ' 00:00:00+08' as timestamptz) + to_hours(rule.valid_hours) as expires_at,
+    -- Issued when the day's deliveries are in: midnight after it, in the city's time zone.
+    timezone('{{ var("city_timezone") }}', cast(l.as_of_date + 1 as timestamp)) as issued_at,
+    timezone('{{ var("city_timezone") }}', cast(l.as_of_date + 1 as timestamp)) + to_hours(rule.valid_hours) as expires_at,
     pl.county_code,
     pl.township_code,
     coalesce(township.name, county.name) as area_name,

@@ -10,7 +10,8 @@ import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
 from pipelines.defs.warehouse.assets import WAREHOUSE_POOL, warehouse_models
-from pipelines.lib.alerts import DEFAULT_CITY_CODE, check_published, read_warnings, write_alerts
+from pipelines.lib.alerts import check_published, read_warnings, write_alerts
+from pipelines.lib.city_profile import city_profile
 from pipelines.lib.resources import DataDirResource
 
 CAP_ALERTS_KEY = dg.AssetKey(["alerts", "cap"])
@@ -35,8 +36,8 @@ VALID_CHECK = "valid_against_cap_1_2"
 def cap_alerts(context: dg.AssetExecutionContext, data_dir: DataDirResource):
     paths = data_dir.paths
     warnings = read_warnings(paths.warehouse)
-    # The sample city is Chengdu (5101); a deployment for another city passes its own code here.
-    summary = write_alerts(warnings, paths.alerts, city_code=DEFAULT_CITY_CODE)
+    # Sent for the city of the data directory: its code names the sender, its zone the times.
+    summary = write_alerts(warnings, paths.alerts, city_profile(paths.root))
     context.log.info(
         f"{summary.alerts:,} alerts ({summary.written:,} written, {summary.unchanged:,} unchanged, "
         f"{summary.removed:,} removed) by level {summary.by_level}; {summary.without_circle:,} without a known place"

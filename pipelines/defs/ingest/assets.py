@@ -14,6 +14,7 @@ import polars as pl
 
 from pipelines.defs.ingest.checks import check_results, check_specs, markdown
 from pipelines.defs.ingest.partitions import DELIVERY_DAYS
+from pipelines.lib.city_profile import city_profile
 from pipelines.lib.contracts import FeedContract
 from pipelines.lib.duckdb_connection import connect
 from pipelines.lib.ingest.ingest import bronze_schema, ingest_deliveries, landing_file
@@ -96,7 +97,7 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
                 )
         finally:
             connection.close()
-        write_schema_file(data, contract, bronze_schema(contract))
+        write_schema_file(data, contract, bronze_schema(contract, city_profile(data.root)))
         return dg.MaterializeResult(
             metadata=materialization_metadata(summary), check_results=check_results(summary)
         )

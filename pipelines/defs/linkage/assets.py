@@ -13,6 +13,7 @@ from dagster_dbt import get_asset_key_for_model
 from pipelines.defs.warehouse.assets import WAREHOUSE_POOL, warehouse_models
 from pipelines.lib.duckdb_connection import connect
 from pipelines.lib.linkage.evaluate import F1_TARGETS, score_linkage, scores_markdown
+from pipelines.lib.linkage.kinds import ENTITY_KINDS, REVIEWED_KINDS
 from pipelines.lib.linkage.stages import run_linkage
 from pipelines.lib.resources import DataDirResource
 
@@ -35,7 +36,7 @@ def _linkage_asset(
         ],
         group_name="linkage",
         pool=WAREHOUSE_POOL,
-        kinds={"splink", "duckdb"} if kind in ("organisation", "person") else {"duckdb"},
+        kinds={"splink", "duckdb"} if kind in REVIEWED_KINDS else {"duckdb"},
         description=f"Which {kind} mentions are one {kind}: clusters with stable keys, review queue, merges and splits.",
     )
     def link(context: dg.AssetExecutionContext, data_dir: DataDirResource) -> dg.MaterializeResult:
@@ -59,6 +60,7 @@ def _linkage_asset(
     return link
 
 
+assert set(_KIND_ASSETS) == set(ENTITY_KINDS), "a linkage asset per entity kind (linkage/kinds.py)"
 linkage_assets = [_linkage_asset(kind, *spec) for kind, spec in _KIND_ASSETS.items()]
 
 

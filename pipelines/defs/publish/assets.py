@@ -17,7 +17,7 @@ receives nothing, and an extract published to it before is withdrawn.
 # No `from __future__ import annotations`: Dagster reads the parameter annotations.
 import dagster as dg
 
-from pipelines.defs.feeds import FEED_CONTRACTS
+from pipelines.defs.feeds import DEPARTMENTS
 from pipelines.defs.scorecard.assets import department_scorecard
 from pipelines.defs.warehouse.assets import analytics_copy
 from pipelines.lib.contracts import contracts_dir
@@ -25,10 +25,10 @@ from pipelines.lib.resources import DataDirResource
 
 PUBLISH_GROUP = "publish"
 CHECK_NAME = "manifest_verifies"
-DEPARTMENTS: tuple[str, ...] = FEED_CONTRACTS.departments  # with those whose contract is invalid
 
 
 def extract_key(department: str) -> dg.AssetKey:
+    """The asset of a department's published extract (the quality reports depend on it)."""
     return dg.AssetKey(["extracts", department])
 
 

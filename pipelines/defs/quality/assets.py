@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 
 import dagster as dg
 
-from pipelines.defs.feeds import FEED_CONTRACTS
+from pipelines.defs.feeds import DEPARTMENTS
+from pipelines.defs.publish.assets import extract_key
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.resources import DataDirResource
 
@@ -30,17 +31,11 @@ if TYPE_CHECKING:
 
 QUALITY_GROUP = "quality"
 CHECK_NAME = "extract_meets_contracts"
-DEPARTMENTS: tuple[str, ...] = FEED_CONTRACTS.departments  # with those whose contract is invalid
 _LISTED_FAILURES = 20
 
 
 def quality_report_key(department: str) -> dg.AssetKey:
     return dg.AssetKey(["quality_report", department])
-
-
-def extract_key(department: str) -> dg.AssetKey:
-    """The publisher's asset for the department's extract."""
-    return dg.AssetKey(["extracts", department])
 
 
 def build_quality_report_asset(department: str) -> dg.AssetsDefinition:

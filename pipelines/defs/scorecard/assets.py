@@ -13,6 +13,7 @@ from pipelines.defs.feeds import FEED_CONTRACTS
 from pipelines.defs.ingest.assets import bronze_key
 from pipelines.defs.ingest.checks import markdown
 from pipelines.lib.atomic import atomic_output
+from pipelines.lib.city_profile import city_profile
 from pipelines.lib.resources import DataDirResource
 from pipelines.lib.scorecard import department_scorecard as compute_scorecard
 from pipelines.lib.scorecard import summary_by_department
@@ -40,7 +41,10 @@ def department_scorecard(
     paths = data_dir.paths
     partitions = [*paths.bronze.glob("*/*/date=*"), *paths.quarantine.glob("*/*/date=*")]
     scorecard = compute_scorecard(
-        paths.lake, list(FEED_CONTRACTS.values()), days_spanned(partitions)
+        paths.lake,
+        list(FEED_CONTRACTS.values()),
+        days_spanned(partitions),
+        city_profile(paths.root).timezone,
     )
     summary = summary_by_department(scorecard)
     folder = paths.reports / "scorecard"

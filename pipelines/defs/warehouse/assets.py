@@ -6,7 +6,6 @@ atomically; analysts and notebooks open that, never the live file.
 """
 
 # No `from __future__ import annotations`: Dagster reads the parameter annotations.
-import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -24,7 +23,9 @@ from pipelines.defs.warehouse.dbt_args import (
     wants_full_refresh,
 )
 from pipelines.defs.warehouse.project import DBT_PROJECT
+from pipelines.lib import settings
 from pipelines.lib.analytics import publish_analytics_copy, table_row_counts
+from pipelines.lib.city_profile import city_profile
 from pipelines.lib.resources import DataDirResource
 
 WAREHOUSE_POOL = "warehouse"
@@ -53,8 +54,9 @@ def warehouse_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, data_dir: DataDirResource
 ) -> Iterator:
     # dbt reads the data directory and reference tables from the environment (profiles.yml, sources).
-    os.environ["SAFECITY_DATA_DIR"] = str(data_dir.paths.root)
-    os.environ.setdefault("SAFECITY_REFERENCE_DIR", str(reference_dir()))
+    settings.export(settings.DATA_DIR, str(data_dir.paths.root))
+    if not settings.is_set(settings.REFERENCE_DIR):
+        settings.export(settings.REFERENCE_DIR, str(reference_dir()))
     paths = data_dir.paths
     built_at = paths.warehouse.stat().st_mtime if paths.warehouse.exists() else None
     args = dbt_build_args(
@@ -62,6 +64,7 @@ def warehouse_models(
         reprocess_since=earliest_day_written_after(
             paths.bronze.glob("*/*/date=*/*.parquet"), built_at
         ),
+        city=city_profile(paths.root),
     )
     yield from dbt.cli(args, context=context, target_path=paths.dbt_target).stream()
 

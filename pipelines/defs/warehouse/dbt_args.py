@@ -13,17 +13,25 @@ import json
 from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+from pipelines.lib.city_profile import CityProfile
 
 FULL_REFRESH_TAG = "safecity/full_refresh"
 
 
-def dbt_build_args(*, full_refresh: bool, reprocess_since: date | None) -> list[str]:
+def dbt_build_args(
+    *, full_refresh: bool, reprocess_since: date | None, city: CityProfile
+) -> list[str]:
+    """`dbt build` with the city profile as vars (the city's code, extent, grid, time zone,
+    name prefixes), and the first day to reprocess unless everything is rebuilt."""
     args = ["build"]
+    variables: dict[str, Any] = city.dbt_vars()
     if full_refresh:
         args.append("--full-refresh")
     elif reprocess_since is not None:
-        args += ["--vars", json.dumps({"reprocess_since": reprocess_since.isoformat()})]
-    return args
+        variables["reprocess_since"] = reprocess_since.isoformat()
+    return [*args, "--vars", json.dumps(variables, ensure_ascii=False, sort_keys=True)]
 
 
 def wants_full_refresh(run_tags: Mapping[str, str]) -> bool:

@@ -3,15 +3,16 @@
 `dagster dev` re-parses it on load (prepare_if_dev), so model edits show without a reinstall.
 """
 
-import os
 from pathlib import Path
 
 from dagster_dbt import DbtProject
 
+from pipelines.lib import settings
+
 
 def dbt_project_dir() -> Path:
     """`$SAFECITY_DBT_PROJECT_DIR`, else `dbt_project/` in the working directory (the repository root)."""
-    return Path(os.environ.get("SAFECITY_DBT_PROJECT_DIR", "dbt_project")).absolute()
+    return settings.dbt_project_dir()
 
 
 DBT_PROJECT = DbtProject(project_dir=dbt_project_dir(), profiles_dir=dbt_project_dir())

@@ -2,7 +2,6 @@
 
 from pipelines.lib.alerts.cap import (
     CAP_NAMESPACE,
-    DEFAULT_CITY_CODE,
     EVENT_TYPES,
     SEVERITY_BY_LEVEL,
     CapValidationError,
@@ -21,7 +20,6 @@ from pipelines.lib.alerts.publish import (
 
 __all__ = [
     "CAP_NAMESPACE",
-    "DEFAULT_CITY_CODE",
     "EVENT_TYPES",
     "INDEX_FILE",
     "SEVERITY_BY_LEVEL",

@@ -6,8 +6,8 @@ DESIGN: alerts go out as OASIS Common Alerting Protocol 1.2. A row of the dbt mo
 | warning column                    | CAP 1.2                                                                    |
 |-----------------------------------|----------------------------------------------------------------------------|
 | warning_id                        | identifier (already a stable hash; unique within the sender)               |
-| (city code parameter)             | sender `safecity@<city code>`, e.g. `safecity@5101`                        |
-| issued_at                         | sent and effective, China Standard Time, `2026-03-07T08:00:00+08:00`       |
+| (the city profile)                | sender `safecity@<city code>`, senderName with the city's name             |
+| issued_at                         | sent and effective, in the city's time zone, `2026-03-07T08:00:00+08:00`   |
 | expires_at                        | expires                                                                    |
 | -                                 | status Actual, msgType Alert, scope Restricted + restriction (see below)   |
 | event_type                        | category, event, urgency, certainty (EVENT_KINDS)                          |
@@ -29,8 +29,8 @@ decision through its own channels, so <restriction> says so.
 
 Times: the schema restricts every CAP dateTime to the pattern
 `\\d\\d\\d\\d-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d[-,+]\\d\\d:\\d\\d`: an explicit offset, no `Z`
-(UTC is written `-00:00`) and no fractional seconds. Times are written in China Standard
-Time, truncated to the second.
+(UTC is written `-00:00`) and no fractional seconds. Times are written in the city's time
+zone (its profile's), truncated to the second.
 """
 
 from __future__ import annotations
@@ -39,18 +39,19 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from functools import cache
 from importlib.resources import files
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from lxml import etree
 
+from pipelines.lib.city_profile import CityProfile
+
 CAP_NAMESPACE = "urn:oasis:names:tc:emergency:cap:1.2"
 _NS = {"cap": CAP_NAMESPACE}
-DEFAULT_CITY_CODE = "5101"  # Chengdu (GB/T 2260 prefix), the sample city
-SENDER_NAME = "safecity 城市公共安全数据平台"
-CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
+SENDER_NAME = "safecity {city}公共安全数据平台"  # the city's name, from its profile
 
 RESTRICTION = (
     "仅供城市公共安全相关部门核查处置使用；是否及如何向公众发布由责任部门决定。"
@@ -113,15 +114,16 @@ _TOWNSHIP_CODE = re.compile(r"[0-9]{9}")
 _CIRCLE = re.compile(r"(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?) (\d+(?:\.\d+)?)")
 
 
-def build_cap_alert(warning: Mapping[str, Any], city_code: str = DEFAULT_CITY_CODE) -> bytes:
-    """The CAP 1.2 alert (UTF-8 XML) for one row of the warnings model.
+def build_cap_alert(warning: Mapping[str, Any], city: CityProfile) -> bytes:
+    """The CAP 1.2 alert (UTF-8 XML) for one row of the warnings model, sent for `city`.
 
     Raises ValueError naming the column when the row cannot make a valid alert (an
     unknown event_type, a colour that is not the level's, a naive timestamp, coordinates outside
     WGS-84, text XML cannot carry).
     """
-    if not _CITY_CODE.fullmatch(city_code):
-        raise ValueError(f"city_code must be 2-12 digits, got {city_code!r}")
+    if not _CITY_CODE.fullmatch(city.code):
+        raise ValueError(f"the city code must be 2-12 digits, got {city.code!r}")
+    zone = ZoneInfo(city.timezone)
     warning_id = _required(warning, "warning_id")
     if not _WARNING_ID.fullmatch(warning_id):
         raise ValueError(
@@ -142,12 +144,12 @@ def build_cap_alert(warning: Mapping[str, Any], city_code: str = DEFAULT_CITY_CO
             f"colour {colour!r} does not match level {level} ({COLOUR_BY_LEVEL[level]})"
         )
     subject_name = _required(warning, "subject_name")
-    issued_at = _cap_datetime(_required(warning, "issued_at"), "issued_at")
+    issued_at = _cap_datetime(_required(warning, "issued_at"), "issued_at", zone)
 
     alert = etree.Element(_tag("alert"), nsmap={None: CAP_NAMESPACE})
     # Element order is the schema's sequence; lxml does not reorder.
     _add(alert, "identifier", warning_id)
-    _add(alert, "sender", f"safecity@{city_code}")
+    _add(alert, "sender", f"safecity@{city.code}")
     _add(alert, "sent", issued_at)
     _add(alert, "status", "Actual")
     _add(alert, "msgType", "Alert")
@@ -165,8 +167,8 @@ def build_cap_alert(warning: Mapping[str, Any], city_code: str = DEFAULT_CITY_CO
     department = _required(warning, "responsible_department")
     _add(info, "audience", f"{DEPARTMENT_NAMES_ZH.get(department, department)} ({department})")
     _add(info, "effective", issued_at)
-    _add(info, "expires", _cap_datetime(_required(warning, "expires_at"), "expires_at"))
-    _add(info, "senderName", SENDER_NAME)
+    _add(info, "expires", _cap_datetime(_required(warning, "expires_at"), "expires_at", zone))
+    _add(info, "senderName", SENDER_NAME.format(city=city.name))
     _add(info, "headline", f"{kind.event}{COLOUR_NAMES_ZH[colour]}预警：{subject_name}")
     _add(info, "description", _required(warning, "reasons"))
     for name, value in (
@@ -315,11 +317,11 @@ def _required(warning: Mapping[str, Any], column: str) -> Any:
     return value
 
 
-def _cap_datetime(value: datetime, column: str) -> str:
-    """A CAP dateTime: China Standard Time with its offset, whole seconds."""
+def _cap_datetime(value: datetime, column: str, zone: ZoneInfo) -> str:
+    """A CAP dateTime: the city's local time with its offset, whole seconds."""
     if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{column} must be a timestamp with time zone, got {value!r}")
-    return value.astimezone(CHINA_STANDARD_TIME).replace(microsecond=0).isoformat()
+    return value.astimezone(zone).replace(microsecond=0).isoformat()
 
 
 def _circle(latitude: float, longitude: float, radius_m: float) -> str:

@@ -20,8 +20,9 @@ from typing import Any
 
 from lxml import etree
 
-from pipelines.lib.alerts.cap import CAP_NAMESPACE, DEFAULT_CITY_CODE, build_cap_alert, cap_errors
+from pipelines.lib.alerts.cap import CAP_NAMESPACE, build_cap_alert, cap_errors
 from pipelines.lib.atomic import atomic_output, write_text_atomic
+from pipelines.lib.city_profile import CityProfile
 from pipelines.lib.duckdb_connection import connect
 
 INDEX_FILE = "index.json"
@@ -65,7 +66,7 @@ def read_warnings(warehouse: Path) -> list[dict[str, Any]]:
 
 
 def write_alerts(
-    warnings: Iterable[Mapping[str, Any]], alerts_dir: Path, city_code: str = DEFAULT_CITY_CODE
+    warnings: Iterable[Mapping[str, Any]], alerts_dir: Path, city: CityProfile
 ) -> AlertsSummary:
     """Make `alerts_dir` hold exactly one valid CAP alert per warning, plus index.json."""
     alerts: dict[str, bytes] = {}
@@ -76,7 +77,7 @@ def write_alerts(
             problems.append(f"warning {warning_id!r}: appears more than once")
             continue
         try:
-            xml = build_cap_alert(warning, city_code)
+            xml = build_cap_alert(warning, city)
         except ValueError as error:
             problems.append(f"warning {warning_id!r}: {error}")
             continue

@@ -18,10 +18,10 @@ valid ones with the problems of the others (`model.FeedContracts`).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
+from pipelines.lib import settings
 from pipelines.lib.contracts.coordinates import coordinates, point_fed
 from pipelines.lib.contracts.cross_rules import cross_column_rules
 from pipelines.lib.contracts.feed_properties import landing, missing_values, quarantine_threshold
@@ -43,7 +43,7 @@ from pipelines.lib.contracts.yaml_source import (
     parse_yaml,
 )
 
-CONTRACTS_DIR_ENV = "SAFECITY_CONTRACTS_DIR"
+CONTRACTS_DIR_ENV = settings.CONTRACTS_DIR.name
 
 
 def contracts_dir() -> Path:
@@ -52,7 +52,7 @@ def contracts_dir() -> Path:
     Like the data directory, commands run from the repository root, so the
     default is the repository's own `contracts/`.
     """
-    return Path(os.environ.get(CONTRACTS_DIR_ENV, Path.cwd() / "contracts")).absolute()
+    return settings.contracts_dir()
 
 
 def load_contract(path: Path, root: Path | None = None) -> FeedContract:

@@ -14,7 +14,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 DAY_PLACEHOLDER = "{yyyymmdd}"
-DEFAULT_TIMEZONE = "Asia/Shanghai"  # departments deliver China Standard Time (DESIGN, "times")
 DEFAULT_QUARANTINE_THRESHOLD = 0.05
 
 
@@ -42,7 +41,9 @@ class Field:
     enum: tuple[str, ...]  # enum values as strings
     standard: str | None  # identity_number, uscc, admin_county, admin_township
     not_after_delivery: bool
-    timezone: str | None  # timestamps only
+    timezone: (
+        str | None
+    )  # timestamps only: the zone of times delivered without an offset; None: the city's
     items: tuple[Field, ...]  # properties of array items (empty otherwise)
     line: int  # where it is defined, for messages
     # Delivered values meaning "no value": the property's own and the contract's together.

@@ -11,7 +11,7 @@ import re
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pipelines.lib.contracts.model import DEFAULT_TIMEZONE, Field
+from pipelines.lib.contracts.model import Field
 from pipelines.lib.contracts.patterns import pattern_problem
 from pipelines.lib.contracts.property_custom import Delivered, Where, delivered
 from pipelines.lib.contracts.shapes import entries, mapping
@@ -104,9 +104,8 @@ def _field(
         enum=tuple(_enum_text(entry["value"]) for _, entry in entries(prop.get("enum"))),
         standard=delivery.standard,
         not_after_delivery=delivery.not_after_delivery,
-        timezone=options.get("defaultTimezone", DEFAULT_TIMEZONE)
-        if logical_type == "timestamp"
-        else None,
+        # Without one, times delivered without an offset are in the city's time zone (city.yaml).
+        timezone=options.get("defaultTimezone") if logical_type == "timestamp" else None,
         items=items,
         line=problems.line_of(path),
         missing_values=delivery.missing_values,

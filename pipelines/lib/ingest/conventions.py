@@ -89,8 +89,11 @@ def part_number(f: Field, part: str) -> pl.Expr:
     return pl.when(number == number.round(0)).then(number).cast(pl.Int64, strict=False)
 
 
-def derived_value(f: Field, text: pl.Expr, parse: Callable[[Field, pl.Expr], pl.Expr]) -> pl.Expr:
-    """The typed value of a derived field, null unless every part is there and they make one."""
+def derived_value(
+    f: Field, text: pl.Expr, parse: Callable[[Field, pl.Expr], pl.Expr], zone: str
+) -> pl.Expr:
+    """The typed value of a derived field, null unless every part is there and they make one.
+    `zone`: the city's, for times delivered without an offset."""
     assert f.derived is not None
     if f.derived.kind == "date_time":
         # The text is "<date> <time>" when complete, read with the field's sourceFormats.
@@ -104,7 +107,7 @@ def derived_value(f: Field, text: pl.Expr, parse: Callable[[Field, pl.Expr], pl.
     stamp = pl.format("{}-{}-{} {}:{}:{}", *pieces, *clock)
     return stamp.str.to_datetime(
         "%Y-%m-%d %H:%M:%S", strict=False, time_unit="us"
-    ).dt.replace_time_zone(f.timezone or "Asia/Shanghai", non_existent="null", ambiguous="null")
+    ).dt.replace_time_zone(f.timezone or zone, non_existent="null", ambiguous="null")
 
 
 def derived_rules(f: Field, value: pl.Expr, text: pl.Expr) -> Iterator[Rule]:

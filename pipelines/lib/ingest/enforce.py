@@ -19,6 +19,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.lib import admin_divisions
+from pipelines.lib.city_profile import CityProfile
 from pipelines.lib.contracts import FeedContract, Field
 from pipelines.lib.ingest.conventions import (
     POINT,
@@ -35,7 +36,6 @@ from pipelines.lib.ingest.conventions import (
 )
 from pipelines.lib.ingest.read import SOURCE_ROW, RawDelivery
 from pipelines.lib.ingest.rule import Rule
-from pipelines.lib.standards.city import CITY_BOUNDS, TIMEZONE
 from pipelines.lib.standards.coordinates import bd09_to_wgs84, gcj02_to_wgs84
 from pipelines.lib.standards.identifiers import is_valid_identity_number, is_valid_uscc
 from pipelines.lib.standards.text import FULL_WIDTH_PATTERN, normalise_text_expr
@@ -45,7 +45,7 @@ TEXT = "_text_"  # prefix of a field's delivered text, kept beside its parsed va
 DAY, NEXT_DAY = (
     "_delivery_day",
     "_next_day_start",
-)  # the delivery day; "in the future" starts at NEXT_DAY (CST)
+)  # the delivery day; "in the future" starts at NEXT_DAY (the city's time zone)
 BATCH, ROW = (
     "_delivery",
     "_row",
@@ -95,9 +95,16 @@ class Delivery:
 
 
 def enforce_batch(
-    contract: FeedContract, deliveries: list[Delivery], prior_keys: KeyHashes | None = None
+    contract: FeedContract,
+    deliveries: list[Delivery],
+    prior_keys: KeyHashes | None = None,
+    *,
+    city: CityProfile,
 ) -> list[Enforced]:
     """Hold several deliveries of one feed to its contract in one pass; one result per delivery.
+
+    `city` gives the extent points must lie in and the time zone of delivered times that
+    carry no offset (unless the contract names another) and of delivery days.
 
     Deliveries come in date order: a key repeated in a later one is a duplicate, as is one
     in `prior_keys` (key hashes already in bronze). One pass over many small files costs
@@ -145,15 +152,18 @@ def enforce_batch(
         )
         .with_columns(*combined_texts(contract))
         .with_columns(
-            *[typed_expr(f, pl.col(TEXT + f.name)).alias(f.name) for f in contract.fields],
+            *[
+                typed_expr(f, pl.col(TEXT + f.name), city.timezone).alias(f.name)
+                for f in contract.fields
+            ],
             (pl.col(DAY).cast(pl.Datetime("us")) + pl.duration(days=1))
-            .dt.replace_time_zone(TIMEZONE)
+            .dt.replace_time_zone(city.timezone)
             .alias(NEXT_DAY),
         )
         .collect()
     )
     parsed = with_check_digits(contract, with_wgs84(contract, parsed))
-    rules = contract_rules(contract)
+    rules = contract_rules(contract, city)
     # Flags first, as plain columns: the rule expressions are large (check digits), and
     # referring to them twice in one expression makes the query planner do much more work.
     # (An eager select of the flags plans in milliseconds; with_columns on the wide frame took ten times longer.)
@@ -417,23 +427,25 @@ def path_expr(item: pl.Expr, dotted: str) -> pl.Expr:
 # ------------------------------------------------------------------ types
 
 
-def typed_expr(f: Field, value: pl.Expr) -> pl.Expr:
-    """Parse the field's text into its logical type; unparseable text becomes null (and a rule breaks)."""
+def typed_expr(f: Field, value: pl.Expr, zone: str) -> pl.Expr:
+    """Parse the field's text into its logical type; unparseable text becomes null (and a rule breaks).
+
+    `zone`: the city's time zone, for timestamps whose contract names none."""
     if f.logical_type == "array":
         return value.list.eval(
             pl.struct(
                 [
-                    scalar_expr(sub, pl.element().struct.field(sub.name)).alias(sub.name)
+                    scalar_expr(sub, pl.element().struct.field(sub.name), zone).alias(sub.name)
                     for sub in f.items
                 ]
             )
         )
     if f.derived is not None:
-        return derived_value(f, value, scalar_expr)
-    return scalar_expr(f, value)
+        return derived_value(f, value, lambda field, text: scalar_expr(field, text, zone), zone)
+    return scalar_expr(f, value, zone)
 
 
-def scalar_expr(f: Field, value: pl.Expr) -> pl.Expr:
+def scalar_expr(f: Field, value: pl.Expr, zone: str) -> pl.Expr:
     kind = f.logical_type
     if kind == "string":
         return value
@@ -451,13 +463,14 @@ def scalar_expr(f: Field, value: pl.Expr) -> pl.Expr:
     if kind == "date":
         return pl.coalesce([value.str.to_date(fmt, strict=False) for fmt in f.source_formats])
     if kind == "timestamp":
-        zone = f.timezone or "Asia/Shanghai"
-        return pl.coalesce([timestamp_expr(value, fmt, zone) for fmt in f.source_formats])
+        return pl.coalesce(
+            [timestamp_expr(value, fmt, f.timezone or zone) for fmt in f.source_formats]
+        )
     raise ValueError(f"{f.name}: no parser for logical type {kind!r}")
 
 
 def timestamp_expr(value: pl.Expr, fmt: str, zone: str) -> pl.Expr:
-    """One input format to an instant in the feed's time zone (naive times are local, CST)."""
+    """One input format to an instant in the feed's time zone (naive times are local time there)."""
     if fmt == "epoch_ms":
         millis = value.cast(pl.Int64, strict=False)
         return (
@@ -534,16 +547,16 @@ def item_checks(parsed: pl.DataFrame, array: Field, item: Field) -> pl.Series:
 
 
 @cache
-def contract_rules(contract: FeedContract) -> list[Rule]:
+def contract_rules(contract: FeedContract, city: CityProfile) -> list[Rule]:
     """Every rule of the contract, in the order a row's first failure is reported.
 
-    Built once per contract: the expressions refer to the delivery (its day, which
+    Built once per contract and city: the expressions refer to the delivery (its day, which
     columns it lacked) through columns of the batch, never as literals.
     """
-    return list(_contract_rules(contract))
+    return list(_contract_rules(contract, city))
 
 
-def _contract_rules(contract: FeedContract) -> Iterator[Rule]:
+def _contract_rules(contract: FeedContract, city: CityProfile) -> Iterator[Rule]:
     point = point_rule(contract)  # the point is declared before the schema: its rule comes first
     if point is not None:
         yield point
@@ -552,13 +565,13 @@ def _contract_rules(contract: FeedContract) -> Iterator[Rule]:
         if f.required:
             yield Rule("column_missing", f.name, pl.col(MISSING + f.name))
         yield from field_rules(
-            f, pl.col(f.name), pl.col(TEXT + f.name), typed_alone=f.name not in fed
+            f, pl.col(f.name), pl.col(TEXT + f.name), city.timezone, typed_alone=f.name not in fed
         )
         if f.logical_type == "array":
             for sub in f.items:
                 # Item properties are text in every contract so far: the element is both text and value.
                 items = pl.col(f.name).list.eval(pl.element().struct.field(sub.name))
-                for rule in field_rules(sub, pl.element(), pl.element()):
+                for rule in field_rules(sub, pl.element(), pl.element(), city.timezone):
                     if sub.standard in CHECK_DIGITS and rule.rule == f"{sub.standard}_check":
                         yield Rule(
                             rule.rule,
@@ -574,8 +587,10 @@ def _contract_rules(contract: FeedContract) -> Iterator[Rule]:
     if contract.coordinates is not None:
         spec = contract.coordinates
         lon, lat = pl.col(spec.longitude), pl.col(spec.latitude)
-        lon_min, lat_min, lon_max, lat_max = CITY_BOUNDS
-        outside = ~(lon.is_between(lon_min, lon_max) & lat.is_between(lat_min, lat_max))
+        box = city.bounds
+        outside = ~(
+            lon.is_between(box.lon_min, box.lon_max) & lat.is_between(box.lat_min, box.lat_max)
+        )
         yield Rule(
             "coordinates_outside_city",
             f"{spec.longitude},{spec.latitude}",
@@ -592,9 +607,10 @@ def known_codes(level: str) -> pl.Series:
 
 
 def field_rules(
-    f: Field, value: pl.Expr, text: pl.Expr, *, typed_alone: bool = True
+    f: Field, value: pl.Expr, text: pl.Expr, zone: str, *, typed_alone: bool = True
 ) -> Iterator[Rule]:
-    """The field's own rules. `typed_alone`: its text is its own (not a part of a point, checked there)."""
+    """The field's own rules; `zone` is the city's, in which delivery days begin and end.
+    `typed_alone`: its text is its own (not a part of a point, checked there)."""
     name = f.name
     if f.required:
         yield Rule("required_missing", name, text.is_null())
@@ -623,9 +639,7 @@ def field_rules(
         if f.logical_type == "date":
             yield Rule("date_in_future", name, value > pl.col(DAY))
         else:
-            yield Rule(
-                "date_in_future", name, value.dt.convert_time_zone(TIMEZONE) >= pl.col(NEXT_DAY)
-            )
+            yield Rule("date_in_future", name, value.dt.convert_time_zone(zone) >= pl.col(NEXT_DAY))
 
 
 def first_failure(rules: list[Rule], flags: list[pl.Expr], what: str) -> pl.Expr:

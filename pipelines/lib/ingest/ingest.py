@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.lib.city_profile import CityProfile, city_profile
 from pipelines.lib.contracts import FeedContract
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.ingest.enforce import Delivery, Enforced, KeyHashes, enforce_batch, key_hash
@@ -77,12 +78,12 @@ def ingest_delivery(
     return result
 
 
-def bronze_schema(contract: FeedContract) -> pl.DataFrame:
+def bronze_schema(contract: FeedContract, city: CityProfile) -> pl.DataFrame:
     """The feed's bronze columns and types, from its contract (an empty delivery, enforced)."""
     empty = RawDelivery(
         pl.DataFrame(schema={SOURCE_ROW: pl.Int64}), pl.DataFrame(schema=REJECT_SCHEMA), []
     )
-    return enforce_batch(contract, [Delivery(empty, date(2000, 1, 1), "")])[0].valid
+    return enforce_batch(contract, [Delivery(empty, date(2000, 1, 1), "")], city=city)[0].valid
 
 
 def batches(data: DataDir, contract: FeedContract, days: list[date]) -> Iterator[list[date]]:
@@ -117,7 +118,8 @@ def ingest_batch(
             outcomes[day] = error
             continue
         deliveries.append(Delivery(raw, day, source.relative_to(data.root).as_posix()))
-    results = enforce_batch(contract, deliveries, seen) if deliveries else []
+    city = city_profile(data.root)
+    results = enforce_batch(contract, deliveries, seen, city=city) if deliveries else []
     for delivery, result in zip(deliveries, results, strict=True):
         target = partition(data, contract, delivery.day)
         ingested = Ingested(

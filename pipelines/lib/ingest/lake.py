@@ -9,7 +9,6 @@ file is then uploaded once complete, quarantine first, as it is renamed first he
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from datetime import date
 
 import polars as pl
 
+from pipelines.lib import settings
 from pipelines.lib.atomic import atomic_output
 from pipelines.lib.contracts import FeedContract
 from pipelines.lib.data_dir import DataDir
@@ -42,7 +42,7 @@ def partition(data: DataDir, contract: FeedContract, day: date) -> Partition:
 # Crash tests set this to hold a write between the temporary files and their renaming
 # (or upload), so a test can kill the process at the one moment that matters. The
 # writer says when it is there: a lake in object storage shows no temporary file.
-PAUSE_BEFORE_COMMIT = "SAFECITY_CRASH_TEST_PAUSE_SECONDS"
+PAUSE_BEFORE_COMMIT = settings.CRASH_TEST_PAUSE.name
 PAUSED_BEFORE_COMMIT = "paused before commit"
 
 
@@ -58,9 +58,9 @@ def write_partition(target: Partition, valid: pl.DataFrame, quarantine: pl.DataF
     ):
         valid.write_parquet(bronze_tmp, statistics=True)
         quarantine.write_parquet(quarantine_tmp)
-        if pause := os.environ.get(PAUSE_BEFORE_COMMIT):
+        if pause := settings.crash_test_pause():
             print(PAUSED_BEFORE_COMMIT, file=sys.stderr, flush=True)
-            time.sleep(float(pause))
+            time.sleep(pause)
         # Leaving the with-blocks renames quarantine, then bronze: both files are complete by then.
 
 

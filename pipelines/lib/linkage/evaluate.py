@@ -13,7 +13,8 @@ from pathlib import Path
 
 import duckdb
 
-ENTITY_KINDS = ("organisation", "person", "place", "object")
+from pipelines.lib.linkage.kinds import ENTITY_KINDS
+
 F1_TARGETS = {"organisation": 0.97, "person": 0.95, "place": 0.90, "object": 0.98}
 
 
@@ -52,7 +53,7 @@ mentions as (
     join truth as t
       on t.file = x.source_file and t.row_number = x.source_row and t.entity_kind = x.entity_kind
      and t.role = x.role and t.slot = x.slot
-    where x.entity_kind in ('organisation', 'person', 'place', 'object')
+    where list_contains($kinds, x.entity_kind)
 ),
 pair_counts as (
     select entity_kind, 'correct' as what, count(*) * (count(*) - 1) // 2 as pairs from mentions group by entity_kind, entity_key, entity_id
@@ -78,7 +79,7 @@ group by all
 def score_linkage(connection: duckdb.DuckDBPyConnection, ground_truth: Path) -> list[LinkageScore]:
     """Scores per entity kind, from the connection's `xref_source_record` and the truth links."""
     links = str(ground_truth / "links" / "*" / "*" / "*.parquet")
-    rows = connection.execute(_SCORE_SQL, {"links": links}).fetchall()
+    rows = connection.execute(_SCORE_SQL, {"links": links, "kinds": list(ENTITY_KINDS)}).fetchall()
     by_kind = {row[0]: LinkageScore(row[0], *(int(v) for v in row[1:])) for row in rows}
     return [by_kind[kind] for kind in ENTITY_KINDS if kind in by_kind]
 

@@ -15,6 +15,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from pipelines.lib.city_profile import CityProfile
 from pipelines.lib.linkage.clustering import most_common
 from pipelines.lib.linkage.graph import connected_components
 from pipelines.lib.standards.addresses import standardise_addresses
@@ -50,7 +51,7 @@ join points as b on b.cx = a.nx and b.cy = a.ny and a.location_key < b.location_
 """
 
 
-def link_places(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+def link_places(connection: duckdb.DuckDBPyConnection, city: CityProfile) -> pl.DataFrame:
     """One row per location key of `wh.intermediate.int_place_mentions`: its cluster, anchor and standard address.
 
     Columns: location_key, mention_id (the same), cluster, anchor, standard_address, standard_township_code, method,
@@ -59,7 +60,7 @@ def link_places(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     locations = connection.sql(_LOCATIONS_SQL).pl()
     connection.register("locations", locations.to_arrow())
     addresses = locations.select("address", "county_code").unique().drop_nulls("address")
-    standard = standardise_addresses(addresses)
+    standard = standardise_addresses(addresses, city)
     located = locations.join(standard, on=["address", "county_code"], how="left", nulls_equal=True)
     # Graph nodes: every location key, and every standard address (county, road, number).
     located = located.with_columns(

@@ -15,8 +15,6 @@ import polars as pl
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.linkage.decisions import Decisions, pair
 
-REVIEWED_KINDS = ("organisation", "person")  # the kinds linked by scores, so with a queue
-
 
 class ReviewError(Exception):
     """What the engineer asked cannot be done; the message says why and what to do."""

@@ -23,11 +23,13 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.lib.city_profile import CityProfile, city_profile
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.duckdb_connection import attach, connect
 from pipelines.lib.linkage.clustering import RecordClusters
 from pipelines.lib.linkage.decisions import Decisions
 from pipelines.lib.linkage.keys import assign_keys
+from pipelines.lib.linkage.kinds import ENTITY_KINDS
 from pipelines.lib.linkage.objects import link_objects
 from pipelines.lib.linkage.organisations import link_organisations
 from pipelines.lib.linkage.persons import link_persons
@@ -59,20 +61,30 @@ class _Kind:
     name: str  # singular, as in xref_source_record.entity_kind
     key_column: str
     new_key_prefix: str  # for entities with no identifier to be named by
-    # (connection, review decisions in force) -> mentions with their cluster, and the record clusters
+    # (connection, review decisions in force, the city) -> mentions with their cluster, and the
+    # record clusters
     link: Callable[
-        [duckdb.DuckDBPyConnection, pl.DataFrame], tuple[pl.DataFrame, RecordClusters | None]
+        [duckdb.DuckDBPyConnection, pl.DataFrame, CityProfile],
+        tuple[pl.DataFrame, RecordClusters | None],
     ]
     keyed_columns: tuple[
         str, ...
     ]  # what the key is given to (a mention, a location, a code), as the warehouse joins it
 
 
-def _places(connection, decisions):  # exact keys only: nothing to review
-    return link_places(connection), None
+def _places(connection, decisions, city):  # exact keys only: nothing to review
+    return link_places(connection, city), None
 
 
-def _objects(connection, decisions):
+def _organisations(connection, decisions, city):
+    return link_organisations(connection, decisions)
+
+
+def _persons(connection, decisions, city):
+    return link_persons(connection, decisions)
+
+
+def _objects(connection, decisions, city):
     return link_objects(connection), None
 
 
@@ -88,11 +100,12 @@ KINDS = {
         ("location_key", "standard_address", "standard_township_code"),
     ),
     "organisation": _Kind(
-        "organisation", "organisation_key", "O:", link_organisations, _MENTION_COLUMNS
+        "organisation", "organisation_key", "O:", _organisations, _MENTION_COLUMNS
     ),
-    "person": _Kind("person", "person_key", "M:", link_persons, _MENTION_COLUMNS),
+    "person": _Kind("person", "person_key", "M:", _persons, _MENTION_COLUMNS),
     "object": _Kind("object", "object_key", "X:", _objects, ("code_key",)),
 }
+assert set(KINDS) == set(ENTITY_KINDS), "a linkage stage per entity kind (linkage/kinds.py)"
 
 
 def run_linkage(kind_name: str, paths: DataDir) -> LinkageOutcome:
@@ -102,7 +115,7 @@ def run_linkage(kind_name: str, paths: DataDir) -> LinkageOutcome:
     connection = _connect(paths.warehouse)
     try:
         decisions = Decisions(paths.linkage / kind.name)
-        linked, clusters = kind.link(connection, decisions.in_force())
+        linked, clusters = kind.link(connection, decisions.in_force(), city_profile(paths.root))
         registry = Registry(paths.linkage / kind.name)
         assignment = assign_keys(
             linked.select("mention_id", "cluster", "anchor"), registry.keys(), kind.new_key_prefix

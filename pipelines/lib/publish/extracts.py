@@ -6,7 +6,7 @@ Layout of `extracts/<department>/`:
 
     manifest.json
     <table>/<table>.parquet                  one file per table ...
-    fct_event/month=YYYY-MM/part-0.parquet   ... except events, by month of occurred_at (CST)
+    fct_event/month=YYYY-MM/part-0.parquet   ... except events, by month of occurred_at (the city's time zone)
     <table>/<table>.csv                      with `csv: true`: the whole table, spreadsheet-safe
 
 Read from the analytics copy (read-only: a running build never waits for it, and it
@@ -42,6 +42,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.lib.city_profile import city_profile
 from pipelines.lib.contracts.tables import TableContract
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.duckdb_connection import connect, sql_string
@@ -65,7 +66,6 @@ from pipelines.lib.storage import Location, is_remote, mirror_folder, remove_fol
 # keeps a history replaces or adds a month rather than one file that grows forever.
 MONTHLY: dict[str, str] = {"fct_event": "occurred_at"}
 MONTH_COLUMN = "month"
-TIMEZONE = "Asia/Shanghai"  # the months of China Standard Time, as departments count them
 _PARAMETER = re.compile(r"\$([a-z_]+)")
 
 
@@ -127,7 +127,12 @@ def publish_department(
     target = paths.extracts / grant.department
     building = _building_folder(target, publication_id)
     try:
-        parameters = {"department": grant.department, **(key.sql_parameters() if key else {})}
+        parameters = {
+            "department": grant.department,
+            # Months as the city's departments count them, in its time zone.
+            "city_timezone": city_profile(paths.root).timezone,
+            **(key.sql_parameters() if key else {}),
+        }
         connection = connect(str(paths.analytics), read_only=True)
         try:
             entries = [
@@ -285,7 +290,9 @@ def _monthly_query(plan: TablePlan, month_source: str) -> str:
     `occurred_at` still gets its events split by month; DuckDB leaves the partition
     column itself out of the files.
     """
-    month = f"coalesce(strftime(timezone('{TIMEZONE}', {quote(month_source)}), '%Y-%m'), 'unknown')"
+    month = (
+        f"coalesce(strftime(timezone($city_timezone, {quote(month_source)}), '%Y-%m'), 'unknown')"
+    )
     return plan.select_sql(extra=(f"{month} AS {quote(MONTH_COLUMN)}",))
 
 

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 from dataclasses import dataclass
 
-PSEUDONYM_KEY_ENV = "SAFECITY_PSEUDONYM_KEY"
-MIN_KEY_BYTES = 16
+from pipelines.lib import settings
+
+PSEUDONYM_KEY_ENV = settings.PSEUDONYM_KEY.name
 _BLOCK = 64  # SHA-256 block size in bytes
 
 
@@ -50,19 +50,11 @@ class PseudonymKey:
 
 
 def key_from_environment() -> PseudonymKey:
-    value = os.environ.get(PSEUDONYM_KEY_ENV, "")
-    if not value:
-        raise PseudonymKeyError(
-            f"${PSEUDONYM_KEY_ENV} is not set: pseudonymised extracts need a secret key. Set it to a "
-            f"long random value kept outside the repository (e.g. `openssl rand -hex 32`); `make demo` "
-            f"sets a development key for the sample city."
-        )
-    secret = value.encode("utf-8")
-    if len(secret) < MIN_KEY_BYTES:
-        raise PseudonymKeyError(
-            f"${PSEUDONYM_KEY_ENV} is too short: use at least {MIN_KEY_BYTES} characters"
-        )
-    return PseudonymKey(secret)
+    """The key from `$SAFECITY_PSEUDONYM_KEY` (settings.py states and enforces its minimum length)."""
+    try:
+        return PseudonymKey(settings.pseudonym_key())
+    except settings.SettingError as error:
+        raise PseudonymKeyError(str(error)) from None
 
 
 def pseudonym(key: PseudonymKey, value: str) -> str:

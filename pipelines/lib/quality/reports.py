@@ -41,6 +41,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipelines.lib import settings
 from pipelines.lib.contracts.tables import TableContract
 from pipelines.lib.quality.extract import (
     MANIFEST,
@@ -202,7 +203,7 @@ def _validate(
     problems: list[str],
 ) -> list[_Validated]:
     # Imported here: GX takes seconds to import, and the code location imports this module.
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    settings.export_default(settings.GX_ANALYTICS)
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
 

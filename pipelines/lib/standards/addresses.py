@@ -1,20 +1,17 @@
 """Standard addresses: province / city / county / township / road / number, however a clerk typed it.
 
-Departments write one address many ways: with or without 四川省, 成都市 or 成都, the county,
-the township; the house number in digits, full-width digits or Chinese numerals
-(二百六十六号). The standard form keeps the parts that identify a place, the county (from the
-address, else from the record's county code), the road and the number, and the township when
-the address names one.
+Departments write one address many ways: with or without the province and the city (四川省,
+成都市 or 成都: the city profile's names and short names), the county, the township; the
+house number in digits, full-width digits or Chinese numerals (二百六十六号). The standard form
+keeps the parts that identify a place, the county (from the address, else from the record's
+county code), the road and the number, and the township when the address names one.
 """
 
 from __future__ import annotations
 
-from functools import cache
-
 import polars as pl
 
-from pipelines.lib.admin_divisions import city_counties, townships
-from pipelines.lib.standards.city import CITY_CODE
+from pipelines.lib.city_profile import CityProfile
 from pipelines.lib.standards.text import half_width_expr
 
 _DIGITS = {
@@ -59,33 +56,34 @@ def chinese_number(text: str) -> int | None:
     return total + (digit or 0)
 
 
-@cache
-def _divisions() -> tuple[pl.DataFrame, pl.DataFrame]:
-    counties = city_counties(CITY_CODE).select(
+def _divisions(city: CityProfile) -> tuple[pl.DataFrame, pl.DataFrame]:
+    counties = city.counties().select(
         pl.col("code").alias("named_county"), pl.col("name").alias("county_name")
     )
-    streets = (
-        townships()
-        .filter(pl.col("cityCode") == CITY_CODE)
-        .select(
-            pl.col("code").alias("township_code"),
-            pl.col("name").alias("township_name"),
-            pl.col("areaCode").alias("county_code"),
-        )
+    streets = city.townships().select(
+        pl.col("code").alias("township_code"),
+        pl.col("name").alias("township_name"),
+        pl.col("areaCode").alias("county_code"),
     )
     return counties, streets
 
 
-def standardise_addresses(addresses: pl.DataFrame) -> pl.DataFrame:
+def _prefix_pattern(city: CityProfile) -> str:
+    """The province, then the city, each optional: ^(四川省|四川)?(成都市|成都)?"""
+    return "^({})?({})?".format("|".join(city.province_prefixes), "|".join(city.city_prefixes))
+
+
+def standardise_addresses(addresses: pl.DataFrame, city: CityProfile) -> pl.DataFrame:
     """For each row of (address, county_code): the standard parts (STANDARD_ADDRESS_SCHEMA), null where unparsed.
 
-    The result has the input's rows in the input's order, plus the standard columns.
+    The result has the input's rows in the input's order, plus the standard columns; counties and
+    townships are the city's, and a standard address starts with `city.address_prefix`.
     """
-    counties, streets = _divisions()
+    counties, streets = _divisions(city)
     frame = addresses.with_row_index("_row").with_columns(
         half_width_expr(pl.col("address"))
         .str.replace_all(r"\s", "")
-        .str.replace(r"^(四川省)?(成都市|成都)?", "")
+        .str.replace(_prefix_pattern(city), "")
         .alias("_rest")
     )
     # The county the address names (the longest name it starts with), else the record's.
@@ -152,7 +150,7 @@ def standardise_addresses(addresses: pl.DataFrame) -> pl.DataFrame:
         .then(
             pl.concat_str(
                 [
-                    pl.lit("四川省成都市"),
+                    pl.lit(city.address_prefix),
                     pl.col("_county_name"),
                     pl.col("township_name").fill_null(""),
                     pl.col("road"),

@@ -261,23 +261,21 @@ def is_valid_uscc(values: npt.ArrayLike) -> BoolArray:
 
 
 def mask_identity_number(values: npt.ArrayLike) -> npt.NDArray[np.object_]:
-    """Mask identity numbers for display: first 6 and last 4 characters kept.
+    """Identity numbers as the warehouse shows them: first 6 and last 4 characters kept.
 
-    ``"11010519491231002X"`` -> ``"110105********002X"``. The rule is applied
-    to every 18-character value whether or not it is valid. So that nothing
-    leaks from malformed values, any other non-empty string becomes 18
-    ``*``; ``""`` stays ``""`` and None/NaN stay None. Returns an object
-    array of str/None (the polars twin is :func:`mask_identity_number_expr`).
+    ``"11010519491231002X"`` -> ``"110105********002X"``, the form of `dim_person.id_number_masked`
+    in the warehouse contract. An 18-character value is masked whether or not it is valid;
+    anything else (malformed, empty, null) becomes None, so nothing of it leaks. The warehouse
+    applies the same rule in SQL (the dbt macro `mask_identity`); this is the one Python form.
+    Returns an object array of str/None.
     """
     shape = np.shape(values)
     strings, is_null = _as_strings(values)
     codes = _code_points(strings, IDENTITY_LENGTH).copy()
     codes[:, 6 : 6 + _ID_MASK_STARS] = _STAR
-    masked = codes.view(f"<U{IDENTITY_LENGTH}").reshape(-1)
-    lengths = np.char.str_len(strings)
-    out = np.where(lengths == IDENTITY_LENGTH, masked, "*" * IDENTITY_LENGTH)
-    out = np.where(lengths == 0, "", out).astype(object)
-    return np.where(is_null, None, out).reshape(shape)
+    masked = codes.view(f"<U{IDENTITY_LENGTH}").reshape(-1).astype(object)
+    whole = (np.char.str_len(strings) == IDENTITY_LENGTH) & ~is_null
+    return np.where(whole, masked, None).reshape(shape)
 
 
 # ---------------------------------------------------------------------------
@@ -352,19 +350,3 @@ def uscc_valid_expr(col: pl.Expr) -> pl.Expr:
     expected = check_value.replace_strict(_USCC_CHAR_BY_VALUE, return_dtype=pl.String)
     check_ok = col.str.slice(17, 1) == expected
     return (shape_ok & check_ok).fill_null(False)
-
-
-def mask_identity_number_expr(col: pl.Expr) -> pl.Expr:
-    """Polars twin of :func:`mask_identity_number` (same rules; null stays null)."""
-    length = col.str.len_chars()
-    return (
-        pl.when(length == IDENTITY_LENGTH)
-        .then(
-            pl.concat_str([col.str.slice(0, 6), pl.lit("*" * _ID_MASK_STARS), col.str.slice(14, 4)])
-        )
-        .when(length == 0)
-        .then(pl.lit(""))
-        .when(col.is_not_null())
-        .then(pl.lit("*" * IDENTITY_LENGTH))
-        .otherwise(pl.lit(None, dtype=pl.String))
-    )

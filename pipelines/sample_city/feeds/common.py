@@ -144,7 +144,9 @@ def messy_names(
     """An organisation's name as a department's clerk enters it."""
     from pipelines.sample_city.noise import name_variants, typos
 
-    varied, variant_mask = name_variants(names, rng, ctx.config.noise.name_variant)
+    varied, variant_mask = name_variants(
+        names, rng, ctx.config.noise.name_variant, ctx.config.city.profile
+    )
     typed, typo_mask = typos(varied, rng, ctx.config.noise.name_typo)
     return typed, {"name_variant": variant_mask, "name_typo": typo_mask}
 
@@ -154,5 +156,7 @@ def messy_addresses(
 ) -> tuple[pl.Series, dict[str, np.ndarray]]:
     from pipelines.sample_city.noise import addresses
 
-    rendered, mask = addresses(places, rng, ctx.config.noise.address_variant, style)
+    rendered, mask = addresses(
+        places, rng, ctx.config.noise.address_variant, style, ctx.config.city.profile
+    )
     return rendered, {"address_variant": mask}

@@ -31,7 +31,7 @@ from pipelines.sample_city.world import where_or_null
 
 DEPARTMENT = "emergency_management"
 EM_DATES = DateStyle("%Y-%m-%d", ["%Y.%m.%d", "%Y%m%d"])
-EM_TIMES = DateStyle("%Y-%m-%dT%H:%M:%S+08:00", ["%Y-%m-%d %H:%M", "%Y%m%d %H%M"])
+EM_TIMES = DateStyle("%Y-%m-%dT%H:%M:%S%:z", ["%Y-%m-%d %H:%M", "%Y%m%d %H%M"])  # the city's offset
 KIND_LABELS = {
     "chemical": "危险化学品",
     "manufacturing": "工贸",

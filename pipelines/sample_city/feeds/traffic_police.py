@@ -30,9 +30,10 @@ DEPARTMENT = "traffic_police"
 SLOTS = (1, 2, 3)  # up to three vehicles per accident
 
 
-def _nest_vehicles(frame: pl.DataFrame) -> pl.DataFrame:
-    """The police system exports each accident's vehicles and drivers as a nested list."""
-    time_ms = pl.col("occurTime").dt.replace_time_zone("Asia/Shanghai").dt.epoch("ms")
+def _nest_vehicles(frame: pl.DataFrame, timezone: str) -> pl.DataFrame:
+    """The police system exports each accident's vehicles and drivers as a nested list, and
+    times as epoch milliseconds of the city's local time."""
+    time_ms = pl.col("occurTime").dt.replace_time_zone(timezone).dt.epoch("ms")
     vehicles = pl.concat_list(
         [
             pl.struct(
@@ -93,7 +94,7 @@ SPECS = [ACCIDENTS, FLOW]
 def plate_variants(
     plates: pl.Series, rng: np.random.Generator, rate: float
 ) -> tuple[pl.Series, np.ndarray]:
-    """川A12345 as officers type it: 川A·12345, 川a12345, 川A 12345, 川A-12345."""
+    """A plate (e.g. 京A12345) as officers type it: 京A·12345, 京a12345, 京A 12345, 京A-12345."""
     n = len(plates)
     apply = rng.random(n) < rate
     variant = np.where(apply, rng.integers(0, 4, n), -1)
