@@ -152,15 +152,13 @@ def _string_rules(drafted: DraftField, values: pl.Series, top_level: bool) -> No
             drafted.notes.append(note)
         return
     code_like = is_code_like(values)
-    identifier = bool(_CODE_NAME.search(drafted.name or "")) or bool(
-        _CODE_NAME.search(drafted.source or "")
-    )
-    text_like = bool(_TEXT_NAME.search(f"{drafted.source} {drafted.name}"))
+    identifier = _named(_CODE_NAME, drafted)
+    text_like = _named(_TEXT_NAME, drafted)
     if not (code_like and identifier) and not text_like and _is_category(values, drafted.distinct):
         drafted.enum = tuple(sorted(values.unique().to_list()))
         rare = values.value_counts().filter(pl.col("count") == 1)
         drafted.notes.append(
-            f"enumeration of the {len(drafted.enum)} values seen in {values.len():,} rows: "
+            f"enumeration of the {_counted(len(drafted.enum), 'value')} seen in {values.len():,} rows: "
             "a value not listed is quarantined (enum_invalid); add the ones the department "
             "may also use # TODO: review"
             + (
@@ -178,6 +176,15 @@ def _string_rules(drafted: DraftField, values: pl.Series, top_level: bool) -> No
                 f"pattern from {drafted.distinct:,} distinct value(s) # TODO: review"
             )
             drafted.notes += guess.notes
+
+
+def _named(hint: re.Pattern[str], drafted: DraftField) -> bool:
+    """The delivered name or the drafted one says it (each on its own: `^` and `$` hold)."""
+    return any(hint.search(label) for label in (drafted.source or "", drafted.name) if label)
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def _is_category(values: pl.Series, distinct: int) -> bool:
@@ -249,7 +256,7 @@ def _future_rule(drafted: DraftField, values: pl.Series, guess: TypeGuess, day: 
     else:
         later = typed > day
     count = int(later.fill_null(False).sum())
-    deadline = bool(_DEADLINE.search(f"{drafted.name} {drafted.source}"))
+    deadline = _named(_DEADLINE, drafted)
     if count == 0 and not deadline:
         drafted.not_after_delivery = True
         drafted.notes.append(
@@ -267,7 +274,7 @@ def _future_rule(drafted: DraftField, values: pl.Series, guess: TypeGuess, day: 
 def classify(drafted: DraftField, values: pl.Series) -> tuple[str, str]:
     """`personal` for names, phones and identity numbers (by column name or content), else internal."""
     why = _personal_content(drafted, values)
-    if why is None and _PERSONAL_NAME.search(f"{drafted.source} {drafted.name}"):
+    if why is None and _named(_PERSONAL_NAME, drafted):
         why = "its name says a person"
     if why is not None:
         extra = " (sensitive?)" if "identity" in why else ""

@@ -9,7 +9,7 @@ from pipelines.lib.contracts.draft.columns import DraftField
 from pipelines.lib.contracts.draft.keys import Keys
 from pipelines.lib.contracts.draft.position import Position
 from pipelines.lib.contracts.draft.sample import Sample
-from pipelines.lib.contracts.draft.yaml_text import Commented
+from pipelines.lib.contracts.draft.yaml_text import Commented, Quoted
 from pipelines.lib.contracts.model import DEFAULT_QUARANTINE_THRESHOLD, DEFAULT_TIMEZONE
 
 PHYSICAL_TYPES = {
@@ -132,7 +132,7 @@ def _contract_properties(drafted: Drafted) -> list[Any]:
         )
         properties.append(
             Commented(
-                {"property": "missingValues", "value": list(drafted.markers)},
+                {"property": "missingValues", "value": [Quoted(m) for m in drafted.markers]},
                 above=[f"read as no value in every column: {where} # TODO: review"],
             )
         )
@@ -209,7 +209,7 @@ def _custom_properties(f: DraftField) -> list[dict[str, Any]]:
     if f.formats:
         custom.append({"property": "sourceFormats", "value": list(f.formats)})
     if f.missing_values:
-        custom.append({"property": "missingValues", "value": list(f.missing_values)})
+        custom.append({"property": "missingValues", "value": [Quoted(m) for m in f.missing_values]})
     if f.standard:
         custom.append({"property": "standard", "value": f.standard})
     if f.not_after_delivery:

@@ -73,9 +73,9 @@ def infer(sample: Sample, department: str, feed: str) -> Drafted:
     items = {column: item_texts(sample.rows[column]) for column in arrays}
     marker_columns = markers_in(text)
     for column, frame in items.items():
-        for path, markers in markers_in(frame).items():
-            marker_columns[f"{column}[].{path}"] = markers
-    found = {m for markers in marker_columns.values() for m in markers}
+        for path, seen in markers_in(frame).items():
+            marker_columns[f"{column}[].{path}"] = seen
+    found = {m for seen in marker_columns.values() for m in seen}
     markers = tuple(m for m in MARKER_WORDS if m in found)
     text = without(text, markers)
     fields: list[DraftField] = []
@@ -107,13 +107,11 @@ def item_texts(column: pl.Series) -> pl.DataFrame:
     items = column.explode().drop_nulls()
     frame = pl.DataFrame({"item": items})
     while any(isinstance(dtype, pl.Struct) for dtype in frame.schema.values()):
-        nested = [c for c, dtype in frame.schema.items() if isinstance(dtype, pl.Struct)]
+        nested = {c: d for c, d in frame.schema.items() if isinstance(d, pl.Struct)}
         frame = frame.with_columns(
-            pl.col(c).struct.rename_fields(
-                [f"{c}{ITEM_SEPARATOR}{f.name}" for f in frame.schema[c].fields]  # type: ignore[union-attr]
-            )
-            for c in nested
-        ).unnest(nested)
+            pl.col(c).struct.rename_fields([f"{c}{ITEM_SEPARATOR}{f.name}" for f in d.fields])
+            for c, d in nested.items()
+        ).unnest(list(nested))
     prefix = f"item{ITEM_SEPARATOR}"
     frame = frame.rename({c: c.removeprefix(prefix) for c in frame.columns})
     return normalised_frame(frame)

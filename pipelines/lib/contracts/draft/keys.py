@@ -15,7 +15,7 @@ from itertools import combinations
 
 import polars as pl
 
-from pipelines.lib.contracts.draft.columns import _DEADLINE, DraftField
+from pipelines.lib.contracts.draft.columns import _DEADLINE, DraftField, _named
 from pipelines.lib.contracts.draft.values import _CODE_NAME
 
 MAX_PAIR_COLUMNS = 8  # pairs are tried among the best-ranked columns only
@@ -40,7 +40,7 @@ def find_keys(fields: list[DraftField], text: pl.DataFrame) -> Keys:
             if f.source
             and f.logical_type in KEY_TYPES
             and f.classification == "internal"
-            and not _DEADLINE.search(f"{f.source} {f.name}")  # a deadline identifies nothing
+            and not _named(_DEADLINE, f)  # a deadline identifies nothing
         ),
         key=lambda f: (_rank(f), fields.index(f)),
     )
@@ -79,7 +79,7 @@ def _rank(f: DraftField) -> int:
     """
     if f.enum or f.standard in ("admin_county", "admin_township"):
         return 4  # categories and places are shared by many records
-    by_name = f.standard == "uscc" or bool(_CODE_NAME.search(f"{f.source} {f.name}"))
+    by_name = f.standard == "uscc" or _named(_CODE_NAME, f)
     by_shape = f.logical_type == "string" and (f.pattern is not None or f.standard == "uscc")
     if by_name and by_shape:
         return 0

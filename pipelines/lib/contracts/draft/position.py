@@ -74,7 +74,7 @@ def _named_pair(fields: list[DraftField], text: pl.DataFrame) -> Position | None
 
 def _point_column(fields: list[DraftField], text: pl.DataFrame) -> Position | None:
     for f in fields:
-        if f.logical_type != "string" or f.source is None or f.enum or f.standard:
+        if f.logical_type != "string" or f.source is None or f.standard:
             continue
         values = text[f.source].drop_nulls()
         if values.len() == 0:

@@ -280,12 +280,12 @@ def temporal_guess(values: pl.Series, sample: pl.Series) -> TypeGuess | None:
 
 def _unreadable_dates(values: pl.Series, chosen: list[str], left: pl.Series) -> TypeGuess:
     kind = _kind(chosen)
-    unread = values.is_in(left.implode())
+    read = 1 - _share(values.is_in(left.implode()))
     examples = ", ".join(repr(v) for v in left.head(3).to_list())
     return TypeGuess(
         "string",
         notes=[
-            f"{float(1 - unread.mean()):.1%} of the values are {kind}s in {_listed(chosen)}; "  # type: ignore[arg-type]
+            f"{read:.1%} of the values are {kind}s in {_listed(chosen)}; "
             f"{left.len()} distinct value(s) fit no known format (e.g. {examples}): declared "
             f"string. If those are errors, make it a {kind} with these formats (they are then "
             "quarantined as type_invalid) # TODO: review"
@@ -326,6 +326,11 @@ def _by_use(values: pl.Series, kind: str, formats: list[str]) -> list[str]:
     """The formats a column needs, the one reading the most values (of the sample) first."""
     counts = {f: int(parses(values, kind, (f,)).sum()) for f in formats}
     return sorted(formats, key=lambda f: (-counts[f], formats.index(f)))
+
+
+def _share(flags: pl.Series) -> float:
+    mean = flags.mean()
+    return float(mean) if isinstance(mean, int | float) else 0.0
 
 
 def _listed(formats: list[str]) -> str:

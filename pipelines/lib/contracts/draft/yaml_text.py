@@ -36,6 +36,12 @@ class Commented:
     after: str | None = None
 
 
+class Quoted(str):
+    """A string always written quoted: a marker such as None or 9999 must read as text."""
+
+    __slots__ = ()
+
+
 def unwrap(node: Any) -> tuple[Any, list[str], str | None]:
     if isinstance(node, Commented):
         return node.value, node.above, node.after
@@ -56,7 +62,7 @@ def scalar(value: Any, flow: bool = False) -> str:
     if isinstance(value, int | float):
         return repr(value)
     text = str(value)
-    if _plain(text, flow):
+    if not isinstance(value, Quoted) and _plain(text, flow):
         return text
     if "\n" in text or not text.isprintable():
         return json.dumps(text, ensure_ascii=False)  # a double-quoted YAML scalar
