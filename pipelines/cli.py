@@ -282,6 +282,11 @@ def _contract_draft(args: argparse.Namespace) -> int:
     print(
         f"on its own sample: {check.to_bronze:,} rows to bronze, {check.quarantined:,} to quarantine"
     )
+    if out.parent.name != args.department:
+        print(
+            f"note: {out} is not in a folder named {args.department}: contract check and the "
+            f"pipeline expect contracts/feeds/{args.department}/{args.feed}.odcs.yaml"
+        )
     print(f"next: review the TODOs, then `safecity contract check {out}` and")
     print(f"      `safecity contract try {out} <another delivery>`")
     return 0

@@ -459,3 +459,33 @@ def test_the_command_writes_the_draft_and_never_overwrites(
         cli.main([*args[:4], "Bad-Name", "--feed", "calls", "--out", str(tmp_path / "x.yaml")]) == 1
     )
     assert "department 'Bad-Name' must be snake_case" in capsys.readouterr().err
+
+
+def test_tabs_and_a_column_without_a_name(tmp_path: Path) -> None:
+    content = b"id\t\tcount\nA1\tx\t1\nA2\ty\t2\nA3\tz\t3\n"
+    draft, contract = drafted(tmp_path, "tabs_20261001.txt", content)
+    assert contract.landing.delimiter == "\t"
+    assert [f.source for f in contract.fields] == ["id", "count"]
+    assert "1 column(s) have no name in the header: left out" in draft.text
+    # Ingestion reads the file the same way: the nameless column is reported, no row is lost.
+    assert draft.check.to_bronze == 3
+    assert draft.check.result.columns_unexpected == [""]
+
+
+def test_json_objects_and_mixed_values_stay_text(tmp_path: Path) -> None:
+    lines = [
+        {"id": "E1", "site": {"x": 1, "y": 2}, "tags": ["a", "b"], "level": 3},
+        {"id": "E2", "site": None, "tags": [], "level": "high"},
+        {"id": "E3", "level": None},
+    ]
+    content = "\n".join(json.dumps(line) for line in lines).encode() + b"\nnot json\n"
+    draft, contract = drafted(tmp_path, "events_20261001.jsonl", content)
+    assert {f.source: f.logical_type for f in contract.fields} == {
+        "id": "string",
+        "site": "string",
+        "tags": "string",
+        "level": "string",
+    }
+    assert "1 row(s) of the sample are malformed or undecodable" in draft.text
+    assert draft.check.quarantined == 1
+    assert set(draft.check.by_rule()["rule"]) == {"row_malformed"}

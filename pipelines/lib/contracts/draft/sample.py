@@ -23,6 +23,7 @@ import polars as pl
 
 from pipelines.lib.contracts.model import DAY_PLACEHOLDER
 from pipelines.lib.contracts.vocabulary import CSV_DELIMITERS
+from pipelines.lib.duckdb_connection import connect
 from pipelines.lib.ingest.read import (
     SOURCE_ROW,
     RawDelivery,
@@ -81,7 +82,7 @@ def read_sample(path: Path) -> Sample:
     if path.stat().st_size == 0:
         raise DraftError(f"{path.name}: the file is empty: draft from a delivery with rows")
     pattern, day, notes = file_pattern(path.name)
-    connection = duckdb.connect()
+    connection = connect()
     raw = None
     try:
         if fmt == "csv":
@@ -108,6 +109,15 @@ def read_sample(path: Path) -> Sample:
         )
     if rows.height == 0:
         raise DraftError(f"{path.name}: no data rows: draft from a delivery with rows")
+    unnamed = [c for c in rows.columns if not c.strip()]
+    if unnamed:
+        # A contract reads columns by name: one without a name cannot be read (ingestion
+        # reports it as unexpected), so it is left out, and said.
+        rows = rows.drop(unnamed)
+        notes.append(
+            f"{len(unnamed)} column(s) have no name in the header: left out (ask the department"
+            " to name them) # TODO: review"
+        )
     return Sample(path, fmt, encoding, delimiter, pattern, day, rows, rejected, notes, raw)
 
 
