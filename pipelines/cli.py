@@ -12,6 +12,7 @@ import sys
 import time
 import traceback
 from collections.abc import Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeGuard
 
@@ -193,7 +194,8 @@ def _add_contract_commands(
 ) -> None:
     """`safecity contract <subcommand>`: working on the data contracts themselves."""
     contract = commands.add_parser(
-        "contract", help="work on the data contracts (contracts/): check them"
+        "contract",
+        help="work on the data contracts (contracts/): check them, draft one from a file, try one on a file",
     )
     subcommands = contract.add_subparsers(required=True, metavar="SUBCOMMAND")
     check = subcommands.add_parser(
@@ -210,6 +212,45 @@ def _add_contract_commands(
     )
     check.set_defaults(command=_contract_check)
 
+    draft = subcommands.add_parser(
+        "draft",
+        parents=[common],
+        help="infer a draft feed contract from a department's delivered file (CSV, JSON lines, XLSX)",
+    )
+    draft.add_argument("sample", type=Path, help="one delivered file, with rows")
+    draft.add_argument("--department", required=True, help="the owner department (snake_case)")
+    draft.add_argument("--feed", required=True, help="the feed's name (snake_case)")
+    draft.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="where to write it (default: <contracts>/feeds/<department>/<feed>.odcs.yaml; never overwritten)",
+    )
+    draft.set_defaults(command=_contract_draft)
+
+    try_ = subcommands.add_parser(
+        "try",
+        parents=[common],
+        help="dry-run ingestion of a file under a contract: rows to bronze and quarantine, nothing written "
+        "(exit 0: every row valid; 1: some quarantined; 2: the contract is invalid)",
+    )
+    try_.add_argument("contract", type=Path, help="a feed contract file")
+    try_.add_argument("file", type=Path, help="a delivered file")
+    try_.add_argument(
+        "--day",
+        type=_day,
+        default=None,
+        help="the delivery day YYYY-MM-DD (default: from the file name)",
+    )
+    try_.set_defaults(command=_contract_try)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a day: {text!r} (YYYY-MM-DD)") from None
+
 
 def _contract_check(args: argparse.Namespace) -> int:
     from pipelines.lib.contracts import contracts_dir
@@ -220,6 +261,72 @@ def _contract_check(args: argparse.Namespace) -> int:
         print(problem)
     print(report.summary())
     return 0 if report.ok else 1
+
+
+def _contract_draft(args: argparse.Namespace) -> int:
+    from pipelines.lib.contracts import contracts_dir
+    from pipelines.lib.contracts.draft import DraftError, draft_contract
+    from pipelines.lib.contracts.vocabulary import CONTRACT_SUFFIX
+
+    out: Path = args.out or (
+        contracts_dir() / "feeds" / args.department / f"{args.feed}{CONTRACT_SUFFIX}"
+    )
+    if out.exists():
+        raise UserError(f"{out} exists: give another --out, or move it away first")
+    started = time.monotonic()
+    try:
+        draft = draft_contract(args.sample, args.department, args.feed)
+    except DraftError as error:
+        raise UserError(str(error)) from None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(draft.text, encoding="utf-8")
+    check = draft.check
+    todo = draft.text.count("TODO: review")
+    print(
+        f"drafted {out} from {args.sample.name} in {time.monotonic() - started:.1f}s: "
+        f"{len(draft.drafted.fields)} properties, key {', '.join(draft.key) or '(none)'}, "
+        f"{todo} TODO: review"
+    )
+    print(
+        f"on its own sample: {check.to_bronze:,} rows to bronze, {check.quarantined:,} to quarantine"
+    )
+    if out.parent.name != args.department:
+        print(
+            f"note: {out} is not in a folder named {args.department}: contract check and the "
+            f"pipeline expect contracts/feeds/{args.department}/{args.feed}.odcs.yaml"
+        )
+    print(f"next: review the TODOs, then `safecity contract check {out}` and")
+    print(f"      `safecity contract try {out} <another delivery>`")
+    return 0
+
+
+def _contract_try(args: argparse.Namespace) -> int:
+    """Exit 0 when every row would be valid, 1 when some would be quarantined, 2 on a bad contract."""
+    from pipelines.lib.contracts import ContractError, load_contract
+    from pipelines.lib.ingest.dry_run import dry_run, report
+    from pipelines.lib.ingest.read import UnreadableFile
+
+    if not args.contract.is_file():
+        raise UserError(f"{args.contract}: no such contract file")
+    if not args.file.is_file():
+        raise UserError(f"{args.file}: no such file")
+    try:
+        contract = load_contract(args.contract, Path.cwd())
+    except ContractError as error:
+        for message in error.messages:
+            print(message)
+        print(
+            f"{args.contract}: the contract is invalid; fix it (safecity contract check) and try again"
+        )
+        return 2
+    try:
+        run = dry_run(contract, args.file, args.day)
+    except UnreadableFile as error:
+        print(f"{error}: no row would reach bronze")
+        return 1
+    for line in report(run):
+        print(line)
+    return 0 if run.all_valid else 1
 
 
 def _generate(args: argparse.Namespace) -> int:

@@ -105,6 +105,37 @@ def test_the_whole_vocabulary_compiles(tmp_path: Path) -> None:
     )
 
 
+# --- the CSV delimiter -------------------------------------------------------------------
+
+LANDING = '{format: csv, encoding: utf-8, file: "alarm_calls_{yyyymmdd}.csv"}'
+
+
+def test_a_csv_delimiter_other_than_the_comma(tmp_path: Path) -> None:
+    text = edited(LANDING, LANDING.replace("encoding: utf-8,", "encoding: utf-8, delimiter: ';',"))
+    assert load_contract(write(tmp_path, text), root=tmp_path).landing.delimiter == ";"
+    assert load_contract(write(tmp_path, ALARM_CALLS), root=tmp_path).landing.delimiter == ","
+
+
+@pytest.mark.parametrize(
+    ("landing", "message"),
+    [
+        (
+            '{format: csv, delimiter: ":", file: "alarm_calls_{yyyymmdd}.csv"}',
+            "delimiter must be one of '\\t', ',', ';', '|'",
+        ),
+        (
+            '{format: jsonl, delimiter: ";", file: "alarm_calls_{yyyymmdd}.jsonl"}',
+            "delimiter applies to csv only",
+        ),
+    ],
+)
+def test_the_delimiter_is_checked(tmp_path: Path, landing: str, message: str) -> None:
+    text = edited(LANDING, landing)
+    assert errors(tmp_path, text) == [
+        f"{FILE}:{line_of(text, 'delimiter')}: customProperties[0].value.delimiter: {message}"
+    ]
+
+
 # --- missing-value markers ---------------------------------------------------------------
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from pipelines.lib.contracts.model import DAY_PLACEHOLDER, DEFAULT_QUARANTINE_THRESHOLD, Landing
 from pipelines.lib.contracts.shapes import CustomProperties, is_number, unknown_keys
-from pipelines.lib.contracts.vocabulary import CSV_ENCODINGS, LANDING_FORMATS
+from pipelines.lib.contracts.vocabulary import CSV_DELIMITERS, CSV_ENCODINGS, LANDING_FORMATS
 from pipelines.lib.contracts.yaml_source import KeyPath, Problems
 from pipelines.lib.standards.text import normalise_text
 
@@ -18,7 +18,9 @@ def landing(custom: CustomProperties, problems: Problems) -> Landing | None:
     if not isinstance(value, dict):
         problems.add(at, "landing must be an object with format, file and (csv) encoding")
         return None
-    unknown_keys(value, frozenset({"format", "encoding", "file"}), at, "landing", problems)
+    unknown_keys(
+        value, frozenset({"format", "encoding", "delimiter", "file"}), at, "landing", problems
+    )
     ok = True
     fmt = value.get("format")
     if fmt not in LANDING_FORMATS:
@@ -32,11 +34,21 @@ def landing(custom: CustomProperties, problems: Problems) -> Landing | None:
     elif encoding not in CSV_ENCODINGS:
         problems.add((*at, "encoding"), f"encoding must be one of {sorted(CSV_ENCODINGS)}")
         ok = False
+    delimiter = value.get("delimiter", ",")
+    if "delimiter" in value and fmt != "csv":
+        problems.add((*at, "delimiter"), "delimiter applies to csv only")
+        ok = False
+    elif delimiter not in CSV_DELIMITERS:
+        shown = ", ".join(repr(d) for d in sorted(CSV_DELIMITERS))
+        problems.add((*at, "delimiter"), f"delimiter must be one of {shown}")
+        ok = False
     file = value.get("file")
     if not isinstance(file, str) or file.count(DAY_PLACEHOLDER) != 1 or "/" in file:
         problems.add((*at, "file"), f"file must be a file name with exactly one {DAY_PLACEHOLDER}")
         ok = False
-    return Landing(format=str(fmt), encoding=str(encoding), file=str(file)) if ok else None
+    if not ok:
+        return None
+    return Landing(format=str(fmt), encoding=str(encoding), file=str(file), delimiter=delimiter)
 
 
 def quarantine_threshold(custom: CustomProperties, problems: Problems) -> float:

@@ -86,6 +86,7 @@ class Landing:
     format: str  # csv, jsonl, xlsx
     encoding: str  # meaningful for csv only; utf-8 otherwise
     file: str  # file name pattern with one {yyyymmdd}
+    delimiter: str = ","  # csv only: the field separator
 
     def _regex(self) -> re.Pattern[str]:
         before, _, after = self.file.partition(DAY_PLACEHOLDER)

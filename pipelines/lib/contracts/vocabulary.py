@@ -17,6 +17,7 @@ NUMERIC_TYPES = frozenset({"integer", "number"})
 STANDARDS = frozenset({"identity_number", "uscc", "admin_county", "admin_township"})
 LANDING_FORMATS = frozenset({"csv", "jsonl", "xlsx"})
 CSV_ENCODINGS = frozenset({"utf-8", "utf-8-sig", "gb18030"})
+CSV_DELIMITERS = frozenset({",", ";", "\t", "|"})  # comma unless the contract says otherwise
 COORDINATE_SYSTEMS = frozenset({"WGS84", "GCJ02", "BD09"})
 SLA_UNIT_DAYS = {"d": 1.0, "h": 1.0 / 24.0}
 EPOCH_MS = "epoch_ms"

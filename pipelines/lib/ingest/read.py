@@ -71,7 +71,9 @@ def read_delivery(
         )
     fmt = contract.landing.format
     if fmt == "csv":
-        return read_csv(path, contract.landing.encoding, connection)
+        return read_csv(
+            path, contract.landing.encoding, connection, delimiter=contract.landing.delimiter
+        )
     if fmt == "jsonl":
         return read_json_lines(path, contract, connection)
     if fmt == "xlsx":
@@ -121,11 +123,14 @@ def detect_encoding(path: Path, declared: str) -> tuple[str, list[str]]:
 
 
 def read_csv(
-    path: Path, declared_encoding: str, connection: duckdb.DuckDBPyConnection
+    path: Path,
+    declared_encoding: str,
+    connection: duckdb.DuckDBPyConnection,
+    delimiter: str = ",",
 ) -> RawDelivery:
     encoding, notes = detect_encoding(path, declared_encoding)
     if encoding == "utf-8":
-        return _read_utf8_csv(path, path, encoding, notes, connection)
+        return _read_utf8_csv(path, path, encoding, notes, connection, delimiter)
     # DuckDB's encodings extension mis-decodes a multi-byte character that straddles its
     # 64 KiB decoding chunk (seen with GB 18030), rejecting valid rows. Python's codec has
     # no such limit: transcode to UTF-8, marking undecodable bytes, and read that instead.
@@ -133,7 +138,7 @@ def read_csv(
     with tempfile.NamedTemporaryFile(suffix=".csv", prefix="safecity-transcoded-") as utf8:
         utf8.write(text.encode("utf-8"))
         utf8.flush()
-        raw = _read_utf8_csv(path, Path(utf8.name), encoding, notes, connection)
+        raw = _read_utf8_csv(path, Path(utf8.name), encoding, notes, connection, delimiter)
     return _reject_replacement_characters(raw)
 
 
@@ -143,8 +148,9 @@ def _read_utf8_csv(
     encoding: str,
     notes: list[str],
     connection: duckdb.DuckDBPyConnection,
+    delimiter: str = ",",
 ) -> RawDelivery:
-    header = csv_header(readable)
+    header = csv_header(readable, delimiter)
     if not header:
         return RawDelivery(
             _empty_rows(),
@@ -159,12 +165,12 @@ def _read_utf8_csv(
         # broken row (say an unclosed quote) is a reject instead of an unreadable file.
         rows = connection.execute(
             f"""
-            SELECT * FROM read_csv(?, header=true, auto_detect=false, columns=?, delim=',', quote='"', escape='"',
+            SELECT * FROM read_csv(?, header=true, auto_detect=false, columns=?, delim=?, quote='"', escape='"',
                                    strict_mode=true, null_padding=false, encoding='utf-8',
                                    store_rejects=true, rejects_table='{table}', rejects_scan='{table}_scan',
                                    max_line_size={MAX_LINE_BYTES}, buffer_size={2 * MAX_LINE_BYTES})
             """,
-            [str(readable), {f"column{i:03d}": "VARCHAR" for i in range(len(header))}],
+            [str(readable), {f"column{i:03d}": "VARCHAR" for i in range(len(header))}, delimiter],
         ).pl()
         rows.columns = header
         rejects = connection.execute(
@@ -192,10 +198,10 @@ def _read_utf8_csv(
     )
 
 
-def csv_header(path: Path) -> list[str]:
+def csv_header(path: Path, delimiter: str = ",") -> list[str]:
     """The column names of a UTF-8 CSV file's first line (a byte-order mark dropped); names made unique."""
     with path.open(encoding="utf-8", errors="replace", newline="") as handle:
-        first = next(csv.reader(handle), [])
+        first = next(csv.reader(handle, delimiter=delimiter), [])
     names = [name.lstrip("\ufeff").strip() for name in first]
     # DuckDB needs distinct names; a repeated header keeps its first spelling, later ones numbered.
     seen: dict[str, int] = {}
