@@ -3,9 +3,13 @@
 import dagster as dg
 
 from pipelines.defs.landing.assets import landing_inventory
-from pipelines.defs.landing.checks import every_feed_delivered_daily, no_unknown_landing_files
+from pipelines.defs.landing.checks import (
+    deliveries_in_window,
+    every_feed_delivered_daily,
+    no_unknown_landing_files,
+)
 
 defs = dg.Definitions(
     assets=[landing_inventory],
-    asset_checks=[every_feed_delivered_daily, no_unknown_landing_files],
+    asset_checks=[every_feed_delivered_daily, no_unknown_landing_files, deliveries_in_window],
 )
