@@ -7,14 +7,19 @@ the full traceback (and Dagster's own log lines) for debugging.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-import time
 import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from pipelines.lib.data_dir import DataDir, default_data_dir
+
+if TYPE_CHECKING:
+    from pipelines.lib.run_log import RunLog
+    from pipelines.runner import RunReport
 
 # Telemetry off for whatever this process starts, also outside the Makefile
 # (DESIGN: no network at run time). Dagster's instance setting is in dagster.yaml;
@@ -53,10 +58,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.verbose:
             traceback.print_exc()
         else:
-            message = str(error).strip().splitlines()[0] if str(error).strip() else ""
-            print(f"error: {type(error).__name__}: {message}", file=sys.stderr)
+            print(f"error: {type(error).__name__}: {_first_line(str(error))}", file=sys.stderr)
             print("(run again with --verbose for the full traceback)", file=sys.stderr)
         return 1
+
+
+def _first_line(text: str) -> str:
+    stripped = text.strip()
+    return stripped.splitlines()[0] if stripped else ""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -166,64 +175,111 @@ def _parser() -> argparse.ArgumentParser:
 
 def _generate(args: argparse.Namespace) -> int:
     # Imported here: the generator is heavy and `safecity run` does not need it.
+    from pipelines.lib.progress import Progress, seconds
     from pipelines.sample_city.generate import generate_city
 
     out: Path = args.out if args.out is not None else default_data_dir()
-    started = time.monotonic()
-
-    def progress(message: str) -> None:
-        print(f"[{time.monotonic() - started:6.1f}s] {message}", flush=True)
-
-    rows = generate_city(
-        out=out, scale=args.scale, seed=args.seed, days=args.days, progress=progress
-    )
-    elapsed = time.monotonic() - started
+    # What is being written shows on a terminal's progress line; the table says the rest.
+    progress = Progress(sys.stdout)
+    try:
+        rows = generate_city(
+            out=out, scale=args.scale, seed=args.seed, days=args.days, progress=progress.status
+        )
+    finally:
+        progress.close()
     print(format_row_counts(rows))
-    print(f"\ngenerated the {args.scale} city (seed {args.seed}) in {elapsed:.1f}s under {out}")
+    landing = out / "landing"
+    files = sum(1 for p in landing.rglob("*") if p.is_file()) if landing.is_dir() else 0
+    print(
+        f"generated the {args.scale} city (seed {args.seed}) in {seconds(progress.elapsed())}: "
+        f"{files:,} delivery files under {out}"
+    )
     print(f"next: safecity run --data-dir {out}")
     return 0
 
 
 def format_row_counts(rows: Mapping[str, int]) -> str:
-    """'department/feed' → rows, as an aligned table with a total."""
-    width = max([len("total"), *(len(name) for name in rows)])
-    total = sum(rows.values())
-    number_width = len(f"{total:,}")
-    lines = [f"{'feed':<{width}}  {'rows':>{number_width}}"]
-    lines += [f"{name:<{width}}  {count:>{number_width},}" for name, count in rows.items()]
-    lines.append(f"{'total':<{width}}  {total:>{number_width},}")
+    """'department/feed' → rows, as an aligned table of feeds and rows per department, with a total."""
+    departments: dict[str, list[int]] = {}
+    for name, count in rows.items():
+        departments.setdefault(name.split("/")[0], []).append(count)
+    table = [(name, len(counts), sum(counts)) for name, counts in departments.items()]
+    table.append(("total", len(rows), sum(rows.values())))
+    width = max(len(name) for name, _, _ in [("department", 0, 0), *table])
+    number_width = max(len("rows"), len(f"{table[-1][2]:,}"))
+    lines = [f"{'department':<{width}}  feeds  {'rows':>{number_width}}"]
+    lines += [
+        f"{name:<{width}}  {feeds:>5}  {count:>{number_width},}" for name, feeds, count in table
+    ]
     return "\n".join(lines)
 
 
 def _run(args: argparse.Namespace) -> int:
+    """Exit status 1 when a step failed or a check failed as an error; the summary names each."""
     data_dir = _data_dir(args)
     _require_landing_data(data_dir)
 
     # Imported here so that `safecity --help` and `generate` stay fast.
+    from pipelines.lib.dagster_home import choose_dagster_home
+    from pipelines.lib.run_log import RunLog
+
+    home = choose_dagster_home(data_dir)
+    log = RunLog(data_dir.logs)
+    print(f"safecity run on {data_dir.root} (log: {log.path})", flush=True)
+    try:
+        # Everything printed while the pipeline runs (dbt, Dagster, libraries) goes to the
+        # log; the console gets progress. --verbose leaves it all on the console.
+        output = contextlib.nullcontext(sys.stdout) if args.verbose else log.capture_output()
+        with output as console:
+            report = _materialize(data_dir, home, log, console, args)
+    except Exception as error:
+        log.write("safecity run stopped by an error:\n" + traceback.format_exc())
+        log.close()
+        if args.verbose:
+            raise
+        raise UserError(
+            f"{type(error).__name__}: {_first_line(str(error))} (the traceback is in {log.path}, "
+            "or run again with --verbose)"
+        ) from None
+
+    from pipelines.run_summary import print_summary, write_details
+
+    write_details(report, log.stream)
+    log.close()
+    print_summary(report, data_dir, home, sys.stdout)
+    return 0 if report.success else 1
+
+
+def _materialize(
+    data_dir: DataDir, home: Path, log: RunLog, console: TextIO, args: argparse.Namespace
+) -> RunReport:
     import dagster as dg
 
     from pipelines.definitions import defs
     from pipelines.defs.feeds import FEED_CONTRACTS
-    from pipelines.lib.dagster_home import choose_dagster_home, prepare_dagster_home
+    from pipelines.defs.ingest.partitions import current_delivery_window
+    from pipelines.lib.dagster_home import prepare_dagster_home
     from pipelines.lib.landing.pending import day_range, days_to_ingest, landed_days
-    from pipelines.runner import materialize_all, print_summary
+    from pipelines.lib.progress import Progress
+    from pipelines.runner import materialize_all
 
-    pending = landed_days if args.full_refresh else days_to_ingest
-    home = choose_dagster_home(data_dir)
     prepare_dagster_home(home)
-    print(f"safecity run on {data_dir.root} (Dagster instance {home})")
+    pending = landed_days if args.full_refresh else days_to_ingest
+    # Only days in the delivery window are partitions; the landing inventory reports the rest.
+    days = pending(data_dir, FEED_CONTRACTS.values(), current_delivery_window())
+    # With --verbose, Dagster's own lines share the console: milestones only, no line redrawn.
+    progress = Progress(console, interactive=False if args.verbose else None)
     with dg.DagsterInstance.from_config(str(home)) as instance:
-        report = materialize_all(
+        return materialize_all(
             defs,
             data_dir,
             instance,
-            sys.stdout,
-            partition_range=day_range(pending(data_dir, FEED_CONTRACTS.values())),
+            progress,
+            log,
+            partition_range=day_range(days),
             full_refresh=args.full_refresh,
             verbose=args.verbose,
         )
-    print_summary(report, data_dir, home, sys.stdout)
-    return 0 if report.success else 1
 
 
 def _sql(args: argparse.Namespace) -> int:
