@@ -80,4 +80,4 @@ bench-small: install
 
 clean:
 	rm -rf $(DATA_DIR)/landing $(DATA_DIR)/ground_truth $(DATA_DIR)/lake $(DATA_DIR)/*.duckdb \
-		$(DATA_DIR)/extracts $(DATA_DIR)/reports $(DATA_DIR)/alerts $(DATA_DIR)/dbt_target
+		$(DATA_DIR)/extracts $(DATA_DIR)/reports $(DATA_DIR)/alerts $(DATA_DIR)/dbt_target $(DATA_DIR)/logs

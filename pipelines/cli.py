@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, TextIO
 from pipelines.lib.data_dir import DataDir, default_data_dir
 
 if TYPE_CHECKING:
+    import dagster as dg
+
     from pipelines.lib.run_log import RunLog
     from pipelines.runner import RunReport
 
@@ -219,7 +221,9 @@ def _run(args: argparse.Namespace) -> int:
     data_dir = _data_dir(args)
     _require_landing_data(data_dir)
 
-    # Imported here so that `safecity --help` and `generate` stay fast.
+    # Imported here so that `safecity --help` and `generate` stay fast. Loading the definitions
+    # reads every contract: a broken one is reported here, before the run and its log begin.
+    from pipelines.definitions import defs
     from pipelines.lib.dagster_home import choose_dagster_home
     from pipelines.lib.run_log import RunLog
 
@@ -231,7 +235,7 @@ def _run(args: argparse.Namespace) -> int:
         # log; the console gets progress. --verbose leaves it all on the console.
         output = contextlib.nullcontext(sys.stdout) if args.verbose else log.capture_output()
         with output as console:
-            report = _materialize(data_dir, home, log, console, args)
+            report = _materialize(defs, data_dir, home, log, console, args)
     except Exception as error:
         log.write("safecity run stopped by an error:\n" + traceback.format_exc())
         log.close()
@@ -251,11 +255,15 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _materialize(
-    data_dir: DataDir, home: Path, log: RunLog, console: TextIO, args: argparse.Namespace
+    defs: dg.Definitions,
+    data_dir: DataDir,
+    home: Path,
+    log: RunLog,
+    console: TextIO,
+    args: argparse.Namespace,
 ) -> RunReport:
     import dagster as dg
 
-    from pipelines.definitions import defs
     from pipelines.defs.feeds import FEED_CONTRACTS
     from pipelines.defs.ingest.partitions import current_delivery_window
     from pipelines.lib.dagster_home import prepare_dagster_home

@@ -22,6 +22,7 @@ from pipelines.runner import RunReport, Stage, check_reason, metadata_line, meta
 
 _WIDTH = 100  # the summary's lines wrap here, so that it reads on any terminal
 _DETAIL_LINES = 8  # lines of one failure's reason shown on the console; the log has all
+_FAILURES_SHOWN = 12  # failures listed on the console, so that the summary stays one screen
 
 
 def print_summary(report: RunReport, data_dir: DataDir, dagster_home: Path, out: TextIO) -> None:
@@ -120,17 +121,22 @@ def _failures(report: RunReport, out: TextIO) -> None:
     if not (report.failures or report.failed_checks or report.run_error):
         return
     out.write("\nfailed (each makes the run fail)\n")
+    entries: list[list[str]] = []
     if report.run_error:
-        out.write(f"  the run: {report.run_error}\n")
+        entries.append([f"the run: {report.run_error}"])
     for failure in report.failures.values():
-        out.write(f"  {failure.builds}: {failure.message}\n")
+        entries.append([f"{failure.builds}: {failure.message}"])
     for check in report.failed_checks:
         headline, *details = check_reason(check).splitlines()
-        out.write(f"  {check.key.asset_key.to_user_string()} · {check.key.name}: {headline}\n")
-        for line in details[:_DETAIL_LINES]:
-            out.write(f"    {line}\n")
+        entry = [f"{check.key.asset_key.to_user_string()} · {check.key.name}: {headline}"]
+        entry += [f"  {line}" for line in details[:_DETAIL_LINES]]
         if len(details) > _DETAIL_LINES:
-            out.write(f"    ... and {len(details) - _DETAIL_LINES} more in the log\n")
+            entry.append(f"  ... and {len(details) - _DETAIL_LINES} more in the log")
+        entries.append(entry)
+    for entry in entries[:_FAILURES_SHOWN]:
+        out.writelines(f"  {line}\n" for line in entry)
+    if len(entries) > _FAILURES_SHOWN:
+        out.write(f"  ... and {len(entries) - _FAILURES_SHOWN} more, each in the log\n")
 
 
 def _warnings(report: RunReport, out: TextIO) -> None:

@@ -201,3 +201,21 @@ def test_a_finished_status_is_not_drawn_again() -> None:
     progress.status("")
     progress.milestone("landing: 6 delivery files of 3 feeds")
     assert out.getvalue().endswith("landing: 6 delivery files of 3 feeds\n")
+
+
+def test_a_summary_of_many_failures_stays_one_screen(tmp_path: Path) -> None:
+    from pipelines.runner import RunReport, StepFailure
+
+    report = RunReport(elapsed=61.0, asset_keys=[], check_keys=[], step_of={}, stages={})
+    for n in range(20):
+        report.failures[f"step_{n}"] = StepFailure(
+            f"step_{n}", f"bronze/d/feed_{n}", "OSError: disk full"
+        )
+    out = io.StringIO()
+    print_summary(report, DataDir(tmp_path), tmp_path / "dagster_home", out)
+    text = out.getvalue()
+    assert "safecity run FAILED in 1m01s: 20 steps failed; 0 warnings" in text
+    assert "  bronze/d/feed_11: OSError: disk full\n" in text
+    assert "feed_12" not in text
+    assert "  ... and 8 more, each in the log\n" in text
+    assert len(text.splitlines()) < 40
