@@ -31,11 +31,13 @@ export SAFECITY_PSEUDONYM_KEY ?= safecity-development-pseudonym-key-NOT-A-SECRET
 
 .PHONY: demo test lint format install dev bench bench-large bench-small clean
 
+# Each command says what it does in its own first or last line, so make does not echo them;
+# `safecity run` names its log file, which holds the details (dbt, Dagster, every file).
 demo: install
-	$(RUN) safecity generate --scale $(SCALE) --seed $(SEED) --out $(DATA_DIR) $(if $(CITY),--city $(CITY)) $(if $(BOUNDS),--bounds $(BOUNDS))
-	$(RUN) safecity run --data-dir $(DATA_DIR)
-	$(RUN) safecity eval-linkage --data-dir $(DATA_DIR)
-	$(RUN) safecity risk --data-dir $(DATA_DIR)
+	@$(RUN) safecity generate --scale $(SCALE) --seed $(SEED) --out $(DATA_DIR) $(if $(CITY),--city $(CITY)) $(if $(BOUNDS),--bounds $(BOUNDS))
+	@$(RUN) safecity run --data-dir $(DATA_DIR)
+	@$(RUN) safecity eval-linkage --data-dir $(DATA_DIR)
+	@$(RUN) safecity risk --data-dir $(DATA_DIR) --top 5
 
 test: install
 	$(RUN) pytest -n 2
@@ -56,7 +58,7 @@ format: install
 install: $(UV_FROM_PIP)
 	$(UV) sync --frozen
 	@# The dbt manifest the warehouse assets are defined from (dbt parse; no network).
-	$(RUN) dagster-dbt project prepare-and-package --file pipelines/defs/warehouse/project.py > /dev/null
+	@$(RUN) dagster-dbt project prepare-and-package --file pipelines/defs/warehouse/project.py > /dev/null
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -82,4 +84,4 @@ bench-small: install
 
 clean:
 	rm -rf $(DATA_DIR)/landing $(DATA_DIR)/ground_truth $(DATA_DIR)/lake $(DATA_DIR)/*.duckdb \
-		$(DATA_DIR)/extracts $(DATA_DIR)/reports $(DATA_DIR)/alerts $(DATA_DIR)/dbt_target
+		$(DATA_DIR)/extracts $(DATA_DIR)/reports $(DATA_DIR)/alerts $(DATA_DIR)/dbt_target $(DATA_DIR)/logs

@@ -140,8 +140,9 @@ def read_run_log(dagster_home: Path) -> RunLog:
 
 def run_pipeline(city: DataDir, data_root: Path) -> tuple[float, RssSampler, RunLog]:
     """`safecity run` on a fresh data directory holding the city's deliveries; its wall time,
-    memory samples and event log. Its output goes to <data dir>/safecity-run.log; the stage
-    reached is printed when it starts, so a long run shows where it is."""
+    memory samples and event log. Its output goes to <data dir>/safecity-run.log; its
+    milestones (a stage done, a failure) are printed as they come, so a long run shows where
+    it is."""
     fresh_scratch(data_root)
     link_into(data_root, city.root, ["landing", "ground_truth"])
     # The instance read afterwards, whatever the caller had set.
@@ -149,7 +150,7 @@ def run_pipeline(city: DataDir, data_root: Path) -> tuple[float, RssSampler, Run
     if not env.get("SAFECITY_PSEUDONYM_KEY"):
         env["SAFECITY_PSEUDONYM_KEY"] = DEVELOPMENT_PSEUDONYM_KEY
     log_path = data_root / "safecity-run.log"
-    step_start = re.compile(r"^\[\s*(\S+)\] start (\S+)")
+    milestone = re.compile(r"^\[\s*(\S+)\] (.+)$")
     started = time.perf_counter()
     with log_path.open("w") as log:
         child = subprocess.Popen(
@@ -160,20 +161,17 @@ def run_pipeline(city: DataDir, data_root: Path) -> tuple[float, RssSampler, Run
             text=True,
         )
         with RssSampler(child.pid) as sampler:
-            started_stages = set()
             for line in child.stdout:
                 log.write(line)
-                match = step_start.match(line)
-                if match and stage_of(match[2]) not in started_stages:
-                    started_stages.add(stage_of(match[2]))
-                    print(f"  [{match[1]:>7}] {stage_of(match[2])}", flush=True)
+                if match := milestone.match(line):
+                    print(f"  [{match[1]:>7}] {match[2][:150]}", flush=True)
             child.wait()
     seconds = time.perf_counter() - started
     if child.returncode != 0:
         failures = [
             line.strip()
             for line in log_path.read_text().splitlines()
-            if "] FAIL " in line or line.startswith("error:")
+            if "] FAILED " in line or "] check FAILED " in line or line.startswith("error:")
         ]
         first = f": {failures[0][:300]}" if failures else ""
         raise BenchmarkError(

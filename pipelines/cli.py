@@ -7,6 +7,7 @@ the full traceback (and Dagster's own log lines) for debugging.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -14,15 +15,19 @@ import traceback
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeGuard
+from typing import TYPE_CHECKING, TextIO, TypeGuard
 
 from pipelines.lib import settings
 from pipelines.lib.data_dir import DataDir, default_data_dir
 from pipelines.lib.linkage.kinds import REVIEWED_KINDS
 
 if TYPE_CHECKING:
+    import dagster as dg
+
     from pipelines.lib.city_profile import CityProfile
     from pipelines.lib.contracts.yaml_source import ContractError
+    from pipelines.lib.run_log import RunLog
+    from pipelines.runner import RunReport
 
 
 class UserError(Exception):
@@ -58,8 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for message in error.messages:
                 print(f"error: {message}", file=sys.stderr)
         else:
-            message = str(error).strip().splitlines()[0] if str(error).strip() else ""
-            print(f"error: {type(error).__name__}: {message}", file=sys.stderr)
+            print(f"error: {type(error).__name__}: {_first_line(str(error))}", file=sys.stderr)
             print("(run again with --verbose for the full traceback)", file=sys.stderr)
         return 1
 
@@ -69,6 +73,11 @@ def _is_contract_error(error: Exception) -> TypeGuard[ContractError]:
     from pipelines.lib.contracts.yaml_source import ContractError
 
     return isinstance(error, ContractError)
+
+
+def _first_line(text: str) -> str:
+    stripped = text.strip()
+    return stripped.splitlines()[0] if stripped else ""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -332,15 +341,13 @@ def _contract_try(args: argparse.Namespace) -> int:
 def _generate(args: argparse.Namespace) -> int:
     # Imported here: the generator is heavy and `safecity run` does not need it.
     from pipelines.lib.city_profile import CityProfileError
+    from pipelines.lib.progress import Progress, seconds
     from pipelines.sample_city.city_map import CityMapError, parse_bounds
     from pipelines.sample_city.generate import generate_city
 
     out: Path = args.out if args.out is not None else default_data_dir()
-    started = time.monotonic()
-
-    def progress(message: str) -> None:
-        print(f"[{time.monotonic() - started:6.1f}s] {message}", flush=True)
-
+    # What is being written shows on a terminal's progress line; the table says the rest.
+    progress = Progress(sys.stdout)
     try:
         bounds = parse_bounds(args.bounds) if args.bounds is not None else None
         rows = generate_city(
@@ -348,31 +355,43 @@ def _generate(args: argparse.Namespace) -> int:
             scale=args.scale,
             seed=args.seed,
             days=args.days,
-            progress=progress,
+            progress=progress.status,
             city=args.city,
             bounds=bounds,
         )
     except (CityMapError, CityProfileError) as error:
         raise UserError(str(error)) from None
-    elapsed = time.monotonic() - started
+    finally:
+        progress.close()
     print(format_row_counts(rows))
-    print(f"\ngenerated the {args.scale} city (seed {args.seed}) in {elapsed:.1f}s under {out}")
+    landing = out / "landing"
+    files = sum(1 for p in landing.rglob("*") if p.is_file()) if landing.is_dir() else 0
+    print(
+        f"generated the {args.scale} city (seed {args.seed}) in {seconds(progress.elapsed())}: "
+        f"{files:,} delivery files under {out}"
+    )
     print(f"next: safecity run --data-dir {out}")
     return 0
 
 
 def format_row_counts(rows: Mapping[str, int]) -> str:
-    """'department/feed' → rows, as an aligned table with a total."""
-    width = max([len("total"), *(len(name) for name in rows)])
-    total = sum(rows.values())
-    number_width = len(f"{total:,}")
-    lines = [f"{'feed':<{width}}  {'rows':>{number_width}}"]
-    lines += [f"{name:<{width}}  {count:>{number_width},}" for name, count in rows.items()]
-    lines.append(f"{'total':<{width}}  {total:>{number_width},}")
+    """'department/feed' → rows, as an aligned table of feeds and rows per department, with a total."""
+    departments: dict[str, list[int]] = {}
+    for name, count in rows.items():
+        departments.setdefault(name.split("/")[0], []).append(count)
+    table = [(name, len(counts), sum(counts)) for name, counts in departments.items()]
+    table.append(("total", len(rows), sum(rows.values())))
+    width = max(len(name) for name, _, _ in [("department", 0, 0), *table])
+    number_width = max(len("rows"), len(f"{table[-1][2]:,}"))
+    lines = [f"{'department':<{width}}  feeds  {'rows':>{number_width}}"]
+    lines += [
+        f"{name:<{width}}  {feeds:>5}  {count:>{number_width},}" for name, feeds, count in table
+    ]
     return "\n".join(lines)
 
 
 def _run(args: argparse.Namespace) -> int:
+    """Exit status 1 when a step failed or a check failed as an error; the summary names each."""
     data_dir = _data_dir(args)
     _require_landing_data(data_dir)
     city = _city(data_dir)
@@ -380,31 +399,73 @@ def _run(args: argparse.Namespace) -> int:
     # and dbt reads the data directory from the environment: this run's, for both.
     settings.export(settings.DATA_DIR, str(data_dir.root))
 
-    # Imported here so that `safecity --help` and `generate` stay fast.
+    # Imported here so that `safecity --help` and `generate` stay fast. Loading the definitions
+    # reads every contract: a broken one is reported here, before the run and its log begin.
+    from pipelines.definitions import defs
+    from pipelines.lib.dagster_home import choose_dagster_home
+    from pipelines.lib.run_log import RunLog
+
+    home = choose_dagster_home(data_dir)
+    log = RunLog(data_dir.logs)
+    print(f"safecity run on {data_dir.root}, city {city.describe()} (log: {log.path})", flush=True)
+    try:
+        # Everything printed while the pipeline runs (dbt, Dagster, libraries) goes to the
+        # log; the console gets progress. --verbose leaves it all on the console.
+        output = contextlib.nullcontext(sys.stdout) if args.verbose else log.capture_output()
+        with output as console:
+            report = _materialize(defs, data_dir, home, log, console, args)
+    except Exception as error:
+        log.write("safecity run stopped by an error:\n" + traceback.format_exc())
+        log.close()
+        if args.verbose:
+            raise
+        raise UserError(
+            f"{type(error).__name__}: {_first_line(str(error))} (the traceback is in {log.path}, "
+            "or run again with --verbose)"
+        ) from None
+
+    from pipelines.run_summary import print_summary, write_details
+
+    write_details(report, log.stream)
+    log.close()
+    print_summary(report, data_dir, home, sys.stdout)
+    return 0 if report.success else 1
+
+
+def _materialize(
+    defs: dg.Definitions,
+    data_dir: DataDir,
+    home: Path,
+    log: RunLog,
+    console: TextIO,
+    args: argparse.Namespace,
+) -> RunReport:
     import dagster as dg
 
-    from pipelines.definitions import defs
     from pipelines.defs.feeds import FEED_CONTRACTS
-    from pipelines.lib.dagster_home import choose_dagster_home, prepare_dagster_home
+    from pipelines.defs.ingest.partitions import current_delivery_window
+    from pipelines.lib.dagster_home import prepare_dagster_home
     from pipelines.lib.landing.pending import day_range, days_to_ingest, landed_days
-    from pipelines.runner import materialize_all, print_summary
+    from pipelines.lib.progress import Progress
+    from pipelines.runner import materialize_all
 
-    pending = landed_days if args.full_refresh else days_to_ingest
-    home = choose_dagster_home(data_dir)
     prepare_dagster_home(home)
-    print(f"safecity run on {data_dir.root} (Dagster instance {home}), city {city.describe()}")
+    pending = landed_days if args.full_refresh else days_to_ingest
+    # Only days in the delivery window are partitions; the landing inventory reports the rest.
+    days = pending(data_dir, FEED_CONTRACTS.values(), current_delivery_window())
+    # With --verbose, Dagster's own lines share the console: milestones only, no line redrawn.
+    progress = Progress(console, interactive=False if args.verbose else None)
     with dg.DagsterInstance.from_config(str(home)) as instance:
-        report = materialize_all(
+        return materialize_all(
             defs,
             data_dir,
             instance,
-            sys.stdout,
-            partition_range=day_range(pending(data_dir, FEED_CONTRACTS.values())),
+            progress,
+            log,
+            partition_range=day_range(days),
             full_refresh=args.full_refresh,
             verbose=args.verbose,
         )
-    print_summary(report, data_dir, home, sys.stdout)
-    return 0 if report.success else 1
 
 
 def _sql(args: argparse.Namespace) -> int:

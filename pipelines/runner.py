@@ -1,40 +1,77 @@
-"""Materialise every asset on one data directory, printing progress and a summary.
+"""Materialise every asset on one data directory: progress on the console, every detail in a log.
 
 This executes the code location's implicit asset job, the one the UI's
 "Materialize all" launches, against a persistent instance, so the run is listed
 in the UI afterwards. Steps run in this process (in dependency order, one at a
 time), which keeps DuckDB to one writer and short runs short.
+
+A failure stays where it happened: a phase runs whatever failed in the phase
+before it (the warehouse builds from what the lake holds), and inside a phase
+Dagster skips only what is downstream of a failed step.
 """
 
 from __future__ import annotations
 
 import logging
-import time
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
 from pipelines.defs.warehouse.dbt_args import FULL_REFRESH_TAG
 from pipelines.lib.data_dir import DataDir
+from pipelines.lib.progress import Progress, parse_progress
 from pipelines.lib.resources import data_dir_run_config
+from pipelines.lib.run_log import RunLog
 
 if TYPE_CHECKING:
     # Not exported by dagster; used for typing only.
     from dagster._core.execution.plan.objects import StepFailureData
 
-# Metadata shown in the summary: numbers and short text. Tables, markdown and
-# JSON are for the UI.
-_SHORT_TEXT = 60
+EntityKey = dg.AssetKey | dg.AssetCheckKey
+_QUALIFIED_NAME = re.compile(r"^(?:[A-Za-z_]\w*\.)+([A-Za-z_]\w*:)")
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A stage of the pipeline as a person follows it: a name, and what its assets are."""
+
+    name: str
+    unit: str
+
+
+# The first part of an asset key -> its stage. dbt's models are the warehouse stage, whatever
+# their schema; anything not listed is a stage named by its key.
+_STAGES = {
+    "landing_inventory": Stage("landing", "inventory"),
+    "bronze": Stage("ingestion", "feeds"),
+    "reports": Stage("scorecard", "scorecard"),
+    "linkage": Stage("linkage", "stages"),
+    "alerts": Stage("alerts", "alert sets"),
+    "analytics_copy": Stage("analytics copy", "copy"),
+    "extracts": Stage("publishing", "departments"),
+    "quality_report": Stage("quality reports", "departments"),
+}
+_DBT_STAGE = Stage("warehouse", "dbt models")
+_INGESTION = "bronze"
+
+
+def stage_of(key: dg.AssetKey, kinds: set[str]) -> Stage:
+    if "dbt" in kinds:
+        return _DBT_STAGE
+    return _STAGES.get(key.path[0], Stage(key.path[0], "assets"))
 
 
 @dataclass
 class StepFailure:
     step_key: str
-    message: str  # one line; the full error is in the UI, or printed with --verbose
+    builds: str  # what the step builds, as a person reads it
+    message: str  # one line; the full error is in the log, the UI, or printed with --verbose
 
 
 @dataclass
@@ -45,32 +82,66 @@ class CheckOutcome:
     metadata: Mapping[str, dg.MetadataValue]
     description: str | None
 
+    @property
+    def is_error(self) -> bool:
+        return not self.passed and self.severity == dg.AssetCheckSeverity.ERROR
+
+    @property
+    def is_warning(self) -> bool:
+        return not self.passed and self.severity == dg.AssetCheckSeverity.WARN
+
 
 @dataclass
 class RunReport:
-    run_id: str
-    success: bool
     elapsed: float
     asset_keys: list[dg.AssetKey]
     check_keys: list[dg.AssetCheckKey]
-    step_of: dict[dg.AssetKey | dg.AssetCheckKey, str]
+    step_of: dict[EntityKey, str]  # asset or check -> the name of the node that builds it
+    stages: dict[dg.AssetKey, Stage]
+    log_path: Path | None = None
+    planned: list[dg.AssetKey] = field(default_factory=list)  # in the order they were planned
     materialized: dict[dg.AssetKey, Mapping[str, dg.MetadataValue]] = field(default_factory=dict)
     checks: dict[dg.AssetCheckKey, CheckOutcome] = field(default_factory=dict)
     failures: dict[str, StepFailure] = field(default_factory=dict)
+    failed_assets: set[dg.AssetKey] = field(default_factory=set)  # built by a failed step
+    skipped_assets: set[dg.AssetKey] = field(default_factory=set)  # downstream of a failure
     run_error: str | None = None
+    notes: list[str] = field(default_factory=list)  # phases not run, and why
     run_ids: list[str] = field(default_factory=list)
+
+    @property
+    def run_id(self) -> str:
+        return ", ".join(self.run_ids)
+
+    @property
+    def failed_checks(self) -> list[CheckOutcome]:
+        """Checks that failed as errors: each makes the run fail."""
+        return [c for c in self._checks_in_order() if c.is_error]
+
+    @property
+    def warnings(self) -> list[CheckOutcome]:
+        return [c for c in self._checks_in_order() if c.is_warning]
+
+    @property
+    def success(self) -> bool:
+        return not self.failures and not self.run_error and not self.failed_checks
 
     def asset_status(self, key: dg.AssetKey) -> str:
         if key in self.materialized:
             return "materialized"
-        if self.step_of.get(key) in self.failures:
+        if key in self.failed_assets or self.step_of.get(key) in self.failures:
             return "FAILED"
+        if key in self.skipped_assets:
+            return "skipped"
         return "not run"
+
+    def _checks_in_order(self) -> list[CheckOutcome]:
+        return sorted(self.checks.values(), key=lambda c: c.key.to_user_string())
 
 
 def run_config_for(data_dir: DataDir, *, verbose: bool) -> dict[str, object]:
     config = data_dir_run_config(data_dir.root)
-    # Dagster's console logger prints every event; the progress lines replace it.
+    # Dagster's console logger prints every event; the progress lines and the log file replace it.
     config["loggers"] = {"console": {"config": {"log_level": "INFO" if verbose else "CRITICAL"}}}
     return config
 
@@ -81,6 +152,7 @@ class Phase:
 
     asset_keys: list[dg.AssetKey]
     partition_range: tuple[str, str] | None = None
+    builds_on_the_lake: bool = False  # the warehouse and what follows: needs ingested data
 
 
 def plan_phases(defs: dg.Definitions, partition_range: tuple[str, str] | None) -> list[Phase]:
@@ -104,7 +176,7 @@ def plan_phases(defs: dg.Definitions, partition_range: tuple[str, str] | None) -
     phases = [Phase([k for k in keys if k not in partitioned and k not in after])]
     if partition_range is not None:
         phases.append(Phase([k for k in keys if k in partitioned], partition_range))
-    phases.append(Phase([k for k in keys if k in after]))
+    phases.append(Phase([k for k in keys if k in after], builds_on_the_lake=True))
     return [phase for phase in phases if phase.asset_keys]
 
 
@@ -112,7 +184,8 @@ def materialize_all(
     defs: dg.Definitions,
     data_dir: DataDir,
     instance: dg.DagsterInstance,
-    out: TextIO,
+    progress: Progress,
+    log: RunLog,
     *,
     partition_range: tuple[str, str] | None,
     full_refresh: bool = False,
@@ -120,44 +193,53 @@ def materialize_all(
 ) -> RunReport:
     """Materialise every asset: what is not partitioned, then every partition in `partition_range`
     (None: no delivery day to ingest), then what is built on them. `full_refresh` rebuilds the
-    warehouse's incremental models from every day."""
+    warehouse's incremental models from every day. Milestones go to `progress`, every event to
+    `log`."""
     job = defs.resolve_implicit_global_asset_job_def()
     asset_graph = defs.resolve_asset_graph()
-    step_of: dict[dg.AssetKey | dg.AssetCheckKey, str] = {}
+    step_of: dict[EntityKey, str] = {}
     for assets_def in asset_graph.assets_defs:
         if not assets_def.is_executable:  # external sources (the landing feeds) have no step
             continue
-        for key in [*assets_def.keys, *assets_def.check_keys]:
-            step_of[key] = assets_def.node_def.name
+        entities: list[EntityKey] = [*assets_def.keys, *assets_def.check_keys]
+        for entity in entities:
+            step_of[entity] = assets_def.node_def.name
 
     phases = plan_phases(defs, partition_range)
+    asset_keys = [key for phase in phases for key in phase.asset_keys]
     report = RunReport(
-        run_id="",
-        success=True,
         elapsed=0.0,
-        asset_keys=[key for phase in phases for key in phase.asset_keys],
+        asset_keys=asset_keys,
         check_keys=sorted(asset_graph.asset_check_keys, key=lambda key: key.to_user_string()),
         step_of=step_of,
+        stages={key: stage_of(key, set(asset_graph.get(key).kinds)) for key in asset_keys},
+        log_path=log.path,
     )
-    progress = _Progress(report, out)
     if partition_range is None:
-        progress._line("no delivery new or changed since the last run: nothing to ingest")
+        progress.milestone("no delivery new or changed since the last run: nothing to ingest")
     for phase in phases:
+        if phase.builds_on_the_lake and not _lake_holds_deliveries(data_dir):
+            note = "warehouse and what follows not built: the lake holds no ingested delivery"
+            report.notes.append(note)
+            progress.milestone(note)
+            continue
         # The run id is chosen here so the listener is registered before the first event.
         run_id = str(uuid.uuid4())
         report.run_ids.append(run_id)
-        instance.add_event_listener(run_id, progress.on_event)
+        watcher = _RunWatcher(report, progress, log, instance)
+        instance.add_event_listener(run_id, watcher.on_event)
         tags = {"safecity/launched_by": "safecity run", "safecity/data_dir": str(data_dir.root)}
         if full_refresh:
             tags[FULL_REFRESH_TAG] = "true"
         if phase.partition_range is not None:
             first, last = phase.partition_range
-            progress._line(f"delivery days {first} .. {last}")
+            feeds = sum(1 for key in phase.asset_keys if key.path[0] == _INGESTION)
+            progress.milestone(f"ingestion: {feeds} feeds, delivery days {first} .. {last}")
             tags |= {
                 "dagster/asset_partition_range_start": first,
                 "dagster/asset_partition_range_end": last,
             }
-        result = job.execute_in_process(
+        job.execute_in_process(
             run_config=run_config_for(data_dir, verbose=verbose),
             instance=instance,
             run_id=run_id,
@@ -165,186 +247,237 @@ def materialize_all(
             tags=tags,
             asset_selection=phase.asset_keys,
         )
-        report.success = report.success and result.success
-        if not result.success:
-            break  # later phases read what earlier ones wrote
-    report.run_id = ", ".join(report.run_ids)
-    report.elapsed = time.monotonic() - progress.started
+        watcher.finish()
+        # No break on failure: the next phase builds from what the lake holds, so one
+        # feed's failed ingestion leaves every other department's stages to run.
+    report.elapsed = progress.elapsed()
+    progress.close()
     return report
 
 
-class _Progress:
-    """One line per step start and end, plus the steps' own log lines (their progress)."""
+def _lake_holds_deliveries(data_dir: DataDir) -> bool:
+    """Whether any feed was ever ingested (its schema file or a day's partition is in bronze)."""
+    bronze = data_dir.bronze
+    return bronze.exists() and any(True for _ in bronze.glob("*/*/*/*.parquet"))
 
-    def __init__(self, report: RunReport, out: TextIO) -> None:
+
+class _RunWatcher:
+    """Turns one run's events into the report, progress on the console, and lines in the log."""
+
+    def __init__(
+        self, report: RunReport, progress: Progress, log: RunLog, instance: dg.DagsterInstance
+    ) -> None:
         self.report = report
-        self.out = out
-        self.started = time.monotonic()
-        self.step_started: dict[str, float] = {}
+        self.progress = progress
+        self.log = log
+        self.instance = instance
+        self.step_entities: dict[str, set[EntityKey]] = {}
+        self.planned: dict[Stage, list[dg.AssetKey]] = {}  # this run's assets, stage by stage
+        self.done: dict[Stage, set[dg.AssetKey]] = {}
+        self.announced: set[Stage] = set()
+        self.current: dict[Stage, str] = {}  # what each stage is busy with, for the status line
+        self.order = {key: i for i, key in enumerate(report.asset_keys)}
 
     def on_event(self, entry: dg.EventLogEntry) -> None:
+        self._log(entry)
         event = entry.dagster_event
         if event is None:
-            # A step's context.log line: INFO and above is how long steps show progress.
-            if entry.step_key and _level(entry.level) >= _level("INFO"):
-                self._line(f"      {entry.step_key}: {entry.user_message}")
+            # A step's own log line: "[i/n] ..." says how far the step has got.
+            if entry.step_key and (found := parse_progress(entry.user_message)):
+                done, total, _ = found
+                stage = self._stage_of_step(entry.step_key)
+                if stage is not None:
+                    self.current[stage] = f"{self._builds(entry.step_key)} {done}/{total}"
+                    self._show(stage)
             return
         step = event.step_key or ""
-        if event.is_step_start:
-            self.step_started[step] = time.monotonic()
-            self._line(f"start {step}")
+        if event.event_type == dg.DagsterEventType.RUN_START:
+            self._load_plan(entry.run_id)
+        elif event.is_step_start:
+            stage = self._stage_of_step(step)
+            if stage is not None:
+                self.current[stage] = self._builds(step)
+                self._show(stage)
         elif event.is_step_success:
-            self._line(f"done  {step} ({_seconds(self._step_elapsed(step))})")
-        elif event.is_step_skipped:
-            self._line(f"skip  {step}")
-        elif event.is_step_up_for_retry:
-            self._line(f"retry {step}")
+            # A stage is announced when its last step ends, after the checks that step ran.
+            stage = self._stage_of_step(step)
+            if stage is not None:
+                self._show(stage, may_announce=True)
         elif event.is_step_failure:
-            failure = _step_failure(step, event.step_failure_data)
+            failure = _step_failure(step, self._builds(step), event.step_failure_data)
             self.report.failures[step] = failure
-            # With --verbose, Dagster's console logger prints the full error and stack.
-            self._line(f"FAIL  {step} ({_seconds(self._step_elapsed(step))}): {failure.message}")
+            self.progress.milestone(f"FAILED {failure.builds}: {failure.message}")
+            self._settle(step, self.report.failed_assets)
+        elif event.is_step_skipped:
+            self._settle(step, self.report.skipped_assets)
         elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
             materialization = event.step_materialization_data.materialization
-            self.report.materialized[materialization.asset_key] = materialization.metadata
+            key = materialization.asset_key
+            self.report.materialized[key] = materialization.metadata
+            stage = self.report.stages.get(key)
+            if stage is not None:
+                self.done.setdefault(stage, set()).add(key)
+                if stage == _DBT_STAGE:
+                    self.current[stage] = key.to_user_string()
+                self._show(stage)
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.asset_check_evaluation_data
-            key = dg.AssetCheckKey(evaluation.asset_key, evaluation.check_name)
-            self.report.checks[key] = CheckOutcome(
-                key=key,
+            check = dg.AssetCheckKey(evaluation.asset_key, evaluation.check_name)
+            outcome = CheckOutcome(
+                key=check,
                 passed=evaluation.passed,
                 severity=evaluation.severity,
                 metadata=evaluation.metadata,
                 description=evaluation.description,
             )
+            self.report.checks[check] = outcome
+            if outcome.is_error:
+                self.progress.milestone(
+                    f"check FAILED {check.asset_key.to_user_string()} · {check.name}: "
+                    + check_reason(outcome).splitlines()[0].rstrip(":")
+                )
         elif event.is_run_failure and not self.report.failures:
             # A failure outside any step (e.g. the run could not start).
             self.report.run_error = _first_line(event.message or "run failed")
+            self.progress.milestone(f"FAILED: {self.report.run_error}")
 
-    def _step_elapsed(self, step: str) -> float:
-        return time.monotonic() - self.step_started.get(step, self.started)
+    def finish(self) -> None:
+        """The run is over: say what its unfinished stages left unbuilt."""
+        for stage in self.planned:
+            if stage not in self.announced:
+                self._announce(stage)
 
-    def _line(self, text: str) -> None:
-        self.out.write(f"[{_seconds(time.monotonic() - self.started):>7}] {text}\n")
-        self.out.flush()
+    def _load_plan(self, run_id: str) -> None:
+        run = self.instance.get_run_by_id(run_id)
+        if run is None or run.execution_plan_snapshot_id is None:
+            return
+        plan = self.instance.get_execution_plan_snapshot(run.execution_plan_snapshot_id)
+        to_execute = set(plan.step_keys_to_execute or [s.key for s in plan.steps])
+        for step in plan.steps:
+            if step.key not in to_execute:
+                continue
+            self.step_entities[step.key] = set(step.entity_keys or ())
+            for key in sorted(
+                (k for k in step.entity_keys or () if isinstance(k, dg.AssetKey)),
+                key=lambda k: self.order.get(k, 0),
+            ):
+                stage = self.report.stages.get(key)
+                if stage is not None and key not in self.report.planned:
+                    self.report.planned.append(key)
+                    self.planned.setdefault(stage, []).append(key)
+
+    def _settle(self, step: str, bucket: set[dg.AssetKey]) -> None:
+        """A step that will not materialise more: its assets not yet built go to `bucket`."""
+        for key in self.step_entities.get(step, set()):
+            if isinstance(key, dg.AssetKey) and key not in self.report.materialized:
+                bucket.add(key)
+                stage = self.report.stages.get(key)
+                if stage is not None:
+                    self.done.setdefault(stage, set()).add(key)
+        if (stage := self._stage_of_step(step)) is not None:
+            self._show(stage, may_announce=True)
+
+    def _show(self, stage: Stage, *, may_announce: bool = False) -> None:
+        planned = self.planned.get(stage, [])
+        done = self.done.get(stage, set())
+        if stage in self.announced:
+            return
+        if may_announce and planned and len(done) >= len(planned):
+            self._announce(stage)
+            return
+        text = f"{stage.name}: {len(done)} of {len(planned)} {stage.unit}"
+        if current := self.current.get(stage):
+            text += f" · {current}"
+        self.progress.status(text)
+
+    def _announce(self, stage: Stage) -> None:
+        self.announced.add(stage)
+        self.progress.status("")  # the finished stage's status line goes with it
+        planned = self.planned.get(stage, [])
+        built = [k for k in planned if k in self.report.materialized]
+        figures = stage_figures([self.report.materialized[k] for k in built])
+        if len(planned) == 1:
+            # A stage of one asset is a milestone only when it has figures to tell: a failure
+            # has its own line already, and the summary lists what was built.
+            if figures:
+                self.progress.milestone(f"{stage.name}: {figures}")
+            return
+        text = f"{stage.name}: {len(built)} of {len(planned)} {stage.unit} built"
+        self.progress.milestone(text + (f" ({figures})" if figures else ""))
+
+    def _stage_of_step(self, step: str) -> Stage | None:
+        for key in self.step_entities.get(step, set()):
+            asset = key if isinstance(key, dg.AssetKey) else key.asset_key
+            if (stage := self.report.stages.get(asset)) is not None:
+                return stage
+        return None
+
+    def _builds(self, step: str) -> str:
+        """What a step builds, for a person: its one asset, or its step key when it builds many."""
+        assets = [k for k in self.step_entities.get(step, set()) if isinstance(k, dg.AssetKey)]
+        if len(assets) == 1:
+            return assets[0].to_user_string()
+        checks = [k for k in self.step_entities.get(step, set()) if isinstance(k, dg.AssetCheckKey)]
+        if not assets and len(checks) == 1:
+            return f"{checks[0].asset_key.to_user_string()} · {checks[0].name}"
+        return step
+
+    def _log(self, entry: dg.EventLogEntry) -> None:
+        stamp = datetime.fromtimestamp(entry.timestamp).strftime("%H:%M:%S")
+        level = logging.getLevelName(entry.level) if isinstance(entry.level, int) else entry.level
+        event = entry.dagster_event
+        kind = f"{event.event_type_value} " if event is not None else ""
+        line = f"{stamp} {level:<7} {entry.step_key or '-'} {kind}- {entry.message}"
+        if event is not None and event.is_step_failure and event.step_failure_data.error:
+            line += "\n" + event.step_failure_data.error.to_string()
+        elif event is not None and event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.asset_check_evaluation_data
+            line += (
+                f": {'passed' if evaluation.passed else 'FAILED'} ({evaluation.severity.value})"
+                + (f" {evaluation.description}" if evaluation.description else "")
+            )
+        self.log.write(line)
 
 
-def _step_failure(step: str, data: StepFailureData) -> StepFailure:
+def stage_figures(metadata: list[Mapping[str, dg.MetadataValue]]) -> str:
+    """Totals a person wants at a milestone: files delivered, rows landed and where they went."""
+
+    def total(label: str) -> int:
+        return sum(metadata_number(m.get(label)) for m in metadata)
+
+    if any("total_files" in m for m in metadata):
+        return f"{total('total_files'):,} delivery files of {total('feeds')} feeds"
+    if any("landed_rows" in m for m in metadata):
+        return (
+            f"{total('landed_rows'):,} rows landed: {total('dagster/row_count'):,} to bronze, "
+            f"{total('quarantined_rows'):,} quarantined"
+        )
+    return ""
+
+
+def check_reason(outcome: CheckOutcome) -> str:
+    """Why a check failed, in its own words (its description) or by its first figure."""
+    if outcome.description:
+        return outcome.description.strip()
+    return metadata_line(outcome.metadata).split(" · ")[0] or "failed"
+
+
+def _step_failure(step: str, builds: str, data: StepFailureData) -> StepFailure:
     user_failure = data.user_failure_data
     error = data.error
     if user_failure is not None and user_failure.description:
         # A dagster.Failure raised on purpose: its description is the message.
-        return StepFailure(step, _first_line(user_failure.description))
+        return StepFailure(step, builds, _first_line(user_failure.description))
     if error is not None:
-        # The step error wraps the user's exception as its cause: show that one.
+        # The step error wraps the user's exception as its cause: show that one, named by its
+        # class alone ("PseudonymKeyError: ...", not its module's path).
         cause = error.cause or error
-        return StepFailure(step, _first_line(cause.message))
-    return StepFailure(step, "step failed")
+        return StepFailure(step, builds, _QUALIFIED_NAME.sub(r"\1", _first_line(cause.message)))
+    return StepFailure(step, builds, "step failed")
 
 
-def print_summary(report: RunReport, data_dir: DataDir, dagster_home: Path, out: TextIO) -> None:
-    outcome = "succeeded" if report.success else "FAILED"
-    out.write(f"\nsafecity run {outcome} in {_seconds(report.elapsed)} (run {report.run_id})\n")
-
-    out.write("\nassets\n")
-    # dbt models are many and say little each: one line per layer unless one failed.
-    dbt_models = [k for k in report.asset_keys if "unique_id" in report.materialized.get(k, {})]
-    shown = [
-        k
-        for k in report.asset_keys
-        if k not in dbt_models or report.asset_status(k) != "materialized"
-    ]
-    width = max((len(key.to_user_string()) for key in shown), default=0)
-    for key in shown:
-        status = report.asset_status(key)
-        if status == "FAILED":
-            detail = report.failures[report.step_of[key]].message
-        else:
-            detail = _metadata_line(report.materialized.get(key, {}))
-        line = f"  {key.to_user_string():<{width}}  {status:<12}  {detail}"
-        out.write(line.rstrip() + "\n")
-    layers: dict[str, int] = {}
-    for key in dbt_models:
-        layers[key.path[0]] = layers.get(key.path[0], 0) + 1
-    if layers:
-        out.write(
-            "  dbt models materialized: "
-            + ", ".join(f"{layer} {n}" for layer, n in layers.items())
-            + "\n"
-        )
-    tables = {
-        label.removeprefix("rows/"): value.value
-        for metadata in report.materialized.values()
-        for label, value in metadata.items()
-        if label.startswith("rows/")
-    }
-    if tables:
-        out.write("\nwarehouse tables (rows, in the analytics copy)\n")
-        width = max(len(name) for name in tables)
-        for name, rows in tables.items():
-            out.write(f"  {name:<{width}}  {rows:>12,}\n")
-
-    if report.check_keys:
-        out.write("\nchecks (passed of those run, per asset; failures with their first figure)\n")
-        by_asset: dict[dg.AssetKey, list[dg.AssetCheckKey]] = {}
-        for key in report.check_keys:
-            by_asset.setdefault(key.asset_key, []).append(key)
-        width = max(len(asset.to_user_string()) for asset in by_asset)
-        for asset, keys in sorted(by_asset.items(), key=lambda item: item[0].to_user_string()):
-            outcomes = [(key, *_check_line(report, key)) for key in keys]
-            ran = [o for o in outcomes if o[1] != "not run"]
-            passed = sum(1 for _, outcome_text, _ in ran if outcome_text == "passed")
-            failures = [
-                f"{key.name} [{outcome_text.removeprefix('failed/')}]"
-                + (f" {detail.split(' · ')[0]}" if detail else "")
-                for key, outcome_text, detail in outcomes
-                if outcome_text != "passed"
-            ]
-            line = f"  {asset.to_user_string():<{width}}  {passed}/{len(ran)}"
-            if failures:
-                line += "  " + "; ".join(failures)
-            out.write(line.rstrip() + "\n")
-
-    if report.run_error:
-        out.write(f"\nerror: {report.run_error}\n")
-
-    out.write("\nwhere to look\n")
-    for label, path in _data_dir_parts(data_dir):
-        if path.exists():
-            out.write(f"  {label:<12}{path}\n")
-    # On a line of its own, so that it can be copied whole.
-    out.write("\nDagster UI (this run and its checks), from the repository root:\n")
-    out.write(
-        f"  SAFECITY_DATA_DIR={data_dir.root} DAGSTER_HOME={dagster_home} uv run dagster dev\n"
-    )
-    out.write("  (for the default data/ directory: make dev)\n")
-
-
-def _check_line(report: RunReport, key: dg.AssetCheckKey) -> tuple[str, str]:
-    outcome = report.checks.get(key)
-    if outcome is None:
-        failure = report.failures.get(report.step_of.get(key, ""))
-        return ("failed/FAILED", failure.message) if failure else ("not run", "")
-    if outcome.passed:
-        return "passed", _metadata_line(outcome.metadata)
-    severity = "WARN" if outcome.severity == dg.AssetCheckSeverity.WARN else "ERROR"
-    return f"failed/{severity}", _metadata_line(outcome.metadata)
-
-
-def _data_dir_parts(data_dir: DataDir) -> list[tuple[str, Path]]:
-    return [
-        ("landing", data_dir.landing),
-        ("bronze", data_dir.bronze),
-        ("quarantine", data_dir.quarantine),
-        ("warehouse", data_dir.warehouse),
-        ("analytics", data_dir.analytics),
-        ("extracts", data_dir.extracts),
-        ("reports", data_dir.reports),
-        ("alerts", data_dir.alerts),
-    ]
-
-
-def _metadata_line(metadata: Mapping[str, dg.MetadataValue]) -> str:
+def metadata_line(metadata: Mapping[str, dg.MetadataValue], short_text: int = 60) -> str:
+    """Numbers and short text, as 'label value · label value'; tables and JSON are for the UI."""
     parts = []
     for label, value in metadata.items():
         label = label.removeprefix("dagster/")
@@ -352,27 +485,24 @@ def _metadata_line(metadata: Mapping[str, dg.MetadataValue]) -> str:
         if isinstance(raw, bool):
             parts.append(f"{label} {str(raw).lower()}")
         elif label.startswith("rows/"):
-            continue  # listed in the warehouse table section
+            continue  # listed with the warehouse tables
         elif isinstance(raw, int):
             parts.append(f"{label} {raw:,}")
         elif isinstance(raw, float):
             parts.append(f"{label} {raw:,.4g}")
-        elif isinstance(value, dg.TextMetadataValue) and len(raw) <= _SHORT_TEXT:
-            parts.append(f"{label} {raw}")
+        elif (
+            isinstance(value, dg.TextMetadataValue) and len(text := value.text or "") <= short_text
+        ):
+            parts.append(f"{label} {text}")
     return " · ".join(parts)
 
 
-def _level(level: str | int) -> int:
-    return level if isinstance(level, int) else logging.getLevelName(level.upper())
+def metadata_number(value: dg.MetadataValue | None) -> int:
+    """A count from metadata; 0 when it is missing or not a number."""
+    raw = value.value if value is not None else 0
+    return int(raw) if isinstance(raw, (int, float)) else 0
 
 
 def _first_line(text: str) -> str:
     stripped = text.strip()
     return stripped.splitlines()[0] if stripped else ""
-
-
-def _seconds(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    minutes, rest = divmod(int(seconds), 60)
-    return f"{minutes}m{rest:02d}s"

@@ -113,6 +113,11 @@ class DataDir:
     def alerts(self) -> Path:
         return self.root / "alerts"
 
+    @property
+    def logs(self) -> Path:
+        """One log file per `safecity run`: dbt's and Dagster's output, every file and check."""
+        return self.root / "logs"
+
     def landing_feed(self, department: str, feed: str) -> Path:
         return self.landing / department / feed
 

@@ -10,13 +10,17 @@ read by DuckDB, never loaded whole into Python):
   latency of the delivery day; a day with no delivery scores 0, a delivered empty file 1;
 - duplication: the share of rows quarantined as a duplicate key.
 
+Each feed is due every day from its own first delivery to the last day any feed delivered:
+a feed onboarded later is not counted missing for the days before it existed, and a feed
+that stops delivering is counted missing from then on.
+
 The same figures for every department, published to all of them, so each can see how its
 data compares.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import polars as pl
@@ -111,18 +115,44 @@ def feed_scorecard(
     ).select([pl.col(name).cast(dtype) for name, dtype in COLUMNS.items()])
 
 
+def delivered_days(lake: Location, contract: FeedContract) -> set[date]:
+    """The days the lake holds a partition of the feed for, in bronze or in quarantine."""
+    return {
+        date.fromisoformat(folder.name.removeprefix("date="))
+        for zone in ("bronze", "quarantine")
+        for folder in (lake / zone / contract.department / contract.feed).glob("date=*")
+    }
+
+
+def days_due(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
 def department_scorecard(
-    lake: Location, contracts: list[FeedContract], days: list[date], timezone: str
+    lake: Location, contracts: list[FeedContract], timezone: str
 ) -> pl.DataFrame:
-    """Every feed of every department, every day from the first delivery to the last.
+    """Every feed of every department, every day from its own first delivery to the last
+    delivery of any feed (a feed never delivered has no rows).
 
     `timezone`: the city's, in which departments count a record's day."""
+    delivered = {contract.path: delivered_days(lake, contract) for contract in contracts}
+    last = max((max(days) for days in delivered.values() if days), default=None)
     connection = connect()
     # SET takes no parameters; the zone is a checked IANA name (city_profile.py), quoted.
     connection.execute("SET TimeZone = " + sql_string(timezone))
     try:
         configure_duckdb(connection, [lake])  # a lake in object storage is read through httpfs
-        frames = [feed_scorecard(connection, lake, contract, days) for contract in contracts]
+        frames = [
+            feed_scorecard(
+                connection,
+                lake,
+                contract,
+                days_due(min(delivered[contract.path]), last)
+                if delivered[contract.path] and last
+                else [],
+            )
+            for contract in contracts
+        ]
     finally:
         connection.close()
     return pl.concat(frames).sort("department", "feed", "delivery_date")

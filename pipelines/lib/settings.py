@@ -128,6 +128,14 @@ AWS_ENDPOINT_URL = Setting(
     "a non-AWS endpoint (MinIO, Ceph, moto): path-style requests, TLS only with `https://`",
 )
 
+# ---------------------------------------------------------------- the console
+
+TERM = Setting(
+    "TERM",
+    None,
+    "the terminal: `dumb` turns the in-place progress line into milestone lines, as when output is not a terminal",
+)
+
 # ---------------------------------------------------------------- tests
 
 CRASH_TEST_PAUSE = Setting(
@@ -166,6 +174,7 @@ ENVIRONMENT: tuple[Setting, ...] = (
     AWS_REGION,
     AWS_DEFAULT_REGION,
     AWS_ENDPOINT_URL,
+    TERM,
     CRASH_TEST_PAUSE,
     *TELEMETRY_OFF,
 )

@@ -68,3 +68,27 @@ def test_first_tick_skips_partitions_already_in_bronze(tiny_city, tmp_path):
             r.partition_key for r in result.run_requests if key in r.asset_selection
         )
         assert inspections == [f"2026-10-0{d}" for d in range(2, 8)]
+
+
+def test_days_outside_the_delivery_window_are_reported_never_requested(tiny_city, tmp_path):
+    root = tmp_path / "data"
+    feed = root / "landing" / "fire_rescue" / "fire_inspections"
+    shutil.copytree(tiny_city / "landing" / "fire_rescue" / "fire_inspections", feed)
+    delivered = sorted(feed.iterdir())[0]
+    early = feed / "fire_inspections_20251231.csv"
+    future = feed / "fire_inspections_20991231.csv"  # decades ahead: no partition to run
+    shutil.copy(delivered, early)
+    shutil.copy(delivered, future)
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = evaluate(instance, root, None)
+    requested = sorted(r.partition_key for r in result.run_requests)
+    assert requested == [f"2026-10-0{d}" for d in range(1, 8)]
+    reported = result.asset_events[0].metadata["unmatched_files"].value
+    assert (
+        "fire_inspections_20251231.csv: outside the delivery window: "
+        "2025-12-31 is before the first delivery day 2026-01-01"
+    ) in reported
+    assert "fire_inspections_20991231.csv: outside the delivery window: 2099-12-31 is after" in (
+        reported
+    )

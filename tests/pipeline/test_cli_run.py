@@ -32,6 +32,16 @@ def _safecity(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*command, *args], env=env, capture_output=True, text=True, timeout=600)
 
 
+def _log_of(stdout: str, root: Path) -> str:
+    """The run's log file, which the first line and the summary both name."""
+    named = re.search(r"\(log: (\S+)\)", stdout.splitlines()[0])
+    assert named, stdout
+    log = Path(named[1])
+    assert log.parent == root / "logs" and re.fullmatch(r"run-\d{8}T\d{6}Z\.log", log.name)
+    assert f"  log         {log}" in stdout
+    return log.read_text(encoding="utf-8")
+
+
 def test_run_materialises_everything_and_summarises(
     landing_tree: LandingTree, tmp_path: Path
 ) -> None:
@@ -41,25 +51,42 @@ def test_run_materialises_everything_and_summarises(
     assert result.returncode == 0, output
     assert "Traceback" not in output
 
-    assert "start landing_inventory" in result.stdout
-    assert "done  landing_inventory" in result.stdout
+    # Milestones, not a line per step, file or dbt model: the console fits one screen.
+    assert "] landing: 6 delivery files of 3 feeds" in result.stdout
+    assert "] ingestion: 15 feeds, delivery days 2026-03-01 .. 2026-03-04" in result.stdout
+    assert "] ingestion: 15 of 15 feeds built (0 rows landed" in result.stdout
+    assert re.search(r"\] warehouse: (\d+) of \1 dbt models built", result.stdout)
+    assert len(result.stdout.splitlines()) < 40, result.stdout
+    assert "Running with dbt" not in output and "food_inspections_20260301" not in output
     assert "safecity run succeeded" in result.stdout
     summary = result.stdout.split("safecity run succeeded", 1)[1]
-    assert re.search(r"  landing_inventory +materialized", summary)
-    assert "total_files 6" in summary
-    # Ingestion ran over the delivery days found: the quiet deliveries are empty partitions.
-    assert re.search(
-        r"  bronze/market_regulation/food_inspections +materialized .*landed_rows 0", summary
-    )
-    assert re.search(
-        r"  bronze/market_regulation/food_inspections +5/6  delivered_on_time \[WARN\]", summary
-    )
-    assert re.search(
-        r"  landing_inventory +1/3  every_feed_delivered_daily \[WARN\] feeds_with_gaps 1;", summary
-    )
+    assert re.search(r"  market_regulation +3 +0 +0  0 \(0\.0%\)", summary)
+    assert re.search(r"  total +15 +0 +0  0 \(0\.0%\)", summary)
+    assert "built: landing, ingestion 15 of 15 feeds" in summary
+    assert re.search(r"warnings: 18 checks failed as warnings \(delivered_on_time 15,", summary)
+    assert "every_feed_delivered_daily 1" in summary and "no_unknown_landing_files 1" in summary
     home = root / "dagster_home"
     assert f"  SAFECITY_DATA_DIR={root} DAGSTER_HOME={home} uv run dagster dev" in summary
     assert f"reports     {root / 'reports'}" in summary
+
+    # Every detail is in the log: dbt's own output, a line per delivery file, every asset and check.
+    log = _log_of(result.stdout, root)
+    assert "Running with dbt=" in log
+    assert "food_inspections_20260301.csv: 0 rows -> 0 bronze, 0 quarantined" in log
+    assert re.search(r"  landing_inventory +materialized +feeds 3 · total_files 6", log)
+    # Ingestion ran over the delivery days found: the quiet deliveries are empty partitions.
+    assert re.search(
+        r"  bronze/market_regulation/food_inspections +materialized .*landed_rows 0", log
+    )
+    inspections = re.findall(r"  bronze/market_regulation/food_inspections:(\w+)  (\w+)", log)
+    assert len(inspections) == 6
+    assert [name for name, result in inspections if result != "passed"] == ["delivered_on_time"]
+    assert "bronze/market_regulation/food_inspections:delivered_on_time  FAILED [WARN]" in log
+    assert re.search(
+        r"  landing_inventory:every_feed_delivered_daily  FAILED \[WARN\] .*feeds_with_gaps 1", log
+    )
+    assert "  landing_inventory:no_unknown_landing_files  FAILED [WARN]" in log
+    assert "  landing_inventory:deliveries_in_window  passed" in log
 
     # The run is recorded in a persistent instance, so the UI shows it afterwards.
     assert "enabled: false" in (home / "dagster.yaml").read_text()
@@ -93,20 +120,30 @@ def test_failed_step_prints_one_line_and_exits_non_zero(tmp_path: Path) -> None:
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
     assert "Traceback" not in output
-    assert "FAIL  landing_inventory" in result.stdout
-    assert "No landing data" in result.stdout
+    assert "] FAILED landing_inventory: No landing data" in result.stdout
     assert "safecity run FAILED" in result.stdout
-    assert re.search(r"  landing_inventory +0/0", result.stdout)  # its checks never ran
+    summary = result.stdout.split("safecity run FAILED", 1)[1]
+    assert "\n  landing_inventory: No landing data" in summary  # once, with its reason
+    assert "warehouse and what follows not built: the lake holds no ingested delivery" in summary
+    log = _log_of(result.stdout, root)
+    assert "  landing_inventory:every_feed_delivered_daily  not run" in log  # checks never ran
 
 
-def test_generate_prints_rows_per_feed_with_total(
+def test_generate_prints_rows_per_department_with_total(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     calls: list[dict[str, object]] = []
 
     def generate_city(**kwargs: object) -> dict[str, int]:
         calls.append(kwargs)
-        return {"market_regulation/food_inspections": 1200, "traffic_police/traffic_flow": 34}
+        report = kwargs["progress"]
+        assert callable(report)
+        report("market_regulation/food_inspections: 1200 rows")  # per feed: no line when piped
+        return {
+            "market_regulation/food_inspections": 1200,
+            "market_regulation/food_sampling": 300,
+            "traffic_police/traffic_flow": 34,
+        }
 
     fake = types.ModuleType("pipelines.sample_city.generate")
     fake.generate_city = generate_city  # type: ignore[attr-defined]
@@ -122,18 +159,24 @@ def test_generate_prints_rows_per_feed_with_total(
     assert calls[0]["out"] == tmp_path
     assert (calls[0]["scale"], calls[0]["seed"], calls[0]["days"]) == ("tiny", 7, 3)
     lines = capsys.readouterr().out.splitlines()
-    assert "market_regulation/food_inspections  1,200" in lines
-    assert "traffic_police/traffic_flow            34" in lines
-    assert "total                               1,234" in lines
+    assert lines[:4] == [
+        "department         feeds   rows",
+        "market_regulation      2  1,500",
+        "traffic_police         1     34",
+        "total                  3  1,534",
+    ]
+    assert lines[4].startswith("generated the tiny city (seed 7) in ")
+    assert lines[4].endswith(f": 0 delivery files under {tmp_path}")
+    assert lines[5:] == [f"next: safecity run --data-dir {tmp_path}"]
 
 
 def test_format_row_counts_aligns_numbers() -> None:
-    table = cli.format_row_counts({"a/b": 5, "long/feed_name": 12345})
+    table = cli.format_row_counts({"a/b": 5, "long_department/feed": 12345, "a/c": 1})
     assert table.splitlines() == [
-        "feed              rows",
-        "a/b                  5",
-        "long/feed_name  12,345",
-        "total           12,350",
+        "department       feeds    rows",
+        "a                    2       6",
+        "long_department      1  12,345",
+        "total                3  12,351",
     ]
 
 
@@ -144,12 +187,22 @@ def test_generate_then_run_on_the_tiny_city(tmp_path: Path) -> None:
         "generate", "--scale", "tiny", "--seed", "3", "--out", str(data), home=tmp_path / "home"
     )
     assert generated.returncode == 0, generated.stderr
-    assert "traffic_police/traffic_flow" in generated.stdout
-    assert "total" in generated.stdout
+    # A line per department and a total, not one per feed or file.
+    assert re.search(r"\ntraffic_police +2 +[\d,]+\n", generated.stdout)
+    assert re.search(r"\ntotal +15 +[\d,]+\n", generated.stdout)
+    assert ": 105 delivery files under" in generated.stdout
+    assert len(generated.stdout.splitlines()) == 9, generated.stdout
     assert (data / "ground_truth" / "manifest.json").exists()
 
     result = _safecity("run", "--data-dir", str(data), home=tmp_path / "home")
     assert result.returncode == 0, result.stdout + result.stderr
-    summary = result.stdout.split("safecity run succeeded", 1)[1]
-    assert "feeds 15" in summary and "total_files 105" in summary
-    assert re.search(r"  landing_inventory +3/3\n", summary)
+    assert "] landing: 105 delivery files of 15 feeds" in result.stdout
+    assert "safecity run succeeded" in result.stdout
+    log = _log_of(result.stdout, data)
+    for check in (
+        "every_feed_delivered_daily",
+        "no_unknown_landing_files",
+        "deliveries_in_window",
+        "contracts_valid",
+    ):
+        assert f"  landing_inventory:{check}  passed" in log

@@ -21,6 +21,7 @@ from pipelines.lib.ingest.ingest import bronze_schema, ingest_deliveries, landin
 from pipelines.lib.ingest.lake import write_schema_file
 from pipelines.lib.ingest.read import UnreadableFile
 from pipelines.lib.ingest.summary import IngestionSummary
+from pipelines.lib.progress import progress_message
 from pipelines.lib.resources import DataDirResource
 
 MASKED = {"personal", "sensitive"}  # classifications never shown in previews
@@ -81,23 +82,33 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
             context.log.warning(
                 f"no delivery for {day}: {landing_file(data, contract, day).name} is missing"
             )
+        # First: if this step fails further on, the warehouse still finds the feed's columns
+        # (dbt's sources read `<feed>/*/*.parquet`) and builds every other feed's models.
+        write_schema_file(data, contract, bronze_schema(contract, city_profile(data.root)))
         connection = connect()
         try:
-            for ingested in ingest_deliveries(data, contract, delivered, connection):
+            outcomes = ingest_deliveries(data, contract, delivered, connection)
+            for done, ingested in enumerate(outcomes, start=1):
                 if isinstance(ingested, UnreadableFile):
                     # One unusable file must not stop the other days: its partition keeps
                     # its previous state, and schema_conforms fails naming it.
                     summary.unreadable.append(str(ingested))
-                    context.log.error(str(ingested))
+                    context.log.error(progress_message(done, len(delivered), str(ingested)))
                     continue
                 summary.add(ingested)
+                # "[done/total]" shows on the console's progress line; the line itself goes to
+                # the run's log.
                 context.log.info(
-                    f"{ingested.source.name}: {ingested.result.landed} rows -> {ingested.result.valid.height} bronze, "
-                    f"{ingested.result.quarantine.height} quarantined"
+                    progress_message(
+                        done,
+                        len(delivered),
+                        f"{ingested.source.name}: {ingested.result.landed} rows -> "
+                        f"{ingested.result.valid.height} bronze, "
+                        f"{ingested.result.quarantine.height} quarantined",
+                    )
                 )
         finally:
             connection.close()
-        write_schema_file(data, contract, bronze_schema(contract, city_profile(data.root)))
         return dg.MaterializeResult(
             metadata=materialization_metadata(summary), check_results=check_results(summary)
         )

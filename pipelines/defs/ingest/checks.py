@@ -2,8 +2,9 @@
 
 They describe the delivery as the department sent it (before quarantine took
 the bad rows out), with counts and sample failures as metadata. All are
-warnings except the quarantine rate: past the contract's threshold the
-delivery is unusable and the step's check fails as an error.
+warnings except two errors: a file that cannot be read at all (schema_conforms),
+and a quarantine rate surely past the contract's threshold, where the delivery
+is unusable (over it by a few rows of a small delivery, it is a warning).
 """
 
 # No `from __future__ import annotations`: check specs are built at import time.
@@ -29,7 +30,6 @@ def check_specs(asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
 
 
 def check_results(summary: IngestionSummary) -> list[dg.AssetCheckResult]:
-    landed = summary.landed
     required = summary.count(REQUIRED_RULES)
     duplicates = summary.count(("duplicate_key",))
     standards = {rule: summary.rules[rule] for rule in STANDARD_RULES if summary.rules[rule]}
@@ -39,7 +39,7 @@ def check_results(summary: IngestionSummary) -> list[dg.AssetCheckResult]:
         if rule in ("row_malformed", "encoding_invalid", "row_too_long")
     }
     drifted = [c for c in summary.schema_changes if c["missing"] or c["unexpected"]]
-    threshold = summary.contract.quarantine_threshold
+    contract = summary.contract
     return [
         result(
             "schema_conforms",
@@ -63,6 +63,15 @@ def check_results(summary: IngestionSummary) -> list[dg.AssetCheckResult]:
             severity=dg.AssetCheckSeverity.ERROR
             if summary.unreadable
             else dg.AssetCheckSeverity.WARN,
+            description="\n".join(
+                [
+                    f"{len(summary.unreadable)} delivery file(s) could not be read at all:",
+                    *summary.unreadable,
+                    f"ask {contract.department} to send them again; the next run ingests them",
+                ]
+            )
+            if summary.unreadable
+            else None,
         ),
         result(
             "required_columns_complete",
@@ -83,23 +92,49 @@ def check_results(summary: IngestionSummary) -> list[dg.AssetCheckResult]:
                 **samples(summary, STANDARD_RULES),
             },
         ),
-        result(
-            "quarantine_rate_under_threshold",
-            summary.quarantine_rate <= threshold,
-            {
-                "quarantine_rate": round(summary.quarantine_rate, 5),
-                "threshold": threshold,
-                "quarantined": summary.quarantined,
-                "landed": landed,
-            },
-            severity=dg.AssetCheckSeverity.ERROR,
-        ),
+        quarantine_rate(summary),
         result(
             "delivered_on_time",
             not summary.missing_deliveries and summary.late_rows == 0,
             timeliness(summary),
         ),
     ]
+
+
+def quarantine_rate(summary: IngestionSummary) -> dg.AssetCheckResult:
+    """An error when the rows leave no doubt that the share quarantined is over the threshold
+    (the delivery is unusable, and the run fails); a warning when it is over by a few rows of a
+    small delivery, which chance explains as well."""
+    contract = summary.contract
+    threshold = contract.quarantine_threshold
+    over = summary.quarantine_rate > threshold
+    surely = summary.quarantine_rate_surely_over(threshold)
+    description = None
+    if over:
+        description = (
+            f"{summary.quarantine_rate:.1%} of {summary.landed:,} rows quarantined, over the "
+            f"contract's {threshold:.1%}"
+            + (f" (mostly {_top_rule(summary)})" if summary.rule_columns else "")
+            + (
+                f": see lake/quarantine/{contract.department}/{contract.feed}/ and ask "
+                f"{contract.department} to correct and deliver again"
+                if surely
+                else ": too few rows to call the delivery unusable; a warning"
+            )
+        )
+    return result(
+        "quarantine_rate_under_threshold",
+        not over,
+        {
+            "quarantine_rate": round(summary.quarantine_rate, 5),
+            "threshold": threshold,
+            "quarantined": summary.quarantined,
+            "landed": summary.landed,
+            "surely_over_threshold": surely,
+        },
+        severity=dg.AssetCheckSeverity.ERROR if surely or not over else dg.AssetCheckSeverity.WARN,
+        description=description,
+    )
 
 
 def timeliness(summary: IngestionSummary) -> dict:
@@ -114,11 +149,25 @@ def timeliness(summary: IngestionSummary) -> dict:
 
 
 def result(
-    name: str, passed: bool, metadata: dict, severity=dg.AssetCheckSeverity.WARN
+    name: str,
+    passed: bool,
+    metadata: dict,
+    severity=dg.AssetCheckSeverity.WARN,
+    description: str | None = None,
 ) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
-        check_name=name, passed=bool(passed), metadata=metadata, severity=severity
+        check_name=name,
+        passed=bool(passed),
+        metadata=metadata,
+        severity=severity,
+        description=description,
     )
+
+
+def _top_rule(summary: IngestionSummary) -> str:
+    """The rule and column that quarantined the most rows, e.g. `pattern_mismatch` on `plate`."""
+    (rule, column), rows = summary.rule_columns.most_common(1)[0]
+    return f"{rule}" + (f" on {column}" if column else "") + f", {rows:,} row{'s' * (rows != 1)}"
 
 
 def samples(summary: IngestionSummary, rules: tuple[str, ...]) -> dict:

@@ -3,9 +3,9 @@
 The cursor remembers each file's size and modification time. On the first tick
 files whose partition is already in bronze count as seen, so starting the
 sensor on a city that `safecity run` already ingested launches nothing. A file
-that matches no contract (wrong folder, wrong name, a day outside the
-partitions) is reported as an observation on the landing inventory and in the
-sensor's log, never silently skipped.
+that matches no contract (wrong folder, wrong name) or is named for a day outside
+the delivery window is reported as an observation on the landing inventory and in
+the sensor's log, never silently skipped, and never handed to Dagster as a partition.
 """
 
 # No `from __future__ import annotations`: Dagster reads the parameter annotations.
@@ -15,23 +15,20 @@ from datetime import date
 import dagster as dg
 
 from pipelines.defs.ingest.assets import bronze_key
-from pipelines.defs.ingest.partitions import DELIVERY_DAYS
+from pipelines.defs.ingest.partitions import current_delivery_window
 from pipelines.lib.contracts import FeedContract
 from pipelines.lib.landing.deliveries import match_delivery
+from pipelines.lib.landing.window import DeliveryWindow
 from pipelines.lib.resources import DataDirResource
 
 
 def match_file(
-    contracts: dict[tuple[str, str], FeedContract], relative: str
+    contracts: dict[tuple[str, str], FeedContract], relative: str, window: DeliveryWindow
 ) -> tuple[FeedContract | None, date | None, str]:
     """The contract and delivery day a landing path stands for, or why it stands for none."""
     contract, day, reason = match_delivery(contracts, relative)
-    if day is not None and not DELIVERY_DAYS.has_partition_key(day.isoformat()):
-        return (
-            contract,
-            None,
-            f"delivery day {day} is outside the partitions (from {DELIVERY_DAYS.start.date()})",
-        )
+    if day is not None and (outside := window.why_outside(day)) is not None:
+        return contract, None, f"outside the delivery window: {outside}"
     return contract, day, reason
 
 
@@ -52,6 +49,7 @@ def build_landing_sensor(contracts: dict[tuple[str, str], FeedContract]) -> dg.S
         done: dict[dg.AssetKey, set[str]] = {}
         requests, unmatched = [], []
         files = sorted(p for p in landing.rglob("*") if p.is_file()) if landing.is_dir() else []
+        window = current_delivery_window()
         for path in files:
             relative = path.relative_to(landing).as_posix()
             stat = path.stat()
@@ -59,7 +57,7 @@ def build_landing_sensor(contracts: dict[tuple[str, str], FeedContract]) -> dg.S
             if seen.get(relative) == signature:
                 continue
             seen[relative] = signature
-            contract, day, reason = match_file(contracts, relative)
+            contract, day, reason = match_file(contracts, relative, window)
             if day is None:
                 unmatched.append(f"{relative}: {reason}")
                 continue
@@ -79,7 +77,7 @@ def build_landing_sensor(contracts: dict[tuple[str, str], FeedContract]) -> dg.S
         events = []
         if unmatched:
             for line in unmatched:
-                context.log.warning(f"landing file matches no contract: {line}")
+                context.log.warning(f"landing file left alone: {line}")
             events.append(
                 dg.AssetObservation(
                     asset_key=dg.AssetKey("landing_inventory"),

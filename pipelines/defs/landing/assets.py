@@ -5,6 +5,7 @@
 import dagster as dg
 
 from pipelines.defs.feeds import FEED_CONTRACTS
+from pipelines.defs.ingest.partitions import current_delivery_window
 from pipelines.lib.landing.inventory import (
     NoLandingDataError,
     markdown_table,
@@ -19,7 +20,8 @@ from pipelines.lib.resources import DataDirResource
     kinds={"parquet", "json"},
     description=(
         "Per landing feed: delivery files, bytes, first and last delivery day and the days "
-        "missing between them. Written to reports/landing_inventory.{parquet,json}."
+        "missing between them; files named for a day outside the delivery window apart. "
+        "Written to reports/landing_inventory.{parquet,json}."
     ),
 )
 def landing_inventory(
@@ -31,7 +33,7 @@ def landing_inventory(
     for problem in FEED_CONTRACTS.problems:
         context.log.error(f"invalid contract: {problem}")
     try:
-        inventory = scan_landing(paths.landing, FEED_CONTRACTS)
+        inventory = scan_landing(paths.landing, FEED_CONTRACTS, current_delivery_window())
     except NoLandingDataError as error:
         # A Failure's description is what the UI and `safecity run` show: one sentence,
         # no stack trace, because nothing is wrong with the code.
@@ -39,6 +41,10 @@ def landing_inventory(
 
     for unknown in inventory.unknown_files:
         context.log.warning(f"unknown file in landing: {unknown.path} ({unknown.reason})")
+    for outside in inventory.outside_window:
+        context.log.warning(
+            f"delivery outside the window, left alone: {outside.path} ({outside.reason})"
+        )
     parquet_path, json_path = write_inventory(inventory, paths.reports)
 
     metadata: dict[str, dg.RawMetadataValue] = {
@@ -47,6 +53,7 @@ def landing_inventory(
         "total_bytes": inventory.total_bytes,
         "missing_days": inventory.total_missing_days,
         "unknown_files": len(inventory.unknown_files),
+        "files_outside_window": len(inventory.outside_window),
         "inventory": dg.MetadataValue.md(markdown_table(inventory.feeds)),
         "report": dg.MetadataValue.path(str(parquet_path)),
         "report_json": dg.MetadataValue.path(str(json_path)),

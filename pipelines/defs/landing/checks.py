@@ -1,10 +1,12 @@
 """Checks on the landing inventory, read back from the report the asset wrote.
 
 Reading the report (not rescanning) checks exactly what was recorded, and lets
-a check be re-run from the UI on its own. The delivery checks are warnings: a
-missing delivery or a stray file is for the department to fix, and must not stop
-ingestion of what did arrive. `contracts_valid` is an error: a feed whose contract
-is invalid is not ingested at all until the contract is fixed (the other feeds are).
+a check be re-run from the UI on its own. A missing delivery or a stray file is a
+warning: it is for the department to fix, and must not stop ingestion of what did
+arrive. A delivery named for a day outside the delivery window is an error: it is
+left out of the lake until someone renames it or moves the window. `contracts_valid`
+is an error too: a feed whose contract is invalid is not ingested at all until the
+contract is fixed (the other feeds are).
 """
 
 # No `from __future__ import annotations`: Dagster reads the parameter annotations
@@ -88,6 +90,48 @@ def no_unknown_landing_files(data_dir: DataDirResource) -> dg.AssetCheckResult:
             if inventory.unknown_files
             else "every file is a delivery"
         ),
+    )
+
+
+@dg.asset_check(
+    asset=landing_inventory,
+    description=(
+        "Every delivery is named for a day in the delivery window, from the first delivery day "
+        "to tomorrow. A file outside it is left alone (never ingested), so it fails no other feed."
+    ),
+)
+def deliveries_in_window(data_dir: DataDirResource) -> dg.AssetCheckResult:
+    inventory = _recorded_inventory(data_dir)
+    outside = inventory.outside_window
+    window = inventory.window
+    span = f"{window.first} .. {window.last}" if window else "every day"
+    metadata: dict[str, dg.RawMetadataValue] = {
+        "files_outside_window": len(outside),
+        "window": span,
+        "files": dg.MetadataValue.json(
+            [{"path": item.path, "day": item.day.isoformat()} for item in outside]
+        ),
+    }
+    if not outside:
+        return dg.AssetCheckResult(
+            passed=True,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata=metadata,
+            description=f"every delivery is named for a day in {span}",
+        )
+    # One line per file: the summary of `safecity run` shows each, with what to do last.
+    lines = [
+        f"{len(outside)} delivery file(s) named for a day outside {span}, left alone:",
+        *(f"landing/{item.path}: {item.reason}" for item in outside),
+    ]
+    if window is not None:
+        lines.append(window.what_to_do())
+    return dg.AssetCheckResult(
+        # An error: those deliveries are not in the lake until someone acts.
+        passed=False,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata=metadata,
+        description="\n".join(lines),
     )
 
 

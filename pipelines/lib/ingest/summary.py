@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +21,10 @@ STANDARD_RULES = (
 )
 REQUIRED_RULES = ("required_missing", "column_missing")
 SAMPLE_SIZE = 5  # failed rows kept per rule, shown in the UI
+# How sure the quarantine rate must be over the contract's threshold before the delivery
+# counts as unusable: 99.99 % one-sided (the normal quantile). A few bad rows in a small
+# delivery can put its share over 5 % by chance; the check then fails as a warning.
+UNUSABLE_CONFIDENCE_Z = 3.72
 
 
 @dataclass
@@ -79,6 +84,11 @@ class IngestionSummary:
     def quarantine_rate(self) -> float:
         return self.quarantined / self.landed if self.landed else 0.0
 
+    def quarantine_rate_surely_over(self, threshold: float) -> bool:
+        """Whether even the lowest rate these rows allow is over `threshold`: the lower bound
+        of the Wilson score interval, one-sided at UNUSABLE_CONFIDENCE_Z."""
+        return wilson_lower_bound(self.quarantined, self.landed, UNUSABLE_CONFIDENCE_Z) > threshold
+
     def count(self, rules: tuple[str, ...]) -> int:
         return sum(self.rules[r] for r in rules)
 
@@ -87,3 +97,13 @@ class IngestionSummary:
             frame for rule, frame in sorted(self.samples.items()) if rules is None or rule in rules
         ]
         return pl.concat(chosen) if chosen else None
+
+
+def wilson_lower_bound(hits: int, trials: int, z: float) -> float:
+    """The lowest share `hits / trials` is likely to come from, at `z` standard deviations: the
+    Wilson score interval, sound for small counts and for shares of 0 and 1."""
+    if trials == 0:
+        return 0.0
+    share = hits / trials
+    spread = z * math.sqrt(share * (1 - share) / trials + z * z / (4 * trials * trials))
+    return (share + z * z / (2 * trials) - spread) / (1 + z * z / trials)

@@ -20,6 +20,7 @@ import polars as pl
 
 from pipelines.lib.atomic import atomic_output, write_text_atomic
 from pipelines.lib.landing.deliveries import Contracts, match_delivery
+from pipelines.lib.landing.window import DeliveryWindow
 
 _OUTSIDE_FEED_FOLDER = "not inside a <department>/<feed>/ folder"
 
@@ -42,6 +43,15 @@ class UnknownFile:
 
 
 @dataclass(frozen=True)
+class OutsideWindow:
+    """A delivery named for a day outside the delivery window: reported, never ingested."""
+
+    path: str  # relative to the landing folder, with "/" separators
+    day: date
+    reason: str
+
+
+@dataclass(frozen=True)
 class FeedInventory:
     department: str
     feed: str
@@ -53,6 +63,7 @@ class FeedInventory:
     missing_days: tuple[date, ...]
     formats: tuple[str, ...]
     unknown_files: int
+    files_outside_window: int = 0  # not counted in files, bytes or days above
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,8 @@ class LandingInventory:
     landing: Path
     feeds: tuple[FeedInventory, ...]
     unknown_files: tuple[UnknownFile, ...]
+    outside_window: tuple[OutsideWindow, ...] = ()
+    window: DeliveryWindow | None = None  # None: every day a name can stand for is accepted
 
     @property
     def total_files(self) -> int:
@@ -81,8 +94,11 @@ class _Delivery:
     bytes: int
 
 
-def scan_landing(landing: Path, contracts: Contracts) -> LandingInventory:
-    """Inventory every feed folder under `landing`.
+def scan_landing(
+    landing: Path, contracts: Contracts, window: DeliveryWindow | None = None
+) -> LandingInventory:
+    """Inventory every feed folder under `landing`; deliveries named for a day outside
+    `window` are listed apart (`outside_window`) and counted nowhere else.
 
     Raises NoLandingDataError when the folder is missing or holds no delivery,
     so that a run on an empty data directory stops with one clear sentence.
@@ -92,6 +108,7 @@ def scan_landing(landing: Path, contracts: Contracts) -> LandingInventory:
 
     feeds: list[FeedInventory] = []
     unknown: list[UnknownFile] = []
+    outside: list[OutsideWindow] = []
     for department_dir in _sorted_entries(landing):
         if not department_dir.is_dir():
             unknown.append(_unknown(landing, department_dir, _OUTSIDE_FEED_FOLDER))
@@ -100,12 +117,21 @@ def scan_landing(landing: Path, contracts: Contracts) -> LandingInventory:
             if not feed_dir.is_dir():
                 unknown.append(_unknown(landing, feed_dir, _OUTSIDE_FEED_FOLDER))
                 continue
-            feed, feed_unknown = _scan_feed(landing, department_dir.name, feed_dir, contracts)
+            feed, feed_unknown, feed_outside = _scan_feed(
+                landing, department_dir.name, feed_dir, contracts, window
+            )
             feeds.append(feed)
             unknown.extend(feed_unknown)
+            outside.extend(feed_outside)
 
-    inventory = LandingInventory(landing=landing, feeds=tuple(feeds), unknown_files=tuple(unknown))
-    if inventory.total_files == 0:
+    inventory = LandingInventory(
+        landing=landing,
+        feeds=tuple(feeds),
+        unknown_files=tuple(unknown),
+        outside_window=tuple(outside),
+        window=window,
+    )
+    if inventory.total_files + len(outside) == 0:
         detail = "no delivery files"
         if unknown:
             detail += f", only {len(unknown)} unknown file(s) such as {unknown[0].path}"
@@ -114,11 +140,16 @@ def scan_landing(landing: Path, contracts: Contracts) -> LandingInventory:
 
 
 def _scan_feed(
-    landing: Path, department: str, feed_dir: Path, contracts: Contracts
-) -> tuple[FeedInventory, list[UnknownFile]]:
+    landing: Path,
+    department: str,
+    feed_dir: Path,
+    contracts: Contracts,
+    window: DeliveryWindow | None,
+) -> tuple[FeedInventory, list[UnknownFile], list[OutsideWindow]]:
     feed = feed_dir.name
     deliveries: list[_Delivery] = []
     unknown: list[UnknownFile] = []
+    outside: list[OutsideWindow] = []
     for entry in _sorted_entries(feed_dir):
         if entry.is_dir():
             unknown.extend(
@@ -130,6 +161,8 @@ def _scan_feed(
         contract, day, reason = match_delivery(contracts, entry.relative_to(landing).as_posix())
         if day is None:
             unknown.append(_unknown(landing, entry, reason))
+        elif window is not None and (why := window.why_outside(day)) is not None:
+            outside.append(OutsideWindow(entry.relative_to(landing).as_posix(), day, why))
         else:
             deliveries.append(
                 _Delivery(day=day, ext=contract.landing.format, bytes=entry.stat().st_size)
@@ -150,8 +183,10 @@ def _scan_feed(
             missing_days=_missing_days(days),
             formats=tuple(sorted({delivery.ext for delivery in deliveries})),
             unknown_files=len(unknown),
+            files_outside_window=len(outside),
         ),
         unknown,
+        outside,
     )
 
 
@@ -188,6 +223,7 @@ _PARQUET_SCHEMA = {
     "missing_days": pl.List(pl.Date),
     "formats": pl.List(pl.String),
     "unknown_files": pl.Int64,
+    "files_outside_window": pl.Int64,
 }
 
 
@@ -208,6 +244,7 @@ def write_inventory(inventory: LandingInventory, reports: Path) -> tuple[Path, P
                 "missing_days": list(feed.missing_days),
                 "formats": list(feed.formats),
                 "unknown_files": feed.unknown_files,
+                "files_outside_window": feed.files_outside_window,
             }
             for feed in inventory.feeds
         ],
@@ -229,7 +266,9 @@ def to_json(inventory: LandingInventory) -> dict[str, Any]:
             "bytes": inventory.total_bytes,
             "missing_days": inventory.total_missing_days,
             "unknown_files": len(inventory.unknown_files),
+            "files_outside_window": len(inventory.outside_window),
         },
+        "window": inventory.window.to_json() if inventory.window else None,
         "feeds": [
             {
                 "department": feed.department,
@@ -242,12 +281,17 @@ def to_json(inventory: LandingInventory) -> dict[str, Any]:
                 "missing_days": [day.isoformat() for day in feed.missing_days],
                 "formats": list(feed.formats),
                 "unknown_files": feed.unknown_files,
+                "files_outside_window": feed.files_outside_window,
             }
             for feed in inventory.feeds
         ],
         "unknown_files": [
             {"path": item.path, "bytes": item.bytes, "reason": item.reason}
             for item in inventory.unknown_files
+        ],
+        "outside_window": [
+            {"path": item.path, "day": item.day.isoformat(), "reason": item.reason}
+            for item in inventory.outside_window
         ],
     }
 
@@ -269,6 +313,7 @@ def read_inventory(json_path: Path) -> LandingInventory:
                 missing_days=tuple(date.fromisoformat(day) for day in feed["missing_days"]),
                 formats=tuple(feed["formats"]),
                 unknown_files=feed["unknown_files"],
+                files_outside_window=feed.get("files_outside_window", 0),
             )
             for feed in data["feeds"]
         ),
@@ -276,6 +321,13 @@ def read_inventory(json_path: Path) -> LandingInventory:
             UnknownFile(path=item["path"], bytes=item["bytes"], reason=item["reason"])
             for item in data["unknown_files"]
         ),
+        outside_window=tuple(
+            OutsideWindow(
+                path=item["path"], day=date.fromisoformat(item["day"]), reason=item["reason"]
+            )
+            for item in data.get("outside_window", [])
+        ),
+        window=DeliveryWindow.from_json(data["window"]) if data.get("window") else None,
     )
 
 
