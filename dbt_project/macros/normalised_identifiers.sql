@@ -1,4 +1,5 @@
-{#- Exact normalised identifiers: what "the same" means before probabilistic linkage. -#}
+{#- Exact normalised identifiers: what "the same" means before probabilistic linkage. Two
+    mentions with one normalised name, plate or location are one candidate for linkage. -#}
 
 {#- An organisation's name without the noise silos add: spaces, brackets, the city
     prefix, and the legal form at the end (有限责任公司, 有限公司, 股份有限公司, 公司 are
@@ -18,26 +19,6 @@
     upper(regexp_replace({{ column }}, '[\s·\.\-]', '', 'g'))
 {%- endmacro %}
 
-{#- Identity numbers never leave staging in clear: a keyed hash joins, a masked form shows. -#}
-{% macro identity_hash(column) -%}
-    case when {{ column }} is not null
-         then sha256('{{ env_var("SAFECITY_IDENTITY_HASH_KEY", "safecity-development-key") }}' || {{ column }}) end
-{%- endmacro %}
-
-{% macro mask_identity(column) -%}
-    case when length({{ column }}) = 18 then left({{ column }}, 6) || '********' || right({{ column }}, 4) end
-{%- endmacro %}
-
-{#- National grading of accidents and disasters by casualties (特别重大 I ... 一般 IV). -#}
-{% macro severity_grade(deaths, serious_injuries='0') -%}
-    case
-        when coalesce({{ deaths }}, 0) >= 30 or coalesce({{ serious_injuries }}, 0) >= 100 then 'I'
-        when coalesce({{ deaths }}, 0) >= 10 or coalesce({{ serious_injuries }}, 0) >= 50 then 'II'
-        when coalesce({{ deaths }}, 0) >= 3 or coalesce({{ serious_injuries }}, 0) >= 10 then 'III'
-        else 'IV'
-    end
-{%- endmacro %}
-
 {#- A location as delivered: its point (to about a metre) when there is one, else its address within
     its county. Place linkage joins the locations that are one place. -#}
 {% macro location_key(longitude, latitude, address, county_code) -%}
@@ -47,14 +28,4 @@
         when {{ address }} is not null
             then 'A:' || md5(coalesce({{ county_code }}, '') || '|' || regexp_replace({{ address }}, '\s', '', 'g'))
     end
-{%- endmacro %}
-
-{#- The lineage every staged row carries back to its delivery. -#}
-{% macro source_columns(department, feed, key) -%}
-    '{{ department }}' as source_department,
-    '{{ feed }}' as source_feed,
-    '{{ feed }}:' || {{ key }} as source_record_id,
-    _source_file,
-    _source_row,
-    _delivery_date as delivery_date
 {%- endmacro %}
