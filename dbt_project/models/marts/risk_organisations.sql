@@ -1,5 +1,7 @@
 -- Organisations ranked by risk across every silo, each with the reasons for its score.
-with profile as ({{ risk_profile('organisation') }})
+with profile as ({{ risk_profile('organisation') }}
+)
+
 select
     p.subject_key as organisation_key,
     o.name,

@@ -1,5 +1,7 @@
 -- Places (addresses and points) ranked by the risk of what happened at or near them.
-with profile as ({{ risk_profile('place') }})
+with profile as ({{ risk_profile('place') }}
+)
+
 select
     p.subject_key as place_key,
     pl.standard_address,

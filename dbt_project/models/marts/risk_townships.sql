@@ -1,5 +1,7 @@
 -- Townships ranked by the risk in them, for grid-based management at the township level.
-with profile as ({{ risk_profile('township') }})
+with profile as ({{ risk_profile('township') }}
+)
+
 select
     p.subject_key as township_code,
     t.name as township_name,

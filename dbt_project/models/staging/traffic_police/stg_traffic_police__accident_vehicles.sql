@@ -1,9 +1,14 @@
 -- One row per vehicle (and its driver) in an accident: the nested list, unnested.
 with vehicles as (
     -- The vehicle's position in the delivered list tells apart the vehicles of one accident.
-    select accident_id, unnest(vehicles) as vehicle, unnest(range(1, len(vehicles) + 1)) as slot, {{ lineage_columns('traffic_police', 'traffic_accidents', 'accident_id') }}
+    select
+        accident_id,
+        unnest(vehicles) as vehicle,
+        unnest(range(1, len(vehicles) + 1)) as slot,
+        {{ lineage_columns('traffic_police', 'traffic_accidents', 'accident_id') }}
     from {{ source('traffic_police', 'traffic_accidents') }}
 )
+
 select
     accident_id,
     slot,
