@@ -7,8 +7,8 @@ with latest as (
     group by source_department
 )
 
-select source_department, last_delivery
-from latest
+select l.source_department, l.last_delivery
+from latest as l
 where
-    last_delivery < (select max(last_delivery) from latest) - interval 2 day
-    or (select count(*) from latest) < 5
+    l.last_delivery < (select max(newest.last_delivery) from latest as newest) - interval 2 day
+    or (select count(distinct d.source_department) from latest as d) < 5

@@ -4,13 +4,13 @@
 with entities as (
     select 'organisation' as entity_kind, organisation_key as entity_key from {{ ref('dim_organisation') }}
     union all
-    select 'person', person_key from {{ ref('dim_person') }}
+    select 'person' as entity_kind, person_key as entity_key from {{ ref('dim_person') }}
     union all
-    select 'place', place_key from {{ ref('dim_place') }}
+    select 'place' as entity_kind, place_key as entity_key from {{ ref('dim_place') }}
     union all
-    select 'object', object_key from {{ ref('dim_object') }}
+    select 'object' as entity_kind, object_key as entity_key from {{ ref('dim_object') }}
     union all
-    select 'event', event_key from {{ ref('fct_event') }}
+    select 'event' as entity_kind, event_key as entity_key from {{ ref('fct_event') }}
 )
 select x.entity_kind, x.entity_key, x.source_record_id
 from {{ ref('xref_source_record') }} as x

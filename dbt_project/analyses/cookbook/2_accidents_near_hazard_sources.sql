@@ -13,10 +13,9 @@ accidents as (
     join dim_place as p using (place_key)
     where
         e.event_type = 'traffic_accident'
-        and e.occurred_at
-        >= (
-            select max(occurred_at) from fct_event
-            where event_type = 'traffic_accident'
+        and e.occurred_at >= (
+            select max(t.occurred_at) from fct_event as t
+            where t.event_type = 'traffic_accident'
         ) - interval 30 day
 ),
 

@@ -31,4 +31,4 @@ select
 from enterprises as e
 join events as v using (county_code)
 join dim_admin_division as d on d.division_code = e.county_code and d.level = 'county'
-order by events_per_1000_enterprises desc, county_code
+order by events_per_1000_enterprises desc, county_code asc

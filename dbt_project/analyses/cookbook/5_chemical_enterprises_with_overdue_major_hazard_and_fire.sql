@@ -14,7 +14,7 @@ overdue as (
     join bridge_event_organisation as b using (event_key)
     where
         e.event_type = 'hidden_hazard' and e.major_hazard and e.resolved_date is null
-        and e.due_date < (select day from as_of)
+        and e.due_date < (select as_of.day from as_of)
     group by b.organisation_key
 ),
 
@@ -23,7 +23,7 @@ fires as (
     select o.organisation_key, count(*) as recent_fires, max(e.occurred_at) as last_fire
     from fct_event as e
     join dim_organisation as o on o.place_key = e.place_key
-    where e.event_type = 'fire' and e.delivery_date > (select day from as_of) - interval 10 day
+    where e.event_type = 'fire' and e.delivery_date > (select as_of.day from as_of) - interval 10 day
     group by o.organisation_key
 )
 
@@ -32,4 +32,4 @@ from dim_organisation as o
 join hazard_holders using (organisation_key)
 join overdue as v using (organisation_key)
 join fires as f using (organisation_key)
-order by v.overdue_major_hazards desc, o.name
+order by v.overdue_major_hazards desc, o.name asc

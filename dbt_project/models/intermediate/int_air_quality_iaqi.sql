@@ -19,28 +19,36 @@ with readings as (
 
 concentrations as (
     select
-        station_code,
-        measured_at,
-        delivery_date,
-        source_record_id,
-        'pm25' as pollutant,
-        '24h' as averaging_period,
-        pm25_ugm3 as concentration
+        station_code, measured_at, delivery_date, source_record_id,
+        'pm25' as pollutant, '24h' as averaging_period, pm25_ugm3 as concentration
     from readings
-    union all
-    select station_code, measured_at, delivery_date, source_record_id, 'pm10', '24h', pm10_ugm3 from readings
     union all
     select
-        station_code, measured_at, delivery_date, source_record_id, 'so2',
-        case when so2_ugm3 > 800 then '24h' else '1h' end,
-        case when so2_ugm3 > 800 then so2_24h_mean_ugm3 else so2_ugm3 end
+        station_code, measured_at, delivery_date, source_record_id,
+        'pm10' as pollutant, '24h' as averaging_period, pm10_ugm3 as concentration
     from readings
     union all
-    select station_code, measured_at, delivery_date, source_record_id, 'no2', '1h', no2_ugm3 from readings
+    select
+        station_code, measured_at, delivery_date, source_record_id,
+        'so2' as pollutant,
+        case when so2_ugm3 > 800 then '24h' else '1h' end as averaging_period,
+        case when so2_ugm3 > 800 then so2_24h_mean_ugm3 else so2_ugm3 end as concentration
+    from readings
     union all
-    select station_code, measured_at, delivery_date, source_record_id, 'co', '1h', co_mgm3 from readings
+    select
+        station_code, measured_at, delivery_date, source_record_id,
+        'no2' as pollutant, '1h' as averaging_period, no2_ugm3 as concentration
+    from readings
     union all
-    select station_code, measured_at, delivery_date, source_record_id, 'o3', '1h', o3_ugm3 from readings
+    select
+        station_code, measured_at, delivery_date, source_record_id,
+        'co' as pollutant, '1h' as averaging_period, co_mgm3 as concentration
+    from readings
+    union all
+    select
+        station_code, measured_at, delivery_date, source_record_id,
+        'o3' as pollutant, '1h' as averaging_period, o3_ugm3 as concentration
+    from readings
 ),
 
 segments as (select * from {{ ref('stg_reference__hj633_breakpoints') }}),
@@ -76,10 +84,10 @@ left join segments as s
     on
         s.pollutant = c.pollutant
         and s.averaging_period = c.averaging_period
-        and c.concentration >= s.concentration_low
+        and s.concentration_low <= c.concentration
         and (
-            c.concentration < s.concentration_high
-            or c.concentration = s.concentration_high and s.concentration_high = t.concentration_max
+            s.concentration_high > c.concentration
+            or s.concentration_high = c.concentration and s.concentration_high = t.concentration_max
         )
 where
     c.concentration is not null

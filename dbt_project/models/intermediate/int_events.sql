@@ -1,7 +1,14 @@
 -- Every event of the five departments, in one shape. National categories (DESIGN):
 -- natural_disaster, accident_disaster, public_health, social_security. Severity I-IV
 -- where a casualty grading applies (accidents and fires), null where none does.
-with events as (
+with stations as (
+    -- Each monitoring station as its latest register entry has it.
+    select station_code, arg_max(columns(* exclude (station_code)), delivery_date)
+    from {{ ref('stg_ecology_environment__monitoring_stations') }}
+    group by station_code
+),
+
+events as (
     select
         source_department, source_feed, source_record_id, 'food_inspection_failure' as event_type,
         'public_health' as category, cast(null as varchar) as severity,
@@ -159,11 +166,7 @@ with events as (
         'AQI level ' || e.peak_level || ' for ' || e.hours || ' h (peak ' || e.peak_aqi || ', '
         || coalesce(e.primary_pollutant_at_peak, '') || ')' as description
     from {{ ref('int_air_quality_episodes') }} as e
-    join (
-        select station_code, arg_max(columns(* exclude (station_code)), delivery_date)
-        from {{ ref('stg_ecology_environment__monitoring_stations') }}
-        group by station_code
-    ) as s using (station_code)
+    join stations as s using (station_code)
 )
 
 select md5(source_record_id) as event_key, *

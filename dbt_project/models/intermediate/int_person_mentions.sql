@@ -41,10 +41,9 @@ select
     id_hash,
     id_masked,
     phone,
-    case when id_number is not null then strptime(substr(id_number, 7, 8), '%Y%m%d')::date end as birth_date,
+    case when id_number is not null then cast(strptime(substr(id_number, 7, 8), '%Y%m%d') as date) end as birth_date,
     case
         when id_number is not null
-            then
-                case when cast(substr(id_number, 17, 1) as integer) % 2 = 1 then 'M' else 'F' end
+            then case when cast(substr(id_number, 17, 1) as integer) % 2 = 1 then 'M' else 'F' end
     end as sex
 from mentions

@@ -47,7 +47,7 @@ address_points as (
     -- (An address of several organisations: the point of the first by key.)
     select m.place_key, arg_min(o.point, o.organisation_key) as point
     from mentions as m
-    join {{ ref('int_organisation_resolution') }} as r using (source_record_id)
+    join {{ ref('int_organisation_resolution') }} using (source_record_id)
     join organisation_points as o using (organisation_key)
     where m.longitude is null
     group by m.place_key
@@ -68,10 +68,10 @@ located as (
         coalesce(p.latitude, a.point.latitude, c.latitude) as latitude,
         p.mentions,
         case
-            when p.longitude is not null then 'delivered' when a.point is not null then 'organisation' else
-                'county_centroid'
-        end
-            as location_source
+            when p.longitude is not null then 'delivered'
+            when a.point is not null then 'organisation'
+            else 'county_centroid'
+        end as location_source
     from places as p
     left join address_points as a using (place_key)
     left join county_centres as c using (county_code)

@@ -14,12 +14,13 @@ overdue as (
     select
         s.*,
         case
-            when s.major_hazard and s.subject_kind = 'organisation' then 'overdue_major_hazard' else 'overdue_hazard'
+            when s.major_hazard and s.subject_kind = 'organisation' then 'overdue_major_hazard'
+            else 'overdue_hazard'
         end as fact
     from subject_events as s
     where
         s.event_type in ('hidden_hazard', 'fire_hazard_finding')
-        and s.resolved_date is null and s.due_date < (select day from as_of)
+        and s.resolved_date is null and s.due_date < (select as_of.day from as_of)
         and (s.subject_kind = 'place' or s.relation = 'named')
 ),
 
@@ -31,7 +32,8 @@ event_facts as (
     where event_type not in ('hidden_hazard', 'fire_hazard_finding')
     group by all
     union all
-    select subject_kind, subject_key, fact, count(*), min(due_date) from overdue
+    select subject_kind, subject_key, fact, count(*) as occurrences, min(due_date) as latest
+    from overdue
     group by all
 ),
 
@@ -63,10 +65,12 @@ township_facts as (
     from township_events
     where
         event_type not in ('hidden_hazard', 'fire_hazard_finding')
-        or (resolved_date is null and due_date < (select day from as_of))
+        or (resolved_date is null and due_date < (select as_of.day from as_of))
     group by all
     union all
-    select 'township', township_code, 'hazard_source_grade_' || grade, count(*), max(declared_on)
+    select
+        'township' as subject_kind, township_code as subject_key, 'hazard_source_grade_' || grade as fact,
+        count(*) as occurrences, max(declared_on) as latest
     from grades
     where township_code is not null
     group by all

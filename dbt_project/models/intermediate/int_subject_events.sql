@@ -36,15 +36,15 @@ links as (
     from {{ ref('bridge_event_organisation') }} as b
     where b.role <> 'responding_station'
     union
-    select 'organisation', o.organisation_key, n.event_key, 'near'
+    select 'organisation' as subject_kind, o.organisation_key as subject_key, n.event_key, 'near' as relation
     from near as n
     join organisation_places as o on o.place_key = n.place_key
     join events as e on e.event_key = n.event_key
     where list_contains({{ var('proximity_event_types') }}, e.event_type)
     union
-    select 'place', n.place_key, n.event_key, 'near' from near as n
+    select 'place' as subject_kind, n.place_key as subject_key, n.event_key, 'near' as relation from near as n
     union
-    select 'station', s.object_key, e.event_key, 'at'
+    select 'station' as subject_kind, s.object_key as subject_key, e.event_key, 'at' as relation
     from {{ ref('dim_object') }} as s
     join events as e on e.place_key = s.place_key
     where s.kind = 'monitoring_station' and e.event_type = 'air_quality_episode'

@@ -17,11 +17,11 @@ targets as (
 
 select
     i.*,
-    date_diff('second', alarm_at, dispatched_at) as alarm_to_dispatch_s,
-    date_diff('second', dispatched_at, arrived_at) as dispatch_to_arrival_s,
-    date_diff('second', arrived_at, closed_at) as arrival_to_close_s,
-    date_diff('second', alarm_at, closed_at) as alarm_to_close_s,
-    date_diff('second', alarm_at, dispatched_at) <= t.dispatch_target_s as dispatch_within_target,
-    date_diff('second', dispatched_at, arrived_at) <= t.arrival_target_s as arrival_within_target
+    date_diff('second', i.alarm_at, i.dispatched_at) as alarm_to_dispatch_s,
+    date_diff('second', i.dispatched_at, i.arrived_at) as dispatch_to_arrival_s,
+    date_diff('second', i.arrived_at, i.closed_at) as arrival_to_close_s,
+    date_diff('second', i.alarm_at, i.closed_at) as alarm_to_close_s,
+    date_diff('second', i.alarm_at, i.dispatched_at) <= t.dispatch_target_s as dispatch_within_target,
+    date_diff('second', i.dispatched_at, i.arrived_at) <= t.arrival_target_s as arrival_within_target
 from incidents as i
 cross join targets as t

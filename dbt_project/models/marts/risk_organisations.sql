@@ -11,7 +11,7 @@ select
     pl.township_code,
     pl.longitude,
     pl.latitude,
-    p.* exclude (subject_key)  -- score, rank, decile, facts, reasons (macro risk_profile)
+    p.* exclude (p.subject_key)  -- score, rank, decile, facts, reasons (macro risk_profile)
 from profile as p
 join {{ ref('dim_organisation') }} as o on o.organisation_key = p.subject_key
 left join {{ ref('dim_place') }} as pl on pl.place_key = o.place_key

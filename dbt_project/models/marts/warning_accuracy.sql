@@ -9,8 +9,8 @@ last_day as (select max(delivery_date) as day from {{ ref('fct_event') }}),
 scored_days as (
     select
         r.rule_id, unnest(generate_series(
-            (select min(delivery_date) from {{ ref('fct_event') }}),
-            (select day from last_day) - r.follow_up_days,
+            (select min(e.delivery_date) from {{ ref('fct_event') }} as e),
+            (select last_day.day from last_day) - r.follow_up_days,
             interval 1 day
         ))::date as as_of_date
     from rules as r
@@ -19,10 +19,10 @@ scored_days as (
 population as (
     select 'organisation' as subject_kind, count(*) as subjects from {{ ref('dim_organisation') }}
     union all
-    select 'place', count(*) from {{ ref('dim_place') }}
+    select 'place' as subject_kind, count(*) as subjects from {{ ref('dim_place') }}
     where location_source = 'delivered'
     union all
-    select 'station', count(*) from {{ ref('dim_object') }}
+    select 'station' as subject_kind, count(*) as subjects from {{ ref('dim_object') }}
     where kind = 'monitoring_station'
 ),
 
@@ -42,7 +42,7 @@ outcomes as (
 warned as (
     select h.rule_id, h.as_of_date, h.subject_key
     from {{ ref('warning_history') }} as h
-    join scored_days as d using (rule_id, as_of_date)
+    join scored_days using (rule_id, as_of_date)
 ),
 
 scored as (
@@ -60,7 +60,7 @@ scored as (
             where w.rule_id = r.rule_id
         ) as warned_subject_days,
         (
-            select count(*) from warned as w join outcomes as o using (rule_id, as_of_date, subject_key)
+            select count(*) from warned as w join outcomes using (rule_id, as_of_date, subject_key)
             where w.rule_id = r.rule_id
         ) as warned_with_event,
         (

@@ -161,9 +161,8 @@ select
     ) as subject_name,
     l.as_of_date,
     -- Issued when the day's deliveries are in: midnight after it, China Standard Time.
-    cast(strftime(l.as_of_date + 1, '%Y-%m-%d') || ' 00:00:00+08' as timestamptz) as issued_at,
-    cast(strftime(l.as_of_date + 1, '%Y-%m-%d') || ' 00:00:00+08' as timestamptz)
-    + to_hours(rule.valid_hours) as expires_at,
+    (strftime(l.as_of_date + 1, '%Y-%m-%d') || ' 00:00:00+08')::timestamptz as issued_at,
+    (strftime(l.as_of_date + 1, '%Y-%m-%d') || ' 00:00:00+08')::timestamptz + to_hours(rule.valid_hours) as expires_at,
     pl.county_code,
     pl.township_code,
     coalesce(township.name, county.name) as area_name,

@@ -8,12 +8,19 @@ with divisions as (
         cast(null as varchar) as township_code
     from {{ ref('stg_reference__provinces') }}
     union all
-    select code, 'city', name, province_code, province_code, code, null, null from {{ ref('stg_reference__cities') }}
+    select
+        code as division_code, 'city' as level, name, province_code as parent_code,
+        province_code, code as city_code, null as county_code, null as township_code
+    from {{ ref('stg_reference__cities') }}
     union all
-    select code, 'county', name, city_code, province_code, city_code, code, null
+    select
+        code as division_code, 'county' as level, name, city_code as parent_code,
+        province_code, city_code, code as county_code, null as township_code
     from {{ ref('stg_reference__counties') }}
     union all
-    select code, 'township', name, county_code, province_code, city_code, county_code, code
+    select
+        code as division_code, 'township' as level, name, county_code as parent_code,
+        province_code, city_code, county_code, code as township_code
     from {{ ref('stg_reference__townships') }}
 ),
 
@@ -35,7 +42,8 @@ select
 from divisions
 union all
 select
-    division_code, level, name, parent_code, province_code, city_code, county_code, township_code, true,
+    division_code, level, name, parent_code, province_code, city_code, county_code, township_code, true as in_city,
     grid_lon_min, grid_lat_min,
-    grid_lon_min + {{ var('grid_cell_degrees') }}, grid_lat_min + {{ var('grid_cell_degrees') }}
+    grid_lon_min + {{ var('grid_cell_degrees') }} as grid_lon_max,
+    grid_lat_min + {{ var('grid_cell_degrees') }} as grid_lat_max
 from grid

@@ -8,55 +8,24 @@ with resolved as (
     from {{ ref('int_organisation_resolution') }}
     union all
     select
-        source_department,
-        source_feed,
-        source_record_id,
-        'person',
-        person_key,
-        role,
-        slot,
-        method,
-        match_probability,
-        matched_on
+        source_department, source_feed, source_record_id, 'person' as entity_kind, person_key as entity_key,
+        role, slot, method, match_probability, matched_on
     from {{ ref('int_person_resolution') }}
     union all
     select
-        source_department,
-        source_feed,
-        source_record_id,
-        'place',
-        place_key,
-        role,
-        1,
-        method,
-        match_probability,
-        matched_on
+        source_department, source_feed, source_record_id, 'place' as entity_kind, place_key as entity_key,
+        role, 1 as slot, method, match_probability, matched_on
     from {{ ref('int_place_resolution') }}
     union all
     select
-        source_department,
-        source_feed,
-        source_record_id,
-        'object',
-        object_key,
-        role,
-        slot,
-        method,
-        match_probability,
-        matched_on
+        source_department, source_feed, source_record_id, 'object' as entity_kind, object_key as entity_key,
+        role, slot, method, match_probability, matched_on
     from {{ ref('int_object_resolution') }}
     union all
     select
-        source_department,
-        source_feed,
-        source_record_id,
-        'event',
-        event_key,
-        event_type,
-        1,
-        'exact',
-        cast(1.0 as double),
-        'record'
+        source_department, source_feed, source_record_id, 'event' as entity_kind, event_key as entity_key,
+        event_type as role, 1 as slot, 'exact' as method, cast(1.0 as double) as match_probability,
+        'record' as matched_on
     from {{ ref('fct_event') }}
 )
 

@@ -10,15 +10,15 @@ with vehicles as (
 )
 
 select
-    accident_id,
-    slot,
-    vehicle.plate_no,
-    {{ normalise_plate('vehicle.plate_no') }} as plate_normalised,
-    vehicle.vehicle_type,
-    vehicle.driver_name,
-    {{ identity_hash('vehicle.driver_id_number') }} as driver_id_hash,
-    {{ mask_identity('vehicle.driver_id_number') }} as driver_id_masked,
-    vehicle.driver_id_number,
-    vehicle.driver_phone,
-    source_department, source_feed, source_record_id, _source_file, _source_row, delivery_date
-from vehicles
+    v.accident_id,
+    v.slot,
+    v.vehicle.plate_no,
+    {{ normalise_plate('v.vehicle.plate_no') }} as plate_normalised,
+    v.vehicle.vehicle_type,
+    v.vehicle.driver_name,
+    {{ identity_hash('v.vehicle.driver_id_number') }} as driver_id_hash,
+    {{ mask_identity('v.vehicle.driver_id_number') }} as driver_id_masked,
+    v.vehicle.driver_id_number,
+    v.vehicle.driver_phone,
+    v.source_department, v.source_feed, v.source_record_id, v._source_file, v._source_row, v.delivery_date
+from vehicles as v
