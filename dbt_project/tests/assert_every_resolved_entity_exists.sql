@@ -1,6 +1,7 @@
 -- Every entity a source record was resolved to exists in its table: xref_source_record's
 -- entity_key names a row of dim_organisation, dim_person, dim_place, dim_object or fct_event
 -- according to entity_kind (a reference a relationships test cannot state).
+{{ config(meta={'dagster': {'ref': {'name': 'xref_source_record'}}}) }}  -- the asset it is a check on in Dagster
 with entities as (
     select 'organisation' as entity_kind, organisation_key as entity_key from {{ ref('dim_organisation') }}
     union all
