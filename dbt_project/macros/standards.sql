@@ -1,4 +1,15 @@
-{#- The numbers of the national standards the marts grade by (DESIGN, "Standards"). -#}
+{#- The numbers of the national standards events and the marts are graded by (DESIGN, "Standards"). -#}
+
+{#- National grading of accidents and disasters by casualties: 特别重大 I (30 deaths or 100
+    seriously injured), 重大 II (10 or 50), 较大 III (3 or 10), 一般 IV. -#}
+{% macro casualty_severity_grade(deaths, serious_injuries='0') -%}
+    case
+        when coalesce({{ deaths }}, 0) >= 30 or coalesce({{ serious_injuries }}, 0) >= 100 then 'I'
+        when coalesce({{ deaths }}, 0) >= 10 or coalesce({{ serious_injuries }}, 0) >= 50 then 'II'
+        when coalesce({{ deaths }}, 0) >= 3 or coalesce({{ serious_injuries }}, 0) >= 10 then 'III'
+        else 'IV'
+    end
+{%- endmacro %}
 
 {#- HJ 633-2012 AQI level 1-6 (0-50, 51-100, 101-150, 151-200, 201-300, above 300). -#}
 {% macro aqi_level(aqi) -%}
@@ -31,35 +42,4 @@
         when {{ r }} >= 10 then 3
         else 4
     end
-{%- endmacro %}
-
-{#- Pairs (event_key, place_key) of `left_rel` rows (event_key, longitude, latitude) and
-    `right_rel` places (place_key, longitude, latitude) within `metres` (haversine), found by
-    an equality join on cells of about `metres` and their eight neighbours, so the cost grows
-    with the pairs found, not with the product of the two tables. -#}
-{% macro pairs_within(left_rel, right_rel, metres) -%}
-    {#- A degree of latitude is 111 km; one of longitude is cos(latitude) of that, at least half up to 60°. -#}
-    {%- set lat_cell = metres / 111000.0 -%}
-    {%- set lon_cell = metres / 55500.0 -%}
-    select distinct l.event_key, r.place_key
-    from (
-        select event_key, longitude, latitude,
-               floor(longitude / {{ lon_cell }})::bigint + dx as cx, floor(latitude / {{ lat_cell }})::bigint + dy as cy
-        from {{ left_rel }}, (select unnest([-1, 0, 1]) as dx), (select unnest([-1, 0, 1]) as dy)
-        where longitude is not null
-    ) as l
-    join (
-        select place_key, longitude, latitude,
-               floor(longitude / {{ lon_cell }})::bigint as cx, floor(latitude / {{ lat_cell }})::bigint as cy
-        from {{ right_rel }}
-    ) as r using (cx, cy)
-    where {{ haversine_m('l.longitude', 'l.latitude', 'r.longitude', 'r.latitude') }} <= {{ metres }}
-{%- endmacro %}
-
-{#- Great-circle distance in metres between two WGS-84 points. -#}
-{% macro haversine_m(lon1, lat1, lon2, lat2) -%}
-    2 * 6371008.8 * asin(sqrt(
-        pow(sin(radians({{ lat2 }} - {{ lat1 }}) / 2), 2)
-        + cos(radians({{ lat1 }})) * cos(radians({{ lat2 }})) * pow(sin(radians({{ lon2 }} - {{ lon1 }}) / 2), 2)
-    ))
 {%- endmacro %}

@@ -6,7 +6,9 @@ with latest as (
     from {{ ref('fct_event') }}
     group by source_department
 )
-select source_department, last_delivery
-from latest
-where last_delivery < (select max(last_delivery) from latest) - interval 2 day
-   or (select count(*) from latest) < 5
+
+select l.source_department, l.last_delivery
+from latest as l
+where
+    l.last_delivery < (select max(newest.last_delivery) from latest as newest) - interval 2 day
+    or (select count(distinct d.source_department) from latest as d) < 5

@@ -13,6 +13,7 @@ all: the temporary file is local, and it is uploaded once complete
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,6 +43,16 @@ def atomic_output(path: Location) -> Iterator[Path]:
     finally:
         # Only left behind when the writer failed: never publish a partial file.
         tmp_path.unlink(missing_ok=True)
+
+
+def replace_dir(new: Path, target: Path) -> None:
+    """Put the folder `new` where `target` is (same file system); the old one is removed only
+    once the new one is in place, so a reader finds one or the other, never a mix."""
+    old = target.parent / f".{target.name}.{uuid.uuid4().hex}.old"
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def append_parquet_atomic(path: Location, rows: pl.DataFrame) -> None:

@@ -99,6 +99,12 @@ class DataDir:
         up run after run and its partial-parse state (which depends on this directory) carries over."""
         return self.root / "dbt_target"
 
+    @property
+    def dbt_docs_target(self) -> Path:
+        """dbt's target folder for generating the docs site: its own, so the warehouse build's
+        partial-parse state (which depends on the target) is left alone."""
+        return self.dbt_target / "docs"
+
     @cached_property
     def extracts(self) -> Location:
         if self.extracts_root:
@@ -126,6 +132,11 @@ class DataDir:
 
     def quarantine_partition(self, department: str, feed: str, day: date) -> Location:
         return self.quarantine / department / feed / f"date={day.isoformat()}"
+
+    @property
+    def dbt_docs(self) -> Path:
+        """The dbt docs site of the warehouse (models, columns, tests, lineage), for people."""
+        return self.reports / "dbt_docs"
 
     def quality_report(self, department: str) -> Path:
         """A department's quality report: the GX data docs of its published extract."""

@@ -128,7 +128,10 @@ def test_dim_person_without_personal_grant_proves_the_treatment_and_expects_no_c
 
     # Columns delivered in clear keep their rules.
     assert kinds(columns["sex"]) == {"expect_column_values_to_be_in_set"}
-    assert kinds(columns["key_kind"]) == {"expect_column_values_to_not_be_null"}
+    assert kinds(columns["key_kind"]) == {
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_in_set",
+    }
 
 
 def test_a_pseudonymised_enum_column_gets_no_value_set(contracts) -> None:

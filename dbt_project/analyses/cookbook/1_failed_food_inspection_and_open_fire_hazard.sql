@@ -14,4 +14,4 @@ join bridge_event_organisation as bh on bh.organisation_key = o.organisation_key
 join fct_event as fire on fire.event_key = bh.event_key and fire.event_type = 'fire_hazard_finding'
 where fire.resolved_date is null
 group by all
-order by open_fire_hazards desc, failed_food_inspections desc, o.name
+order by open_fire_hazards desc, failed_food_inspections desc, o.name asc

@@ -6,13 +6,19 @@ with installations as (
     join dim_place as p using (place_key)
     where o.kind = 'hazard_installation'
 ),
+
 accidents as (
     select e.event_key, e.occurred_at, e.description, p.longitude, p.latitude
     from fct_event as e
     join dim_place as p using (place_key)
-    where e.event_type = 'traffic_accident'
-      and e.occurred_at >= (select max(occurred_at) from fct_event where event_type = 'traffic_accident') - interval 30 day
+    where
+        e.event_type = 'traffic_accident'
+        and e.occurred_at >= (
+            select max(t.occurred_at) from fct_event as t
+            where t.event_type = 'traffic_accident'
+        ) - interval 30 day
 ),
+
 pairs as (
     select
         a.event_key, a.occurred_at, a.description, i.code as hazard_source, i.name as installation,
@@ -23,8 +29,9 @@ pairs as (
         )) as distance_m
     from accidents as a
     join installations as i
-      on abs(i.latitude - a.latitude) < 0.005 and abs(i.longitude - a.longitude) < 0.006  -- a cheap box first
+        on abs(i.latitude - a.latitude) < 0.005 and abs(i.longitude - a.longitude) < 0.006  -- a cheap box first
 )
+
 select
     event_key,
     any_value(occurred_at) as occurred_at,

@@ -8,14 +8,17 @@ with enterprises as (
     where x.source_feed = 'enterprises' and x.entity_kind = 'organisation'
     group by p.county_code
 ),
+
 events as (
-    select county_code, count(*) as events,
-           count(*) filter (where event_type = 'traffic_accident') as traffic_accidents,
-           count(*) filter (where event_type in ('fire', 'rescue', 'social_assistance')) as fire_incidents,
-           count(*) filter (where event_type in ('hidden_hazard', 'fire_hazard_finding')) as hazard_findings
+    select
+        county_code, count(*) as events,
+        count(*) filter (where event_type = 'traffic_accident') as traffic_accidents,
+        count(*) filter (where event_type in ('fire', 'rescue', 'social_assistance')) as fire_incidents,
+        count(*) filter (where event_type in ('hidden_hazard', 'fire_hazard_finding')) as hazard_findings
     from fct_event
     group by county_code
 )
+
 select
     d.division_code as county_code,
     d.name as county,
@@ -28,4 +31,4 @@ select
 from enterprises as e
 join events as v using (county_code)
 join dim_admin_division as d on d.division_code = e.county_code and d.level = 'county'
-order by events_per_1000_enterprises desc, county_code
+order by events_per_1000_enterprises desc, county_code asc

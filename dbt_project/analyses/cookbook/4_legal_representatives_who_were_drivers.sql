@@ -14,4 +14,4 @@ join bridge_event_person as ep on ep.person_key = p.person_key and ep.role = 'dr
 join fct_event as e on e.event_key = ep.event_key
 where p.key_kind = 'identity_number'
 group by p.person_key, p.name, p.id_number_masked
-order by accidents_as_driver desc, p.person_key
+order by accidents_as_driver desc, p.person_key asc

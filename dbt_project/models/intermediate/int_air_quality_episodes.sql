@@ -2,19 +2,30 @@
 -- polluted) or worse. A reading below level 4 ends a run; a missing reading does not (a
 -- rejected or late hour is not clean air), unless the station is silent for over 3 hours.
 with readings as (
-    select *,
+    select
+        *,
         aqi_level >= 4 as polluted,
         lag(aqi_level >= 4) over w as previous_polluted,
         lag(measured_at) over w as previous_at
     from {{ ref('int_air_quality_hourly') }}
     window w as (partition by station_code order by measured_at)
 ),
+
 runs as (
-    select *,
-        sum(case when polluted and (previous_polluted is not true or measured_at - previous_at > interval 3 hour) then 1 else 0 end)
+    select
+        *,
+        sum(
+            case
+                when
+                    polluted and (previous_polluted is not true or measured_at - previous_at > interval 3 hour)
+                    then 1
+                else 0
+            end
+        )
             over (partition by station_code order by measured_at) as run_id
     from readings
 )
+
 select
     station_code,
     min(measured_at) as started_at,

@@ -2,7 +2,11 @@
 -- pollutant(s) when the AQI is above 50.
 -- Built by delivery day, as its readings are.
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='delivery_date') }}
-with iaqi as (select * from {{ ref('int_air_quality_iaqi') }} where {{ delivery_days_to_build() }}),
+with iaqi as (
+    select * from {{ ref('int_air_quality_iaqi') }}
+    where {{ delivery_days_to_build() }}
+),
+
 hourly as (
     select
         station_code,
@@ -20,6 +24,7 @@ hourly as (
     from iaqi
     group by station_code, measured_at
 ),
+
 primary_pollutants as (
     select i.station_code, i.measured_at, string_agg(i.pollutant, ',' order by i.pollutant) as primary_pollutant
     from iaqi as i
@@ -27,6 +32,7 @@ primary_pollutants as (
     where h.aqi > 50 and i.iaqi = h.aqi
     group by all
 )
+
 select
     h.*,
     {{ aqi_level('h.aqi') }} as aqi_level,

@@ -7,7 +7,8 @@
 -- them read too for the 24-hour means.
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='delivery_date') }}
 with readings as (
-    select *,
+    select
+        *,
         avg(so2_ugm3) over (
             partition by station_code order by measured_at
             range between interval 23 hour preceding and current row
@@ -15,27 +16,49 @@ with readings as (
     from {{ ref('stg_ecology_environment__air_quality_hourly') }}
     where {{ delivery_days_to_build(lookback_days=1) }}
 ),
+
 concentrations as (
-    select station_code, measured_at, delivery_date, source_record_id, 'pm25' as pollutant, '24h' as averaging_period, pm25_ugm3 as concentration from readings
-    union all
-    select station_code, measured_at, delivery_date, source_record_id, 'pm10', '24h', pm10_ugm3 from readings
-    union all
-    select station_code, measured_at, delivery_date, source_record_id, 'so2',
-           case when so2_ugm3 > 800 then '24h' else '1h' end,
-           case when so2_ugm3 > 800 then so2_24h_mean_ugm3 else so2_ugm3 end
+    select
+        station_code, measured_at, delivery_date, source_record_id,
+        'pm25' as pollutant, '24h' as averaging_period, pm25_ugm3 as concentration
     from readings
     union all
-    select station_code, measured_at, delivery_date, source_record_id, 'no2', '1h', no2_ugm3 from readings
+    select
+        station_code, measured_at, delivery_date, source_record_id,
+        'pm10' as pollutant, '24h' as averaging_period, pm10_ugm3 as concentration
+    from readings
     union all
-    select station_code, measured_at, delivery_date, source_record_id, 'co', '1h', co_mgm3 from readings
+    select
+        station_code, measured_at, delivery_date, source_record_id,
+        'so2' as pollutant,
+        case when so2_ugm3 > 800 then '24h' else '1h' end as averaging_period,
+        case when so2_ugm3 > 800 then so2_24h_mean_ugm3 else so2_ugm3 end as concentration
+    from readings
     union all
-    select station_code, measured_at, delivery_date, source_record_id, 'o3', '1h', o3_ugm3 from readings
+    select
+        station_code, measured_at, delivery_date, source_record_id,
+        'no2' as pollutant, '1h' as averaging_period, no2_ugm3 as concentration
+    from readings
+    union all
+    select
+        station_code, measured_at, delivery_date, source_record_id,
+        'co' as pollutant, '1h' as averaging_period, co_mgm3 as concentration
+    from readings
+    union all
+    select
+        station_code, measured_at, delivery_date, source_record_id,
+        'o3' as pollutant, '1h' as averaging_period, o3_ugm3 as concentration
+    from readings
 ),
+
 segments as (select * from {{ ref('stg_reference__hj633_breakpoints') }}),
+
 top_of_scale as (
     select pollutant, averaging_period, max(concentration_high) as concentration_max
-    from segments group by all
+    from segments
+    group by all
 )
+
 select
     c.station_code,
     c.measured_at,
@@ -51,16 +74,21 @@ select
         -- (rounded to 1e-9 first, so binary floating point never lifts a whole number by one)
         else ceil(round(
             s.iaqi_low + (s.iaqi_high - s.iaqi_low) * (c.concentration - s.concentration_low)
-                / (s.concentration_high - s.concentration_low),
+            / (s.concentration_high - s.concentration_low),
             9
         ))
     end::integer as iaqi
 from concentrations as c
 join top_of_scale as t using (pollutant, averaging_period)
 left join segments as s
-    on s.pollutant = c.pollutant
-   and s.averaging_period = c.averaging_period
-   and c.concentration >= s.concentration_low
-   and (c.concentration < s.concentration_high or c.concentration = s.concentration_high and s.concentration_high = t.concentration_max)
-where c.concentration is not null
-  and {{ delivery_days_to_build() }}
+    on
+        s.pollutant = c.pollutant
+        and s.averaging_period = c.averaging_period
+        and s.concentration_low <= c.concentration
+        and (
+            s.concentration_high > c.concentration
+            or s.concentration_high = c.concentration and s.concentration_high = t.concentration_max
+        )
+where
+    c.concentration is not null
+    and {{ delivery_days_to_build() }}

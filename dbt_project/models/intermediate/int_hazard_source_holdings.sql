@@ -7,12 +7,15 @@ with declared as (
     join {{ ref('int_object_resolution') }} as r
         on r.source_record_id = h.source_record_id and r.kind = 'hazard_installation'
 ),
+
 latest as (
-    select object_key, cas_no,
-           arg_max(columns(* exclude (object_key, cas_no)), [epoch(record_date), epoch(delivery_date)])
+    select
+        object_key, cas_no,
+        arg_max(columns(* exclude (object_key, cas_no)), [epoch(record_date), epoch(delivery_date)])
     from declared
     group by object_key, cas_no
 )
+
 select
     l.object_key,
     l.hazard_source_code,

@@ -11,10 +11,10 @@
     'stg_ecology_environment__emission_exceedances',
 ] %}
 {% for feed in feeds %}
-select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
-from {{ ref(feed) }}
-union all
+    select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+    from {{ ref(feed) }}
+    union all
 {% endfor %}
 select source_record_id, _source_file, _source_row, delivery_date
 from {{ ref('stg_ecology_environment__air_quality_hourly') }}
-where source_record_id in (select first_source_record_id from {{ ref('int_air_quality_episodes') }})
+where source_record_id in (select e.first_source_record_id from {{ ref('int_air_quality_episodes') }} as e)

@@ -4,44 +4,56 @@
 -- its premises; a place by those at or near it; a station by the air-quality episodes there.
 -- "Near" is within var('risk_near_metres') of the point.
 with events as (
-    select e.event_key, e.event_type, e.occurred_at, e.delivery_date, e.due_date, e.resolved_date,
-           e.major_hazard, e.source_department, e.place_key
+    select
+        e.event_key, e.event_type, e.occurred_at, e.delivery_date, e.due_date, e.resolved_date,
+        e.major_hazard, e.source_department, e.place_key
     from {{ ref('fct_event') }} as e
 ),
+
 -- Only points a feed delivered: a county centre stands in for an unknown location and is near nothing.
 located_places as (
-    select place_key, longitude, latitude from {{ ref('dim_place') }} where location_source = 'delivered'
+    select place_key, longitude, latitude from {{ ref('dim_place') }}
+    where location_source = 'delivered'
 ),
+
 located_events as (
     select e.event_key, p.longitude, p.latitude from events as e join located_places as p using (place_key)
 ),
+
 near as (
     {{ pairs_within('located_events', 'located_places', var('risk_near_metres')) }}
 ),
+
 organisation_places as (
     select organisation_key, place_key from {{ ref('bridge_organisation_place') }}
     union
-    select organisation_key, place_key from {{ ref('dim_organisation') }} where place_key is not null
+    select organisation_key, place_key from {{ ref('dim_organisation') }}
+    where place_key is not null
 ),
+
 links as (
     select 'organisation' as subject_kind, b.organisation_key as subject_key, b.event_key, 'named' as relation
     from {{ ref('bridge_event_organisation') }} as b
     where b.role <> 'responding_station'
     union
-    select 'organisation', o.organisation_key, n.event_key, 'near'
+    select 'organisation' as subject_kind, o.organisation_key as subject_key, n.event_key, 'near' as relation
     from near as n
     join organisation_places as o on o.place_key = n.place_key
     join events as e on e.event_key = n.event_key
     where list_contains({{ var('proximity_event_types') }}, e.event_type)
     union
-    select 'place', n.place_key, n.event_key, 'near' from near as n
+    select 'place' as subject_kind, n.place_key as subject_key, n.event_key, 'near' as relation from near as n
     union
-    select 'station', s.object_key, e.event_key, 'at'
+    select 'station' as subject_kind, s.object_key as subject_key, e.event_key, 'at' as relation
     from {{ ref('dim_object') }} as s
     join events as e on e.place_key = s.place_key
     where s.kind = 'monitoring_station' and e.event_type = 'air_quality_episode'
 )
+
 -- One row per subject and event, however many ways they are linked.
 select l.subject_kind, l.subject_key, l.relation, e.*
-from (select subject_kind, subject_key, event_key, min(relation) as relation from links group by all) as l
+from (
+    select subject_kind, subject_key, event_key, min(relation) as relation from links
+    group by all
+) as l
 join events as e using (event_key)

@@ -7,6 +7,7 @@ select
     {{ mean_coordinate('latitude') }} as latitude,
     count(*) as points
 from {{ ref('int_place_mentions') }}
-where township_code is not null and longitude is not null
-  and township_code in (select code from {{ ref('stg_reference__townships') }})
+where
+    township_code is not null and longitude is not null
+    and township_code in (select t.code from {{ ref('stg_reference__townships') }} as t)
 group by township_code

@@ -16,4 +16,6 @@ select
     f.county_code
 from {{ ref('int_air_quality_episodes') }} as e
 left join {{ ref('dim_object') }} as s on s.kind = 'monitoring_station' and s.code = e.station_code
-left join {{ ref('fct_event') }} as f on f.source_record_id = e.first_source_record_id and f.event_type = 'air_quality_episode'
+left join
+    {{ ref('fct_event') }} as f
+    on f.source_record_id = e.first_source_record_id and f.event_type = 'air_quality_episode'

@@ -1,12 +1,16 @@
 -- Every hidden hazard and fire hazard finding: found -> deadline -> rectified, and where it
 -- stands on the newest delivery day. The department that found it follows it up.
 with as_of as (select max(delivery_date) as day from {{ ref('fct_event') }}),
+
 hazards as (
     select e.*, b.organisation_key
     from {{ ref('fct_event') }} as e
-    left join {{ ref('bridge_event_organisation') }} as b on b.event_key = e.event_key and b.role <> 'responding_station'
+    left join
+        {{ ref('bridge_event_organisation') }} as b
+        on b.event_key = e.event_key and b.role <> 'responding_station'
     where e.event_type in ('hidden_hazard', 'fire_hazard_finding')
 )
+
 select
     h.event_key,
     h.event_type,
@@ -27,7 +31,8 @@ select
         when h.due_date < a.day then 'open_overdue'
         else 'open_within_deadline'
     end as status,
-    case when h.resolved_date is null and h.due_date < a.day then date_diff('day', h.due_date, a.day) end as days_overdue,
+    case when h.resolved_date is null and h.due_date < a.day then date_diff('day', h.due_date, a.day) end
+        as days_overdue,
     a.day as as_of_date
 from hazards as h
 cross join as_of as a

@@ -5,6 +5,7 @@
 -- A substance missing from the standard's table leaves R unknown: such an installation is
 -- listed without a grade, and says why, rather than being graded on a guess.
 with holdings as (select * from {{ ref('int_hazard_source_holdings') }}),
+
 sums as (
     select
         object_key,
@@ -16,13 +17,20 @@ sums as (
         sum(quantity_t / critical_quantity_t) as s_value,
         sum(beta * quantity_t / critical_quantity_t) as beta_weighted_sum,
         string_agg(
-            substance_name || ' (' || cas_no || '): q ' || quantity_t || ' t, Q ' || coalesce(critical_quantity_t::varchar, '?')
-                || ' t, β ' || coalesce(beta::varchar, '?'),
+            substance_name
+            || ' ('
+            || cas_no
+            || '): q '
+            || quantity_t
+            || ' t, Q '
+            || coalesce(critical_quantity_t::varchar, '?')
+            || ' t, β ' || coalesce(beta::varchar, '?'),
             '; ' order by cas_no
         ) as inputs
     from holdings
     group by object_key
 ),
+
 graded as (
     select
         *,
@@ -31,6 +39,7 @@ graded as (
         round({{ gb18218_alpha('exposed_people') }} * beta_weighted_sum, 6) as r_value
     from sums
 )
+
 select
     g.object_key,
     g.hazard_source_code,
@@ -53,7 +62,9 @@ select
         when round(g.s_value, 6) >= 1 then {{ gb18218_grade('g.r_value') }}
     end as grade,
     case
-        when g.substances_not_in_standard > 0 then g.substances_not_in_standard || ' substance(s) not in the GB 18218 table'
+        when
+            g.substances_not_in_standard > 0
+            then g.substances_not_in_standard || ' substance(s) not in the GB 18218 table'
         when round(g.s_value, 6) < 1 then 'not a major hazard source (S < 1)'
         else 'graded'
     end as grading_status,

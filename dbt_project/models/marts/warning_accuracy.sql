@@ -3,53 +3,76 @@
 -- same share among the subjects of that kind it did not warn. Only days whose whole
 -- follow-up window lies inside the data are scored. lift = warned hit rate / unwarned one.
 with rules as (select * from {{ ref('warning_rules') }}),
+
 last_day as (select max(delivery_date) as day from {{ ref('fct_event') }}),
+
 scored_days as (
-    select r.rule_id, unnest(generate_series(
-        (select min(delivery_date) from {{ ref('fct_event') }}),
-        (select day from last_day) - r.follow_up_days,
-        interval 1 day
-    ))::date as as_of_date
+    select
+        r.rule_id, unnest(generate_series(
+            (select min(e.delivery_date) from {{ ref('fct_event') }} as e),
+            (select last_day.day from last_day) - r.follow_up_days,
+            interval 1 day
+        ))::date as as_of_date
     from rules as r
 ),
+
 population as (
     select 'organisation' as subject_kind, count(*) as subjects from {{ ref('dim_organisation') }}
     union all
-    select 'place', count(*) from {{ ref('dim_place') }} where location_source = 'delivered'
+    select 'place' as subject_kind, count(*) as subjects from {{ ref('dim_place') }}
+    where location_source = 'delivered'
     union all
-    select 'station', count(*) from {{ ref('dim_object') }} where kind = 'monitoring_station'
+    select 'station' as subject_kind, count(*) as subjects from {{ ref('dim_object') }}
+    where kind = 'monitoring_station'
 ),
+
 outcomes as (
     -- Subject, day and outcome event: an outcome follows a day when it occurs within the window after it.
     select r.rule_id, d.as_of_date, s.subject_key
     from rules as r
     join scored_days as d using (rule_id)
     join {{ ref('int_subject_events') }} as s
-        on s.subject_kind = r.subject_kind
-       and list_contains(string_split(r.outcome_event_types, '|'), s.event_type)
-       and s.occurred_at::date > d.as_of_date and s.occurred_at::date <= d.as_of_date + r.follow_up_days
+        on
+            s.subject_kind = r.subject_kind
+            and list_contains(string_split(r.outcome_event_types, '|'), s.event_type)
+            and s.occurred_at::date > d.as_of_date and s.occurred_at::date <= d.as_of_date + r.follow_up_days
     group by all
 ),
+
 warned as (
     select h.rule_id, h.as_of_date, h.subject_key
     from {{ ref('warning_history') }} as h
-    join scored_days as d using (rule_id, as_of_date)
+    join scored_days using (rule_id, as_of_date)
 ),
+
 scored as (
     select
         r.rule_id,
         any_value(r.level) as level,
         any_value(r.follow_up_days) as follow_up_days,
         any_value(r.outcome_event_types) as outcome_event_types,
-        (select count(*) from scored_days as d where d.rule_id = r.rule_id) as days_scored,
-        (select count(*) from warned as w where w.rule_id = r.rule_id) as warned_subject_days,
-        (select count(*) from warned as w join outcomes as o using (rule_id, as_of_date, subject_key) where w.rule_id = r.rule_id) as warned_with_event,
-        (select count(*) from outcomes as o where o.rule_id = r.rule_id) as subject_days_with_event,
+        (
+            select count(*) from scored_days as d
+            where d.rule_id = r.rule_id
+        ) as days_scored,
+        (
+            select count(*) from warned as w
+            where w.rule_id = r.rule_id
+        ) as warned_subject_days,
+        (
+            select count(*) from warned as w join outcomes using (rule_id, as_of_date, subject_key)
+            where w.rule_id = r.rule_id
+        ) as warned_with_event,
+        (
+            select count(*) from outcomes as o
+            where o.rule_id = r.rule_id
+        ) as subject_days_with_event,
         any_value(p.subjects) as subjects
     from rules as r
     join population as p using (subject_kind)
     group by r.rule_id
 )
+
 select
     rule_id,
     level,
@@ -61,10 +84,13 @@ select
     round(warned_with_event / nullif(warned_subject_days, 0), 4) as warned_hit_rate,
     subjects * days_scored - warned_subject_days as unwarned_subject_days,
     subject_days_with_event - warned_with_event as unwarned_with_event,
-    round((subject_days_with_event - warned_with_event) / nullif(subjects * days_scored - warned_subject_days, 0), 6) as unwarned_hit_rate,
+    round((subject_days_with_event - warned_with_event) / nullif(subjects * days_scored - warned_subject_days, 0), 6)
+        as unwarned_hit_rate,
     round(
         (warned_with_event / nullif(warned_subject_days, 0))
-        / nullif((subject_days_with_event - warned_with_event) / nullif(subjects * days_scored - warned_subject_days, 0), 0),
+        / nullif(
+            (subject_days_with_event - warned_with_event) / nullif(subjects * days_scored - warned_subject_days, 0), 0
+        ),
         2
     ) as lift
 from scored

@@ -3,50 +3,65 @@
 -- earlier days let the rules be checked against what happened next (warning_accuracy).
 -- Thresholds, windows, levels and areas are configuration (seeds/config/warning_rules.csv).
 with rules as (select * from {{ ref('warning_rules') }}),
+
 days as (
     select unnest(generate_series(min(delivery_date), max(delivery_date), interval 1 day))::date as as_of_date
     from {{ ref('fct_event') }}
 ),
+
 subject_events as (select * from {{ ref('int_subject_events') }}),
 
 -- 1. A grade-1 major hazard source whose holder has major hidden hazards past their deadline.
 grade_one as (
-    select organisation_key, arg_min(object_key, object_key) as object_key,
-           string_agg(installation_name || ' (R ' || r_value || ')', ', ' order by installation_name) as installations
+    select
+        organisation_key, arg_min(object_key, object_key) as object_key,
+        string_agg(installation_name || ' (R ' || r_value || ')', ', ' order by installation_name) as installations
     from {{ ref('hazard_source_grades') }}
     where grade = 1 and organisation_key is not null
     group by organisation_key
 ),
+
 hazard_source_overdue as (
-    select d.as_of_date, r.rule_id, g.organisation_key as subject_key, g.object_key as located_by,
-           count(*) as evidence,
-           'grade-1 major hazard source ' || any_value(g.installations) || '; ' || count(*)
-               || ' major hidden hazard(s) past deadline, oldest due ' || min(h.due_date) as reasons
+    select
+        d.as_of_date, r.rule_id, g.organisation_key as subject_key, g.object_key as located_by,
+        count(*) as evidence,
+        'grade-1 major hazard source ' || any_value(g.installations) || '; ' || count(*)
+        || ' major hidden hazard(s) past deadline, oldest due ' || min(h.due_date) as reasons
     from rules as r
     cross join days as d
     join grade_one as g on true
     join subject_events as h
-        on h.subject_kind = 'organisation' and h.subject_key = g.organisation_key and h.relation = 'named'
-       and h.event_type in ('hidden_hazard', 'fire_hazard_finding') and h.major_hazard
-       and h.delivery_date <= d.as_of_date and h.due_date < d.as_of_date
-       and (h.resolved_date is null or h.resolved_date > d.as_of_date)
+        on
+            h.subject_kind = 'organisation' and h.subject_key = g.organisation_key and h.relation = 'named'
+            and h.event_type in ('hidden_hazard', 'fire_hazard_finding') and h.major_hazard
+            and h.delivery_date <= d.as_of_date and h.due_date < d.as_of_date
+            and (h.resolved_date is null or h.resolved_date > d.as_of_date)
     where r.rule_id = 'major_hazard_source_overdue_hazard'
     group by all
     having count(*) >= any_value(r.threshold)
 ),
 
 -- 2. An air-quality episode at a station reaching the threshold level within the window.
-stations as (select object_key, code, place_key from {{ ref('dim_object') }} where kind = 'monitoring_station'),
+stations as (
+    select object_key, code, place_key from {{ ref('dim_object') }}
+    where kind = 'monitoring_station'
+),
+
 air_pollution as (
-    select d.as_of_date, r.rule_id, s.object_key as subject_key, s.object_key as located_by,
-           count(*) as evidence,
-           string_agg('AQI level ' || e.peak_level || ' for ' || e.hours || ' h from ' || strftime(e.started_at, '%Y-%m-%d %H:00')
-               || ' (peak ' || e.peak_aqi || ', ' || coalesce(e.primary_pollutant_at_peak, '') || ')', '; ' order by e.started_at) as reasons
+    select
+        d.as_of_date, r.rule_id, s.object_key as subject_key, s.object_key as located_by,
+        count(*) as evidence,
+        string_agg(
+            'AQI level ' || e.peak_level || ' for ' || e.hours || ' h from ' || strftime(e.started_at, '%Y-%m-%d %H:00')
+            || ' (peak ' || e.peak_aqi || ', ' || coalesce(e.primary_pollutant_at_peak, '') || ')',
+            '; ' order by e.started_at
+        ) as reasons
     from rules as r
     cross join days as d
     join {{ ref('int_air_quality_episodes') }} as e
-        on e.peak_level >= r.threshold and e.delivery_date <= d.as_of_date
-       and e.started_at::date > d.as_of_date - r.window_days and e.started_at::date <= d.as_of_date
+        on
+            e.peak_level >= r.threshold and e.delivery_date <= d.as_of_date
+            and e.started_at::date > d.as_of_date - r.window_days and e.started_at::date <= d.as_of_date
     join stations as s on s.code = e.station_code
     where r.rule_id = 'air_pollution_episode'
     group by all
@@ -59,15 +74,22 @@ accidents as (
     join {{ ref('dim_place') }} as p using (place_key)
     where e.event_type = 'traffic_accident' and p.location_source = 'delivered'
 ),
+
 accident_cluster as (
-    select d.as_of_date, r.rule_id, a.place_key as subject_key, a.place_key as located_by,
-           count(*) as evidence,
-           count(*) || ' traffic accidents in ' || any_value(r.window_days) || ' days, latest ' || max(a.occurred_at)::date as reasons
+    select
+        d.as_of_date, r.rule_id, a.place_key as subject_key, a.place_key as located_by,
+        count(*) as evidence,
+        count(*)
+        || ' traffic accidents in '
+        || any_value(r.window_days)
+        || ' days, latest '
+        || max(a.occurred_at)::date as reasons
     from rules as r
     cross join days as d
     join accidents as a
-        on a.delivery_date <= d.as_of_date
-       and a.occurred_at::date > d.as_of_date - r.window_days and a.occurred_at::date <= d.as_of_date
+        on
+            a.delivery_date <= d.as_of_date
+            and a.occurred_at::date > d.as_of_date - r.window_days and a.occurred_at::date <= d.as_of_date
     where r.rule_id = 'accident_cluster'
     group by all
     having count(*) >= any_value(r.threshold)
@@ -75,16 +97,22 @@ accident_cluster as (
 
 -- 4. Repeated food-safety failures of one organisation.
 food_failures as (
-    select d.as_of_date, r.rule_id, f.subject_key, f.subject_key as located_by,
-           count(*) as evidence,
-           count(*) || ' failed food inspections or samplings in ' || any_value(r.window_days) || ' days, latest ' || max(f.occurred_at)::date as reasons
+    select
+        d.as_of_date, r.rule_id, f.subject_key, f.subject_key as located_by,
+        count(*) as evidence,
+        count(*)
+        || ' failed food inspections or samplings in '
+        || any_value(r.window_days)
+        || ' days, latest '
+        || max(f.occurred_at)::date as reasons
     from rules as r
     cross join days as d
     join subject_events as f
-        on f.subject_kind = 'organisation' and f.relation = 'named'
-       and f.event_type in ('food_inspection_failure', 'food_sampling_failure')
-       and f.delivery_date <= d.as_of_date
-       and f.occurred_at::date > d.as_of_date - r.window_days and f.occurred_at::date <= d.as_of_date
+        on
+            f.subject_kind = 'organisation' and f.relation = 'named'
+            and f.event_type in ('food_inspection_failure', 'food_sampling_failure')
+            and f.delivery_date <= d.as_of_date
+            and f.occurred_at::date > d.as_of_date - r.window_days and f.occurred_at::date <= d.as_of_date
     where r.rule_id = 'repeated_food_failures'
     group by all
     having count(*) >= any_value(r.threshold)
@@ -92,13 +120,18 @@ food_failures as (
 
 raised as (
     select * from hazard_source_overdue
-    union all select * from air_pollution
-    union all select * from accident_cluster
-    union all select * from food_failures
+    union all
+    select * from air_pollution
+    union all
+    select * from accident_cluster
+    union all
+    select * from food_failures
 ),
+
 -- Where each warning is: the hazard installation, the station, the place, or the organisation's premises.
 located as (
-    select r.*,
+    select
+        r.*,
         case rule.subject_kind
             when 'place' then r.subject_key
             when 'station' then station.place_key
@@ -110,6 +143,7 @@ located as (
     left join {{ ref('dim_object') }} as installation on installation.object_key = r.located_by
     left join {{ ref('dim_organisation') }} as organisation on organisation.organisation_key = r.subject_key
 )
+
 select
     md5(l.rule_id || '|' || l.subject_key || '|' || l.as_of_date) as warning_id,
     l.rule_id,
@@ -120,13 +154,15 @@ select
     rule.subject_kind,
     l.subject_key,
     coalesce(
-        case rule.subject_kind when 'organisation' then org.name when 'station' then obj.name else pl.standard_address end,
+        case rule.subject_kind
+            when 'organisation' then org.name when 'station' then obj.name else pl.standard_address
+        end,
         l.subject_key
     ) as subject_name,
     l.as_of_date,
     -- Issued when the day's deliveries are in: midnight after it, in the city's time zone.
-    timezone('{{ var("city_timezone") }}', cast(l.as_of_date + 1 as timestamp)) as issued_at,
-    timezone('{{ var("city_timezone") }}', cast(l.as_of_date + 1 as timestamp)) + to_hours(rule.valid_hours) as expires_at,
+    timezone('{{ var("city_timezone") }}', (l.as_of_date + 1)::timestamp) as issued_at,
+    timezone('{{ var("city_timezone") }}', (l.as_of_date + 1)::timestamp) + to_hours(rule.valid_hours) as expires_at,
     pl.county_code,
     pl.township_code,
     coalesce(township.name, county.name) as area_name,

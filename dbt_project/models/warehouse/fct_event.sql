@@ -1,18 +1,22 @@
 -- Every event, placed: where the feed located it, else at its organisation's premises,
 -- else at its county's centre (location_source of the place says which).
 with events as (select * from {{ ref('int_events') }}),
+
 organisations as (
     -- A record naming several organisations: the first by key, all three facts of the same one.
     select source_record_id, organisation.place_key, organisation.county_code, organisation.uscc
     from (
-        select r.source_record_id,
-               arg_min({'place_key': o.place_key, 'county_code': o.county_code, 'uscc': o.uscc}, o.organisation_key) as organisation
+        select
+            r.source_record_id,
+            arg_min({ 'place_key': o.place_key, 'county_code': o.county_code, 'uscc': o.uscc }, o.organisation_key)
+                as organisation
         from {{ ref('int_organisation_resolution') }} as r
         join {{ ref('dim_organisation') }} as o using (organisation_key)
         where r.role not in ('responding_station')
         group by r.source_record_id
     )
 ),
+
 placed as (
     select
         e.*,
@@ -28,6 +32,7 @@ placed as (
     left join {{ ref('dim_place') }} as own on own.place_key = located.place_key
     left join organisations as o using (source_record_id)
 )
+
 select
     p.event_key,
     p.event_type,

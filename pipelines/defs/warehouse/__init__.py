@@ -1,4 +1,4 @@
-"""Warehouse stage: the dbt project's models and tests, and the analytics copy."""
+"""Warehouse stage: the dbt project's models and tests, the analytics copy, and the dbt docs site."""
 
 import shutil
 import sys
@@ -8,6 +8,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from pipelines.defs.warehouse.assets import analytics_copy, warehouse_models
+from pipelines.defs.warehouse.docs import dbt_docs
 from pipelines.defs.warehouse.project import DBT_PROJECT
 
 # The dbt installed beside this Python, so `.venv/bin/safecity run` works without the
@@ -15,7 +16,7 @@ from pipelines.defs.warehouse.project import DBT_PROJECT
 DBT_EXECUTABLE = shutil.which("dbt", path=str(Path(sys.executable).parent)) or "dbt"
 
 defs = dg.Definitions(
-    assets=[warehouse_models, analytics_copy],
+    assets=[warehouse_models, analytics_copy, dbt_docs],
     resources={
         "dbt": DbtCliResource(
             project_dir=DBT_PROJECT,

@@ -14,6 +14,7 @@ from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
     DbtCliResource,
+    DbtProject,
     dbt_assets,
 )
 
@@ -40,6 +41,28 @@ class WarehouseTranslator(DagsterDbtTranslator):
             layer = dbt_resource_props["fqn"][1]
             return layer if layer in ("warehouse", "marts", "config") else f"warehouse_{layer}"
         return super().get_group_name(dbt_resource_props)
+
+    def get_asset_check_spec(
+        self,
+        asset_spec: dg.AssetSpec,
+        manifest: Mapping[str, Any],
+        unique_id: str,
+        project: DbtProject | None,
+    ) -> dg.AssetCheckSpec | None:
+        # dagster-dbt describes a check by the test's `meta.description`; the project writes dbt's
+        # own `description` on every test (the YAML, and the generated warehouse contracts).
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None or spec.description:
+            return spec
+        return dg.AssetCheckSpec(
+            name=spec.name,
+            asset=spec.asset_key,
+            description=manifest["nodes"][unique_id].get("description") or None,
+            additional_deps=spec.additional_deps,
+            blocking=spec.blocking,
+            metadata=spec.metadata,
+            automation_condition=spec.automation_condition,
+        )
 
 
 @dbt_assets(

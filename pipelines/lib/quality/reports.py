@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import os
 import re
 import shutil
 import time
@@ -42,6 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipelines.lib import settings
+from pipelines.lib.atomic import replace_dir
 from pipelines.lib.contracts.tables import TableContract
 from pipelines.lib.quality.extract import (
     MANIFEST,
@@ -186,7 +186,7 @@ def build_quality_report(
         index.write_text(
             _with_summary(index.read_text(encoding="utf-8"), report, digest), encoding="utf-8"
         )
-        _replace_dir(staging, report_dir)
+        replace_dir(staging, report_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return replace(report, seconds=time.perf_counter() - started)
@@ -407,12 +407,3 @@ def _with_summary(index_html: str, report: QualityReport, digest: str) -> str:
     if body is None:
         return section + index_html
     return index_html[: body.end()] + section + index_html[body.end() :]
-
-
-def _replace_dir(new: Path, target: Path) -> None:
-    """Put `new` where `target` is; the old report is removed only once the new one is in place."""
-    old = target.parent / f".{target.name}.{uuid.uuid4().hex}.old"
-    if target.exists():
-        os.replace(target, old)
-    os.replace(new, target)
-    shutil.rmtree(old, ignore_errors=True)

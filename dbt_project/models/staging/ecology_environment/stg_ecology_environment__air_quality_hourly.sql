@@ -7,5 +7,7 @@ select
     no2_ugm3,
     co_mgm3,
     o3_ugm3,
-    {{ source_columns('ecology_environment', 'air_quality_hourly', "station_code || '@' || cast(measured_at as varchar)") }}
+    {{ lineage_columns(
+        'ecology_environment', 'air_quality_hourly', "station_code || '@' || cast(measured_at as varchar)"
+    ) }}
 from {{ source('ecology_environment', 'air_quality_hourly') }}

@@ -9,5 +9,5 @@ select
     unit,
     exceed_multiple,
     measured_at,
-    {{ source_columns('ecology_environment', 'emission_exceedances', 'record_id') }}
+    {{ lineage_columns('ecology_environment', 'emission_exceedances', 'record_id') }}
 from {{ source('ecology_environment', 'emission_exceedances') }}

@@ -8,5 +8,5 @@ select
     longitude,
     latitude,
     start_date,
-    {{ source_columns('ecology_environment', 'monitoring_stations', 'station_code') }}
+    {{ lineage_columns('ecology_environment', 'monitoring_stations', 'station_code') }}
 from {{ source('ecology_environment', 'monitoring_stations') }}

@@ -14,5 +14,5 @@ select
     main_pollutants,
     valid_from,
     valid_to,
-    {{ source_columns('ecology_environment', 'pollution_sources', 'permit_no') }}
+    {{ lineage_columns('ecology_environment', 'pollution_sources', 'permit_no') }}
 from {{ source('ecology_environment', 'pollution_sources') }}

@@ -16,5 +16,5 @@ select
     phone,
     employees,
     registered_date,
-    {{ source_columns('emergency_management', 'enterprises', 'uscc') }}
+    {{ lineage_columns('emergency_management', 'enterprises', 'uscc') }}
 from {{ source('emergency_management', 'enterprises') }}

@@ -13,5 +13,5 @@ select
     longitude,
     latitude,
     record_date,
-    {{ source_columns('emergency_management', 'hazard_sources', "hazard_source_code || '/' || cas_no") }}
+    {{ lineage_columns('emergency_management', 'hazard_sources', "hazard_source_code || '/' || cas_no") }}
 from {{ source('emergency_management', 'hazard_sources') }}

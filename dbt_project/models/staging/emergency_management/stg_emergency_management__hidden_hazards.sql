@@ -10,5 +10,5 @@ select
     status,
     rectified_date,
     county_code,
-    {{ source_columns('emergency_management', 'hidden_hazards', 'hazard_id') }}
+    {{ lineage_columns('emergency_management', 'hidden_hazards', 'hazard_id') }}
 from {{ source('emergency_management', 'hidden_hazards') }}

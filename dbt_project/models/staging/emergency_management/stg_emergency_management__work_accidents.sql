@@ -18,5 +18,5 @@ select
     township_code,
     longitude,
     latitude,
-    {{ source_columns('emergency_management', 'work_accidents', 'accident_id') }}
+    {{ lineage_columns('emergency_management', 'work_accidents', 'accident_id') }}
 from {{ source('emergency_management', 'work_accidents') }}

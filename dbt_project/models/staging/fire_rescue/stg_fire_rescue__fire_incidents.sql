@@ -17,5 +17,5 @@ select
     injuries,
     direct_loss_10k_yuan,
     fire_cause,
-    {{ source_columns('fire_rescue', 'fire_incidents', 'incident_id') }}
+    {{ lineage_columns('fire_rescue', 'fire_incidents', 'incident_id') }}
 from {{ source('fire_rescue', 'fire_incidents') }}

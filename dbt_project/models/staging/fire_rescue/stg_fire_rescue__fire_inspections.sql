@@ -15,5 +15,5 @@ select
     longitude,
     latitude,
     county_code,
-    {{ source_columns('fire_rescue', 'fire_inspections', 'inspection_id') }}
+    {{ lineage_columns('fire_rescue', 'fire_inspections', 'inspection_id') }}
 from {{ source('fire_rescue', 'fire_inspections') }}

@@ -13,5 +13,5 @@ select
     expiry_date,
     phone,
     supervising_authority,
-    {{ source_columns('market_regulation', 'food_business_licences', 'licence_no') }}
+    {{ lineage_columns('market_regulation', 'food_business_licences', 'licence_no') }}
 from {{ source('market_regulation', 'food_business_licences') }}

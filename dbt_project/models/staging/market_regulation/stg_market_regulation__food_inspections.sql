@@ -9,5 +9,5 @@ select
     result,
     result = '不符合' as failed,
     findings,
-    {{ source_columns('market_regulation', 'food_inspections', 'inspection_id') }}
+    {{ lineage_columns('market_regulation', 'food_inspections', 'inspection_id') }}
 from {{ source('market_regulation', 'food_inspections') }}

@@ -10,5 +10,5 @@ select
     result,
     result = '不符合' as failed,
     failed_items,
-    {{ source_columns('market_regulation', 'food_sampling', 'sample_id') }}
+    {{ lineage_columns('market_regulation', 'food_sampling', 'sample_id') }}
 from {{ source('market_regulation', 'food_sampling') }}

@@ -4,9 +4,11 @@
 with wide as (
     select * from {{ reference_csv('standards/hj633_iaqi_breakpoints.csv') }}
 ),
+
 points as (
     unpivot wide on columns(* exclude (iaqi)) into name measure value concentration
 ),
+
 parsed as (
     select
         cast(iaqi as integer) as iaqi,
@@ -15,6 +17,7 @@ parsed as (
         cast(nullif(concentration, '') as double) as concentration
     from points
 ),
+
 segments as (
     select
         pollutant,
@@ -27,4 +30,6 @@ segments as (
     where concentration is not null
     window w as (partition by pollutant, averaging_period order by iaqi)
 )
-select * from segments where iaqi_high is not null
+
+select * from segments
+where iaqi_high is not null

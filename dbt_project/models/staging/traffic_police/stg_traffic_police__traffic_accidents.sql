@@ -11,5 +11,5 @@ select
     cause,
     weather,
     len(vehicles) as vehicle_count,
-    {{ source_columns('traffic_police', 'traffic_accidents', 'accident_id') }}
+    {{ lineage_columns('traffic_police', 'traffic_accidents', 'accident_id') }}
 from {{ source('traffic_police', 'traffic_accidents') }}

@@ -7,5 +7,5 @@ select
     volume,
     avg_speed_kmh,
     occupancy_pct,
-    {{ source_columns('traffic_police', 'traffic_flow', "detector_id || '@' || cast(interval_start as varchar)") }}
+    {{ lineage_columns('traffic_police', 'traffic_flow', "detector_id || '@' || cast(interval_start as varchar)") }}
 from {{ source('traffic_police', 'traffic_flow') }}
