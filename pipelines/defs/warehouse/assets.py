@@ -7,6 +7,7 @@ atomically; analysts and notebooks open that, never the live file.
 
 # No `from __future__ import annotations`: Dagster reads the parameter annotations.
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -76,11 +77,8 @@ class WarehouseTranslator(DagsterDbtTranslator):
 def warehouse_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, data_dir: DataDirResource
 ) -> Iterator:
-    # dbt reads the data directory and reference tables from the environment (profiles.yml, sources).
-    settings.export(settings.DATA_DIR, str(data_dir.paths.root))
-    if not settings.is_set(settings.REFERENCE_DIR):
-        settings.export(settings.REFERENCE_DIR, str(reference_dir()))
     paths = data_dir.paths
+    export_dbt_environment(paths.root)
     built_at = paths.warehouse.stat().st_mtime if paths.warehouse.exists() else None
     args = dbt_build_args(
         full_refresh=wants_full_refresh(context.run.tags),
@@ -90,6 +88,14 @@ def warehouse_models(
         city=city_profile(paths.root),
     )
     yield from dbt.cli(args, context=context, target_path=paths.dbt_target).stream()
+
+
+def export_dbt_environment(data_dir_root: Path) -> None:
+    """dbt reads the data directory and the reference tables from the environment
+    (profiles.yml, the sources): this run's, for every dbt process started after."""
+    settings.export(settings.DATA_DIR, str(data_dir_root))
+    if not settings.is_set(settings.REFERENCE_DIR):
+        settings.export(settings.REFERENCE_DIR, str(reference_dir()))
 
 
 def reference_dir():

@@ -9,12 +9,10 @@ The page is published offline-safe by `pipelines/lib/dbt_docs.py`.
 """
 
 # No `from __future__ import annotations`: Dagster reads the parameter annotations.
-import os
-
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from pipelines.defs.warehouse.assets import analytics_copy, reference_dir
+from pipelines.defs.warehouse.assets import analytics_copy, export_dbt_environment
 from pipelines.lib.dbt_docs import publish_dbt_docs
 from pipelines.lib.resources import DataDirResource
 
@@ -37,9 +35,7 @@ def dbt_docs(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, data_dir: DataDirResource
 ) -> dg.MaterializeResult:
     paths = data_dir.paths
-    # dbt reads the data directory and reference tables from the environment (profiles.yml).
-    os.environ["SAFECITY_DATA_DIR"] = str(paths.root)
-    os.environ.setdefault("SAFECITY_REFERENCE_DIR", str(reference_dir()))
+    export_dbt_environment(paths.root)
     for args in (DBT_PARSE_ARGS, DBT_DOCS_ARGS):
         dbt.cli(args, target_path=paths.dbt_docs_target).wait()
     site = publish_dbt_docs(paths.dbt_docs_target, paths.dbt_docs)
