@@ -29,7 +29,9 @@ from pipelines.lib.resources import DATA_DIR_RESOURCE_KEY, DataDirResource
 if TYPE_CHECKING:
     from conftest import LandingTree
 
-WINDOW = DeliveryWindow(date(2026, 1, 1), date(2026, 12, 4), "$SAFECITY_FIRST_DELIVERY_DAY")
+WINDOW = DeliveryWindow(
+    date(2026, 1, 1), date(2026, 12, 4), "first_delivery_day in contracts/city.yaml"
+)
 INSPECTIONS = "market_regulation/food_inspections"
 
 
@@ -137,7 +139,7 @@ def test_the_inventory_reports_each_file_outside_the_window_as_an_error(
     )
     assert lines[2].startswith(f"landing/{late}: 2099-01-01 is after tomorrow ({window.last})")
     assert lines[3].startswith("rename each file to the day it was delivered for")
-    assert "$SAFECITY_FIRST_DELIVERY_DAY" in lines[3]
+    assert "first_delivery_day in " in lines[3]
     assert check.metadata["files"].value == [
         {"path": early, "day": "2025-12-31"},
         {"path": late, "day": "2099-01-01"},

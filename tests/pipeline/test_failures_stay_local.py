@@ -22,15 +22,16 @@ import duckdb
 import pytest
 
 from pipelines.defs.feeds import FEED_CONTRACTS
-from pipelines.defs.ingest.partitions import FIRST_DELIVERY_DAY
 from pipelines.defs.publish.assets import DEPARTMENTS
+from pipelines.lib.city_profile import city_profile
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.ingest.lake import partition
 from pipelines.lib.publish.manifest import verify_extract
 from tests.conftest import safecity_run
 
 WEEK = [date(2026, 10, 1) + timedelta(days=n) for n in range(7)]
-EARLY = date.fromisoformat(FIRST_DELIVERY_DAY) - timedelta(days=1)
+# The generated city's profile (its city.yaml) starts the delivery window on its first day.
+EARLY = WEEK[0] - timedelta(days=1)
 FUTURE = date(2099, 12, 31)
 HAZARDS = FEED_CONTRACTS[("emergency_management", "hidden_hazards")]
 INCIDENTS = FEED_CONTRACTS[("fire_rescue", "fire_incidents")]
@@ -43,6 +44,7 @@ BAD_ROWS_PER_FILE = 8
 def troubled_run(tiny_city, tmp_path_factory) -> tuple[DataDir, subprocess.CompletedProcess[str]]:
     root = tmp_path_factory.mktemp("troubled") / "city"
     shutil.copytree(tiny_city, root)
+    assert city_profile(root).first_delivery_day == WEEK[0]
     data = DataDir(root)
     hazards = data.landing_feed(HAZARDS.department, HAZARDS.feed)
     for path in hazards.iterdir():
@@ -106,7 +108,7 @@ def test_the_run_fails_and_names_each_problem_in_one_line(troubled_run) -> None:
     early, future = (ACCIDENTS.landing.filename(day) for day in (EARLY, FUTURE))
     assert lines[6] == (
         f"    landing/traffic_police/traffic_accidents/{early}: {EARLY} is before the first "
-        f"delivery day {FIRST_DELIVERY_DAY}"
+        f"delivery day {WEEK[0]}"
     )
     assert lines[7].startswith(
         f"    landing/traffic_police/traffic_accidents/{future}: {FUTURE} is after tomorrow ("

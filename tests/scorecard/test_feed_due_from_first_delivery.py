@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from pipelines.defs.feeds import FEED_CONTRACTS
+from pipelines.lib.city_profile import city_profile
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.duckdb_connection import connect
 from pipelines.lib.ingest.ingest import ingest_deliveries
@@ -36,7 +37,9 @@ def test_a_feed_onboarded_later_is_due_from_its_first_delivery(tiny_city, tmp_pa
     finally:
         connection.close()
 
-    scorecard = department_scorecard(data.lake, [STATIONS, POLLUTERS, NEVER])
+    scorecard = department_scorecard(
+        data.lake, [STATIONS, POLLUTERS, NEVER], city_profile(data.root).timezone
+    )
     by_feed = {
         feed: frame.sort("delivery_date")
         for (feed,), frame in scorecard.partition_by("feed", as_dict=True).items()
