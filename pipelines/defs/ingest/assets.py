@@ -206,7 +206,9 @@ def masked_preview(summary: IngestionSummary) -> pl.DataFrame:
         items |= {hash_column(i.name) for i in f.items if is_identity_number(i)}
         if not items or f.name in hidden:
             continue
-        fields = masked.schema[f.name].inner.fields  # type: ignore[union-attr]
+        array = masked.schema[f.name]
+        assert isinstance(array, pl.List) and isinstance(array.inner, pl.Struct)
+        fields = array.inner.fields
         masked = masked.with_columns(
             pl.col(f.name).list.eval(
                 pl.struct(
