@@ -223,3 +223,29 @@ def test_the_ingestion_step_without_the_key_fails_alone_with_the_variable_named(
     schema = pl.read_parquet(enterprises_dir / SCHEMA_PART / PART)
     assert "legal_rep_id_number_hash" in schema.columns and schema.height == 0
     assert not list(enterprises_dir.glob("date=*"))
+
+
+def test_the_preview_in_dagster_masks_numbers_and_hashes_inside_array_items(city, tmp_path):
+    from pipelines.defs.ingest.assets import build_ingestion_asset
+
+    root = tmp_path / "data"
+    shutil.copytree(city.root / "landing" / "traffic_police", root / "landing" / "traffic_police")
+    asset = build_ingestion_asset(contract("traffic_police", "traffic_accidents"))
+    result = dg.materialize(
+        [asset], partition_key="2026-10-01", resources={"data_dir": DataDirResource(root=str(root))}
+    )
+    assert result.success
+    preview = result.asset_materializations_for_node(asset.node_def.name)[0].metadata["preview"]
+    data = DataDir(root, lake_root=None, extracts_root=None)
+    bronze = pl.read_parquet(
+        data.bronze_feed("traffic_police", "traffic_accidents") / "*" / "*.parquet"
+    )
+    items = drivers(bronze)
+    hidden = [
+        *items["driver_id_number"].drop_nulls(),
+        *items["driver_id_number_hash"].drop_nulls(),
+        *items["driver_name"].drop_nulls(),
+    ]
+    assert len(hidden) > 10 and "***" in preview.value  # (long cells are cut short)
+    assert not [value for value in hidden if value in preview.value]
+    assert items["plate_no"][0] in preview.value  # what is not personal still shows
