@@ -24,10 +24,13 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 
-# Extracts name persons by a keyed pseudonym (pipelines/lib/publish/pseudonym.py). This
-# development key is no secret and is for the sample city only: a deployment sets its own
-# SAFECITY_PSEUDONYM_KEY in the environment, which this line then leaves alone.
+# Extracts name persons by a keyed pseudonym (pipelines/lib/publish/pseudonym.py), and
+# ingestion hashes identity numbers with a key of its own (pipelines/lib/ingest/identity_hash.py).
+# These development keys are no secrets and are for the sample city only: a deployment sets
+# its own SAFECITY_PSEUDONYM_KEY and SAFECITY_IDENTITY_HASH_KEY in the environment, which
+# these lines then leave alone.
 export SAFECITY_PSEUDONYM_KEY ?= safecity-development-pseudonym-key-NOT-A-SECRET
+export SAFECITY_IDENTITY_HASH_KEY ?= safecity-development-identity-hash-key-NOT-A-SECRET
 
 .PHONY: demo test lint format install dev bench bench-large bench-small clean
 

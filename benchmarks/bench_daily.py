@@ -27,7 +27,6 @@ from pathlib import Path
 
 from bench_pipeline import stage_of
 from measure import (
-    DEVELOPMENT_PSEUDONYM_KEY,
     BenchmarkError,
     RssSampler,
     fmt_mib,
@@ -39,6 +38,7 @@ from measure import (
     print_table,
     require_city,
     safecity_command,
+    with_development_keys,
     write_results,
 )
 
@@ -88,8 +88,9 @@ def timed_run(data: DataDir, *options: str) -> dict:
     seconds by stage (from the Dagster instance, runs that started after this one began)."""
     import dagster as dg
 
-    env = settings.child_environment(DAGSTER_HOME=str(data.root / "dagster_home"))
-    env.setdefault("SAFECITY_PSEUDONYM_KEY", DEVELOPMENT_PSEUDONYM_KEY)
+    env = with_development_keys(
+        settings.child_environment(DAGSTER_HOME=str(data.root / "dagster_home"))
+    )
     log = data.root / "safecity-run.log"
     began = time.time()
     with log.open("a") as out:

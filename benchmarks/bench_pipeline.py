@@ -36,7 +36,6 @@ from pathlib import Path
 import bench_ingest
 import bench_warehouse
 from measure import (
-    DEVELOPMENT_PSEUDONYM_KEY,
     BenchmarkError,
     RssSampler,
     fmt_mib,
@@ -49,6 +48,7 @@ from measure import (
     print_table,
     require_city,
     safecity_command,
+    with_development_keys,
     write_results,
 )
 
@@ -146,9 +146,9 @@ def run_pipeline(city: DataDir, data_root: Path) -> tuple[float, RssSampler, Run
     fresh_scratch(data_root)
     link_into(data_root, city.root, ["landing", "ground_truth"])
     # The instance read afterwards, whatever the caller had set.
-    env = settings.child_environment(DAGSTER_HOME=str(data_root / "dagster_home"))
-    if not env.get("SAFECITY_PSEUDONYM_KEY"):
-        env["SAFECITY_PSEUDONYM_KEY"] = DEVELOPMENT_PSEUDONYM_KEY
+    env = with_development_keys(
+        settings.child_environment(DAGSTER_HOME=str(data_root / "dagster_home"))
+    )
     log_path = data_root / "safecity-run.log"
     milestone = re.compile(r"^\[\s*(\S+)\] (.+)$")
     started = time.perf_counter()

@@ -25,13 +25,13 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 from measure import (
-    DEVELOPMENT_PSEUDONYM_KEY,
     BenchmarkError,
     fresh_scratch,
     machine_info,
     main_guard,
     print_machine,
     safecity_command,
+    with_development_keys,
     write_results,
 )
 
@@ -78,8 +78,7 @@ def one(code: str, bounds: str | None, seed: int, scale: str, scratch: Path) -> 
     data = scratch / f"{code}-seed{seed}"
     log = scratch / f"{code}-seed{seed}.log"
     safecity = str(safecity_command())
-    env = settings.child_environment()
-    env.setdefault(settings.PSEUDONYM_KEY.name, DEVELOPMENT_PSEUDONYM_KEY)
+    env = with_development_keys(settings.child_environment())
     env.pop(settings.DAGSTER_HOME.name, None)  # each run's instance in its own data directory
     env.pop(settings.CITY_PROFILE.name, None)  # each run on the city it generated
     generate = [safecity, "generate", "--scale", scale, "--seed", str(seed), "--city", code]

@@ -30,9 +30,22 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 SAMPLE_SECONDS = 0.2
 MIB = 2**20
 
-# Extracts need a pseudonym key (pipelines/lib/publish/pseudonym.py). Benchmarks run on the
-# generated sample city only, so they use the Makefile's development key unless one is set.
-DEVELOPMENT_PSEUDONYM_KEY = "safecity-development-pseudonym-key-NOT-A-SECRET"
+# Extracts need a pseudonym key (pipelines/lib/publish/pseudonym.py), and ingesting identity
+# numbers a key for their hash (pipelines/lib/ingest/identity_hash.py). Benchmarks run on the
+# generated sample city only, so they use the Makefile's development keys unless one is set.
+DEVELOPMENT_KEYS = {
+    settings.PSEUDONYM_KEY: "safecity-development-pseudonym-key-NOT-A-SECRET",
+    settings.IDENTITY_HASH_KEY: "safecity-development-identity-hash-key-NOT-A-SECRET",
+}
+
+
+def with_development_keys(env: dict[str, str]) -> dict[str, str]:
+    """`env` with the development keys where it has none (the environment of a run started)."""
+    for item, key in DEVELOPMENT_KEYS.items():
+        if not env.get(item.name):
+            env[item.name] = key
+    return env
+
 
 # Written into a scratch folder the harness owns: it deletes only folders that carry it.
 _SCRATCH_MARK = ".safecity-bench-scratch"
@@ -51,6 +64,10 @@ def main_guard(main) -> None:
         print(
             "note: SAFECITY_LAKE_ROOT is ignored: benchmarks use the local lake of their scratch data directory"
         )
+    # Benchmarks that ingest or publish in this process read the keys from its environment.
+    for item, key in DEVELOPMENT_KEYS.items():
+        if not settings.is_set(item):
+            settings.export(item, key)
     try:
         main()
     except BenchmarkError as error:

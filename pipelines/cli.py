@@ -275,8 +275,13 @@ def _contract_check(args: argparse.Namespace) -> int:
 def _contract_draft(args: argparse.Namespace) -> int:
     from pipelines.lib.contracts import contracts_dir
     from pipelines.lib.contracts.draft import DraftError, draft_contract
+    from pipelines.lib.contracts.draft.draft import checked_names
     from pipelines.lib.contracts.vocabulary import CONTRACT_SUFFIX
 
+    try:
+        checked_names(args.department, args.feed)  # before they make a path
+    except DraftError as error:
+        raise UserError(str(error)) from None
     out: Path = args.out or (
         contracts_dir() / "feeds" / args.department / f"{args.feed}{CONTRACT_SUFFIX}"
     )

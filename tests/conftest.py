@@ -24,9 +24,13 @@ TINY_SEED = 42
 OTHER_CITY, OTHER_SEED = "3303", 7  # 温州市, the second city the suite builds
 ENCODINGS = {"market_regulation": "gb18030", "fire_rescue": "utf-8-sig"}
 
-# Extracts name persons by a keyed pseudonym (pipelines/lib/publish/pseudonym.py); every
-# `safecity run` the tests start inherits this development key, which is no secret.
+# Extracts name persons by a keyed pseudonym (pipelines/lib/publish/pseudonym.py), and
+# ingestion hashes identity numbers with a key (pipelines/lib/ingest/identity_hash.py); every
+# `safecity run` the tests start inherits these development keys, which are no secrets.
 os.environ.setdefault("SAFECITY_PSEUDONYM_KEY", "safecity-tests-pseudonym-key-NOT-A-SECRET")
+IDENTITY_HASH_KEY = os.environ.setdefault(
+    "SAFECITY_IDENTITY_HASH_KEY", "safecity-tests-identity-hash-key-NOT-A-SECRET"
+)
 
 
 @pytest.fixture(scope="session")

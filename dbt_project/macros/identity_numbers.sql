@@ -1,9 +1,5 @@
-{#- Identity numbers never leave staging in clear: a keyed hash joins, a masked form shows. -#}
-
-{% macro identity_hash(column) -%}
-    case when {{ column }} is not null
-         then sha256('{{ env_var("SAFECITY_IDENTITY_HASH_KEY", "safecity-development-key") }}' || {{ column }}) end
-{%- endmacro %}
+{#- Identity numbers never leave staging in clear: a keyed hash joins (computed at ingestion,
+    pipelines/lib/ingest/identity_hash.py, so its key is never in SQL), a masked form shows. -#}
 
 {#- The form of dim_person.id_number_masked (the warehouse contract): first 6 and last 4
     characters; anything but 18 characters is null. Python's is standards/identifiers.py. -#}

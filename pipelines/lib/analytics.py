@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.lib.atomic import atomic_output
+from pipelines.lib.sql_names import qualified, quoted
 
 PUBLISHED_SCHEMAS = ("main",)  # the warehouse layer; staging and intermediate stay in the live file
 
@@ -38,7 +39,7 @@ def publish_analytics_copy(warehouse: Path, analytics: Path) -> None:
                     "information_schema",
                     "pg_catalog",
                 ):
-                    connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+                    connection.execute(f"DROP SCHEMA {quoted(schema, 'schema')} CASCADE")
             connection.execute("CHECKPOINT")
         finally:
             connection.close()
@@ -53,7 +54,9 @@ def table_row_counts(database: Path) -> dict[str, int]:
             "ORDER BY table_name"
         ).fetchall()
         return {
-            name: connection.execute(f'SELECT count(*) FROM main."{name}"').fetchone()[0]
+            name: connection.execute(f"SELECT count(*) FROM {qualified('main', name)}").fetchone()[
+                0
+            ]
             for (name,) in tables
         }
     finally:

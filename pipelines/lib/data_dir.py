@@ -1,7 +1,9 @@
 """The data directory: one layout for every run, so tools and tests find things.
 
 See DESIGN.md, "The data directory". Every path the pipeline reads or writes is
-built here, never by string concatenation elsewhere.
+built here, never by string concatenation elsewhere; a department, feed or entity kind
+is checked before it becomes part of one (pipelines/lib/sql_names.py), so no name from
+configuration can lead a path out of its folder.
 
 The lake and the extracts may live elsewhere, in object storage: `lake_root` and
 `extracts_root` (default `$SAFECITY_LAKE_ROOT`, `$SAFECITY_EXTRACTS_ROOT`, else the
@@ -17,6 +19,8 @@ from functools import cached_property
 from pathlib import Path
 
 from pipelines.lib import settings
+from pipelines.lib.linkage.kinds import ENTITY_KINDS
+from pipelines.lib.sql_names import checked, one_of
 from pipelines.lib.storage import EXTRACTS_ROOT_ENV, LAKE_ROOT_ENV, Location, location
 
 DEFAULT_DATA_DIR_ENV = settings.DATA_DIR.name
@@ -80,6 +84,10 @@ class DataDir:
         """Entity key registries, one folder per entity kind (they outlive warehouse rebuilds)."""
         return self.lake / "linkage"
 
+    def linkage_kind(self, kind: str) -> Location:
+        """One entity kind's key registry and review decisions."""
+        return self.linkage / one_of(kind, ENTITY_KINDS, "entity kind")
+
     @property
     def publications_audit(self) -> Location:
         """The append-only audit log of extracts published to departments (one Parquet file each)."""
@@ -125,13 +133,20 @@ class DataDir:
         return self.root / "logs"
 
     def landing_feed(self, department: str, feed: str) -> Path:
-        return self.landing / department / feed
+        return self.landing / _department(department) / _feed(feed)
+
+    def bronze_feed(self, department: str, feed: str) -> Location:
+        return self.bronze / _department(department) / _feed(feed)
 
     def bronze_partition(self, department: str, feed: str, day: date) -> Location:
-        return self.bronze / department / feed / f"date={day.isoformat()}"
+        return self.bronze_feed(department, feed) / f"date={day.isoformat()}"
 
     def quarantine_partition(self, department: str, feed: str, day: date) -> Location:
-        return self.quarantine / department / feed / f"date={day.isoformat()}"
+        return self.quarantine / _department(department) / _feed(feed) / f"date={day.isoformat()}"
+
+    def extract(self, department: str) -> Location:
+        """A department's published extract."""
+        return self.extracts / _department(department)
 
     @property
     def dbt_docs(self) -> Path:
@@ -140,4 +155,12 @@ class DataDir:
 
     def quality_report(self, department: str) -> Path:
         """A department's quality report: the GX data docs of its published extract."""
-        return self.reports / "quality" / department
+        return self.reports / "quality" / _department(department)
+
+
+def _department(name: str) -> str:
+    return checked(name, "department")
+
+
+def _feed(name: str) -> str:
+    return checked(name, "feed")

@@ -15,6 +15,7 @@ from typing import TypeVar
 import duckdb
 
 from pipelines.lib import settings
+from pipelines.lib.sql_names import quoted
 
 T = TypeVar("T")
 
@@ -51,9 +52,8 @@ LOCK_WAIT_SECONDS = 60.0
 
 def attach(connection: duckdb.DuckDBPyConnection, database: str, alias: str) -> None:
     """ATTACH a database file for writing, waiting as `connect` does while another process holds it."""
-    _when_unlocked(
-        lambda: connection.execute(f"ATTACH {sql_string(database)} AS {alias}")
-    )  # ATTACH takes no parameters
+    statement = f"ATTACH {sql_string(database)} AS {quoted(alias, 'database alias')}"
+    _when_unlocked(lambda: connection.execute(statement))  # ATTACH takes no parameters
 
 
 def _connect_when_unlocked(

@@ -27,6 +27,7 @@ import polars as pl
 
 from pipelines.lib.contracts.model import FeedContract
 from pipelines.lib.duckdb_connection import connect, sql_string
+from pipelines.lib.sql_names import quoted
 from pipelines.lib.storage import Location, configure_duckdb
 
 COLUMNS = {
@@ -44,10 +45,6 @@ COLUMNS = {
 }
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def feed_scorecard(
     connection: duckdb.DuckDBPyConnection, lake: Location, contract: FeedContract, days: list[date]
 ) -> pl.DataFrame:
@@ -59,10 +56,10 @@ def feed_scorecard(
         (lake / "quarantine" / contract.department / contract.feed).glob("date=*/*.parquet")
     )
     fields = contract.fields
-    filled = " + ".join(f"count({_quote(f.name)})" for f in fields)
+    filled = " + ".join(f"count({quoted(f.name, 'column')})" for f in fields)
     element = contract.sla.latency_element
     on_time = (
-        f"count(*) filter (where {_quote(element)}::date >= _delivery_date - to_days({int(contract.sla.latency_days)}))"
+        f"count(*) filter (where {quoted(element, 'column')}::date >= _delivery_date - to_days({int(contract.sla.latency_days)}))"
         if element
         else "count(*)"
     )

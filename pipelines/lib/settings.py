@@ -78,7 +78,9 @@ DAGSTER_HOME = Setting(
 
 # ---------------------------------------------------------------- secrets
 
-PSEUDONYM_KEY_MIN_LENGTH = 32  # characters: HMAC-SHA256 wants a key at least as long as its output
+# HMAC-SHA256 wants a key at least as long as its output: 32 characters (bytes of ASCII).
+KEY_MIN_LENGTH = 32
+PSEUDONYM_KEY_MIN_LENGTH = IDENTITY_HASH_KEY_MIN_LENGTH = KEY_MIN_LENGTH
 PSEUDONYM_KEY = Setting(
     "SAFECITY_PSEUDONYM_KEY",
     None,
@@ -88,8 +90,10 @@ PSEUDONYM_KEY = Setting(
 )
 IDENTITY_HASH_KEY = Setting(
     "SAFECITY_IDENTITY_HASH_KEY",
-    "safecity-development-key",
-    "the key of the identity-number hash that joins persons across feeds (read by dbt); set a secret one in a deployment",
+    None,
+    "the secret of the identity-number hash (HMAC-SHA256) bronze keeps beside every identity number, "
+    f"which joins persons across feeds; at least {IDENTITY_HASH_KEY_MIN_LENGTH} characters; required to "
+    "ingest a feed with identity numbers; a new key changes every hash; `make` sets a development key",
     secret=True,
 )
 
@@ -312,17 +316,28 @@ def duckdb_limits() -> dict[str, str | int]:
 
 def pseudonym_key() -> bytes:
     """The pseudonym secret; a clear error when it is missing or shorter than the minimum."""
-    text = value(PSEUDONYM_KEY) or ""
+    return _secret_key(PSEUDONYM_KEY, "pseudonymised extracts need a secret key")
+
+
+def identity_hash_key() -> bytes:
+    """The identity-number hash secret; a clear error when it is missing or shorter than the minimum."""
+    return _secret_key(
+        IDENTITY_HASH_KEY, "ingesting identity numbers needs the secret key of their hash"
+    )
+
+
+def _secret_key(item: Setting, needed_for: str) -> bytes:
+    text = value(item) or ""
     if not text:
         raise SettingError(
-            f"${PSEUDONYM_KEY.name} is not set: pseudonymised extracts need a secret key. Set it to a "
-            f"long random value kept outside the repository (e.g. `openssl rand -hex 32`); `make demo` "
-            f"sets a development key for the sample city."
+            f"${item.name} is not set: {needed_for}. Set it to a long random value kept outside "
+            f"the repository (e.g. `openssl rand -hex 32`); `make demo` sets a development key "
+            f"for the sample city."
         )
-    if len(text) < PSEUDONYM_KEY_MIN_LENGTH:
+    if len(text) < KEY_MIN_LENGTH:
         raise SettingError(
-            f"${PSEUDONYM_KEY.name} is too short ({len(text)} characters): use at least "
-            f"{PSEUDONYM_KEY_MIN_LENGTH} (e.g. `openssl rand -hex 32`)"
+            f"${item.name} is too short ({len(text)} characters): use at least "
+            f"{KEY_MIN_LENGTH} (e.g. `openssl rand -hex 32`)"
         )
     return text.encode("utf-8")
 

@@ -46,10 +46,12 @@ def test_the_secrets_are_marked_and_the_pseudonym_key_minimum_stated() -> None:
     for item in settings.ENVIRONMENT:
         assert ("**secret**" in rows[item.name]) == item.secret, item.name
     assert settings.PSEUDONYM_KEY.secret and settings.IDENTITY_HASH_KEY.secret
-    assert (
-        f"at least {settings.PSEUDONYM_KEY_MIN_LENGTH} characters"
-        in rows[settings.PSEUDONYM_KEY.name]
-    )
+    for key, minimum in (
+        (settings.PSEUDONYM_KEY, settings.PSEUDONYM_KEY_MIN_LENGTH),
+        (settings.IDENTITY_HASH_KEY, settings.IDENTITY_HASH_KEY_MIN_LENGTH),
+    ):
+        assert f"at least {minimum} characters" in rows[key.name]
+        assert key.default is None, f"{key.name}: no silent development key"
     assert settings.PSEUDONYM_KEY.shown("the-real-value") == "<secret>"
 
 
@@ -99,3 +101,30 @@ def test_the_pseudonym_key_must_be_long_enough(monkeypatch: pytest.MonkeyPatch) 
         settings.pseudonym_key()
     monkeypatch.setenv(settings.PSEUDONYM_KEY.name, "x" * minimum)
     assert settings.pseudonym_key() == b"x" * minimum
+
+
+@pytest.mark.parametrize(
+    "key, read",
+    [
+        (settings.PSEUDONYM_KEY, settings.pseudonym_key),
+        (settings.IDENTITY_HASH_KEY, settings.identity_hash_key),
+    ],
+)
+def test_a_secret_key_is_required_and_never_falls_back(
+    monkeypatch: pytest.MonkeyPatch, key: settings.Setting, read
+) -> None:
+    monkeypatch.delenv(key.name, raising=False)
+    with pytest.raises(settings.SettingError, match=rf"\${key.name} is not set: .*openssl rand"):
+        read()
+    monkeypatch.setenv(key.name, "")  # empty is unset, not a key
+    with pytest.raises(settings.SettingError, match="is not set"):
+        read()
+
+
+def test_the_identity_hash_key_must_be_long_enough(monkeypatch: pytest.MonkeyPatch) -> None:
+    minimum = settings.IDENTITY_HASH_KEY_MIN_LENGTH
+    monkeypatch.setenv(settings.IDENTITY_HASH_KEY.name, "x" * (minimum - 1))
+    with pytest.raises(settings.SettingError, match=f"too short .*at least {minimum}"):
+        settings.identity_hash_key()
+    monkeypatch.setenv(settings.IDENTITY_HASH_KEY.name, "x" * minimum)
+    assert settings.identity_hash_key() == b"x" * minimum

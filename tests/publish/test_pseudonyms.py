@@ -64,8 +64,8 @@ def test_the_number_cannot_be_recovered_without_the_secret(
 
     The inputs an attacker would try are all known here: every person key of the warehouse
     and every true identity number, name and phone of the sample city. Hashed without a key
-    (the usual digests), or with an HMAC under keys one might guess (none, the identity-hash
-    development default, the development keys in the Makefile and tests), none is a pseudonym.
+    (the usual digests), or with an HMAC under keys one might guess (none, the identity hash's
+    former development default, the development keys in the Makefile and tests), none is a pseudonym.
     With the secret, every pseudonym is the HMAC of its person key: the key is what matters.
     """
     secret = PseudonymKey(secrets.token_bytes(32))
@@ -97,6 +97,8 @@ def test_the_number_cannot_be_recovered_without_the_secret(
             b"safecity-development-key",
             b"safecity-development-pseudonym-key-NOT-A-SECRET",
             b"safecity-tests-pseudonym-key-NOT-A-SECRET",
+            b"safecity-development-identity-hash-key-NOT-A-SECRET",
+            b"safecity-tests-identity-hash-key-NOT-A-SECRET",
             data,
         ):
             guesses.add(hmac.new(guessed_key, data, hashlib.sha256).hexdigest())

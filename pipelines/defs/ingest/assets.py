@@ -17,6 +17,12 @@ from pipelines.defs.ingest.partitions import DELIVERY_DAYS
 from pipelines.lib.city_profile import city_profile
 from pipelines.lib.contracts import FeedContract
 from pipelines.lib.duckdb_connection import connect
+from pipelines.lib.ingest.identity_hash import (
+    IdentityHashKeyError,
+    hash_column,
+    is_identity_number,
+    key_for,
+)
 from pipelines.lib.ingest.ingest import bronze_schema, ingest_deliveries, landing_file
 from pipelines.lib.ingest.lake import write_schema_file
 from pipelines.lib.ingest.read import UnreadableFile
@@ -85,6 +91,11 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
         # First: if this step fails further on, the warehouse still finds the feed's columns
         # (dbt's sources read `<feed>/*/*.parquet`) and builds every other feed's models.
         write_schema_file(data, contract, bronze_schema(contract, city_profile(data.root)))
+        try:
+            key_for(contract)
+        except IdentityHashKeyError as error:
+            # One sentence, no stack trace: the feed waits for its key, the other feeds go on.
+            raise dg.Failure(description=str(error), allow_retries=False) from None
         connection = connect()
         try:
             outcomes = ingest_deliveries(data, contract, delivered, connection)
@@ -117,8 +128,10 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
 
 
 def column_schema(contract: FeedContract) -> dg.TableSchema:
-    return dg.TableSchema(
-        columns=[
+    """Bronze's columns: the contract's, each identity number followed by its hash."""
+    columns = []
+    for f in contract.fields:
+        columns.append(
             dg.TableColumn(
                 f.name,
                 f.physical_type,
@@ -131,9 +144,17 @@ def column_schema(contract: FeedContract) -> dg.TableSchema:
                 ),
                 tags={"classification": f.classification},
             )
-            for f in contract.fields
-        ]
-    )
+        )
+        if is_identity_number(f):
+            columns.append(
+                dg.TableColumn(
+                    hash_column(f.name),
+                    "VARCHAR",
+                    description=f"HMAC-SHA256 of {f.name} under $SAFECITY_IDENTITY_HASH_KEY · sensitive",
+                    tags={"classification": "sensitive"},
+                )
+            )
+    return dg.TableSchema(columns=columns)
 
 
 def as_text(frame: pl.DataFrame) -> pl.DataFrame:
@@ -147,7 +168,6 @@ def as_text(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def materialization_metadata(summary: IngestionSummary) -> dict:
-    contract = summary.contract
     metadata = {
         "dagster/row_count": summary.bronze,
         "landed_rows": summary.landed,
@@ -167,9 +187,36 @@ def materialization_metadata(summary: IngestionSummary) -> dict:
         ),
     }
     if summary.preview is not None:
-        masked = [f.name for f in contract.fields if f.classification in MASKED]
-        preview = summary.preview.with_columns(pl.lit("***").alias(name) for name in masked)
-        metadata["preview"] = dg.MetadataValue.md(markdown(as_text(preview)))
+        metadata["preview"] = dg.MetadataValue.md(markdown(as_text(masked_preview(summary))))
     if summary.notes:
         metadata["notes"] = dg.MetadataValue.md("\n".join(f"- {note}" for note in summary.notes))
     return metadata
+
+
+def masked_preview(summary: IngestionSummary) -> pl.DataFrame:
+    """The first bronze rows with personal and sensitive values (and identity hashes) as ***,
+    items of an array too: the preview is kept in Dagster's event log."""
+    contract, preview = summary.contract, summary.preview
+    assert preview is not None
+    hidden = [f.name for f in contract.fields if f.classification in MASKED]
+    hidden += [hash_column(f.name) for f in contract.fields if is_identity_number(f)]
+    masked = preview.with_columns(pl.lit("***").alias(name) for name in hidden)
+    for f in contract.fields:
+        items = {i.name for i in f.items if i.classification in MASKED}
+        items |= {hash_column(i.name) for i in f.items if is_identity_number(i)}
+        if not items or f.name in hidden:
+            continue
+        array = masked.schema[f.name]
+        assert isinstance(array, pl.List) and isinstance(array.inner, pl.Struct)
+        fields = array.inner.fields
+        masked = masked.with_columns(
+            pl.col(f.name).list.eval(
+                pl.struct(
+                    pl.lit("***").alias(field.name)
+                    if field.name in items
+                    else pl.element().struct.field(field.name)
+                    for field in fields
+                )
+            )
+        )
+    return masked

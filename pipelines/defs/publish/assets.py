@@ -64,7 +64,7 @@ def build_manifest_check(department: str) -> dg.AssetChecksDefinition:
     def _manifest_verifies(data_dir: DataDirResource) -> dg.AssetCheckResult:
         from pipelines.lib.publish.manifest import verify_extract
 
-        folder = data_dir.paths.extracts / department
+        folder = data_dir.paths.extract(department)
         if not folder.exists() and not _granted(department):
             return dg.AssetCheckResult(passed=True, metadata={"extract": "none (nothing granted)"})
         problems = verify_extract(folder)

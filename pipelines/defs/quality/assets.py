@@ -75,7 +75,7 @@ def _report(
     from pipelines.lib.contracts.tables import load_table_contracts
     from pipelines.lib.quality.reports import NoExtractError, build_quality_report
 
-    extract_dir = paths.extracts / department
+    extract_dir = paths.extract(department)
     report_dir = paths.quality_report(department)
     try:
         report = build_quality_report(

@@ -128,6 +128,9 @@ def _compile(path: Path, doc: dict[str, Any], problems: Problems) -> FeedContrac
     feed = path.name.removesuffix(CONTRACT_SUFFIX)
     if not SNAKE_CASE.fullmatch(feed):
         problems.add((), f"feed name {feed!r} (from the file name) must be snake_case")
+    # The department names folders, Dagster assets and extracts: never `..` or SQL.
+    if not SNAKE_CASE.fullmatch(department):
+        problems.add((), f"department {department!r} (from the folder name) must be snake_case")
     owner_name = owner(doc, department, problems)
     found_sla = sla_entries(doc, problems)
     custom = CustomProperties.read(doc, (), CONTRACT_CUSTOM_PROPERTIES, problems)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from pipelines.lib.contracts.vocabulary import SNAKE_CASE
+
 DAY_PLACEHOLDER = "{yyyymmdd}"
 DEFAULT_QUARANTINE_THRESHOLD = 0.05
 
@@ -217,6 +219,7 @@ class FeedContracts(Mapping[tuple[str, str], FeedContract]):
 
     @property
     def departments(self) -> tuple[str, ...]:
-        """Every department with a contract file, valid or not."""
+        """Every department with a contract file, valid or not, whose folder name is a safe
+        name (one that is not is reported as its contracts' problem and serves nothing)."""
         names = {department for department, _ in self} | {c.department for c in self.invalid}
-        return tuple(sorted(names))
+        return tuple(sorted(name for name in names if SNAKE_CASE.fullmatch(name)))

@@ -25,6 +25,7 @@ from pipelines.lib.city_profile import CityProfile, city_profile
 from pipelines.lib.contracts import FeedContract
 from pipelines.lib.duckdb_connection import connect, sql_string
 from pipelines.lib.ingest.enforce import Delivery, Enforced, enforce_batch
+from pipelines.lib.ingest.identity_hash import with_identity_hashes
 from pipelines.lib.ingest.read import SOURCE_ROW, RawDelivery, read_delivery
 
 MASKED = frozenset({"personal", "sensitive"})  # classifications whose values are never shown
@@ -246,8 +247,10 @@ def report(run: DryRun) -> list[str]:
             lines += [f"      {sample}" for sample in run.samples(rule, column)]
     bronze = contract.department + "/" + contract.feed
     lines.append(f"bronze schema (lake/bronze/{bronze}/date={run.day}/):")
-    width = max(len(name) for name in result.valid.columns)
-    for name, dtype in result.valid.schema.items():
+    # With the identity numbers' hash columns, which ingestion adds (and a dry run needs no key for).
+    schema = with_identity_hashes(contract, result.valid.clear(), None).schema
+    width = max(len(name) for name in schema)
+    for name, dtype in schema.items():
         lines.append(f"  {name:<{width}}  {dtype}")
     lines.append("nothing was written: this was a dry run")
     return lines

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from pipelines.lib.city_profile import CityProfile, city_profile
 from pipelines.lib.contracts import FeedContract
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.ingest.enforce import Delivery, Enforced, KeyHashes, enforce_batch, key_hash
+from pipelines.lib.ingest.identity_hash import key_for, with_identity_hashes
 from pipelines.lib.ingest.lake import Partition, partition, prior_keys, write_partition
 from pipelines.lib.ingest.read import (
     REJECT_SCHEMA,
@@ -52,7 +53,10 @@ def ingest_deliveries(
     """Ingest several days of one feed in date order, carrying the keys seen so far in memory.
 
     A file that cannot be read at all is yielded as its UnreadableFile error, in its place.
+    A feed with identity numbers needs `$SAFECITY_IDENTITY_HASH_KEY` (IdentityHashKeyError,
+    before any file is read).
     """
+    key_for(contract)
     days = sorted(days)
     earlier = prior_keys(data, contract, days[0]) if days else None
     seen: list[pl.Series] = [] if earlier is None else [earlier]  # chunks, never concatenated
@@ -79,11 +83,13 @@ def ingest_delivery(
 
 
 def bronze_schema(contract: FeedContract, city: CityProfile) -> pl.DataFrame:
-    """The feed's bronze columns and types, from its contract (an empty delivery, enforced)."""
+    """The feed's bronze columns and types, from its contract (an empty delivery, enforced and
+    hashed: no key is needed for no rows)."""
     empty = RawDelivery(
         pl.DataFrame(schema={SOURCE_ROW: pl.Int64}), pl.DataFrame(schema=REJECT_SCHEMA), []
     )
-    return enforce_batch(contract, [Delivery(empty, date(2000, 1, 1), "")], city=city)[0].valid
+    enforced = enforce_batch(contract, [Delivery(empty, date(2000, 1, 1), "")], city=city)[0]
+    return with_identity_hashes(contract, enforced.valid, None)
 
 
 def batches(data: DataDir, contract: FeedContract, days: list[date]) -> Iterator[list[date]]:
@@ -107,7 +113,8 @@ def ingest_batch(
     connection: duckdb.DuckDBPyConnection,
     seen: KeyHashes | None,
 ) -> list[Ingested | UnreadableFile]:
-    """Read each day's file, enforce them together, write each day's partition."""
+    """Read each day's file, enforce them together, hash identity numbers, write each day's partition."""
+    key = key_for(contract)
     outcomes: dict[date, Ingested | UnreadableFile] = {}
     deliveries: list[Delivery] = []
     for day in days:
@@ -120,7 +127,8 @@ def ingest_batch(
         deliveries.append(Delivery(raw, day, source.relative_to(data.root).as_posix()))
     city = city_profile(data.root)
     results = enforce_batch(contract, deliveries, seen, city=city) if deliveries else []
-    for delivery, result in zip(deliveries, results, strict=True):
+    for delivery, enforced in zip(deliveries, results, strict=True):
+        result = replace(enforced, valid=with_identity_hashes(contract, enforced.valid, key))
         target = partition(data, contract, delivery.day)
         ingested = Ingested(
             contract, delivery.day, data.root / delivery.source_file, target, result

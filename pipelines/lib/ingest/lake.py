@@ -75,7 +75,7 @@ def write_schema_file(
     Readers of the whole feed (dbt's sources read `<feed>/*/*.parquet`) then see the
     columns and types even before the first delivery, instead of failing on no files.
     """
-    target = data.bronze / contract.department / contract.feed / SCHEMA_PART / PART
+    target = data.bronze_feed(contract.department, contract.feed) / SCHEMA_PART / PART
     with atomic_output(target) as tmp:
         empty_bronze.clear().write_parquet(tmp)
     return target
@@ -85,7 +85,7 @@ def prior_keys(data: DataDir, contract: FeedContract, day: date) -> pl.Series | 
     """Keys already in bronze from earlier delivery days: a repeat of one is a duplicate."""
     if not contract.key:
         return None
-    feed_dir = data.bronze / contract.department / contract.feed
+    feed_dir = data.bronze_feed(contract.department, contract.feed)
     earlier = sorted(
         p / PART
         for p in feed_dir.glob("date=*")

@@ -14,14 +14,25 @@ import polars as pl
 
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.linkage.decisions import Decisions, pair
+from pipelines.lib.linkage.kinds import REVIEWED_KINDS
+from pipelines.lib.sql_names import UnsafeName, one_of, qualified
 
 
 class ReviewError(Exception):
     """What the engineer asked cannot be done; the message says why and what to do."""
 
 
+def reviewed_kind(kind: str) -> str:
+    """`kind` itself when it has a review queue (it names a table and a folder); else ReviewError."""
+    try:
+        return one_of(kind, REVIEWED_KINDS, "entity kind to review")
+    except UnsafeName as error:
+        raise ReviewError(str(error)) from None
+
+
 def waiting_pairs(warehouse: Path, kind: str) -> pl.DataFrame:
     """The pairs of `kind` waiting for a decision, most likely matches first."""
+    queue = qualified("linkage", f"{reviewed_kind(kind)}_review")
     try:
         connection = duckdb.connect(str(warehouse), read_only=True)
     except duckdb.IOException as error:
@@ -32,7 +43,7 @@ def waiting_pairs(warehouse: Path, kind: str) -> pl.DataFrame:
         raise ReviewError(f"cannot open {warehouse}: {str(error).splitlines()[0]}") from None
     try:
         return connection.sql(
-            f"from linkage.{kind}_review order by match_probability desc, record_id_l, record_id_r"
+            f"from {queue} order by match_probability desc, record_id_l, record_id_r"
         ).pl()
     except duckdb.CatalogException:
         raise ReviewError(
@@ -46,9 +57,10 @@ def decide(
     paths: DataDir, kind: str, a: str, b: str, decision: str, decided_by: str, note: str | None
 ) -> None:
     """Record `decision` on the pair (a, b): one the queue holds, or one decided before (to change it)."""
+    kind = reviewed_kind(kind)
     if not decided_by.strip():
         raise ReviewError("say who decides (--by): the decision is kept with its author")
-    decisions = Decisions(paths.linkage / kind)
+    decisions = Decisions(paths.linkage_kind(kind))
     left, right = pair(a, b)
     is_pair = (pl.col("record_id_l") == left) & (pl.col("record_id_r") == right)
     if (

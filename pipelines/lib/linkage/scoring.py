@@ -21,6 +21,8 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator
 
+from pipelines.lib.sql_names import qualified, quoted
+
 U_SAMPLE_PAIRS = 2_000_000
 PAIRS_SCHEMA = {
     "record_id_l": pl.String,
@@ -36,9 +38,11 @@ MIN_RECORDS_TO_ESTIMATE_U = 5_000
 
 
 def load_table(connection: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
-    """`frame` as a table of the connection, for Splink to read."""
+    """`frame` as a table of the connection, for Splink to read. `table` may be `catalog.schema.name`."""
     connection.register("_frame", frame.to_arrow())
-    connection.execute(f"create or replace table {table} as select * from _frame")
+    connection.execute(
+        f"create or replace table {qualified(*table.split('.'))} as select * from _frame"
+    )
     connection.unregister("_frame")
 
 
@@ -63,7 +67,7 @@ def score_pairs(
     Columns: record_id_l, record_id_r, match_probability, match_weight, evidence (every comparison's
     level and weight), agreeing (the comparisons that weighed for the match).
     """
-    records = connection.execute(f"select count(*) from {table}").fetchone()[0]
+    records = connection.execute(f"select count(*) from {quoted(table, 'table')}").fetchone()[0]
     if records < 2:
         return pl.DataFrame(
             schema=PAIRS_SCHEMA

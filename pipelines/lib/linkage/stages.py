@@ -36,6 +36,7 @@ from pipelines.lib.linkage.persons import link_persons
 from pipelines.lib.linkage.places import link_places
 from pipelines.lib.linkage.registry import Registry
 from pipelines.lib.linkage.scoring import load_table
+from pipelines.lib.sql_names import one_of
 
 
 @dataclass(frozen=True)
@@ -110,13 +111,13 @@ assert set(KINDS) == set(ENTITY_KINDS), "a linkage stage per entity kind (linkag
 
 def run_linkage(kind_name: str, paths: DataDir) -> LinkageOutcome:
     """Link one entity kind in the warehouse at `paths.warehouse`, keys continued from `paths.linkage`."""
-    kind = KINDS[kind_name]
+    kind = KINDS[one_of(kind_name, ENTITY_KINDS, "entity kind")]
     started = time.perf_counter()
     connection = _connect(paths.warehouse)
     try:
-        decisions = Decisions(paths.linkage / kind.name)
+        decisions = Decisions(paths.linkage_kind(kind.name))
         linked, clusters = kind.link(connection, decisions.in_force(), city_profile(paths.root))
-        registry = Registry(paths.linkage / kind.name)
+        registry = Registry(paths.linkage_kind(kind.name))
         assignment = assign_keys(
             linked.select("mention_id", "cluster", "anchor"), registry.keys(), kind.new_key_prefix
         )

@@ -124,7 +124,7 @@ def publish_department(
         key = key_from_environment()
     built_at = (now or datetime.now(UTC)).astimezone(UTC)
     publication_id = uuid.uuid4().hex
-    target = paths.extracts / grant.department
+    target = paths.extract(grant.department)
     building = _building_folder(target, publication_id)
     try:
         parameters = {
@@ -216,7 +216,7 @@ def copy_shared_reports(reports: Path, building: Path) -> list[FileEntry]:
 
 def withdraw_department(paths: DataDir, department: str) -> bool:
     """Remove the extract of a department the policy no longer grants anything; True if there was one."""
-    target = paths.extracts / department
+    target = paths.extract(department)
     if is_remote(target):
         if not target.exists():
             return False

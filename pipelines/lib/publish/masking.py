@@ -20,8 +20,8 @@ Sensitive columns (`dim_person.id_number_hash`) are never granted (policy.py).
 'person', although its contract can only classify the column as a whole; a department
 without a personal grant does not receive those rows.
 
-Identifiers are checked against a strict pattern before they are quoted into SQL; they
-come from the contracts, which the policy was validated against.
+Identifiers are checked against a strict pattern before they are quoted into SQL
+(pipelines/lib/sql_names.py); they come from the contracts, which the policy was validated against.
 """
 
 from __future__ import annotations
@@ -35,11 +35,11 @@ from pipelines.lib.contracts.tables import Column, TableContract
 from pipelines.lib.publish.policy import DepartmentGrant, TableGrant, level_allows
 from pipelines.lib.publish.pseudonym import hmac_sql
 from pipelines.lib.publish.scope import OWN_ROWS
+from pipelines.lib.sql_names import quoted
 
 Treatment = Literal["clear", "masked", "pseudonymised"]
 
 PERSON_TABLE = "dim_person"
-_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 # Rows that describe a person in a column not classified personal: left out without a grant.
 PERSON_ROWS: dict[str, str] = {"xref_source_record": "entity_kind = 'person'"}
@@ -76,9 +76,7 @@ class TablePlan:
 
 
 def quote(identifier: str) -> str:
-    if not _IDENTIFIER.fullmatch(identifier):
-        raise ValueError(f"not a safe SQL identifier: {identifier!r}")
-    return f'"{identifier}"'
+    return quoted(identifier)
 
 
 def person_identifiers(contracts: Mapping[str, TableContract]) -> frozenset[tuple[str, str]]:

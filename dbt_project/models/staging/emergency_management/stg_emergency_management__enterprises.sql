@@ -5,7 +5,7 @@ select
     industry_code,
     enterprise_type,
     legal_rep_name,
-    {{ identity_hash('legal_rep_id_number') }} as legal_rep_id_hash,
+    legal_rep_id_number_hash as legal_rep_id_hash,
     {{ mask_identity('legal_rep_id_number') }} as legal_rep_id_masked,
     legal_rep_id_number,
     address,

@@ -10,7 +10,7 @@ select
     minor_injuries,
     direct_loss_10k_yuan,
     victim_name,
-    {{ identity_hash('victim_id_number') }} as victim_id_hash,
+    victim_id_number_hash as victim_id_hash,
     {{ mask_identity('victim_id_number') }} as victim_id_masked,
     victim_id_number,
     address,

@@ -16,7 +16,7 @@ select
     {{ normalise_plate('v.vehicle.plate_no') }} as plate_normalised,
     v.vehicle.vehicle_type,
     v.vehicle.driver_name,
-    {{ identity_hash('v.vehicle.driver_id_number') }} as driver_id_hash,
+    v.vehicle.driver_id_number_hash as driver_id_hash,
     {{ mask_identity('v.vehicle.driver_id_number') }} as driver_id_masked,
     v.vehicle.driver_id_number,
     v.vehicle.driver_phone,

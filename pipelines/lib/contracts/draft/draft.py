@@ -42,10 +42,15 @@ class Draft:
         return self.drafted.keys.key
 
 
-def draft_contract(path: Path, department: str, feed: str) -> Draft:
+def checked_names(department: str, feed: str) -> None:
+    """The names a contract's path is made of: snake_case, so never `..` or SQL (DraftError)."""
     for what, name in (("department", department), ("feed", feed)):
         if not SNAKE_CASE.fullmatch(name):
             raise DraftError(f"{what} {name!r} must be snake_case, e.g. urban_management")
+
+
+def draft_contract(path: Path, department: str, feed: str) -> Draft:
+    checked_names(department, feed)
     sample = read_sample(path)
     drafted = infer(sample, department, feed)
     document = contract_document(drafted)
