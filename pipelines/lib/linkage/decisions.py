@@ -19,7 +19,7 @@ from pipelines.lib.atomic import append_parquet_atomic
 from pipelines.lib.storage import Location, read_parquet_or_empty
 
 SAME, DIFFERENT = "same", "different"
-# Instances (pl.String(), not pl.String): mypy types a dict mixing data type classes and instances as dict[str, object].
+# Instances (pl.String()): mypy types a mix of classes and instances as dict[str, object].
 DECISIONS_SCHEMA = pl.Schema(
     {
         "record_id_l": pl.String(),
