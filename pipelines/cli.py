@@ -614,7 +614,7 @@ def _prompt_queries(analytics: Path):
     print(
         f"{analytics} (read-only). Tables: fct_event, dim_place, dim_organisation, ... End a query with ;"
     )
-    buffer = []
+    buffer: list[str] = []
     while True:
         try:
             line = input("safecity> " if not buffer else "     ...> ")
