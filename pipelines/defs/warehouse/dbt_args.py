@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipelines.lib.city_profile import CityProfile
-from pipelines.lib.storage import Location
+
+if TYPE_CHECKING:
+    from pipelines.lib.storage import Location
 
 FULL_REFRESH_TAG = "safecity/full_refresh"
 
