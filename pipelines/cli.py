@@ -12,7 +12,7 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeGuard
@@ -614,12 +614,12 @@ def _built(args: argparse.Namespace) -> DataDir:
     return paths
 
 
-def _prompt_queries(analytics: Path):
+def _prompt_queries(analytics: Path) -> Iterator[str]:
     """Queries typed at a prompt, each ended by `;` (end of input quits)."""
     print(
         f"{analytics} (read-only). Tables: fct_event, dim_place, dim_organisation, ... End a query with ;"
     )
-    buffer = []
+    buffer: list[str] = []
     while True:
         try:
             line = input("safecity> " if not buffer else "     ...> ")

@@ -11,13 +11,11 @@ from importlib.resources import files
 
 import polars as pl
 
-# Codes are identifiers, never numbers: read every column as text.
-_AS_TEXT = {"infer_schema": False}
-
 
 def _reference_csv(name: str) -> pl.DataFrame:
     source = files("pipelines.reference").joinpath("admin_divisions", name)
-    return pl.read_csv(source.read_bytes(), **_AS_TEXT)
+    # Codes are identifiers, never numbers: read every column as text.
+    return pl.read_csv(source.read_bytes(), infer_schema=False)
 
 
 @cache

@@ -54,9 +54,7 @@ def table_row_counts(database: Path) -> dict[str, int]:
             "ORDER BY table_name"
         ).fetchall()
         return {
-            name: connection.execute(f"SELECT count(*) FROM {qualified('main', name)}").fetchone()[
-                0
-            ]
+            name: connection.execute(f"SELECT count(*) FROM {qualified('main', name)}").fetchall()[0][0]
             for (name,) in tables
         }
     finally:

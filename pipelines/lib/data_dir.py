@@ -35,7 +35,7 @@ def default_data_dir() -> Path:
     return settings.data_dir()
 
 
-def _setting(item: settings.Setting):
+def _setting(item: settings.Setting) -> str | None:
     """A field whose default is the setting's value, read when the DataDir is made."""
     return field(default_factory=lambda: settings.value(item))
 

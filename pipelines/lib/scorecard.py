@@ -49,10 +49,10 @@ def feed_scorecard(
     connection: duckdb.DuckDBPyConnection, lake: Location, contract: FeedContract, days: list[date]
 ) -> pl.DataFrame:
     """One row per delivery day of `days` for one feed."""
-    bronze_files = sorted(
+    bronze_files: list[Location] = sorted(
         (lake / "bronze" / contract.department / contract.feed).glob("date=*/*.parquet")
     )
-    quarantine_files = sorted(
+    quarantine_files: list[Location] = sorted(
         (lake / "quarantine" / contract.department / contract.feed).glob("date=*/*.parquet")
     )
     fields = contract.fields

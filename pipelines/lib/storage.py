@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import urlsplit
 
 # Cheap to import (s3fs, which is not, is imported when an s3:// location is first used).
@@ -41,6 +41,8 @@ from pipelines.lib import settings
 if TYPE_CHECKING:
     import duckdb
     import polars as pl
+    from polars._typing import SchemaDict
+    from typing_extensions import TypeIs
 
 LAKE_ROOT_ENV = settings.LAKE_ROOT.name
 EXTRACTS_ROOT_ENV = settings.EXTRACTS_ROOT.name
@@ -77,7 +79,8 @@ def location(text: str, *, setting: str) -> Location:
     return UPath(text.rstrip("/"), **settings.s3fs_options())
 
 
-def is_remote(path: Location) -> bool:
+def is_remote(path: Location) -> TypeIs[UPath]:
+    # TypeIs: after `if is_remote(p)` the type checker knows p is a UPath, and a Path after `else`.
     return not isinstance(path, Path)
 
 
@@ -124,7 +127,8 @@ class S3Settings:
             session_token=read(settings.AWS_SESSION_TOKEN),
         )
 
-    def s3fs_options(self) -> dict[str, object]:
+    def s3fs_options(self) -> dict[str, Any]:
+        """Keyword arguments of `s3fs.S3FileSystem` (and of `UPath`, which passes them on)."""
         client = {"region_name": self.region}
         if self.endpoint_url:
             client["endpoint_url"] = self.endpoint_url
@@ -193,7 +197,7 @@ def _check_bucket(bucket: str, settings: S3Settings, setting: str) -> None:
 
 
 @contextmanager
-def upload_on_success(path: Location) -> Iterator[Path]:
+def upload_on_success(path: UPath) -> Iterator[Path]:
     """Yield a local temporary file to write; on success it is uploaded to remote `path` in one PUT."""
     folder = Path(tempfile.mkdtemp(prefix="safecity-upload-"))
     try:
@@ -213,14 +217,14 @@ def read_parquet(path: Location, columns: list[str] | None = None) -> pl.DataFra
         return pl.read_parquet(handle, columns=columns)
 
 
-def read_parquet_or_empty(path: Location, schema: dict) -> pl.DataFrame:
+def read_parquet_or_empty(path: Location, schema: SchemaDict) -> pl.DataFrame:
     """The table at `path`, or an empty one of `schema` where none was written yet."""
     import polars as pl
 
     return read_parquet(path) if path.exists() else pl.DataFrame(schema=schema)
 
 
-def mirror_folder(local: Path, remote: Location, *, last: str) -> None:
+def mirror_folder(local: Path, remote: UPath, *, last: str) -> None:
     """Make remote folder `remote` hold exactly the files of `local`.
 
     Each file is uploaded whole; `last` (the manifest) after every other, and files

@@ -112,7 +112,7 @@ def future_date(column: str) -> Corruption:
     ) -> dict[str, pl.Series]:
         ahead = pl.Series(rng.integers(2, 200, rows.height)).cast(pl.Int32)
         base = rows.select(pl.col(DAY).cast(rows.schema[column]))[DAY]
-        return {column: rows.select((base + pl.duration(days=ahead)).alias(column))[column]}
+        return {column: rows.select((base + pl.duration(days=pl.lit(ahead))).alias(column))[column]}
 
     return Corruption("date_in_future", (column,), corrupt)
 

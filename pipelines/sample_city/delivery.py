@@ -174,12 +174,14 @@ def plant_duplicates(
     source = np.flatnonzero((rng.random(rows.height) < rate) & rows[INVALID].is_null().to_numpy())
     if len(source) == 0:
         return batch
-    first_new = int(rows[RID].max()) + 1
+    last_rid = rows[RID].max()
+    assert isinstance(last_rid, int), "record ids are integers, and there are rows"
+    first_new = last_rid + 1
     new_rid = np.arange(first_new, first_new + len(source))
     lag = pl.Series(rng.integers(0, 3, len(source))).cast(pl.Int32)
     copies = rows[source].with_columns(
         pl.Series(RID, new_rid),
-        pl.min_horizontal(pl.col(DAY) + pl.duration(days=lag), pl.lit(last_day)).alias(DAY),
+        pl.min_horizontal(pl.col(DAY) + pl.duration(days=pl.lit(lag)), pl.lit(last_day)).alias(DAY),
         pl.lit("duplicate_key").alias(INVALID),
         pl.lit(record_key_columns(spec.key)).alias(INVALID_COLUMN),
         pl.lit(["duplicate"], dtype=pl.List(pl.String)).alias(NOISE),
@@ -271,7 +273,8 @@ def deliver(
         frame = day_rows.select(department_columns)
         if spec.finalize is not None:
             frame = spec.finalize(frame, city.timezone)
-        columns, renames, change = frame.columns, {}, None
+        columns = frame.columns
+        renames: dict[str, str] = {}
         if day in drift_days:
             columns, renames, change = drift(frame.columns, spec, rng)
             stats.drifts.append(

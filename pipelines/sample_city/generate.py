@@ -93,19 +93,19 @@ def generate_city(
         for spec, batch in department.feeds(ctx):
             name = f"{spec.department}/{spec.feed}"
             # The high-volume feed arrives one day per batch; the others cover the whole window.
-            days = (
+            feed_days = (
                 batch.rows[DAY].unique().sort().to_list()
                 if spec.feed == "traffic_flow"
                 else ctx.days
             )
-            first_day = days[0]
+            first_day = feed_days[0]
             delivered = deliver(
                 spec,
                 batch,
                 scratch,
                 rng_for(f"deliver:{name}:{first_day}"),
                 config.noise,
-                days,
+                feed_days,
                 drift_days.get(spec.feed, set()),
                 profile,
             )

@@ -26,7 +26,8 @@ def chinese_numeral(n: int) -> str:
         return CHINESE_DIGITS[0]
     units = ["", "十", "百", "千"]
     digits = [int(d) for d in str(n)]
-    out, zero_pending = [], False
+    out: list[str] = []
+    zero_pending = False
     for position, digit in enumerate(digits):
         unit = units[len(digits) - position - 1]
         if digit == 0:
@@ -129,11 +130,11 @@ def random_places(
     weights = towns["weight"].to_numpy()
     town_index = rng.choice(towns.height, n, p=weights / weights.sum())
     chosen = towns[town_index]
-    number = rng.integers(1, 400, n)
+    drawn = rng.integers(1, 400, n)
     road_index = rng.integers(0, ROADS_PER_COUNTY, n)
     lon_offset, lat_offset = rng.normal(0, PLACE_SPREAD_DEG, n), rng.normal(0, PLACE_SPREAD_DEG, n)
     number = _free_numbers(
-        chosen["county_code"].to_list(), road_index.tolist(), number.tolist(), taken
+        chosen["county_code"].to_list(), road_index.tolist(), drawn.tolist(), taken
     )
     places = chosen.with_columns(
         place_id=pl.format(

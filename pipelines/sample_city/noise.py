@@ -7,12 +7,18 @@ exactly which rows carry which problem.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import polars as pl
 
 from pipelines.lib.city_profile import CityProfile
 from pipelines.sample_city.geography import CHINESE_NUMERALS
 from pipelines.sample_city.vocabulary import FULL_WIDTH_DIGITS, TYPO_CHARS
+
+if TYPE_CHECKING:
+    # A when/then chain: Then after the first .then(), ChainedThen after the next ones.
+    from polars.expr.whenthen import ChainedThen, Then
 
 
 def chosen(rng: np.random.Generator, n: int, rate: float) -> np.ndarray:
@@ -44,7 +50,7 @@ def name_variants(
     start = pl.col("start")
     candidates = []
     for offset in range(len(variants)):
-        rotated = pl.when(start == 0).then(variants[offset % len(variants)])
+        rotated: Then | ChainedThen = pl.when(start == 0).then(variants[offset % len(variants)])
         for first in range(1, len(variants)):
             rotated = rotated.when(start == first).then(variants[(first + offset) % len(variants)])
         candidates.append(pl.when(rotated != name).then(rotated))
@@ -113,18 +119,18 @@ def addresses(
         "county": pl.col("county_name"),
     }[style]
     tail = pl.col("road") + pl.col("number") + pl.lit("号")
-    variant = pl.col("variant")
+    variant_column = pl.col("variant")
     shorter_or_longer = (
         pl.lit(city.name) + pl.col("county_name") if style == "county" else pl.col("county_name")
     )
     rendered = (
-        pl.when(variant == 0)
+        pl.when(variant_column == 0)
         .then(shorter_or_longer + tail)  # the city added or dropped
-        .when(variant == 1)
+        .when(variant_column == 1)
         .then(pl.lit(city.name) + pl.col("county_name") + pl.col("township_name") + tail)
-        .when(variant == 2)
+        .when(variant_column == 2)
         .then(pl.lit(city.short_name) + tail)  # county dropped: ambiguous on purpose
-        .when(variant == 4)
+        .when(variant_column == 4)
         .then((base + tail).str.replace_many(list("0123456789"), list(FULL_WIDTH_DIGITS)))
         .otherwise(base + tail)
     )
@@ -150,7 +156,9 @@ def date_strings(
     apply = chosen(rng, n, rate if alternates else 0.0) & values.is_not_null().to_numpy()
     which = np.where(apply, rng.integers(0, max(len(alternates), 1), n), -1)
     frame = pl.DataFrame({"value": values, "which": which})
-    expression = pl.when(pl.col("which") == -1).then(pl.col("value").dt.strftime(primary))
+    expression: Then | ChainedThen = pl.when(pl.col("which") == -1).then(
+        pl.col("value").dt.strftime(primary)
+    )
     for index, fmt in enumerate(alternates):
         expression = expression.when(pl.col("which") == index).then(
             pl.col("value").dt.strftime(fmt)

@@ -7,7 +7,9 @@ vectors from one seeded generator per table.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import polars as pl
@@ -45,7 +47,7 @@ class World:
     towns: pl.DataFrame
 
 
-def where_or_null(condition: np.ndarray, values) -> pl.Series:
+def where_or_null(condition: np.ndarray, values: pl.Series | np.ndarray) -> pl.Series:
     """values where condition holds, null elsewhere (numpy has no typed null)."""
     series = values if isinstance(values, pl.Series) else pl.Series(values)
     return pl.select(
@@ -53,7 +55,12 @@ def where_or_null(condition: np.ndarray, values) -> pl.Series:
     ).to_series()
 
 
-def pick(rng: np.random.Generator, options: list[str] | np.ndarray, n: int, p=None) -> pl.Series:
+def pick(
+    rng: np.random.Generator,
+    options: list[str] | np.ndarray,
+    n: int,
+    p: Sequence[float] | np.ndarray | None = None,
+) -> pl.Series:
     values = np.asarray(options)
     index = rng.choice(len(values), n, p=None if p is None else np.asarray(p) / np.sum(p))
     return pl.Series(values[index])
@@ -170,8 +177,17 @@ def uscc(rng: np.random.Generator, category: np.ndarray, county: np.ndarray) -> 
     return np.char.add(first17, uscc_check_char(first17))
 
 
+class NewPlaces(Protocol):
+    """Draws `n` new places, their ids starting with `prefix` (in `county`, when given)."""
+
+    def __call__(self, n: int, prefix: str, county: str | None = None) -> pl.DataFrame: ...
+
+
 def make_organisations(
-    rng: np.random.Generator, config: CityConfig, persons: pl.DataFrame, new_places
+    rng: np.random.Generator,
+    config: CityConfig,
+    persons: pl.DataFrame,
+    new_places: NewPlaces,
 ) -> pl.DataFrame:
     scale = config.scale
     city = config.city
@@ -452,7 +468,7 @@ def make_vehicles(
 
 def make_installations(
     rng: np.random.Generator, chemical_orgs: pl.DataFrame, chemicals: pl.DataFrame
-):
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Hazard installations of chemical enterprises and the chemicals each holds (GB 18218 inputs)."""
     per_org = rng.integers(1, 4, chemical_orgs.height)
     owner = np.repeat(np.arange(chemical_orgs.height), per_org)
@@ -536,7 +552,7 @@ def plant_high_risk(rng: np.random.Generator, orgs: pl.DataFrame, count: int) ->
 
 def grade_one_for_high_risk(
     installations: pl.DataFrame, holdings: pl.DataFrame, orgs: pl.DataFrame
-):
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Each high-risk enterprise's first installation: 100+ people exposed, a toxic gas at 30 x Q.
 
     With alpha = 2.0 and beta >= 2 that gives R = 2 * beta * 30 >= 120: grade 1 (R >= 100).
@@ -576,7 +592,7 @@ def grade_one_for_high_risk(
 # ---------------------------------------------------------------- the whole city
 
 
-def build_world(config: CityConfig, rng_for) -> World:
+def build_world(config: CityConfig, rng_for: Callable[[str], np.random.Generator]) -> World:
     """rng_for(name) gives an independent, seeded generator per table, so one table's size never shifts another's draws."""
     scale = config.scale
     towns = geography.townships(rng_for("townships"), config.city)

@@ -54,11 +54,15 @@ def execute(notebook: Path, data_dir: Path, scratch: Path) -> nbformat.NotebookN
 
 
 def outputs(notebook: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
-    return [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
+    return [
+        output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs
+    ]
 
 
 def stdout(notebook: nbformat.NotebookNode) -> str:
-    return "".join(o.text for o in outputs(notebook) if o.output_type == "stream" and o.name == "stdout")
+    return "".join(
+        o.text for o in outputs(notebook) if o.output_type == "stream" and o.name == "stdout"
+    )
 
 
 def images(notebook: nbformat.NotebookNode) -> int:
@@ -71,7 +75,9 @@ def check_city_overview(executed: nbformat.NotebookNode, data_dir: Path, started
 
 def check_one_map(executed: nbformat.NotebookNode, data_dir: Path, started: float) -> None:
     saved = data_dir / "reports" / "one_map.html"
-    assert saved.is_file() and saved.stat().st_mtime >= started, "the map was not written by this run"
+    assert saved.is_file() and saved.stat().st_mtime >= started, (
+        "the map was not written by this run"
+    )
     page = saved.read_text(encoding="utf-8")
     for layer in MAP_LAYERS:
         assert json.dumps(layer) in page, f"layer {layer!r} missing from {saved}"
@@ -79,7 +85,9 @@ def check_one_map(executed: nbformat.NotebookNode, data_dir: Path, started: floa
     assert not list(saved.parent.glob(".*.tmp")), "the temporary map file was left behind"
 
 
-def check_quality_scorecard(executed: nbformat.NotebookNode, data_dir: Path, started: float) -> None:
+def check_quality_scorecard(
+    executed: nbformat.NotebookNode, data_dir: Path, started: float
+) -> None:
     # Against what the sample city says it delivered, and how many of those rows it planted as invalid.
     manifest = json.loads((data_dir / "ground_truth" / "manifest.json").read_text(encoding="utf-8"))
     delivered, invalid = manifest["total_rows"], sum(manifest["invalid_rows"].values())
@@ -115,6 +123,8 @@ def test_notebook_runs_on_the_tiny_city(notebook, built_city, tmp_path, monkeypa
 
     code = [cell for cell in executed.cells if cell.cell_type == "code"]
     assert all(cell.execution_count for cell in code)
-    warnings = [o.text for o in outputs(executed) if o.output_type == "stream" and o.name == "stderr"]
+    warnings = [
+        o.text for o in outputs(executed) if o.output_type == "stream" and o.name == "stderr"
+    ]
     assert not warnings, "".join(warnings)
     CHECKS.get(notebook.stem, lambda *_: None)(executed, built_city, started)

@@ -6,6 +6,8 @@ the published folder rather than trusting the writer, which validated before wri
 """
 
 # No `from __future__ import annotations`: Dagster reads the parameter annotations.
+from collections.abc import Iterator
+
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
@@ -33,7 +35,9 @@ VALID_CHECK = "valid_against_cap_1_2"
     ],
     description="One OASIS CAP 1.2 alert per current warning in alerts/<warning_id>.xml, with alerts/index.json.",
 )
-def cap_alerts(context: dg.AssetExecutionContext, data_dir: DataDirResource):
+def cap_alerts(
+    context: dg.AssetExecutionContext, data_dir: DataDirResource
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     paths = data_dir.paths
     warnings = read_warnings(paths.warehouse)
     # Sent for the city of the data directory: its code names the sender, its zone the times.

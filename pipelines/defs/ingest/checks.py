@@ -152,7 +152,7 @@ def result(
     name: str,
     passed: bool,
     metadata: dict,
-    severity=dg.AssetCheckSeverity.WARN,
+    severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.WARN,
     description: str | None = None,
 ) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(

@@ -17,13 +17,13 @@ import dagster as dg
 from pipelines.defs.ingest.assets import bronze_key
 from pipelines.defs.ingest.partitions import current_delivery_window
 from pipelines.lib.contracts import FeedContract
-from pipelines.lib.landing.deliveries import match_delivery
+from pipelines.lib.landing.deliveries import Contracts, match_delivery
 from pipelines.lib.landing.window import DeliveryWindow
 from pipelines.lib.resources import DataDirResource
 
 
 def match_file(
-    contracts: dict[tuple[str, str], FeedContract], relative: str, window: DeliveryWindow
+    contracts: Contracts, relative: str, window: DeliveryWindow
 ) -> tuple[FeedContract | None, date | None, str]:
     """The contract and delivery day a landing path stands for, or why it stands for none."""
     contract, day, reason = match_delivery(contracts, relative)
@@ -32,7 +32,7 @@ def match_file(
     return contract, day, reason
 
 
-def build_landing_sensor(contracts: dict[tuple[str, str], FeedContract]) -> dg.SensorDefinition:
+def build_landing_sensor(contracts: Contracts) -> dg.SensorDefinition:
     @dg.sensor(
         name="landing_sensor",
         minimum_interval_seconds=30,
@@ -58,7 +58,7 @@ def build_landing_sensor(contracts: dict[tuple[str, str], FeedContract]) -> dg.S
                 continue
             seen[relative] = signature
             contract, day, reason = match_file(contracts, relative, window)
-            if day is None:
+            if contract is None or day is None:  # a day is only ever matched with its contract
                 unmatched.append(f"{relative}: {reason}")
                 continue
             key = bronze_key(contract)

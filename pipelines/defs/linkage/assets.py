@@ -7,6 +7,8 @@ then the warehouse models that read the clusters.
 """
 
 # No `from __future__ import annotations`: Dagster reads the parameter annotations.
+from collections.abc import Iterator
+
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
@@ -73,7 +75,9 @@ linkage_assets = [_linkage_asset(kind, *spec) for kind, spec in _KIND_ASSETS.ite
     check_specs=[dg.AssetCheckSpec("f1_meets_targets", asset=["linkage", "evaluation"])],
     description="Pairwise precision, recall and F1 of the resolved entities against the sample city's ground truth.",
 )
-def linkage_evaluation(context: dg.AssetExecutionContext, data_dir: DataDirResource):
+def linkage_evaluation(
+    context: dg.AssetExecutionContext, data_dir: DataDirResource
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     paths = data_dir.paths
     if not paths.ground_truth.exists():
         # A real city has no ground truth: there is nothing to score, and that is not a failure.

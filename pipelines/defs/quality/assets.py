@@ -61,7 +61,9 @@ def build_quality_report_asset(department: str) -> dg.AssetsDefinition:
             f"warehouse contracts, and their data docs in reports/quality/{department}/index.html."
         ),
     )
-    def _quality_report(context: dg.AssetExecutionContext, data_dir: DataDirResource):
+    def _quality_report(
+        context: dg.AssetExecutionContext, data_dir: DataDirResource
+    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         yield from _report(context, data_dir.paths, department)
 
     return _quality_report

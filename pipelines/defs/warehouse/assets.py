@@ -7,6 +7,7 @@ atomically; analysts and notebooks open that, never the live file.
 
 # No `from __future__ import annotations`: Dagster reads the parameter annotations.
 from collections.abc import Iterator, Mapping
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +99,7 @@ def export_dbt_environment(data_dir_root: Path) -> None:
         settings.export(settings.REFERENCE_DIR, str(reference_dir()))
 
 
-def reference_dir():
+def reference_dir() -> Traversable:
     from importlib.resources import files
 
     return files("pipelines.reference")

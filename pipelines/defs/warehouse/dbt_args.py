@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import date
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipelines.lib.city_profile import CityProfile
+
+if TYPE_CHECKING:
+    from pipelines.lib.storage import Location
 
 FULL_REFRESH_TAG = "safecity/full_refresh"
 
@@ -38,7 +40,9 @@ def wants_full_refresh(run_tags: Mapping[str, str]) -> bool:
     return run_tags.get(FULL_REFRESH_TAG, "").lower() == "true"
 
 
-def earliest_day_written_after(partitions: Iterable[Path], built_at: float | None) -> date | None:
+def earliest_day_written_after(
+    partitions: Iterable[Location], built_at: float | None
+) -> date | None:
     """The earliest delivery day among bronze partition files (`.../date=YYYY-MM-DD/part-0.parquet`)
     written after `built_at` (a file's modification time; None: the warehouse was never built)."""
     if built_at is None:

@@ -197,7 +197,7 @@ def build_cap_alert(warning: Mapping[str, Any], city: CityProfile) -> bytes:
     place = warning.get("area_name") or (
         f"行政区划 {township_code or county_code}" if township_code or county_code else "位置不详"
     )
-    if latitude is None:
+    if latitude is None or longitude is None:  # both or neither (checked above)
         _add(area, "areaDesc", f"{place}：{subject_name}")
     else:
         radius_m = float(_required(warning, "radius_m"))
@@ -249,7 +249,7 @@ def cap_errors(xml: bytes) -> list[str]:
     except etree.XMLSyntaxError as error:
         return [f"not well-formed XML: {error}"]
     schema = cap_schema()
-    errors = []
+    errors: list[str] = []
     if not schema.validate(document):
         errors.extend(f"line {e.line}: {e.message}" for e in schema.error_log)
 

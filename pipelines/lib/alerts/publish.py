@@ -87,6 +87,7 @@ def write_alerts(
                 f"warning {warning_id!r}: not a valid CAP 1.2 alert: {'; '.join(errors)}"
             )
             continue
+        assert warning_id is not None, "build_cap_alert refuses a warning without one"
         alerts[warning_id] = xml
     if problems:
         raise InvalidAlertError(

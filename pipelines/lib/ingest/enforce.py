@@ -52,15 +52,18 @@ BATCH, ROW = (
 )  # which delivery of a batch a row came from; the row's place in the batch
 MISSING = "_missing_"  # prefix of a flag: the row's delivery lacked this contracted column
 LATE = "_late"
-QUARANTINE_SCHEMA = {
-    SOURCE_FILE: pl.String,
-    SOURCE_ROW: pl.Int64,
-    DELIVERY_DATE: pl.Date,
-    "rule": pl.String,
-    "rules": pl.List(pl.String),
-    "column": pl.String,
-    "original": pl.String,  # the delivered values: a JSON object by delivered column name, or the raw line
-}
+# Instances (pl.String()): mypy types a mix of classes and instances as dict[str, object].
+QUARANTINE_SCHEMA = pl.Schema(
+    {
+        SOURCE_FILE: pl.String(),
+        SOURCE_ROW: pl.Int64(),
+        DELIVERY_DATE: pl.Date(),
+        "rule": pl.String(),
+        "rules": pl.List(pl.String),
+        "column": pl.String(),
+        "original": pl.String(),  # the delivered values: a JSON object by delivered column name, or the raw line
+    }
+)
 # A string longer than this is refused even where the contract sets no maxLength: no field is 10 MB.
 DEFAULT_MAX_LENGTH = 4_000
 
@@ -531,6 +534,8 @@ def with_check_digits(contract: FeedContract, parsed: pl.DataFrame) -> pl.DataFr
 
 def item_checks(parsed: pl.DataFrame, array: Field, item: Field) -> pl.Series:
     """Per row: every item's check character is right (or empty)."""
+    if item.standard not in CHECK_DIGITS:
+        raise ValueError(f"{array.name}.{item.name}: {item.standard} has no check character")
     flat = parsed.select(
         pl.int_range(pl.len()).alias("_row"),
         pl.col(array.name).list.eval(pl.element().struct.field(item.name)).alias("_v"),

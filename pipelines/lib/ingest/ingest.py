@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 import duckdb
 import polars as pl
@@ -72,7 +73,7 @@ def ingest_delivery(
     contract: FeedContract,
     day: date,
     connection: duckdb.DuckDBPyConnection,
-    seen_keys: pl.Series | bool | None = True,
+    seen_keys: pl.Series | Literal[True] | None = True,
 ) -> Ingested:
     """One day of one feed. `seen_keys`: key hashes in bronze before this day (True: read them from the lake)."""
     seen = prior_keys(data, contract, day) if seen_keys is True else seen_keys
@@ -93,7 +94,8 @@ def bronze_schema(contract: FeedContract, city: CityProfile) -> pl.DataFrame:
 
 
 def batches(data: DataDir, contract: FeedContract, days: list[date]) -> Iterator[list[date]]:
-    batch, size = [], 0
+    batch: list[date] = []
+    size = 0
     for day in days:
         path = landing_file(data, contract, day)
         file_size = path.stat().st_size if path.exists() else 0

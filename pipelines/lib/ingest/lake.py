@@ -100,7 +100,8 @@ def prior_keys(data: DataDir, contract: FeedContract, day: date) -> pl.Series | 
             for path in earlier
         ]
         return pl.concat(keys).to_series().alias("key")
-    return pl.scan_parquet(earlier).select(key_hash(contract.key).alias("key")).collect()["key"]
+    local = [str(path) for path in earlier]  # all local here, but typed Location
+    return pl.scan_parquet(local).select(key_hash(contract.key).alias("key")).collect()["key"]
 
 
 def read_partition(target: Partition) -> tuple[pl.DataFrame, pl.DataFrame]:

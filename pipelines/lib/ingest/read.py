@@ -24,12 +24,14 @@ from pipelines.lib.contracts import FeedContract
 SOURCE_ROW = (
     "_source_row"  # 1-based data row (CSV and XLSX: after the header; JSON lines: the line)
 )
-REJECT_SCHEMA = {
-    SOURCE_ROW: pl.Int64,
-    "rule": pl.String,
-    "detail": pl.String,
-    "original": pl.String,
-}
+REJECT_SCHEMA = pl.Schema(
+    {
+        SOURCE_ROW: pl.Int64,
+        "rule": pl.String,
+        "detail": pl.String,
+        "original": pl.String,
+    }
+)
 ENCODINGS = ("utf-8", "gb18030")  # what departments actually send; UTF-8 with a BOM is utf-8 here
 SNIFF_BYTES = 1 << 16
 MAX_LINE_BYTES = (

@@ -14,13 +14,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from pipelines.lib.atomic import atomic_output, write_text_atomic
 from pipelines.lib.landing.deliveries import Contracts, match_delivery
 from pipelines.lib.landing.window import DeliveryWindow
+
+if TYPE_CHECKING:
+    from polars._typing import SchemaDict
 
 _OUTSIDE_FEED_FOLDER = "not inside a <department>/<feed>/ folder"
 
@@ -159,7 +162,7 @@ def _scan_feed(
             )
             continue
         contract, day, reason = match_delivery(contracts, entry.relative_to(landing).as_posix())
-        if day is None:
+        if contract is None or day is None:  # a day is only ever matched with its contract
             unknown.append(_unknown(landing, entry, reason))
         elif window is not None and (why := window.why_outside(day)) is not None:
             outside.append(OutsideWindow(entry.relative_to(landing).as_posix(), day, why))
@@ -212,7 +215,7 @@ def _unknown(landing: Path, path: Path, reason: str) -> UnknownFile:
 
 # --- serialisation -----------------------------------------------------------------------------
 
-_PARQUET_SCHEMA = {
+_PARQUET_SCHEMA: SchemaDict = {
     "department": pl.String,
     "feed": pl.String,
     "files": pl.Int64,

@@ -19,14 +19,17 @@ from pipelines.lib.atomic import append_parquet_atomic
 from pipelines.lib.storage import Location, read_parquet_or_empty
 
 SAME, DIFFERENT = "same", "different"
-DECISIONS_SCHEMA = {
-    "record_id_l": pl.String,
-    "record_id_r": pl.String,
-    "decision": pl.String,
-    "decided_by": pl.String,
-    "decided_at": pl.Datetime("us", "UTC"),
-    "note": pl.String,
-}
+# Instances (pl.String()): mypy types a mix of classes and instances as dict[str, object].
+DECISIONS_SCHEMA = pl.Schema(
+    {
+        "record_id_l": pl.String(),
+        "record_id_r": pl.String(),
+        "decision": pl.String(),
+        "decided_by": pl.String(),
+        "decided_at": pl.Datetime("us", "UTC"),
+        "note": pl.String(),
+    }
+)
 
 
 def pair(a: str, b: str) -> tuple[str, str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 TWO_LABELS = "conflicting identifiers"
@@ -65,7 +67,7 @@ def constrained_components(
     right: np.ndarray,
     strength: np.ndarray,
     label: list[str | None],
-    apart: list[tuple[int, int]] = (),
+    apart: Sequence[tuple[int, int]] = (),
 ) -> tuple[np.ndarray, np.ndarray]:
     """Components joining the strongest edges first, never joining two different non-null labels
     nor the two nodes of an `apart` pair.
@@ -95,8 +97,9 @@ def constrained_components(
             refused[edge] = KEPT_APART
             continue
         root = forest.union(ra, rb)
-        if la is not None or lb is not None:
-            held[root] = la if la is not None else lb
+        joined_label = la if la is not None else lb
+        if joined_label is not None:
+            held[root] = joined_label
         if ra in avoided or rb in avoided:
             avoided[root] = avoided.pop(ra, set()) | avoided.pop(rb, set())
     return _smallest_member(forest.roots()), refused

@@ -15,13 +15,15 @@ from dataclasses import dataclass
 
 import polars as pl
 
-REGISTRY_SCHEMA = {"mention_id": pl.String, "entity_key": pl.String}
-CHANGES_SCHEMA = {
-    "change": pl.String,
-    "entity_key": pl.String,
-    "previous_key": pl.String,
-    "mentions": pl.Int64,
-}
+REGISTRY_SCHEMA = pl.Schema({"mention_id": pl.String, "entity_key": pl.String})
+CHANGES_SCHEMA = pl.Schema(
+    {
+        "change": pl.String,
+        "entity_key": pl.String,
+        "previous_key": pl.String,
+        "mentions": pl.Int64,
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pipelines.lib.atomic import append_parquet_atomic, atomic_output
 from pipelines.lib.linkage.keys import CHANGES_SCHEMA, REGISTRY_SCHEMA, KeyAssignment
 from pipelines.lib.storage import Location, read_parquet_or_empty
 
-HISTORY_SCHEMA = {"changed_at": pl.Datetime("us", "UTC"), **CHANGES_SCHEMA}
+HISTORY_SCHEMA = pl.Schema({"changed_at": pl.Datetime("us", "UTC"), **CHANGES_SCHEMA})
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ def score_pairs(
     Columns: record_id_l, record_id_r, match_probability, match_weight, evidence (every comparison's
     level and weight), agreeing (the comparisons that weighed for the match).
     """
-    records = connection.execute(f"select count(*) from {quoted(table, 'table')}").fetchone()[0]
+    [(records,)] = connection.execute(f"select count(*) from {quoted(table, 'table')}").fetchall()
     if records < 2:
         return pl.DataFrame(
             schema=PAIRS_SCHEMA
@@ -81,7 +81,8 @@ def score_pairs(
             max_pairs=U_SAMPLE_PAIRS, seed=U_SAMPLING_SEED
         )
     pairs = linker.inference.predict(threshold_match_probability=threshold).as_pyarrow_table()
-    frame = pl.from_arrow(pairs)
+    # Not pl.from_arrow, which is typed DataFrame | Series whatever it is given.
+    frame = pl.DataFrame(pairs)
     comparisons = linker._settings_obj.comparisons  # the fitted model: level labels per gamma value
     evidence = [
         pl.format(

@@ -73,19 +73,28 @@ class _Kind:
     ]  # what the key is given to (a mention, a location, a code), as the warehouse joins it
 
 
-def _places(connection, decisions, city):  # exact keys only: nothing to review
+def _places(
+    connection: duckdb.DuckDBPyConnection, decisions: pl.DataFrame, city: CityProfile
+) -> tuple[pl.DataFrame, RecordClusters | None]:
+    # exact keys only: nothing to review
     return link_places(connection, city), None
 
 
-def _organisations(connection, decisions, city):
+def _organisations(
+    connection: duckdb.DuckDBPyConnection, decisions: pl.DataFrame, city: CityProfile
+) -> tuple[pl.DataFrame, RecordClusters | None]:
     return link_organisations(connection, decisions)
 
 
-def _persons(connection, decisions, city):
+def _persons(
+    connection: duckdb.DuckDBPyConnection, decisions: pl.DataFrame, city: CityProfile
+) -> tuple[pl.DataFrame, RecordClusters | None]:
     return link_persons(connection, decisions)
 
 
-def _objects(connection, decisions, city):
+def _objects(
+    connection: duckdb.DuckDBPyConnection, decisions: pl.DataFrame, city: CityProfile
+) -> tuple[pl.DataFrame, RecordClusters | None]:
     return link_objects(connection), None
 
 

@@ -87,7 +87,7 @@ def append_publication(
 
 def read_audit(audit_dir: Location) -> pl.DataFrame:
     """Every publication recorded, oldest first (an empty frame when there is none)."""
-    files = sorted(audit_dir.glob("*.parquet")) if audit_dir.is_dir() else []
+    files: list[Location] = sorted(audit_dir.glob("*.parquet")) if audit_dir.is_dir() else []
     if not files:
         return pl.DataFrame(schema=SCHEMA)
     return pl.concat([read_parquet(f) for f in files]).sort(

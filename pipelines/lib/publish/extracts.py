@@ -255,20 +255,20 @@ def write_table(
     table_dir = folder / plan.table
     table_dir.mkdir()
     month_source = MONTHLY.get(plan.table)
-    # COPY answers with the number of rows it wrote.
+    # COPY answers with one row: the number of rows it wrote.
     if month_source is None:
         target = table_dir / f"{plan.table}.parquet"
-        (rows,) = connection.execute(
+        [(rows,)] = connection.execute(
             f"COPY ({query}) TO {sql_string(str(target))} (FORMAT parquet, COMPRESSION zstd)", used
-        ).fetchone()
+        ).fetchall()
     else:
         monthly = _monthly_query(plan, month_source)
-        (rows,) = connection.execute(
+        [(rows,)] = connection.execute(
             f"COPY ({monthly}) TO {sql_string(str(table_dir))} "
             f"(FORMAT parquet, COMPRESSION zstd, PARTITION_BY ({MONTH_COLUMN}), FILENAME_PATTERN 'part-{{i}}', "
             "OVERWRITE_OR_IGNORE true)",
             _used(monthly, parameters),
-        ).fetchone()
+        ).fetchall()
     if csv:
         columns = [(c.name, types[c.name]) for c in plan.columns]
         write_csv(connection, query, used, columns, table_dir / f"{plan.table}.csv")

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pipelines.lib.storage import Location
+from pipelines.lib.storage import Location, relative_files
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
@@ -156,8 +156,7 @@ def verify_extract(folder: Location) -> list[str]:
             )
         elif sha256_file(path) != expected:
             problems.append(f"{relative}: changed (SHA-256 differs from the manifest)")
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder).as_posix()
-        if path.is_file() and relative != MANIFEST and relative not in listed:
+    for relative in relative_files(folder):
+        if relative != MANIFEST and relative not in listed:
             problems.append(f"{relative}: not in the manifest (unexpected file)")
     return problems

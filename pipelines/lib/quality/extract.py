@@ -108,7 +108,7 @@ def table_files(extract_dir: Location, table: str) -> list[Location]:
         path
         for path in folder.rglob("*.parquet")
         if path.is_file()
-        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+        and not any(part.startswith(".") for part in path.parts[len(folder.parts) :])
     )
 
 

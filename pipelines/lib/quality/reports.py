@@ -253,6 +253,8 @@ def _forget_load_times(context: EphemeralDataContext) -> None:
     store = context.validation_results_store
     for key in store.list_keys():
         result = store.get(key)
+        if result is None:  # gone since it was listed: nothing to clean
+            continue
         if (result.meta.get("batch_markers") or {}).pop("ge_load_time", None) is not None:
             store.set(key, result)
 
@@ -303,6 +305,7 @@ def _summarise(validated: _Validated, site_dir: Path) -> TableQuality:
 
 def _failure(validated: _Validated, item: ExpectationValidationResult) -> FailedExpectation:
     config = item.expectation_config
+    assert config is not None, "GX gives every result of a suite's validation its expectation"
     ours = (config.meta or {}).get("safecity", {})
     column = config.kwargs.get("column")
     return FailedExpectation(

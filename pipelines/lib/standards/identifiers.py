@@ -212,7 +212,7 @@ def identity_sex(values: npt.ArrayLike) -> npt.NDArray[np.object_]:
     """
     valid, digits, shape = _parse_identity(values)
     sex = np.where(digits[:, 16] % 2 == 1, "M", "F").astype(object)
-    return np.where(valid, sex, None).reshape(shape)
+    return np.where(valid, sex, None).reshape(shape)  # type: ignore[call-overload]  # numpy's stubs: None is no ArrayLike, though np.where takes it
 
 
 def _uscc_values(codes: npt.NDArray[np.uint32]) -> tuple[npt.NDArray[np.int64], BoolArray]:
@@ -275,7 +275,7 @@ def mask_identity_number(values: npt.ArrayLike) -> npt.NDArray[np.object_]:
     codes[:, 6 : 6 + _ID_MASK_STARS] = _STAR
     masked = codes.view(f"<U{IDENTITY_LENGTH}").reshape(-1).astype(object)
     whole = (np.char.str_len(strings) == IDENTITY_LENGTH) & ~is_null
-    return np.where(whole, masked, None).reshape(shape)
+    return np.where(whole, masked, None).reshape(shape)  # type: ignore[call-overload]  # numpy's stubs: None is no ArrayLike, though np.where takes it
 
 
 # ---------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -12,20 +13,22 @@ from pipelines.sample_city.config import CityConfig
 from pipelines.sample_city.delivery import DAY, NOISE, RID, Batch, noise_flags
 from pipelines.sample_city.world import World
 
-LINK_SCHEMA = {
-    RID: pl.Int64,
-    "entity_kind": pl.String,
-    "entity_id": pl.String,
-    "role": pl.String,
-    "slot": pl.Int32,
-}
+LINK_SCHEMA = pl.Schema(
+    {
+        RID: pl.Int64,
+        "entity_kind": pl.String,
+        "entity_id": pl.String,
+        "role": pl.String,
+        "slot": pl.Int32,
+    }
+)
 
 
 @dataclass(frozen=True)
 class Context:
     world: World
     config: CityConfig
-    rng_for: object  # name -> np.random.Generator
+    rng_for: Callable[[str], np.random.Generator]  # one independent generator per name
 
     @property
     def days(self) -> list[date]:

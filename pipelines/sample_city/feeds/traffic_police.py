@@ -7,6 +7,7 @@ drivers' identity numbers in full, plates typed every which way.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 import numpy as np
 import polars as pl
@@ -24,7 +25,7 @@ from pipelines.sample_city.feeds.common import (
     start_rows,
 )
 from pipelines.sample_city.vocabulary import ACCIDENT_CAUSES, WEATHER
-from pipelines.sample_city.world import non_representatives, where_or_null
+from pipelines.sample_city.world import World, non_representatives, where_or_null
 
 DEPARTMENT = "traffic_police"
 SLOTS = (1, 2, 3)  # up to three vehicles per accident
@@ -122,11 +123,11 @@ def feeds(ctx: Context) -> Iterator[tuple[FeedSpec, Batch]]:
         yield FLOW, flow(ctx, rng, day)
 
 
-def street_places(world) -> pl.DataFrame:
+def street_places(world: World) -> pl.DataFrame:
     return world.places.filter(pl.col("place_id").str.starts_with("PS"))
 
 
-def black_spots(world) -> pl.DataFrame:
+def black_spots(world: World) -> pl.DataFrame:
     """The first fiftieth of street spots: where a share of all accidents recur."""
     streets = street_places(world)
     return streets.head(max(3, streets.height // 50))
@@ -238,7 +239,7 @@ def accidents(ctx: Context) -> Batch:
     )
 
 
-def flow(ctx: Context, rng: np.random.Generator, day) -> Batch:
+def flow(ctx: Context, rng: np.random.Generator, day: date) -> Batch:
     """5-minute counts per detector: a two-peak daily profile, capacity per road, Poisson noise."""
     detectors = ctx.world.objects.filter(pl.col("kind") == "traffic_detector").join(
         ctx.world.places.select("place_id", "road", "lon", "lat"),

@@ -12,6 +12,7 @@ meet it and the others are named as what ingestion will quarantine.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -229,7 +230,7 @@ def _valid_uscc(values: pl.Series) -> pl.Series:
     return pl.Series(is_valid_uscc(values.to_numpy()))
 
 
-def _known(standard: str):
+def _known(standard: str) -> Callable[[pl.Series], pl.Series]:
     def valid(values: pl.Series) -> pl.Series:
         table = (
             admin_divisions.counties()
