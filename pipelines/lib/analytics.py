@@ -53,9 +53,11 @@ def table_row_counts(database: Path) -> dict[str, int]:
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE' "
             "ORDER BY table_name"
         ).fetchall()
-        return {
-            name: connection.execute(f"SELECT count(*) FROM {qualified('main', name)}").fetchall()[0][0]
-            for (name,) in tables
-        }
+        counts = {}
+        for (name,) in tables:
+            [(counts[name],)] = connection.execute(
+                f"SELECT count(*) FROM {qualified('main', name)}"
+            ).fetchall()
+        return counts
     finally:
         connection.close()
