@@ -18,7 +18,7 @@ CITY ?=
 BOUNDS ?=
 DATA_DIR ?= data
 
-# Telemetry off for every tool the Makefile starts (DESIGN: no network at run time).
+# Telemetry off for every tool the Makefile starts (docs/architecture.md, Telemetry off).
 export DAGSTER_DISABLE_TELEMETRY := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1

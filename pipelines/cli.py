@@ -37,8 +37,8 @@ class UserError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    # Telemetry off for whatever this process starts, also outside the Makefile (DESIGN: no
-    # network at run time). Dagster's instance setting is in dagster.yaml; these cover
+    # Telemetry off for whatever this process starts, also outside the Makefile
+    # (docs/architecture.md, Telemetry off). Dagster's instance setting is in dagster.yaml; these cover
     # Dagster's uploader and dbt runs started by assets.
     for telemetry in settings.TELEMETRY_OFF:
         settings.export_default(telemetry)

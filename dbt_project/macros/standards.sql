@@ -1,4 +1,4 @@
-{#- The numbers of the national standards events and the marts are graded by (DESIGN, "Standards"). -#}
+{#- The numbers of the national standards events and the marts are graded by (docs/architecture.md, "Standards the contracts enforce"). -#}
 
 {#- National grading of accidents and disasters by casualties: 特别重大 I (30 deaths or 100
     seriously injured), 重大 II (10 or 50), 较大 III (3 or 10), 一般 IV. -#}

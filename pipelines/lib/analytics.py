@@ -1,6 +1,6 @@
 """The analytics copy: what analysts open, so a running build never locks them out.
 
-DuckDB allows one writer or many readers of a file, never both (DESIGN). The
+DuckDB allows one writer or many readers of a file, never both (docs/architecture.md, One writer). The
 pipeline writes warehouse.duckdb; after each good build this copies it to a
 temporary file beside analytics.duckdb, drops what analysts should not see
 (staging and intermediate layers, which hold source identifiers in clear), and

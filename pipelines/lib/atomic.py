@@ -1,4 +1,4 @@
-"""Atomic outputs: a file appears complete or not at all (DESIGN, row accounting).
+"""Atomic outputs: a file appears complete or not at all (docs/architecture.md, row accounting).
 
 Writers produce a temporary file in the target's own directory, so the final
 `os.replace` is a rename within one file system, which is atomic on POSIX and

@@ -19,12 +19,12 @@ DAGSTER_HOME_ENV = settings.DAGSTER_HOME.name
 DAGSTER_HOME_DIRNAME = "dagster_home"
 
 # Instance setting read by DagsterInstance.telemetry_enabled: with it, Dagster
-# writes no telemetry log and the UI sends nothing (DESIGN: telemetry off).
+# writes no telemetry log and the UI sends nothing (docs/architecture.md, Telemetry off).
 INSTANCE_CONFIG = """\
-# Written by `safecity run`. Telemetry off: no network at run time (DESIGN).
+# Written by `safecity run`. Telemetry off: no network at run time (docs/architecture.md).
 telemetry:
   enabled: false
-# One writer of the warehouse file (DESIGN): steps in the `warehouse` pool run one at a time.
+# One writer of the warehouse file (docs/architecture.md): steps in the `warehouse` pool run one at a time.
 concurrency:
   pools:
     default_limit: 1

@@ -1,6 +1,6 @@
 """The data directory: one layout for every run, so tools and tests find things.
 
-See DESIGN.md, "The data directory". Every path the pipeline reads or writes is
+See docs/architecture.md, "The data directory". Every path the pipeline reads or writes is
 built here, never by string concatenation elsewhere; a department, feed or entity kind
 is checked before it becomes part of one (pipelines/lib/sql_names.py), so no name from
 configuration can lead a path out of its folder.

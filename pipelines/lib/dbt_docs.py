@@ -5,7 +5,7 @@
 `dbt docs generate --static` writes `static_index.html`, one page with the manifest and
 the catalog inside it. dbt's page loads nothing from the network unless usage tracking is
 on (then a Snowplow script from a CDN); the project turns tracking off, and the published
-copy has every remote loader emptied all the same (DESIGN: pages a person opens carry their
+copy has every remote loader emptied all the same (docs/architecture.md, No network at run time: pages a person opens carry their
 scripts and styles; a style or font left out offline would only change how the page looks).
 
 The published folder, replaced as a whole (a reader sees the previous site or the new one):

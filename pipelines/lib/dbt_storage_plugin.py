@@ -3,7 +3,7 @@
 dbt's sources read the bronze lake at `$SAFECITY_LAKE_ROOT` (dbt_project/models/
 staging/_sources.yml). When that is `s3://...`, the connection needs the httpfs
 extension and the S3 secret. dbt-duckdb's own `extensions:` would INSTALL httpfs
-from the network (DESIGN: no network at run time) and its `secrets:` would need the
+from the network (docs/architecture.md, No network at run time) and its `secrets:` would need the
 credentials spelt out in the profile; this plugin, listed under `plugins:` in
 dbt_project/profiles.yml, configures the connection the way the Python side does
 (pipelines/lib/storage.py): httpfs from the installed package, a secret from the

@@ -1,6 +1,6 @@
 """DuckDB connections: bounded memory and threads, extensions from installed packages.
 
-No network at run time (DESIGN): extension autoloading and autoinstalling are
+No network at run time (docs/architecture.md): extension autoloading and autoinstalling are
 switched off, and the spatial, httpfs and encodings extensions are loaded from
 the `duckdb-extension-*` packages pinned with duckdb itself.
 """

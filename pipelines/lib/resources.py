@@ -15,7 +15,7 @@ DATA_DIR_RESOURCE_KEY = "data_dir"
 
 
 class DataDirResource(dg.ConfigurableResource):
-    """The data directory a run reads and writes (DESIGN, "The data directory")."""
+    """The data directory a run reads and writes (docs/architecture.md, "The data directory")."""
 
     root: str = Field(description="Root of the data directory (landing/, lake/, reports/, ...).")
 

@@ -1,6 +1,6 @@
 """Where the lake and the extracts live: a local folder, or a prefix in S3-compatible object storage.
 
-DESIGN, "Storage": a location is a path that may be local or `s3://bucket/prefix`.
+docs/architecture.md, "Storage may be local or object storage": a location is a path that may be local or `s3://bucket/prefix`.
 `SAFECITY_LAKE_ROOT` and `SAFECITY_EXTRACTS_ROOT` choose them (the data directory's
 `lake/` and `extracts/` when unset). Credentials and the endpoint come from the
 standard AWS environment, read by `S3Settings.from_environment`:

@@ -1,4 +1,4 @@
--- Every event of the five departments, in one shape. National categories (DESIGN):
+-- Every event of the five departments, in one shape. National categories (docs/architecture.md):
 -- natural_disaster, accident_disaster, public_health, social_security. Severity I-IV
 -- where a casualty grading applies (accidents and fires), null where none does.
 with stations as (

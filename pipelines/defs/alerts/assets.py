@@ -1,7 +1,7 @@
 """CAP alerts: every row of the `warnings` model as an OASIS CAP 1.2 file in `alerts/`.
 
 The asset reads the live warehouse, so it runs in the `warehouse` pool: DuckDB lets no
-reader open the file while a dbt step writes it (DESIGN, one writer). Its check re-reads
+reader open the file while a dbt step writes it (docs/architecture.md, One writer). Its check re-reads
 the published folder rather than trusting the writer, which validated before writing.
 """
 

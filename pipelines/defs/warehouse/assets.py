@@ -1,7 +1,7 @@
 """The warehouse: one Dagster asset per dbt model, dbt tests as asset checks, then the analytics copy.
 
 Every step that writes warehouse.duckdb runs in the `warehouse` pool (size 1: one
-writer, DESIGN). After a successful build the analytics copy is published
+writer, docs/architecture.md). After a successful build the analytics copy is published
 atomically; analysts and notebooks open that, never the live file.
 """
 

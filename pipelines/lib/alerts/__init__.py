@@ -1,4 +1,4 @@
-"""Alerts out (DESIGN: OASIS Common Alerting Protocol 1.2): warnings as CAP messages, validated and published."""
+"""Alerts out (OASIS Common Alerting Protocol 1.2): warnings as CAP messages, validated and published."""
 
 from pipelines.lib.alerts.cap import (
     CAP_NAMESPACE,

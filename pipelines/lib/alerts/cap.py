@@ -1,6 +1,6 @@
 """One warning as an OASIS CAP 1.2 alert, and validation against the CAP 1.2 schema.
 
-DESIGN: alerts go out as OASIS Common Alerting Protocol 1.2. A row of the dbt model
+Alerts go out as OASIS Common Alerting Protocol 1.2. A row of the dbt model
 `warnings` becomes one <alert> with one <info> (in zh-CN) and one <area>:
 
 | warning column                    | CAP 1.2                                                                    |
@@ -90,7 +90,7 @@ EVENT_KINDS: dict[str, EventKind] = {
 }
 EVENT_TYPES = tuple(EVENT_KINDS)
 
-# Warning level (DESIGN: 1 highest) -> CAP severity and the level's colour.
+# Warning level (docs/architecture.md: 1 highest) -> CAP severity and the level's colour.
 SEVERITY_BY_LEVEL = {1: "Extreme", 2: "Severe", 3: "Moderate", 4: "Minor"}
 COLOUR_BY_LEVEL = {1: "red", 2: "orange", 3: "yellow", 4: "blue"}
 COLOUR_NAMES_ZH = {"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色"}

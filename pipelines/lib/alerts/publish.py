@@ -3,8 +3,8 @@
 `alerts/<warning_id>.xml` holds each warning's CAP 1.2 alert and `alerts/index.json` lists
 them (identifier, level, colour, event, headline, times, circle, file), most severe first. Every
 alert is built and validated before anything is written: one invalid alert publishes
-nothing and names the warning. Files then appear atomically (DESIGN: outputs appear
-complete or not at all), the index after the files it lists, and only then are the
+nothing and names the warning. Files then appear atomically (docs/architecture.md, row accounting: outputs
+appear complete or not at all), the index after the files it lists, and only then are the
 alerts of warnings that no longer exist removed, so a reader following the index never
 meets a missing file.
 """

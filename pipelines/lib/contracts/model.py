@@ -1,6 +1,6 @@
 """A feed contract compiled from ODCS YAML: what ingestion, dbt and publishing read.
 
-The YAML is the source of truth (DESIGN.md, "Contracts"); these frozen objects
+The YAML is the source of truth (docs/architecture.md, "Contracts, enforced three times"); these frozen objects
 are its checked, typed form, so no consumer ever walks raw YAML or re-applies
 defaults of its own.
 """

@@ -4,7 +4,7 @@ Pure functions over the file tree, free of Dagster, so they can be tested on a
 tree built in a temporary directory. A delivery is a file whose folder and name
 match a feed contract (`landing/<department>/<feed>/` and the contract's file
 pattern); anything else is an unknown file, which is reported rather than
-skipped (DESIGN: nothing is dropped silently).
+skipped (docs/architecture.md, row accounting).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Quality reports on published extracts: Great Expectations suites derived from the warehouse contracts.
 
-DESIGN ("Contracts", third enforcement; "Decisions": GX on pandas batches of published
-outputs, its data docs for people). Three modules:
+docs/architecture.md: "Contracts, enforced three times" (the third) and "Which library does
+what" (GX on pandas batches of published outputs, its data docs for people). Three modules:
 
 - `extract`: a department's extract as published (`extracts/<department>/`): its
   manifest's tables, columns and their treatment, and each table as a pandas frame;

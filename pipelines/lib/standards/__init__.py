@@ -1,1 +1,1 @@
-"""National and de-facto standards the data contracts enforce (see DESIGN.md)."""
+"""National and de-facto standards the data contracts enforce (see docs/architecture.md)."""

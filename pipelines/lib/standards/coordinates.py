@@ -1,6 +1,6 @@
 """Coordinate systems used by Chinese map providers, and conversion to WGS-84.
 
-The lake stores every coordinate as WGS-84 (DESIGN.md, "Standards the
+The lake stores every coordinate as WGS-84 (docs/architecture.md, "Standards the
 contracts enforce"). Feeds may deliver:
 
 * **GCJ-02** ("Mars coordinates", AMap/Gaode, Tencent, Google China): WGS-84

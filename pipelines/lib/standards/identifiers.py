@@ -1,6 +1,6 @@
 """Check characters and validation of Chinese national identifiers.
 
-Two standards (DESIGN.md, "Standards the contracts enforce"):
+Two standards (docs/architecture.md, "Standards the contracts enforce"):
 
 * **Resident identity number, GB 11643-1999.** 18 characters: a 6-digit
   administrative area code, the birth date as 8 digits ``YYYYMMDD``, a
