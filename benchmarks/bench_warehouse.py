@@ -53,6 +53,7 @@ from measure import (
 )
 
 from pipelines.lib import settings
+from pipelines.lib.city_profile import city_profile
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.duckdb_connection import connect
 
@@ -97,6 +98,8 @@ def prepare(built: DataDir, scratch: Path) -> DataDir:
     link_into(scratch, built.root, ["lake"])
     copy = DataDir(scratch)
     shutil.copyfile(built.warehouse, copy.warehouse)
+    if built.city_profile.exists():  # a generated city's profile: the copy serves the same city
+        shutil.copyfile(built.city_profile, copy.city_profile)
     return copy
 
 
@@ -138,7 +141,8 @@ def run_dbt(
     log = target / "stdout.log"
     with Measured() as measured, log.open("w") as out:
         done = subprocess.run(
-            [str(DBT), *args],
+            # The city as the pipeline passes it (dbt_project.yml holds none).
+            [str(DBT), *args, "--vars", json.dumps(city_profile(data.root).dbt_vars())],
             env=dbt_env(data, target),
             cwd=dbt_project_dir(),
             stdout=out,

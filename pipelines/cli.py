@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import sys
 import time
@@ -183,6 +184,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     risk.add_argument("--top", type=int, default=10, help="organisations to show (default 10)")
     risk.set_defaults(command=_risk)
+
+    city = commands.add_parser(
+        "city",
+        parents=[common, on_data_dir],
+        help="the city profile a data directory is served with, and which file it comes from",
+    )
+    city.add_argument(
+        "--dbt-vars",
+        action="store_true",
+        help='print it as the JSON dbt takes: dbt build --vars "$(safecity city --dbt-vars)"',
+    )
+    city.set_defaults(command=_city_command)
 
     verify = commands.add_parser(
         "verify-extract",
@@ -573,6 +586,21 @@ def _risk(args: argparse.Namespace) -> int:
         for p in planted:
             where = f"rank {p.risk_rank}, decile {p.risk_decile}" if p.risk_rank else "not ranked"
             print(f"  {p.entity_id} {p.name}: {where}")
+    return 0
+
+
+def _city_command(args: argparse.Namespace) -> int:
+    profile = _city(_data_dir(args))
+    if args.dbt_vars:
+        print(json.dumps(profile.dbt_vars(), ensure_ascii=False, sort_keys=True))
+        return 0
+    bounds = profile.bounds
+    print(profile.describe())
+    print(
+        f"extent (WGS-84): lon {bounds.lon_min} to {bounds.lon_max}, lat {bounds.lat_min} to {bounds.lat_max}; "
+        f"grid cell {profile.grid_cell_degrees} degrees; first delivery day {profile.first_delivery_day}"
+    )
+    print(f"{profile.counties().height} counties, {profile.townships().height} townships")
     return 0
 
 

@@ -9,7 +9,7 @@
         regexp_replace(
             regexp_replace(
                 regexp_replace({{ column }}, '\s|\(|\)|（|）', '', 'g'),
-            '^({{ var("city_name_prefixes") | join("|") }})', ''),
+            '^({{ city_var("city_name_prefixes") | join("|") }})', ''),
         '有限责任公司|股份有限公司|有限公司', '公司', 'g'),
     '公司$', '')
 {%- endmacro %}

@@ -1,7 +1,7 @@
 -- Every event has a place with a county and a township that exist in the reference
 -- hierarchy (the township within that county) and a WGS-84 point inside the city.
 {{ config(meta={'dagster': {'ref': {'name': 'fct_event'}}}) }}  -- the asset it is a check on in Dagster
-{% set b = var('city_bounds') %}
+{% set b = city_var('city_bounds') %}
 select e.event_key, e.place_key, p.county_code, p.township_code, p.longitude, p.latitude
 from {{ ref('fct_event') }} as e
 left join {{ ref('dim_place') }} as p using (place_key)

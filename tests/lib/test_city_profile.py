@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
 import yaml
 
+from pipelines import cli
 from pipelines.lib.city_profile import (
     Bounds,
     CityProfileError,
@@ -33,11 +36,42 @@ def test_the_repository_profile_is_chengdu() -> None:
     assert profile.counties().height == 20 and profile.townships().height == 261
 
 
-def test_dbt_project_defaults_are_the_repository_profile() -> None:
-    """dbt_project.yml keeps defaults for dbt run by hand; a run passes the profile itself."""
+def test_dbt_project_holds_no_city(tmp_path: Path) -> None:
+    """The profile is the only place of the city: dbt gets it from each run, never a default."""
     project = yaml.safe_load((REPO_ROOT / "dbt_project" / "dbt_project.yml").read_text("utf-8"))
-    expected = load_city_profile(REPOSITORY_PROFILE).dbt_vars()
-    assert {name: project["vars"][name] for name in expected} == expected
+    city_vars = load_city_profile(REPOSITORY_PROFILE).dbt_vars()
+    assert not set(city_vars) & set(project["vars"])
+
+
+@pytest.mark.parametrize("code", ["5101", "3303"])
+def test_safecity_city_prints_the_data_directorys_profile_as_dbt_vars(
+    code: str, tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(CITY_PROFILE.name, raising=False)
+    monkeypatch.setenv(CONTRACTS_DIR.name, str(REPO_ROOT / "contracts"))
+    repository = load_city_profile(REPOSITORY_PROFILE)
+    profile = (
+        repository
+        if code == "5101"
+        else replace(
+            repository,
+            code="3303",
+            name="温州市",
+            short_name="温州",
+            bounds=Bounds(119.6, 27.0, 121.3, 28.65),
+        )
+    )
+    (tmp_path / "city.yaml").write_text(profile.to_yaml("a sample city"), encoding="utf-8")
+
+    assert cli.main(["city", "--data-dir", str(tmp_path), "--dbt-vars"]) == 0
+    assert json.loads(capsys.readouterr().out) == profile.dbt_vars()
+    assert cli.main(["city", "--data-dir", str(tmp_path)]) == 0
+    first, extent, divisions = capsys.readouterr().out.splitlines()
+    assert first == f"{profile.name} ({code}, Asia/Shanghai) from {tmp_path / 'city.yaml'}"
+    assert f"lon {profile.bounds.lon_min} to {profile.bounds.lon_max}" in extent
+    assert (
+        divisions == f"{profile.counties().height} counties, {profile.townships().height} townships"
+    )
 
 
 def test_a_profile_written_reads_back_equal(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@
 with mentions as (select * from {{ ref('int_place_resolution') }}),
 
 centroids as (select * from {{ ref('int_township_centroids') }}),
-{% set b = var('city_bounds') %}
+{% set b = city_var('city_bounds') %}
 city_centre as (
     select
         coalesce({{ mean_coordinate('longitude') }}, ({{ b.lon_min }} + {{ b.lon_max }}) / 2) as longitude,
@@ -35,7 +35,7 @@ county_centres as (
         case when l.county_code is null then 'city_centroid' else 'county_centroid' end as location_source
     from (
         select code as county_code from {{ ref('stg_reference__counties') }}
-        where city_code = '{{ var("city_code") }}'
+        where city_code = '{{ city_var("city_code") }}'
         union
         select county_code from learned_county_centres
     ) as k

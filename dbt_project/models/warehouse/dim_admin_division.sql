@@ -36,7 +36,7 @@ grid as (
 
 select
     division_code, level, name, parent_code, province_code, city_code, county_code, township_code,
-    coalesce(city_code = '{{ var("city_code") }}', false) as in_city,
+    coalesce(city_code = '{{ city_var("city_code") }}', false) as in_city,
     cast(null as double) as grid_lon_min, cast(null as double) as grid_lat_min,
     cast(null as double) as grid_lon_max, cast(null as double) as grid_lat_max
 from divisions
@@ -44,6 +44,6 @@ union all
 select
     division_code, level, name, parent_code, province_code, city_code, county_code, township_code, true as in_city,
     grid_lon_min, grid_lat_min,
-    grid_lon_min + {{ var('grid_cell_degrees') }} as grid_lon_max,
-    grid_lat_min + {{ var('grid_cell_degrees') }} as grid_lat_max
+    grid_lon_min + {{ city_var('grid_cell_degrees') }} as grid_lon_max,
+    grid_lat_min + {{ city_var('grid_cell_degrees') }} as grid_lat_max
 from grid

@@ -1,8 +1,8 @@
 -- One row per place. Keyed for now by an exact location (a delivered point to about a
 -- metre, or an address within its county); the linkage stage will merge places that
 -- are one, without changing these columns.
-{% set deg = var('grid_cell_degrees') %}
-{% set bounds = var('city_bounds') %}
+{% set deg = city_var('grid_cell_degrees') %}
+{% set bounds = city_var('city_bounds') %}
 with located as (select * from {{ ref('int_places_located') }}),
 
 cells as (
