@@ -3,6 +3,7 @@ reference tables, on inputs chosen to sit exactly on a standard's boundaries."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -10,6 +11,8 @@ from importlib.resources import files
 from pathlib import Path
 
 import duckdb
+
+from pipelines.lib.city_profile import city_profile
 
 DBT_PROJECT = Path("dbt_project").resolve()
 
@@ -46,6 +49,8 @@ def build_models(
             str(data_dir / "dbt_logs"),
             "--select",
             *select,
+            "--vars",  # the city, as every run passes it (contracts/city.yaml here)
+            json.dumps(city_profile(data_dir).dbt_vars()),
         ],
         env=env,
         capture_output=True,
