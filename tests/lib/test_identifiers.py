@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import polars as pl
 import pytest
 
 from pipelines.lib.standards.identifiers import (
     USCC_ALPHABET,
-    identity_birth_date,
     identity_check_char,
-    identity_number_valid_expr,
-    identity_sex,
     is_valid_identity_number,
     is_valid_uscc,
     mask_identity_number,
     uscc_check_char,
-    uscc_valid_expr,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -30,13 +24,6 @@ VALID_IDENTITY = "11010519491231002X"
 VALID_USCC = ["91350100M000100Y43", "91110000600037341L"]
 
 IDENTITY_CHARS = "0123456789X"
-
-
-def polars_bools(values: list[str | None], expr_fn: Callable[[pl.Expr], pl.Expr]) -> np.ndarray:
-    out = pl.DataFrame({"v": pl.Series(values, dtype=pl.String)}).select(expr_fn(pl.col("v")))
-    assert out.dtypes == [pl.Boolean]
-    assert out.null_count().item() == 0
-    return out.to_series().to_numpy()
 
 
 def single_substitutions(value: str, alphabet: str) -> list[str]:
@@ -63,13 +50,11 @@ def with_identity_check(first17: list[str]) -> list[str]:
 def test_published_identity_number_is_valid() -> None:
     assert is_valid_identity_number([VALID_IDENTITY]).tolist() == [True]
     assert identity_check_char([VALID_IDENTITY[:17]]).tolist() == ["X"]
-    assert polars_bools([VALID_IDENTITY], identity_number_valid_expr).tolist() == [True]
 
 
 def test_published_credit_codes_are_valid() -> None:
     assert is_valid_uscc(VALID_USCC).tolist() == [True, True]
     assert uscc_check_char([v[:17] for v in VALID_USCC]).tolist() == ["3", "L"]
-    assert polars_bools(VALID_USCC, uscc_valid_expr).tolist() == [True, True]
 
 
 def test_uscc_alphabet_is_the_gb32100_one() -> None:
@@ -89,7 +74,6 @@ def test_every_single_character_corruption_of_an_identity_number_is_invalid() ->
     corrupted = single_substitutions(VALID_IDENTITY, IDENTITY_CHARS)
     assert len(corrupted) == 18 * 10
     assert not is_valid_identity_number(corrupted).any()
-    assert not polars_bools(corrupted, identity_number_valid_expr).any()
 
 
 @pytest.mark.parametrize("code", VALID_USCC)
@@ -97,16 +81,13 @@ def test_every_single_character_corruption_of_a_credit_code_is_invalid(code: str
     corrupted = single_substitutions(code, USCC_ALPHABET)
     assert len(corrupted) == 18 * 30
     assert not is_valid_uscc(corrupted).any()
-    assert not polars_bools(corrupted, uscc_valid_expr).any()
 
 
 def test_adjacent_transpositions_are_invalid() -> None:
     ids = adjacent_transpositions(VALID_IDENTITY)
     assert not is_valid_identity_number(ids).any()
-    assert not polars_bools(ids, identity_number_valid_expr).any()
     codes = [t for code in VALID_USCC for t in adjacent_transpositions(code)]
     assert not is_valid_uscc(codes).any()
-    assert not polars_bools(codes, uscc_valid_expr).any()
 
 
 # --- format rules ------------------------------------------------------------
@@ -126,7 +107,6 @@ def test_identity_format_rules() -> None:
     values = list(cases)
     expected = list(cases.values())
     assert is_valid_identity_number(values).tolist() == expected
-    assert polars_bools(values, identity_number_valid_expr).tolist() == expected
 
 
 def test_identity_birth_date_must_be_a_real_date() -> None:
@@ -147,7 +127,6 @@ def test_identity_birth_date_must_be_a_real_date() -> None:
     values = with_identity_check(list(cases))
     expected = list(cases.values())
     assert is_valid_identity_number(values).tolist() == expected
-    assert polars_bools(values, identity_number_valid_expr).tolist() == expected
 
 
 def test_credit_code_format_rules() -> None:
@@ -164,16 +143,12 @@ def test_credit_code_format_rules() -> None:
     values = list(cases)
     expected = list(cases.values())
     assert is_valid_uscc(values).tolist() == expected
-    assert polars_bools(values, uscc_valid_expr).tolist() == expected
 
 
 def test_nulls_and_empty_are_invalid() -> None:
     values = np.array([None, float("nan"), "", VALID_IDENTITY], dtype=object)
     assert is_valid_identity_number(values).tolist() == [False, False, False, True]
     assert is_valid_uscc(values).tolist() == [False, False, False, False]
-    pl_values = [None, "", VALID_USCC[0]]
-    assert polars_bools(pl_values, identity_number_valid_expr).tolist() == [False, False, False]
-    assert polars_bools(pl_values, uscc_valid_expr).tolist() == [False, False, True]
 
 
 def test_check_char_functions_reject_malformed_input() -> None:
@@ -188,22 +163,6 @@ def test_check_char_functions_reject_malformed_input() -> None:
 
 
 # --- derived attributes ------------------------------------------------------
-
-
-def test_birth_date_and_sex() -> None:
-    male = with_identity_check(["51010420000229001"])[0]  # sequence 001: odd
-    values = np.array([VALID_IDENTITY, male, VALID_IDENTITY[:-1] + "1", None], dtype=object)
-    assert identity_birth_date(values).tolist() == [
-        np.datetime64("1949-12-31", "D").item(),
-        np.datetime64("2000-02-29", "D").item(),
-        None,  # NaT: invalid check character
-        None,
-    ]
-    assert identity_birth_date(values).dtype == np.dtype("datetime64[D]")
-    assert identity_sex(values).tolist() == ["F", "M", None, None]
-
-
-# --- masking -----------------------------------------------------------------
 
 
 def test_mask_format() -> None:
@@ -221,68 +180,3 @@ def test_mask_format() -> None:
     pattern = re.search(r"id_number_masked(?:.|\n)*?pattern: '(.+?)'", contract)
     assert pattern is not None
     assert all(re.fullmatch(pattern.group(1), m) for m in masked[:2])
-
-
-# --- numpy vs polars on random data -----------------------------------------
-
-
-def random_identity_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Valid numbers, then about half of them damaged in assorted ways."""
-    area = rng.integers(0, 10, (n, 6))
-    # Mostly real dates, plus some impossible day numbers.
-    dates = np.datetime64("1850-01-01") + rng.integers(0, 250 * 365, n)
-    ymd = np.strings.replace(np.datetime_as_string(dates, unit="D"), "-", "")
-    bad_day = rng.random(n) < 0.05
-    ymd = np.where(bad_day, np.strings.add(np.strings.slice(ymd, 0, 6), "31"), ymd)
-    sequence = rng.integers(0, 10, (n, 3))
-    digits = np.concatenate([area, sequence], axis=1) + ord("0")
-    first17 = np.strings.add(
-        np.strings.add(digits[:, :6].astype(np.uint32).view("<U6").ravel(), ymd),
-        digits[:, 6:].astype(np.uint32).view("<U3").ravel(),
-    )
-    values = np.strings.add(first17, identity_check_char(first17)).astype(object)
-    # Damage: substitute one random character from a hostile pool.
-    pool = np.array(list("0123456789XxA *１"))
-    damaged = rng.random(n) < 0.5
-    codes = values.astype("<U18").view(np.uint32).reshape(n, 18).copy()
-    positions = rng.integers(0, 18, n)
-    replacement = pool[rng.integers(0, len(pool), n)].view(np.uint32)
-    codes[damaged, positions[damaged]] = replacement[damaged]
-    values = codes.view("<U18").ravel().astype(object)
-    # Some nulls, empties and truncations too.
-    values[rng.random(n) < 0.02] = None
-    values[rng.random(n) < 0.02] = ""
-    short = rng.random(n) < 0.02
-    values[short] = np.strings.slice(values[short].astype(str), 0, 17)
-    return values
-
-
-def test_identity_numpy_and_polars_agree_on_10k_random_values() -> None:
-    rng = np.random.default_rng(7)
-    values = random_identity_numbers(rng, 10_000)
-    np_valid = is_valid_identity_number(values)
-    pl_valid = polars_bools(values.tolist(), identity_number_valid_expr)
-    # The sample must exercise both outcomes substantially.
-    assert 0.3 < np_valid.mean() < 0.7
-    np.testing.assert_array_equal(np_valid, pl_valid)
-
-
-def test_uscc_numpy_and_polars_agree_on_10k_random_values() -> None:
-    rng = np.random.default_rng(11)
-    n = 10_000
-    alphabet = np.array(list(USCC_ALPHABET))
-    bodies = alphabet[rng.integers(0, 31, (n, 17))]
-    first17 = bodies.view("<U17").ravel()
-    values = np.strings.add(first17, uscc_check_char(first17)).astype(object)
-    damaged = rng.random(n) < 0.5
-    pool = np.array(list(USCC_ALPHABET + "IOZSVa- "))
-    codes = values.astype("<U18").view(np.uint32).reshape(n, 18).copy()
-    positions = rng.integers(0, 18, n)
-    replacement = pool[rng.integers(0, len(pool), n)].view(np.uint32)
-    codes[damaged, positions[damaged]] = replacement[damaged]
-    values = codes.view("<U18").ravel().astype(object)
-    values[rng.random(n) < 0.02] = None
-    np_valid = is_valid_uscc(values)
-    pl_valid = polars_bools(values.tolist(), uscc_valid_expr)
-    assert 0.3 < np_valid.mean() < 0.7
-    np.testing.assert_array_equal(np_valid, pl_valid)

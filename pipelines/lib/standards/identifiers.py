@@ -19,12 +19,9 @@ Two standards (docs/architecture.md, "Standards the contracts enforce"):
 Both checks detect every single-character substitution, which the tests
 verify exhaustively on published examples.
 
-Everything is vectorised. The numpy functions convert the input to a
-fixed-width unicode array and view it as a ``(rows, 18)`` matrix of uint32
-code points, so a check is a handful of whole-matrix operations. The polars
-expressions slice the string once per position and map characters to values
-with ``replace_strict``. Both flavours encode the same rules and are tested
-to agree.
+Everything is vectorised: the input becomes a fixed-width unicode array viewed as a
+``(rows, 18)`` matrix of uint32 code points, so a check is a handful of whole-matrix
+operations (ingestion runs them on each batch of a column).
 
 Upper case only: a lower-case ``x`` check character or lower-case letters
 in a credit code are invalid. The standards print them upper case, and
@@ -34,12 +31,8 @@ upper-case a feed before validating it if it is known to be sloppy.
 
 from __future__ import annotations
 
-import functools
-import operator
-
 import numpy as np
 import numpy.typing as npt
-import polars as pl
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -188,33 +181,6 @@ def is_valid_identity_number(values: npt.ArrayLike) -> BoolArray:
     return valid.reshape(shape)
 
 
-def identity_birth_date(values: npt.ArrayLike) -> npt.NDArray[np.datetime64]:
-    """Birth date (``datetime64[D]``) encoded in valid identity numbers, NaT elsewhere.
-
-    Invalid numbers (see :func:`is_valid_identity_number`) give NaT rather
-    than a date read from a value we cannot trust.
-    """
-    valid, digits, shape = _parse_identity(values)
-    # Neutral date for invalid rows so the arithmetic below cannot overflow.
-    year = np.where(valid, _weighted_number(digits[:, 6:10]), 1970)
-    month = np.where(valid, _weighted_number(digits[:, 10:12]), 1)
-    day = np.where(valid, _weighted_number(digits[:, 12:14]), 1)
-    months_since_epoch = (year - 1970) * 12 + (month - 1)
-    dates = months_since_epoch.astype("datetime64[M]").astype("datetime64[D]") + (day - 1)
-    return np.where(valid, dates, np.datetime64("NaT", "D")).reshape(shape)
-
-
-def identity_sex(values: npt.ArrayLike) -> npt.NDArray[np.object_]:
-    """Sex encoded in valid identity numbers: ``"M"`` (odd sequence), ``"F"`` (even).
-
-    Returns an object array with None for invalid numbers, so it converts to
-    a nullable string column.
-    """
-    valid, digits, shape = _parse_identity(values)
-    sex = np.where(digits[:, 16] % 2 == 1, "M", "F").astype(object)
-    return np.where(valid, sex, None).reshape(shape)  # type: ignore[call-overload]  # numpy's stubs: None is no ArrayLike, though np.where takes it
-
-
 def _uscc_values(codes: npt.NDArray[np.uint32]) -> tuple[npt.NDArray[np.int64], BoolArray]:
     """Alphabet values of a code-point matrix and whether each cell is in the alphabet."""
     ascii_codes = np.where(codes < 128, codes, 0)  # 0 (NUL) maps to -1 below
@@ -276,77 +242,3 @@ def mask_identity_number(values: npt.ArrayLike) -> npt.NDArray[np.object_]:
     masked = codes.view(f"<U{IDENTITY_LENGTH}").reshape(-1).astype(object)
     whole = (np.char.str_len(strings) == IDENTITY_LENGTH) & ~is_null
     return np.where(whole, masked, None).reshape(shape)  # type: ignore[call-overload]  # numpy's stubs: None is no ArrayLike, though np.where takes it
-
-
-# ---------------------------------------------------------------------------
-# polars
-# ---------------------------------------------------------------------------
-
-_DIGIT_VALUE = {str(d): d for d in range(10)}
-_USCC_VALUE = {c: i for i, c in enumerate(USCC_ALPHABET)}
-_ID_CHECK_BY_REMAINDER = dict(enumerate(IDENTITY_CHECK_CHARS))
-_USCC_CHAR_BY_VALUE = dict(enumerate(USCC_ALPHABET))
-
-
-def _char_values(col: pl.Expr, mapping: dict[str, int], positions: range) -> list[pl.Expr]:
-    """Value of the character at each position; null when not in ``mapping``."""
-    return [
-        col.str.slice(i, 1).replace_strict(mapping, default=None, return_dtype=pl.Int64)
-        for i in positions
-    ]
-
-
-def _weighted_sum(values: list[pl.Expr], weights: tuple[int, ...]) -> pl.Expr:
-    # A plain `+` chain, not sum_horizontal: that one skips nulls, and a null
-    # (unmapped character) must poison the sum.
-    return functools.reduce(operator.add, (v * w for v, w in zip(values, weights, strict=True)))
-
-
-def _decimal(digits: list[pl.Expr]) -> pl.Expr:
-    return functools.reduce(lambda acc, d: acc * 10 + d, digits)
-
-
-def _is_real_date_expr(year: pl.Expr, month: pl.Expr, day: pl.Expr) -> pl.Expr:
-    """Same rule as ``_is_real_date_np``."""
-    leap = ((year % 4) == 0) & (((year % 100) != 0) | ((year % 400) == 0))
-    days = month.replace_strict(
-        dict(enumerate(_DAYS_IN_MONTH, start=1)), default=0, return_dtype=pl.Int64
-    ) + (leap & (month == 2)).cast(pl.Int64)
-    return (
-        year.is_between(MIN_BIRTH_YEAR, MAX_BIRTH_YEAR)
-        & month.is_between(1, 12)
-        & (day >= 1)
-        & (day <= days)
-    )
-
-
-def identity_number_valid_expr(col: pl.Expr) -> pl.Expr:
-    """Polars twin of :func:`is_valid_identity_number` (same rules).
-
-    Returns a Boolean expression that is never null: null input gives
-    False, like the numpy version.
-    """
-    shape_ok = col.str.contains(r"^[0-9]{17}[0-9X]$")
-    digits = _char_values(col, _DIGIT_VALUE, range(17))
-    birth_ok = _is_real_date_expr(
-        _decimal(digits[6:10]), _decimal(digits[10:12]), _decimal(digits[12:14])
-    )
-    expected = (_weighted_sum(digits, IDENTITY_WEIGHTS) % 11).replace_strict(
-        _ID_CHECK_BY_REMAINDER, return_dtype=pl.String
-    )
-    check_ok = col.str.slice(17, 1) == expected
-    # Nulls (null input, or a non-digit poisoning the arithmetic) are invalid.
-    return (shape_ok & birth_ok & check_ok).fill_null(False)
-
-
-def uscc_valid_expr(col: pl.Expr) -> pl.Expr:
-    """Polars twin of :func:`is_valid_uscc` (same rules).
-
-    Returns a Boolean expression that is never null: null input gives False.
-    """
-    shape_ok = col.str.contains(f"^[{USCC_ALPHABET}]{{{USCC_LENGTH}}}$")
-    values = _char_values(col, _USCC_VALUE, range(17))
-    check_value = (31 - _weighted_sum(values, USCC_WEIGHTS) % 31) % 31
-    expected = check_value.replace_strict(_USCC_CHAR_BY_VALUE, return_dtype=pl.String)
-    check_ok = col.str.slice(17, 1) == expected
-    return (shape_ok & check_ok).fill_null(False)
