@@ -27,11 +27,6 @@ _FORMULA_START = "^[=+\\-@\\t\\r]"
 _TEXT_TYPES = ("VARCHAR",)
 
 
-def neutralise(value: str) -> str:
-    """The cell as written: prefixed with ' when a spreadsheet would evaluate it."""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
-
-
 def neutralised_select(query: str, columns: Sequence[tuple[str, str]]) -> str:
     """Wrap `query` so that every text column (name, DuckDB type) is neutralised as above."""
     expressions = []
