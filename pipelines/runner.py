@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 
 import dagster as dg
 
-from pipelines.defs.warehouse.dbt_args import FULL_REFRESH_TAG
 from pipelines.lib.data_dir import DataDir
+from pipelines.lib.dbt_args import FULL_REFRESH_TAG
 from pipelines.lib.progress import Progress, parse_progress
 from pipelines.lib.resources import data_dir_run_config
 from pipelines.lib.run_log import RunLog

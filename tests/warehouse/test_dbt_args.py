@@ -8,13 +8,13 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from pipelines.defs.warehouse.dbt_args import (
+from pipelines.lib.city_profile import Bounds, load_city_profile
+from pipelines.lib.dbt_args import (
     FULL_REFRESH_TAG,
     dbt_build_args,
     earliest_day_written_after,
     wants_full_refresh,
 )
-from pipelines.lib.city_profile import Bounds, load_city_profile
 
 CHENGDU = load_city_profile(Path(__file__).resolve().parents[2] / "contracts" / "city.yaml")
 WENZHOU = replace(

@@ -20,15 +20,15 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from pipelines.defs.warehouse.dbt_args import (
-    dbt_build_args,
-    earliest_day_written_after,
-    wants_full_refresh,
-)
 from pipelines.defs.warehouse.project import DBT_PROJECT
 from pipelines.lib import settings
 from pipelines.lib.analytics import publish_analytics_copy, table_row_counts
 from pipelines.lib.city_profile import city_profile
+from pipelines.lib.dbt_args import (
+    dbt_build_args,
+    earliest_day_written_after,
+    wants_full_refresh,
+)
 from pipelines.lib.resources import DataDirResource
 
 WAREHOUSE_POOL = "warehouse"
