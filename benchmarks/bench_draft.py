@@ -33,7 +33,7 @@ from measure import (
 )
 
 from pipelines.lib.contracts import FeedContract, contracts_dir, load_contract, load_feed_contracts
-from pipelines.lib.contracts.draft import draft_contract
+from pipelines.lib.draft import draft_contract
 from pipelines.lib.ingest.read import SOURCE_ROW
 
 ASPECTS = ("names", "types", "required", "formats", "patterns", "enums", "standards", "future")

@@ -287,9 +287,9 @@ def _contract_check(args: argparse.Namespace) -> int:
 
 def _contract_draft(args: argparse.Namespace) -> int:
     from pipelines.lib.contracts import contracts_dir
-    from pipelines.lib.contracts.draft import DraftError, draft_contract
-    from pipelines.lib.contracts.draft.draft import checked_names
     from pipelines.lib.contracts.vocabulary import CONTRACT_SUFFIX
+    from pipelines.lib.draft import DraftError, draft_contract
+    from pipelines.lib.draft.draft import checked_names
 
     try:
         checked_names(args.department, args.feed)  # before they make a path

@@ -14,7 +14,7 @@ import pytest
 
 from pipelines import cli
 from pipelines.lib.contracts import load_contract, load_feed_contracts
-from pipelines.lib.contracts.draft import draft_contract
+from pipelines.lib.draft import draft_contract
 from pipelines.lib.ingest.dry_run import dry_run
 from pipelines.lib.ingest.read import SOURCE_ROW
 

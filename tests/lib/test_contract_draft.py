@@ -17,9 +17,9 @@ import xlsxwriter
 
 from pipelines import cli
 from pipelines.lib.contracts import FeedContract, load_contract
-from pipelines.lib.contracts.draft import Draft, DraftError, draft_contract
-from pipelines.lib.contracts.draft.names import english_name
-from pipelines.lib.contracts.draft.patterns import infer_pattern
+from pipelines.lib.draft import Draft, DraftError, draft_contract
+from pipelines.lib.draft.names import english_name
+from pipelines.lib.draft.patterns import infer_pattern
 from pipelines.lib.standards.identifiers import identity_check_char, uscc_check_char
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"

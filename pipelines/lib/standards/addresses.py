@@ -9,10 +9,14 @@ county code), the road and the number, and the township when the address names o
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
 
-from pipelines.lib.city_profile import CityProfile
 from pipelines.lib.standards.text import half_width_expr
+
+if TYPE_CHECKING:  # standards sit below the city profile: they take one, never load it
+    from pipelines.lib.city_profile import CityProfile
 
 _DIGITS = {
     "零": 0,

@@ -15,8 +15,8 @@ from itertools import combinations
 
 import polars as pl
 
-from pipelines.lib.contracts.draft.columns import _DEADLINE, DraftField, _named
-from pipelines.lib.contracts.draft.values import _CODE_NAME
+from pipelines.lib.draft.columns import _DEADLINE, DraftField, _named
+from pipelines.lib.draft.values import _CODE_NAME
 
 MAX_PAIR_COLUMNS = 8  # pairs are tried among the best-ranked columns only
 NEAR_KEY_SHARE = 0.02  # duplicates and empties up to this share make a "nearly a key" note

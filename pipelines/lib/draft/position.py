@@ -16,7 +16,7 @@ from itertools import pairwise
 
 import polars as pl
 
-from pipelines.lib.contracts.draft.columns import DraftField
+from pipelines.lib.draft.columns import DraftField
 from pipelines.lib.ingest.conventions import POINT_PATTERNS
 
 _LONGITUDE = re.compile(r"经度|(^|_)(lng|lon|long|longitude|gps_lng|gps_lon)(_|$)")

@@ -8,7 +8,7 @@
 - `draft`: all of it, checked by loading the draft and dry-running it on its own sample.
 """
 
-from pipelines.lib.contracts.draft.draft import Draft, draft_contract
-from pipelines.lib.contracts.draft.sample import DraftError
+from pipelines.lib.draft.draft import Draft, draft_contract
+from pipelines.lib.draft.sample import DraftError
 
 __all__ = ["Draft", "DraftError", "draft_contract"]

@@ -15,17 +15,17 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.lib.contracts.draft.columns import DraftField, infer_field
-from pipelines.lib.contracts.draft.document import Drafted, contract_document
-from pipelines.lib.contracts.draft.keys import find_keys
-from pipelines.lib.contracts.draft.names import english_name, unique_names
-from pipelines.lib.contracts.draft.position import find_position
-from pipelines.lib.contracts.draft.sample import DraftError, Sample, read_sample
-from pipelines.lib.contracts.draft.values import MARKER_WORDS, markers_in, normalised_frame
-from pipelines.lib.contracts.draft.yaml_text import to_yaml
 from pipelines.lib.contracts.loader import load_contract
 from pipelines.lib.contracts.vocabulary import CONTRACT_SUFFIX, EPOCH_MS, SNAKE_CASE
 from pipelines.lib.contracts.yaml_source import ContractError
+from pipelines.lib.draft.columns import DraftField, infer_field
+from pipelines.lib.draft.document import Drafted, contract_document
+from pipelines.lib.draft.keys import find_keys
+from pipelines.lib.draft.names import english_name, unique_names
+from pipelines.lib.draft.position import find_position
+from pipelines.lib.draft.sample import DraftError, Sample, read_sample
+from pipelines.lib.draft.values import MARKER_WORDS, markers_in, normalised_frame
+from pipelines.lib.draft.yaml_text import to_yaml
 from pipelines.lib.ingest.dry_run import DryRun, dry_run
 
 ITEM_SEPARATOR = "."  # item paths inside arrays, as contracts write them (driver.idNo)

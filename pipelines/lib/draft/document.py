@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipelines.lib.contracts.draft.columns import DraftField
-from pipelines.lib.contracts.draft.keys import Keys
-from pipelines.lib.contracts.draft.position import Position
-from pipelines.lib.contracts.draft.sample import Sample
-from pipelines.lib.contracts.draft.yaml_text import Commented, Quoted
 from pipelines.lib.contracts.model import DEFAULT_QUARANTINE_THRESHOLD
+from pipelines.lib.draft.columns import DraftField
+from pipelines.lib.draft.keys import Keys
+from pipelines.lib.draft.position import Position
+from pipelines.lib.draft.sample import Sample
+from pipelines.lib.draft.yaml_text import Commented, Quoted
 
 PHYSICAL_TYPES = {
     "string": "VARCHAR",

@@ -19,9 +19,9 @@ from datetime import date, datetime, timedelta
 import polars as pl
 
 from pipelines.lib import admin_divisions
-from pipelines.lib.contracts.draft.names import english_name
-from pipelines.lib.contracts.draft.patterns import infer_pattern, is_code_like
-from pipelines.lib.contracts.draft.values import (
+from pipelines.lib.draft.names import english_name
+from pipelines.lib.draft.patterns import infer_pattern, is_code_like
+from pipelines.lib.draft.values import (
     _CODE_NAME,
     TypeGuess,
     city_timezone,
