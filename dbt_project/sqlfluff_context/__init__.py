@@ -2,9 +2,10 @@
 
 sqlfluff's dbt builtins stand `var()` in with a placeholder string and know no `env_var()`, so
 models that compute with a var (a distance in metres, a dict of bounds) or read the environment
-do not render. Here `var()` returns the project's own value from `dbt_project.yml`, and
-`env_var()` its default: every file renders as dbt renders it on a default setup, and lint never
-depends on the shell it runs in.
+do not render. Here `var()` returns the project's own value from `dbt_project.yml`, or the
+repository's city profile's (`contracts/city.yaml`, as a run passes it), and `env_var()` its
+default: every file renders as dbt renders it on a default setup, and lint never depends on the
+shell it runs in.
 """
 
 from __future__ import annotations
@@ -14,9 +15,13 @@ from typing import Any
 
 import yaml
 
-_PROJECT_VARS: dict[str, Any] = yaml.safe_load(
-    (Path(__file__).resolve().parent.parent / "dbt_project.yml").read_text(encoding="utf-8")
-).get("vars", {})
+from pipelines.lib.city_profile import load_city_profile
+
+_REPOSITORY = Path(__file__).resolve().parents[2]
+_PROJECT_VARS: dict[str, Any] = {
+    **yaml.safe_load((_REPOSITORY / "dbt_project" / "dbt_project.yml").read_text("utf-8"))["vars"],
+    **load_city_profile(_REPOSITORY / "contracts" / "city.yaml").dbt_vars(),
+}
 _NO_DEFAULT = object()
 
 
@@ -24,7 +29,7 @@ def var(name: str, default: Any = _NO_DEFAULT) -> Any:
     if name in _PROJECT_VARS:
         return _PROJECT_VARS[name]
     if default is _NO_DEFAULT:
-        raise KeyError(f"var({name!r}) is not in dbt_project.yml and has no default")
+        raise KeyError(f"var({name!r}) is not in dbt_project.yml nor the city profile, and has no default")
     return default
 
 
