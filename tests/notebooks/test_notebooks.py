@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,8 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
+
+from pipelines.lib.city_profile import load_city_profile
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
@@ -128,3 +131,20 @@ def test_notebook_runs_on_the_tiny_city(notebook, built_city, tmp_path, monkeypa
     ]
     assert not warnings, "".join(warnings)
     CHECKS.get(notebook.stem, lambda *_: None)(executed, built_city, started)
+
+
+def test_the_one_map_frames_the_other_city(other_built_city, tmp_path, monkeypatch):
+    """On Wenzhou's data directory the map is Wenzhou's: framed on its profile's extent."""
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "runtime"))
+    started = time.time()
+    executed = execute(NOTEBOOK_DIR / "one_map.ipynb", other_built_city, tmp_path)
+    check_one_map(executed, other_built_city, started)
+    page = (other_built_city / "reports" / "one_map.html").read_text(encoding="utf-8")
+    box = load_city_profile(other_built_city / "city.yaml").bounds
+    framed = json.dumps([[box.lat_min, box.lon_min], [box.lat_max, box.lon_max]])
+    assert re.search(r"\.fitBounds\(\s*" + re.escape(framed), page), framed
+    chengdu = load_city_profile(REPO_ROOT / "contracts" / "city.yaml").bounds
+    assert (
+        json.dumps([[chengdu.lat_min, chengdu.lon_min], [chengdu.lat_max, chengdu.lon_max]])
+        not in page
+    )
