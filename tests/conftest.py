@@ -41,15 +41,7 @@ def tiny_city(tmp_path_factory) -> Path:
 
 
 def safecity_run(data: Path, home: Path, *options: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "HOME": str(home)}
-    env.pop("DAGSTER_HOME", None)
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "run", "--data-dir", str(data), *options],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return safecity(home, "run", "--data-dir", str(data), *options)
 
 
 @pytest.fixture(scope="session")
@@ -62,16 +54,33 @@ def built_city(tiny_city, tmp_path_factory) -> Path:
     return root
 
 
+def safecity(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`safecity ARGS` as a user runs it: a process of its own, with its own home."""
+    env = {**os.environ, "HOME": str(home)}
+    env.pop("DAGSTER_HOME", None)
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
 @pytest.fixture(scope="session")
 def other_built_city(tmp_path_factory) -> Path:
-    """Another real city on another seed (Wenzhou, seed 7), generated and built by `safecity run`
-    once per session: nothing may hold only for Chengdu or for seed 42. Its run's output is in
-    `<root>/../safecity-run.out`."""
+    """Another real city on another seed (Wenzhou, seed 7), made by the README's two steps,
+    `safecity generate` then `safecity run`, once per session: nothing may hold only for Chengdu
+    or for seed 42. Their output is in `<root>/../safecity-generate.out` and `safecity-run.out`."""
     root = tmp_path_factory.mktemp("other_city") / "city"
-    generate_city(root, scale="tiny", seed=OTHER_SEED, city=OTHER_CITY)
-    result = safecity_run(root, root.parent)
-    (root.parent / "safecity-run.out").write_text(result.stdout + result.stderr, encoding="utf-8")
-    assert result.returncode == 0, result.stdout + result.stderr
+    for step, args in (
+        ("generate", ["--scale", "tiny", "--seed", str(OTHER_SEED), "--city", OTHER_CITY, "--out"]),
+        ("run", ["--data-dir"]),
+    ):
+        result = safecity(root.parent, step, *args, str(root))
+        output = result.stdout + result.stderr
+        (root.parent / f"safecity-{step}.out").write_text(output, encoding="utf-8")
+        assert result.returncode == 0, output
     return root
 
 

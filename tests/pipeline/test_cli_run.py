@@ -178,31 +178,3 @@ def test_format_row_counts_aligns_numbers() -> None:
         "long_department      1  12,345",
         "total                3  12,351",
     ]
-
-
-def test_generate_then_run_on_the_tiny_city(tmp_path: Path) -> None:
-    """The quickstart's two steps for real, on the tiny city: every feed delivered daily."""
-    data = tmp_path / "data"
-    generated = _safecity(
-        "generate", "--scale", "tiny", "--seed", "3", "--out", str(data), home=tmp_path / "home"
-    )
-    assert generated.returncode == 0, generated.stderr
-    # A line per department and a total, not one per feed or file.
-    assert re.search(r"\ntraffic_police +2 +[\d,]+\n", generated.stdout)
-    assert re.search(r"\ntotal +15 +[\d,]+\n", generated.stdout)
-    assert ": 105 delivery files under" in generated.stdout
-    assert len(generated.stdout.splitlines()) == 9, generated.stdout
-    assert (data / "ground_truth" / "manifest.json").exists()
-
-    result = _safecity("run", "--data-dir", str(data), home=tmp_path / "home")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "] landing: 105 delivery files of 15 feeds" in result.stdout
-    assert "safecity run succeeded" in result.stdout
-    log = _log_of(result.stdout, data)
-    for check in (
-        "every_feed_delivered_daily",
-        "no_unknown_landing_files",
-        "deliveries_in_window",
-        "contracts_valid",
-    ):
-        assert f"  landing_inventory:{check}  passed" in log

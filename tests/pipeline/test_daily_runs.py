@@ -1,5 +1,11 @@
-"""Daily runs: a day that lands is ingested alone, and the warehouse it updates incrementally is
-the warehouse a full rebuild makes from the same deliveries."""
+"""Daily runs: a day that lands is ingested alone, the warehouse it updates incrementally is the
+warehouse a full rebuild makes from the same deliveries, and linkage keeps every entity's key
+unless the new day merged or split it.
+
+One test, three runs of one copy of the tiny city (the days before the last, the last day
+alone, a full rebuild): every run costs a minute, so the daily update is built once and
+every property of it is asserted on it.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ from polars.testing import assert_frame_equal
 from pipelines.defs.feeds import FEED_CONTRACTS
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.landing.pending import days_to_ingest, landed_days
+from pipelines.lib.linkage.stages import KINDS
 from tests.conftest import safecity_run
 
 # Built by delivery day in dbt (materialized incremental): compared too, beside every published table.
@@ -56,7 +63,7 @@ def _snapshot(data: DataDir) -> dict[str, pl.DataFrame]:
     return {name: frame.sort(frame.columns, nulls_last=True) for name, frame in tables.items()}
 
 
-def test_a_new_day_is_ingested_alone_and_updates_the_warehouse_as_a_full_rebuild_would(
+def test_a_new_day_is_ingested_alone_keeps_entity_keys_and_updates_as_a_full_rebuild_would(
     tiny_city, tmp_path
 ):
     root = tmp_path / "city"
@@ -70,6 +77,7 @@ def test_a_new_day_is_ingested_alone_and_updates_the_warehouse_as_a_full_rebuild
     first = safecity_run(root, tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
     assert days_to_ingest(data, FEED_CONTRACTS.values()) == []  # nothing new since
+    links_before = _links(data)
 
     _deliver(data, held, tmp_path / "not_yet_delivered")
     assert days_to_ingest(data, FEED_CONTRACTS.values()) == [new_day]
@@ -81,6 +89,7 @@ def test_a_new_day_is_ingested_alone_and_updates_the_warehouse_as_a_full_rebuild
     assert hourly.filter(pl.col("delivery_date") == new_day).height > 0, (
         "the new day reached the warehouse"
     )
+    _assert_keys_kept_unless_merged_or_split(data, links_before, _links(data))
 
     rebuild = safecity_run(root, tmp_path, "--full-refresh")
     assert rebuild.returncode == 0, rebuild.stdout + rebuild.stderr
@@ -96,3 +105,44 @@ def test_a_new_day_is_ingested_alone_and_updates_the_warehouse_as_a_full_rebuild
             raise AssertionError(
                 f"{name} differs between the daily update and a full rebuild: {difference}"
             ) from None
+
+
+def _links(data: DataDir) -> pl.DataFrame:
+    """Which entity each mention of a source record is linked to."""
+    with duckdb.connect(str(data.analytics), read_only=True) as connection:
+        return connection.execute(
+            "select entity_kind, source_record_id, role, slot, entity_key from xref_source_record "
+            "where entity_kind in ('organisation', 'person', 'place', 'object')"
+        ).pl()
+
+
+def _assert_keys_kept_unless_merged_or_split(
+    data: DataDir, before: pl.DataFrame, after: pl.DataFrame
+) -> None:
+    assert after.height > before.height
+    changed = before.join(
+        after, on=["entity_kind", "source_record_id", "role", "slot"], suffix="_now"
+    ).filter(pl.col("entity_key") != pl.col("entity_key_now"))
+    with duckdb.connect(str(data.warehouse), read_only=True) as connection:
+        recorded = pl.concat(
+            [
+                connection.execute(
+                    f"select '{kind}' as entity_kind, entity_key, previous_key from linkage.{kind}_key_changes"
+                ).pl()
+                for kind in KINDS
+            ]
+        )
+    # Every key that changed did so by a recorded merge or split.
+    unexplained = changed.join(
+        recorded,
+        left_on=["entity_kind", "entity_key"],
+        right_on=["entity_kind", "previous_key"],
+        how="anti",
+    ).join(
+        recorded,
+        left_on=["entity_kind", "entity_key_now"],
+        right_on=["entity_kind", "entity_key"],
+        how="anti",
+    )
+    assert unexplained.is_empty(), unexplained
+    assert changed.height < before.height * 0.01

@@ -4,6 +4,7 @@ the pipeline runs green on it and every stage uses its code, extent and names, n
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -39,6 +40,31 @@ def test_the_generated_profile_is_the_city_s_and_the_run_says_so(other_built_cit
     assert f"city 温州市 ({OTHER_CITY}, Asia/Shanghai) from {other_built_city / 'city.yaml'}" in (
         first_line
     )
+
+
+def test_the_quickstart_steps_say_what_they_did_in_a_few_lines(other_built_city):
+    """`safecity generate`: a line per department and a total, not one per feed or file;
+    `safecity run`: milestones, every landing check passed, the details in its log."""
+    generated = (other_built_city.parent / "safecity-generate.out").read_text("utf-8")
+    assert re.search(r"\ntraffic_police +2 +[\d,]+\n", generated)
+    assert re.search(r"\ntotal +15 +[\d,]+\n", generated)
+    assert ": 105 delivery files under" in generated
+    assert len(generated.splitlines()) == 9, generated
+    assert (other_built_city / "ground_truth" / "manifest.json").exists()
+
+    run = (other_built_city.parent / "safecity-run.out").read_text("utf-8")
+    assert "] landing: 105 delivery files of 15 feeds" in run
+    assert "safecity run succeeded" in run
+    named = re.search(r"\(log: (\S+)\)", run.splitlines()[0])
+    assert named, run
+    log = Path(named[1]).read_text(encoding="utf-8")
+    for check in (
+        "every_feed_delivered_daily",
+        "no_unknown_landing_files",
+        "deliveries_in_window",
+        "contracts_valid",
+    ):
+        assert f"  landing_inventory:{check}  passed" in log
 
 
 def test_no_valid_row_is_quarantined_as_outside_the_city(other_built_city):

@@ -15,7 +15,6 @@ from pipelines.lib.linkage.decisions import Decisions
 from pipelines.lib.linkage.evaluate import F1_TARGETS, score_linkage
 from pipelines.lib.linkage.organisations import link_organisations
 from pipelines.lib.linkage.stages import KINDS, run_linkage
-from tests.conftest import safecity_run
 
 
 @pytest.fixture
@@ -224,61 +223,3 @@ def test_relinking_the_same_input_gives_the_same_keys(built_city, tmp_path):
     assert all(o.new_entities == 0 and o.merged == 0 and o.split == 0 for o in outcomes)
     for kind in KINDS:
         assert keys(kind).equals(before[kind]), kind
-
-
-def test_a_new_day_keeps_existing_keys_unless_merged_or_split(tiny_city, tmp_path):
-    city = tmp_path / "city"
-    shutil.copytree(tiny_city, city)
-    last_day = (
-        sorted(p.name for p in (city / "landing").rglob("*_2*.*"))[-1]
-        .rsplit("_", 1)[1]
-        .split(".")[0]
-    )
-    held_back = tmp_path / "held_back"
-    for path in list((city / "landing").rglob(f"*_{last_day}.*")):
-        target = held_back / path.relative_to(city)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        path.rename(target)
-    assert safecity_run(city, tmp_path).returncode == 0
-
-    def xref() -> pl.DataFrame:
-        with duckdb.connect(str(city / "analytics.duckdb"), read_only=True) as connection:
-            return connection.execute(
-                "select entity_kind, source_record_id, role, slot, entity_key from xref_source_record "
-                "where entity_kind in ('organisation', 'person', 'place', 'object')"
-            ).pl()
-
-    before = xref()
-    for path in held_back.rglob("*.*"):
-        path.rename(city / path.relative_to(held_back))
-    result = safecity_run(city, tmp_path)
-    assert result.returncode == 0, result.stdout
-    after = xref()
-    assert after.height > before.height
-    changed = before.join(
-        after, on=["entity_kind", "source_record_id", "role", "slot"], suffix="_now"
-    ).filter(pl.col("entity_key") != pl.col("entity_key_now"))
-    with duckdb.connect(str(city / "warehouse.duckdb"), read_only=True) as connection:
-        recorded = pl.concat(
-            [
-                connection.execute(
-                    f"select '{kind}' as entity_kind, entity_key, previous_key from linkage.{kind}_key_changes"
-                ).pl()
-                for kind in KINDS
-            ]
-        )
-    # Every key that changed did so by a recorded merge or split.
-    explained = changed.join(
-        recorded,
-        left_on=["entity_kind", "entity_key"],
-        right_on=["entity_kind", "previous_key"],
-        how="anti",
-    )
-    explained = explained.join(
-        recorded,
-        left_on=["entity_kind", "entity_key_now"],
-        right_on=["entity_kind", "entity_key"],
-        how="anti",
-    )
-    assert explained.is_empty(), explained
-    assert changed.height < before.height * 0.01
