@@ -1,10 +1,10 @@
 """`safecity contract check`: every problem of every contract file at once, before a run finds them.
 
-Without paths: every feed contract, every warehouse table contract and the sharing
-policy under the contracts folder. With paths: those files, each checked as what its
-place says it is (`sharing/policy.yaml`, a table contract under `warehouse/`, or else a
-feed contract under `feeds/<department>/`); a folder is every YAML file below it, or the
-whole of it when it is a contracts folder (it holds `feeds/`).
+Without paths: every feed contract, the shared vocabulary, every warehouse table contract
+and the sharing policy under the contracts folder. With paths: those files, each checked as
+what its place says it is (`sharing/policy.yaml`, `vocabulary.yaml`, a table contract under
+`warehouse/`, or else a feed contract under `feeds/<department>/`); a folder is every YAML
+file below it, or the whole of it when it is a contracts folder (it holds `feeds/`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.lib.contracts.loader import feed_contract_files, load_contract, load_feed_contracts
+from pipelines.lib.contracts.shared_vocabulary import (
+    VOCABULARY_FILE,
+    feed_departments,
+    load_shared_vocabulary,
+    vocabulary_path,
+)
 from pipelines.lib.contracts.tables import TableContract, check_table_contracts
 from pipelines.lib.contracts.yaml_source import ContractError, display_path
 
@@ -64,6 +70,9 @@ def _check_folder(contracts_dir: Path, report: CheckReport) -> None:
     feeds = load_feed_contracts(contracts_dir)
     report.checked.append(f"{len(feed_contract_files(contracts_dir))} feed contract(s)")
     report.problems += feeds.problems
+    if vocabulary_path(contracts_dir).is_file():
+        report.checked.append("the shared vocabulary")
+        report.problems += _vocabulary_problems(vocabulary_path(contracts_dir), contracts_dir)
     tables, table_problems = check_table_contracts(contracts_dir)
     report.checked.append(
         f"{len(list((contracts_dir / 'warehouse').glob('*.odcs.yaml')))} table contract(s)"
@@ -80,6 +89,8 @@ def _check_file(path: Path, root: Path, report: CheckReport) -> None:
         contracts_dir = path.parent.parent
         tables, _ = check_table_contracts(contracts_dir)  # their own problems are theirs
         report.problems += _policy_problems(path, contracts_dir, tables)
+    elif path.name == VOCABULARY_FILE:
+        report.problems += _vocabulary_problems(path, path.parent)
     elif path.parent.name == "warehouse":
         # Checked with its neighbours: its relationships name them.
         _, problems = check_table_contracts(path.parent.parent)
@@ -92,16 +103,22 @@ def _check_file(path: Path, root: Path, report: CheckReport) -> None:
             report.problems += error.messages
 
 
+def _vocabulary_problems(path: Path, contracts_dir: Path) -> list[str]:
+    try:
+        load_shared_vocabulary(path, feed_departments(contracts_dir))
+    except ContractError as error:
+        return list(error.messages)
+    return []
+
+
 def _policy_problems(
     path: Path, contracts_dir: Path, tables: Mapping[str, TableContract]
 ) -> list[str]:
     # Imported here: the policy's loader belongs to publishing, which builds on the contracts.
     from pipelines.lib.publish.policy import load_policy
 
-    feeds = contracts_dir / "feeds"
-    departments = sorted(p.name for p in feeds.iterdir() if p.is_dir()) if feeds.is_dir() else []
     try:
-        load_policy(path, tables, departments)
+        load_policy(path, tables, feed_departments(contracts_dir))
     except ContractError as error:
         return list(error.messages)
     return []

@@ -99,4 +99,15 @@ SUPPORTED_TYPE_OPTIONS: dict[str, frozenset[str]] = {
     "array": frozenset(),
 }
 
+# The national categories of emergency events (突发事件应对法, article 3): fixed by law, so
+# closed here; fct_event.category's enum says the same (a test holds them together).
+NATIONAL_EVENT_CATEGORIES = (
+    "natural_disaster",
+    "accident_disaster",
+    "public_health",
+    "social_security",
+)
+# How an object kind's code is normalised before it becomes part of the object's key.
+OBJECT_CODE_NORMALISERS = frozenset({"plate"})  # normalise_plate (dbt macro)
+
 SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")

@@ -1,0 +1,170 @@
+"""contracts/vocabulary.yaml: today's values load, and every mistake is named with its line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipelines import cli
+from pipelines.lib.contracts import CONTRACTS_DIR_ENV, ContractError
+from pipelines.lib.contracts.shared_vocabulary import (
+    feed_departments,
+    load_shared_vocabulary,
+    vocabulary_path,
+)
+from pipelines.lib.contracts.vocabulary import NATIONAL_EVENT_CATEGORIES
+
+REPO_CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
+
+VALID = """\
+version: 1.0.0
+eventTypes:
+  fire: {category: accident_disaster, proximity: true}
+  hidden_hazard: {category: accident_disaster, rectifiable: true}
+objectKinds:
+  vehicle: {codePrefix: V, code: plate}
+departments:
+  fire_rescue: {name: 消防救援机构}
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    """A contracts folder with the vocabulary and one department (fire_rescue)."""
+    contracts = tmp_path / "contracts"
+    (contracts / "feeds" / "fire_rescue").mkdir(parents=True)
+    path = vocabulary_path(contracts)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems(tmp_path: Path, text: str) -> list[str]:
+    path = write(tmp_path, text)
+    with pytest.raises(ContractError) as error:
+        load_shared_vocabulary(path, feed_departments(path.parent))
+    return list(error.value.messages)
+
+
+def test_the_repository_vocabulary_holds_what_the_warehouse_uses() -> None:
+    vocabulary = load_shared_vocabulary(
+        vocabulary_path(REPO_CONTRACTS), feed_departments(REPO_CONTRACTS)
+    )
+    fct_event = yaml.safe_load((REPO_CONTRACTS / "warehouse/fct_event.odcs.yaml").read_text())
+    columns = {c["name"]: c for c in fct_event["schema"][0]["properties"]}
+    enum = [v["value"] for v in columns["event_type"]["enum"]]
+    assert sorted(vocabulary.event_types) == sorted(enum)
+    assert [v["value"] for v in columns["category"]["enum"]] == list(NATIONAL_EVENT_CATEGORIES)
+    dim_object = yaml.safe_load((REPO_CONTRACTS / "warehouse/dim_object.odcs.yaml").read_text())
+    kinds = {c["name"]: c for c in dim_object["schema"][0]["properties"]}["kind"]["enum"]
+    assert sorted(vocabulary.object_kinds) == sorted(v["value"] for v in kinds)
+    assert set(vocabulary.department_names) == set(feed_departments(REPO_CONTRACTS))
+    assert vocabulary.event_types["hidden_hazard"].rectifiable
+    assert vocabulary.event_types["food_inspection_failure"].category == "public_health"
+    assert vocabulary.object_kinds["vehicle"].code_normaliser == "plate"
+
+
+def test_a_valid_vocabulary_compiles(tmp_path: Path) -> None:
+    vocabulary = load_shared_vocabulary(write(tmp_path, VALID), ["fire_rescue"])
+    assert vocabulary.display == "contracts/vocabulary.yaml"
+    assert vocabulary.event_types["fire"].proximity
+    assert not vocabulary.event_types["fire"].rectifiable
+    assert vocabulary.object_kinds["vehicle"].code_prefix == "V"
+    assert vocabulary.department_name("fire_rescue") == "消防救援机构"
+    assert vocabulary.department_name("gas_utility") == "gas_utility"  # not listed: identifier
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "version: 1.0.0",
+            "version: 1.0",
+            "contracts/vocabulary.yaml:1: version: version is required, as a string "
+            "(quote a number)",
+        ),
+        (
+            "  fire: {category: accident_disaster, proximity: true}",
+            "  fire: {category: disaster, proximity: true}",
+            "contracts/vocabulary.yaml:3: eventTypes.fire.category: category must be a national "
+            "category of emergency events (natural_disaster, accident_disaster, public_health, "
+            "social_security), not 'disaster'",
+        ),
+        (
+            "proximity: true}",
+            "proximity: yes please}",
+            "contracts/vocabulary.yaml:3: eventTypes.fire.proximity: proximity must be true or "
+            "false",
+        ),
+        (
+            "  fire: {",
+            "  Fire: {",
+            "contracts/vocabulary.yaml:3: eventTypes.Fire: 'Fire' must be snake_case",
+        ),
+        (
+            "rectifiable: true}",
+            "rectifyable: true}",
+            "contracts/vocabulary.yaml:4: eventTypes.hidden_hazard: 'rectifyable' is not allowed "
+            "in an event type (misspelt key?)",
+        ),
+        (
+            "{codePrefix: V, code: plate}",
+            "{codePrefix: VH, code: plate}",
+            "contracts/vocabulary.yaml:6: objectKinds.vehicle.codePrefix: codePrefix must be one "
+            "capital letter, not 'VH'",
+        ),
+        (
+            "{codePrefix: V, code: plate}",
+            "{codePrefix: V, code: vin}",
+            "contracts/vocabulary.yaml:6: objectKinds.vehicle.code: code must be one of plate "
+            "(or left out to keep codes as delivered), not 'vin'",
+        ),
+        (
+            "  fire_rescue: {name: 消防救援机构}",
+            "  fire_rescu: {name: 消防救援机构}",
+            "contracts/vocabulary.yaml:8: departments.fire_rescu: unknown department "
+            "'fire_rescu': departments are the folders of contracts/feeds/ (fire_rescue)",
+        ),
+        (
+            "  fire_rescue: {name: 消防救援机构}",
+            "  fire_rescue: {name: ' '}",
+            "contracts/vocabulary.yaml:8: departments.fire_rescue.name: name (the display name) "
+            "is required",
+        ),
+        (
+            "version: 1.0.0\n",
+            "version: 1.0.0\ncolours: {}\n",
+            "contracts/vocabulary.yaml:2: (root): 'colours' is not allowed in the vocabulary "
+            "(misspelt key?)",
+        ),
+    ],
+)
+def test_each_mistake_is_named_with_its_line(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    assert VALID.count(old) == 1
+    assert problems(tmp_path, VALID.replace(old, new)) == [message]
+
+
+def test_missing_sections_and_a_shared_prefix_are_all_reported_at_once(tmp_path: Path) -> None:
+    text = "version: 1.0.0\nobjectKinds:\n  vehicle: {codePrefix: V}\n  valve: {codePrefix: V}\n"
+    assert problems(tmp_path, text) == [
+        "contracts/vocabulary.yaml:1: (root): eventTypes is required: a mapping of name -> entry",
+        "contracts/vocabulary.yaml:4: objectKinds.valve.codePrefix: codePrefix 'V' is vehicle's "
+        "already: object keys would collide",
+    ]
+
+
+def test_contract_check_checks_the_vocabulary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    path = write(tmp_path, VALID.replace("category: accident_disaster, proximity", "proximity"))
+    monkeypatch.setenv(CONTRACTS_DIR_ENV, str(path.parent))
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["contract", "check", "contracts/vocabulary.yaml"]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "contracts/vocabulary.yaml:3: eventTypes.fire.category: category must be a national "
+        "category of emergency events (natural_disaster, accident_disaster, public_health, "
+        "social_security), not None"
+    ) in out
