@@ -25,10 +25,17 @@ from pipelines.lib import settings
 from pipelines.lib.contracts.coordinates import coordinates, point_fed
 from pipelines.lib.contracts.cross_rules import cross_column_rules
 from pipelines.lib.contracts.feed_properties import landing, missing_values, quarantine_threshold
+from pipelines.lib.contracts.mapping import feed_mapping
 from pipelines.lib.contracts.model import FeedContract, FeedContracts, Field, InvalidContract
 from pipelines.lib.contracts.odcs_schema import validate_odcs_schema
 from pipelines.lib.contracts.properties import compile_fields
 from pipelines.lib.contracts.shapes import CustomProperties, entries
+from pipelines.lib.contracts.shared_vocabulary import (
+    SharedVocabulary,
+    feed_departments,
+    load_shared_vocabulary,
+    vocabulary_path,
+)
 from pipelines.lib.contracts.team_sla import object_types, owner, sla, sla_entries
 from pipelines.lib.contracts.vocabulary import (
     CONTRACT_CUSTOM_PROPERTIES,
@@ -55,16 +62,45 @@ def contracts_dir() -> Path:
     return settings.contracts_dir()
 
 
-def load_contract(path: Path, root: Path | None = None) -> FeedContract:
+def load_contract(
+    path: Path, root: Path | None = None, vocabulary: SharedVocabulary | None = None
+) -> FeedContract:
     """Load, validate and compile one `feeds/<department>/<feed>.odcs.yaml`.
 
     `root` only shortens the file names in messages (e.g. the repository root).
+    `vocabulary` is what a `mapping` is checked against; by default the one of the
+    contracts folder the file is in, else of `contracts_dir()` (a draft kept elsewhere).
     """
+    if vocabulary is None:
+        vocabulary = shared_vocabulary(_contracts_folder_of(path))
     problems = Problems(display_path(path, root))
-    contract = _load(path, problems)
+    contract = _load(path, problems, vocabulary)
     if problems.messages or contract is None:
         raise ContractError(problems.sorted_messages())
     return contract
+
+
+def shared_vocabulary(contracts_dir: Path) -> SharedVocabulary | None:
+    """The folder's `vocabulary.yaml`, or None when it is missing or invalid.
+
+    Its own problems are reported by `safecity contract check`; a contract with a mapping
+    then reports that it needs it, and one without a mapping does not need it at all.
+    """
+    path = vocabulary_path(contracts_dir)
+    if not path.is_file():
+        return None
+    try:
+        return load_shared_vocabulary(path, feed_departments(contracts_dir))
+    except ContractError:
+        return None
+
+
+def _contracts_folder_of(path: Path) -> Path:
+    """`contracts/` of `contracts/feeds/<department>/<feed>.odcs.yaml`, if it has a vocabulary."""
+    parents = path.absolute().parents
+    if len(parents) > 2 and vocabulary_path(parents[2]).is_file():
+        return parents[2]
+    return contracts_dir()
 
 
 def feed_contract_files(contracts_dir: Path) -> list[Path]:
@@ -86,6 +122,7 @@ def load_feed_contracts(contracts_dir: Path) -> FeedContracts:
     root = contracts_dir.parent
     valid: dict[tuple[str, str], FeedContract] = {}
     invalid: list[InvalidContract] = []
+    vocabulary = shared_vocabulary(contracts_dir)  # read once for every contract
     for path in feed_contract_files(contracts_dir):
         shown = display_path(path, root)
         feed = path.name.split(".")[0]
@@ -96,7 +133,7 @@ def load_feed_contracts(contracts_dir: Path) -> FeedContracts:
             invalid.append(InvalidContract(shown, path.parent.name, feed, (message,)))
             continue
         try:
-            contract = load_contract(path, root)
+            contract = load_contract(path, root, vocabulary)
         except ContractError as error:
             invalid.append(InvalidContract(shown, path.parent.name, feed, error.messages))
             continue
@@ -104,7 +141,9 @@ def load_feed_contracts(contracts_dir: Path) -> FeedContracts:
     return FeedContracts(valid, invalid)
 
 
-def _load(path: Path, problems: Problems) -> FeedContract | None:
+def _load(
+    path: Path, problems: Problems, vocabulary: SharedVocabulary | None
+) -> FeedContract | None:
     if not path.name.endswith(CONTRACT_SUFFIX):
         problems.add((), f"contract files are named <feed>{CONTRACT_SUFFIX}")
         return None
@@ -120,10 +159,12 @@ def _load(path: Path, problems: Problems) -> FeedContract | None:
         problems.add((), "a contract is a YAML mapping")
         return None
     problems.settle(validate_odcs_schema(document, problems))
-    return _compile(path, document, problems)
+    return _compile(path, document, problems, vocabulary)
 
 
-def _compile(path: Path, doc: dict[str, Any], problems: Problems) -> FeedContract | None:
+def _compile(
+    path: Path, doc: dict[str, Any], problems: Problems, vocabulary: SharedVocabulary | None
+) -> FeedContract | None:
     department = path.parent.name
     feed = path.name.removesuffix(CONTRACT_SUFFIX)
     if not SNAKE_CASE.fullmatch(feed):
@@ -147,6 +188,7 @@ def _compile(path: Path, doc: dict[str, Any], problems: Problems) -> FeedContrac
     position = coordinates(custom, types, problems)
     fields = _fields(obj["properties"], markers, point_fed(custom), problems)
     rules = cross_column_rules(custom, types, problems)
+    mapping = feed_mapping(custom, fields, types, position, vocabulary, problems)
     feed_sla = sla(found_sla, str(obj.get("name")), types, problems)
     if problems.messages or owner_name is None or feed_landing is None or feed_sla is None:
         return None
@@ -165,6 +207,7 @@ def _compile(path: Path, doc: dict[str, Any], problems: Problems) -> FeedContrac
         fields=fields,
         missing_values=markers,
         rules=rules,
+        mapping=mapping,
     )
 
 

@@ -138,6 +138,181 @@ class CrossColumnRule:
 
 
 @dataclass(frozen=True)
+class ColumnValue:
+    """A property's value as it is (inside `each`, a property of the array's items)."""
+
+    column: str
+
+
+@dataclass(frozen=True)
+class ConstantValue:
+    """The same text for every record, e.g. an organisation type the feed implies."""
+
+    value: str
+
+
+@dataclass(frozen=True)
+class FirstOf:
+    """The first of several values that is not null (SQL coalesce)."""
+
+    values: tuple[MappedValue, ...]
+
+
+@dataclass(frozen=True)
+class Prefix:
+    """The first `length` characters of a text property, e.g. the credit code in a permit number."""
+
+    column: str
+    length: int
+
+
+@dataclass(frozen=True)
+class TemplateSlot:
+    column: str
+    optional: bool  # `{b?}`: empty when null; `{a}`: null makes the whole text null
+
+
+@dataclass(frozen=True)
+class Template:
+    """Text made of literal pieces and property values, e.g. '{hazard_level}: {description?}'."""
+
+    text: str  # as written, for messages
+    pieces: tuple[str | TemplateSlot, ...]  # in order
+
+
+@dataclass(frozen=True)
+class Sum:
+    """Numbers added up, a null counting as 0 (injuries = serious + minor)."""
+
+    columns: tuple[str, ...]
+
+
+MappedValue = ColumnValue | ConstantValue | FirstOf | Prefix | Template | Sum
+
+
+@dataclass(frozen=True)
+class Condition:
+    """`column equals v`, `column in [v, ...]` or `column present` (not null)."""
+
+    column: str
+    test: str  # equals, in, present
+    values: tuple[str, ...]  # equals: one; in: one or more; present: none
+
+
+@dataclass(frozen=True)
+class CasualtyGrade:
+    """The national grading by casualties (I-IV), from deaths and serious injuries."""
+
+    deaths: str
+    serious_injuries: str | None
+
+
+@dataclass(frozen=True)
+class Split:
+    """Several names in one cell, e.g. 'Station 1;Station 3': one mention per part."""
+
+    column: str
+    separator: str
+
+
+@dataclass(frozen=True)
+class Mention:
+    """An entity a record mentions: an organisation, person, place or object in a role."""
+
+    kind: str  # organisation, person, place, object
+    role: str  # snake_case, free per feed (licensee, driver, accident_site...)
+    attributes: tuple[tuple[str, MappedValue], ...]  # (name, value, address, code...) as given
+    identifiers: tuple[tuple[str, MappedValue], ...]  # organisations: uscc, licence_no, permit_no
+    point: tuple[str, str] | None  # places: (longitude, latitude) properties
+    object_kind: str | None  # objects: a kind of the shared vocabulary
+    each: str | None  # an array property: one mention per item, slot = its position (1-based)
+    split: Split | None  # one mention per part of a cell; each part is the name
+    responder: bool  # organisations: the responding unit, never the event's subject
+    register: bool  # organisations: the register of record, preferred over other mentions
+    line: int
+
+    def attribute(self, name: str) -> MappedValue | None:
+        return dict(self.attributes).get(name)
+
+
+@dataclass(frozen=True)
+class EventTypeMap:
+    """An event type per value of an enum property (every value has one)."""
+
+    column: str
+    types: tuple[tuple[str, str], ...]  # (property value, event type)
+
+
+@dataclass(frozen=True)
+class EventMapping:
+    """A record as an event of fct_event (one per record at most: its key is the record's)."""
+
+    type: str | EventTypeMap
+    when: Condition | None  # only records meeting it are events; None: every record
+    time: str  # a required date or timestamp property
+    severity: CasualtyGrade | None
+    deaths: ColumnValue | Sum | None
+    injuries: ColumnValue | Sum | None
+    place: str | None  # the role of a place mention
+    county: str | None  # a property with `standard: admin_county`
+    description: MappedValue | None
+    due: str | None  # a date or timestamp property: the deadline of a rectifiable finding
+    resolved: str | None  # a date or timestamp property
+    major: Condition | None  # a major (重大) finding
+    line: int
+
+    @property
+    def event_types(self) -> tuple[str, ...]:
+        if isinstance(self.type, str):
+            return (self.type,)
+        return tuple(dict.fromkeys(event_type for _, event_type in self.type.types))
+
+
+@dataclass(frozen=True)
+class Relation:
+    """Two mentions of one record related, e.g. a person represents an organisation."""
+
+    type: str  # represents, premises, site, owns, locatedAt
+    from_role: str  # the role of the first end's mention (kinds: vocabulary.RELATION_ENDS)
+    to_role: str
+    line: int
+
+
+@dataclass(frozen=True)
+class LatestRecords:
+    """Readings collapsed to the latest per entity before they are mapped (e.g. detectors)."""
+
+    latest_per: tuple[str, ...]  # the key, or a prefix of it
+    order_by: str  # a date or timestamp property
+
+
+@dataclass(frozen=True)
+class DerivedEvents:
+    """Events a hand-written dbt model computes from the feed (e.g. air-quality episodes)."""
+
+    model: str  # int_... model name
+    types: tuple[str, ...]  # event types of the shared vocabulary
+    line: int
+
+
+@dataclass(frozen=True)
+class FeedMapping:
+    """What a feed's records mean in the shared model (`mapping` custom property)."""
+
+    mentions: tuple[Mention, ...]
+    relations: tuple[Relation, ...]
+    event: EventMapping | None
+    records: LatestRecords | None
+    derived_events: tuple[DerivedEvents, ...]
+
+    def mention(self, kind: str, role: str) -> Mention | None:
+        for mention in self.mentions:
+            if mention.kind == kind and mention.role == role:
+                return mention
+        return None
+
+
+@dataclass(frozen=True)
 class Sla:
     frequency_days: float
     latency_days: float
@@ -160,6 +335,7 @@ class FeedContract:
     fields: tuple[Field, ...]
     missing_values: tuple[str, ...] = ()  # the contract-wide markers (already in each field's)
     rules: tuple[CrossColumnRule, ...] = ()
+    mapping: FeedMapping | None = None  # None: the feed stays in bronze (not in the warehouse)
 
     @property
     def key(self) -> tuple[str, ...]:

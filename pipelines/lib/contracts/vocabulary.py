@@ -69,7 +69,7 @@ BUILT_IN_RULES = frozenset(
 )
 
 CONTRACT_CUSTOM_PROPERTIES = frozenset(
-    {"landing", "quarantineThreshold", "coordinates", "missingValues", "rules"}
+    {"landing", "quarantineThreshold", "coordinates", "missingValues", "rules", "mapping"}
 )
 PROPERTY_CUSTOM_PROPERTIES = frozenset(
     {
@@ -109,5 +109,54 @@ NATIONAL_EVENT_CATEGORIES = (
 )
 # How an object kind's code is normalised before it becomes part of the object's key.
 OBJECT_CODE_NORMALISERS = frozenset({"plate"})  # normalise_plate (dbt macro)
+
+# The `mapping` custom property: what a record means in the shared POLE-O model.
+MAPPING_KEYS = frozenset({"mentions", "event", "relations", "records", "derivedEvents"})
+MENTION_KINDS = ("organisation", "person", "place", "object")
+MENTION_COMMON_KEYS = frozenset({"kind", "role", "each", "split"})
+# What each kind of mention may give; flags are true or false.
+MENTION_ATTRIBUTES = {
+    "organisation": frozenset({"name", "identifiers", "county", "type", "industry", "phone"}),
+    "person": frozenset({"name", "identityNumber", "identityMasked", "phone"}),
+    "place": frozenset({"address", "county", "township", "point"}),
+    "object": frozenset({"objectKind", "code", "name"}),
+}
+MENTION_FLAGS = {"organisation": frozenset({"responder", "register"})}
+# A mention without any of these says nothing linkage could use (README, "Linkage").
+IDENTIFYING_ATTRIBUTES = {
+    "organisation": ("name", "identifiers"),
+    "person": ("name", "identityNumber"),
+    "place": ("address", "point"),
+    "object": ("code",),
+}
+# The identifiers organisation linkage knows (its U:/L:/E: nodes): another needs Python.
+ORGANISATION_IDENTIFIERS = ("uscc", "licence_no", "permit_no")
+# Relation type -> (kind of its first end, kind of its second end); the YAML keys are the kinds.
+RELATION_ENDS = {
+    "represents": ("person", "organisation"),
+    "premises": ("organisation", "place"),
+    "site": ("organisation", "place"),
+    "owns": ("organisation", "object"),
+    "locatedAt": ("object", "place"),
+}
+EVENT_KEYS = frozenset(
+    {
+        "type",
+        "when",
+        "time",
+        "severity",
+        "deaths",
+        "injuries",
+        "place",
+        "county",
+        "description",
+        "due",
+        "resolved",
+        "major",
+    }
+)
+VALUE_FORMS = ("const", "firstOf", "prefix", "template", "sum")
+CONDITION_TESTS = ("equals", "in", "present")
+SEVERITY_GRADINGS = frozenset({"casualtyGrade"})  # dbt macro casualty_severity_grade
 
 SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")

@@ -1,0 +1,564 @@
+"""The `mapping` custom property: valid mappings compile, and every mistake is named with its line.
+
+The mappings are added to copies of the repository's contracts (the 15 have none yet), so
+each case checks one rule against real properties, enums, standards and coordinates.
+"""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from pipelines.lib.contracts import ContractError, load_contract, load_feed_contracts
+from pipelines.lib.contracts.model import (
+    CasualtyGrade,
+    ColumnValue,
+    Condition,
+    ConstantValue,
+    FeedContract,
+    FirstOf,
+    Prefix,
+    Relation,
+    Sum,
+    Template,
+    TemplateSlot,
+)
+from pipelines.lib.contracts.shared_vocabulary import vocabulary_path
+
+REPO_CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
+FOOD = "feeds/market_regulation/food_inspections.odcs.yaml"
+TRAFFIC = "feeds/traffic_police/traffic_accidents.odcs.yaml"
+FOOD_AT = "customProperties[2].value"  # after landing and quarantineThreshold
+TRAFFIC_AT = "customProperties[3].value"  # after landing, coordinates and quarantineThreshold
+
+FOOD_MAPPING = """\
+mentions:
+- kind: organisation
+  role: inspected
+  name: business_name
+  identifiers: {licence_no: licence_no}
+  county: county_code
+- {kind: place, role: inspected_premises, address: address, county: county_code}
+relations:
+- {type: premises, organisation: inspected, place: inspected_premises}
+event:
+  type: food_inspection_failure
+  when: {column: result, equals: 不符合}
+  time: inspection_date
+  place: inspected_premises
+  county: county_code
+  description: findings
+"""
+
+TRAFFIC_MAPPING = """\
+mentions:
+- {kind: place, role: accident_site, address: address, county: county_code, point: [longitude, latitude]}
+- kind: person
+  role: driver
+  each: vehicles
+  name: driver_name
+  identityNumber: driver_id_number
+  phone: driver_phone
+- {kind: object, role: involved_vehicle, objectKind: vehicle, each: vehicles, code: plate_no, name: vehicle_type}
+event:
+  type: traffic_accident
+  time: occurred_at
+  severity: {casualtyGrade: {deaths: deaths}}
+  deaths: deaths
+  injuries: injuries
+  place: accident_site
+  county: county_code
+  description: cause
+"""
+
+
+@pytest.fixture
+def contracts(tmp_path: Path) -> Path:
+    """A copy of the repository's contracts, vocabulary included."""
+    copy = tmp_path / "contracts"
+    shutil.copytree(REPO_CONTRACTS, copy)
+    return copy
+
+
+def add_mapping(contracts: Path, feed: str, mapping: str) -> Path:
+    """The contract with `mapping` as its last contract-level custom property."""
+    path = contracts / feed
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = lines.index("customProperties:\n")
+    schema = lines.index("schema:\n")
+    item = lines[start + 1]
+    indent = " " * (len(item) - len(item.lstrip(" ")))  # the file's list indentation
+    value = textwrap.indent(mapping, indent + "    ")
+    block = f"{indent}- property: mapping\n{indent}  value:\n{value}"
+    path.write_text("".join([*lines[:schema], block, *lines[schema:]]), encoding="utf-8")
+    return path
+
+
+def line_of(path: Path, needle: str) -> int:
+    """The line of `needle` within the mapping (which starts at `property: mapping`)."""
+    text = path.read_text(encoding="utf-8")
+    start = text.index("property: mapping")
+    return text[: text.index(needle, start)].count("\n") + 1
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(ContractError) as error:
+        load_contract(path, path.parents[3])
+    return list(error.value.messages)
+
+
+def test_contracts_without_a_mapping_stay_valid() -> None:
+    feeds = load_feed_contracts(REPO_CONTRACTS)
+    assert feeds.problems == ()
+    assert len(feeds) == 15
+    assert all(contract.mapping is None for contract in feeds.values())
+
+
+def test_a_food_inspection_mapping_compiles(contracts: Path) -> None:
+    contract = load_contract(add_mapping(contracts, FOOD, FOOD_MAPPING))
+    mapping = contract.mapping
+    assert mapping is not None
+    inspected, premises = mapping.mentions
+    assert (inspected.kind, inspected.role) == ("organisation", "inspected")
+    assert inspected.attribute("name") == ColumnValue("business_name")
+    assert inspected.attribute("county") == ColumnValue("county_code")
+    assert inspected.identifiers == (("licence_no", ColumnValue("licence_no")),)
+    assert mapping.mention("place", "inspected_premises") == premises
+    assert premises.attribute("address") == ColumnValue("address")
+    assert mapping.relations == (
+        Relation("premises", "inspected", "inspected_premises", premises.line + 2),
+    )
+    event = mapping.event
+    assert event is not None
+    assert event.type == "food_inspection_failure"
+    assert event.event_types == ("food_inspection_failure",)
+    assert event.when == Condition("result", "equals", ("不符合",))
+    assert (event.time, event.place, event.county) == (
+        "inspection_date",
+        "inspected_premises",
+        "county_code",
+    )
+    assert event.description == ColumnValue("findings")
+    assert (event.severity, event.deaths, event.due, mapping.records) == (None, None, None, None)
+
+
+def test_a_traffic_accident_mapping_with_nested_vehicles_compiles(contracts: Path) -> None:
+    contract = load_contract(add_mapping(contracts, TRAFFIC, TRAFFIC_MAPPING))
+    mapping = contract.mapping
+    assert mapping is not None
+    site, driver, vehicle = mapping.mentions
+    assert site.point == ("longitude", "latitude")
+    assert (driver.kind, driver.each) == ("person", "vehicles")
+    assert driver.attribute("identityNumber") == ColumnValue("driver_id_number")
+    assert driver.attribute("phone") == ColumnValue("driver_phone")
+    assert (vehicle.object_kind, vehicle.each) == ("vehicle", "vehicles")
+    assert vehicle.attribute("code") == ColumnValue("plate_no")
+    event = mapping.event
+    assert event is not None
+    assert event.severity == CasualtyGrade(deaths="deaths", serious_injuries=None)
+    assert (event.deaths, event.injuries) == (ColumnValue("deaths"), ColumnValue("injuries"))
+    assert (event.when, event.place) == (None, "accident_site")
+
+
+def test_every_value_form_compiles(contracts: Path) -> None:
+    mapping = FOOD_MAPPING.replace(
+        "  description: findings",
+        "  description: {template: '{business_name}: {findings?}'}",
+    ).replace(
+        "  identifiers: {licence_no: licence_no}",
+        "  identifiers: {licence_no: {firstOf: [licence_no, {prefix: [inspection_id, 18]}]}}\n"
+        "  type: {const: 食品经营者}",
+    )
+    contract = load_contract(add_mapping(contracts, FOOD, mapping))
+    assert contract.mapping is not None
+    inspected = contract.mapping.mentions[0]
+    assert inspected.identifiers == (
+        ("licence_no", FirstOf((ColumnValue("licence_no"), Prefix("inspection_id", 18)))),
+    )
+    assert inspected.attribute("type") == ConstantValue("食品经营者")
+    assert contract.mapping.event is not None
+    assert contract.mapping.event.description == Template(
+        "{business_name}: {findings?}",
+        (TemplateSlot("business_name", False), ": ", TemplateSlot("findings", True)),
+    )
+
+
+def test_a_sum_of_counts_and_a_casualty_grade_with_serious_injuries(contracts: Path) -> None:
+    mapping = TRAFFIC_MAPPING.replace(
+        "  injuries: injuries", "  injuries: {sum: [deaths, injuries]}"
+    ).replace("{deaths: deaths}}", "{deaths: deaths, seriousInjuries: injuries}}")
+    event = load_contract(add_mapping(contracts, TRAFFIC, mapping)).mapping.event  # type: ignore[union-attr]
+    assert event is not None
+    assert event.injuries == Sum(("deaths", "injuries"))
+    assert event.severity == CasualtyGrade(deaths="deaths", serious_injuries="injuries")
+
+
+# (contract, old text of the mapping, new text, text on the reported line, key path, message)
+CASES = [
+    (
+        FOOD,
+        "relations:",
+        "relation:",
+        "relation:",
+        "",
+        "'relation' is not allowed in a mapping (misspelt key?)",
+    ),
+    (
+        FOOD,
+        "- kind: organisation",
+        "- kind: company",
+        "kind: company",
+        ".mentions[0].kind",
+        "kind must be one of organisation, person, place, object, not 'company'",
+    ),
+    (
+        FOOD,
+        "  role: inspected\n",
+        "  role: Inspected\n",
+        "role: Inspected",
+        ".mentions[0].role",
+        "role must be a snake_case name, not 'Inspected'",
+    ),
+    (
+        FOOD,
+        "role: inspected_premises,",
+        "role: inspected_premises, adress: address,",
+        "adress",
+        ".mentions[1]",
+        "'adress' is not allowed in a place mention (misspelt key?)",
+    ),
+    (
+        FOOD,
+        "address: address, county",
+        "county",
+        "role: inspected_premises",
+        ".mentions[1]",
+        "a place mention needs address or point: without it nothing can be linked",
+    ),
+    (
+        FOOD,
+        "  name: business_name",
+        "  name: shop_name",
+        "name: shop_name",
+        ".mentions[0].name",
+        "'shop_name' is not a property",
+    ),
+    (
+        FOOD,
+        "  county: county_code\n- {",
+        "  county: business_name\n- {",
+        "county: business_name",
+        ".mentions[0].county",
+        "business_name has no `standard: admin_county`",
+    ),
+    (
+        FOOD,
+        "{licence_no: licence_no}",
+        "{tax_no: licence_no}",
+        "tax_no",
+        ".mentions[0].identifiers.tax_no",
+        "'tax_no' is not an identifier linkage knows (uscc, licence_no, permit_no)",
+    ),
+    (
+        FOOD,
+        "{licence_no: licence_no}",
+        "{uscc: licence_no}",
+        "uscc",
+        ".mentions[0].identifiers.uscc",
+        "licence_no has no `standard: uscc`",
+    ),
+    (
+        FOOD,
+        "county: county_code}\nrelations",
+        "point: [longitude, latitude]}\nrelations",
+        "point:",
+        ".mentions[1].point",
+        "a point needs the contract's `coordinates` custom property",
+    ),
+    (
+        FOOD,
+        "  name: business_name",
+        "  each: address\n  name: business_name",
+        "each: address",
+        ".mentions[0].each",
+        "each must name an array property with items, not 'address'",
+    ),
+    (
+        FOOD,
+        "  name: business_name",
+        "  split: {column: business_name, separator: ';'}\n  name: business_name",
+        "name: business_name",
+        ".mentions[0].name",
+        "with split, each part is the name: leave name out",
+    ),
+    (
+        FOOD,
+        "  role: inspected\n",
+        "  role: inspected\n  responder: yes please\n",
+        "responder",
+        ".mentions[0].responder",
+        "responder must be true or false",
+    ),
+    (
+        FOOD,
+        "address: address, county: county_code}",
+        "address: address, county: county_code}\n- {kind: place, role: inspected, address: address}\n- {kind: place, role: inspected, address: findings}",
+        "address: findings",
+        ".mentions[3].role",
+        "place role 'inspected' is used twice: one role, one meaning",
+    ),
+    (
+        FOOD,
+        "{type: premises,",
+        "{type: premise,",
+        "type: premise",
+        ".relations[0].type",
+        "type must be one of represents, premises, site, owns, locatedAt, not 'premise'",
+    ),
+    (
+        FOOD,
+        "place: inspected_premises}",
+        "place: premise}",
+        "place: premise}",
+        ".relations[0].place",
+        "no place mention 'premise' (declared: inspected_premises)",
+    ),
+    (
+        FOOD,
+        "place: inspected_premises}",
+        "place: inspected_premises, person: owner}",
+        "person: owner",
+        ".relations[0]",
+        "'person' is not allowed in a premises relation (misspelt key?)",
+    ),
+    (
+        FOOD,
+        "  type: food_inspection_failure",
+        "  type: food_failure",
+        "type: food_failure",
+        ".event.type",
+        "'food_failure' is not an event type of contracts/vocabulary.yaml (known: air_quality_episode, emission_exceedance, fire, fire_hazard_finding, food_inspection_failure, food_sampling_failure, hidden_hazard, rescue, social_assistance, traffic_accident, work_accident): add it there",
+    ),
+    (FOOD, "  time: inspection_date\n", "", "event:", ".event", "an event needs time"),
+    (
+        FOOD,
+        "  time: inspection_date",
+        "  time: findings",
+        "time: findings",
+        ".event.time",
+        "findings must be a date or timestamp, not string",
+    ),
+    (
+        FOOD,
+        "equals: 不符合}",
+        "equals: 不合格}",
+        "when:",
+        ".event.when.equals",
+        "'不合格' is not a value of result (its enum: 符合, 基本符合, 不符合)",
+    ),
+    (
+        FOOD,
+        "{column: result, equals: 不符合}",
+        "{column: result}",
+        "when:",
+        ".event.when",
+        "a condition is {column, equals: v}, {column, in: [v, ...]} or {column, present: true}",
+    ),
+    (
+        FOOD,
+        "  type: food_inspection_failure",
+        "  type: {map: result, values: {符合: food_inspection_failure, 不符合: food_inspection_failure}}",
+        "type: {map",
+        ".event.type.values",
+        "result's value 基本符合 has no event type (every value of its enum needs one)",
+    ),
+    (
+        FOOD,
+        "  type: food_inspection_failure",
+        "  type: {map: findings, values: {x: food_inspection_failure}}",
+        "type: {map",
+        ".event.type.map",
+        "findings has no enum: map needs one, so every value has a type",
+    ),
+    (
+        FOOD,
+        "  type: food_inspection_failure",
+        "  type: hidden_hazard",
+        "event:",
+        ".event",
+        "hidden_hazard is rectifiable (contracts/vocabulary.yaml): give its deadline as due",
+    ),
+    (
+        FOOD,
+        "  place: inspected_premises\n",
+        "  place: inspected_premises\n  due: inspection_date\n",
+        "due:",
+        ".event.due",
+        "due is the deadline of a rectifiable finding; food_inspection_failure is not (rectifiable: true in contracts/vocabulary.yaml)",
+    ),
+    (
+        FOOD,
+        "  description: findings",
+        "  deaths: findings",
+        "deaths:",
+        ".event.deaths",
+        "findings must be a number, not string",
+    ),
+    (
+        FOOD,
+        "  description: findings",
+        "  severity: {casualtyGrade: {injuries: findings}}",
+        "severity:",
+        ".event.severity.casualtyGrade",
+        "casualtyGrade needs deaths (and may take seriousInjuries)",
+    ),
+    (
+        FOOD,
+        "  place: inspected_premises\n",
+        "  place: inspected\n",
+        "place: inspected\n",
+        ".event.place",
+        "no place mention 'inspected' (declared: inspected_premises)",
+    ),
+    (
+        FOOD,
+        "  description: findings",
+        "  description: {template: '{findings} {'}",
+        "description:",
+        ".event.description.template",
+        "braces belong to slots only: {property} or {property?}",
+    ),
+    (
+        FOOD,
+        "  description: findings",
+        "  description: {prefix: [findings, 0]}",
+        "description:",
+        ".event.description.prefix",
+        "prefix is [property, length], the length a whole number from 1, not ['findings', 0]",
+    ),
+    (
+        FOOD,
+        "  description: findings",
+        "  description: {const: true}",
+        "description:",
+        ".event.description.const",
+        "const is a text or a number, not True",
+    ),
+    (
+        FOOD,
+        "  description: findings",
+        "  description: {concat: [findings]}",
+        "description:",
+        ".event.description",
+        "a value is a property name or one of {const: ...}, {firstOf: ...}, {prefix: ...}, {template: ...}, not {'concat': ['findings']}",
+    ),
+    (
+        FOOD,
+        "relations:",
+        "records: {latestPer: [licence_no], orderBy: inspection_date}\nrelations:",
+        "latestPer",
+        ".records.latestPer",
+        "latestPer is the key (inspection_id) or its first properties, not ['licence_no']",
+    ),
+    (
+        FOOD,
+        "relations:",
+        "derivedEvents: [{model: food_episodes, types: [food_inspection_failure]}]\nrelations:",
+        "derivedEvents",
+        ".derivedEvents[0].model",
+        "model is an intermediate dbt model (snake_case, int_...), not 'food_episodes'",
+    ),
+    (
+        TRAFFIC,
+        "point: [longitude, latitude]",
+        "point: [latitude, longitude]",
+        "point:",
+        ".mentions[0].point",
+        "point is [longitude, latitude] as `coordinates` names them: [longitude, latitude], not ['latitude', 'longitude']",
+    ),
+    (
+        TRAFFIC,
+        "  name: driver_name",
+        "  name: cause",
+        "name: cause",
+        ".mentions[1].name",
+        "'cause' is not a property of vehicles's items (inside `each`, name the items' properties)",
+    ),
+    (
+        TRAFFIC,
+        "  identityNumber: driver_id_number",
+        "  identityNumber: driver_name",
+        "identityNumber",
+        ".mentions[1].identityNumber",
+        "driver_name has no `standard: identity_number`",
+    ),
+    (
+        TRAFFIC,
+        "objectKind: vehicle,",
+        "objectKind: car,",
+        "objectKind: car",
+        ".mentions[2].objectKind",
+        "'car' is not an object kind of contracts/vocabulary.yaml (known: hazard_installation, monitoring_station, traffic_detector, vehicle): add it there",
+    ),
+    (
+        TRAFFIC,
+        "  description: cause",
+        "  description: vehicles",
+        "description: vehicles",
+        ".event.description",
+        "vehicles is an array: map its items with `each: vehicles`",
+    ),
+    (
+        TRAFFIC,
+        "  injuries: injuries",
+        "  injuries: {sum: [deaths, cause]}",
+        "injuries: {sum",
+        ".event.injuries.sum[1]",
+        "cause must be a number, not string",
+    ),
+]
+
+
+@pytest.mark.parametrize(("feed", "old", "new", "on_line", "key", "message"), CASES)
+def test_each_mistake_is_named_with_its_line(
+    contracts: Path, feed: str, old: str, new: str, on_line: str, key: str, message: str
+) -> None:
+    base = FOOD_MAPPING if feed == FOOD else TRAFFIC_MAPPING
+    assert base.count(old) == 1, old
+    path = add_mapping(contracts, feed, base.replace(old, new))
+    at = FOOD_AT if feed == FOOD else TRAFFIC_AT
+    line = line_of(path, on_line)
+    assert problems(path) == [f"contracts/{feed}:{line}: {at}{key}: {message}"]
+
+
+def test_a_bad_mapping_is_reported_with_the_contracts_other_problems(contracts: Path) -> None:
+    path = add_mapping(
+        contracts, FOOD, FOOD_MAPPING.replace("  time: inspection_date", "  time: when")
+    )
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("    value: 0.05", "    value: 5"), encoding="utf-8")
+    feeds = load_feed_contracts(contracts)
+    assert ("market_regulation", "food_inspections") not in feeds
+    assert list(feeds.problems) == [
+        f"contracts/{FOOD}:36: customProperties[1].value: quarantineThreshold must be a number "
+        "from 0 to 1",
+        f"contracts/{FOOD}:{line_of(path, 'time: when')}: {FOOD_AT}.event.time: 'when' is not "
+        "a property",
+    ]
+
+
+def test_a_mapping_needs_the_shared_vocabulary(contracts: Path, tmp_path: Path) -> None:
+    path = add_mapping(contracts, FOOD, FOOD_MAPPING)
+    vocabulary_path(contracts).write_text("version: 1.0.0\n", encoding="utf-8")  # invalid
+    assert problems(path) == [
+        f"contracts/{FOOD}:{line_of(path, 'value:')}: {FOOD_AT}: a mapping needs the shared "
+        "vocabulary (contracts/vocabulary.yaml), which is missing or has problems: "
+        "`safecity contract check` lists them"
+    ]
+    # The vocabulary is needed by mappings only: the other feeds are served as before.
+    feeds = load_feed_contracts(contracts)
+    assert len(feeds) == 14
+    assert isinstance(feeds[("traffic_police", "traffic_accidents")], FeedContract)
