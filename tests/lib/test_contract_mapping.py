@@ -12,16 +12,24 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.lib.contracts import ContractError, load_contract, load_feed_contracts
+from pipelines.lib.contracts import (
+    CONTRACTS_DIR_ENV,
+    ContractError,
+    load_contract,
+    load_feed_contracts,
+)
 from pipelines.lib.contracts.model import (
     CasualtyGrade,
     ColumnValue,
     Condition,
     ConstantValue,
+    EventTypeMap,
     FeedContract,
     FirstOf,
+    LatestRecords,
     Prefix,
     Relation,
+    Split,
     Sum,
     Template,
     TemplateSlot,
@@ -562,3 +570,266 @@ def test_a_mapping_needs_the_shared_vocabulary(contracts: Path, tmp_path: Path) 
     feeds = load_feed_contracts(contracts)
     assert len(feeds) == 14
     assert isinstance(feeds[("traffic_police", "traffic_accidents")], FeedContract)
+
+
+FIRE = "feeds/fire_rescue/fire_incidents.odcs.yaml"
+FIRE_MAPPING = """\
+mentions:
+- {kind: organisation, role: involved_unit, name: involved_unit, county: county_code}
+- {kind: organisation, role: responding_station, split: {column: stations_sent, separator: ';'},
+   type: {const: fire_station}, responder: true}
+- {kind: place, role: incident_site, address: address, county: county_code, point: [longitude, latitude]}
+relations: [{type: site, organisation: involved_unit, place: incident_site}]
+event:
+  type: {map: incident_type, values: {火灾: fire, 抢险救援: rescue, 社会救助: social_assistance}}
+  time: alarm_at
+  severity: {casualtyGrade: {deaths: deaths}}
+  deaths: deaths
+  injuries: injuries
+  place: incident_site
+  county: county_code
+  description: {firstOf: [fire_cause, incident_type]}
+"""
+
+
+def test_a_type_per_value_and_several_stations_in_one_cell(contracts: Path) -> None:
+    mapping = load_contract(add_mapping(contracts, FIRE, FIRE_MAPPING)).mapping
+    assert mapping is not None
+    station = mapping.mention("organisation", "responding_station")
+    assert station is not None
+    assert (station.split, station.responder, station.register) == (
+        Split("stations_sent", ";"),
+        True,
+        False,
+    )
+    assert station.attribute("type") == ConstantValue("fire_station")
+    assert mapping.event is not None
+    assert mapping.event.type == EventTypeMap(
+        "incident_type",
+        (("火灾", "fire"), ("抢险救援", "rescue"), ("社会救助", "social_assistance")),
+    )
+    assert mapping.event.event_types == ("fire", "rescue", "social_assistance")
+    assert mapping.relations[0].type == "site"
+
+
+def test_readings_collapsed_per_detector_and_derived_events(contracts: Path) -> None:
+    flow = add_mapping(
+        contracts,
+        "feeds/traffic_police/traffic_flow.odcs.yaml",
+        "records: {latestPer: [detector_id], orderBy: interval_start}\n"
+        "mentions:\n"
+        "- {kind: object, role: detector, objectKind: traffic_detector, code: detector_id,"
+        " name: road_name}\n"
+        "- {kind: place, role: detector_site, point: [longitude, latitude]}\n"
+        "relations: [{type: locatedAt, object: detector, place: detector_site}]\n",
+    )
+    mapping = load_contract(flow).mapping
+    assert mapping is not None
+    assert mapping.records == LatestRecords(("detector_id",), "interval_start")
+    assert mapping.event is None
+    air = add_mapping(
+        contracts,
+        "feeds/ecology_environment/air_quality_hourly.odcs.yaml",
+        "derivedEvents:\n- {model: int_air_quality_episode_events, types: [air_quality_episode]}\n",
+    )
+    derived = load_contract(air).mapping.derived_events  # type: ignore[union-attr]
+    assert [(d.model, d.types) for d in derived] == [
+        ("int_air_quality_episode_events", ("air_quality_episode",))
+    ]
+
+
+MORE_CASES = [
+    (
+        FOOD,
+        "relations:\n- {type: premises",
+        "relations:\n- {type: premises, organisation: inspected}\n- {type: premises",
+        "organisation: inspected}",
+        ".relations[0]",
+        "a premises relation names the place mention's role as `place`",
+    ),
+    (
+        FOOD,
+        "  name: business_name",
+        "  each: vehicles",
+        "each: vehicles",
+        ".mentions[0].each",
+        "each must name an array property with items, not 'vehicles'",
+    ),
+    (
+        FOOD,
+        "role: inspected_premises,",
+        "role: inspected_premises, split: {column: address, separator: ';'},",
+        "split:",
+        ".mentions[1].split",
+        "split gives names: organisation and person mentions only",
+    ),
+    (
+        FOOD,
+        "  name: business_name",
+        "  split: {column: business_name, separator: ''}",
+        "split:",
+        ".mentions[0].split.separator",
+        "separator is the text between two names, e.g. ';'",
+    ),
+    (
+        FOOD,
+        "  when: {column: result, equals: 不符合}",
+        "  when: {column: result, in: []}",
+        "when:",
+        ".event.when.in",
+        "in must list one or more values",
+    ),
+    (
+        FOOD,
+        "  when: {column: result, equals: 不符合}",
+        "  when: {column: findings, present: false}",
+        "when:",
+        ".event.when.present",
+        "present must be true (a value is there)",
+    ),
+    (
+        FOOD,
+        "  type: food_inspection_failure",
+        "  type: {map: result, values: {符合: food_inspection_failure, 基本符合: food_inspection_failure, 不符合: food_inspection_failure, 合格: food_inspection_failure}}",
+        "type: {map",
+        ".event.type.values.合格",
+        "'合格' is not a value of result (its enum: 符合, 基本符合, 不符合)",
+    ),
+    (
+        FOOD,
+        "  description: findings",
+        "  description: {firstOf: [findings]}",
+        "description:",
+        ".event.description.firstOf",
+        "firstOf lists two or more values, the first not null is taken",
+    ),
+    (
+        FOOD,
+        "  description: findings",
+        "  description: {template: findings}",
+        "description:",
+        ".event.description.template",
+        "a template is text with {property} (or {property?}) slots",
+    ),
+    (
+        FOOD,
+        "  description: findings",
+        "  injuries: {sum: [findings]}",
+        "injuries:",
+        ".event.injuries.sum",
+        "sum lists two or more number properties",
+    ),
+    (
+        FOOD,
+        "  description: findings",
+        "  major: {column: result, equals: 重大}",
+        "major:",
+        ".event.major.equals",
+        "'重大' is not a value of result (its enum: 符合, 基本符合, 不符合)",
+    ),
+    (
+        FOOD,
+        "  county: county_code\n  description",
+        "  county: address\n  description",
+        "county: address",
+        ".event.county",
+        "address has no `standard: admin_county`",
+    ),
+    (
+        FOOD,
+        "relations:",
+        "records: {latestPer: [inspection_id], orderBy: findings}\nrelations:",
+        "records:",
+        ".records.orderBy",
+        "findings must be a date or timestamp, not string",
+    ),
+    (
+        FOOD,
+        "relations:",
+        "derivedEvents: [{model: int_food_episodes, types: [food_episode]}]\nrelations:",
+        "derivedEvents",
+        ".derivedEvents[0].types[0]",
+        "'food_episode' is not an event type of contracts/vocabulary.yaml (known: air_quality_episode, emission_exceedance, fire, fire_hazard_finding, food_inspection_failure, food_sampling_failure, hidden_hazard, rescue, social_assistance, traffic_accident, work_accident): add it there",
+    ),
+    (
+        TRAFFIC,
+        "objectKind: vehicle, ",
+        "",
+        "role: involved_vehicle",
+        ".mentions[2]",
+        "an object mention needs its objectKind (contracts/vocabulary.yaml)",
+    ),
+    (
+        TRAFFIC,
+        "  each: vehicles\n  name: driver_name",
+        "  each: vehicles\n  split: {column: cause, separator: ';'}",
+        "kind: person",
+        ".mentions[1]",
+        "each or split, not both: one mention per item, or per part of a cell",
+    ),
+    (
+        TRAFFIC,
+        "  place: accident_site",
+        "  place: driver_site",
+        "place: driver_site",
+        ".event.place",
+        "no place mention 'driver_site' (declared: accident_site)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("feed", "old", "new", "on_line", "key", "message"), MORE_CASES)
+def test_each_further_mistake_is_named_with_its_line(
+    contracts: Path, feed: str, old: str, new: str, on_line: str, key: str, message: str
+) -> None:
+    test_each_mistake_is_named_with_its_line(contracts, feed, old, new, on_line, key, message)
+
+
+def test_an_event_place_is_one_place_per_record(contracts: Path) -> None:
+    mapping = TRAFFIC_MAPPING.replace(
+        "- kind: person\n",
+        "- {kind: place, role: vehicle_site, each: vehicles, address: vehicle_type}\n- kind: person\n",
+    ).replace("  place: accident_site", "  place: vehicle_site")
+    path = add_mapping(contracts, TRAFFIC, mapping)
+    assert problems(path) == [
+        f"contracts/{TRAFFIC}:{line_of(path, 'place: vehicle_site')}: {TRAFFIC_AT}.event.place: "
+        "vehicle_site is one place per item of vehicles: an event has one place"
+    ]
+
+
+def test_the_time_of_an_event_is_never_null(contracts: Path) -> None:
+    path = contracts / FOOD
+    text = path.read_text(encoding="utf-8")
+    optional_date = text.replace(
+        "        physicalType: DATE\n        required: true\n", "        physicalType: DATE\n", 1
+    )
+    assert optional_date != text
+    path.write_text(optional_date, encoding="utf-8")
+    add_mapping(contracts, FOOD, FOOD_MAPPING)
+    assert problems(path) == [
+        f"contracts/{FOOD}:{line_of(path, 'time: inspection_date')}: {FOOD_AT}.event.time: "
+        "inspection_date must be required: fct_event.occurred_at is"
+    ]
+
+
+def test_a_mapping_is_an_object_that_says_something(contracts: Path) -> None:
+    path = add_mapping(contracts, FOOD, "relations: [{type: premises}]\n")
+    assert problems(path) == [
+        f"contracts/{FOOD}:{line_of(path, 'value:')}: {FOOD_AT}: mapping is an object with "
+        "mentions, an event or derivedEvents"
+    ]
+
+
+def test_a_contract_outside_a_contracts_folder_uses_the_configured_vocabulary(
+    contracts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    draft = tmp_path / "drafts" / "market_regulation" / "food_inspections.odcs.yaml"
+    draft.parent.mkdir(parents=True)
+    shutil.copy(add_mapping(contracts, FOOD, FOOD_MAPPING), draft)
+    monkeypatch.setenv(CONTRACTS_DIR_ENV, str(contracts))
+    assert load_contract(draft).mapping is not None
+    monkeypatch.setenv(CONTRACTS_DIR_ENV, str(tmp_path / "nowhere"))
+    assert problems(draft)[0].endswith(
+        f"{FOOD_AT}: a mapping needs the shared vocabulary (contracts/vocabulary.yaml), which "
+        "is missing or has problems: `safecity contract check` lists them"
+    )
