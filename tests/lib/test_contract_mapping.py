@@ -642,6 +642,14 @@ MORE_CASES = [
     (
         FOOD,
         "relations:\n- {type: premises",
+        "relations:\n- {type: premises, place: inspected_premises, organisation: inspected}\n- {type: premises",
+        "{type: premises, organisation: inspected, place: inspected_premises}",
+        ".relations[1]",
+        "the same relation is given twice",
+    ),
+    (
+        FOOD,
+        "relations:\n- {type: premises",
         "relations:\n- {type: premises, organisation: inspected}\n- {type: premises",
         "organisation: inspected}",
         ".relations[0]",

@@ -104,6 +104,7 @@ def feed_mapping(
     if not isinstance(value, dict) or not ({"mentions", "event", "derivedEvents"} & set(value)):
         problems.add(at, "mapping is an object with mentions, an event or derivedEvents")
         return None
+    before = len(problems.messages)
     unknown_keys(value, MAPPING_KEYS, at, "a mapping", problems)
     if vocabulary is None:
         problems.add(
@@ -120,7 +121,6 @@ def feed_mapping(
         coordinates=coordinates,
         vocabulary=vocabulary,
     )
-    before = len(problems.messages)
     mentions = _mentions(value.get("mentions"), (*at, "mentions"), context, problems)
     relations = _relations(value.get("relations"), (*at, "relations"), mentions, problems)
     event = None
@@ -130,7 +130,7 @@ def feed_mapping(
     if "records" in value:
         records = _latest_records(value["records"], (*at, "records"), context, problems)
     derived = _derived_events(value.get("derivedEvents"), (*at, "derivedEvents"), context, problems)
-    if len(problems.messages) > before or vocabulary is None:
+    if len(problems.messages) > before:
         return None  # nothing half-applied
     return FeedMapping(
         mentions=tuple(m for m in mentions.by_role.values() if m is not None),
@@ -405,10 +405,15 @@ def _relations(
     relations: list[Relation] = []
     for index, entry in entries(value):
         relation = _relation(entry, (*at, index), mentions, problems)
-        if relation is not None and relation in relations:
+        if relation is None:
+            continue
+        if any(
+            (r.type, r.from_role, r.to_role)
+            == (relation.type, relation.from_role, relation.to_role)
+            for r in relations
+        ):
             problems.add((*at, index), "the same relation is given twice")
-        elif relation is not None:
-            relations.append(relation)
+        relations.append(relation)
     if len(relations) != len(value):
         if len(list(entries(value))) != len(value):
             problems.add(at, "a relation is an object {type, <kind>: role, <kind>: role}")
