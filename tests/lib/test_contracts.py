@@ -347,8 +347,17 @@ def test_top_level_property_needs_source(tmp_path: Path) -> None:
     ]
 
 
+def without_mapping(text: str) -> str:
+    """The contract without its `mapping` (the last contract-level custom property)."""
+    start, end = text.index("  - property: mapping\n"), text.index("\nschema:\n")
+    return text[:start] + text[end + 1 :]
+
+
 def test_property_names_are_snake_case_and_unique(tmp_path: Path) -> None:
-    text = edited("      - name: findings", "      - name: inspectors")
+    # The mapping names both properties; its own messages are tested in test_contract_mapping.
+    text = edited(
+        "      - name: findings", "      - name: inspectors", without_mapping(REFERENCE_TEXT)
+    )
     text = edited("      - name: licence_no", "      - name: licenceNo", text)
     errors = load_errors(tmp_path, text)
     assert [e.split(": ", 1)[1] for e in errors] == [
