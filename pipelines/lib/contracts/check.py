@@ -1,10 +1,11 @@
 """`safecity contract check`: every problem of every contract file at once, before a run finds them.
 
-Without paths: every feed contract, the shared vocabulary, every warehouse table contract
-and the sharing policy under the contracts folder. With paths: those files, each checked as
-what its place says it is (`sharing/policy.yaml`, `vocabulary.yaml`, a table contract under
-`warehouse/`, or else a feed contract under `feeds/<department>/`); a folder is every YAML
-file below it, or the whole of it when it is a contracts folder (it holds `feeds/`).
+Without paths: every feed contract, the shared vocabulary, the feeds' mappings read together
+(`mapping_index`), every warehouse table contract and the sharing policy under the contracts
+folder. With paths: those files, each checked as what its place says it is
+(`sharing/policy.yaml`, `vocabulary.yaml`, a table contract under `warehouse/`, or else a
+feed contract under `feeds/<department>/`); a folder is every YAML file below it, or the
+whole of it when it is a contracts folder (it holds `feeds/`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.lib.contracts.loader import feed_contract_files, load_contract, load_feed_contracts
+from pipelines.lib.contracts.loader import (
+    feed_contract_files,
+    load_contract,
+    load_feed_contracts,
+    shared_vocabulary,
+)
+from pipelines.lib.contracts.mapping_index import mapping_index
 from pipelines.lib.contracts.shared_vocabulary import (
     VOCABULARY_FILE,
     feed_departments,
@@ -73,6 +80,10 @@ def _check_folder(contracts_dir: Path, report: CheckReport) -> None:
     if vocabulary_path(contracts_dir).is_file():
         report.checked.append("the shared vocabulary")
         report.problems += _vocabulary_problems(vocabulary_path(contracts_dir), contracts_dir)
+    vocabulary = shared_vocabulary(contracts_dir)
+    if vocabulary is not None:  # without it no mapping is valid, and that is reported already
+        # The valid feeds' mappings read together: what only shows across feeds.
+        report.problems += mapping_index(feeds, vocabulary, contracts_dir.parent).problems
     tables, table_problems = check_table_contracts(contracts_dir)
     report.checked.append(
         f"{len(list((contracts_dir / 'warehouse').glob('*.odcs.yaml')))} table contract(s)"
