@@ -176,6 +176,25 @@ def test_a_responder_role_is_a_responder_in_every_feed(contracts: Path) -> None:
     ]
 
 
+def test_an_object_role_names_one_object_kind(contracts: Path) -> None:
+    feed, first_feed = "traffic_police/traffic_flow", "ecology_environment/monitoring_stations"
+    path = contracts / "feeds" / f"{feed}.odcs.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("role: detector, ", "role: station, ").replace(
+            "object: detector,", "object: station,"
+        ),
+        encoding="utf-8",
+    )
+    line = line_of(contracts, feed, "role: station, objectKind: traffic_detector")
+    first = line_of(contracts, first_feed, "role: station, objectKind: monitoring_station")
+    assert check_contracts(contracts).problems == [
+        f"{shown(feed)}:{line}: mapping.mentions[0].objectKind: object role 'station' is a "
+        f"traffic_detector here but a monitoring_station in {shown(first_feed)}:{first}: one "
+        "role, one meaning (rename one role)"
+    ]
+
+
 def test_a_derived_events_model_belongs_to_one_feed(contracts: Path) -> None:
     feed, first_feed = (
         "ecology_environment/monitoring_stations",

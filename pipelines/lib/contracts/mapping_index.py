@@ -4,7 +4,8 @@ One feed's `mapping` is checked when its contract loads (`mapping.py`). What onl
 across feeds is checked here:
 
 - one role, one meaning: an organisation role is a responder (never an event's subject)
-  or the register (preferred by dim_organisation) in every feed that uses it, or in none;
+  or the register (preferred by dim_organisation) in every feed that uses it, or in none,
+  and an object role names one object kind;
 - a hand-written model of derived events is named by one feed only, else its events
   would be counted twice.
 
@@ -93,7 +94,13 @@ def mapping_index(
         object_kinds=_sorted(m.object_kind for _, m in _mentions(feeds) if m.object_kind),
         responders=_sorted(m.role for _, m in _mentions(feeds) if m.responder),
         registers=_sorted(m.role for _, m in _mentions(feeds) if m.register),
-        problems=tuple([*_flag_disagreements(feeds), *_derived_models_named_twice(feeds)]),
+        problems=tuple(
+            [
+                *_flag_disagreements(feeds),
+                *_object_kind_disagreements(feeds),
+                *_derived_models_named_twice(feeds),
+            ]
+        ),
     )
 
 
@@ -139,6 +146,27 @@ def _flag_disagreements(feeds: tuple[MappedFeed, ...]) -> list[str]:
                     f"{_flag_text(flag, theirs)} in {other_feed.display}:{other.line}: one role, "
                     f"one meaning (give both the same {flag}, or rename one role)"
                 )
+    return problems
+
+
+def _object_kind_disagreements(feeds: tuple[MappedFeed, ...]) -> list[str]:
+    """An object role names one kind of object (bridge_event_object.role means one thing)."""
+    problems: list[str] = []
+    first: dict[str, tuple[MappedFeed, Mention]] = {}
+    for feed, mention in _mentions(feeds):
+        if mention.kind != "object":
+            continue
+        if mention.role not in first:
+            first[mention.role] = (feed, mention)
+            continue
+        other_feed, other = first[mention.role]
+        if mention.object_kind != other.object_kind:
+            problems.append(
+                f"{feed.display}:{mention.line}: {_mention_key(feed, mention)}.objectKind: "
+                f"object role {mention.role!r} is a {mention.object_kind} here but a "
+                f"{other.object_kind} in {other_feed.display}:{other.line}: one role, one "
+                "meaning (rename one role)"
+            )
     return problems
 
 
