@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import json
 import os
+import subprocess
 import sys
 import time
 import traceback
@@ -250,6 +251,19 @@ def _add_contract_commands(
     )
     draft.set_defaults(command=_contract_draft)
 
+    generate = subcommands.add_parser(
+        "generate",
+        parents=[common],
+        help="write the dbt models that follow from the feed contracts' mappings (sources, staging, "
+        "mention and event unions) into the dbt project, then re-parse it",
+    )
+    generate.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 when the generated files are stale (what CI runs)",
+    )
+    generate.set_defaults(command=_contract_generate)
+
     try_ = subcommands.add_parser(
         "try",
         parents=[common],
@@ -283,6 +297,63 @@ def _contract_check(args: argparse.Namespace) -> int:
         print(problem)
     print(report.summary())
     return 0 if report.ok else 1
+
+
+def _contract_generate(args: argparse.Namespace) -> int:
+    from pipelines.lib import settings
+    from pipelines.lib.contracts import contracts_dir
+    from pipelines.lib.dbt_models.project import GenerateError, generated_files, stale, write
+
+    dbt_dir = settings.dbt_project_dir()
+    try:
+        files = generated_files(contracts_dir())
+    except GenerateError as error:
+        for message in error.messages:
+            print(message)
+        raise UserError(
+            "nothing generated: fix the contracts above (safecity contract check), then run again"
+        ) from None
+    if args.check:
+        outdated = stale(dbt_dir, files)
+        for path in outdated:
+            print(f"stale: {dbt_dir / path}")
+        print(
+            f"{len(outdated)} generated file(s) stale: run `safecity contract generate`"
+            if outdated
+            else f"{len(files)} generated files current in {dbt_dir}"
+        )
+        return 1 if outdated else 0
+    changes = write(dbt_dir, files)
+    for path in changes.written:
+        print(f"wrote   {dbt_dir / path}")
+    for path in changes.removed:
+        print(f"removed {dbt_dir / path}")
+    print(
+        f"{len(changes.written)} written, {len(changes.removed)} removed, {changes.unchanged} unchanged"
+    )
+    _parse_dbt_project(dbt_dir)
+    print("next: safecity run (the new models build with the warehouse)")
+    return 0
+
+
+def _parse_dbt_project(dbt_dir: Path) -> None:
+    """Re-parse the dbt project, so the Dagster assets are defined from the generated models."""
+    # Parsing needs no city (its vars are read when models run), as in `make install`.
+    dbt = Path(sys.executable).with_name("dbt")
+    command = [
+        str(dbt),
+        "parse",
+        "--quiet",
+        "--project-dir",
+        str(dbt_dir),
+        "--profiles-dir",
+        str(dbt_dir),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        print(result.stdout + result.stderr, file=sys.stderr)
+        raise UserError(f"dbt could not parse {dbt_dir}: see above")
+    print(f"parsed  {dbt_dir} (its manifest defines the warehouse assets)")
 
 
 def _contract_draft(args: argparse.Namespace) -> int:

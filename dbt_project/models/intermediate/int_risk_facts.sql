@@ -19,7 +19,7 @@ overdue as (
         end as fact
     from subject_events as s
     where
-        s.event_type in ('hidden_hazard', 'fire_hazard_finding')
+        s.event_type in {{ event_types_that('rectifiable') }}
         and s.resolved_date is null and s.due_date < (select as_of.day from as_of)
         and (s.subject_kind = 'place' or s.relation = 'named')
 ),
@@ -29,7 +29,7 @@ event_facts as (
         subject_kind, subject_key, event_type as fact, count(*) as occurrences,
         max(occurred_at)::date as latest
     from subject_events
-    where event_type not in ('hidden_hazard', 'fire_hazard_finding')
+    where event_type not in {{ event_types_that('rectifiable') }}
     group by all
     union all
     select subject_kind, subject_key, fact, count(*) as occurrences, min(due_date) as latest
@@ -59,12 +59,12 @@ township_events as (
 township_facts as (
     select
         'township' as subject_kind, township_code as subject_key,
-        case when event_type in ('hidden_hazard', 'fire_hazard_finding') then 'overdue_hazard' else event_type end
+        case when event_type in {{ event_types_that('rectifiable') }} then 'overdue_hazard' else event_type end
             as fact,
         count(*) as occurrences, max(occurred_at)::date as latest
     from township_events
     where
-        event_type not in ('hidden_hazard', 'fire_hazard_finding')
+        event_type not in {{ event_types_that('rectifiable') }}
         or (resolved_date is null and due_date < (select as_of.day from as_of))
     group by all
     union all

@@ -34,13 +34,13 @@ organisation_places as (
 links as (
     select 'organisation' as subject_kind, b.organisation_key as subject_key, b.event_key, 'named' as relation
     from {{ ref('bridge_event_organisation') }} as b
-    where b.role <> 'responding_station'
+    where b.role not in {{ organisation_roles_that('responder') }}
     union
     select 'organisation' as subject_kind, o.organisation_key as subject_key, n.event_key, 'near' as relation
     from near as n
     join organisation_places as o on o.place_key = n.place_key
     join events as e on e.event_key = n.event_key
-    where list_contains({{ var('proximity_event_types') }}, e.event_type)
+    where e.event_type in {{ event_types_that('proximity') }}
     union
     select 'place' as subject_kind, n.place_key as subject_key, n.event_key, 'near' as relation from near as n
     union

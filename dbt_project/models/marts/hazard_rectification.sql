@@ -7,8 +7,8 @@ hazards as (
     from {{ ref('fct_event') }} as e
     left join
         {{ ref('bridge_event_organisation') }} as b
-        on b.event_key = e.event_key and b.role <> 'responding_station'
-    where e.event_type in ('hidden_hazard', 'fire_hazard_finding')
+        on b.event_key = e.event_key and b.role not in {{ organisation_roles_that('responder') }}
+    where e.event_type in {{ event_types_that('rectifiable') }}
 )
 
 select

@@ -33,7 +33,7 @@ hazard_source_overdue as (
     join subject_events as h
         on
             h.subject_kind = 'organisation' and h.subject_key = g.organisation_key and h.relation = 'named'
-            and h.event_type in ('hidden_hazard', 'fire_hazard_finding') and h.major_hazard
+            and h.event_type in {{ event_types_that('rectifiable') }} and h.major_hazard
             and h.delivery_date <= d.as_of_date and h.due_date < d.as_of_date
             and (h.resolved_date is null or h.resolved_date > d.as_of_date)
     where r.rule_id = 'major_hazard_source_overdue_hazard'

@@ -12,7 +12,7 @@ organisations as (
                 as organisation
         from {{ ref('int_organisation_resolution') }} as r
         join {{ ref('dim_organisation') }} as o using (organisation_key)
-        where r.role not in ('responding_station')
+        where r.role not in {{ organisation_roles_that('responder') }}
         group by r.source_record_id
     )
 ),

@@ -19,21 +19,26 @@ from pipelines.lib.linkage.kinds import ENTITY_KINDS, REVIEWED_KINDS
 from pipelines.lib.linkage.stages import run_linkage
 from pipelines.lib.resources import DataDirResource
 
-_KIND_ASSETS = {  # entity kind -> (asset name, candidate model, earlier linkage stages it uses)
-    "place": ("places", "int_place_mentions", ()),
-    "organisation": ("organisations", "int_organisation_mentions", ("places",)),
-    "person": ("persons", "int_person_mentions", ("organisations",)),
-    "object": ("objects", "int_object_mentions", ()),
+# entity kind -> (asset name, models it reads: candidates first, earlier linkage stages it uses)
+_KIND_ASSETS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
+    "place": ("places", ("int_place_mentions",), ()),
+    "organisation": (
+        "organisations",
+        ("int_organisation_mentions", "int_mention_relations"),
+        ("places",),
+    ),
+    "person": ("persons", ("int_person_mentions", "int_mention_relations"), ("organisations",)),
+    "object": ("objects", ("int_object_mentions",), ()),
 }
 
 
 def _linkage_asset(
-    kind: str, name: str, candidates: str, after: tuple[str, ...]
+    kind: str, name: str, models: tuple[str, ...], after: tuple[str, ...]
 ) -> dg.AssetsDefinition:
     @dg.asset(
         key=["linkage", name],
         deps=[
-            get_asset_key_for_model([warehouse_models], candidates),
+            *(get_asset_key_for_model([warehouse_models], model) for model in models),
             *(dg.AssetKey(["linkage", a]) for a in after),
         ],
         group_name="linkage",

@@ -89,10 +89,14 @@ select
     m.source_department, m.source_feed, m.source_record_id, m.role, m.slot,
     m.source_record_id || '|' || m.role || '|' || m.slot as mention_id,
     m.uscc, m.licence_no, m.permit_no, m.name_normalised as name, m.county_code, m.phone, m.legal_rep_name,
-    -- The place of the record, for the roles whose record is about the organisation's premises.
-    case when m.role in ('licensee', 'inspected', 'registered', 'operator', 'permit_holder', 'responsible_unit', 'involved_unit')
-         then p.place_key end as place_key
+    -- The place of the record, for the roles the mapping places there: its premises, or a site
+    -- it is involved at (premises and site relations).
+    case when placed.role is not null then p.place_key end as place_key
 from wh.intermediate.int_organisation_mentions as m
+left join (
+    select distinct source_feed, from_role as role
+    from wh.intermediate.int_mention_relations where relation in ('premises', 'site')
+) as placed using (source_feed, role)
 left join (
     select pm.source_record_id, min(c.place_key) as place_key
     from wh.intermediate.int_place_mentions as pm

@@ -56,14 +56,18 @@ select
     p.source_department, p.source_feed, p.source_record_id, p.role, p.slot,
     p.source_record_id || '|' || p.role || '|' || p.slot as mention_id,
     p.name, p.id_hash, p.id_masked, p.phone,
-    -- A legal representative represents the organisation of the same record. (The role is
-    -- tested here, not in the join condition: there it would make the join a nested loop.)
-    case when p.role = 'legal_representative' then o.organisation_key end as organisation_key
+    -- A person who represents an organisation (the mapping's represents relation) is evidence
+    -- about the organisation of the same record that they represent.
+    o.organisation_key
 from wh.intermediate.int_person_mentions as p
 left join (
-    select source_record_id, min(organisation_key) as organisation_key
-    from wh.linkage.organisation_clusters where role in ('registered', 'licensee') group by source_record_id
-) as o on o.source_record_id = p.source_record_id
+    select distinct source_feed, from_role as role, to_role
+    from wh.intermediate.int_mention_relations where relation = 'represents'
+) as rel using (source_feed, role)
+left join (
+    select source_record_id, role, min(organisation_key) as organisation_key
+    from wh.linkage.organisation_clusters group by source_record_id, role
+) as o on o.source_record_id = p.source_record_id and o.role = rel.to_role
 """
 
 

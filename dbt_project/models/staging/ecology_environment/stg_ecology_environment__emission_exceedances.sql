@@ -1,13 +1,5 @@
+-- Generated from the contracts by `safecity contract generate`: edit those, not this.
 select
-    record_id,
-    permit_no,
-    left(permit_no, 18) as uscc,
-    outlet_code,
-    pollutant,
-    measured_value,
-    limit_value,
-    unit,
-    exceed_multiple,
-    measured_at,
-    {{ lineage_columns('ecology_environment', 'emission_exceedances', 'record_id') }}
+    * exclude (_source_file, _source_row, _delivery_date),
+    {{ lineage_columns('ecology_environment', 'emission_exceedances', "record_id") }}
 from {{ source('ecology_environment', 'emission_exceedances') }}

@@ -1,20 +1,5 @@
+-- Generated from the contracts by `safecity contract generate`: edit those, not this.
 select
-    uscc,
-    enterprise_name,
-    {{ normalise_org_name('enterprise_name') }} as enterprise_name_normalised,
-    industry_code,
-    enterprise_type,
-    legal_rep_name,
-    legal_rep_id_number_hash as legal_rep_id_hash,
-    {{ mask_identity('legal_rep_id_number') }} as legal_rep_id_masked,
-    legal_rep_id_number,
-    address,
-    county_code,
-    township_code,
-    longitude,
-    latitude,
-    phone,
-    employees,
-    registered_date,
-    {{ lineage_columns('emergency_management', 'enterprises', 'uscc') }}
+    * exclude (_source_file, _source_row, _delivery_date),
+    {{ lineage_columns('emergency_management', 'enterprises', "uscc") }}
 from {{ source('emergency_management', 'enterprises') }}

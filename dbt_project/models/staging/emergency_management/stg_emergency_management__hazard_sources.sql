@@ -1,17 +1,5 @@
+-- Generated from the contracts by `safecity contract generate`: edit those, not this.
 select
-    hazard_source_code,
-    cas_no,
-    uscc,
-    enterprise_name,
-    {{ normalise_org_name('enterprise_name') }} as enterprise_name_normalised,
-    installation_name,
-    chemical_name,
-    quantity_t,
-    critical_quantity_t,
-    exposed_people,
-    county_code,
-    longitude,
-    latitude,
-    record_date,
+    * exclude (_source_file, _source_row, _delivery_date),
     {{ lineage_columns('emergency_management', 'hazard_sources', "hazard_source_code || '/' || cas_no") }}
 from {{ source('emergency_management', 'hazard_sources') }}

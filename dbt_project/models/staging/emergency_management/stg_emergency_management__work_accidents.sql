@@ -1,22 +1,5 @@
+-- Generated from the contracts by `safecity contract generate`: edit those, not this.
 select
-    accident_id,
-    occurred_at,
-    uscc,
-    enterprise_name,
-    {{ normalise_org_name('enterprise_name') }} as enterprise_name_normalised,
-    accident_type,
-    deaths,
-    serious_injuries,
-    minor_injuries,
-    direct_loss_10k_yuan,
-    victim_name,
-    victim_id_number_hash as victim_id_hash,
-    {{ mask_identity('victim_id_number') }} as victim_id_masked,
-    victim_id_number,
-    address,
-    county_code,
-    township_code,
-    longitude,
-    latitude,
-    {{ lineage_columns('emergency_management', 'work_accidents', 'accident_id') }}
+    * exclude (_source_file, _source_row, _delivery_date),
+    {{ lineage_columns('emergency_management', 'work_accidents', "accident_id") }}
 from {{ source('emergency_management', 'work_accidents') }}

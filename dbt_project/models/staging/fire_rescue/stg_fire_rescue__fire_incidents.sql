@@ -1,21 +1,5 @@
+-- Generated from the contracts by `safecity contract generate`: edit those, not this.
 select
-    incident_id,
-    alarm_at,
-    dispatched_at,
-    arrived_at,
-    closed_at,
-    incident_type,
-    involved_unit,
-    {{ normalise_org_name('involved_unit') }} as involved_unit_normalised,
-    address,
-    longitude,
-    latitude,
-    county_code,
-    stations_sent,
-    vehicles_sent,
-    deaths,
-    injuries,
-    direct_loss_10k_yuan,
-    fire_cause,
-    {{ lineage_columns('fire_rescue', 'fire_incidents', 'incident_id') }}
+    * exclude (_source_file, _source_row, _delivery_date),
+    {{ lineage_columns('fire_rescue', 'fire_incidents', "incident_id") }}
 from {{ source('fire_rescue', 'fire_incidents') }}

@@ -1,13 +1,5 @@
+-- Generated from the contracts by `safecity contract generate`: edit those, not this.
 select
-    inspection_id,
-    licence_no,
-    business_name,
-    {{ normalise_org_name('business_name') }} as business_name_normalised,
-    address,
-    county_code,
-    inspection_date,
-    result,
-    result = '不符合' as failed,
-    findings,
-    {{ lineage_columns('market_regulation', 'food_inspections', 'inspection_id') }}
+    * exclude (_source_file, _source_row, _delivery_date),
+    {{ lineage_columns('market_regulation', 'food_inspections', "inspection_id") }}
 from {{ source('market_regulation', 'food_inspections') }}

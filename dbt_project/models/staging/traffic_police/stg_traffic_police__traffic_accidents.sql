@@ -1,15 +1,5 @@
+-- Generated from the contracts by `safecity contract generate`: edit those, not this.
 select
-    accident_id,
-    occurred_at,
-    longitude,
-    latitude,
-    road_name,
-    address,
-    county_code,
-    deaths,
-    injuries,
-    cause,
-    weather,
-    len(vehicles) as vehicle_count,
-    {{ lineage_columns('traffic_police', 'traffic_accidents', 'accident_id') }}
+    * exclude (_source_file, _source_row, _delivery_date),
+    {{ lineage_columns('traffic_police', 'traffic_accidents', "accident_id") }}
 from {{ source('traffic_police', 'traffic_accidents') }}

@@ -1,11 +1,5 @@
+-- Generated from the contracts by `safecity contract generate`: edit those, not this.
 select
-    detector_id,
-    road_name,
-    longitude,
-    latitude,
-    interval_start,
-    volume,
-    avg_speed_kmh,
-    occupancy_pct,
+    * exclude (_source_file, _source_row, _delivery_date),
     {{ lineage_columns('traffic_police', 'traffic_flow', "detector_id || '@' || cast(interval_start as varchar)") }}
 from {{ source('traffic_police', 'traffic_flow') }}

@@ -1,31 +1,22 @@
-"""dbt sources for the bronze feeds, generated from the feed contracts.
+"""dbt sources for the bronze feeds: one source per department, one table per valid feed contract.
 
-    uv run python -m pipelines.lib.contracts.dbt_sources     # rewrite the dbt file
-
-Every valid feed contract is a bronze table, so each gets a dbt source table (one source
-per department) with no YAML written by hand: a new contract is readable with
-`source('<department>', '<feed>')` once this has run. Like `_warehouse__contracts.yml`
-(`dbt_schema.py`), the generated file is committed so dbt parses without this step, and a
-test fails when it is stale. The Dagster asset key in each table's meta ties the dbt models
-reading it to the ingestion asset that writes it (`defs/ingest/assets.py`, `bronze_key`).
+Every valid feed contract is a bronze table, readable with `source('<department>', '<feed>')`.
+The Dagster asset key in each table's meta ties the dbt models reading it to the ingestion
+asset that writes it (`defs/ingest/assets.py`, `bronze_key`).
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
-from pathlib import Path
 
 import yaml
 
 from pipelines.lib import settings
-from pipelines.lib.contracts.loader import contracts_dir, load_feed_contracts, shared_vocabulary
 from pipelines.lib.contracts.model import FeedContract
 from pipelines.lib.contracts.shared_vocabulary import SharedVocabulary
+from pipelines.lib.dbt_models.sql import jinja_safe
 
-GENERATED = Path("dbt_project/models/staging/_sources.yml")
-HEADER = (
-    "# Generated from contracts/feeds/*/*.odcs.yaml by pipelines/lib/contracts/dbt_sources.py: edit those, not this.\n"
+INTRO = (
     "# The bronze lake: contract-valid Parquet partitions, one folder per delivery day, under\n"
     "# $SAFECITY_LAKE_ROOT (local, or s3://bucket/prefix: pipelines/lib/storage.py), else <data dir>/lake.\n"
 )
@@ -36,10 +27,9 @@ _LAKE = (
     f"env_var('{settings.LAKE_ROOT.name}', "
     f"env_var('{settings.DATA_DIR.name}', '{settings.DATA_DIR.default}') ~ '/lake').rstrip('/')"
 )
-_JINJA_OPENERS = ("{{", "{%", "{#")
 
 
-def render(
+def sources_file(
     contracts: Mapping[tuple[str, str], FeedContract], vocabulary: SharedVocabulary | None
 ) -> str:
     """The sources file for these (valid) feed contracts, departments and feeds in name order."""
@@ -50,7 +40,7 @@ def render(
         _source(department, feeds, vocabulary) for department, feeds in by_department.items()
     ]
     # Wide lines: the Jinja of external_location stays on one line, as a reader expects it.
-    return HEADER + yaml.safe_dump(
+    return INTRO + yaml.safe_dump(
         {"version": 2, "sources": sources}, allow_unicode=True, sort_keys=False, width=1000
     )
 
@@ -79,32 +69,6 @@ def _source(
 def _table(contract: FeedContract) -> dict:
     table: dict = {"name": contract.feed}
     if contract.description:
-        table["description"] = _jinja_safe(contract.description)
+        table["description"] = jinja_safe(contract.description)
     table["meta"] = {"dagster": {"asset_key": ["bronze", contract.department, contract.feed]}}
     return table
-
-
-def _jinja_safe(text: str) -> str:
-    """dbt renders descriptions as Jinja: a contract's words are shown as written, never run."""
-    if any(opener in text for opener in _JINJA_OPENERS):
-        return text.replace("{", "{{ '{' }}")  # each brace printed by Jinja itself
-    return text
-
-
-def main() -> None:
-    folder = contracts_dir()
-    contracts = load_feed_contracts(folder)
-    if contracts.invalid:
-        # A feed left out would break every dbt model reading its source: write nothing.
-        print("\n".join(contracts.problems), file=sys.stderr)
-        print(
-            f"{GENERATED} not written: fix the contracts above (safecity contract check), then run again.",
-            file=sys.stderr,
-        )
-        raise SystemExit(1)
-    GENERATED.write_text(render(contracts, shared_vocabulary(folder)), encoding="utf-8")
-    print(f"wrote {GENERATED}")
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,16 @@
+{#- What the feed contracts' mappings and contracts/vocabulary.yaml declare, for the hand-written
+    models: sets to test membership in (`x in {{ event_types_that('rectifiable') }}`), never lists
+    of feeds, roles or types written in SQL. -#}
+
+{#- The event types with a flag of the vocabulary: proximity or rectifiable (int_event_types). -#}
+{% macro event_types_that(flag) -%}
+    (select declared_type.event_type from {{ ref('int_event_types') }} as declared_type where declared_type.{{ flag }})
+{%- endmacro %}
+
+{#- The organisation roles with a flag of the mappings: responder or register (int_mention_roles). -#}
+{% macro organisation_roles_that(flag) -%}
+    (
+        select declared_role.role from {{ ref('int_mention_roles') }} as declared_role
+        where declared_role.kind = 'organisation' and declared_role.{{ flag }}
+    )
+{%- endmacro %}

@@ -1,0 +1,168 @@
+-- Generated from the contracts by `safecity contract generate`: edit those, not this.
+with events as (
+    select source_department, source_feed, source_record_id, event_type, category, severity, occurred_at, delivery_date, own_location_key, county_code, deaths, injuries, description, due_date, resolved_date, major
+    from {{ ref('int_air_quality_episode_events') }}
+    union all
+    select
+        source_department,
+        source_feed,
+        source_record_id,
+        cast('emission_exceedance' as varchar) as event_type,
+        cast('accident_disaster' as varchar) as category,
+        cast(null as varchar) as severity,
+        cast(measured_at as timestamptz) as occurred_at,
+        delivery_date,
+        cast(null as varchar) as own_location_key,
+        cast(null as varchar) as county_code,
+        cast(null as bigint) as deaths,
+        cast(null as bigint) as injuries,
+        cast(pollutant || ' ' || cast(measured_value as varchar) || ' ' || coalesce(unit, '') || ' (limit ' || cast(limit_value as varchar) || ')' as varchar) as description,
+        cast(null as date) as due_date,
+        cast(null as date) as resolved_date,
+        cast(null as boolean) as major
+    from {{ ref('stg_ecology_environment__emission_exceedances') }}
+    where true
+    union all
+    select
+        source_department,
+        source_feed,
+        source_record_id,
+        cast('hidden_hazard' as varchar) as event_type,
+        cast('accident_disaster' as varchar) as category,
+        cast(null as varchar) as severity,
+        cast(found_date as timestamptz) as occurred_at,
+        delivery_date,
+        cast(null as varchar) as own_location_key,
+        county_code,
+        cast(null as bigint) as deaths,
+        cast(null as bigint) as injuries,
+        cast(hazard_level || ': ' || coalesce(description, '') as varchar) as description,
+        cast(rectify_deadline as date) as due_date,
+        cast(rectified_date as date) as resolved_date,
+        cast(hazard_level = '重大' as boolean) as major
+    from {{ ref('stg_emergency_management__hidden_hazards') }}
+    where true
+    union all
+    select
+        source_department,
+        source_feed,
+        source_record_id,
+        cast('work_accident' as varchar) as event_type,
+        cast('accident_disaster' as varchar) as category,
+        cast({{ casualty_severity_grade("deaths", "serious_injuries") }} as varchar) as severity,
+        occurred_at,
+        delivery_date,
+        cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as own_location_key,
+        county_code,
+        deaths,
+        cast(coalesce(serious_injuries, 0) + coalesce(minor_injuries, 0) as bigint) as injuries,
+        cast(accident_type as varchar) as description,
+        cast(null as date) as due_date,
+        cast(null as date) as resolved_date,
+        cast(null as boolean) as major
+    from {{ ref('stg_emergency_management__work_accidents') }}
+    where true
+    union all
+    select
+        source_department,
+        source_feed,
+        source_record_id,
+        cast(case incident_type when '火灾' then 'fire' when '抢险救援' then 'rescue' when '社会救助' then 'social_assistance' end as varchar) as event_type,
+        cast(case incident_type when '火灾' then 'accident_disaster' when '抢险救援' then 'accident_disaster' when '社会救助' then 'accident_disaster' end as varchar) as category,
+        cast({{ casualty_severity_grade("deaths") }} as varchar) as severity,
+        cast(alarm_at as timestamptz) as occurred_at,
+        delivery_date,
+        cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as own_location_key,
+        county_code,
+        deaths,
+        injuries,
+        cast(coalesce(fire_cause, incident_type) as varchar) as description,
+        cast(null as date) as due_date,
+        cast(null as date) as resolved_date,
+        cast(null as boolean) as major
+    from {{ ref('stg_fire_rescue__fire_incidents') }}
+    where true
+    union all
+    select
+        source_department,
+        source_feed,
+        source_record_id,
+        cast('fire_hazard_finding' as varchar) as event_type,
+        cast('accident_disaster' as varchar) as category,
+        cast(null as varchar) as severity,
+        cast(inspection_date as timestamptz) as occurred_at,
+        delivery_date,
+        cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as own_location_key,
+        county_code,
+        cast(null as bigint) as deaths,
+        cast(null as bigint) as injuries,
+        cast(hazard_level || ': ' || coalesce(hazard_description, '') as varchar) as description,
+        cast(rectify_deadline as date) as due_date,
+        cast(rectified_date as date) as resolved_date,
+        cast(hazard_level = '重大' as boolean) as major
+    from {{ ref('stg_fire_rescue__fire_inspections') }}
+    where result = '发现隐患'
+    union all
+    select
+        source_department,
+        source_feed,
+        source_record_id,
+        cast('food_inspection_failure' as varchar) as event_type,
+        cast('public_health' as varchar) as category,
+        cast(null as varchar) as severity,
+        cast(inspection_date as timestamptz) as occurred_at,
+        delivery_date,
+        cast({{ location_key("null", "null", "address", "county_code") }} as varchar) as own_location_key,
+        county_code,
+        cast(null as bigint) as deaths,
+        cast(null as bigint) as injuries,
+        cast(findings as varchar) as description,
+        cast(null as date) as due_date,
+        cast(null as date) as resolved_date,
+        cast(null as boolean) as major
+    from {{ ref('stg_market_regulation__food_inspections') }}
+    where result = '不符合'
+    union all
+    select
+        source_department,
+        source_feed,
+        source_record_id,
+        cast('food_sampling_failure' as varchar) as event_type,
+        cast('public_health' as varchar) as category,
+        cast(null as varchar) as severity,
+        cast(sampling_date as timestamptz) as occurred_at,
+        delivery_date,
+        cast(null as varchar) as own_location_key,
+        county_code,
+        cast(null as bigint) as deaths,
+        cast(null as bigint) as injuries,
+        cast(food_name || ': ' || coalesce(failed_items, '') as varchar) as description,
+        cast(null as date) as due_date,
+        cast(null as date) as resolved_date,
+        cast(null as boolean) as major
+    from {{ ref('stg_market_regulation__food_sampling') }}
+    where result = '不符合'
+    union all
+    select
+        source_department,
+        source_feed,
+        source_record_id,
+        cast('traffic_accident' as varchar) as event_type,
+        cast('accident_disaster' as varchar) as category,
+        cast({{ casualty_severity_grade("deaths") }} as varchar) as severity,
+        occurred_at,
+        delivery_date,
+        cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as own_location_key,
+        county_code,
+        deaths,
+        injuries,
+        cast(cause as varchar) as description,
+        cast(null as date) as due_date,
+        cast(null as date) as resolved_date,
+        cast(null as boolean) as major
+    from {{ ref('stg_traffic_police__traffic_accidents') }}
+    where true
+)
+
+select md5(source_record_id) as event_key, *
+from events

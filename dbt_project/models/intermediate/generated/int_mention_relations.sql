@@ -1,0 +1,20 @@
+-- Generated from the contracts by `safecity contract generate`: edit those, not this.
+-- The relations the mappings declare between the mentions of one record: a person represents
+-- an organisation; an organisation's premises or a site it is involved at; an object it owns;
+-- where an object stands. from_role is the first kind's end (represents: the person).
+select * from (values
+    ('ecology_environment', 'monitoring_stations', 'locatedAt', 'station', 'station_site'),
+    ('ecology_environment', 'pollution_sources', 'premises', 'permit_holder', 'discharge_site'),
+    ('emergency_management', 'enterprises', 'premises', 'registered', 'premises'),
+    ('emergency_management', 'enterprises', 'represents', 'legal_representative', 'registered'),
+    ('emergency_management', 'hazard_sources', 'locatedAt', 'installation', 'installation_site'),
+    ('emergency_management', 'hazard_sources', 'owns', 'operator', 'installation'),
+    ('emergency_management', 'hazard_sources', 'premises', 'operator', 'installation_site'),
+    ('emergency_management', 'work_accidents', 'site', 'responsible_unit', 'accident_site'),
+    ('fire_rescue', 'fire_incidents', 'site', 'involved_unit', 'incident_site'),
+    ('fire_rescue', 'fire_inspections', 'premises', 'inspected', 'inspected_premises'),
+    ('market_regulation', 'food_business_licences', 'premises', 'licensee', 'premises'),
+    ('market_regulation', 'food_business_licences', 'represents', 'legal_representative', 'licensee'),
+    ('market_regulation', 'food_inspections', 'premises', 'inspected', 'inspected_premises'),
+    ('traffic_police', 'traffic_flow', 'locatedAt', 'detector', 'detector_site')
+) as t (source_department, source_feed, relation, from_role, to_role)

@@ -1,0 +1,61 @@
+-- Generated from the contracts by `safecity contract generate`: edit those, not this.
+-- Every object a mapped feed names, keyed by its kind's prefix and its (normalised) code.
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('station' as varchar) as role,
+    cast(1 as bigint) as slot,
+    cast('monitoring_station' as varchar) as kind,
+    cast('S:' || station_code as varchar) as code_key,
+    cast(station_code as varchar) as code,
+    cast(station_name as varchar) as name,
+    cast(null as varchar) as owner_uscc,
+    cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as location_key
+from {{ ref('stg_ecology_environment__monitoring_stations') }}
+where station_code is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('installation' as varchar) as role,
+    cast(1 as bigint) as slot,
+    cast('hazard_installation' as varchar) as kind,
+    cast('I:' || hazard_source_code as varchar) as code_key,
+    cast(hazard_source_code as varchar) as code,
+    cast(installation_name as varchar) as name,
+    cast(uscc as varchar) as owner_uscc,
+    cast({{ location_key("longitude", "latitude", "null", "county_code") }} as varchar) as location_key
+from {{ ref('stg_emergency_management__hazard_sources') }}
+where hazard_source_code is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('involved_vehicle' as varchar) as role,
+    cast(_slot as bigint) as slot,
+    cast('vehicle' as varchar) as kind,
+    cast('V:' || {{ normalise_plate("_item.plate_no") }} as varchar) as code_key,
+    cast({{ normalise_plate("_item.plate_no") }} as varchar) as code,
+    cast(_item.vehicle_type as varchar) as name,
+    cast(null as varchar) as owner_uscc,
+    cast(null as varchar) as location_key
+from (select *, unnest(vehicles) as _item, unnest(range(1, len(vehicles) + 1)) as _slot from {{ ref('stg_traffic_police__traffic_accidents') }})
+where {{ normalise_plate("_item.plate_no") }} is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('detector' as varchar) as role,
+    cast(1 as bigint) as slot,
+    cast('traffic_detector' as varchar) as kind,
+    cast('D:' || detector_id as varchar) as code_key,
+    cast(detector_id as varchar) as code,
+    cast(road_name as varchar) as name,
+    cast(null as varchar) as owner_uscc,
+    cast({{ location_key("longitude", "latitude", "null", "null") }} as varchar) as location_key
+from {{ ref('int_traffic_police__traffic_flow__latest') }}
+where detector_id is not null

@@ -1,0 +1,155 @@
+-- Generated from the contracts by `safecity contract generate`: edit those, not this.
+-- Every location a mapped feed gives: a delivered point (WGS-84 in bronze), or an address in a county.
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('station_site' as varchar) as role,
+    address,
+    county_code,
+    township_code,
+    longitude,
+    latitude,
+    cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as location_key
+from {{ ref('stg_ecology_environment__monitoring_stations') }}
+where longitude is not null or address is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('discharge_site' as varchar) as role,
+    address,
+    county_code,
+    cast(null as varchar) as township_code,
+    longitude,
+    latitude,
+    cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as location_key
+from {{ ref('stg_ecology_environment__pollution_sources') }}
+where longitude is not null or address is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('premises' as varchar) as role,
+    address,
+    county_code,
+    township_code,
+    longitude,
+    latitude,
+    cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as location_key
+from {{ ref('stg_emergency_management__enterprises') }}
+where longitude is not null or address is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('installation_site' as varchar) as role,
+    cast(null as varchar) as address,
+    county_code,
+    cast(null as varchar) as township_code,
+    longitude,
+    latitude,
+    cast({{ location_key("longitude", "latitude", "null", "county_code") }} as varchar) as location_key
+from {{ ref('stg_emergency_management__hazard_sources') }}
+where longitude is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('accident_site' as varchar) as role,
+    address,
+    county_code,
+    township_code,
+    longitude,
+    latitude,
+    cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as location_key
+from {{ ref('stg_emergency_management__work_accidents') }}
+where longitude is not null or address is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('incident_site' as varchar) as role,
+    address,
+    county_code,
+    cast(null as varchar) as township_code,
+    longitude,
+    latitude,
+    cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as location_key
+from {{ ref('stg_fire_rescue__fire_incidents') }}
+where longitude is not null or address is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('inspected_premises' as varchar) as role,
+    address,
+    county_code,
+    cast(null as varchar) as township_code,
+    longitude,
+    latitude,
+    cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as location_key
+from {{ ref('stg_fire_rescue__fire_inspections') }}
+where longitude is not null or address is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('premises' as varchar) as role,
+    address,
+    county_code,
+    cast(null as varchar) as township_code,
+    cast(null as double) as longitude,
+    cast(null as double) as latitude,
+    cast({{ location_key("null", "null", "address", "county_code") }} as varchar) as location_key
+from {{ ref('stg_market_regulation__food_business_licences') }}
+where address is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('inspected_premises' as varchar) as role,
+    address,
+    county_code,
+    cast(null as varchar) as township_code,
+    cast(null as double) as longitude,
+    cast(null as double) as latitude,
+    cast({{ location_key("null", "null", "address", "county_code") }} as varchar) as location_key
+from {{ ref('stg_market_regulation__food_inspections') }}
+where address is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('accident_site' as varchar) as role,
+    address,
+    county_code,
+    cast(null as varchar) as township_code,
+    longitude,
+    latitude,
+    cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as location_key
+from {{ ref('stg_traffic_police__traffic_accidents') }}
+where longitude is not null or address is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('detector_site' as varchar) as role,
+    cast(null as varchar) as address,
+    cast(null as varchar) as county_code,
+    cast(null as varchar) as township_code,
+    longitude,
+    latitude,
+    cast({{ location_key("longitude", "latitude", "null", "null") }} as varchar) as location_key
+from {{ ref('int_traffic_police__traffic_flow__latest') }}
+where longitude is not null

@@ -1,0 +1,43 @@
+-- Generated from the contracts by `safecity contract generate`: edit those, not this.
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('stg_ecology_environment__air_quality_hourly') }}
+where source_record_id in (select d.source_record_id from {{ ref('int_air_quality_episode_events') }} as d)
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('stg_ecology_environment__emission_exceedances') }}
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('stg_ecology_environment__monitoring_stations') }}
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('stg_ecology_environment__pollution_sources') }}
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('stg_emergency_management__enterprises') }}
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('stg_emergency_management__hazard_sources') }}
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('stg_emergency_management__hidden_hazards') }}
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('stg_emergency_management__work_accidents') }}
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('stg_fire_rescue__fire_incidents') }}
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('stg_fire_rescue__fire_inspections') }}
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('stg_market_regulation__food_business_licences') }}
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('stg_market_regulation__food_inspections') }}
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('stg_market_regulation__food_sampling') }}
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('stg_traffic_police__traffic_accidents') }}

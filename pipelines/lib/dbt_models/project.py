@@ -1,0 +1,150 @@
+"""The dbt files generated from the contracts, written into the dbt project, or checked against it.
+
+    safecity contract generate            # rewrite them, then re-parse the dbt project
+    safecity contract generate --check    # exit 1 when they are stale
+
+What lists feeds is generated; what computes stays hand-written (docs/architecture.md):
+- `models/staging/_sources.yml`: one dbt source table per valid feed contract;
+- `models/staging/<department>/`: one staging view per feed, and its properties;
+- `models/intermediate/generated/`: the four mention unions, `int_events`, the source
+  records, the latest readings of collapsed feeds, and the roles, relations and event types
+  the mappings and `contracts/vocabulary.yaml` declare.
+
+Like the warehouse contracts' schema (`dbt_schema.py`), the files are committed, so dbt
+parses without this step, and a test fails when they are stale. Nothing is written while
+any contract is invalid: a feed left out would silently leave the warehouse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from pipelines.lib.contracts.loader import load_feed_contracts, shared_vocabulary
+from pipelines.lib.contracts.mapping_index import mapping_index
+from pipelines.lib.contracts.model import FeedContract
+from pipelines.lib.dbt_models.events import event_types_model, events_model
+from pipelines.lib.dbt_models.feed_sql import FeedSql, latest_model_name
+from pipelines.lib.dbt_models.mentions import mentions_model
+from pipelines.lib.dbt_models.records import (
+    latest_model,
+    mapped_feeds_model,
+    relations_model,
+    roles_model,
+    source_records_model,
+)
+from pipelines.lib.dbt_models.sources import sources_file
+from pipelines.lib.dbt_models.staging import model_name, staging_model, staging_properties
+
+MARK = "Generated from the contracts by `safecity contract generate`: edit those, not this."
+SQL_HEADER = f"-- {MARK}\n"
+YAML_HEADER = f"# {MARK}\n"
+GENERATED_DIR = Path("models/intermediate/generated")
+KINDS = ("organisation", "person", "place", "object")
+
+
+class GenerateError(Exception):
+    """The contracts cannot be generated from; `messages` say why, one per line."""
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__("\n".join(messages))
+        self.messages = messages
+
+
+@dataclass(frozen=True)
+class Changes:
+    written: tuple[Path, ...]
+    removed: tuple[Path, ...]
+    unchanged: int
+
+
+def generated_files(contracts_dir: Path) -> dict[Path, str]:
+    """Every generated file's text, by its path inside the dbt project."""
+    contracts = load_feed_contracts(contracts_dir)
+    vocabulary = shared_vocabulary(contracts_dir)
+    problems = list(contracts.problems)
+    if vocabulary is None:
+        problems.append(
+            f"{contracts_dir / 'vocabulary.yaml'}: missing or invalid (safecity contract check)"
+        )
+    if problems:
+        raise GenerateError(problems)
+    assert vocabulary is not None
+    index = mapping_index(contracts, vocabulary, contracts_dir.parent)
+    if index.problems:
+        raise GenerateError(list(index.problems))
+
+    ordered = sorted(contracts.values(), key=lambda c: (c.department, c.feed))
+    files: dict[Path, str] = {
+        Path("models/staging/_sources.yml"): YAML_HEADER + sources_file(contracts, vocabulary)
+    }
+    by_department: dict[str, list[FeedContract]] = {}
+    for contract in ordered:
+        by_department.setdefault(contract.department, []).append(contract)
+        folder = Path("models/staging") / contract.department
+        files[folder / f"{model_name(contract)}.sql"] = staging_model(contract, SQL_HEADER)
+    for department, feeds in by_department.items():
+        files[Path("models/staging") / department / f"_{department}__models.yml"] = (
+            YAML_HEADER + _yaml(staging_properties(feeds))
+        )
+
+    mapped = [FeedSql(c, vocabulary) for c in ordered if c.mapping is not None]
+    for kind in KINDS:
+        files[GENERATED_DIR / f"int_{kind}_mentions.sql"] = mentions_model(kind, mapped, SQL_HEADER)
+    files[GENERATED_DIR / "int_events.sql"] = events_model(mapped, SQL_HEADER)
+    files[GENERATED_DIR / "int_event_types.sql"] = event_types_model(
+        vocabulary, index.event_types, SQL_HEADER
+    )
+    files[GENERATED_DIR / "int_source_records.sql"] = source_records_model(mapped, SQL_HEADER)
+    files[GENERATED_DIR / "int_mapped_feeds.sql"] = mapped_feeds_model(mapped, SQL_HEADER)
+    files[GENERATED_DIR / "int_mention_roles.sql"] = roles_model(index, SQL_HEADER)
+    files[GENERATED_DIR / "int_mention_relations.sql"] = relations_model(index, SQL_HEADER)
+    for feed in mapped:
+        if feed.mapping.records is not None:
+            name = latest_model_name(feed.contract)
+            files[GENERATED_DIR / f"{name}.sql"] = latest_model(feed, SQL_HEADER)
+    return files
+
+
+def write(dbt_dir: Path, files: dict[Path, str]) -> Changes:
+    """Write what changed, and remove generated files no contract gives any more."""
+    written: list[Path] = []
+    for relative, text in files.items():
+        path = dbt_dir / relative
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(relative)
+    removed = []
+    for relative in _generated_on_disk(dbt_dir) - set(files):
+        (dbt_dir / relative).unlink()
+        removed.append(relative)
+    return Changes(tuple(written), tuple(sorted(removed)), len(files) - len(written))
+
+
+def stale(dbt_dir: Path, files: dict[Path, str]) -> list[Path]:
+    """Generated files missing, different or no longer generated, by path in the dbt project."""
+    different = [
+        relative
+        for relative, text in files.items()
+        if not (dbt_dir / relative).is_file()
+        or (dbt_dir / relative).read_text(encoding="utf-8") != text
+    ]
+    return sorted([*different, *(_generated_on_disk(dbt_dir) - set(files))])
+
+
+def _generated_on_disk(dbt_dir: Path) -> set[Path]:
+    candidates = [*dbt_dir.glob("models/staging/*/*"), *dbt_dir.glob("models/staging/*.yml")]
+    candidates += (dbt_dir / GENERATED_DIR).glob("*")
+    return {
+        path.relative_to(dbt_dir)
+        for path in candidates
+        if path.is_file() and MARK in path.read_text(encoding="utf-8").split("\n", 1)[0]
+    }
+
+
+def _yaml(data: dict) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)
