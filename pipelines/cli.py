@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, TextIO, TypeGuard
 
 from pipelines.lib import settings
 from pipelines.lib.data_dir import DataDir, default_data_dir
-from pipelines.lib.linkage.kinds import REVIEWED_KINDS
+from pipelines.lib.entity_kinds import REVIEWED_KINDS
 
 if TYPE_CHECKING:
     import dagster as dg

@@ -18,7 +18,7 @@ from pipelines import cli
 from pipelines.lib.contracts import load_feed_contracts
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.duckdb_connection import attach, connect
-from pipelines.lib.linkage.kinds import ENTITY_KINDS, REVIEWED_KINDS
+from pipelines.lib.entity_kinds import ENTITY_KINDS, REVIEWED_KINDS
 from pipelines.lib.linkage.review import ReviewError, decide, waiting_pairs
 from pipelines.lib.linkage.scoring import load_table
 from pipelines.lib.linkage.stages import run_linkage
