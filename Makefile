@@ -58,14 +58,15 @@ format: install
 	$(RUN) ruff format pipelines tests benchmarks
 	$(RUN) sqlfluff fix dbt_project --processes 2
 
+# Quiet: a fresh install is some 240 packages, a line each; errors still show.
 install: $(UV_FROM_PIP)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --quiet
 	@# The dbt manifest the warehouse assets are defined from (dbt parse; no network).
 	@$(RUN) dagster-dbt project prepare-and-package --file pipelines/defs/warehouse/project.py > /dev/null
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
-	.tools/bin/pip install --quiet "uv>=0.9"
+	.tools/bin/pip install -qq "uv>=0.9"
 
 # The UI on the same instance and data directory as `make demo`, so its runs show.
 dev: install

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, TextIO, TypeGuard
 
 from pipelines.lib import settings
 from pipelines.lib.data_dir import DataDir, default_data_dir
-from pipelines.lib.linkage.kinds import REVIEWED_KINDS
+from pipelines.lib.entity_kinds import REVIEWED_KINDS
 
 if TYPE_CHECKING:
     import dagster as dg
@@ -654,9 +654,16 @@ def _risk(args: argparse.Namespace) -> int:
         print(
             f"\nplanted high-risk organisations (ground truth): {in_top_decile} of {len(planted)} in the top decile"
         )
+        # Those outside the top decile one a line (what an analyst looks into), the rest by rank.
+        ranks = sorted(p.risk_rank for p in planted if p.risk_decile == 1 and p.risk_rank)
+        if ranks:
+            print(f"  top decile at ranks {', '.join(str(rank) for rank in ranks)}")
         for p in planted:
-            where = f"rank {p.risk_rank}, decile {p.risk_decile}" if p.risk_rank else "not ranked"
-            print(f"  {p.entity_id} {p.name}: {where}")
+            if p.risk_decile != 1 or not p.risk_rank:
+                where = (
+                    f"rank {p.risk_rank}, decile {p.risk_decile}" if p.risk_rank else "not ranked"
+                )
+                print(f"  {p.entity_id} {p.name}: {where}")
     return 0
 
 

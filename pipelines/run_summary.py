@@ -8,6 +8,7 @@ the console short.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections import Counter
 from pathlib import Path
@@ -142,7 +143,7 @@ def _failures(report: RunReport, out: TextIO) -> None:
 def _warnings(report: RunReport, out: TextIO) -> None:
     if not report.warnings:
         return
-    by_check = Counter(check.key.name for check in report.warnings)
+    by_check = Counter(_check_kind(check.key.name) for check in report.warnings)
     out.write(
         _wrapped(
             f"warnings: {_count(len(report.warnings), 'check')} failed as warnings ("
@@ -150,6 +151,18 @@ def _warnings(report: RunReport, out: TextIO) -> None:
             + "), each in the log"
         )
     )
+
+
+# dbt's generic tests are named <test>_<model>_<columns...>: counted by their test, the line fits
+# a screen (every full name is in the log).
+_DBT_GENERIC_TEST = re.compile(
+    r"(relationships|not_null|accepted_values|unique_combination_of_columns|unique)_.+"
+)
+
+
+def _check_kind(name: str) -> str:
+    generic = _DBT_GENERIC_TEST.fullmatch(name)
+    return generic[1] if generic else name
 
 
 def _next_steps(report: RunReport, out: TextIO) -> None:

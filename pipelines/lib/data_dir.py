@@ -19,7 +19,7 @@ from functools import cached_property
 from pathlib import Path
 
 from pipelines.lib import settings
-from pipelines.lib.linkage.kinds import ENTITY_KINDS
+from pipelines.lib.entity_kinds import ENTITY_KINDS
 from pipelines.lib.sql_names import checked, one_of
 from pipelines.lib.storage import EXTRACTS_ROOT_ENV, LAKE_ROOT_ENV, Location, location
 

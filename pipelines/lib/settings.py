@@ -209,7 +209,7 @@ CONFIG_FILES: tuple[ConfigFile, ...] = (
     ),
     ConfigFile(
         "dbt_project/dbt_project.yml",
-        "dbt's vars: risk distances and the city's defaults (the run passes the profile)",
+        "dbt's vars: risk distances and the incidents that concern nearby organisations (the city comes from its profile, passed by every run)",
     ),
     ConfigFile(
         "dbt_project/profiles.yml",

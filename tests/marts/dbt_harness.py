@@ -27,6 +27,19 @@ def build_models(
         for relation, query in parents.items():
             connection.execute(f"CREATE SCHEMA IF NOT EXISTS {relation.split('.')[0]}")
             connection.execute(f"CREATE TABLE {relation} AS {query}")
+    run_dbt(
+        data_dir,
+        "run",
+        "--select",
+        *select,
+        "--vars",  # the city, as every run passes it (contracts/city.yaml here)
+        json.dumps(city_profile(data_dir).dbt_vars()),
+    )
+    return duckdb.connect(str(warehouse), read_only=True)
+
+
+def run_dbt(data_dir: Path, command: str, *options: str) -> None:
+    """`dbt COMMAND OPTIONS` on the project, for the data directory `data_dir` (target and logs in it)."""
     env = {
         **os.environ,
         "SAFECITY_DATA_DIR": str(data_dir),
@@ -38,7 +51,7 @@ def build_models(
             sys.executable,
             "-m",
             "dbt.cli.main",
-            "run",
+            command,
             "--project-dir",
             str(DBT_PROJECT),
             "--profiles-dir",
@@ -47,10 +60,7 @@ def build_models(
             str(data_dir / "dbt_target"),
             "--log-path",
             str(data_dir / "dbt_logs"),
-            "--select",
-            *select,
-            "--vars",  # the city, as every run passes it (contracts/city.yaml here)
-            json.dumps(city_profile(data_dir).dbt_vars()),
+            *options,
         ],
         env=env,
         capture_output=True,
@@ -58,4 +68,3 @@ def build_models(
         timeout=300,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    return duckdb.connect(str(warehouse), read_only=True)

@@ -219,3 +219,25 @@ def test_a_summary_of_many_failures_stays_one_screen(tmp_path: Path) -> None:
     assert "feed_12" not in text
     assert "  ... and 8 more, each in the log\n" in text
     assert len(text.splitlines()) < 40
+
+
+def test_dbt_tests_are_counted_by_their_kind_among_the_warnings(tmp_path: Path) -> None:
+    from pipelines.runner import CheckOutcome, RunReport
+
+    report = RunReport(elapsed=5.0, asset_keys=[], check_keys=[], step_of={}, stages={})
+    names = [
+        "relationships_stg_market_regulation__food_inspections_licence_no__licence_no__ref_x_",
+        "relationships_stg_market_regulation__food_sampling_licence_no__licence_no__ref_x_",
+        "not_null_dim_place_township_code",
+        "keys_unique",
+        "keys_unique",
+    ]
+    for n, name in enumerate(names):
+        key = dg.AssetCheckKey(dg.AssetKey(f"asset_{n}"), name)
+        report.checks[key] = CheckOutcome(key, False, dg.AssetCheckSeverity.WARN, {}, None)
+    out = io.StringIO()
+    print_summary(report, DataDir(tmp_path), tmp_path / "dagster_home", out)
+    assert (
+        "warnings: 5 checks failed as warnings (relationships 2, keys_unique 2, not_null 1), "
+        "each in the log"
+    ) in out.getvalue()

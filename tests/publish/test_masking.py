@@ -8,7 +8,7 @@ import hmac
 import duckdb
 import pytest
 
-from pipelines.lib.publish.masking import plan_department, quote
+from pipelines.lib.publish.masking import plan_department
 from pipelines.lib.publish.pseudonym import (
     PSEUDONYM_KEY_ENV,
     PseudonymKey,
@@ -18,6 +18,7 @@ from pipelines.lib.publish.pseudonym import (
     pseudonym,
 )
 from pipelines.lib.settings import PSEUDONYM_KEY_MIN_LENGTH
+from pipelines.lib.sql_names import quoted
 
 
 def _treatments(policy, contracts, department: str) -> dict[str, dict[str, str]]:
@@ -94,7 +95,7 @@ def test_the_sql_pseudonym_is_hmac_sha256(secret: bytes) -> None:
     connection = duckdb.connect()
     connection.execute("CREATE TABLE t AS SELECT unnest($v) AS person_key", {"v": [*values, None]})
     got = connection.execute(
-        f"SELECT {hmac_sql(quote('person_key'))} FROM t", key.sql_parameters()
+        f"SELECT {hmac_sql(quoted('person_key'))} FROM t", key.sql_parameters()
     ).fetchall()
     expected = [hmac.new(secret, v.encode(), hashlib.sha256).hexdigest() for v in values]
     assert [row[0] for row in got] == [*expected, None]
@@ -117,4 +118,4 @@ def test_the_key_comes_from_the_environment(monkeypatch) -> None:
 @pytest.mark.parametrize("name", ['name"; DROP TABLE dim_person; --', "Name", "1st", "a b", ""])
 def test_identifiers_are_checked_before_quoting(name: str) -> None:
     with pytest.raises(ValueError, match="is not a safe name"):
-        quote(name)
+        quoted(name)

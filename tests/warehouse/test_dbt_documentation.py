@@ -5,51 +5,22 @@ added without its YAML fails here, not in review."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections import defaultdict
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-DBT_PROJECT = Path("dbt_project").resolve()
+from tests.marts.dbt_harness import run_dbt
+
 KEY_TESTS = {"unique", "unique_combination_of_columns"}
 
 
 @pytest.fixture(scope="module")
 def manifest(tmp_path_factory) -> dict[str, Any]:
     target = tmp_path_factory.mktemp("dbt_parse")
-    env = {
-        **os.environ,
-        "SAFECITY_DATA_DIR": str(target),
-        "SAFECITY_REFERENCE_DIR": str(files("pipelines.reference")),
-        "DO_NOT_TRACK": "1",
-    }
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dbt.cli.main",
-            "parse",
-            "--project-dir",
-            str(DBT_PROJECT),
-            "--profiles-dir",
-            str(DBT_PROJECT),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(target),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    return json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    run_dbt(target, "parse")
+    return json.loads((target / "dbt_target" / "manifest.json").read_text(encoding="utf-8"))
 
 
 def _nodes(manifest: dict[str, Any], *kinds: str) -> dict[str, dict[str, Any]]:

@@ -14,8 +14,8 @@ from dagster_dbt import get_asset_key_for_model
 
 from pipelines.defs.warehouse.assets import WAREHOUSE_POOL, warehouse_models
 from pipelines.lib.duckdb_connection import connect
+from pipelines.lib.entity_kinds import ENTITY_KINDS, REVIEWED_KINDS
 from pipelines.lib.linkage.evaluate import F1_TARGETS, score_linkage, scores_markdown
-from pipelines.lib.linkage.kinds import ENTITY_KINDS, REVIEWED_KINDS
 from pipelines.lib.linkage.stages import run_linkage
 from pipelines.lib.resources import DataDirResource
 
@@ -67,7 +67,9 @@ def _linkage_asset(
     return link
 
 
-assert set(_KIND_ASSETS) == set(ENTITY_KINDS), "a linkage asset per entity kind (linkage/kinds.py)"
+assert set(_KIND_ASSETS) == set(ENTITY_KINDS), (
+    "a linkage asset per entity kind (lib/entity_kinds.py)"
+)
 linkage_assets = [_linkage_asset(kind, *spec) for kind, spec in _KIND_ASSETS.items()]
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.lib.linkage.kinds import ENTITY_KINDS
+from pipelines.lib.entity_kinds import ENTITY_KINDS
 
 F1_TARGETS = {"organisation": 0.97, "person": 0.95, "place": 0.90, "object": 0.98}
 

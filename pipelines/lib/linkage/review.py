@@ -13,8 +13,8 @@ import duckdb
 import polars as pl
 
 from pipelines.lib.data_dir import DataDir
+from pipelines.lib.entity_kinds import REVIEWED_KINDS
 from pipelines.lib.linkage.decisions import Decisions, pair
-from pipelines.lib.linkage.kinds import REVIEWED_KINDS
 from pipelines.lib.sql_names import UnsafeName, one_of, qualified
 
 

@@ -26,10 +26,10 @@ import polars as pl
 from pipelines.lib.city_profile import CityProfile, city_profile
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.duckdb_connection import attach, connect
+from pipelines.lib.entity_kinds import ENTITY_KINDS
 from pipelines.lib.linkage.clustering import RecordClusters
 from pipelines.lib.linkage.decisions import Decisions
 from pipelines.lib.linkage.keys import assign_keys
-from pipelines.lib.linkage.kinds import ENTITY_KINDS
 from pipelines.lib.linkage.objects import link_objects
 from pipelines.lib.linkage.organisations import link_organisations
 from pipelines.lib.linkage.persons import link_persons
@@ -115,7 +115,7 @@ KINDS = {
     "person": _Kind("person", "person_key", "M:", _persons, _MENTION_COLUMNS),
     "object": _Kind("object", "object_key", "X:", _objects, ("code_key",)),
 }
-assert set(KINDS) == set(ENTITY_KINDS), "a linkage stage per entity kind (linkage/kinds.py)"
+assert set(KINDS) == set(ENTITY_KINDS), "a linkage stage per entity kind (lib/entity_kinds.py)"
 
 
 def run_linkage(kind_name: str, paths: DataDir) -> LinkageOutcome:

@@ -56,10 +56,11 @@ from pipelines.lib.publish.manifest import (
     manifest_bytes,
     manifest_document,
 )
-from pipelines.lib.publish.masking import TablePlan, plan_department, quote
+from pipelines.lib.publish.masking import TablePlan, plan_department
 from pipelines.lib.publish.policy import DepartmentGrant, SharingPolicy
 from pipelines.lib.publish.pseudonym import PseudonymKey, key_from_environment
 from pipelines.lib.publish.spreadsheet_csv import write_csv
+from pipelines.lib.sql_names import quoted
 from pipelines.lib.storage import Location, is_remote, mirror_folder, remove_folder
 
 # Tables split into one folder per month of this timestamp column: a department that
@@ -291,9 +292,9 @@ def _monthly_query(plan: TablePlan, month_source: str) -> str:
     column itself out of the files.
     """
     month = (
-        f"coalesce(strftime(timezone($city_timezone, {quote(month_source)}), '%Y-%m'), 'unknown')"
+        f"coalesce(strftime(timezone($city_timezone, {quoted(month_source)}), '%Y-%m'), 'unknown')"
     )
-    return plan.select_sql(extra=(f"{month} AS {quote(MONTH_COLUMN)}",))
+    return plan.select_sql(extra=(f"{month} AS {quoted(MONTH_COLUMN)}",))
 
 
 def _used(query: str, parameters: Mapping[str, object]) -> dict[str, object]:

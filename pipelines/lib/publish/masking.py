@@ -69,14 +69,12 @@ class TablePlan:
 
         `extra`: further SQL expressions to select (the month a table is split by).
         """
-        columns = ", ".join([*(f"{c.expression} AS {quote(c.name)}" for c in self.columns), *extra])
+        columns = ", ".join(
+            [*(f"{c.expression} AS {quoted(c.name)}" for c in self.columns), *extra]
+        )
         where = " WHERE " + " AND ".join(f"({f})" for f in self.filters) if self.filters else ""
         # A stable order: the same warehouse gives the same files, byte for byte.
-        return f"SELECT {columns} FROM {quote(self.table)}{where} ORDER BY ALL"
-
-
-def quote(identifier: str) -> str:
-    return quoted(identifier)
+        return f"SELECT {columns} FROM {quoted(self.table)}{where} ORDER BY ALL"
 
 
 def person_identifiers(contracts: Mapping[str, TableContract]) -> frozenset[tuple[str, str]]:
@@ -125,7 +123,7 @@ def plan_department(
 
 
 def _plan_column(grant: DepartmentGrant, column: Column, is_person_identifier: bool) -> ColumnPlan:
-    name = quote(column.name)
+    name = quoted(column.name)
     personal = is_person_identifier or column.classification == "personal"
     if not personal or grant.personal == "clear":
         # Non-personal columns were checked against the department's level by the policy.

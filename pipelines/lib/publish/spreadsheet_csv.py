@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.lib.duckdb_connection import sql_string
-from pipelines.lib.publish.masking import quote
+from pipelines.lib.sql_names import quoted
 
 BOM = "\ufeff".encode("utf-8")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -31,7 +31,7 @@ def neutralised_select(query: str, columns: Sequence[tuple[str, str]]) -> str:
     """Wrap `query` so that every text column (name, DuckDB type) is neutralised as above."""
     expressions = []
     for name, type_ in columns:
-        column = quote(name)
+        column = quoted(name)
         if type_ in _TEXT_TYPES:
             expressions.append(
                 f"CASE WHEN regexp_matches({column}, '{_FORMULA_START}') THEN '''' || {column} "
