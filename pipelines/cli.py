@@ -497,6 +497,9 @@ def _run(args: argparse.Namespace) -> int:
     home = choose_dagster_home(data_dir)
     log = RunLog(data_dir.logs)
     print(f"safecity run on {data_dir.root}, city {city.describe()} (log: {log.path})", flush=True)
+    coverage = _warehouse_coverage()
+    for note in coverage:
+        print(f"note: {note}", flush=True)
     try:
         # Everything printed while the pipeline runs (dbt, Dagster, libraries) goes to the
         # log; the console gets progress. --verbose leaves it all on the console.
@@ -515,10 +518,19 @@ def _run(args: argparse.Namespace) -> int:
 
     from pipelines.run_summary import print_summary, write_details
 
+    report.notes.extend(coverage)
     write_details(report, log.stream)
     log.close()
     print_summary(report, data_dir, home, sys.stdout)
     return 0 if report.success else 1
+
+
+def _warehouse_coverage() -> list[str]:
+    from pipelines.defs.feeds import FEED_CONTRACTS  # loaded with the definitions
+    from pipelines.lib.contracts import contracts_dir
+    from pipelines.lib.dbt_models.project import warehouse_coverage_notes
+
+    return warehouse_coverage_notes(contracts_dir(), settings.dbt_project_dir(), FEED_CONTRACTS)
 
 
 def _materialize(

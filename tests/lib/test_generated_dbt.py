@@ -20,6 +20,7 @@ from pipelines.lib.dbt_models.project import (
     GenerateError,
     generated_files,
     stale,
+    warehouse_coverage_notes,
     write,
 )
 from pipelines.lib.dbt_models.sources import sources_file
@@ -186,3 +187,23 @@ def test_check_reports_stale_files_and_exits_1(
 
     assert safecity(["contract", "generate", "--check"]) == 1
     assert "int_events.sql" in capsys.readouterr().out
+
+
+def test_a_run_is_told_what_the_warehouse_does_not_follow(tmp_path: Path) -> None:
+    """A changed mapping not generated yet, and a feed with no mapping: both said, with what to do."""
+    contracts_dir = tmp_path / "contracts"
+    shutil.copytree(REPO_CONTRACTS, contracts_dir)
+    dbt_dir = tmp_path / "dbt_project"
+    shutil.copytree(REPO_DBT / "models", dbt_dir / "models")
+    assert warehouse_coverage_notes(contracts_dir, dbt_dir) == []
+
+    sampling = contracts_dir / "feeds/market_regulation/food_sampling.odcs.yaml"
+    document = yaml.safe_load(sampling.read_text("utf-8"))
+    document["customProperties"] = [
+        p for p in document["customProperties"] if p["property"] != "mapping"
+    ]
+    sampling.write_text(yaml.safe_dump(document, allow_unicode=True), "utf-8")
+
+    stale_note, unmapped_note = warehouse_coverage_notes(contracts_dir, dbt_dir)
+    assert "run `safecity contract generate`" in stale_note
+    assert unmapped_note.endswith("(no mapping in the contract): market_regulation/food_sampling")

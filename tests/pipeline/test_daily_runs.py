@@ -25,7 +25,11 @@ from pipelines.lib.linkage.stages import KINDS
 from tests.conftest import safecity_run
 
 # Built by delivery day in dbt (materialized incremental): compared too, beside every published table.
-INCREMENTAL_MODELS = ["int_air_quality_iaqi", "int_air_quality_hourly", "int_traffic_police__traffic_flow__latest"]
+INCREMENTAL_MODELS = [
+    "int_air_quality_iaqi",
+    "int_air_quality_hourly",
+    "int_traffic_police__traffic_flow__latest",
+]
 
 
 def _hold_back(data: DataDir, day_stamp: str, holding: Path) -> list[Path]:

@@ -24,7 +24,7 @@ import yaml
 
 from pipelines.lib.contracts.loader import load_feed_contracts, shared_vocabulary
 from pipelines.lib.contracts.mapping_index import mapping_index
-from pipelines.lib.contracts.model import FeedContract
+from pipelines.lib.contracts.model import FeedContract, FeedContracts
 from pipelines.lib.dbt_models.events import event_types_model, events_model
 from pipelines.lib.dbt_models.feed_sql import FeedSql, latest_model_name
 from pipelines.lib.dbt_models.mentions import mentions_model
@@ -60,9 +60,10 @@ class Changes:
     unchanged: int
 
 
-def generated_files(contracts_dir: Path) -> dict[Path, str]:
-    """Every generated file's text, by its path inside the dbt project."""
-    contracts = load_feed_contracts(contracts_dir)
+def generated_files(contracts_dir: Path, contracts: FeedContracts | None = None) -> dict[Path, str]:
+    """Every generated file's text, by its path inside the dbt project (`contracts`: those
+    of `contracts_dir`, when the caller has loaded them already)."""
+    contracts = contracts if contracts is not None else load_feed_contracts(contracts_dir)
     vocabulary = shared_vocabulary(contracts_dir)
     problems = list(contracts.problems)
     if vocabulary is None:
@@ -148,3 +149,30 @@ def _generated_on_disk(dbt_dir: Path) -> set[Path]:
 
 def _yaml(data: dict) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)
+
+
+def warehouse_coverage_notes(
+    contracts_dir: Path, dbt_dir: Path, contracts: FeedContracts | None = None
+) -> list[str]:
+    """What a run should say about the contracts and the dbt models it builds: the generated
+    files that are stale (a changed mapping not in the warehouse yet) and the feeds that stay
+    in bronze (valid, with no mapping). An invalid contract is reported by contracts_valid."""
+    contracts = contracts if contracts is not None else load_feed_contracts(contracts_dir)
+    try:
+        files = generated_files(contracts_dir, contracts)
+    except GenerateError:
+        return []
+    notes = []
+    outdated = stale(dbt_dir, files)
+    if outdated:
+        notes.append(
+            f"the dbt models are not what the contracts give ({len(outdated)} generated file(s) stale, "
+            f"e.g. {outdated[0]}): run `safecity contract generate`, then `safecity run`; "
+            "until then the warehouse follows the contracts as they were"
+        )
+    unmapped = sorted(f"{c.department}/{c.feed}" for c in contracts.values() if c.mapping is None)
+    if unmapped:
+        notes.append(
+            f"in bronze only, not in the warehouse (no mapping in the contract): {', '.join(unmapped)}"
+        )
+    return notes
