@@ -8,12 +8,14 @@ import os
 import shutil
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from pipelines.lib.city_profile import load_city_profile
+from pipelines.lib.contracts import FeedContracts, load_feed_contracts
 from pipelines.sample_city.generate import generate_city
 
 # The lake and extracts in moto's S3: one server per test process, and tests taking `storage`
@@ -22,7 +24,6 @@ from tests.object_storage import s3_server, storage  # noqa: F401 - fixtures, fo
 
 TINY_SEED = 42
 OTHER_CITY, OTHER_SEED = "3303", 7  # 温州市, the second city the suite builds
-ENCODINGS = {"market_regulation": "gb18030", "fire_rescue": "utf-8-sig"}
 
 # Extracts name persons by a keyed pseudonym (pipelines/lib/publish/pseudonym.py), and
 # ingestion hashes identity numbers with a key (pipelines/lib/ingest/identity_hash.py); every
@@ -84,6 +85,12 @@ def other_built_city(tmp_path_factory) -> Path:
     return root
 
 
+@cache
+def _repository_contracts() -> FeedContracts:
+    """The repository's feed contracts: the sample city delivers each feed as its contract says."""
+    return load_feed_contracts(Path(__file__).resolve().parents[1] / "contracts")
+
+
 class City:
     """Read a generated city the way the tests need it: files as text, truth as tables."""
 
@@ -104,10 +111,11 @@ class City:
     def read(self, path: Path, raw: bool = False) -> pl.DataFrame:
         """One delivered file, every value as text, drifted column names put back, plus its row numbers."""
         relative = path.relative_to(self.root).as_posix()
-        department = path.parts[-3]
+        department, feed = path.parts[-3], path.parts[-2]
         if path.suffix == ".csv":
+            encoding = _repository_contracts()[(department, feed)].landing.encoding
             frame = pl.read_csv(
-                path.read_bytes().decode(ENCODINGS.get(department, "utf-8")).encode("utf-8"),
+                path.read_bytes().decode(encoding).encode("utf-8"),
                 infer_schema=False,
             )
         elif path.suffix == ".jsonl":

@@ -44,13 +44,6 @@ RULES = {
     "food_safety": "repeated_food_failures",
     "fire": "fire_hazards_unrectified",
 }
-DEPARTMENTS = {
-    "hazardous_chemicals": "emergency_management",
-    "traffic_accidents": "traffic_police",
-    "air_pollution": "ecology_environment",
-    "food_safety": "market_regulation",
-    "fire": "fire_rescue",
-}
 # Names and evidence as departments write them, with every character XML must escape.
 AWKWARD_NAME = "成都市\"金牛\"化工有限公司 <二厂> & 仓库'B'"
 AWKWARD_REASONS = "重大隐患逾期 45 天 (deadline 2026-01-20) < 90 & 一级重大危险源; R=120 > 100"
@@ -83,7 +76,7 @@ def warning(
         "latitude": 30.7098123,
         "radius_m": 1500.0,
         "reasons": AWKWARD_REASONS,
-        "responsible_department": DEPARTMENTS.get(event_type, "emergency_management"),
+        "responsible_department": "traffic_police",
     }
     row.update(overrides)
     return row
@@ -138,7 +131,23 @@ def test_alert_header():
     assert text(root, "cap:scope") == "Restricted"
     assert "public-safety departments only" in text(root, "cap:restriction")
     assert text(root, "cap:info/cap:language") == "zh-CN"
+
+
+def test_the_audience_is_the_department_by_its_display_name():
+    names = {"traffic_police": "公安交通管理部门", "urban_management": "城市管理局"}
+    root = parse(build_cap_alert(warning(), CITY, names))
     assert text(root, "cap:info/cap:audience") == "公安交通管理部门 (traffic_police)"
+    root = parse(build_cap_alert(warning(responsible_department="urban_management"), CITY, names))
+    assert text(root, "cap:info/cap:audience") == "城市管理局 (urban_management)"
+
+
+def test_a_department_without_a_display_name_is_named_by_its_identifier():
+    # A department onboarded without a name in contracts/vocabulary.yaml: still addressed.
+    row = warning(responsible_department="urban_management")
+    for names in (None, {"traffic_police": "公安交通管理部门"}):
+        xml = build_cap_alert(row, CITY, names)
+        assert text(parse(xml), "cap:info/cap:audience") == "urban_management"
+        assert cap_errors(xml) == []
 
 
 def test_sender_and_times_are_the_citys():

@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime
 import dagster as dg
 import duckdb
 
+from pipelines.lib.contracts import contracts_dir
+from pipelines.lib.contracts.loader import shared_vocabulary
 from pipelines.lib.resources import DATA_DIR_RESOURCE_KEY, DataDirResource
 
 COLUMNS = """
@@ -66,3 +68,9 @@ def test_cap_alerts_asset_publishes_and_checks(tmp_path):
         "b.xml",
         "index.json",
     ]
+    # Addressed by the display name the contracts' shared vocabulary gives the department.
+    vocabulary = shared_vocabulary(contracts_dir())
+    assert vocabulary is not None
+    name = vocabulary.department_names["emergency_management"]
+    audience = f"<audience>{name} (emergency_management)</audience>"
+    assert audience in (tmp_path / "alerts" / "a.xml").read_text(encoding="utf-8")

@@ -9,6 +9,7 @@ import yaml
 
 from pipelines import cli
 from pipelines.lib.contracts import CONTRACTS_DIR_ENV, ContractError
+from pipelines.lib.contracts.css_colours import CSS_COLOUR_NAMES, is_css_colour
 from pipelines.lib.contracts.shared_vocabulary import (
     feed_departments,
     load_shared_vocabulary,
@@ -21,7 +22,7 @@ REPO_CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
 VALID = """\
 version: 1.0.0
 eventTypes:
-  fire: {category: accident_disaster, proximity: true}
+  fire: {category: accident_disaster, proximity: true, mapColour: darkred}
   hidden_hazard: {category: accident_disaster, rectifiable: true}
 objectKinds:
   vehicle: {codePrefix: V, code: plate}
@@ -62,6 +63,7 @@ def test_the_repository_vocabulary_holds_what_the_warehouse_uses() -> None:
     assert vocabulary.event_types["hidden_hazard"].rectifiable
     assert vocabulary.event_types["food_inspection_failure"].category == "public_health"
     assert vocabulary.object_kinds["vehicle"].code_normaliser == "plate"
+    assert any(t.map_colour for t in vocabulary.event_types.values())  # the one map has incidents
 
 
 def test_a_valid_vocabulary_compiles(tmp_path: Path) -> None:
@@ -69,6 +71,8 @@ def test_a_valid_vocabulary_compiles(tmp_path: Path) -> None:
     assert vocabulary.display == "contracts/vocabulary.yaml"
     assert vocabulary.event_types["fire"].proximity
     assert not vocabulary.event_types["fire"].rectifiable
+    assert vocabulary.event_types["fire"].map_colour == "darkred"
+    assert vocabulary.event_types["hidden_hazard"].map_colour is None  # not on the map
     assert vocabulary.object_kinds["vehicle"].code_prefix == "V"
     assert vocabulary.department_name("fire_rescue") == "消防救援机构"
     assert vocabulary.department_name("gas_utility") == "gas_utility"  # not listed: identifier
@@ -84,17 +88,31 @@ def test_a_valid_vocabulary_compiles(tmp_path: Path) -> None:
             "(quote a number)",
         ),
         (
-            "  fire: {category: accident_disaster, proximity: true}",
-            "  fire: {category: disaster, proximity: true}",
+            "  fire: {category: accident_disaster,",
+            "  fire: {category: disaster,",
             "contracts/vocabulary.yaml:3: eventTypes.fire.category: category must be a national "
             "category of emergency events (natural_disaster, accident_disaster, public_health, "
             "social_security), not 'disaster'",
         ),
         (
-            "proximity: true}",
-            "proximity: yes please}",
+            "proximity: true,",
+            "proximity: yes please,",
             "contracts/vocabulary.yaml:3: eventTypes.fire.proximity: proximity must be true or "
             "false",
+        ),
+        (
+            "mapColour: darkred}",
+            "mapColour: dark red}",
+            "contracts/vocabulary.yaml:3: eventTypes.fire.mapColour: mapColour must be a CSS "
+            "colour name (e.g. darkred) or a hex code (#rgb or #rrggbb), not 'dark red'; leave "
+            "it out to keep the type off the map",
+        ),
+        (
+            "mapColour: darkred}",
+            "mapColour: '#8b00'}",
+            "contracts/vocabulary.yaml:3: eventTypes.fire.mapColour: mapColour must be a CSS "
+            "colour name (e.g. darkred) or a hex code (#rgb or #rrggbb), not '#8b00'; leave "
+            "it out to keep the type off the map",
         ),
         (
             "  fire: {",
@@ -144,6 +162,20 @@ def test_each_mistake_is_named_with_its_line(
 ) -> None:
     assert VALID.count(old) == 1
     assert problems(tmp_path, VALID.replace(old, new)) == [message]
+
+
+@pytest.mark.parametrize("colour", ["darkred", "rebeccapurple", "#8b0000", "#F00"])
+def test_a_map_colour_is_a_css_name_or_hex_code(tmp_path: Path, colour: str) -> None:
+    text = VALID.replace("mapColour: darkred", f"mapColour: '{colour}'")
+    vocabulary = load_shared_vocabulary(write(tmp_path, text), ["fire_rescue"])
+    assert vocabulary.event_types["fire"].map_colour == colour
+
+
+def test_the_css_colour_names_are_the_standard_ones() -> None:
+    from matplotlib.colors import CSS4_COLORS  # an independent copy of the CSS Color 4 names
+
+    assert set(CSS_COLOUR_NAMES) == set(CSS4_COLORS)
+    assert not is_css_colour("DarkRed") and not is_css_colour(7) and not is_css_colour("#ggg")
 
 
 def test_missing_sections_and_a_shared_prefix_are_all_reported_at_once(tmp_path: Path) -> None:

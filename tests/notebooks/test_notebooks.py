@@ -10,15 +10,20 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 from nbclient import NotebookClient
 
+from pipelines.lib import settings
 from pipelines.lib.city_profile import load_city_profile
+from pipelines.lib.contracts import CONTRACTS_DIR_ENV
+from pipelines.lib.contracts.loader import shared_vocabulary
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
@@ -28,7 +33,7 @@ CELL_TIMEOUT_S = 300
 # The layer names notebooks/one_map.ipynb fixes as constants: the saved map must offer each one.
 MAP_LAYERS = (
     "Hazard sources (GB 18218 grade)",
-    "Fires and traffic accidents (last 7 days)",
+    "Incidents (last 7 days)",
     "Warnings in force",
     "Fire stations",
     "Air-quality stations (latest AQI)",
@@ -86,6 +91,15 @@ def check_one_map(executed: nbformat.NotebookNode, data_dir: Path, started: floa
         assert json.dumps(layer) in page, f"layer {layer!r} missing from {saved}"
     assert "L.control.layers" in page
     assert not list(saved.parent.glob(".*.tmp")), "the temporary map file was left behind"
+    # The incidents are the event types the contracts' vocabulary colours, keyed in that colour.
+    vocabulary = shared_vocabulary(settings.contracts_dir())
+    assert vocabulary is not None
+    for name, kind in vocabulary.event_types.items():
+        label = f'"></span> {name.replace("_", " ")}<br>'
+        if kind.map_colour:
+            assert f"background:{kind.map_colour}{label}" in page, name
+        else:
+            assert label not in page, f"{name} has no mapColour but is on the map"
 
 
 def check_quality_scorecard(
@@ -131,6 +145,27 @@ def test_notebook_runs_on_the_tiny_city(notebook, built_city, tmp_path, monkeypa
     ]
     assert not warnings, "".join(warnings)
     CHECKS.get(notebook.stem, lambda *_: None)(executed, built_city, started)
+
+
+def test_the_one_map_draws_the_event_types_the_vocabulary_colours(
+    built_city, tmp_path, monkeypatch
+):
+    """Colour the types the repository leaves off the map, and take the colour from the others."""
+    contracts = tmp_path / "contracts"
+    shutil.copytree(REPO_ROOT / "contracts", contracts)
+    path = contracts / "vocabulary.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for entry in document["eventTypes"].values():
+        if entry.pop("mapColour", None) is None:
+            entry["mapColour"] = "#00aa88"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv(CONTRACTS_DIR_ENV, str(contracts))
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "runtime"))
+    started = time.time()
+    executed = execute(NOTEBOOK_DIR / "one_map.ipynb", built_city, tmp_path)
+    check_one_map(executed, built_city, started)  # against the changed vocabulary
+    page = (built_city / "reports" / "one_map.html").read_text(encoding="utf-8")
+    assert "background:#00aa88" in page
 
 
 def test_the_one_map_frames_the_other_city(other_built_city, tmp_path, monkeypatch):

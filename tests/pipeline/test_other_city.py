@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 from lxml import etree
 
+from pipelines.defs.feeds import DEPARTMENTS, FEED_CONTRACTS
 from pipelines.lib import admin_divisions
 from pipelines.lib.alerts import CAP_NAMESPACE
 from pipelines.lib.city_profile import CityProfile, load_city_profile
@@ -45,15 +46,18 @@ def test_the_generated_profile_is_the_city_s_and_the_run_says_so(other_built_cit
 def test_the_quickstart_steps_say_what_they_did_in_a_few_lines(other_built_city):
     """`safecity generate`: a line per department and a total, not one per feed or file;
     `safecity run`: milestones, every landing check passed, the details in its log."""
+    # The sample city delivers every feed of the contracts.
+    feeds, files = len(FEED_CONTRACTS), len(list((other_built_city / "landing").glob("*/*/*")))
     generated = (other_built_city.parent / "safecity-generate.out").read_text("utf-8")
     assert re.search(r"\ntraffic_police +2 +[\d,]+\n", generated)
-    assert re.search(r"\ntotal +15 +[\d,]+\n", generated)
-    assert ": 105 delivery files under" in generated
-    assert len(generated.splitlines()) == 9, generated
+    assert re.search(rf"\ntotal +{feeds} +[\d,]+\n", generated)
+    assert f": {files} delivery files under" in generated
+    # A header, a line per department, the total, what was generated and the next step.
+    assert len(generated.splitlines()) == len(DEPARTMENTS) + 4, generated
     assert (other_built_city / "ground_truth" / "manifest.json").exists()
 
     run = (other_built_city.parent / "safecity-run.out").read_text("utf-8")
-    assert "] landing: 105 delivery files of 15 feeds" in run
+    assert f"] landing: {files} delivery files of {feeds} feeds" in run
     assert "safecity run succeeded" in run
     named = re.search(r"\(log: (\S+)\)", run.splitlines()[0])
     assert named, run

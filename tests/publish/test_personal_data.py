@@ -17,13 +17,24 @@ import duckdb
 import polars as pl
 import pytest
 
+from pipelines.defs.publish.assets import DEPARTMENTS
+from pipelines.lib.contracts import contracts_dir
+from pipelines.lib.contracts.tables import load_table_contracts
 from pipelines.lib.data_dir import DataDir
+from pipelines.lib.publish.policy import load_policy, policy_path
 from pipelines.lib.storage import Location
 from tests.publish.helpers import parquet_table, text_values
 
 IDENTITY_NUMBER = re.compile(r"(?=(\d{17}[\dX]))")  # overlapping: every 18-character window
 PHONE = re.compile(r"(?=(1\d{10}))")
-WITHOUT_GRANT = ("market_regulation", "fire_rescue", "emergency_management", "ecology_environment")
+# The departments the repository's policy grants no personal data in clear.
+WITHOUT_GRANT = sorted(
+    department
+    for department, grant in load_policy(
+        policy_path(contracts_dir()), load_table_contracts(contracts_dir()), DEPARTMENTS
+    ).departments.items()
+    if grant.personal != "clear"
+)
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,18 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
-from pipelines.defs.publish.assets import DEPARTMENTS
+from pipelines.defs.publish.assets import (
+    DEPARTMENTS,
+    build_extract_asset,
+    build_manifest_check,
+    extract_key,
+)
 from pipelines.lib.contracts import contracts_dir
 from pipelines.lib.publish.policy import PolicyError, load_policy, policy_path
+from pipelines.lib.resources import DATA_DIR_RESOURCE_KEY, DataDirResource
 
 POLICY_TEXT = policy_path(contracts_dir()).read_text(encoding="utf-8")
 DISPLAY = "contracts/sharing/policy.yaml"
@@ -17,7 +24,8 @@ DISPLAY = "contracts/sharing/policy.yaml"
 
 def test_repository_policy_grants_what_the_readme_says(policy, contracts) -> None:
     assert policy.version == "1.0.0"
-    assert set(policy.departments) == set(DEPARTMENTS)
+    # Every department the policy grants has contracts; one with contracts need not be granted.
+    assert set(policy.departments) <= set(DEPARTMENTS)
     treatments = {d: g.personal for d, g in policy.departments.items()}
     assert treatments == {
         "traffic_police": "clear",
@@ -50,6 +58,28 @@ def test_repository_policy_grants_what_the_readme_says(policy, contracts) -> Non
     emergency = {t.table: t for t in policy.departments["emergency_management"].tables}
     assert "id_number_hash" not in emergency["dim_person"].columns
     assert "name" in emergency["dim_person"].columns  # delivered, masked (empty): see test_masking
+
+
+def test_a_department_with_contracts_but_not_in_the_policy_is_granted_nothing(
+    tmp_path, contracts
+) -> None:
+    """A department onboarded (a folder of contracts/feeds/) before the policy grants it anything."""
+    new = "urban_management"
+    policy = load_policy(policy_path(contracts_dir()), contracts, (*DEPARTMENTS, new))
+    assert new not in policy.departments
+    # Its extract asset runs and publishes nothing: only the policy gives a department data.
+    result = dg.materialize(
+        [build_extract_asset(new), build_manifest_check(new)],
+        resources={DATA_DIR_RESOURCE_KEY: DataDirResource(root=str(tmp_path))},
+    )
+    assert result.success
+    (materialization,) = result.asset_materializations_for_node(f"extracts__{new}")
+    assert materialization.metadata["granted"].value is False
+    assert materialization.metadata["tables"].value == 0
+    (check,) = result.get_asset_check_evaluations()
+    assert check.asset_key == extract_key(new)
+    assert check.passed and check.metadata["extract"].value == "none (nothing granted)"
+    assert not (tmp_path / "extracts" / new).exists()
 
 
 def _load(tmp_path: Path, text: str, contracts):

@@ -14,6 +14,9 @@ from dagster_dbt import get_asset_key_for_model
 from pipelines.defs.warehouse.assets import WAREHOUSE_POOL, warehouse_models
 from pipelines.lib.alerts import check_published, read_warnings, write_alerts
 from pipelines.lib.city_profile import city_profile
+from pipelines.lib.contracts import contracts_dir
+from pipelines.lib.contracts.loader import shared_vocabulary
+from pipelines.lib.contracts.shared_vocabulary import vocabulary_path
 from pipelines.lib.resources import DataDirResource
 
 CAP_ALERTS_KEY = dg.AssetKey(["alerts", "cap"])
@@ -40,8 +43,17 @@ def cap_alerts(
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     paths = data_dir.paths
     warnings = read_warnings(paths.warehouse)
+    # Addressed to the departments by the names the shared vocabulary gives them. Without a
+    # valid vocabulary the alerts still go out, each department named by its identifier.
+    vocabulary = shared_vocabulary(contracts_dir())
+    if vocabulary is None:
+        context.log.warning(
+            f"{vocabulary_path(contracts_dir())} is missing or invalid (`safecity contract check` "
+            "says why): alerts name their departments by identifier only"
+        )
+    department_names = vocabulary.department_names if vocabulary is not None else {}
     # Sent for the city of the data directory: its code names the sender, its zone the times.
-    summary = write_alerts(warnings, paths.alerts, city_profile(paths.root))
+    summary = write_alerts(warnings, paths.alerts, city_profile(paths.root), department_names)
     context.log.info(
         f"{summary.alerts:,} alerts ({summary.written:,} written, {summary.unchanged:,} unchanged, "
         f"{summary.removed:,} removed) by level {summary.by_level}; {summary.without_circle:,} without a known place"

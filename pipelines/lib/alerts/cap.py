@@ -18,7 +18,7 @@ Alerts go out as OASIS Common Alerting Protocol 1.2. A row of the dbt model
 | as_of_date                        | parameter as_of_date                                                       |
 | subject_name                      | headline, areaDesc                                                         |
 | reasons                           | description                                                                |
-| responsible_department            | audience                                                                   |
+| responsible_department            | audience: its display name (contracts/vocabulary.yaml) and identifier      |
 | area_name, township/county_code   | areaDesc; geocodes `GB/T 2260` (county) and `GB/T 10114` (township)        |
 | latitude, longitude, radius_m     | circle `lat,lon radius_km` (WGS-84, CAP's only datum); none if unlocated   |
 
@@ -95,15 +95,6 @@ SEVERITY_BY_LEVEL = {1: "Extreme", 2: "Severe", 3: "Moderate", 4: "Minor"}
 COLOUR_BY_LEVEL = {1: "red", 2: "orange", 3: "yellow", 4: "blue"}
 COLOUR_NAMES_ZH = {"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色"}
 
-# responsible_department -> who the alert is addressed to (CAP <audience>, free text).
-DEPARTMENT_NAMES_ZH = {
-    "market_regulation": "市场监督管理局",
-    "traffic_police": "公安交通管理部门",
-    "fire_rescue": "消防救援机构",
-    "emergency_management": "应急管理局",
-    "ecology_environment": "生态环境局",
-}
-
 # warning_id is also the alert's file name, so it may hold no path separators and not
 # start with a dot; CAP forbids spaces, commas, < and & in identifiers anyway.
 _WARNING_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -114,8 +105,16 @@ _TOWNSHIP_CODE = re.compile(r"[0-9]{9}")
 _CIRCLE = re.compile(r"(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?) (\d+(?:\.\d+)?)")
 
 
-def build_cap_alert(warning: Mapping[str, Any], city: CityProfile) -> bytes:
+def build_cap_alert(
+    warning: Mapping[str, Any],
+    city: CityProfile,
+    department_names: Mapping[str, str] | None = None,
+) -> bytes:
     """The CAP 1.2 alert (UTF-8 XML) for one row of the warnings model, sent for `city`.
+
+    `department_names` (department -> display name, the `departments` of
+    contracts/vocabulary.yaml) name the audience; a department without one is named by
+    its identifier alone, so a new department's alerts still say whom they are for.
 
     Raises ValueError naming the column when the row cannot make a valid alert (an
     unknown event_type, a colour that is not the level's, a naive timestamp, coordinates outside
@@ -165,7 +164,7 @@ def build_cap_alert(warning: Mapping[str, Any], city: CityProfile) -> bytes:
     _add(info, "severity", SEVERITY_BY_LEVEL[level])
     _add(info, "certainty", kind.certainty)
     department = _required(warning, "responsible_department")
-    _add(info, "audience", f"{DEPARTMENT_NAMES_ZH.get(department, department)} ({department})")
+    _add(info, "audience", _audience(department, department_names or {}))
     _add(info, "effective", issued_at)
     _add(info, "expires", _cap_datetime(_required(warning, "expires_at"), "expires_at", zone))
     _add(info, "senderName", SENDER_NAME.format(city=city.name))
@@ -308,6 +307,12 @@ def _value_pair(parent: etree._Element, name: str, value_name: str, value: str) 
     element = _add(parent, name)
     _add(element, "valueName", value_name)
     _add(element, "value", value)
+
+
+def _audience(department: str, department_names: Mapping[str, str]) -> str:
+    """CAP <audience> (free text): the department as people call it, and its identifier."""
+    name = department_names.get(department)
+    return f"{name} ({department})" if name else department
 
 
 def _required(warning: Mapping[str, Any], column: str) -> Any:

@@ -66,9 +66,15 @@ def read_warnings(warehouse: Path) -> list[dict[str, Any]]:
 
 
 def write_alerts(
-    warnings: Iterable[Mapping[str, Any]], alerts_dir: Path, city: CityProfile
+    warnings: Iterable[Mapping[str, Any]],
+    alerts_dir: Path,
+    city: CityProfile,
+    department_names: Mapping[str, str] | None = None,
 ) -> AlertsSummary:
-    """Make `alerts_dir` hold exactly one valid CAP alert per warning, plus index.json."""
+    """Make `alerts_dir` hold exactly one valid CAP alert per warning, plus index.json.
+
+    `department_names` name each alert's audience (see `build_cap_alert`).
+    """
     alerts: dict[str, bytes] = {}
     problems: list[str] = []
     for warning in warnings:
@@ -77,7 +83,7 @@ def write_alerts(
             problems.append(f"warning {warning_id!r}: appears more than once")
             continue
         try:
-            xml = build_cap_alert(warning, city)
+            xml = build_cap_alert(warning, city, department_names)
         except ValueError as error:
             problems.append(f"warning {warning_id!r}: {error}")
             continue

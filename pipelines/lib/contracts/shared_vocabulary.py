@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from pipelines.lib.contracts.css_colours import is_css_colour
 from pipelines.lib.contracts.shapes import unknown_keys
 from pipelines.lib.contracts.vocabulary import (
     NATIONAL_EVENT_CATEGORIES,
@@ -31,7 +32,7 @@ VOCABULARY_FILE = "vocabulary.yaml"
 Entry = TypeVar("Entry")
 
 _TOP_KEYS = frozenset({"version", "eventTypes", "objectKinds", "departments"})
-_EVENT_TYPE_KEYS = frozenset({"category", "proximity", "rectifiable"})
+_EVENT_TYPE_KEYS = frozenset({"category", "proximity", "rectifiable", "mapColour"})
 _OBJECT_KIND_KEYS = frozenset({"codePrefix", "code"})
 _DEPARTMENT_KEYS = frozenset({"name"})
 
@@ -42,6 +43,7 @@ class EventType:
     category: str  # one of NATIONAL_EVENT_CATEGORIES
     proximity: bool  # puts the organisations near it at risk
     rectifiable: bool  # a finding with a deadline to put right: its mapping gives `due`
+    map_colour: str | None = None  # drawn on the one map's incidents layer in it; None: not drawn
 
 
 @dataclass(frozen=True)
@@ -176,8 +178,18 @@ def _event_type(name: str, entry: Any, at: KeyPath, problems: Problems) -> Event
     for flag, value in flags.items():
         if not isinstance(value, bool):
             problems.add((*at, flag), f"{flag} must be true or false")
-    if category not in NATIONAL_EVENT_CATEGORIES or not all(
-        isinstance(v, bool) for v in flags.values()
+    map_colour = entry.get("mapColour")
+    colour_ok = map_colour is None or is_css_colour(map_colour)
+    if not colour_ok:
+        problems.add(
+            (*at, "mapColour"),
+            f"mapColour must be a CSS colour name (e.g. darkred) or a hex code (#rgb or "
+            f"#rrggbb), not {map_colour!r}; leave it out to keep the type off the map",
+        )
+    if (
+        category not in NATIONAL_EVENT_CATEGORIES
+        or not all(isinstance(v, bool) for v in flags.values())
+        or not colour_ok
     ):
         return None
     return EventType(
@@ -185,6 +197,7 @@ def _event_type(name: str, entry: Any, at: KeyPath, problems: Problems) -> Event
         category=str(category),
         proximity=flags["proximity"],
         rectifiable=flags["rectifiable"],
+        map_colour=map_colour,
     )
 
 
