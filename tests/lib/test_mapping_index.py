@@ -79,7 +79,9 @@ def test_roles_and_kinds_are_those_of_todays_warehouse(index: MappingIndex) -> N
 
 
 def test_relations_and_flags_say_what_todays_role_lists_say(index: MappingIndex) -> None:
-    assert index.relation_roles("represents", "person") == todays("bridge_person_organisation", "role")
+    assert index.relation_roles("represents", "person") == todays(
+        "bridge_person_organisation", "role"
+    )
     # bridge_person_organisation.sql:4 and linkage/persons.py:64 join these.
     assert index.relation_roles("represents", "organisation") == ("licensee", "registered")
     assert index.relation_roles("premises", "place") == todays("bridge_organisation_place", "role")
