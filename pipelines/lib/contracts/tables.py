@@ -138,8 +138,8 @@ def check_table_contracts(
             if table is not None:
                 _categories_listed(table, vocabularies.vocabulary, problems)
                 tables[table.name] = table
-                for index, column in enumerate(table.columns):
-                    line = problems.line_of(("schema", 0, "properties", index, "relationships"))
+                for position, column in enumerate(table.columns):
+                    line = problems.line_of(("schema", 0, "properties", position, "relationships"))
                     where[(table.name, column.name)] = f"{problems.display}:{line}"
         messages += problems.sorted_messages()
     files = {path.name.removesuffix(SUFFIX) for path in paths}
