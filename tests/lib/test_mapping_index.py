@@ -1,9 +1,10 @@
 """The repository's mappings read together: every feed mapped, today's warehouse vocabularies, cross-checks.
 
 The mappings must say exactly what today's hand-written dbt SQL makes of each feed, since
-the warehouse generated from them must equal today's. Where a warehouse contract lists a
-vocabulary (fct_event, the bridges, dim_object), the index is held to that list; where only
-SQL says it, to the set that SQL has today, written out with the file it comes from.
+the warehouse generated from them must equal today's. Where a warehouse contract listed a
+vocabulary (fct_event, the bridges, dim_object; now resolved from this index by `enumFrom`),
+the index is held to that list (`warehouse_vocabulary`); where only SQL says it, to the set
+that SQL has today, written out with the file it comes from.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pipelines.lib.contracts.loader import shared_vocabulary
 from pipelines.lib.contracts.mapping_index import MappingIndex, mapping_index
 from pipelines.lib.contracts.tables import load_table_contracts
 from pipelines.lib.contracts.vocabulary import NATIONAL_EVENT_CATEGORIES
+from tests.lib.warehouse_vocabulary import todays
 
 REPO_CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
 
@@ -31,7 +33,7 @@ def index() -> MappingIndex:
 
 
 def enum(table: str, column: str) -> tuple[str, ...]:
-    """The accepted values a warehouse table contract lists today, sorted."""
+    """The accepted values a warehouse table contract lists itself, sorted."""
     columns = {c.name: c for c in load_table_contracts(REPO_CONTRACTS)[table].columns}
     return tuple(sorted(columns[column].enum))
 
@@ -49,8 +51,8 @@ def test_every_repository_feed_is_mapped_and_valid(index: MappingIndex) -> None:
 
 
 def test_event_types_categories_and_departments_are_fct_events(index: MappingIndex) -> None:
-    assert index.event_types == enum("fct_event", "event_type")
-    assert index.event_departments == enum("fct_event", "source_department")
+    assert index.event_types == todays("fct_event", "event_type")
+    assert index.event_departments == todays("fct_event", "source_department")
     assert index.departments == index.event_departments  # every department has events today
     # fct_event.category lists the four national categories; int_events.sql gives two today.
     assert set(index.categories) <= set(enum("fct_event", "category"))
@@ -59,10 +61,10 @@ def test_event_types_categories_and_departments_are_fct_events(index: MappingInd
 
 
 def test_roles_and_kinds_are_those_of_todays_warehouse(index: MappingIndex) -> None:
-    assert index.roles["organisation"] == enum("bridge_event_organisation", "role")
-    assert index.roles["person"] == enum("bridge_event_person", "role")
-    assert index.roles["object"] == enum("bridge_event_object", "role")
-    assert index.object_kinds == enum("dim_object", "kind")
+    assert index.roles["organisation"] == todays("bridge_event_organisation", "role")
+    assert index.roles["person"] == todays("bridge_event_person", "role")
+    assert index.roles["object"] == todays("bridge_event_object", "role")
+    assert index.object_kinds == todays("dim_object", "kind")
     # No warehouse contract lists place roles: today's int_place_mentions.sql gives these.
     assert index.roles["place"] == (
         "accident_site",
@@ -77,12 +79,12 @@ def test_roles_and_kinds_are_those_of_todays_warehouse(index: MappingIndex) -> N
 
 
 def test_relations_and_flags_say_what_todays_role_lists_say(index: MappingIndex) -> None:
-    assert index.relation_roles("represents", "person") == enum(
+    assert index.relation_roles("represents", "person") == todays(
         "bridge_person_organisation", "role"
     )
     # bridge_person_organisation.sql:4 and linkage/persons.py:64 join these.
     assert index.relation_roles("represents", "organisation") == ("licensee", "registered")
-    assert index.relation_roles("premises", "place") == enum("bridge_organisation_place", "role")
+    assert index.relation_roles("premises", "place") == todays("bridge_organisation_place", "role")
     # bridge_organisation_place.sql:6 also lists responsible_unit, but none of its records has
     # a place of the four: it adds no row. Its unit is at the accident site for linkage only.
     assert index.relation_roles("premises", "organisation") == (

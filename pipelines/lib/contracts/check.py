@@ -81,10 +81,13 @@ def _check_folder(contracts_dir: Path, report: CheckReport) -> None:
         report.checked.append("the shared vocabulary")
         report.problems += _vocabulary_problems(vocabulary_path(contracts_dir), contracts_dir)
     vocabulary = shared_vocabulary(contracts_dir)
+    index = None
     if vocabulary is not None:  # without it no mapping is valid, and that is reported already
         # The valid feeds' mappings read together: what only shows across feeds.
-        report.problems += mapping_index(feeds, vocabulary, contracts_dir.parent).problems
-    tables, table_problems = check_table_contracts(contracts_dir)
+        index = mapping_index(feeds, vocabulary, contracts_dir.parent)
+        report.problems += index.problems
+    # The tables' `enumFrom` vocabularies come from the same index: the feeds are read once.
+    tables, table_problems = check_table_contracts(contracts_dir, index)
     report.checked.append(
         f"{len(list((contracts_dir / 'warehouse').glob('*.odcs.yaml')))} table contract(s)"
     )

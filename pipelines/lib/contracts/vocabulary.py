@@ -139,6 +139,18 @@ RELATION_ENDS = {
     "owns": ("organisation", "object"),
     "locatedAt": ("object", "place"),
 }
+
+# Custom properties of a warehouse table's column (contracts/warehouse/*.odcs.yaml).
+TABLE_PROPERTY_CUSTOM_PROPERTIES = frozenset({"enumFrom"})
+# What `enumFrom` may name: a vocabulary the feeds' mappings give together (mapping_index),
+# so that a feed with a new role, type or department changes no warehouse contract.
+ENUM_FROM = (
+    "eventTypes",  # the types the mappings give or derive
+    "eventDepartments",  # the departments of the feeds giving events
+    "objectKinds",
+    *(f"roles.{kind}" for kind in MENTION_KINDS),
+    *(f"relations.{type_}.{kind}" for type_, ends in RELATION_ENDS.items() for kind in ends),
+)
 EVENT_KEYS = frozenset(
     {
         "type",
