@@ -403,7 +403,9 @@ def _assert_places(
 def _extract_table(data: DataDir, department: str, table: str) -> pl.DataFrame:
     """A table of a department's published extract (events are by month)."""
     folder = data.extract(department) / table
-    return pl.read_parquet(sorted(folder.rglob("*.parquet")), hive_partitioning=False)
+    files = sorted(folder.rglob("*.parquet"))
+    assert files, f"{folder}: nothing published"
+    return pl.read_parquet(files, hive_partitioning=False)
 
 
 # --- the repository is left as it was --------------------------------------------------------
