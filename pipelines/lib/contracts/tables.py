@@ -2,7 +2,7 @@
 
 Loaded and validated like the feed contracts (ODCS JSON Schema, then house rules,
 every problem as `file:line: key: message`); dbt's model contracts and tests are
-generated from them (`pipelines/lib/contracts/dbt_schema.py`).
+generated from them (`pipelines/lib/dbt_models/warehouse_schema.py`).
 
 A column whose values are the feeds' vocabulary (event types, roles, object kinds, the
 departments) does not list them: its custom property `enumFrom` names the vocabulary, and

@@ -10,8 +10,10 @@ What lists feeds is generated; what computes stays hand-written (docs/architectu
   records, the latest readings of collapsed feeds, and the roles, relations and event types
   the mappings and `contracts/vocabulary.yaml` declare.
 
-Like the warehouse contracts' schema (`dbt_schema.py`), the files are committed, so dbt
-parses without this step, and a test fails when they are stale. Nothing is written while
+- `models/warehouse/_warehouse__contracts.yml`: the warehouse tables' dbt contracts and tests,
+  from `contracts/warehouse/` (their vocabularies follow the mappings: `enumFrom`).
+
+The files are committed, so dbt parses without this step, and a test fails when they are stale. Nothing is written while
 any contract is invalid: a feed left out would silently leave the warehouse.
 """
 
@@ -25,6 +27,8 @@ import yaml
 from pipelines.lib.contracts.loader import load_feed_contracts, shared_vocabulary
 from pipelines.lib.contracts.mapping_index import mapping_index
 from pipelines.lib.contracts.model import FeedContract, FeedContracts
+from pipelines.lib.contracts.tables import load_table_contracts
+from pipelines.lib.contracts.yaml_source import ContractError
 from pipelines.lib.dbt_models.events import event_types_model, events_model
 from pipelines.lib.dbt_models.feed_sql import FeedSql, latest_model_name
 from pipelines.lib.dbt_models.mentions import mentions_model
@@ -37,11 +41,13 @@ from pipelines.lib.dbt_models.records import (
 )
 from pipelines.lib.dbt_models.sources import sources_file
 from pipelines.lib.dbt_models.staging import model_name, staging_model, staging_properties
+from pipelines.lib.dbt_models.warehouse_schema import render as warehouse_schema
 
 MARK = "Generated from the contracts by `safecity contract generate`: edit those, not this."
 SQL_HEADER = f"-- {MARK}\n"
 YAML_HEADER = f"# {MARK}\n"
 GENERATED_DIR = Path("models/intermediate/generated")
+WAREHOUSE_SCHEMA = Path("models/warehouse/_warehouse__contracts.yml")
 KINDS = ("organisation", "person", "place", "object")
 
 
@@ -76,10 +82,15 @@ def generated_files(contracts_dir: Path, contracts: FeedContracts | None = None)
     index = mapping_index(contracts, vocabulary, contracts_dir.parent)
     if index.problems:
         raise GenerateError(list(index.problems))
+    try:
+        tables = load_table_contracts(contracts_dir, index=index)
+    except ContractError as error:
+        raise GenerateError(list(error.messages)) from None
 
     ordered = sorted(contracts.values(), key=lambda c: (c.department, c.feed))
     files: dict[Path, str] = {
-        Path("models/staging/_sources.yml"): YAML_HEADER + sources_file(contracts, vocabulary)
+        Path("models/staging/_sources.yml"): YAML_HEADER + sources_file(contracts, vocabulary),
+        WAREHOUSE_SCHEMA: YAML_HEADER + warehouse_schema(tables),
     }
     by_department: dict[str, list[FeedContract]] = {}
     for contract in ordered:
@@ -139,6 +150,7 @@ def stale(dbt_dir: Path, files: dict[Path, str]) -> list[Path]:
 
 def _generated_on_disk(dbt_dir: Path) -> set[Path]:
     candidates = [*dbt_dir.glob("models/staging/*/*"), *dbt_dir.glob("models/staging/*.yml")]
+    candidates.append(dbt_dir / WAREHOUSE_SCHEMA)
     candidates += (dbt_dir / GENERATED_DIR).glob("*")
     return {
         path.relative_to(dbt_dir)

@@ -1,9 +1,8 @@
-"""dbt model contracts and tests, generated from the warehouse ODCS contracts.
+"""dbt model contracts and tests of the warehouse tables, from the warehouse ODCS contracts.
 
-    uv run python -m pipelines.lib.contracts.dbt_schema     # rewrite the dbt file
-
-The ODCS files are the source of truth; the generated `_warehouse__contracts.yml`
-is committed so dbt parses without this step, and a test fails when it is stale.
+The ODCS files are the source of truth; `safecity contract generate` writes
+`models/warehouse/_warehouse__contracts.yml` from them (project.py). Vocabularies a table takes
+from the feed mappings (`enumFrom`) follow the mappings, so onboarding a feed regenerates it too.
 Each table gets an enforced dbt contract (names, types, not null), and tests for
 its key (`unique` on a one-column primary key or unique column; the project's generic
 `unique_combination_of_columns` on a primary key of several columns), relationships and
@@ -13,15 +12,9 @@ asset check it becomes.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import yaml
 
-from pipelines.lib.contracts.loader import contracts_dir
-from pipelines.lib.contracts.tables import Column, TableContract, load_table_contracts
-
-GENERATED = Path("dbt_project/models/warehouse/_warehouse__contracts.yml")
-HEADER = "# Generated from contracts/warehouse/*.odcs.yaml by pipelines/lib/contracts/dbt_schema.py: edit those, not this.\n"
+from pipelines.lib.contracts.tables import Column, TableContract
 
 
 def render(tables: dict[str, TableContract]) -> str:
@@ -49,7 +42,7 @@ def render(tables: dict[str, TableContract]) -> str:
             _column(table, column, single_key=len(key) == 1) for column in table.columns
         ]
         models.append(model)
-    return HEADER + yaml.safe_dump(
+    return yaml.safe_dump(
         {"version": 2, "models": models}, allow_unicode=True, sort_keys=False, width=120
     )
 
@@ -91,12 +84,3 @@ def _column(table: TableContract, column: Column, *, single_key: bool) -> dict:
         entry["data_tests"] = tests
     entry["meta"] = {"classification": column.classification}
     return entry
-
-
-def main() -> None:
-    GENERATED.write_text(render(load_table_contracts(contracts_dir())), encoding="utf-8")
-    print(f"wrote {GENERATED}")
-
-
-if __name__ == "__main__":
-    main()
