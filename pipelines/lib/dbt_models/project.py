@@ -33,6 +33,7 @@ from pipelines.lib.dbt_models.events import event_types_model, events_model
 from pipelines.lib.dbt_models.feed_sql import FeedSql, latest_model_name
 from pipelines.lib.dbt_models.mentions import mentions_model
 from pipelines.lib.dbt_models.records import (
+    generated_properties,
     latest_model,
     mapped_feeds_model,
     relations_model,
@@ -113,6 +114,9 @@ def generated_files(contracts_dir: Path, contracts: FeedContracts | None = None)
     files[GENERATED_DIR / "int_mapped_feeds.sql"] = mapped_feeds_model(mapped, SQL_HEADER)
     files[GENERATED_DIR / "int_mention_roles.sql"] = roles_model(index, SQL_HEADER)
     files[GENERATED_DIR / "int_mention_relations.sql"] = relations_model(index, SQL_HEADER)
+    files[GENERATED_DIR / "_generated__models.yml"] = YAML_HEADER + _yaml(
+        generated_properties(mapped)
+    )
     for feed in mapped:
         if feed.mapping.records is not None:
             name = latest_model_name(feed.contract)

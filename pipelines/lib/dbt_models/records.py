@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 
 from pipelines.lib.contracts.mapping_index import MappingIndex
 from pipelines.lib.contracts.model import ColumnValue, FirstOf, Prefix, Sum, Template, TemplateSlot
-from pipelines.lib.dbt_models.feed_sql import FeedSql, latest_record_id
+from pipelines.lib.dbt_models.feed_sql import FeedSql, latest_model_name, latest_record_id
 from pipelines.lib.dbt_models.sql import literal
 from pipelines.lib.dbt_models.staging import model_name
 
@@ -165,3 +165,72 @@ def mapped_feeds_model(feeds: Iterable[FeedSql], header: str) -> str:
         ("varchar", "varchar", "boolean"),
         rows,
     )
+
+
+def generated_properties(feeds: Iterable[FeedSql]) -> dict:
+    """dbt properties of the generated models whose shape is the generator's: what each is, and
+    its grain as a key test (the unions are described beside the hand-written models)."""
+
+    def keyed(name: str, description: str, key: list[str], about: str) -> dict:
+        return {
+            "name": name,
+            "description": description,
+            "data_tests": [
+                {
+                    "unique_combination_of_columns": {
+                        "arguments": {"combination_of_columns": key},
+                        "description": f"One row per {about}.",
+                    }
+                }
+            ],
+        }
+
+    models = [
+        keyed(
+            "int_event_types",
+            "One row per event type in use, from contracts/vocabulary.yaml: its national category, "
+            "whether it puts the organisations near it at risk (proximity), whether it is a finding "
+            "with a deadline to put right (rectifiable).",
+            ["event_type"],
+            "event type",
+        ),
+        keyed(
+            "int_mention_roles",
+            "One row per mention kind and role the mappings use: whether an organisation role is a "
+            "responder (the units sent, never an event's subject) or the register (preferred for "
+            "names, types and counties).",
+            ["kind", "role"],
+            "mention kind and role",
+        ),
+        keyed(
+            "int_mention_relations",
+            "One row per relation a feed's mapping declares between the mentions of one record: a "
+            "person represents an organisation; an organisation's premises, or a site it is "
+            "involved at; an object an organisation owns; where an object stands. from_role is "
+            "the first end (represents: the person).",
+            ["source_feed", "relation", "from_role", "to_role"],
+            "feed and declared relation",
+        ),
+        keyed(
+            "int_mapped_feeds",
+            "One row per feed a contract maps into the warehouse, and whether its records give "
+            "events. A valid feed without a mapping stays in bronze.",
+            ["source_department", "source_feed"],
+            "mapped feed",
+        ),
+    ]
+    for feed in feeds:
+        records = feed.mapping.records
+        if records is not None:
+            per = list(records.latest_per)
+            models.append(
+                keyed(
+                    latest_model_name(feed.contract),
+                    f"One row per {', '.join(per)} of {feed.contract.feed}, as its latest reading "
+                    f"(by {records.order_by}) has it: the mapping's records.latestPer. Incremental: "
+                    "a daily build reads only the new days.",
+                    per,
+                    ", ".join(per),
+                )
+            )
+    return {"version": 2, "models": models}

@@ -41,7 +41,9 @@ def staging_model(contract: FeedContract, header: str) -> str:
         f"{header}"
         "select\n"
         "    * exclude (_source_file, _source_row, _delivery_date),\n"
-        f"    {{{{ lineage_columns('{contract.department}', '{contract.feed}', \"{key}\") }}}}\n"
+        "    {{ lineage_columns(\n"
+        f"        '{contract.department}', '{contract.feed}', \"{key}\"\n"
+        "    ) }}\n"
         f"from {{{{ source('{contract.department}', '{contract.feed}') }}}}\n"
     )
 

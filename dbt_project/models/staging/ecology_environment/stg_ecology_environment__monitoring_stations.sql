@@ -1,5 +1,7 @@
 -- Generated from the contracts by `safecity contract generate`: edit those, not this.
 select
     * exclude (_source_file, _source_row, _delivery_date),
-    {{ lineage_columns('ecology_environment', 'monitoring_stations', "station_code") }}
+    {{ lineage_columns(
+        'ecology_environment', 'monitoring_stations', "station_code"
+    ) }}
 from {{ source('ecology_environment', 'monitoring_stations') }}

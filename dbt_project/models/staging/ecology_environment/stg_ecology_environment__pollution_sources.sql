@@ -1,5 +1,7 @@
 -- Generated from the contracts by `safecity contract generate`: edit those, not this.
 select
     * exclude (_source_file, _source_row, _delivery_date),
-    {{ lineage_columns('ecology_environment', 'pollution_sources', "permit_no") }}
+    {{ lineage_columns(
+        'ecology_environment', 'pollution_sources', "permit_no"
+    ) }}
 from {{ source('ecology_environment', 'pollution_sources') }}

@@ -1,5 +1,7 @@
 -- Generated from the contracts by `safecity contract generate`: edit those, not this.
 select
     * exclude (_source_file, _source_row, _delivery_date),
-    {{ lineage_columns('market_regulation', 'food_inspections', "inspection_id") }}
+    {{ lineage_columns(
+        'market_regulation', 'food_inspections', "inspection_id"
+    ) }}
 from {{ source('market_regulation', 'food_inspections') }}
