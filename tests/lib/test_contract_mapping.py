@@ -805,15 +805,27 @@ def test_each_further_mistake_is_named_with_its_line(
     test_each_mistake_is_named_with_its_line(contracts, feed, old, new, on_line, key, message)
 
 
-def test_an_event_place_is_one_place_per_record(contracts: Path) -> None:
+def test_a_place_is_one_per_record(contracts: Path) -> None:
     mapping = TRAFFIC_MAPPING.replace(
         "- kind: person\n",
         "- {kind: place, role: vehicle_site, each: vehicles, address: vehicle_type}\n- kind: person\n",
-    ).replace("  place: accident_site", "  place: vehicle_site")
+    )
     path = add_mapping(contracts, TRAFFIC, mapping)
     assert problems(path) == [
-        f"contracts/{TRAFFIC}:{line_of(path, 'place: vehicle_site')}: {TRAFFIC_AT}.event.place: "
-        "vehicle_site is one place per item of vehicles: an event has one place"
+        f"contracts/{TRAFFIC}:{line_of(path, 'role: vehicle_site')}: {TRAFFIC_AT}.mentions[1].each: "
+        "a place is one per record and role: each is for the other kinds"
+    ]
+
+
+def test_a_relation_joins_mentions_the_record_has_once(contracts: Path) -> None:
+    mapping = (
+        TRAFFIC_MAPPING
+        + "relations:\n- {type: locatedAt, object: involved_vehicle, place: accident_site}\n"
+    )
+    path = add_mapping(contracts, TRAFFIC, mapping)
+    assert problems(path) == [
+        f"contracts/{TRAFFIC}:{line_of(path, 'type: locatedAt')}: {TRAFFIC_AT}.relations[0]: "
+        "involved_vehicle is repeated (each or split): a relation joins mentions the record has once"
     ]
 
 

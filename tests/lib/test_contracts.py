@@ -189,6 +189,20 @@ def test_misspelt_key_in_team_member_is_found_inside_one_of(tmp_path: Path) -> N
     assert all("is not of type" not in e and "not valid under" not in e for e in errors)
 
 
+@pytest.mark.parametrize(
+    "owner", ["owner@water_affairs.example", "food safety team", "data@localhost"]
+)
+def test_an_owner_the_ui_cannot_show_is_named_with_its_line(tmp_path: Path, owner: str) -> None:
+    """Dagster refuses such an asset owner for the whole code location: the contract says so first."""
+    text = edited("food-safety-data@scjg.chengdu.example", owner)
+    errors = load_errors(tmp_path, text)
+    assert errors == [
+        f"{FILE}:{line_of(text, owner)}: team.members[0].username: {owner!r} must be an email "
+        "address, its domain of letters, digits, '.' and '-' (no '_'; e.g. "
+        "data@urban-management.example): the UI shows it as the feed's owner"
+    ]
+
+
 def test_wrong_value_type_names_the_key(tmp_path: Path) -> None:
     text = edited("        unique: true", "        unique: yes please")
     errors = load_errors(tmp_path, text)

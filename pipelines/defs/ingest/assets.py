@@ -52,7 +52,7 @@ def landing_spec(contract: FeedContract) -> dg.AssetSpec:
         group_name="landing",
         description=f"Raw deliveries of {contract.feed} from {contract.department} ({contract.landing.file}).",
         kinds={contract.landing.format},
-        owners=[contract.owner] if "@" in contract.owner else [],
+        owners=[contract.owner],  # an email address: the contract loader checks it
         metadata={"contract": dg.MetadataValue.path(str(contract.path))},
     )
 
@@ -68,7 +68,7 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
         backfill_policy=dg.BackfillPolicy.single_run(),
         check_specs=check_specs(key),
         kinds={"parquet", "polars", "duckdb"},
-        owners=[contract.owner] if "@" in contract.owner else [],
+        owners=[contract.owner],
         description=f"{contract.description or contract.feed} Held to {contract.path.name}.",
         metadata={
             "contract": dg.MetadataValue.path(str(contract.path)),

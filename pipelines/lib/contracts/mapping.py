@@ -289,8 +289,12 @@ def _mention_columns(
         return None
     if "split" in entry:
         problems.add(at, "each or split, not both: one mention per item, or per part of a cell")
-    if kind == "place" and "point" in entry:
-        problems.add((*at, "point"), "a point is the record's coordinates, not an item's")
+    if kind == "place":
+        # int_place_mentions has one place per record and role (no slot), and so do the bridges.
+        problems.add(
+            (*at, "each"), "a place is one per record and role: each is for the other kinds"
+        )
+        return None
     return Columns(
         fields={item.name: item for item in items_of.items},
         declared=frozenset(item.name for item in items_of.items),
@@ -436,12 +440,24 @@ def _relation(
         return None
     ends = RELATION_ENDS[relation_type]
     unknown_keys(entry, frozenset({"type", *ends}), at, f"a {relation_type} relation", problems)
-    roles = [_end_role(entry, kind, at, mentions, problems) for kind in ends]
-    if roles[0] is None or roles[1] is None:
+    first, second = (_end_role(entry, kind, at, mentions, problems) for kind in ends)
+    if first is None or second is None:
         return None
-    return Relation(
-        type=relation_type, from_role=roles[0], to_role=roles[1], line=problems.line_of(at)
-    )
+    repeated = [
+        role
+        for kind, role in zip(ends, (first, second), strict=True)
+        if (mention := mentions.by_role[(kind, role)]) is not None
+        and (mention.each or mention.split)
+    ]
+    if repeated:
+        # The bridges relate one record's mentions by role: an item's slot would be lost.
+        problems.add(
+            at,
+            f"{', '.join(repeated)} is repeated (each or split): a relation joins mentions "
+            "the record has once",
+        )
+        return None
+    return Relation(type=relation_type, from_role=first, to_role=second, line=problems.line_of(at))
 
 
 def _end_role(
@@ -685,9 +701,6 @@ def _event_place(value: Any, at: KeyPath, mentions: Mentions, problems: Problems
     mention = mentions.by_role[("place", value)]
     if mention is None:
         return None  # its problems are reported at the mention
-    if mention.each is not None:
-        problems.add(at, f"{value} is one place per item of {mention.each}: an event has one place")
-        return None
     return mention.role
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,6 +12,10 @@ from pipelines.lib.contracts.vocabulary import SLA_UNIT_DAYS, TEMPORAL_TYPES
 from pipelines.lib.contracts.yaml_source import KeyPath, Problems
 
 SlaEntries = dict[str, tuple[dict[str, Any], KeyPath]]
+
+# An owner's address as Dagster accepts an asset owner (dagster._core.utils.is_valid_email):
+# one it refuses would stop the whole code location, not just this feed.
+OWNER_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,7}")
 
 
 def owner(doc: Mapping[str, Any], department: str, problems: Problems) -> str | None:
@@ -31,12 +36,26 @@ def owner(doc: Mapping[str, Any], department: str, problems: Problems) -> str | 
     elif domain != department:
         # Compared with the folder rather than team.name, so one wrong name is one error.
         problems.add(("domain",), f"{domain!r} must be the department folder {department!r}")
-    owners = [member for _, member in entries(team.get("members")) if member.get("role") == "owner"]
+    owners = [
+        (index, member)
+        for index, member in entries(team.get("members"))
+        if member.get("role") == "owner"
+    ]
     if not owners:
         problems.add(("team",), "at least one team member with role 'owner' is required")
         return None
-    usernames = [m["username"] for m in owners if isinstance(m.get("username"), str)]
-    return usernames[0] if usernames else None  # a member without username: the schema says so
+    usernames = [m["username"] for _, m in owners if isinstance(m.get("username"), str)]
+    if not usernames:
+        return None  # a member without username: the schema says so
+    for index, member in owners:
+        name = member.get("username")
+        if isinstance(name, str) and not OWNER_EMAIL.fullmatch(name):
+            problems.add(
+                ("team", "members", index, "username"),
+                f"{name!r} must be an email address, its domain of letters, digits, '.' and '-' "
+                "(no '_'; e.g. data@urban-management.example): the UI shows it as the feed's owner",
+            )
+    return usernames[0]
 
 
 def sla_entries(doc: Mapping[str, Any], problems: Problems) -> SlaEntries:

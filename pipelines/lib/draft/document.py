@@ -59,7 +59,7 @@ def contract_document(drafted: Drafted) -> dict[str, Any]:
             "members": [
                 {
                     "username": Commented(
-                        f"owner@{department}.example",
+                        f"owner@{department.replace('_', '-')}.example",
                         after="TODO: review: the department's data owner",
                     ),
                     "role": "owner",
