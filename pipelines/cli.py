@@ -728,7 +728,10 @@ def _built(args: argparse.Namespace) -> DataDir:
     """The data directory, once a run has published its analytics copy."""
     paths = _data_dir(args)
     if not paths.analytics.exists():
-        raise UserError(f"no analytics copy at {paths.analytics}: run `safecity run` first")
+        raise UserError(
+            f"no analytics copy at {paths.analytics}: run `safecity run` first, or name the data "
+            "directory a run built (--data-dir DIR, or $SAFECITY_DATA_DIR)"
+        )
     return paths
 
 

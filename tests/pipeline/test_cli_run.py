@@ -119,6 +119,17 @@ def test_run_on_empty_data_dir_says_generate_first(tmp_path: Path) -> None:
     assert not (empty / "dagster_home").exists()  # nothing started
 
 
+def test_sql_before_any_run_says_which_data_directory_to_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run built elsewhere is the usual cause: the message says how to point at it."""
+    assert cli.main(["sql", "--data-dir", str(tmp_path), "select 1"]) == 1
+    error = capsys.readouterr().err
+    assert f"no analytics copy at {tmp_path / 'analytics.duckdb'}" in error
+    assert "--data-dir DIR, or $SAFECITY_DATA_DIR" in error
+    assert len(error.strip().splitlines()) == 1
+
+
 def test_failed_step_prints_one_line_and_exits_non_zero(tmp_path: Path) -> None:
     root = tmp_path / "data"
     junk = root / "landing" / "fire_rescue" / "fire_incidents" / "readme.md"

@@ -94,7 +94,10 @@ def _report(
             check_name=CHECK_NAME,
             passed=False,
             severity=dg.AssetCheckSeverity.WARN,
-            description=f"No extract published for {department}: nothing to validate.",
+            description=(
+                f"No extract published for {department}: nothing to validate. A department "
+                "receives an extract once contracts/sharing/policy.yaml grants it tables."
+            ),
             metadata={"extract": dg.MetadataValue.path(str(extract_dir))},
         )
         return
