@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from pipelines.lib.contracts.model import EventMapping
 from pipelines.lib.contracts.shared_vocabulary import SharedVocabulary
 from pipelines.lib.dbt_models.feed_sql import FeedSql
-from pipelines.lib.dbt_models.sql import literal, macro
+from pipelines.lib.dbt_models.sql import literal, macro, typed_select
 
 # fct_event's columns before placement and linkage, in table order (event_key first).
 COLUMNS = (
@@ -46,7 +46,7 @@ def events_model(feeds: Iterable[FeedSql], header: str) -> str:
             columns = ", ".join(name for name, _ in COLUMNS)
             selects.append(f"select {columns}\nfrom {{{{ ref('{derived.model}') }}}}")
     if not selects:  # nothing maps an event yet: the table exists, empty
-        selects.append(_select({}, "(select 1)", "false"))
+        selects.append(typed_select(COLUMNS, {}, "(select 1)", "false"))
     union = "\n    union all\n".join(_indent(s) for s in selects)
     return (
         f"{header}with events as (\n{union}\n)\n\n"
@@ -90,7 +90,7 @@ def _branch(feed: FeedSql, event: EventMapping) -> str:
     if event.major is not None:
         values["major"] = record.condition(event.major)
     where = record.condition(event.when) if event.when is not None else "true"
-    return _select(values, f"{{{{ ref('{feed.staged}') }}}}", where)
+    return typed_select(COLUMNS, values, f"{{{{ ref('{feed.staged}') }}}}", where)
 
 
 def _by_type(event: EventMapping, sql: Callable[[str], str]) -> str:
@@ -100,16 +100,6 @@ def _by_type(event: EventMapping, sql: Callable[[str], str]) -> str:
         f"when {literal(value)} then {sql(event_type)}" for value, event_type in event.type.types
     )
     return f"case {event.type.column} {whens} end"
-
-
-def _select(values: dict[str, str], source: str, where: str) -> str:
-    columns = ",\n".join(
-        f"    {name}"
-        if values.get(name) == name
-        else f"    cast({values.get(name, 'null')} as {sql_type}) as {name}"
-        for name, sql_type in COLUMNS
-    )
-    return f"select\n{columns}\nfrom {source}\nwhere {where}"
 
 
 def _indent(text: str) -> str:

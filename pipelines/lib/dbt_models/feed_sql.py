@@ -64,9 +64,9 @@ class FeedSql:
 
     def value(self, mention: Mention, name: str) -> str | None:
         """An attribute's SQL, or None when the mapping does not give it."""
-        value: MappedValue | None = mention.attribute(name)
         if name == "name" and mention.split:
             return PART
+        value: MappedValue | None = mention.attribute(name)
         return None if value is None else self.record_of(mention).value(value)
 
     def identifier(self, mention: Mention, name: str) -> str | None:

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from pipelines.lib.contracts.model import Mention
 from pipelines.lib.dbt_models.feed_sql import FeedSql
-from pipelines.lib.dbt_models.sql import macro
+from pipelines.lib.dbt_models.sql import macro, typed_select
 
 LINEAGE = ("source_department", "source_feed", "source_record_id")
 
@@ -91,7 +91,7 @@ def mentions_model(kind: str, feeds: Iterable[FeedSql], header: str) -> str:
         if mention.kind == kind
     ]
     if not branches:  # no feed mentions this kind yet: the table exists, empty
-        branches = [_select(kind, {}, "(select 1)", "false")]
+        branches = [typed_select(COLUMNS[kind], {}, "(select 1)", "false")]
     return f"{header}-- {DESCRIPTIONS[kind]}\n" + "\nunion all\n".join(branches) + "\n"
 
 
@@ -106,7 +106,7 @@ def _branch(kind: str, feed: FeedSql, mention: Mention) -> str:
         slot=feed.slot(mention),
     )
     present = " or ".join(f"{values[c]} is not null" for c in _identifying(kind, values))
-    return _select(kind, values, feed.source(mention), present or "false")
+    return typed_select(COLUMNS[kind], values, feed.source(mention), present or "false")
 
 
 def _values(kind: str, feed: FeedSql, mention: Mention) -> dict[str, str]:
@@ -203,15 +203,3 @@ def _identifying(kind: str, values: dict[str, str]) -> list[str]:
         "object": ("code",),
     }[kind]
     return [column for column in wanted if column in values]
-
-
-def _select(kind: str, values: dict[str, str], source: str, where: str) -> str:
-    columns = ",\n".join(
-        f"    cast({values[name]} as {sql_type}) as {name}"
-        if name in values and values[name] != name
-        else f"    {name}"
-        if name in values
-        else f"    cast(null as {sql_type}) as {name}"
-        for name, sql_type in COLUMNS[kind]
-    )
-    return f"select\n{columns}\nfrom {source}\nwhere {where}"

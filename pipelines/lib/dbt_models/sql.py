@@ -8,7 +8,7 @@ marker or Jinja braces stays a value.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from pipelines.lib.contracts.model import (
     ColumnValue,
@@ -97,3 +97,17 @@ def macro(name: str, *arguments: str) -> str:
     """A call of one of the project's macros on SQL expressions (passed as Jinja strings)."""
     quoted = ", ".join('"' + a.replace("\\", "\\\\").replace('"', '\\"') + '"' for a in arguments)
     return f"{{{{ {name}({quoted}) }}}}"
+
+
+def typed_select(
+    columns: Iterable[tuple[str, str]], values: Mapping[str, str], source: str, where: str
+) -> str:
+    """A union branch: every column in order and typed, a column with no value a typed null
+    (so branches line up for `union all`); a column passed on under its own name is not cast."""
+    listed = ",\n".join(
+        f"    {name}"
+        if values.get(name) == name
+        else f"    cast({values.get(name, 'null')} as {sql_type}) as {name}"
+        for name, sql_type in columns
+    )
+    return f"select\n{listed}\nfrom {source}\nwhere {where}"
