@@ -24,7 +24,7 @@ from pipelines.lib.contracts import load_contract, load_feed_contracts
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.ingest.ingest import bronze_schema
 from pipelines.lib.ingest.lake import write_schema_file
-from tests.ingest.test_bad_input import csv_text, enterprise
+from tests.ingest.deliveries import csv_text, enterprise
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIRE = "contracts/feeds/fire_rescue/fire_incidents.odcs.yaml"

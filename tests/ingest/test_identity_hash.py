@@ -23,7 +23,7 @@ from pipelines.lib.ingest.ingest import bronze_schema, ingest_deliveries
 from pipelines.lib.ingest.lake import PART, SCHEMA_PART
 from pipelines.lib.resources import DataDirResource
 from tests.conftest import IDENTITY_HASH_KEY
-from tests.ingest.test_bad_input import (
+from tests.ingest.deliveries import (
     DAY,
     FEEDS,
     NEXT_DAY,
