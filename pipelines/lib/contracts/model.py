@@ -53,6 +53,14 @@ class Field:
     unit: str | None = None  # the unit bronze stores (pipelines/lib/standards/units.py)
     source_unit: str | None = None  # the unit the department delivers, converted to `unit`
     derived: Derivation | None = None  # built from several delivered columns instead of `source`
+    # Numbers: bounds the value may not reach (ODCS exclusiveMinimum / exclusiveMaximum), e.g. a
+    # divisor's exclusiveMinimum 0; and whether NaN and the infinities are values (allowNonFinite).
+    exclusive_minimum: float | None = None
+    exclusive_maximum: float | None = None
+    allow_non_finite: bool = False
+    # Dates and timestamps: the earliest plausible day (ODCS `minimum`, a day 'YYYY-MM-DD'); a
+    # timestamp's day is taken in its zone.
+    earliest: date | None = None
 
     @property
     def source_columns(self) -> tuple[str, ...]:

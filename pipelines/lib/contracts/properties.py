@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,9 +18,10 @@ from pipelines.lib.contracts.property_custom import Delivered, Where, delivered
 from pipelines.lib.contracts.shapes import entries, mapping
 from pipelines.lib.contracts.vocabulary import (
     CLASSIFICATIONS,
+    FEED_TYPE_OPTIONS,
     LOGICAL_TYPES,
     SNAKE_CASE,
-    SUPPORTED_TYPE_OPTIONS,
+    TEMPORAL_TYPES,
 )
 from pipelines.lib.contracts.yaml_source import KeyPath, Problems
 
@@ -99,8 +101,8 @@ def _field(
         pattern=options.get("pattern"),
         min_length=options.get("minLength"),
         max_length=options.get("maxLength"),
-        minimum=float(options["minimum"]) if "minimum" in options else None,
-        maximum=float(options["maximum"]) if "maximum" in options else None,
+        minimum=_bound(options, "minimum") if logical_type not in TEMPORAL_TYPES else None,
+        maximum=_bound(options, "maximum"),
         enum=tuple(_enum_text(entry["value"]) for _, entry in entries(prop.get("enum"))),
         standard=delivery.standard,
         not_after_delivery=delivery.not_after_delivery,
@@ -112,7 +114,20 @@ def _field(
         unit=delivery.unit,
         source_unit=delivery.source_unit,
         derived=delivery.derived,
+        exclusive_minimum=_bound(options, "exclusiveMinimum"),
+        exclusive_maximum=_bound(options, "exclusiveMaximum"),
+        allow_non_finite=delivery.allow_non_finite,
+        earliest=_earliest_day(options) if logical_type in TEMPORAL_TYPES else None,
     )
+
+
+def _bound(options: dict[str, Any], key: str) -> float | None:
+    return float(options[key]) if key in options else None
+
+
+def _earliest_day(options: dict[str, Any]) -> date | None:
+    """A date's or timestamp's `minimum` (checked to be a day by _type_options)."""
+    return date.fromisoformat(options["minimum"]) if "minimum" in options else None
 
 
 def _check_physical_type_and_classification(
@@ -153,7 +168,7 @@ def _type_options(
 ) -> dict[str, Any]:
     options = mapping(prop.get("logicalTypeOptions"))
     at: KeyPath = (*path, "logicalTypeOptions")
-    for key in sorted(set(options) - SUPPORTED_TYPE_OPTIONS[logical_type]):
+    for key in sorted(set(options) - FEED_TYPE_OPTIONS[logical_type]):
         problems.add(
             at,
             f"{key!r} is not supported for {logical_type} properties (it would not be enforced)",
@@ -162,6 +177,8 @@ def _type_options(
     pattern = options.get("pattern")
     if isinstance(pattern, str):
         _check_pattern(pattern, (*at, "pattern"), problems)
+    if logical_type in TEMPORAL_TYPES and "minimum" in options:
+        _check_day(options["minimum"], (*at, "minimum"), problems)
     if options.get("timezone", True) is not True:
         # Bronze stores timestamps with their time zone.
         problems.add((*at, "timezone"), "timestamps are stored with a time zone")
@@ -172,6 +189,14 @@ def _type_options(
         except (ZoneInfoNotFoundError, ValueError, TypeError):
             problems.add((*at, "defaultTimezone"), f"unknown time zone {zone!r}")
     return options
+
+
+def _check_day(value: Any, at: KeyPath, problems: Problems) -> None:
+    # One form only, a day: a timestamp's zone says when it starts.
+    try:
+        date.fromisoformat(value if isinstance(value, str) and len(value) == 10 else "")
+    except ValueError:
+        problems.add(at, f"minimum of a date or timestamp is a day 'YYYY-MM-DD', not {value!r}")
 
 
 def _check_pattern(pattern: str, at: KeyPath, problems: Problems) -> None:

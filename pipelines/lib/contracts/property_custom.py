@@ -3,7 +3,8 @@
 `source` (with `sourceAliases`) or `derivedFrom` says where the value comes from (neither,
 for longitude and latitude read from a `coordinates.point`); `sourceFormats` how dates
 and times are written; `missingValues` what stands for no value; `sourceUnit` and `unit`
-the conversion; `standard` and `notAfterDelivery` more rules.
+the conversion; `standard` and `notAfterDelivery` more rules; `allowNonFinite` lets a number
+be NaN or infinite.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class Delivered:
     source_unit: str | None
     standard: str | None
     not_after_delivery: bool
+    allow_non_finite: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ def delivered(
     stored_unit, source_unit = _units(custom, logical_type, problems)
     standard = _standard(custom, logical_type, problems)
     not_after_delivery = _not_after_delivery(custom, logical_type, problems)
+    allow_non_finite = _allow_non_finite(custom, logical_type, problems)
     if len(problems.messages) > before or (formats is None and logical_type in TEMPORAL_TYPES):
         return None
     return Delivered(
@@ -77,6 +80,7 @@ def delivered(
         source_unit=source_unit,
         standard=standard,
         not_after_delivery=not_after_delivery,
+        allow_non_finite=allow_non_finite,
     )
 
 
@@ -201,5 +205,14 @@ def _not_after_delivery(custom: CustomProperties, logical_type: str, problems: P
         problems.add(
             custom.at("notAfterDelivery"),
             "notAfterDelivery must be true or false, on a date or timestamp",
+        )
+    return bool(value)
+
+
+def _allow_non_finite(custom: CustomProperties, logical_type: str, problems: Problems) -> bool:
+    value = custom.value("allowNonFinite")
+    if value is not None and (not isinstance(value, bool) or logical_type != "number"):
+        problems.add(
+            custom.at("allowNonFinite"), "allowNonFinite must be true or false, on a number"
         )
     return bool(value)

@@ -62,6 +62,7 @@ BUILT_IN_RULES = frozenset(
         "identity_number_check",
         "uscc_check",
         "admin_code_unknown",
+        "control_character",
         "coordinates_outside_city",
         "date_in_future",
         "duplicate_key",
@@ -82,6 +83,7 @@ PROPERTY_CUSTOM_PROPERTIES = frozenset(
         "derivedFrom",
         "unit",
         "sourceUnit",
+        "allowNonFinite",
     }
 )
 
@@ -97,6 +99,15 @@ SUPPORTED_TYPE_OPTIONS: dict[str, frozenset[str]] = {
     "timestamp": frozenset({"defaultTimezone", "timezone"}),
     "boolean": frozenset(),
     "array": frozenset(),
+}
+# A feed's properties have more, enforced by ingestion: strict bounds on numbers (a divisor's
+# `exclusiveMinimum: 0`) and the earliest plausible day of a date or timestamp (`minimum`).
+FEED_TYPE_OPTIONS: dict[str, frozenset[str]] = {
+    **SUPPORTED_TYPE_OPTIONS,
+    "integer": SUPPORTED_TYPE_OPTIONS["integer"] | {"exclusiveMinimum", "exclusiveMaximum"},
+    "number": SUPPORTED_TYPE_OPTIONS["number"] | {"exclusiveMinimum", "exclusiveMaximum"},
+    "date": SUPPORTED_TYPE_OPTIONS["date"] | {"minimum"},
+    "timestamp": SUPPORTED_TYPE_OPTIONS["timestamp"] | {"minimum"},
 }
 
 # The national categories of emergency events (突发事件应对法, article 3): fixed by law, so

@@ -37,7 +37,11 @@ from pipelines.lib.ingest.conventions import (
 from pipelines.lib.ingest.read import SOURCE_ROW, RawDelivery
 from pipelines.lib.ingest.rule import Rule
 from pipelines.lib.standards.coordinates import bd09_to_wgs84, gcj02_to_wgs84
-from pipelines.lib.standards.identifiers import is_valid_identity_number, is_valid_uscc
+from pipelines.lib.standards.identifiers import (
+    identity_birth_days,
+    is_valid_identity_number,
+    is_valid_uscc,
+)
 from pipelines.lib.standards.text import FULL_WIDTH_PATTERN, normalise_text_expr
 
 SOURCE_FILE, DELIVERY_DATE = "_source_file", "_delivery_date"
@@ -496,7 +500,13 @@ def with_wgs84(contract: FeedContract, typed: pl.DataFrame) -> pl.DataFrame:
         return typed
     convert = {"GCJ02": gcj02_to_wgs84, "BD09": bd09_to_wgs84}[spec.system]
     # Sensors repeat one point thousands of times: convert each distinct point once.
-    points = typed.select(spec.longitude, spec.latitude).unique().drop_nulls()
+    # NaN and infinities (type_invalid unless allowed) have no position to convert.
+    points = (
+        typed.select(spec.longitude, spec.latitude)
+        .unique()
+        .drop_nulls()
+        .filter(pl.col(spec.longitude).is_finite() & pl.col(spec.latitude).is_finite())
+    )
     lon, lat = convert(
         points[spec.longitude].to_numpy().astype(np.float64),
         points[spec.latitude].to_numpy().astype(np.float64),
@@ -504,7 +514,10 @@ def with_wgs84(contract: FeedContract, typed: pl.DataFrame) -> pl.DataFrame:
     converted = points.with_columns(pl.Series("_lon", lon), pl.Series("_lat", lat))
     return (
         typed.join(converted, on=[spec.longitude, spec.latitude], how="left", maintain_order="left")
-        .with_columns(pl.col("_lon").alias(spec.longitude), pl.col("_lat").alias(spec.latitude))
+        .with_columns(  # an unconverted point keeps its values, and the rule that broke on them
+            pl.coalesce("_lon", spec.longitude).alias(spec.longitude),
+            pl.coalesce("_lat", spec.latitude).alias(spec.latitude),
+        )
         .drop("_lon", "_lat")
     )
 
@@ -515,6 +528,17 @@ CHECK_DIGITS = {"identity_number": is_valid_identity_number, "uscc": is_valid_us
 CHECK = "_check_"  # prefix of a column saying the field's check character is right (or it is empty)
 
 
+def identifiers_valid(standard: str, values: np.ndarray, days: pl.Series) -> np.ndarray:
+    """Where each identifier is valid; an identity number's holder must also be born by its delivery day."""
+    valid = CHECK_DIGITS[standard](values)
+    if standard == "identity_number":
+        year, month, day = (
+            part.cast(pl.Int64) for part in (days.dt.year(), days.dt.month(), days.dt.day())
+        )
+        valid &= identity_birth_days(values) <= (year * 10_000 + month * 100 + day).to_numpy()
+    return valid
+
+
 def with_check_digits(contract: FeedContract, parsed: pl.DataFrame) -> pl.DataFrame:
     checks = []
     for f in contract.fields:
@@ -523,7 +547,8 @@ def with_check_digits(contract: FeedContract, parsed: pl.DataFrame) -> pl.DataFr
             checks.append(
                 pl.Series(
                     CHECK + f.name,
-                    CHECK_DIGITS[f.standard](text.to_numpy()) | text.is_null().to_numpy(),
+                    identifiers_valid(f.standard, text.to_numpy(), parsed[DAY])
+                    | text.is_null().to_numpy(),
                 )
             )
         for sub in f.items:
@@ -539,8 +564,12 @@ def item_checks(parsed: pl.DataFrame, array: Field, item: Field) -> pl.Series:
     flat = parsed.select(
         pl.int_range(pl.len()).alias("_row"),
         pl.col(array.name).list.eval(pl.element().struct.field(item.name)).alias("_v"),
+        pl.col(DAY),
     ).explode("_v")
-    valid = CHECK_DIGITS[item.standard](flat["_v"].to_numpy()) | flat["_v"].is_null().to_numpy()
+    valid = (
+        identifiers_valid(item.standard, flat["_v"].to_numpy(), flat[DAY])
+        | flat["_v"].is_null().to_numpy()
+    )
     return (
         flat.with_columns(pl.Series("_ok", valid))
         .group_by("_row", maintain_order=True)
@@ -622,8 +651,13 @@ def field_rules(
     if f.derived is not None:
         yield from derived_rules(f, value, text)
     elif typed_alone and f.logical_type not in ("string", "array"):
-        yield Rule("type_invalid", name, text.is_not_null() & value.is_null())
+        unparsed = value.is_null()
+        if f.logical_type == "number" and not f.allow_non_finite:
+            # NaN and the infinities (1e400 reads as one) are no quantity: a contract allows them.
+            unparsed = unparsed | ~value.is_finite()
+        yield Rule("type_invalid", name, text.is_not_null() & unparsed)
     if f.logical_type == "string":
+        yield Rule("control_character", name, text.str.contains(CONTROL_CHARACTERS))
         if f.pattern:
             yield Rule("pattern_mismatch", name, ~text.str.contains(f.pattern))
         limit = f.max_length or DEFAULT_MAX_LENGTH
@@ -632,10 +666,7 @@ def field_rules(
             yield Rule("value_too_short", name, text.str.len_chars() < f.min_length)
     if f.enum:
         yield Rule("enum_invalid", name, ~text.is_in(list(f.enum)))
-    if f.minimum is not None:
-        yield Rule("value_out_of_range", name, value < f.minimum)
-    if f.maximum is not None:
-        yield Rule("value_out_of_range", name, value > f.maximum)
+    yield from range_rules(f, value, zone)
     if f.standard in CHECK_DIGITS:
         yield Rule(f"{f.standard}_check", name, ~pl.col(CHECK + name))
     elif f.standard in ("admin_county", "admin_township"):
@@ -645,6 +676,33 @@ def field_rules(
             yield Rule("date_in_future", name, value > pl.col(DAY))
         else:
             yield Rule("date_in_future", name, value.dt.convert_time_zone(zone) >= pl.col(NEXT_DAY))
+
+
+# Unicode control characters (Cc) but tab, line feed and carriage return, which free text may
+# hold: a NUL or an escape in a name is a broken export, never data.
+CONTROL_CHARACTERS = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]"
+
+
+def range_rules(f: Field, value: pl.Expr, zone: str) -> Iterator[Rule]:
+    """`value_out_of_range`: a number outside its bounds, a day before the earliest plausible one."""
+    if f.earliest is not None:
+        day = value if f.logical_type == "date" else value.dt.convert_time_zone(f.timezone or zone)
+        yield Rule("value_out_of_range", f.name, day.dt.date() < f.earliest)
+    if f.logical_type not in ("number", "integer"):
+        return
+    outside = []
+    if f.minimum is not None:
+        outside.append(value < f.minimum)
+    if f.maximum is not None:
+        outside.append(value > f.maximum)
+    if f.exclusive_minimum is not None:
+        outside.append(value <= f.exclusive_minimum)
+    if f.exclusive_maximum is not None:
+        outside.append(value >= f.exclusive_maximum)
+    # NaN (where a contract allows it) is in no range: polars would order it above every number.
+    unordered = value.is_nan() if f.logical_type == "number" else pl.lit(False)
+    for broken in outside:
+        yield Rule("value_out_of_range", f.name, broken | unordered)
 
 
 def first_failure(rules: list[Rule], flags: list[pl.Expr], what: str) -> pl.Expr:

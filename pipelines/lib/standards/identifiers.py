@@ -41,8 +41,8 @@ IDENTITY_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 IDENTITY_CHECK_CHARS = "10X98765432"  # indexed by weighted sum mod 11
 
 # The birth-date check is pure (it never looks at today's date), so it can
-# only bound the year to a plausible range; comparing with the record's own
-# date is the warehouse's job.
+# only bound the year to a plausible range; a birth date later than the day a
+# number was delivered is caught by ingestion (identity_birth_days).
 MIN_BIRTH_YEAR = 1800
 MAX_BIRTH_YEAR = 2099
 
@@ -179,6 +179,18 @@ def is_valid_identity_number(values: npt.ArrayLike) -> BoolArray:
     """
     valid, _, shape = _parse_identity(values)
     return valid.reshape(shape)
+
+
+def identity_birth_days(values: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """The birth date of each identity number as the number YYYYMMDD (characters 7-14).
+
+    Meaningful where `is_valid_identity_number` is true; compare it with a day's
+    ``year * 10000 + month * 100 + day``.
+    """
+    shape = np.shape(values)
+    strings, _ = _as_strings(values)
+    digits, _ = _digit_values(_code_points(strings, IDENTITY_LENGTH))
+    return _weighted_number(digits[:, 6:14]).reshape(shape)
 
 
 def _uscc_values(codes: npt.NDArray[np.uint32]) -> tuple[npt.NDArray[np.int64], BoolArray]:
