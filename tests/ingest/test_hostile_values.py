@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.lib.contracts import FeedContract, load_contract
+from pipelines.lib.contracts import ContractError, FeedContract, load_contract
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.ingest.read import SOURCE_ROW
 from pipelines.lib.standards.identifiers import identity_check_char
@@ -291,3 +291,52 @@ def test_control_characters_in_nested_text_are_invalid(
     assert "王\\u0000强" in found["original"]
     names = bronze.select(pl.col("vehicles").list.eval(pl.element().struct.field("driver_name")))
     assert names.to_series().to_list() == [["王强"]]
+
+
+# ------------------------------------------------------------------ the contract keys
+
+
+def edited_hazard_sources(tmp_path: Path, old: str, new: str) -> Path:
+    text = HAZARD_SOURCES.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "emergency_management" / "hazard_sources.odcs.yaml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def test_the_sample_contracts_state_a_divisor_and_earliest_days(
+    hazard_sources: FeedContract, traffic_accidents: FeedContract
+) -> None:
+    critical = hazard_sources.field("critical_quantity_t")
+    assert (critical.minimum, critical.exclusive_minimum) == (None, 0.0)
+    assert hazard_sources.field("record_date").earliest == date(2020, 1, 1)
+    assert traffic_accidents.field("occurred_at").earliest == date(2020, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "      minimum: '2020-01-01'",
+            "      minimum: '1/1/2020'",
+            "minimum of a date or timestamp is a day 'YYYY-MM-DD', not '1/1/2020'",
+        ),
+        (
+            "      value: enterprise_name\n",
+            "      value: enterprise_name\n    - property: allowNonFinite\n      value: true\n",
+            "allowNonFinite must be true or false, on a number",
+        ),
+        (
+            "      exclusiveMinimum: 0",
+            "      exclusiveMinimum: zero",
+            "exclusiveMinimum: must be of type 'number', not string",
+        ),
+    ],
+)
+def test_the_plausibility_keys_are_checked_when_the_contract_loads(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    with pytest.raises(ContractError) as raised:
+        load_contract(edited_hazard_sources(tmp_path, old, new))
+    assert message in str(raised.value)

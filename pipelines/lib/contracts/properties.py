@@ -122,7 +122,9 @@ def _field(
 
 
 def _bound(options: dict[str, Any], key: str) -> float | None:
-    return float(options[key]) if key in options else None
+    bound = options.get(key)
+    # Anything but a number is a schema problem, reported: no bound, and no crash.
+    return float(bound) if isinstance(bound, int | float) and not isinstance(bound, bool) else None
 
 
 def _earliest_day(options: dict[str, Any]) -> date | None:
