@@ -128,8 +128,11 @@ def _bound(options: dict[str, Any], key: str) -> float | None:
 
 
 def _earliest_day(options: dict[str, Any]) -> date | None:
-    """A date's or timestamp's `minimum` (checked to be a day by _type_options)."""
-    return date.fromisoformat(options["minimum"]) if "minimum" in options else None
+    """A date's or timestamp's `minimum`; anything but a day has been reported (_check_day)."""
+    try:
+        return date.fromisoformat(options["minimum"]) if "minimum" in options else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _check_physical_type_and_classification(
