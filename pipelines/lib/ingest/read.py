@@ -12,14 +12,24 @@ from __future__ import annotations
 import csv
 import json
 import tempfile
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import fastexcel
 import numpy as np
 import polars as pl
 
 from pipelines.lib.contracts import FeedContract
+from pipelines.lib.ingest.workbook import (
+    HEADER_SEARCH_ROWS,
+    FormulaCell,
+    Workbook,
+    column_letter,
+    header_index,
+    unique_names,
+)
 
 SOURCE_ROW = (
     "_source_row"  # 1-based data row (CSV and XLSX: after the header; JSON lines: the line)
@@ -79,7 +89,8 @@ def read_delivery(
     if fmt == "jsonl":
         return read_json_lines(path, contract, connection)
     if fmt == "xlsx":
-        return read_xlsx(path)
+        landing = contract.landing
+        return read_xlsx(path, landing.sheet, landing.header_row, contract.source_columns)
     raise ValueError(f"{contract.path}: unknown landing format {fmt!r}")
 
 
@@ -332,19 +343,214 @@ def read_json_lines(
     return RawDelivery(rows, rejects.cast(REJECT_SCHEMA), keys, encoding="utf-8")
 
 
-def read_xlsx(path: Path) -> RawDelivery:
+def read_xlsx(
+    path: Path,
+    sheet: str | None = None,
+    header_row: int | None = None,
+    known_columns: Collection[str] = (),
+) -> RawDelivery:
+    """One sheet of a workbook: the contract's `sheet`, else the only one holding data.
+
+    The header is the contract's `headerRow`, else the row among the first few that names
+    the most `known_columns` (a title above it is skipped, and said). Data rows are numbered
+    from 1 after the header, blank rows not counted. A formula's cached value is read, as
+    the department saw it, with a note naming its cells; a formula whose value is an error
+    or was never computed quarantines its row (`formula_error`, `formula_not_computed`).
+    """
     try:
-        rows = pl.read_excel(path, engine="calamine", infer_schema_length=0)
-    except Exception as error:  # calamine raises its own types for a file that is not a workbook
+        with Workbook(path) as book:
+            chosen, notes = _chosen_sheet(book, sheet, path.name)
+            if chosen is None:
+                return RawDelivery(
+                    _empty_rows(), pl.DataFrame(schema=REJECT_SCHEMA), [], notes=notes
+                )
+            first_row = book.first_filled_row(chosen) or 1
+            formulas = book.formula_cells(chosen)
+        loaded = fastexcel.read_excel(path).load_sheet(chosen, header_row=None, dtypes="string")
+        grid = loaded.to_polars()
+        first_column = loaded.available_columns()[0].absolute_index if grid.width else 0
+    except UnreadableFile:
+        raise
+    except Exception as error:  # zipfile, XML and calamine errors for a file that is not a workbook
         raise UnreadableFile(
             f"{path.name}: not readable as an XLSX workbook ({_first_line(error)})"
         ) from error
-    rows = rows.rename({c: c.strip() for c in rows.columns})
-    return RawDelivery(
-        rows.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(SOURCE_ROW)),
-        pl.DataFrame(schema=REJECT_SCHEMA),
-        rows.columns,
+    grid.columns = [column_letter(first_column + i) for i in range(grid.width)]
+    at = _header_position(grid, first_row, header_row, frozenset(known_columns), chosen, path.name)
+    if at > 0 and header_row is None:
+        notes.append(_skipped_rows_note(grid.head(at), first_row, chosen))
+    return _sheet_rows(grid, first_row, at, formulas, notes)
+
+
+def _chosen_sheet(book: Workbook, sheet: str | None, file: str) -> tuple[str | None, list[str]]:
+    """The sheet to read (None: no sheet holds data) and what to say about the choice.
+
+    With no sheet named, two sheets holding data are refused rather than one read: the other
+    could hold the rest of the records, and reading half a delivery without a word is loss.
+    """
+    names = book.sheet_names
+    listed = ", ".join(repr(n) for n in names) or "none"
+    if sheet is not None:
+        if sheet not in names:
+            raise UnreadableFile(
+                f"{file}: no sheet {sheet!r} (the contract's landing sheet); the workbook's sheets: "
+                f"{listed}: ask the department, or name the right one in the contract"
+            )
+        if book.first_filled_row(sheet) is None:
+            return None, [f"sheet {sheet!r} is empty"]
+        return sheet, []
+    filled = [n for n in names if book.first_filled_row(n) is not None]
+    if not filled:
+        return None, [f"no sheet holds any data (sheets: {listed})"]
+    if len(filled) > 1:
+        shown = ", ".join(repr(n) for n in filled)
+        raise UnreadableFile(
+            f"{file}: {len(filled)} sheets hold data ({shown}) and the contract names none: "
+            f"set the landing's sheet (e.g. sheet: {filled[0]}) to the one holding the records"
+        )
+    if len(names) == 1:
+        return filled[0], []
+    return filled[0], [
+        f"read sheet {filled[0]!r}, the only one holding data (sheets: {listed}); "
+        f"name it in the contract's landing: sheet: {filled[0]}"
+    ]
+
+
+def _header_position(
+    grid: pl.DataFrame,
+    first_row: int,
+    header_row: int | None,
+    names: frozenset[str],
+    sheet: str,
+    file: str,
+) -> int:
+    """The header's index in `grid` (whose first row is the sheet's row `first_row`)."""
+    if header_row is None:
+        head = grid.head(HEADER_SEARCH_ROWS).rows()
+        return header_index(head, names)
+    at = header_row - first_row
+    if not 0 <= at < grid.height or all(v is None for v in grid.row(at)):
+        raise UnreadableFile(
+            f"{file}: row {header_row} of sheet {sheet!r}, the contract's headerRow, is empty "
+            f"(the first row holding anything is {first_row}): correct headerRow, or ask the department"
+        )
+    return at
+
+
+def _skipped_rows_note(above: pl.DataFrame, first_row: int, sheet: str) -> str:
+    texts = [
+        " ".join(v.strip() for v in row if v is not None and v.strip())[:80] for row in above.rows()
+    ]
+    shown = "; ".join(repr(t) for t in texts if t)
+    header = first_row + above.height
+    return (
+        f"column names read from row {header} of sheet {sheet!r}; the rows above it are not "
+        f"data ({shown}): declare headerRow: {header} in the contract's landing"
     )
+
+
+def _sheet_rows(
+    grid: pl.DataFrame, first_row: int, at: int, formulas: list[FormulaCell], notes: list[str]
+) -> RawDelivery:
+    """The rows below the header as text, and the rows whose formulas give no value as rejects."""
+    header_sheet_row = first_row + at
+    letters = grid.columns
+    header = [(v or "").strip() for v in grid.row(at)]
+    data = grid.slice(at + 1).with_columns(
+        pl.int_range(header_sheet_row + 1, header_sheet_row + 1 + pl.len(), dtype=pl.Int64).alias(
+            "_sheet_row"
+        )
+    )
+    # A column with neither name nor value is no column (calamine's range can be wider).
+    blank = [
+        letter
+        for letter, name in zip(letters, header, strict=True)
+        if not name and data[letter].null_count() == data.height
+    ]
+    kept = [
+        (letter, name) for letter, name in zip(letters, header, strict=True) if letter not in blank
+    ]
+    names = dict(
+        zip([letter for letter, _ in kept], unique_names([n for _, n in kept]), strict=True)
+    )
+    data_cells = [c for c in formulas if c.row > header_sheet_row]
+    failed = [c for c in data_cells if not c.computed]
+    failed_rows = {c.row for c in failed}
+    # Blank rows are no records (as in CSV); a row whose only cell is a failed formula is one.
+    records = data.filter(
+        ~pl.all_horizontal(pl.col(letters).is_null()) | pl.col("_sheet_row").is_in(failed_rows)
+    )
+    missing_rows = sorted(failed_rows - set(records["_sheet_row"]))  # past calamine's range
+    if missing_rows:
+        records = pl.concat(
+            [records, pl.DataFrame({"_sheet_row": missing_rows}, schema={"_sheet_row": pl.Int64})],
+            how="diagonal",
+        ).sort("_sheet_row")
+    records = records.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(SOURCE_ROW))
+    computed = [c for c in data_cells if c.computed]
+    if computed:
+        notes.append(_formula_note(computed, names))
+    if failed:
+        notes.append(
+            f"{len(failed)} cell(s) hold a formula error or a formula never computed: their rows "
+            "are quarantined (ask the department to recalculate and save from the spreadsheet)"
+        )
+    rejects = _formula_rejects(records, failed, names)
+    rows = records.filter(~pl.col("_sheet_row").is_in(failed_rows)).select(
+        *[pl.col(letter).alias(name) for letter, name in names.items()], SOURCE_ROW
+    )
+    return RawDelivery(rows, rejects, list(names.values()), notes=notes)
+
+
+def _formula_note(cells: list[FormulaCell], names: dict[str, str]) -> str:
+    by_column: dict[str, list[FormulaCell]] = {}
+    for cell in cells:
+        by_column.setdefault(
+            names.get(column_letter(cell.column), column_letter(cell.column)), []
+        ).append(cell)
+    parts = [
+        f"{name} ({found[0].ref})"
+        if len(found) == 1
+        else f"{name} ({len(found)} cells, {found[0].ref} to {found[-1].ref})"
+        for name, found in by_column.items()
+    ]
+    return (
+        f"{len(cells)} value(s) are formulas' results, read as the spreadsheet showed them: "
+        + ", ".join(parts)
+    )
+
+
+def _formula_rejects(
+    records: pl.DataFrame, failed: list[FormulaCell], names: dict[str, str]
+) -> pl.DataFrame:
+    """One reject per row with failed formulas: the first one's rule and column, every one in `original`."""
+    schema = REJECT_SCHEMA | {"column": pl.String}
+    if not failed:
+        return pl.DataFrame(schema=schema)
+    by_row: dict[int, list[FormulaCell]] = {}
+    for cell in sorted(failed, key=lambda c: (c.row, c.column)):
+        by_row.setdefault(cell.row, []).append(cell)
+    rejects = []
+    for values in records.filter(pl.col("_sheet_row").is_in(list(by_row))).iter_rows(named=True):
+        cells = by_row[values["_sheet_row"]]
+        original = {name: values.get(letter) for letter, name in names.items()}
+        for cell in cells:
+            letter = column_letter(cell.column)
+            original[names.get(letter, letter)] = cell.delivered
+        first = cells[0]
+        rejects.append(
+            {
+                SOURCE_ROW: values[SOURCE_ROW],
+                "rule": "formula_error" if first.error else "formula_not_computed",
+                "detail": "; ".join(
+                    f"{c.ref}: {c.delivered}" + (" (an error)" if c.error else " (never computed)")
+                    for c in cells
+                ),
+                "original": json.dumps(original, ensure_ascii=False),
+                "column": names.get(column_letter(first.column), column_letter(first.column)),
+            }
+        )
+    return pl.DataFrame(rejects, schema=schema)
 
 
 def _empty_rows() -> pl.DataFrame:

@@ -1,0 +1,242 @@
+"""What a workbook's cell values do not say, read from its XML: its sheets, where a sheet's
+cells start, which cells hold formulas or errors, and which row is the header.
+
+calamine (the reader behind polars and fastexcel) gives values only: a formula's cached
+value as if the department had typed it, and an error (#DIV/0!) or a formula never
+computed as an empty cell. An XLSX file is a zip of XML parts, so the sheet's XML is
+streamed for `<f>` elements and error cells: a byte search first, and the element by
+element parse only when the search finds one. A workbook without formulas costs one
+decompression of its sheet, not a parse.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+from xml.etree.ElementTree import Element, iterparse
+
+OFFICE_DOCUMENT = "/officeDocument"  # the end of the relationship type naming the workbook part
+HEADER_SEARCH_ROWS = 10  # a title block above the header is a few rows at most
+SEARCH_CHUNK = 1 << 20
+# `<f>` (or `<x:f>`), and a cell typed as an error: what makes a sheet worth parsing.
+_FORMULA_OR_ERROR = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]|\st=[\"']e[\"']")
+_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+
+
+@dataclass(frozen=True)
+class FormulaCell:
+    """A cell whose value the department did not type: a formula's result, or an error."""
+
+    row: int  # as the spreadsheet numbers it (1 = the first row)
+    column: int  # 0 = column A
+    formula: str | None  # without the leading "="; "" for a shared formula's later cells
+    value: str | None  # the cached value as stored; None: the formula was never computed
+    error: bool  # the value is an error such as #DIV/0!, #REF!, #N/A
+
+    @property
+    def ref(self) -> str:
+        return f"{column_letter(self.column)}{self.row}"
+
+    @property
+    def computed(self) -> bool:
+        """Whether the cell holds a value calamine reads: neither an error nor never computed."""
+        return self.value is not None and not self.error
+
+    @property
+    def delivered(self) -> str:
+        """What the department's spreadsheet shows in the cell, for the quarantine's `original`."""
+        if self.error and self.value:
+            return self.value
+        return f"={self.formula}" if self.formula else "=(formula)"
+
+
+class Workbook:
+    """An open XLSX file's parts: its sheets by name, in tab order."""
+
+    def __init__(self, path: Path) -> None:
+        self.archive = zipfile.ZipFile(path)
+        self.sheets = _sheet_parts(self.archive)
+
+    def __enter__(self) -> Workbook:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.archive.close()
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return list(self.sheets)
+
+    def first_filled_row(self, sheet: str) -> int | None:
+        """The first row holding a value (calamine's data starts there), None for an empty sheet."""
+        with self.archive.open(self.sheets[sheet]) as stream:
+            for row, _column, cell in _cells(stream):
+                if _has_value(cell):
+                    return row
+        return None
+
+    def formula_cells(self, sheet: str) -> list[FormulaCell]:
+        with self.archive.open(self.sheets[sheet]) as stream:
+            if not _mentions_formula_or_error(stream):
+                return []
+        found = []
+        with self.archive.open(self.sheets[sheet]) as stream:
+            for row, column, cell in _cells(stream):
+                formula = _child(cell, "f")
+                error = cell.get("t") == "e"
+                if formula is None and not error:
+                    continue
+                value = _child(cell, "v")
+                found.append(
+                    FormulaCell(
+                        row,
+                        column,
+                        None if formula is None else (formula.text or ""),
+                        None if value is None else (value.text or ""),
+                        error,
+                    )
+                )
+        return found
+
+
+def header_index(rows: Sequence[Sequence[str | None]], names: frozenset[str]) -> int:
+    """Which of a sheet's first rows holds the column names.
+
+    With the contract's column names (sources and aliases): the row naming the most of them,
+    the earliest on a tie, and the first row when none names any (the columns are then
+    reported missing, as for any delivery whose header changed). Without (a draft): the row
+    with the most filled cells, the earliest on a tie; a title has one, a header all.
+    """
+    candidates = list(rows[:HEADER_SEARCH_ROWS])
+    if not candidates:
+        return 0
+
+    def score(row: Sequence[str | None]) -> int:
+        cells = [c.strip() for c in row if c is not None and c.strip()]
+        return sum(c in names for c in cells) if names else len(cells)
+
+    scores = [score(row) for row in candidates]
+    best = max(scores)
+    return scores.index(best) if best > 0 else 0
+
+
+def unique_names(names: Sequence[str]) -> list[str]:
+    """Header names made distinct: a repeated name keeps its first spelling, later ones numbered."""
+    seen: dict[str, int] = {}
+    unique = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        unique.append(name if seen[name] == 1 else f"{name}#{seen[name]}")
+    return unique
+
+
+def column_letter(column: int) -> str:
+    letters = ""
+    column += 1
+    while column:
+        column, remainder = divmod(column - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number - 1
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> the zip member holding its cells, in the workbook's tab order."""
+    workbook = next(
+        (
+            target
+            for _id, type_, target in _relationships(archive, "_rels/.rels", "")
+            if type_.endswith(OFFICE_DOCUMENT)
+        ),
+        "xl/workbook.xml",
+    )
+    folder = posixpath.dirname(workbook)
+    rels = posixpath.join(folder, "_rels", posixpath.basename(workbook) + ".rels")
+    targets = {rid: target for rid, _type, target in _relationships(archive, rels, folder)}
+    sheets: dict[str, str] = {}
+    with archive.open(workbook) as stream:
+        for _event, element in iterparse(stream):
+            if _local(element.tag) != "sheet":
+                continue
+            rid = next((v for k, v in element.attrib.items() if _local(k) == "id"), None)
+            name = element.get("name")
+            if name is not None and rid in targets and targets[rid] in archive.NameToInfo:
+                sheets[name] = targets[rid]
+    return sheets
+
+
+def _relationships(
+    archive: zipfile.ZipFile, part: str, folder: str
+) -> Iterator[tuple[str, str, str]]:
+    if part not in archive.NameToInfo:
+        return
+    with archive.open(part) as stream:
+        for _event, element in iterparse(stream):
+            if _local(element.tag) != "Relationship":
+                continue
+            target = element.get("Target", "")
+            # Targets are relative to the part's folder, or absolute from the package root.
+            resolved = (
+                target.lstrip("/")
+                if target.startswith("/")
+                else posixpath.normpath(posixpath.join(folder, target))
+            )
+            yield element.get("Id", ""), element.get("Type", ""), resolved
+
+
+def _cells(stream: IO[bytes]) -> Iterator[tuple[int, int, Element]]:
+    """(row, column, <c> element) of each cell, in order; positions counted where `r` is left out."""
+    row, column = 0, -1
+    for event, element in iterparse(stream, events=("start", "end")):
+        tag = _local(element.tag)
+        if event == "start":
+            if tag == "row":
+                row = int(element.get("r") or row + 1)
+                column = -1
+            continue
+        if tag == "c":
+            match = _CELL_REF.fullmatch(element.get("r") or "")
+            if match:
+                column, row = _column_number(match.group(1)), int(match.group(2))
+            else:
+                column += 1
+            yield row, column, element
+            element.clear()
+        elif tag == "row":
+            element.clear()
+
+
+def _mentions_formula_or_error(stream: IO[bytes]) -> bool:
+    tail = b""
+    while chunk := stream.read(SEARCH_CHUNK):
+        if _FORMULA_OR_ERROR.search(tail + chunk):
+            return True
+        tail = chunk[-32:]
+    return False
+
+
+def _has_value(cell: Element) -> bool:
+    value = _child(cell, "v")
+    if value is not None and value.text:
+        return True
+    inline = _child(cell, "is")
+    return inline is not None and any(t.text for t in inline.iter() if _local(t.tag) == "t")
+
+
+def _child(element: Element, name: str) -> Element | None:
+    return next((c for c in element if _local(c.tag) == name), None)
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
