@@ -68,6 +68,8 @@ class RawDelivery:
     columns: list[str]  # the columns (or JSON keys) the file actually carried
     encoding: str | None = None
     notes: list[str] = field(default_factory=list)
+    sheet: str | None = None  # xlsx: the sheet read
+    header_row: int | None = None  # xlsx: the row of column names, as the spreadsheet numbers it
 
     @property
     def landed(self) -> int:
@@ -361,9 +363,8 @@ def read_xlsx(
         with Workbook(path) as book:
             chosen, notes = _chosen_sheet(book, sheet, path.name)
             if chosen is None:
-                return RawDelivery(
-                    _empty_rows(), pl.DataFrame(schema=REJECT_SCHEMA), [], notes=notes
-                )
+                empty = pl.DataFrame(schema=REJECT_SCHEMA)
+                return RawDelivery(_empty_rows(), empty, [], notes=notes, sheet=sheet)
             first_row = book.first_filled_row(chosen) or 1
             formulas = book.formula_cells(chosen)
         loaded = fastexcel.read_excel(path).load_sheet(chosen, header_row=None, dtypes="string")
@@ -379,7 +380,7 @@ def read_xlsx(
     at = _header_position(grid, first_row, header_row, frozenset(known_columns), chosen, path.name)
     if at > 0 and header_row is None:
         notes.append(_skipped_rows_note(grid.head(at), first_row, chosen))
-    return _sheet_rows(grid, first_row, at, formulas, notes)
+    return _sheet_rows(grid, first_row, at, formulas, notes, chosen)
 
 
 def _chosen_sheet(book: Workbook, sheet: str | None, file: str) -> tuple[str | None, list[str]]:
@@ -450,7 +451,12 @@ def _skipped_rows_note(above: pl.DataFrame, first_row: int, sheet: str) -> str:
 
 
 def _sheet_rows(
-    grid: pl.DataFrame, first_row: int, at: int, formulas: list[FormulaCell], notes: list[str]
+    grid: pl.DataFrame,
+    first_row: int,
+    at: int,
+    formulas: list[FormulaCell],
+    notes: list[str],
+    sheet: str,
 ) -> RawDelivery:
     """The rows below the header as text, and the rows whose formulas give no value as rejects."""
     header_sheet_row = first_row + at
@@ -499,7 +505,14 @@ def _sheet_rows(
     rows = records.filter(~pl.col("_sheet_row").is_in(failed_rows)).select(
         *[pl.col(letter).alias(name) for letter, name in names.items()], SOURCE_ROW
     )
-    return RawDelivery(rows, rejects, list(names.values()), notes=notes)
+    return RawDelivery(
+        rows,
+        rejects,
+        list(names.values()),
+        notes=notes,
+        sheet=sheet,
+        header_row=header_sheet_row,
+    )
 
 
 def _formula_note(cells: list[FormulaCell], names: dict[str, str]) -> str:
@@ -542,10 +555,7 @@ def _formula_rejects(
             {
                 SOURCE_ROW: values[SOURCE_ROW],
                 "rule": "formula_error" if first.error else "formula_not_computed",
-                "detail": "; ".join(
-                    f"{c.ref}: {c.delivered}" + (" (an error)" if c.error else " (never computed)")
-                    for c in cells
-                ),
+                "detail": "; ".join(c.problem for c in cells),
                 "original": json.dumps(original, ensure_ascii=False),
                 "column": names.get(column_letter(first.column), column_letter(first.column)),
             }

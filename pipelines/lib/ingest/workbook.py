@@ -48,6 +48,18 @@ class FormulaCell:
         return self.value is not None and not self.error
 
     @property
+    def problem(self) -> str:
+        """Why the cell gives no value, for the quarantine's detail."""
+        formula = f"={self.formula}" if self.formula else "a shared formula"
+        if self.error:
+            return (
+                f"{self.ref}: {formula} gives {self.value}"
+                if self.formula is not None
+                else (f"{self.ref}: {self.value}")
+            )
+        return f"{self.ref}: {formula}, never computed"
+
+    @property
     def delivered(self) -> str:
         """What the department's spreadsheet shows in the cell, for the quarantine's `original`."""
         if self.error and self.value:
@@ -92,13 +104,14 @@ class Workbook:
                 if formula is None and not error:
                     continue
                 value = _child(cell, "v")
+                text = None if value is None else (value.text or "")
+                # An empty value is a computed empty text only in a text cell: a number is never
+                # empty, and writers that do not calculate (openpyxl) leave `<v></v>` behind.
+                if text == "" and cell.get("t") not in ("str", "s", "inlineStr"):
+                    text = None
                 found.append(
                     FormulaCell(
-                        row,
-                        column,
-                        None if formula is None else (formula.text or ""),
-                        None if value is None else (value.text or ""),
-                        error,
+                        row, column, None if formula is None else (formula.text or ""), text, error
                     )
                 )
         return found
