@@ -460,53 +460,51 @@ def _sheet_rows(
 ) -> RawDelivery:
     """The rows below the header as text, and the rows whose formulas give no value as rejects."""
     header_sheet_row = first_row + at
-    letters = grid.columns
     header = [(v or "").strip() for v in grid.row(at)]
-    data = grid.slice(at + 1).with_columns(
-        pl.int_range(header_sheet_row + 1, header_sheet_row + 1 + pl.len(), dtype=pl.Int64).alias(
-            "_sheet_row"
-        )
-    )
+    data = grid.slice(at + 1)
     # A column with neither name nor value is no column (calamine's range can be wider).
-    blank = [
-        letter
-        for letter, name in zip(letters, header, strict=True)
-        if not name and data[letter].null_count() == data.height
-    ]
-    kept = [
-        (letter, name) for letter, name in zip(letters, header, strict=True) if letter not in blank
-    ]
-    names = dict(
-        zip([letter for letter, _ in kept], unique_names([n for _, n in kept]), strict=True)
-    )
+    names = {
+        letter: name
+        for letter, name in zip(grid.columns, header, strict=True)
+        if name or data[letter].null_count() < data.height
+    }
+    names = dict(zip(names, unique_names(list(names.values())), strict=True))
     data_cells = [c for c in formulas if c.row > header_sheet_row]
     failed = [c for c in data_cells if not c.computed]
-    failed_rows = {c.row for c in failed}
+    failed_rows = sorted({c.row for c in failed})
     # Blank rows are no records (as in CSV); a row whose only cell is a failed formula is one.
-    records = data.filter(
-        ~pl.all_horizontal(pl.col(letters).is_null()) | pl.col("_sheet_row").is_in(failed_rows)
-    )
-    missing_rows = sorted(failed_rows - set(records["_sheet_row"]))  # past calamine's range
-    if missing_rows:
-        records = pl.concat(
-            [records, pl.DataFrame({"_sheet_row": missing_rows}, schema={"_sheet_row": pl.Int64})],
-            how="diagonal",
-        ).sort("_sheet_row")
-    records = records.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(SOURCE_ROW))
-    computed = [c for c in data_cells if c.computed]
-    if computed:
+    sheet_rows = np.arange(header_sheet_row + 1, header_sheet_row + 1 + data.height)
+    # Column by column: a query per sheet costs more than the sheet is worth, at this size.
+    filled = np.zeros(data.height, dtype=bool)
+    for column in data.iter_columns():
+        if column.null_count() == 0:  # a column filled in every row: no row is blank
+            filled[:] = True
+            break
+        filled |= column.is_not_null().to_numpy()
+    filled |= np.isin(sheet_rows, failed_rows)
+    records = (data if filled.all() else data.filter(pl.Series(filled)))[list(names)]
+    record_rows = sheet_rows[filled]
+    past_range = [r for r in failed_rows if r > sheet_rows[-1:].max(initial=header_sheet_row)]
+    if past_range:  # calamine saw no value in them at all
+        nulls = pl.DataFrame({c: [None] * len(past_range) for c in records.columns})
+        records = pl.concat([records, nulls.cast(pl.String)])
+        record_rows = np.concatenate([record_rows, past_range])
+    records.columns = list(names.values())
+    records = records.hstack([pl.Series(SOURCE_ROW, np.arange(1, records.height + 1))])
+    if computed := [c for c in data_cells if c.computed]:
         notes.append(_formula_note(computed, names))
     if failed:
         notes.append(
             f"{len(failed)} cell(s) hold a formula error or a formula never computed: their rows "
             "are quarantined (ask the department to recalculate and save from the spreadsheet)"
         )
-    rejects = _formula_rejects(records, failed, names)
-    rows = records.filter(~pl.col("_sheet_row").is_in(failed_rows)).select(
-        *[pl.col(letter).alias(name) for letter, name in names.items()], SOURCE_ROW
-    )
+        failing = np.isin(record_rows, failed_rows)
+        rejects = _formula_rejects(records.filter(pl.Series(failing)), failed, names)
+        records = records.filter(pl.Series(~failing))
+    else:
+        rejects = pl.DataFrame(schema=REJECT_SCHEMA)
     return RawDelivery(
-        rows,
+        records,
         rejects,
         list(names.values()),
         notes=notes,
@@ -534,19 +532,16 @@ def _formula_note(cells: list[FormulaCell], names: dict[str, str]) -> str:
 
 
 def _formula_rejects(
-    records: pl.DataFrame, failed: list[FormulaCell], names: dict[str, str]
+    failing: pl.DataFrame, failed: list[FormulaCell], names: dict[str, str]
 ) -> pl.DataFrame:
     """One reject per row with failed formulas: the first one's rule and column, every one in `original`."""
-    schema = REJECT_SCHEMA | {"column": pl.String}
-    if not failed:
-        return pl.DataFrame(schema=schema)
     by_row: dict[int, list[FormulaCell]] = {}
     for cell in sorted(failed, key=lambda c: (c.row, c.column)):
         by_row.setdefault(cell.row, []).append(cell)
     rejects = []
-    for values in records.filter(pl.col("_sheet_row").is_in(list(by_row))).iter_rows(named=True):
-        cells = by_row[values["_sheet_row"]]
-        original = {name: values.get(letter) for letter, name in names.items()}
+    # `failing` holds those rows, in sheet order: the same order as by_row's.
+    for values, cells in zip(failing.iter_rows(named=True), by_row.values(), strict=True):
+        original = {name: values[name] for name in names.values()}
         for cell in cells:
             letter = column_letter(cell.column)
             original[names.get(letter, letter)] = cell.delivered
@@ -560,7 +555,7 @@ def _formula_rejects(
                 "column": names.get(column_letter(first.column), column_letter(first.column)),
             }
         )
-    return pl.DataFrame(rejects, schema=schema)
+    return pl.DataFrame(rejects, schema=REJECT_SCHEMA | {"column": pl.String})
 
 
 def _empty_rows() -> pl.DataFrame:

@@ -18,14 +18,19 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
-from xml.etree.ElementTree import Element, iterparse
+from xml.etree.ElementTree import Element, fromstring, iterparse
 
 OFFICE_DOCUMENT = "/officeDocument"  # the end of the relationship type naming the workbook part
 HEADER_SEARCH_ROWS = 10  # a title block above the header is a few rows at most
 SEARCH_CHUNK = 1 << 20
-# `<f>` (or `<x:f>`), and a cell typed as an error: what makes a sheet worth parsing.
-_FORMULA_OR_ERROR = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]|\st=[\"']e[\"']")
+# `<f>` (or `<x:f>`), and a cell typed as an error: what makes a sheet worth parsing. Plain
+# substring searches (memchr-fast); a false alarm only costs the parse.
+_FORMULA_OR_ERROR = (b"<f>", b"<f ", b"<f/", b":f>", b":f ", b":f/", b't="e"', b"t='e'")
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+# A cell's value (`<v>`) or an inline string's text (`<t>`) that is not empty, and row tags.
+_FIRST_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?[vt](?:\s[^>]*)?>[^<]")
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row(?:\s[^>]*)?>")
+_ROW_NUMBER = re.compile(rb"""\sr=["'](\d+)["']""")
 
 
 @dataclass(frozen=True)
@@ -85,11 +90,24 @@ class Workbook:
         return list(self.sheets)
 
     def first_filled_row(self, sheet: str) -> int | None:
-        """The first row holding a value (calamine's data starts there), None for an empty sheet."""
+        """The first row holding a value (calamine's data starts there), None for an empty sheet.
+
+        A byte search, not an XML parse: Python's parser takes longer over a small sheet than
+        calamine takes to read all of it, and only the first value is wanted.
+        """
+        pending, row = b"", 0
         with self.archive.open(self.sheets[sheet]) as stream:
-            for row, _column, cell in _cells(stream):
-                if _has_value(cell):
-                    return row
+            while chunk := stream.read(SEARCH_CHUNK):
+                pending += chunk
+                value = _FIRST_VALUE.search(pending)
+                # Row tags wholly before the value, or before the last tag begun (the rest next time).
+                done = value.start() if value else max(pending.rfind(b"<"), 0)
+                for tag in _ROW_TAG.finditer(pending, 0, done):
+                    number = _ROW_NUMBER.search(tag.group(0))
+                    row = int(number.group(1)) if number else row + 1
+                if value is not None:
+                    return max(row, 1)
+                pending = pending[done:]
         return None
 
     def formula_cells(self, sheet: str) -> list[FormulaCell]:
@@ -178,14 +196,13 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     rels = posixpath.join(folder, "_rels", posixpath.basename(workbook) + ".rels")
     targets = {rid: target for rid, _type, target in _relationships(archive, rels, folder)}
     sheets: dict[str, str] = {}
-    with archive.open(workbook) as stream:
-        for _event, element in iterparse(stream):
-            if _local(element.tag) != "sheet":
-                continue
-            rid = next((v for k, v in element.attrib.items() if _local(k) == "id"), None)
-            name = element.get("name")
-            if name is not None and rid in targets and targets[rid] in archive.NameToInfo:
-                sheets[name] = targets[rid]
+    for element in fromstring(archive.read(workbook)).iter():
+        if _local(element.tag) != "sheet":
+            continue
+        rid = next((v for k, v in element.attrib.items() if _local(k) == "id"), None)
+        name = element.get("name")
+        if name is not None and rid in targets and targets[rid] in archive.NameToInfo:
+            sheets[name] = targets[rid]
     return sheets
 
 
@@ -194,10 +211,8 @@ def _relationships(
 ) -> Iterator[tuple[str, str, str]]:
     if part not in archive.NameToInfo:
         return
-    with archive.open(part) as stream:
-        for _event, element in iterparse(stream):
-            if _local(element.tag) != "Relationship":
-                continue
+    for element in fromstring(archive.read(part)).iter():
+        if _local(element.tag) == "Relationship":
             target = element.get("Target", "")
             # Targets are relative to the part's folder, or absolute from the package root.
             resolved = (
@@ -233,9 +248,10 @@ def _cells(stream: IO[bytes]) -> Iterator[tuple[int, int, Element]]:
 def _mentions_formula_or_error(stream: IO[bytes]) -> bool:
     tail = b""
     while chunk := stream.read(SEARCH_CHUNK):
-        if _FORMULA_OR_ERROR.search(tail + chunk):
+        seen = tail + chunk
+        if any(mark in seen for mark in _FORMULA_OR_ERROR):
             return True
-        tail = chunk[-32:]
+        tail = chunk[-8:]
     return False
 
 
