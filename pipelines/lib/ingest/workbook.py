@@ -11,11 +11,13 @@ decompression of its sheet, not a parse.
 
 from __future__ import annotations
 
+import html
 import posixpath
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import IO
 from xml.etree.ElementTree import Element, fromstring, iterparse
@@ -25,8 +27,11 @@ HEADER_SEARCH_ROWS = 10  # a title block above the header is a few rows at most
 SEARCH_CHUNK = 1 << 20
 # `<f>` (or `<x:f>`), and a cell typed as an error: what makes a sheet worth parsing. Plain
 # substring searches (memchr-fast); a false alarm only costs the parse.
-_FORMULA_OR_ERROR = (b"<f>", b"<f ", b"<f/", b":f>", b":f ", b":f/", b't="e"', b"t='e'")
+_FORMULA_OR_ERROR = (b"<f", b":f", b't="e"', b"t='e'")
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+_PREFIX = re.compile(rb"<([A-Za-z_][\w.-]*:)?sheetData[\s>/]")
+_REF_ATTRIBUTE = re.compile(rb"""\sr=["']([A-Z]+)(\d+)["']""")
+_TYPE_ATTRIBUTE = re.compile(rb"""\st=["']([A-Za-z]+)["']""")
 # A cell's value (`<v>`) or an inline string's text (`<t>`) that is not empty, and row tags.
 _FIRST_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?[vt](?:\s[^>]*)?>[^<]")
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row(?:\s[^>]*)?>")
@@ -114,25 +119,103 @@ class Workbook:
         with self.archive.open(self.sheets[sheet]) as stream:
             if not _mentions_formula_or_error(stream):
                 return []
-        found = []
+        xml = self.archive.read(self.sheets[sheet])
+        found = _formula_cells_by_search(xml)
+        if found is not None:
+            return found
+        # A cell without its `r` reference: count positions, element by element.
         with self.archive.open(self.sheets[sheet]) as stream:
-            for row, column, cell in _cells(stream):
-                formula = _child(cell, "f")
-                error = cell.get("t") == "e"
-                if formula is None and not error:
-                    continue
-                value = _child(cell, "v")
-                text = None if value is None else (value.text or "")
-                # An empty value is a computed empty text only in a text cell: a number is never
-                # empty, and writers that do not calculate (openpyxl) leave `<v></v>` behind.
-                if text == "" and cell.get("t") not in ("str", "s", "inlineStr"):
-                    text = None
-                found.append(
-                    FormulaCell(
-                        row, column, None if formula is None else (formula.text or ""), text, error
-                    )
+            return [
+                _formula_cell(
+                    row,
+                    column,
+                    cell.get("t"),
+                    _element_text(_child(cell, "f")),
+                    _element_text(_child(cell, "v")),
                 )
-        return found
+                for row, column, cell in _cells(stream)
+                if _child(cell, "f") is not None or cell.get("t") == "e"
+            ]
+
+
+def _formula_cell(
+    row: int, column: int, kind: str | None, formula: str | None, value: str | None
+) -> FormulaCell:
+    # An empty value is a computed empty text only in a text cell: a number is never
+    # empty, and writers that do not calculate (openpyxl) leave `<v></v>` behind.
+    if value == "" and kind not in ("str", "s", "inlineStr"):
+        value = None
+    return FormulaCell(row, column, formula, value, kind == "e")
+
+
+def _element_text(element: Element | None) -> str | None:
+    return None if element is None else (element.text or "")
+
+
+def _formula_cells_by_search(xml: bytes) -> list[FormulaCell] | None:
+    """The formula and error cells, found by a search over the sheet's bytes rather than by
+    parsing every cell (in a sheet with a formula in each row, most cells hold none). None
+    when one has no `r` reference: positions must then be counted, cell by cell."""
+    found_prefix = _PREFIX.search(xml)
+    prefix = found_prefix.group(1) if found_prefix and found_prefix.group(1) else b""
+    formula_cell, error_cell = _cell_patterns(prefix)
+    matches = list(_formula_matches(xml, formula_cell, prefix))
+    if b't="e"' in xml or b"t='e'" in xml:
+        matches += error_cell.finditer(xml)
+    cells: dict[tuple[int, int], FormulaCell] = {}
+    for match in matches:
+        found = match.groupdict()
+        letters, number, attributes = found.get("letters"), found.get("number"), found["attributes"]
+        if letters is None:  # `r` not the first attribute, or none at all
+            ref = _REF_ATTRIBUTE.search(attributes or b"")
+            if ref is None:
+                return None
+            letters, number = ref.groups()
+        kind = _TYPE_ATTRIBUTE.search(attributes) if attributes and b"t=" in attributes else None
+        formula, value = found.get("formula"), found["value"]
+        cell = _formula_cell(
+            int(number),
+            _column_number(letters.decode()),
+            kind.group(1).decode() if kind else None,
+            None if formula is None else _unescaped(formula),
+            None if value is None else _unescaped(value),
+        )
+        cells.setdefault((cell.row, cell.column), cell)
+    return sorted(cells.values(), key=lambda c: (c.row, c.column))
+
+
+def _formula_matches(
+    xml: bytes, formula_cell: re.Pattern[bytes], prefix: bytes
+) -> Iterator[re.Match[bytes]]:
+    """Each `<f>`, found by a plain search, matched from the start of its cell: a pattern
+    tried at every cell of the sheet costs seconds where most cells hold no formula."""
+    f_open, c_open = b"<" + prefix + b"f", b"<" + prefix + b"c"
+    at = xml.find(f_open)
+    while at >= 0:
+        if xml[at + len(f_open) : at + len(f_open) + 1] in (b" ", b">", b"/"):
+            match = formula_cell.match(xml, xml.rfind(c_open, 0, at))
+            if match is not None and match.end() > at:
+                yield match
+                at = match.end()
+        at = xml.find(f_open, at + 1)
+
+
+def _unescaped(text: bytes) -> str:
+    decoded = text.decode("utf-8")
+    return html.unescape(decoded) if "&" in decoded else decoded
+
+
+@cache
+def _cell_patterns(prefix: bytes) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    """A cell holding a formula (`<f>` comes first in a cell), and a cell typed as an error."""
+    c, f, v = (re.escape(prefix + name) for name in (b"c", b"f", b"v"))
+    value = rb"(?:\s*<" + v + rb"(?:\s[^>]*)?(?:/>|>(?P<value>[^<]*)</" + v + rb">))?"
+    # The reference read in the match when it is the first attribute, as writers put it.
+    attributes = rb"(?P<attributes>\s+(?:r=[\"'](?P<letters>[A-Z]+)(?P<number>\d+)[\"'])?[^>]*)?"
+    formula = rb"(?:\s[^>]*?)?(?:/>|>(?P<formula>[^<]*)</" + f + rb">)"
+    formula_cell = re.compile(rb"<" + c + attributes + rb">\s*<" + f + formula + value)
+    error_cell = re.compile(rb"<" + c + rb"(?P<attributes>\s[^>]*\st=[\"']e[\"'][^>]*)>" + value)
+    return formula_cell, error_cell
 
 
 def header_index(rows: Sequence[Sequence[str | None]], names: frozenset[str]) -> int:
@@ -175,6 +258,7 @@ def column_letter(column: int) -> str:
     return letters
 
 
+@cache
 def _column_number(letters: str) -> int:
     number = 0
     for letter in letters:
