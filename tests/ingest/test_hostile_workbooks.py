@@ -14,6 +14,7 @@ import pytest
 
 from pipelines.lib.contracts import ContractError, FeedContract, load_contract
 from pipelines.lib.contracts.loader import shared_vocabulary
+from pipelines.lib.draft import draft_contract
 from pipelines.lib.ingest.read import SOURCE_ROW, UnreadableFile
 from tests.ingest.deliveries import (
     FEEDS,
@@ -245,3 +246,31 @@ def test_sheet_and_header_row_are_checked_in_the_contract(tmp_path, landing, pro
     with pytest.raises(ContractError) as raised:
         load_contract(path, vocabulary=shared_vocabulary(FEEDS.parent))
     assert any(problem in message for message in raised.value.messages), raised.value.messages
+
+
+# ================================================================== drafting from a workbook
+
+
+def test_a_draft_from_a_titled_workbook_names_its_sheet_and_header_row(tmp_path):
+    rows = [incident(n) for n in range(1, 13)]
+    sample = tmp_path / "delivered" / "incidents_20260302.xlsx"
+    sample.parent.mkdir()
+    sample.write_bytes(
+        xlsx_bytes(
+            tmp_path,
+            rows,
+            sheet="火灾警情",
+            above=[TITLE, None],
+            sheets_before={"说明": []},
+            sheets_after={"汇总": SUMMARY},
+        )
+    )
+    draft = draft_contract(sample, "fire_rescue", "incidents")
+    path = tmp_path / "contracts" / "feeds" / "fire_rescue" / "incidents.odcs.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(draft.text, encoding="utf-8")
+    contract = load_contract(path, tmp_path)
+    assert contract.landing.sheet == "火灾警情" and contract.landing.header_row == 3
+    assert "'汇总' holds data too" in draft.text  # the sheet not read, to review
+    assert [f.source for f in contract.fields] == list(rows[0])
+    assert draft.check.to_bronze == 12

@@ -31,9 +31,8 @@ from pipelines.lib.ingest.workbook import (
     unique_names,
 )
 
-SOURCE_ROW = (
-    "_source_row"  # 1-based data row (CSV and XLSX: after the header; JSON lines: the line)
-)
+# 1-based data row (CSV and XLSX: after the header, an XLSX's blank rows not counted; JSON lines: the line)
+SOURCE_ROW = "_source_row"
 REJECT_SCHEMA = pl.Schema(
     {
         SOURCE_ROW: pl.Int64,
