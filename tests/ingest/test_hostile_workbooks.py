@@ -185,7 +185,9 @@ def test_formula_error_quarantines_its_row_naming_the_column(
     deliver(data, fire_incidents, xlsx_bytes(tmp_path, rows))
     ingested = ingest(data, fire_incidents, connection)
     bronze, quarantine = accounted(ingested, 3)
-    record = assert_quarantined(quarantine, 2, "formula_error", LOSS, "JQ2026030200002", "#DIV/0!")
+    record = assert_quarantined(
+        quarantine, 2, "formula_error", "direct_loss_10k_yuan", "JQ2026030200002", "#DIV/0!"
+    )
     assert json.loads(record["original"])[LOSS] == "#DIV/0!"
     assert_bronze(bronze, fire_incidents, [rows[0], rows[2]], [1, 3])
     assert bronze["direct_loss_10k_yuan"].null_count() == 0
@@ -199,9 +201,7 @@ def test_formula_never_computed_quarantines_its_row_with_the_formula(
     rows = [incident(1), incident(2), incident(3, 死亡人数=Formula("=N3*2", None))]
     deliver(data, fire_incidents, xlsx_bytes(tmp_path, rows))
     bronze, quarantine = accounted(ingest(data, fire_incidents, connection), 3)
-    record = assert_quarantined(
-        quarantine, 3, "formula_not_computed", "死亡人数", "JQ2026030200003"
-    )
+    record = assert_quarantined(quarantine, 3, "formula_not_computed", "deaths", "JQ2026030200003")
     assert json.loads(record["original"])["死亡人数"] == "=N3*2"
     assert_bronze(bronze, fire_incidents, rows[:2], [1, 2])
 
@@ -215,7 +215,7 @@ def test_a_row_holding_only_a_formula_never_computed_is_still_a_record(
     rows[2]["警情编号"] = Formula("=A3&1", None)
     deliver(data, fire_incidents, xlsx_bytes(tmp_path, rows))
     bronze, quarantine = accounted(ingest(data, fire_incidents, connection), 3)
-    assert_quarantined(quarantine, 3, "formula_not_computed", "警情编号", "=A3&1")
+    assert_quarantined(quarantine, 3, "formula_not_computed", "incident_id", "=A3&1")
     assert_bronze(bronze, fire_incidents, rows[:2], [1, 2])
     assert quarantine[SOURCE_ROW].to_list() == [3]
 

@@ -91,7 +91,8 @@ def read_delivery(
         return read_json_lines(path, contract, connection)
     if fmt == "xlsx":
         landing = contract.landing
-        return read_xlsx(path, landing.sheet, landing.header_row, contract.source_columns)
+        raw = read_xlsx(path, landing.sheet, landing.header_row, contract.source_columns)
+        return _rejects_by_field(raw, contract)
     raise ValueError(f"{contract.path}: unknown landing format {fmt!r}")
 
 
@@ -510,6 +511,20 @@ def _sheet_rows(
         sheet=sheet,
         header_row=header_sheet_row,
     )
+
+
+def _rejects_by_field(raw: RawDelivery, contract: FeedContract) -> RawDelivery:
+    """Rejects that name a delivered column name the field it feeds, as quarantine does elsewhere
+    (a part of a derived field as `field (column)`); a column the contract does not read keeps its name."""
+    if "column" not in raw.rejects.columns or raw.rejects.height == 0:
+        return raw
+    fields = {
+        column: (f.name if f.derived is None else f"{f.name} ({column})")
+        for f in contract.fields
+        for column in f.source_columns
+    }
+    raw.rejects = raw.rejects.with_columns(pl.col("column").replace(fields))
+    return raw
 
 
 def _formula_note(cells: list[FormulaCell], names: dict[str, str]) -> str:
