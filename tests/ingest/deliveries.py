@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -209,23 +211,77 @@ def jsonl_bytes(records: list[dict]) -> bytes:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
 
 
-def xlsx_bytes(tmp_path: Path, rows: list[dict], header: list[str] | None = None) -> bytes:
-    """A workbook as a department's export writes it: numbers as numbers, text as text (never a formula)."""
+@dataclass(frozen=True)
+class Formula:
+    """A cell the department's spreadsheet computes: its formula and the value it shows.
+
+    `shows=None`: never computed (written by a program that does not calculate); a string
+    starting with "#" is an error value such as #DIV/0!.
+    """
+
+    formula: str
+    shows: str | float | None
+
+
+_UNCOMPUTED = -987654321  # written as the cached value, then removed from the sheet's XML
+
+
+def xlsx_bytes(
+    tmp_path: Path,
+    rows: list[dict],
+    header: list[str] | None = None,
+    *,
+    sheet: str = "警情",
+    above: list[str | None] = (),  # type: ignore[assignment]
+    sheets_before: dict[str, list[list]] | None = None,
+    sheets_after: dict[str, list[list]] | None = None,
+) -> bytes:
+    """A workbook as a department's export writes it: numbers as numbers, text as text.
+
+    The data sheet is named `sheet` (the sample city's contract names 警情); `above` are rows
+    above the header (a title in column A, None a blank row); `sheets_before` and `sheets_after`
+    are other sheets by name, with their rows (an empty list: an empty sheet). A value may be
+    a `Formula`.
+    """
     header = header if header is not None else list(rows[0])
     path = tmp_path / "workbook.xlsx"
     workbook = xlsxwriter.Workbook(path)
-    sheet = workbook.add_worksheet()
-    for col, name in enumerate(header):
-        sheet.write_string(0, col, name)
-    for r, row in enumerate(rows, start=1):
-        for col, name in enumerate(header):
-            value = row[name]
-            if isinstance(value, (int, float)):
+    for name, cells in (sheets_before or {}).items():
+        _write_rows(workbook.add_worksheet(name), cells)
+    data = workbook.add_worksheet(sheet)
+    for r, title in enumerate(above):
+        if title is not None:
+            data.write_string(r, 0, title)
+    top = len(above)
+    _write_rows(data, [header], top)
+    _write_rows(data, [[row[name] for name in header] for row in rows], top + 1)
+    for name, cells in (sheets_after or {}).items():
+        _write_rows(workbook.add_worksheet(name), cells)
+    workbook.close()
+    return _without_uncomputed_values(path.read_bytes())
+
+
+def _write_rows(sheet, rows: list[list], start: int = 0) -> None:
+    for r, row in enumerate(rows, start=start):
+        for col, value in enumerate(row):
+            if isinstance(value, Formula):
+                shows = _UNCOMPUTED if value.shows is None else value.shows
+                sheet.write_formula(r, col, value.formula, None, shows)
+            elif isinstance(value, (int, float)):
                 sheet.write_number(r, col, value)
             elif value is not None:
                 sheet.write_string(r, col, value)
-    workbook.close()
-    return path.read_bytes()
+
+
+def _without_uncomputed_values(workbook: bytes) -> bytes:
+    """The workbook with never-computed formulas as openpyxl writes them: `<v></v>`."""
+    marker = f"<v>{_UNCOMPUTED}</v>".encode()
+    source = zipfile.ZipFile(io.BytesIO(workbook))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info).replace(marker, b"<v></v>"))
+    return out.getvalue()
 
 
 # ------------------------------------------------------------------ what bronze must hold

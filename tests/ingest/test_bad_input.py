@@ -726,7 +726,7 @@ def test_header_only_files_give_empty_partitions(
     _assert_empty_partition(ingest(data, food_inspections, connection), food_inspections)
     workbook = tmp_path / "header.xlsx"
     with xlsxwriter.Workbook(workbook) as book:
-        book.add_worksheet().write_row(0, 0, INCIDENT_HEADER)
+        book.add_worksheet(fire_incidents.landing.sheet).write_row(0, 0, INCIDENT_HEADER)
     deliver(data, fire_incidents, workbook.read_bytes())
     _assert_empty_partition(ingest(data, fire_incidents, connection), fire_incidents)
 

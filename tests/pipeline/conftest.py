@@ -51,7 +51,7 @@ def write_quiet_delivery(path: Path, contract: FeedContract) -> None:
         )
     elif path.suffix == ".xlsx":
         workbook = xlsxwriter.Workbook(str(path))
-        workbook.add_worksheet().write_row(0, 0, header)
+        workbook.add_worksheet(contract.landing.sheet).write_row(0, 0, header)
         workbook.close()
     else:
         path.write_bytes(b"")

@@ -19,7 +19,11 @@ def landing(custom: CustomProperties, problems: Problems) -> Landing | None:
         problems.add(at, "landing must be an object with format, file and (csv) encoding")
         return None
     unknown_keys(
-        value, frozenset({"format", "encoding", "delimiter", "file"}), at, "landing", problems
+        value,
+        frozenset({"format", "encoding", "delimiter", "file", "sheet", "headerRow"}),
+        at,
+        "landing",
+        problems,
     )
     ok = True
     fmt = value.get("format")
@@ -42,13 +46,47 @@ def landing(custom: CustomProperties, problems: Problems) -> Landing | None:
         shown = ", ".join(repr(d) for d in sorted(CSV_DELIMITERS))
         problems.add((*at, "delimiter"), f"delimiter must be one of {shown}")
         ok = False
+    sheet, header_row, workbook_ok = _workbook_layout(value, fmt, at, problems)
+    ok = ok and workbook_ok
     file = value.get("file")
     if not isinstance(file, str) or file.count(DAY_PLACEHOLDER) != 1 or "/" in file:
         problems.add((*at, "file"), f"file must be a file name with exactly one {DAY_PLACEHOLDER}")
         ok = False
     if not ok:
         return None
-    return Landing(format=str(fmt), encoding=str(encoding), file=str(file), delimiter=delimiter)
+    return Landing(
+        format=str(fmt),
+        encoding=str(encoding),
+        file=str(file),
+        delimiter=delimiter,
+        sheet=sheet,
+        header_row=header_row,
+    )
+
+
+def _workbook_layout(
+    value: dict[str, Any], fmt: Any, at: KeyPath, problems: Problems
+) -> tuple[str | None, int | None, bool]:
+    """`sheet` and `headerRow`: where in a workbook the data is (xlsx only)."""
+    ok = True
+    for key in ("sheet", "headerRow"):
+        if key in value and fmt != "xlsx":
+            problems.add((*at, key), f"{key} applies to xlsx only")
+            ok = False
+    sheet = value.get("sheet")
+    if sheet is not None and (not isinstance(sheet, str) or not sheet.strip()):
+        problems.add((*at, "sheet"), "sheet must be the worksheet's name, as its tab shows it")
+        ok = False
+    header_row = value.get("headerRow")
+    if header_row is not None and (
+        isinstance(header_row, bool) or not isinstance(header_row, int) or header_row < 1
+    ):
+        problems.add(
+            (*at, "headerRow"),
+            "headerRow must be the row number of the column names, as the spreadsheet shows it (1, 2, ...)",
+        )
+        ok = False
+    return sheet, header_row, ok
 
 
 def quarantine_threshold(custom: CustomProperties, problems: Problems) -> float:

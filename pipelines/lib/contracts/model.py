@@ -97,6 +97,10 @@ class Landing:
     encoding: str  # meaningful for csv only; utf-8 otherwise
     file: str  # file name pattern with one {yyyymmdd}
     delimiter: str = ","  # csv only: the field separator
+    sheet: str | None = None  # xlsx only: the worksheet read (None: the first one holding data)
+    header_row: int | None = (
+        None  # xlsx only: the row of column names, as the spreadsheet numbers it
+    )
 
     def _regex(self) -> re.Pattern[str]:
         before, _, after = self.file.partition(DAY_PLACEHOLDER)

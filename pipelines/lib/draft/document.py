@@ -118,10 +118,21 @@ def _contract_properties(drafted: Drafted) -> list[Any]:
         if sample.delimiter != ",":
             landing["delimiter"] = sample.delimiter
     landing["file"] = sample.file_pattern
+    if sample.format == "xlsx":
+        # Named, so a sheet added or a title row inserted later is reported, never guessed at.
+        if sample.sheet is not None:
+            landing["sheet"] = Quoted(sample.sheet)  # a name such as 2026 must stay text
+        if sample.header_row is not None:
+            landing["headerRow"] = sample.header_row
     found = [
         f"landing: {sample.format}"
         + (f", {sample.encoding}" if sample.encoding else "")
         + (f", fields separated by {sample.delimiter!r}" if sample.format == "csv" else "")
+        + (
+            f", sheet {sample.sheet!r} with its column names in row {sample.header_row}"
+            if sample.format == "xlsx" and sample.sheet is not None
+            else ""
+        )
         + f", named like {sample.path.name}",
         *sample.notes,
     ]

@@ -31,6 +31,7 @@ from pipelines.lib.ingest.read import (
     read_csv,
     read_xlsx,
 )
+from pipelines.lib.ingest.workbook import Workbook
 
 FORMATS_BY_SUFFIX = {
     ".csv": "csv",
@@ -68,6 +69,16 @@ class Sample:
     raw: RawDelivery | None = None
 
     @property
+    def sheet(self) -> str | None:
+        """XLSX: the sheet the rows come from."""
+        return self.raw.sheet if self.raw is not None else None
+
+    @property
+    def header_row(self) -> int | None:
+        """XLSX: the row of column names, as the spreadsheet numbers it."""
+        return self.raw.header_row if self.raw is not None else None
+
+    @property
     def columns(self) -> list[str]:
         return [c for c in self.rows.columns if c != SOURCE_ROW]
 
@@ -93,8 +104,10 @@ def read_sample(path: Path) -> Sample:
             notes += raw.notes
         elif fmt == "xlsx":
             encoding, delimiter = None, ","
-            raw = read_xlsx(path)
-            rows, rejected = raw.rows, 0
+            sheet, sheet_notes = _sheet_to_draft_from(path)
+            raw = read_xlsx(path, sheet)
+            rows, rejected = raw.rows, raw.rejects.height
+            notes += sheet_notes + raw.notes
         else:
             encoding, delimiter = None, ","
             rows, rejected = read_json_lines(path, connection)
@@ -119,6 +132,25 @@ def read_sample(path: Path) -> Sample:
             " to name them) # TODO: review"
         )
     return Sample(path, fmt, encoding, delimiter, pattern, day, rows, rejected, notes, raw)
+
+
+def _sheet_to_draft_from(path: Path) -> tuple[str | None, list[str]]:
+    """The workbook's first sheet holding data (ingestion refuses to guess between two: the
+    draft names the one it read), and the others holding data, to review."""
+    try:
+        with Workbook(path) as book:
+            filled = [n for n in book.sheet_names if book.first_filled_row(n) is not None]
+    except Exception as error:  # zipfile and XML errors: not a workbook
+        raise UnreadableFile(f"{path.name}: not readable as an XLSX workbook ({error})") from None
+    if len(filled) <= 1:
+        return (filled[0] if filled else None), []
+    others = ", ".join(repr(n) for n in filled[1:])
+    return filled[0], [
+        f"drafted from sheet {filled[0]!r}; {others} "
+        + ("hold" if len(filled) > 2 else "holds")
+        + " data too, never read: is the "
+        "contract's sheet the right one? # TODO: review"
+    ]
 
 
 def file_pattern(name: str) -> tuple[str, date | None, list[str]]:

@@ -267,7 +267,10 @@ def delivery_result(
                     *lineage,
                     "rule",
                     pl.concat_list(pl.col("rule")).alias("rules"),
-                    pl.lit(None, pl.String).alias("column"),
+                    # A reader may name the column that broke the row (a workbook's failed formula).
+                    pl.col("column")
+                    if "column" in raw.rejects.columns
+                    else pl.lit(None, pl.String).alias("column"),
                     "original",
                 ),
             ],

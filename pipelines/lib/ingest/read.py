@@ -12,18 +12,27 @@ from __future__ import annotations
 import csv
 import json
 import tempfile
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import fastexcel
 import numpy as np
 import polars as pl
 
 from pipelines.lib.contracts import FeedContract
-
-SOURCE_ROW = (
-    "_source_row"  # 1-based data row (CSV and XLSX: after the header; JSON lines: the line)
+from pipelines.lib.ingest.workbook import (
+    HEADER_SEARCH_ROWS,
+    FormulaCell,
+    Workbook,
+    column_letter,
+    header_index,
+    unique_names,
 )
+
+# 1-based data row (CSV and XLSX: after the header, an XLSX's blank rows not counted; JSON lines: the line)
+SOURCE_ROW = "_source_row"
 REJECT_SCHEMA = pl.Schema(
     {
         SOURCE_ROW: pl.Int64,
@@ -58,6 +67,8 @@ class RawDelivery:
     columns: list[str]  # the columns (or JSON keys) the file actually carried
     encoding: str | None = None
     notes: list[str] = field(default_factory=list)
+    sheet: str | None = None  # xlsx: the sheet read
+    header_row: int | None = None  # xlsx: the row of column names, as the spreadsheet numbers it
 
     @property
     def landed(self) -> int:
@@ -79,7 +90,9 @@ def read_delivery(
     if fmt == "jsonl":
         return read_json_lines(path, contract, connection)
     if fmt == "xlsx":
-        return read_xlsx(path)
+        landing = contract.landing
+        raw = read_xlsx(path, landing.sheet, landing.header_row, contract.source_columns)
+        return _rejects_by_field(raw, contract)
     raise ValueError(f"{contract.path}: unknown landing format {fmt!r}")
 
 
@@ -332,19 +345,231 @@ def read_json_lines(
     return RawDelivery(rows, rejects.cast(REJECT_SCHEMA), keys, encoding="utf-8")
 
 
-def read_xlsx(path: Path) -> RawDelivery:
+def read_xlsx(
+    path: Path,
+    sheet: str | None = None,
+    header_row: int | None = None,
+    known_columns: Collection[str] = (),
+) -> RawDelivery:
+    """One sheet of a workbook: the contract's `sheet`, else the only one holding data.
+
+    The header is the contract's `headerRow`, else the row among the first few that names
+    the most `known_columns` (a title above it is skipped, and said). Data rows are numbered
+    from 1 after the header, blank rows not counted. A formula's cached value is read, as
+    the department saw it, with a note naming its cells; a formula whose value is an error
+    or was never computed quarantines its row (`formula_error`, `formula_not_computed`).
+    """
     try:
-        rows = pl.read_excel(path, engine="calamine", infer_schema_length=0)
-    except Exception as error:  # calamine raises its own types for a file that is not a workbook
+        with Workbook(path) as book:
+            chosen, notes = _chosen_sheet(book, sheet, path.name)
+            if chosen is None:
+                empty = pl.DataFrame(schema=REJECT_SCHEMA)
+                return RawDelivery(_empty_rows(), empty, [], notes=notes, sheet=sheet)
+            first_row = book.first_filled_row(chosen) or 1
+            formulas = book.formula_cells(chosen)
+        loaded = fastexcel.read_excel(path).load_sheet(chosen, header_row=None, dtypes="string")
+        grid = loaded.to_polars()
+        first_column = loaded.available_columns()[0].absolute_index if grid.width else 0
+    except UnreadableFile:
+        raise
+    except Exception as error:  # zipfile, XML and calamine errors for a file that is not a workbook
         raise UnreadableFile(
             f"{path.name}: not readable as an XLSX workbook ({_first_line(error)})"
         ) from error
-    rows = rows.rename({c: c.strip() for c in rows.columns})
-    return RawDelivery(
-        rows.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(SOURCE_ROW)),
-        pl.DataFrame(schema=REJECT_SCHEMA),
-        rows.columns,
+    grid.columns = [column_letter(first_column + i) for i in range(grid.width)]
+    at = _header_position(grid, first_row, header_row, frozenset(known_columns), chosen, path.name)
+    if at > 0 and header_row is None:
+        notes.append(_skipped_rows_note(grid.head(at), first_row, chosen))
+    return _sheet_rows(grid, first_row, at, formulas, notes, chosen)
+
+
+def _chosen_sheet(book: Workbook, sheet: str | None, file: str) -> tuple[str | None, list[str]]:
+    """The sheet to read (None: no sheet holds data) and what to say about the choice.
+
+    With no sheet named, two sheets holding data are refused rather than one read: the other
+    could hold the rest of the records, and reading half a delivery without a word is loss.
+    """
+    names = book.sheet_names
+    listed = ", ".join(repr(n) for n in names) or "none"
+    if sheet is not None:
+        if sheet not in names:
+            raise UnreadableFile(
+                f"{file}: no sheet {sheet!r} (the contract's landing sheet); the workbook's sheets: "
+                f"{listed}: ask the department, or name the right one in the contract"
+            )
+        if book.first_filled_row(sheet) is None:
+            return None, [f"sheet {sheet!r} is empty"]
+        return sheet, []
+    filled = [n for n in names if book.first_filled_row(n) is not None]
+    if not filled:
+        return None, [f"no sheet holds any data (sheets: {listed})"]
+    if len(filled) > 1:
+        shown = ", ".join(repr(n) for n in filled)
+        raise UnreadableFile(
+            f"{file}: {len(filled)} sheets hold data ({shown}) and the contract names none: "
+            f"set the landing's sheet (e.g. sheet: {filled[0]}) to the one holding the records"
+        )
+    if len(names) == 1:
+        return filled[0], []
+    return filled[0], [
+        f"read sheet {filled[0]!r}, the only one holding data (sheets: {listed}); "
+        f"name it in the contract's landing: sheet: {filled[0]}"
+    ]
+
+
+def _header_position(
+    grid: pl.DataFrame,
+    first_row: int,
+    header_row: int | None,
+    names: frozenset[str],
+    sheet: str,
+    file: str,
+) -> int:
+    """The header's index in `grid` (whose first row is the sheet's row `first_row`)."""
+    if header_row is None:
+        head = grid.head(HEADER_SEARCH_ROWS).rows()
+        return header_index(head, names)
+    at = header_row - first_row
+    if not 0 <= at < grid.height or all(v is None for v in grid.row(at)):
+        raise UnreadableFile(
+            f"{file}: row {header_row} of sheet {sheet!r}, the contract's headerRow, is empty "
+            f"(the first row holding anything is {first_row}): correct headerRow, or ask the department"
+        )
+    return at
+
+
+def _skipped_rows_note(above: pl.DataFrame, first_row: int, sheet: str) -> str:
+    texts = [
+        " ".join(v.strip() for v in row if v is not None and v.strip())[:80] for row in above.rows()
+    ]
+    shown = "; ".join(repr(t) for t in texts if t)
+    header = first_row + above.height
+    return (
+        f"column names read from row {header} of sheet {sheet!r}; the rows above it are not "
+        f"data ({shown}): declare headerRow: {header} in the contract's landing"
     )
+
+
+def _sheet_rows(
+    grid: pl.DataFrame,
+    first_row: int,
+    at: int,
+    formulas: list[FormulaCell],
+    notes: list[str],
+    sheet: str,
+) -> RawDelivery:
+    """The rows below the header as text, and the rows whose formulas give no value as rejects."""
+    header_sheet_row = first_row + at
+    header = [(v or "").strip() for v in grid.row(at)]
+    data = grid.slice(at + 1)
+    # A column with neither name nor value is no column (calamine's range can be wider).
+    names = {
+        letter: name
+        for letter, name in zip(grid.columns, header, strict=True)
+        if name or data[letter].null_count() < data.height
+    }
+    names = dict(zip(names, unique_names(list(names.values())), strict=True))
+    data_cells = [c for c in formulas if c.row > header_sheet_row]
+    failed = [c for c in data_cells if not c.computed]
+    failed_rows = sorted({c.row for c in failed})
+    # Blank rows are no records (as in CSV); a row whose only cell is a failed formula is one.
+    sheet_rows = np.arange(header_sheet_row + 1, header_sheet_row + 1 + data.height)
+    # Column by column: a query per sheet costs more than the sheet is worth, at this size.
+    filled = np.zeros(data.height, dtype=bool)
+    for column in data.iter_columns():
+        if column.null_count() == 0:  # a column filled in every row: no row is blank
+            filled[:] = True
+            break
+        filled |= column.is_not_null().to_numpy()
+    filled |= np.isin(sheet_rows, failed_rows)
+    records = (data if filled.all() else data.filter(pl.Series(filled)))[list(names)]
+    record_rows = sheet_rows[filled]
+    past_range = [r for r in failed_rows if r > sheet_rows[-1:].max(initial=header_sheet_row)]
+    if past_range:  # calamine saw no value in them at all
+        nulls = pl.DataFrame({c: [None] * len(past_range) for c in records.columns})
+        records = pl.concat([records, nulls.cast(pl.String)])
+        record_rows = np.concatenate([record_rows, past_range])
+    records.columns = list(names.values())
+    records = records.hstack([pl.Series(SOURCE_ROW, np.arange(1, records.height + 1))])
+    if computed := [c for c in data_cells if c.computed]:
+        notes.append(_formula_note(computed, names))
+    if failed:
+        notes.append(
+            f"{len(failed)} cell(s) hold a formula error or a formula never computed: their rows "
+            "are quarantined (ask the department to recalculate and save from the spreadsheet)"
+        )
+        failing = np.isin(record_rows, failed_rows)
+        rejects = _formula_rejects(records.filter(pl.Series(failing)), failed, names)
+        records = records.filter(pl.Series(~failing))
+    else:
+        rejects = pl.DataFrame(schema=REJECT_SCHEMA)
+    return RawDelivery(
+        records,
+        rejects,
+        list(names.values()),
+        notes=notes,
+        sheet=sheet,
+        header_row=header_sheet_row,
+    )
+
+
+def _rejects_by_field(raw: RawDelivery, contract: FeedContract) -> RawDelivery:
+    """Rejects that name a delivered column name the field it feeds, as quarantine does elsewhere
+    (a part of a derived field as `field (column)`); a column the contract does not read keeps its name."""
+    if "column" not in raw.rejects.columns or raw.rejects.height == 0:
+        return raw
+    fields = {
+        column: (f.name if f.derived is None else f"{f.name} ({column})")
+        for f in contract.fields
+        for column in f.source_columns
+    }
+    raw.rejects = raw.rejects.with_columns(pl.col("column").replace(fields))
+    return raw
+
+
+def _formula_note(cells: list[FormulaCell], names: dict[str, str]) -> str:
+    by_column: dict[str, list[FormulaCell]] = {}
+    for cell in cells:
+        by_column.setdefault(
+            names.get(column_letter(cell.column), column_letter(cell.column)), []
+        ).append(cell)
+    parts = [
+        f"{name} ({found[0].ref})"
+        if len(found) == 1
+        else f"{name} ({len(found)} cells, {found[0].ref} to {found[-1].ref})"
+        for name, found in by_column.items()
+    ]
+    return (
+        f"{len(cells)} value(s) are formulas' results, read as the spreadsheet showed them: "
+        + ", ".join(parts)
+    )
+
+
+def _formula_rejects(
+    failing: pl.DataFrame, failed: list[FormulaCell], names: dict[str, str]
+) -> pl.DataFrame:
+    """One reject per row with failed formulas: the first one's rule and column, every one in `original`."""
+    by_row: dict[int, list[FormulaCell]] = {}
+    for cell in sorted(failed, key=lambda c: (c.row, c.column)):
+        by_row.setdefault(cell.row, []).append(cell)
+    rejects = []
+    # `failing` holds those rows, in sheet order: the same order as by_row's.
+    for values, cells in zip(failing.iter_rows(named=True), by_row.values(), strict=True):
+        original = {name: values[name] for name in names.values()}
+        for cell in cells:
+            letter = column_letter(cell.column)
+            original[names.get(letter, letter)] = cell.delivered
+        first = cells[0]
+        rejects.append(
+            {
+                SOURCE_ROW: values[SOURCE_ROW],
+                "rule": "formula_error" if first.error else "formula_not_computed",
+                "detail": "; ".join(c.problem for c in cells),
+                "original": json.dumps(original, ensure_ascii=False),
+                "column": names.get(column_letter(first.column), column_letter(first.column)),
+            }
+        )
+    return pl.DataFrame(rejects, schema=REJECT_SCHEMA | {"column": pl.String})
 
 
 def _empty_rows() -> pl.DataFrame:
