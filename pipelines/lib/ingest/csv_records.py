@@ -59,6 +59,7 @@ class Records:
     encoding: str  # the encoding most lines are in (the declared one if all are ASCII)
     notes: list[str] = field(default_factory=list)
     multiline: bool = False  # some accepted record holds a quoted line break
+    header_decoded: bool = True  # False: the header is neither UTF-8 nor GB 18030 (binary?)
 
 
 def split_records(data: bytes, declared: str, delimiter: str = ",") -> Records:
@@ -83,6 +84,7 @@ def split_records(data: bytes, declared: str, delimiter: str = ",") -> Records:
     end = lines.record_end(first, fields=None) or first + 1  # a broken header: its first line
     header = _joined(texts, ends, first, end)
     width = lines.fields(first, end)
+    header_decoded = all(decoded[j][0] is not None for j in range(first, end))
 
     records: list[Record] = []
     multiline = False
@@ -124,6 +126,7 @@ def split_records(data: bytes, declared: str, delimiter: str = ",") -> Records:
         records,
         *_encoding_notes(declared, decoded, first, raws, records),
         multiline=multiline,
+        header_decoded=header_decoded,
     )
 
 

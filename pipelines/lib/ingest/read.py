@@ -144,6 +144,11 @@ def _read_records(
             encoding=split.encoding,
             notes=[*split.notes, "no header line"],
         )
+    if not split.header_decoded:
+        raise UnreadableFile(
+            f"{path.name}: the header line is neither UTF-8 nor GB 18030 text: not a CSV file "
+            "(a workbook or other binary file delivered under a CSV name?)"
+        )
     kept = [r for r in split.records if r.rule is None]
     broken = pl.DataFrame(
         {
