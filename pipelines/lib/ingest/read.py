@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,7 @@ MAX_LINE_BYTES = (
     32 << 20
 )  # a 10 MB field must reach the contract's length rule, not break the reader
 
+_TWO_BYTE_UTF8 = re.compile(rb"[\xc2-\xdf]")  # lead bytes of U+0080 to U+07FF
 _CSV_REJECTS = {
     "INVALID ENCODING": "encoding_invalid",
     "TOO MANY COLUMNS": "row_malformed",
@@ -98,7 +100,9 @@ def read_csv(
     """
     data = path.read_bytes()
     declared = UTF8 if declared_encoding == "utf-8-sig" else declared_encoding
-    if declared == UTF8 or data.isascii():
+    # GB 18030 text that happens to be valid UTF-8 reads as two-byte UTF-8 characters (Latin,
+    # Greek, Cyrillic letters): a file holding any is read line by line, where that is judged.
+    if data.isascii() or (declared == UTF8 and _TWO_BYTE_UTF8.search(data) is None):
         raw = _read_clean_utf8_csv(path, data, connection, delimiter)
         if raw is not None:
             return raw
