@@ -124,7 +124,7 @@ def split_records(data: bytes, declared: str, delimiter: str = ",") -> Records:
     return Records(
         header,
         records,
-        *_encoding_notes(declared, decoded, first, raws, records),
+        *_encoding_notes(declared, decoded, records),
         multiline=multiline,
         header_decoded=header_decoded,
     )
@@ -161,10 +161,9 @@ def _rare_characters(text: str) -> int:
 def _encoding_notes(
     declared: str,
     decoded: list[tuple[str | None, str | None]],
-    first: int,
-    raws: list[bytes],
     records: list[Record],
 ) -> tuple[str, list[str]]:
+    """The encoding most lines are in, and a note for every line read in another than the declared."""
     counts = Counter(encoding for _, encoding in decoded if encoding is not None)
     encoding = counts.most_common(1)[0][0] if counts else declared
     notes = []

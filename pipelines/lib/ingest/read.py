@@ -4,7 +4,8 @@ Rows the file format itself breaks (wrong encoding, too many or too few fields,
 invalid JSON, an over-long line) come back as rejects with their source row
 number and original text, so they can be quarantined without taking valid rows
 down with them. DuckDB's CSV reader reports such rows one by one
-(`store_rejects`); JSON lines are read as text lines and validated in SQL.
+(`store_rejects`), after `csv_records` has cut an irregular file into records and
+decoded it line by line; JSON lines are read as text lines and validated in SQL.
 """
 
 from __future__ import annotations
@@ -166,12 +167,13 @@ def _read_records(
     # DuckDB cannot read a quoted bare CR, and counts lines, not records, once a record spans
     # several: inside records, line breaks become two noncharacters the file does not hold.
     lines = [split.header, *(r.text for r in kept)]
-    breaks = _line_break_stand_ins(lines) if split.multiline or "\r" in split.header else {}
+    breaks = {}
+    if split.multiline or "\r" in split.header or "\n" in split.header:
+        breaks = _line_break_stand_ins(lines)
+        for character, stand_in in breaks.items():
+            lines = [line.replace(character, stand_in) for line in lines]
     with tempfile.NamedTemporaryFile(suffix=".csv", prefix="safecity-records-") as records:
-        for line in lines:
-            for character, stand_in in breaks.items():
-                line = line.replace(character, stand_in)
-            records.write(line.encode("utf-8") + b"\n")
+        records.write("\n".join(lines).encode("utf-8") + b"\n")
         records.flush()
         header = _restored(csv_header(Path(records.name), delimiter), breaks)
         rows, rejects = _duckdb_csv(path, Path(records.name), header, connection, delimiter)
@@ -188,9 +190,7 @@ def _read_records(
             _restored_column(pl.col(c), breaks) for c in rows.columns if rows[c].dtype == pl.String
         )
         rejects = rejects.with_columns(_restored_column(pl.col("original"), breaks))
-    rejects = rejects.with_columns(
-        pl.col(SOURCE_ROW).map_elements(lambda p: int(numbers[p - 1]), return_dtype=pl.Int64)
-    )
+    rejects = rejects.with_columns(pl.Series(SOURCE_ROW, numbers[rejected], dtype=pl.Int64))
     return RawDelivery(
         rows=rows.with_columns(pl.Series(SOURCE_ROW, numbers[surviving])),
         rejects=pl.concat([broken, rejects.cast(REJECT_SCHEMA)]).sort(SOURCE_ROW),
