@@ -94,8 +94,12 @@ def split_records(data: bytes, declared: str, delimiter: str = ",") -> Records:
             i += 1
             continue
         stop, broken = lines.next_record(i, width)
-        text = _joined(texts, ends, i, stop)
         number = len(records) + 1
+        if stop == i + 1 and not broken and decoded[i][0] is not None:  # most records
+            records.append(Record(number, texts[i]))
+            i = stop
+            continue
+        text = _joined(texts, ends, i, stop)
         undecodable = [j - i + 1 for j in range(i, stop) if decoded[j][0] is None]
         if undecodable:
             where = f" (line {undecodable[0]} of the record)" if stop - i > 1 else ""
@@ -148,6 +152,9 @@ def decode_line(raw: bytes) -> tuple[str | None, str | None]:
             continue
     if not readings:
         return None, None
+    if len(readings) == 1:
+        ((encoding, text),) = readings.items()
+        return text, encoding
     # Fewest rare characters wins; min keeps the first (UTF-8) on a tie.
     encoding = min(readings, key=lambda e: _rare_characters(readings[e]))
     return readings[encoding], encoding
@@ -196,6 +203,12 @@ class _Lines:
     def __init__(self, texts: list[str], delimiter: str) -> None:
         self.texts = texts
         self.delimiter = delimiter
+        # A line of closed quoted fields and unquoted ones, each followed by a delimiter or the
+        # end: a whole record, strictly quoted. Most lines are; only the others are walked.
+        d = re.escape(delimiter)
+        quoted, unquoted = ' *"[^"]*(?:""[^"]*)*" *', f' *(?:[^ "{d}][^{d}]*)?'
+        field = f"(?:{quoted}|{unquoted})"
+        self._complete = re.compile(f"{field}(?:{d}{field})*")
         self._scans: dict[tuple[int, bool], _Scan] = {}
         self._closes: dict[int, int | None] = {}
 
@@ -246,9 +259,11 @@ class _Lines:
 
     def next_record(self, i: int, fields: int) -> tuple[int, bool]:
         """(one past the record's last line, whether it is broken) for the record at line i."""
+        if '"' not in self.texts[i] or self._complete.fullmatch(self.texts[i]):
+            return i + 1, False  # one line: the parser judges its fields
         first = self.scan(i, inside=False)
         if not first.open:
-            return i + 1, False  # one line: the parser judges its fields
+            return i + 1, False
         end = self.record_end(i, fields)
         if end:
             return end, False

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +38,7 @@ MAX_LINE_BYTES = (
     32 << 20
 )  # a 10 MB field must reach the contract's length rule, not break the reader
 
-_TWO_BYTE_UTF8 = re.compile(rb"[\xc2-\xdf]")  # lead bytes of U+0080 to U+07FF
+_TWO_BYTE_UTF8_LEADS = bytes(range(0xC2, 0xE0))  # UTF-8 lead bytes of U+0080 to U+07FF
 _CSV_REJECTS = {
     "INVALID ENCODING": "encoding_invalid",
     "TOO MANY COLUMNS": "row_malformed",
@@ -103,7 +102,7 @@ def read_csv(
     declared = UTF8 if declared_encoding == "utf-8-sig" else declared_encoding
     # GB 18030 text that happens to be valid UTF-8 reads as two-byte UTF-8 characters (Latin,
     # Greek, Cyrillic letters): a file holding any is read line by line, where that is judged.
-    if data.isascii() or (declared == UTF8 and _TWO_BYTE_UTF8.search(data) is None):
+    if data.isascii() or (declared == UTF8 and not _has_two_byte_utf8(data)):
         raw = _read_clean_utf8_csv(path, data, connection, delimiter)
         if raw is not None:
             return raw
@@ -131,9 +130,15 @@ def _read_clean_utf8_csv(
     )
 
 
+def _has_two_byte_utf8(data: bytes) -> bool:
+    return len(data.translate(None, _TWO_BYTE_UTF8_LEADS)) != len(data)  # 3 ms for 2.4 MB
+
+
 def _physical_lines(data: bytes) -> int:
     """Lines ended by LF, CRLF or a bare CR, and a last line without an end."""
-    ends = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+    ends = data.count(b"\n")
+    if b"\r" in data:
+        ends += data.count(b"\r") - data.count(b"\r\n")
     return ends + (0 if data.endswith((b"\n", b"\r")) else 1)
 
 
