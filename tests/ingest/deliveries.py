@@ -207,6 +207,16 @@ def csv_text(rows: list[dict], header: list[str] | None = None, newline: str = "
     return buffer.getvalue()
 
 
+def csv_all_quoted(rows: list[dict], header: list[str] | None = None, newline: str = "\n") -> str:
+    """Every field quoted, as spreadsheet exports write them: a CR or LF in a value is data."""
+    header = header if header is not None else list(rows[0])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator=newline, quoting=csv.QUOTE_ALL)
+    writer.writerow(header)
+    writer.writerows([[row[c] for c in header] for row in rows])
+    return buffer.getvalue()
+
+
 def jsonl_bytes(records: list[dict]) -> bytes:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
 
