@@ -114,7 +114,10 @@ def hostile_run(
     delivered = {contract: landed_days(data, [contract]) for contract in FEED_CONTRACTS.values()}
     for planted in PLANTED:
         planted.plant(data, outside)
-    return data, delivered, safecity_run(root, scratch)
+    result = safecity_run(root, scratch)
+    # Kept for whoever reads a failure: the console is not in the run's log.
+    (scratch / "safecity-run.out").write_text(result.stdout + result.stderr, encoding="utf-8")
+    return data, delivered, result
 
 
 def test_each_hostile_delivery_is_named_in_one_line(hostile_run) -> None:
@@ -151,6 +154,11 @@ def test_the_rest_of_the_city_is_built(hostile_run) -> None:
             ).fetchall()
         }
     assert departments == set(DEPARTMENTS)
+    # The days outside the window are no partitions of any feed.
+    for contract in FEED_CONTRACTS.values():
+        for day in (date(2090, 1, 1), date(1900, 1, 1)):
+            assert not partition(data, contract, day).bronze.parent.exists()
+            assert not partition(data, contract, day).quarantine.parent.exists()
     for department in DEPARTMENTS:
         assert verify_extract(data.extracts / department) == []
 
