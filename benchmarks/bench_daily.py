@@ -66,12 +66,16 @@ def last_day_files(city: DataDir) -> tuple[str, list[Path]]:
 
 
 def landing_without(city: DataDir, data: DataDir, held: set[Path]) -> None:
-    """The city's landing files in `data`, as symlinks, except those `held` back."""
+    """The city's landing files in `data`, as hard links (copies across file systems), except
+    those `held` back. Not symlinks: landing refuses to read a link (pipelines/lib/landing/files.py)."""
     for path in city.landing.rglob("*"):
         if path.is_file() and path not in held:
             target = data.landing / path.relative_to(city.landing)
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.symlink_to(path)
+            try:
+                os.link(path, target)
+            except OSError:
+                shutil.copy2(path, target)
 
 
 def deliver(city: DataDir, data: DataDir, files: list[Path]) -> None:

@@ -6,6 +6,7 @@ runs as one step per feed (single-run backfill), carrying the keys seen so far.
 """
 
 # No `from __future__ import annotations`: Dagster reads the parameter annotations.
+import os
 import warnings
 from datetime import date
 
@@ -27,6 +28,7 @@ from pipelines.lib.ingest.ingest import bronze_schema, ingest_deliveries, landin
 from pipelines.lib.ingest.lake import write_schema_file
 from pipelines.lib.ingest.read import UnreadableFile
 from pipelines.lib.ingest.summary import IngestionSummary
+from pipelines.lib.landing.files import refusal
 from pipelines.lib.progress import progress_message
 from pipelines.lib.resources import DataDirResource
 
@@ -82,11 +84,18 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
         data = data_dir.paths
         summary = IngestionSummary(contract)
         days = sorted(date.fromisoformat(k) for k in context.partition_keys)
-        delivered = [d for d in days if landing_file(data, contract, d).is_file()]
+        delivered, refused = [], {}
+        for day in days:
+            path = landing_file(data, contract, day)
+            if os.path.lexists(path) and (reason := refusal(path)) is not None:
+                refused[day] = reason  # a link, a pipe, a folder: the landing inventory names it
+            elif path.is_file():
+                delivered.append(day)
         summary.missing_deliveries = [d for d in days if d not in delivered]
         for day in summary.missing_deliveries:
             context.log.warning(
-                f"no delivery for {day}: {landing_file(data, contract, day).name} is missing"
+                f"no delivery for {day}: {landing_file(data, contract, day).name} is "
+                + (f"refused, never read ({refused[day]})" if day in refused else "missing")
             )
         # First: if this step fails further on, the warehouse still finds the feed's columns
         # (dbt's sources read `<feed>/*/*.parquet`) and builds every other feed's models.

@@ -6,11 +6,17 @@ sensor on a city that `safecity run` already ingested launches nothing. A file
 that matches no contract (wrong folder, wrong name) or is named for a day outside
 the delivery window is reported as an observation on the landing inventory and in
 the sensor's log, never silently skipped, and never handed to Dagster as a partition.
+So is anything landing refuses to read (a link, a pipe, a folder where a file is expected,
+a name that is not UTF-8: pipelines/lib/landing/files.py): the sensor looks at each
+entry without following a link, and never looks into a linked folder.
 """
 
 # No `from __future__ import annotations`: Dagster reads the parameter annotations.
 import json
+import os
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 
@@ -18,6 +24,7 @@ from pipelines.defs.ingest.assets import bronze_key
 from pipelines.defs.ingest.partitions import current_delivery_window
 from pipelines.lib.contracts import FeedContract
 from pipelines.lib.landing.deliveries import Contracts, match_delivery
+from pipelines.lib.landing.files import refusal, shown_name
 from pipelines.lib.landing.window import DeliveryWindow
 from pipelines.lib.resources import DataDirResource
 
@@ -30,6 +37,19 @@ def match_file(
     if day is not None and (outside := window.why_outside(day)) is not None:
         return contract, None, f"outside the delivery window: {outside}"
     return contract, day, reason
+
+
+def landing_entries(landing: Path) -> Iterator[Path]:
+    """Every entry below `landing` that is not a real folder (files, links, pipes), in name
+    order; a linked folder is an entry, never looked into."""
+    if not landing.is_dir():
+        return
+    for folder, subfolders, names in os.walk(landing, followlinks=False):
+        here = Path(folder)
+        # os.walk lists a link to a folder among the folders, and does not enter it.
+        links = [name for name in subfolders if (here / name).is_symlink()]
+        subfolders[:] = sorted(name for name in subfolders if name not in links)
+        yield from (here / name for name in sorted([*names, *links]))
 
 
 def build_landing_sensor(contracts: Contracts) -> dg.SensorDefinition:
@@ -48,15 +68,19 @@ def build_landing_sensor(contracts: Contracts) -> dg.SensorDefinition:
         first_tick = not context.cursor
         done: dict[dg.AssetKey, set[str]] = {}
         requests, unmatched = [], []
-        files = sorted(p for p in landing.rglob("*") if p.is_file()) if landing.is_dir() else []
         window = current_delivery_window()
-        for path in files:
-            relative = path.relative_to(landing).as_posix()
-            stat = path.stat()
+        for path in landing_entries(landing):
+            # Shown as a report can hold it: a name that is not UTF-8 has escapes instead.
+            relative = shown_name(path.relative_to(landing).as_posix())
+            stat = path.lstat()
             signature = f"{stat.st_mtime_ns}:{stat.st_size}"
             if seen.get(relative) == signature:
                 continue
             seen[relative] = signature
+            refused = refusal(path)
+            if refused is not None:
+                unmatched.append(f"{relative}: refused, never read: {refused}")
+                continue
             contract, day, reason = match_file(contracts, relative, window)
             if contract is None or day is None:  # a day is only ever matched with its contract
                 unmatched.append(f"{relative}: {reason}")

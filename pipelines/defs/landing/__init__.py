@@ -7,6 +7,7 @@ from pipelines.defs.landing.checks import (
     contracts_valid,
     deliveries_in_window,
     every_feed_delivered_daily,
+    no_refused_landing_files,
     no_unknown_landing_files,
 )
 
@@ -16,6 +17,7 @@ defs = dg.Definitions(
         every_feed_delivered_daily,
         no_unknown_landing_files,
         deliveries_in_window,
+        no_refused_landing_files,
         contracts_valid,
     ],
 )

@@ -20,7 +20,8 @@ from pipelines.lib.resources import DataDirResource
     kinds={"parquet", "json"},
     description=(
         "Per landing feed: delivery files, bytes, first and last delivery day and the days "
-        "missing between them; files named for a day outside the delivery window apart. "
+        "missing between them; files named for a day outside the delivery window apart, and "
+        "what landing refuses to read (links, pipes, folders, names not UTF-8). "
         "Written to reports/landing_inventory.{parquet,json}."
     ),
 )
@@ -41,6 +42,8 @@ def landing_inventory(
 
     for unknown in inventory.unknown_files:
         context.log.warning(f"unknown file in landing: {unknown.path} ({unknown.reason})")
+    for refused in inventory.refused_files:
+        context.log.error(f"refused, never read: landing/{refused.path} ({refused.reason})")
     for outside in inventory.outside_window:
         context.log.warning(
             f"delivery outside the window, left alone: {outside.path} ({outside.reason})"
@@ -54,6 +57,7 @@ def landing_inventory(
         "missing_days": inventory.total_missing_days,
         "unknown_files": len(inventory.unknown_files),
         "files_outside_window": len(inventory.outside_window),
+        "refused_files": len(inventory.refused_files),
         "inventory": dg.MetadataValue.md(markdown_table(inventory.feeds)),
         "report": dg.MetadataValue.path(str(parquet_path)),
         "report_json": dg.MetadataValue.path(str(json_path)),
@@ -61,5 +65,9 @@ def landing_inventory(
     if inventory.unknown_files:
         metadata["unknown_file_list"] = dg.MetadataValue.md(
             "\n".join(f"- `{item.path}`: {item.reason}" for item in inventory.unknown_files)
+        )
+    if inventory.refused_files:
+        metadata["refused_file_list"] = dg.MetadataValue.md(
+            "\n".join(f"- `{item.path}`: {item.reason}" for item in inventory.refused_files)
         )
     return dg.MaterializeResult(metadata=metadata)

@@ -4,7 +4,9 @@ Reading the report (not rescanning) checks exactly what was recorded, and lets
 a check be re-run from the UI on its own. A missing delivery or a stray file is a
 warning: it is for the department to fix, and must not stop ingestion of what did
 arrive. A delivery named for a day outside the delivery window is an error: it is
-left out of the lake until someone renames it or moves the window. `contracts_valid`
+left out of the lake until someone renames it or moves the window; so is anything landing
+refuses to read (a link, a pipe, a folder where a file is expected, a name that is not UTF-8):
+it may be a delivery, and a link may be an attempt to read other files. `contracts_valid`
 is an error too: a feed whose contract is invalid is not ingested at all until the
 contract is fixed (the other feeds are).
 """
@@ -16,6 +18,7 @@ import dagster as dg
 from pipelines.defs.feeds import FEED_CONTRACTS
 from pipelines.defs.landing.assets import landing_inventory
 from pipelines.lib.contracts import FeedContracts
+from pipelines.lib.landing.files import WHAT_TO_DO
 from pipelines.lib.landing.inventory import (
     INVENTORY_JSON,
     LandingInventory,
@@ -128,6 +131,46 @@ def deliveries_in_window(data_dir: DataDirResource) -> dg.AssetCheckResult:
         lines.append(window.what_to_do())
     return dg.AssetCheckResult(
         # An error: those deliveries are not in the lake until someone acts.
+        passed=False,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata=metadata,
+        description="\n".join(lines),
+    )
+
+
+@dg.asset_check(
+    asset=landing_inventory,
+    description=(
+        "Landing holds only regular files in real folders, with UTF-8 names. Anything else (a "
+        "symbolic link, a named pipe, a folder where a file is expected, a name that is not "
+        "UTF-8) is refused: never read, so it fails no other feed."
+    ),
+)
+def no_refused_landing_files(data_dir: DataDirResource) -> dg.AssetCheckResult:
+    inventory = _recorded_inventory(data_dir)
+    refused = inventory.refused_files
+    metadata: dict[str, dg.RawMetadataValue] = {
+        "refused_files": len(refused),
+        "files": dg.MetadataValue.json(
+            [{"path": item.path, "reason": item.reason} for item in refused]
+        ),
+    }
+    if not refused:
+        return dg.AssetCheckResult(
+            passed=True,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata=metadata,
+            description="every entry in landing is a regular file or a real folder",
+        )
+    # One line per file: the summary of `safecity run` shows each, with what to do last.
+    lines = [
+        f"{len(refused)} landing entr{'y' if len(refused) == 1 else 'ies'} refused, never read:",
+        *(f"landing/{item.path}: {item.reason}" for item in refused),
+        WHAT_TO_DO,
+    ]
+    return dg.AssetCheckResult(
+        # An error: a refused file may be a delivery kept out of the lake, or an attempt to
+        # make landing read another file; someone must look.
         passed=False,
         severity=dg.AssetCheckSeverity.ERROR,
         metadata=metadata,

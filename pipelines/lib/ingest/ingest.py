@@ -24,6 +24,8 @@ from pipelines.lib.ingest.read import (
     UnreadableFile,
     read_delivery,
 )
+from pipelines.lib.landing.files import file_size as landed_size
+from pipelines.lib.landing.files import opened_delivery
 
 # Days of one feed held to the contract together, up to this much landing data: small
 # files share the fixed cost of a pass; big ones keep memory bounded.
@@ -45,7 +47,12 @@ class Ingested:
 
 
 def landing_file(data: DataDir, contract: FeedContract, day: date) -> Path:
+    """Where the day's delivery belongs (only its name: opened_delivery opens it, safely)."""
     return data.landing_feed(contract.department, contract.feed) / contract.landing.filename(day)
+
+
+def _landing_relative(contract: FeedContract, day: date) -> str:
+    return f"{contract.department}/{contract.feed}/{contract.landing.filename(day)}"
 
 
 def ingest_deliveries(
@@ -97,8 +104,7 @@ def batches(data: DataDir, contract: FeedContract, days: list[date]) -> Iterator
     batch: list[date] = []
     size = 0
     for day in days:
-        path = landing_file(data, contract, day)
-        file_size = path.stat().st_size if path.exists() else 0
+        file_size = landed_size(landing_file(data, contract, day))
         if batch and size + file_size > BATCH_BYTES:
             yield batch
             batch, size = [], 0
@@ -122,7 +128,9 @@ def ingest_batch(
     for day in days:
         source = landing_file(data, contract, day)
         try:
-            raw = read_delivery(source, contract, connection)
+            # Only a regular file inside landing/, never through a link (a RefusedFile otherwise).
+            with opened_delivery(data.landing, _landing_relative(contract, day)) as readable:
+                raw = read_delivery(readable, contract, connection)
         except UnreadableFile as error:
             outcomes[day] = error
             continue

@@ -20,6 +20,7 @@ import polars as pl
 
 from pipelines.lib.atomic import atomic_output, write_text_atomic
 from pipelines.lib.landing.deliveries import Contracts, match_delivery
+from pipelines.lib.landing.files import file_size, refusal, refused_folder, shown_name, undecodable
 from pipelines.lib.landing.window import DeliveryWindow
 
 if TYPE_CHECKING:
@@ -40,7 +41,9 @@ class NoLandingDataError(Exception):
 
 @dataclass(frozen=True)
 class UnknownFile:
-    path: str  # relative to the landing folder, with "/" separators
+    """A file that is no delivery (unknown), or that landing refuses to read (refused)."""
+
+    path: str  # relative to the landing folder, with "/" separators, as shown_name shows it
     bytes: int
     reason: str
 
@@ -67,6 +70,7 @@ class FeedInventory:
     formats: tuple[str, ...]
     unknown_files: int
     files_outside_window: int = 0  # not counted in files, bytes or days above
+    refused_files: int = 0  # never read, not counted above either
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,7 @@ class LandingInventory:
     unknown_files: tuple[UnknownFile, ...]
     outside_window: tuple[OutsideWindow, ...] = ()
     window: DeliveryWindow | None = None  # None: every day a name can stand for is accepted
+    refused_files: tuple[UnknownFile, ...] = ()  # links, pipes, folders, names not UTF-8
 
     @property
     def total_files(self) -> int:
@@ -101,7 +106,10 @@ def scan_landing(
     landing: Path, contracts: Contracts, window: DeliveryWindow | None = None
 ) -> LandingInventory:
     """Inventory every feed folder under `landing`; deliveries named for a day outside
-    `window` are listed apart (`outside_window`) and counted nowhere else.
+    `window` are listed apart (`outside_window`) and counted nowhere else, and so is anything
+    landing refuses to read (`refused_files`: links, pipes, folders where a file is expected,
+    names that are not UTF-8; pipelines/lib/landing/files.py). Nothing is opened: a file is
+    only looked at (`lstat`), never through a link.
 
     Raises NoLandingDataError when the folder is missing or holds no delivery,
     so that a run on an empty data directory stops with one clear sentence.
@@ -111,20 +119,20 @@ def scan_landing(
 
     feeds: list[FeedInventory] = []
     unknown: list[UnknownFile] = []
+    refused: list[UnknownFile] = []
     outside: list[OutsideWindow] = []
     for department_dir in _sorted_entries(landing):
-        if not department_dir.is_dir():
-            unknown.append(_unknown(landing, department_dir, _OUTSIDE_FEED_FOLDER))
+        if not _is_folder(landing, department_dir, unknown, refused):
             continue
         for feed_dir in _sorted_entries(department_dir):
-            if not feed_dir.is_dir():
-                unknown.append(_unknown(landing, feed_dir, _OUTSIDE_FEED_FOLDER))
+            if not _is_folder(landing, feed_dir, unknown, refused):
                 continue
-            feed, feed_unknown, feed_outside = _scan_feed(
+            feed, feed_unknown, feed_refused, feed_outside = _scan_feed(
                 landing, department_dir.name, feed_dir, contracts, window
             )
             feeds.append(feed)
             unknown.extend(feed_unknown)
+            refused.extend(feed_refused)
             outside.extend(feed_outside)
 
     inventory = LandingInventory(
@@ -133,13 +141,31 @@ def scan_landing(
         unknown_files=tuple(unknown),
         outside_window=tuple(outside),
         window=window,
+        refused_files=tuple(refused),
     )
-    if inventory.total_files + len(outside) == 0:
+    if inventory.total_files + len(outside) + len(refused) == 0:
         detail = "no delivery files"
         if unknown:
             detail += f", only {len(unknown)} unknown file(s) such as {unknown[0].path}"
         raise NoLandingDataError(landing, detail)
     return inventory
+
+
+def _is_folder(
+    landing: Path, path: Path, unknown: list[UnknownFile], refused: list[UnknownFile]
+) -> bool:
+    """Whether `path`, where a department's or a feed's folder belongs, is one to look into;
+    if not, it is listed where it belongs (a stray file is unknown, a link is refused)."""
+    reason = refused_folder(path)
+    if reason is None:
+        return True
+    file_reason = refusal(path)
+    if file_reason is None:  # a regular file with a readable name, one folder too high
+        unknown.append(_unknown(landing, path, _OUTSIDE_FEED_FOLDER))
+    else:  # a folder's reason for a real folder, a file's for anything else
+        real_folder = path.is_dir() and not path.is_symlink()
+        refused.append(_unknown(landing, path, reason if real_folder else file_reason))
+    return False
 
 
 def _scan_feed(
@@ -148,27 +174,32 @@ def _scan_feed(
     feed_dir: Path,
     contracts: Contracts,
     window: DeliveryWindow | None,
-) -> tuple[FeedInventory, list[UnknownFile], list[OutsideWindow]]:
+) -> tuple[FeedInventory, list[UnknownFile], list[UnknownFile], list[OutsideWindow]]:
     feed = feed_dir.name
     deliveries: list[_Delivery] = []
     unknown: list[UnknownFile] = []
+    refused: list[UnknownFile] = []
     outside: list[OutsideWindow] = []
     for entry in _sorted_entries(feed_dir):
-        if entry.is_dir():
-            unknown.extend(
-                _unknown(landing, nested, "nested below the feed folder")
-                for nested in sorted(entry.rglob("*"))
-                if nested.is_file()
-            )
+        relative = entry.relative_to(landing).as_posix()
+        reason = refusal(entry)
+        if reason is not None and entry.is_dir() and not entry.is_symlink():
+            # A folder named as a delivery is refused; any other holds stray files.
+            contract, day, _ = match_delivery(contracts, relative)
+            if day is None and not undecodable(entry.name):
+                _nested(landing, entry, unknown, refused)
+                continue
+        if reason is not None:
+            refused.append(_unknown(landing, entry, reason))
             continue
-        contract, day, reason = match_delivery(contracts, entry.relative_to(landing).as_posix())
+        contract, day, reason = match_delivery(contracts, relative)
         if contract is None or day is None:  # a day is only ever matched with its contract
             unknown.append(_unknown(landing, entry, reason))
         elif window is not None and (why := window.why_outside(day)) is not None:
-            outside.append(OutsideWindow(entry.relative_to(landing).as_posix(), day, why))
+            outside.append(OutsideWindow(shown_name(relative), day, why))
         else:
             deliveries.append(
-                _Delivery(day=day, ext=contract.landing.format, bytes=entry.stat().st_size)
+                _Delivery(day=day, ext=contract.landing.format, bytes=file_size(entry))
             )
 
     days = sorted({delivery.day for delivery in deliveries})
@@ -176,8 +207,8 @@ def _scan_feed(
     last_day = days[-1] if days else None
     return (
         FeedInventory(
-            department=department,
-            feed=feed,
+            department=shown_name(department),
+            feed=shown_name(feed),
             files=len(deliveries),
             bytes=sum(delivery.bytes for delivery in deliveries),
             first_day=first_day,
@@ -187,10 +218,26 @@ def _scan_feed(
             formats=tuple(sorted({delivery.ext for delivery in deliveries})),
             unknown_files=len(unknown),
             files_outside_window=len(outside),
+            refused_files=len(refused),
         ),
         unknown,
+        refused,
         outside,
     )
+
+
+def _nested(
+    landing: Path, folder: Path, unknown: list[UnknownFile], refused: list[UnknownFile]
+) -> None:
+    """What a folder below a feed's folder holds: stray files, or what landing refuses."""
+    for entry in _sorted_entries(folder):
+        reason = refusal(entry)
+        if reason is None:
+            unknown.append(_unknown(landing, entry, "nested below the feed folder"))
+        elif entry.is_dir() and not entry.is_symlink() and not undecodable(entry.name):
+            _nested(landing, entry, unknown, refused)
+        else:
+            refused.append(_unknown(landing, entry, reason))
 
 
 def _missing_days(days: list[date]) -> tuple[date, ...]:
@@ -209,7 +256,7 @@ def _sorted_entries(folder: Path) -> list[Path]:
 
 def _unknown(landing: Path, path: Path, reason: str) -> UnknownFile:
     return UnknownFile(
-        path=path.relative_to(landing).as_posix(), bytes=path.stat().st_size, reason=reason
+        path=shown_name(path.relative_to(landing).as_posix()), bytes=file_size(path), reason=reason
     )
 
 
@@ -227,6 +274,7 @@ _PARQUET_SCHEMA: SchemaDict = {
     "formats": pl.List(pl.String),
     "unknown_files": pl.Int64,
     "files_outside_window": pl.Int64,
+    "refused_files": pl.Int64,
 }
 
 
@@ -248,6 +296,7 @@ def write_inventory(inventory: LandingInventory, reports: Path) -> tuple[Path, P
                 "formats": list(feed.formats),
                 "unknown_files": feed.unknown_files,
                 "files_outside_window": feed.files_outside_window,
+                "refused_files": feed.refused_files,
             }
             for feed in inventory.feeds
         ],
@@ -262,7 +311,7 @@ def write_inventory(inventory: LandingInventory, reports: Path) -> tuple[Path, P
 
 def to_json(inventory: LandingInventory) -> dict[str, Any]:
     return {
-        "landing": str(inventory.landing),
+        "landing": shown_name(str(inventory.landing)),
         "totals": {
             "feeds": len(inventory.feeds),
             "files": inventory.total_files,
@@ -270,6 +319,7 @@ def to_json(inventory: LandingInventory) -> dict[str, Any]:
             "missing_days": inventory.total_missing_days,
             "unknown_files": len(inventory.unknown_files),
             "files_outside_window": len(inventory.outside_window),
+            "refused_files": len(inventory.refused_files),
         },
         "window": inventory.window.to_json() if inventory.window else None,
         "feeds": [
@@ -285,6 +335,7 @@ def to_json(inventory: LandingInventory) -> dict[str, Any]:
                 "formats": list(feed.formats),
                 "unknown_files": feed.unknown_files,
                 "files_outside_window": feed.files_outside_window,
+                "refused_files": feed.refused_files,
             }
             for feed in inventory.feeds
         ],
@@ -295,6 +346,10 @@ def to_json(inventory: LandingInventory) -> dict[str, Any]:
         "outside_window": [
             {"path": item.path, "day": item.day.isoformat(), "reason": item.reason}
             for item in inventory.outside_window
+        ],
+        "refused_files": [
+            {"path": item.path, "bytes": item.bytes, "reason": item.reason}
+            for item in inventory.refused_files
         ],
     }
 
@@ -317,6 +372,7 @@ def read_inventory(json_path: Path) -> LandingInventory:
                 formats=tuple(feed["formats"]),
                 unknown_files=feed["unknown_files"],
                 files_outside_window=feed.get("files_outside_window", 0),
+                refused_files=feed.get("refused_files", 0),
             )
             for feed in data["feeds"]
         ),
@@ -331,6 +387,10 @@ def read_inventory(json_path: Path) -> LandingInventory:
             for item in data.get("outside_window", [])
         ),
         window=DeliveryWindow.from_json(data["window"]) if data.get("window") else None,
+        refused_files=tuple(
+            UnknownFile(path=item["path"], bytes=item["bytes"], reason=item["reason"])
+            for item in data.get("refused_files", [])
+        ),
     )
 
 

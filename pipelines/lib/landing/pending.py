@@ -1,18 +1,33 @@
 """Which delivery days the landing zone holds, and which of them the lake does not yet reflect.
 
 Given the delivery window, days outside it are left out: they are no partitions, and the
-landing inventory reports their files (`deliveries_in_window`) instead.
+landing inventory reports their files (`deliveries_in_window`) instead. So is anything landing
+refuses to read (a link, a pipe, a folder, a name that is not UTF-8: pipelines/lib/landing/files.py),
+reported by the inventory's `no_refused_landing_files`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
+from pathlib import Path
 
 from pipelines.lib.contracts import FeedContract
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.ingest.lake import partition
+from pipelines.lib.landing.files import refusal, refused_folder
 from pipelines.lib.landing.window import DeliveryWindow
+
+
+def _delivery_files(data: DataDir, contract: FeedContract) -> Iterator[tuple[Path, date]]:
+    """The feed's regular files named as its contract says, with their day; never through a link."""
+    folder = data.landing_feed(contract.department, contract.feed)
+    if refused_folder(folder.parent) is not None or refused_folder(folder) is not None:
+        return
+    for path in folder.iterdir():
+        day = contract.landing.day_of(path.name)
+        if day is not None and refusal(path) is None:
+            yield path, day
 
 
 def landed_days(
@@ -21,14 +36,9 @@ def landed_days(
     """Every day some feed has a delivery for (inside `window`, when one is given)."""
     days = set()
     for contract in contracts:
-        folder = data.landing_feed(contract.department, contract.feed)
-        if folder.is_dir():
-            days |= {
-                day
-                for p in folder.iterdir()
-                if (day := contract.landing.day_of(p.name)) is not None
-                and (window is None or day in window)
-            }
+        days |= {
+            day for _, day in _delivery_files(data, contract) if window is None or day in window
+        }
     return sorted(days)
 
 
@@ -44,12 +54,8 @@ def days_to_ingest(
     """
     days = set()
     for contract in contracts:
-        folder = data.landing_feed(contract.department, contract.feed)
-        if not folder.is_dir():
-            continue
-        for path in folder.iterdir():
-            day = contract.landing.day_of(path.name)
-            if day is None or (window is not None and day not in window):
+        for path, day in _delivery_files(data, contract):
+            if window is not None and day not in window:
                 continue
             bronze = partition(data, contract, day).bronze
             if not bronze.exists() or path.stat().st_mtime > bronze.stat().st_mtime:
