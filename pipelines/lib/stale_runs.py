@@ -116,9 +116,7 @@ def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
         )
         instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
         freed = f" and its {_pool_names(pools)} slot freed" if pools else ""
-        lines.append(
-            f"run {run.run_id} ({process.describe()}) died {where}; marked failed{freed}"
-        )
+        lines.append(f"run {run.run_id} ({process.describe()}) died {where}; marked failed{freed}")
     for run_id, pools in _slot_holders(instance).items():
         run = instance.get_run_by_id(run_id)
         if run is not None and not run.is_finished:
