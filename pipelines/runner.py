@@ -12,6 +12,7 @@ Dagster skips only what is downstream of a failed step.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import re
 import threading
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import dagster as dg
 from dagster._core.events import RunFailureReason  # not exported by dagster
+from dagster._utils.interrupts import check_captured_interrupt
 
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.dbt_args import FULL_REFRESH_TAG
@@ -338,6 +340,11 @@ class _SlotWaitWatch:
             info = storage.get_concurrency_info(pool)
             mine = {p.step_key for p in info.pending_steps if p.run_id == self.run_id}
             mine -= {s.step_key for s in info.claimed_slots if s.run_id == self.run_id}
+            if mine and check_captured_interrupt():
+                # Dagster's in-process executor looks at a captured SIGINT or SIGTERM only when a
+                # step starts, never while a step waits for a slot: the wait would outlast it.
+                _interrupt_main_thread()
+                return
             for step in mine:
                 since = waiting_since.setdefault((pool, step), now)
                 if now - since < self.QUIET_SECONDS:
@@ -355,6 +362,15 @@ class _SlotWaitWatch:
                         f"{step} waits for a slot in the {pool} pool, held by {holder}; "
                         "it goes on when that run ends"
                     )
+
+
+def _interrupt_main_thread() -> None:
+    """Raise KeyboardInterrupt in the main thread, where the run executes."""
+    main = threading.main_thread().ident
+    if main is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(main), ctypes.py_object(KeyboardInterrupt)
+        )
 
 
 def _lake_holds_deliveries(data_dir: DataDir) -> bool:

@@ -259,3 +259,74 @@ def _wait_for_dbt(run: RunProcess) -> list[psutil.Process]:
             return children
         time.sleep(0.2)
     raise AssertionError(f"dbt never started: {run.text()}")
+
+
+# A run of one asset in the `warehouse` pool, through the runner, in a process of its own.
+_POOLED_RUN = """
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.lib.data_dir import DataDir
+from pipelines.lib.progress import Progress
+from pipelines.lib.resources import DATA_DIR_RESOURCE_KEY, DataDirResource
+from pipelines.lib.run_log import RunLog
+from pipelines.runner import RunInterrupted, materialize_all
+
+
+@dg.asset(key=["landing_inventory"], pool="warehouse")
+def pooled() -> None:
+    pass
+
+
+root, home = Path(sys.argv[1]), Path(sys.argv[2])
+defs = dg.Definitions(assets=[pooled], resources={DATA_DIR_RESOURCE_KEY: DataDirResource(root=".")})
+with dg.DagsterInstance.from_config(str(home)) as instance:
+    try:
+        report = materialize_all(
+            defs, DataDir(root), instance, Progress(sys.stdout, interactive=False),
+            RunLog(root / "logs"), partition_range=None,
+        )
+    except RunInterrupted as stopped:
+        print(f"interrupted {stopped.where}", flush=True)
+        sys.exit(130)
+print("built" if report.success else "failed", flush=True)
+"""
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM], ids=["INT", "TERM"])
+def test_a_run_waiting_for_a_slot_says_who_holds_it_and_stops_on_a_signal(
+    instance, tmp_path, signal_number
+):
+    holder = _run(instance, this_process_tags(), "warehouse_models")  # alive: this test
+    home = Path(instance.root_directory)
+    script = tmp_path / "pooled_run.py"
+    script.write_text(_POOLED_RUN, encoding="utf-8")
+    output = tmp_path / "out.txt"
+    with output.open("w", encoding="utf-8") as out:
+        process = subprocess.Popen(
+            [sys.executable, str(script), str(tmp_path / "data"), str(home)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # the signal goes to it alone, as `kill PID` sends it
+        )
+        try:
+            _until(lambda: "waits for" in output.read_text("utf-8"), timeout=120)
+            process.send_signal(signal_number)
+            code = process.wait(timeout=30)
+        finally:
+            process.kill()
+            process.wait()
+    text = output.read_text("utf-8")
+
+    assert code == 130, text
+    assert f"landing_inventory waits for a slot in the warehouse pool, held by run {holder}" in text
+    assert "interrupted" in text.splitlines()[-1]
+    storage = instance.event_log_storage
+    info = storage.get_concurrency_info(POOL)
+    assert [slot.run_id for slot in info.claimed_slots] == [holder]
+    # The stopped run waits for nothing any more.
+    assert [step.run_id for step in info.pending_steps if step.run_id != holder] == []
+    statuses = {run.run_id: run.status for run in instance.get_runs()}
+    assert sorted(status.value for status in statuses.values()) == ["FAILURE", "STARTED"]
