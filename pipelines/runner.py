@@ -400,10 +400,11 @@ class _RunWatcher:
 
     def where(self) -> str:
         """Where the run was when it stopped, for a person: the stage and what it was building."""
-        for step in reversed(self.running):
-            stage = self._stage_of_step(step)
-            return f"during {stage.name if stage else 'the run'} ({self._builds(step)})"
-        return "between steps"
+        if not self.running:
+            return "between steps"
+        step = next(reversed(self.running))
+        stage = self._stage_of_step(step)
+        return f"during {stage.name if stage else 'the run'} ({self._builds(step)})"
 
     def on_event(self, entry: dg.EventLogEntry) -> None:
         self._log(entry)

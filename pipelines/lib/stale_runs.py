@@ -23,7 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
-from dagster._core.launcher import CheckRunHealthResult, DefaultRunLauncher, WorkerStatus
+from dagster._core.launcher import (
+    CheckRunHealthResult,
+    DefaultRunLauncher,
+    LaunchRunContext,
+    WorkerStatus,
+)
 
 PID_TAG = "safecity/pid"
 HOST_TAG = "safecity/host"
@@ -118,11 +123,11 @@ def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
         freed = f" and its {_pool_names(pools)} slot freed" if pools else ""
         lines.append(f"run {run.run_id} ({process.describe()}) died {where}; marked failed{freed}")
     for run_id, pools in _slot_holders(instance).items():
-        run = instance.get_run_by_id(run_id)
-        if run is not None and not run.is_finished:
+        holder = instance.get_run_by_id(run_id)
+        if holder is not None and not holder.is_finished:
             continue
         instance.event_log_storage.free_concurrency_slots_for_run(run_id)
-        status = run.status.value.lower() if run is not None else "deleted"
+        status = holder.status.value.lower() if holder is not None else "deleted"
         lines.append(f"run {run_id} ({status}) still held the {_pool_names(pools)} slot; freed")
     return lines
 
@@ -145,7 +150,7 @@ class PidCheckingRunLauncher(DefaultRunLauncher):
     `run_monitoring.free_slots_after_run_end_seconds` frees its slots. Runs it launches are
     tagged with this host (their process id is in the run worker's first event)."""
 
-    def launch_run(self, context) -> None:  # type: ignore[no-untyped-def]  # LaunchRunContext
+    def launch_run(self, context: LaunchRunContext) -> None:
         self._instance.add_run_tags(context.dagster_run.run_id, {HOST_TAG: socket.gethostname()})
         super().launch_run(context)
 
