@@ -24,6 +24,7 @@ import signal
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 # The comparison and the run process are shared with the test (tests/pipeline/test_killed_runs.py).
@@ -43,6 +44,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--city", type=Path, help="a data directory with landing/ and city.yaml")
     parser.add_argument("--trials", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1, help="seed of the kill moments")
+    parser.add_argument(
+        "--reference",
+        type=Path,
+        help="a never-killed build of the same city (skips the reference run; its log gives the "
+        "run's length)",
+    )
     args = parser.parse_args(argv)
     # The runs pseudonymise and hash identities with keys: development keys unless set.
     os.environ.setdefault("SAFECITY_PSEUDONYM_KEY", "kill-runs-pseudonym-key-NOT-A-SECRET")
@@ -56,13 +63,17 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"city: {source}")
 
-    reference = _fresh_copy(source, work / "reference")
-    run = RunProcess(reference, work, work / "reference.out")
-    code = run.wait()
-    length = time.time() - run.started
-    if code != 0:
-        print(f"the reference run failed (exit {code}): {run.text()}")
-        return 2
+    if args.reference is not None:
+        reference = args.reference
+        length = _logged_length(reference)
+    else:
+        reference = _fresh_copy(source, work / "reference")
+        run = RunProcess(reference, work, work / "reference.out")
+        code = run.wait(timeout=None)
+        length = time.time() - run.started
+        if code != 0:
+            print(f"the reference run failed (exit {code}): {run.text()}")
+            return 2
     expected = snapshot(reference)
     print(
         f"reference run: {length:.0f}s; {sum(expected.bronze.values()):,} bronze rows, "
@@ -89,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         killed.kill(signal.SIGKILL)
         held = _slots_held(root)
         rerun = RunProcess(root, work, work / f"trial-{trial}-rerun.out")
-        code = rerun.wait()
+        code = rerun.wait(timeout=None)
         took = time.time() - rerun.started
         diff = differences(expected, snapshot(root)) if code == 0 else []
         identical = code == 0 and not diff
@@ -109,6 +120,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{trials - failures} of {trials} killed runs re-ran to an identical city")
     shutil.rmtree(work, ignore_errors=True)
     return 0 if failures == 0 else 1
+
+
+def _logged_length(root: Path) -> float:
+    """Seconds the newest run of `root` took: from its log's name (when it opened) to the log's
+    last write."""
+    log = max((root / "logs").glob("run-*.log"))
+    opened = datetime.strptime(log.stem, "run-%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    return log.stat().st_mtime - opened.timestamp()
 
 
 def _fresh_copy(source: Path, root: Path) -> Path:

@@ -150,7 +150,7 @@ class RunProcess:
         self.process.send_signal(signal_number)
         return self.wait()
 
-    def wait(self, timeout: float = 900) -> int:
+    def wait(self, timeout: float | None = 900) -> int:
         code = self.process.wait(timeout)  # reaped: a killed run is gone, not a zombie
         self._out.close()
         return code
