@@ -12,8 +12,10 @@ Dagster skips only what is downstream of a failed step.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import re
+import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,18 +24,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import dagster as dg
+from dagster._core.events import RunFailureReason  # not exported by dagster
+from dagster._utils.interrupts import check_captured_interrupt
 
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.dbt_args import FULL_REFRESH_TAG
 from pipelines.lib.progress import Progress, parse_progress
 from pipelines.lib.resources import data_dir_run_config
 from pipelines.lib.run_log import RunLog
+from pipelines.lib.stale_runs import describe_holder, release_dead_runs, this_process_tags
 
 if TYPE_CHECKING:
     # Not exported by dagster; used for typing only.
     from dagster._core.execution.plan.objects import StepFailureData
 
 EntityKey = dg.AssetKey | dg.AssetCheckKey
+_INTERRUPTS = {"KeyboardInterrupt", "DagsterExecutionInterruptedError"}
 _QUALIFIED_NAME = re.compile(r"^(?:[A-Za-z_]\w*\.)+([A-Za-z_]\w*:)")
 
 
@@ -65,6 +71,15 @@ def stage_of(key: dg.AssetKey, kinds: set[str]) -> Stage:
     if "dbt" in kinds:
         return _DBT_STAGE
     return _STAGES.get(key.path[0], Stage(key.path[0], "assets"))
+
+
+class RunInterrupted(Exception):
+    """SIGINT or SIGTERM stopped the run: its Dagster run is over (failed) and holds no slot."""
+
+    def __init__(self, run_id: str, where: str) -> None:
+        super().__init__(f"run {run_id} stopped {where}")
+        self.run_id = run_id
+        self.where = where
 
 
 @dataclass
@@ -215,6 +230,10 @@ def materialize_all(
         stages={key: stage_of(key, set(asset_graph.get(key).kinds)) for key in asset_keys},
         log_path=log.path,
     )
+    # A run killed before this one may still hold the warehouse slot: this run would wait for it
+    # forever (docs/architecture.md, Runs that die).
+    for line in release_dead_runs(instance):
+        progress.milestone(line)
     if partition_range is None:
         progress.milestone("no delivery new or changed since the last run: nothing to ingest")
     for phase in phases:
@@ -228,7 +247,11 @@ def materialize_all(
         report.run_ids.append(run_id)
         watcher = _RunWatcher(report, progress, log, instance)
         instance.add_event_listener(run_id, watcher.on_event)
-        tags = {"safecity/launched_by": "safecity run", "safecity/data_dir": str(data_dir.root)}
+        tags = {
+            "safecity/launched_by": "safecity run",
+            "safecity/data_dir": str(data_dir.root),
+            **this_process_tags(),  # so that a later run can tell this one died
+        }
         if full_refresh:
             tags[FULL_REFRESH_TAG] = "true"
         if phase.partition_range is not None:
@@ -239,20 +262,115 @@ def materialize_all(
                 "dagster/asset_partition_range_start": first,
                 "dagster/asset_partition_range_end": last,
             }
-        job.execute_in_process(
-            run_config=run_config_for(data_dir, verbose=verbose),
-            instance=instance,
-            run_id=run_id,
-            raise_on_error=False,
-            tags=tags,
-            asset_selection=phase.asset_keys,
-        )
+        try:
+            with _SlotWaitWatch(instance, run_id, progress):
+                job.execute_in_process(
+                    run_config=run_config_for(data_dir, verbose=verbose),
+                    instance=instance,
+                    run_id=run_id,
+                    raise_on_error=False,
+                    tags=tags,
+                    asset_selection=phase.asset_keys,
+                )
+        except KeyboardInterrupt:
+            # Interrupted before Dagster took over the signals (or after): the run may be unfinished.
+            watcher.interrupted = True
+        finally:
+            _release(instance, run_id, interrupted=watcher.interrupted)
+        if watcher.interrupted:
+            progress.close()
+            raise RunInterrupted(run_id, watcher.where())
         watcher.finish()
         # No break on failure: the next phase builds from what the lake holds, so one
         # feed's failed ingestion leaves every other department's stages to run.
     report.elapsed = progress.elapsed()
     progress.close()
     return report
+
+
+def _release(instance: dg.DagsterInstance, run_id: str, *, interrupted: bool) -> None:
+    """Leave nothing claimed by a run that is over: Dagster frees a step's slot when the step
+    ends, not when an interrupt or an error ends the run."""
+    run = instance.get_run_by_id(run_id)
+    if run is not None and not run.is_finished:
+        reason = "interrupted (SIGINT or SIGTERM)" if interrupted else "ended without a verdict"
+        instance.report_run_failed(run, f"safecity run {reason}; marked failed.")
+    instance.event_log_storage.free_concurrency_slots_for_run(run_id)
+
+
+class _SlotWaitWatch:
+    """While a run executes: when one of its steps has waited a few seconds for a pool slot, say
+    who holds it, once per holder. A holder whose process died meanwhile is released
+    (marked failed, its slot freed), so the wait ends."""
+
+    POLL_SECONDS = 1.0
+    QUIET_SECONDS = 3.0  # a wait shorter than this is a turn in the pool, not worth a line
+
+    def __init__(self, instance: dg.DagsterInstance, run_id: str, progress: Progress) -> None:
+        self.instance = instance
+        self.run_id = run_id
+        self.progress = progress
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._watch, name="slot-wait-watch", daemon=True)
+        self.told: set[tuple[str, str, str]] = set()
+
+    def __enter__(self) -> _SlotWaitWatch:
+        if self.instance.event_log_storage.supports_global_concurrency_limits:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
+        if self.thread.is_alive():
+            self.thread.join()
+
+    def _watch(self) -> None:
+        waiting_since: dict[tuple[str, str], float] = {}
+        while not self.stop.wait(self.POLL_SECONDS):
+            try:
+                self._check(waiting_since)
+            except Exception as error:  # the watch only informs: never let it stop the run
+                self.progress.milestone(f"note: could not check the pool slots: {error}")
+                return
+
+    def _check(self, waiting_since: dict[tuple[str, str], float]) -> None:
+        storage = self.instance.event_log_storage
+        now = self.progress.elapsed()
+        for pool in storage.get_concurrency_keys():
+            info = storage.get_concurrency_info(pool)
+            mine = {p.step_key for p in info.pending_steps if p.run_id == self.run_id}
+            mine -= {s.step_key for s in info.claimed_slots if s.run_id == self.run_id}
+            if mine and check_captured_interrupt():
+                # Dagster's in-process executor looks at a captured SIGINT or SIGTERM only when a
+                # step starts, never while a step waits for a slot: the wait would outlast it.
+                _interrupt_main_thread()
+                return
+            for step in mine:
+                since = waiting_since.setdefault((pool, step), now)
+                if now - since < self.QUIET_SECONDS:
+                    continue
+                for line in release_dead_runs(self.instance):
+                    self.progress.milestone(line)
+                holders = [s for s in info.claimed_slots if s.run_id != self.run_id]
+                for slot in holders:
+                    told = (step, slot.run_id, slot.step_key)
+                    if told in self.told:
+                        continue
+                    self.told.add(told)
+                    holder = describe_holder(self.instance, slot.run_id, slot.step_key)
+                    self.progress.milestone(
+                        f"{step} waits for a slot in the {pool} pool, held by {holder}; "
+                        "it goes on when that run ends"
+                    )
+
+
+def _interrupt_main_thread() -> None:
+    """Raise KeyboardInterrupt in the main thread, where the run executes."""
+    main = threading.main_thread().ident
+    if main is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(main), ctypes.py_object(KeyboardInterrupt)
+        )
 
 
 def _lake_holds_deliveries(data_dir: DataDir) -> bool:
@@ -277,6 +395,16 @@ class _RunWatcher:
         self.announced: set[Stage] = set()
         self.current: dict[Stage, str] = {}  # what each stage is busy with, for the status line
         self.order = {key: i for i, key in enumerate(report.asset_keys)}
+        self.interrupted = False  # SIGINT or SIGTERM ended the run
+        self.running: dict[str, None] = {}  # steps started and not ended, in order
+
+    def where(self) -> str:
+        """Where the run was when it stopped, for a person: the stage and what it was building."""
+        if not self.running:
+            return "between steps"
+        step = next(reversed(self.running))
+        stage = self._stage_of_step(step)
+        return f"during {stage.name if stage else 'the run'} ({self._builds(step)})"
 
     def on_event(self, entry: dg.EventLogEntry) -> None:
         self._log(entry)
@@ -294,16 +422,21 @@ class _RunWatcher:
         if event.event_type == dg.DagsterEventType.RUN_START:
             self._load_plan(entry.run_id)
         elif event.is_step_start:
+            self.running[step] = None
             stage = self._stage_of_step(step)
             if stage is not None:
                 self.current[stage] = self._builds(step)
                 self._show(stage)
         elif event.is_step_success:
+            self.running.pop(step, None)
             # A stage is announced when its last step ends, after the checks that step ran.
             stage = self._stage_of_step(step)
             if stage is not None:
                 self._show(stage, may_announce=True)
+        elif event.is_step_failure and _is_interrupt(event.step_failure_data):
+            self.interrupted = True  # one line says so, once the run is over (RunInterrupted)
         elif event.is_step_failure:
+            self.running.pop(step, None)
             failure = _step_failure(step, self._builds(step), event.step_failure_data)
             self.report.failures[step] = failure
             self.progress.milestone(f"FAILED {failure.builds}: {failure.message}")
@@ -336,6 +469,12 @@ class _RunWatcher:
                     f"check FAILED {check.asset_key.to_user_string()} · {check.name}: "
                     + check_reason(outcome).splitlines()[0].rstrip(":")
                 )
+        elif (
+            event.is_run_failure
+            and event.job_failure_data is not None
+            and event.job_failure_data.failure_reason == RunFailureReason.UNEXPECTED_TERMINATION
+        ):
+            self.interrupted = True
         elif event.is_run_failure and not self.report.failures:
             # A failure outside any step (e.g. the run could not start).
             self.report.run_error = _first_line(event.message or "run failed")
@@ -460,6 +599,16 @@ def check_reason(outcome: CheckOutcome) -> str:
     if outcome.description:
         return outcome.description.strip()
     return metadata_line(outcome.metadata).split(" · ")[0] or "failed"
+
+
+def _is_interrupt(data: StepFailureData) -> bool:
+    """Whether the step failed because SIGINT or SIGTERM interrupted it."""
+    error = data.error
+    while error is not None:
+        if error.cls_name in _INTERRUPTS:
+            return True
+        error = error.cause
+    return False
 
 
 def _step_failure(step: str, builds: str, data: StepFailureData) -> StepFailure:

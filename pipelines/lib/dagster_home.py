@@ -28,6 +28,16 @@ telemetry:
 concurrency:
   pools:
     default_limit: 1
+# Runs that die leave nothing claimed (docs/architecture.md, Runs that die): the daemon of
+# `dagster dev` checks each started run's process and marks a run whose process is gone failed,
+# then frees the slots of runs that are over. `safecity run` does the same check before it starts.
+run_launcher:
+  module: pipelines.lib.stale_runs
+  class: PidCheckingRunLauncher
+run_monitoring:
+  enabled: true
+  poll_interval_seconds: 30
+  free_slots_after_run_end_seconds: 5
 """
 
 
