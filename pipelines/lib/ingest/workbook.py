@@ -4,9 +4,11 @@ cells start, which cells hold formulas or errors, and which row is the header.
 calamine (the reader behind polars and fastexcel) gives values only: a formula's cached
 value as if the department had typed it, and an error (#DIV/0!) or a formula never
 computed as an empty cell. An XLSX file is a zip of XML parts, so the sheet's XML is
-streamed for `<f>` elements and error cells: a byte search first, and the element by
-element parse only when the search finds one. A workbook without formulas costs one
-decompression of its sheet, not a parse.
+searched for `<f>` elements and error cells. Python's XML parser takes longer over a
+sheet than calamine takes to read it, so the searches are over bytes: a streamed
+substring search (a sheet without formulas costs one decompression), then, when it finds
+something, each formula matched from the start of its cell; the element by element parse
+only for a sheet whose cells do not carry their `r` reference.
 """
 
 from __future__ import annotations
@@ -61,13 +63,10 @@ class FormulaCell:
     def problem(self) -> str:
         """Why the cell gives no value, for the quarantine's detail."""
         formula = f"={self.formula}" if self.formula else "a shared formula"
-        if self.error:
-            return (
-                f"{self.ref}: {formula} gives {self.value}"
-                if self.formula is not None
-                else (f"{self.ref}: {self.value}")
-            )
-        return f"{self.ref}: {formula}, never computed"
+        if not self.error:
+            return f"{self.ref}: {formula}, never computed"
+        shown = f"{formula} gives {self.value}" if self.formula is not None else str(self.value)
+        return f"{self.ref}: {shown}"
 
     @property
     def delivered(self) -> str:
@@ -337,14 +336,6 @@ def _mentions_formula_or_error(stream: IO[bytes]) -> bool:
             return True
         tail = chunk[-8:]
     return False
-
-
-def _has_value(cell: Element) -> bool:
-    value = _child(cell, "v")
-    if value is not None and value.text:
-        return True
-    inline = _child(cell, "is")
-    return inline is not None and any(t.text for t in inline.iter() if _local(t.tag) == "t")
 
 
 def _child(element: Element, name: str) -> Element | None:
