@@ -158,7 +158,10 @@ def _physical_lines(data: bytes) -> int:
 def _read_records(
     path: Path, split: Records, connection: duckdb.DuckDBPyConnection, delimiter: str
 ) -> RawDelivery:
-    """The records DuckDB parses, one per line of a UTF-8 file (quoted line breaks stood in for)."""
+    """The records DuckDB parses, one per line of a UTF-8 file (quoted line breaks stood in for).
+
+    Decoded in Python, never by DuckDB's encodings extension: it mis-decodes a GB 18030
+    character that straddles its 64 KiB decoding chunk, rejecting valid rows."""
     if split.header is None:
         return RawDelivery(
             _empty_rows(),
