@@ -533,13 +533,16 @@ def with_check_digits(contract: FeedContract, parsed: pl.DataFrame) -> pl.DataFr
 
 
 def item_checks(parsed: pl.DataFrame, array: Field, item: Field) -> pl.Series:
-    """Per row: every item's check character is right (or empty)."""
+    """Per row: every item's check character is right (or empty).
+
+    A row with no items (an empty list, or none) keeps its place as one null value: true.
+    """
     if item.standard not in CHECK_DIGITS:
         raise ValueError(f"{array.name}.{item.name}: {item.standard} has no check character")
     flat = parsed.select(
         pl.int_range(pl.len()).alias("_row"),
         pl.col(array.name).list.eval(pl.element().struct.field(item.name)).alias("_v"),
-    ).explode("_v")
+    ).explode("_v", empty_as_null=True, keep_nulls=True)
     valid = CHECK_DIGITS[item.standard](flat["_v"].to_numpy()) | flat["_v"].is_null().to_numpy()
     return (
         flat.with_columns(pl.Series("_ok", valid))
