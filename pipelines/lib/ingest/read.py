@@ -19,7 +19,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from pipelines.lib.contracts import FeedContract
+from pipelines.lib.contracts import FeedContract, Field
 
 SOURCE_ROW = (
     "_source_row"  # 1-based data row (CSV and XLSX: after the header; JSON lines: the line)
@@ -32,6 +32,7 @@ REJECT_SCHEMA = pl.Schema(
         "original": pl.String,
     }
 )
+REJECT_COLUMN = "column"  # optional in rejects: the column a reader can name (a JSON value's type)
 ENCODINGS = ("utf-8", "gb18030")  # what departments actually send; UTF-8 with a BOM is utf-8 here
 SNIFF_BYTES = 1 << 16
 MAX_LINE_BYTES = (
@@ -264,11 +265,162 @@ def _put_path(target: dict, path: list[str], leaf: str) -> None:
     target[path[-1]] = leaf
 
 
+@dataclass(frozen=True)
+class JsonShape:
+    """What the contract expects at one place of a delivered JSON object.
+
+    `kind`: "value" (a string or a number: a value is read from its text, as a CSV cell's
+    would be, so a number or a time may come quoted and a number's text serves a string),
+    "boolean" (also true or false), "list" (of `members[0]`) or "object" (with `members`).
+    `column`: the quarantine column when the type is wrong: the field, and the delivered path.
+    """
+
+    kind: str
+    column: str
+    members: tuple[tuple[str, JsonShape], ...] = ()
+
+    def wrong(self, value: object) -> str | None:
+        """The column of the first place where `value` has a type the contract does not allow."""
+        if value is None:
+            return None  # missing: the required rule speaks for it
+        if self.kind == "list":
+            if not isinstance(value, list):
+                return self.column
+            ((_, item),) = self.members
+            for element in value:
+                found = item.column if element is None else item.wrong(element)  # a null item too
+                if found:
+                    return found
+            return None
+        if self.kind == "object":
+            if not isinstance(value, dict):
+                return self.column
+            for key, shape in self.members:
+                found = shape.wrong(value.get(key))
+                if found:
+                    return found
+            return None
+        if isinstance(value, (dict, list)) or (isinstance(value, bool) and self.kind != "boolean"):
+            return self.column
+        return None
+
+
+def json_shape(contract: FeedContract) -> JsonShape:
+    """The shape of one delivered JSON object, from the contract: every key and nested path it reads."""
+    members: list[tuple[str, JsonShape]] = []
+    for f in contract.fields:
+        for key in f.source_columns:
+            column = f.name if key == f.name else f"{f.name} ({key})"
+            if f.logical_type == "array":
+                members.append((key, JsonShape("list", column, (("", _item_shape(f, key)),))))
+            else:
+                kind = "boolean" if f.logical_type == "boolean" else "value"
+                members.append((key, JsonShape(kind, column)))
+    point = contract.coordinates.point if contract.coordinates is not None else None
+    if point is not None:
+        spec = contract.coordinates
+        column = f"{spec.longitude},{spec.latitude} ({point.source})"  # type: ignore[union-attr]
+        members.append((point.source, JsonShape("value", column)))
+    return JsonShape("object", "", tuple(members))
+
+
+def _item_shape(array: Field, key: str) -> JsonShape:
+    """An array's item: an object holding each item property at its dotted path."""
+    tree: dict = {}
+    for sub in array.items:
+        _put_path(tree, (sub.source or sub.name).split("."), sub)
+
+    def shape(node: dict, path: str) -> JsonShape:
+        members = []
+        for name, child in node.items():
+            at = f"{path}.{name}"
+            if isinstance(child, dict):
+                members.append((name, shape(child, at)))
+            else:
+                kind = "boolean" if child.logical_type == "boolean" else "value"
+                members.append((name, JsonShape(kind, f"{array.name}.{child.name} ({key}[]{at})")))
+        column = f"{array.name} ({key}[]{path})"
+        return JsonShape("object", column, tuple(members))
+
+    return shape(tree, "")
+
+
+def _suspect_types(contract: FeedContract) -> pl.Expr:
+    """Rows whose transformed text hints at a value of the wrong JSON type, to be looked at again.
+
+    json_transform turns an object or a list where text is contracted into its JSON text, and
+    anything but an object where an object is contracted into nulls: such text, and such nulls
+    while the key was delivered, single out the few rows to parse again (cheap, over columns).
+    """
+    record = pl.col("record")
+
+    def not_text(value: pl.Expr, boolean: bool) -> pl.Expr:
+        odd = value.str.starts_with("{") | value.str.starts_with("[")
+        return odd if boolean else odd | value.is_in(["true", "false"])
+
+    suspects = []
+    for f in contract.fields:
+        for key in f.source_columns:
+            value = record.struct.field(key)
+            if f.logical_type != "array":
+                suspects.append(not_text(value, f.logical_type == "boolean"))
+                continue
+            delivered = pl.col("keys").list.contains(key)
+            leaves = [
+                ((sub.source or sub.name).split("."), sub.logical_type == "boolean")
+                for sub in f.items
+            ]
+            item = pl.element()
+            odd_items = [item.is_null()]
+            for parts, boolean in leaves:
+                odd_items.append(not_text(_leaf(item, parts), boolean))
+            # An item (or an object within one) with every value null may be no object at all.
+            prefixes = {tuple(parts[:depth]) for parts, _ in leaves for depth in range(len(parts))}
+            for prefix in prefixes:
+                under = [
+                    _leaf(item, parts)
+                    for parts, _ in leaves
+                    if tuple(parts[: len(prefix)]) == prefix
+                ]
+                odd_items.append(pl.all_horizontal([u.is_null() for u in under]))
+            suspects.append(
+                (value.is_null() & delivered)
+                | value.list.eval(pl.any_horizontal(odd_items)).list.any()
+            )
+    point = contract.coordinates.point if contract.coordinates is not None else None
+    if point is not None:
+        suspects.append(not_text(record.struct.field(point.source), False))
+    return pl.any_horizontal(suspects).fill_null(False) if suspects else pl.lit(False)
+
+
+def _leaf(item: pl.Expr, parts: list[str]) -> pl.Expr:
+    for part in parts:
+        item = item.struct.field(part)
+    return item
+
+
+# DuckDB's JSON reader is lenient where RFC 8259 is not: a trailing comma, NaN and Infinity
+# pass json_valid, and a repeated key silently keeps its first value. Lines where any of them
+# may be are parsed again, strictly, in Python (few lines: a comma before a bracket inside a
+# string, or the word NaN in a name, passes that second look).
+_TRAILING_COMMA = r",\s*[\]}]"
+BOM = b"\xef\xbb\xbf"
+_JSON_WHITESPACE = " \t\r"  # with the newline that ends a line: what may surround a JSON text
+
+
 def read_json_lines(
     path: Path, contract: FeedContract, connection: duckdb.DuckDBPyConnection
 ) -> RawDelivery:
-    """One JSON object per line; lines numbered here, so a broken line keeps its place."""
+    """One JSON object per line; lines numbered here, so a broken line keeps its place.
+
+    Lines with nothing but whitespace are not records; a byte-order mark before the first line
+    is dropped. A line that is not one strict JSON object is `row_malformed`; a contracted value
+    of the wrong JSON type (an object for a name, a text where a list of vehicles is contracted)
+    is `type_invalid` in its column; both keep the line as delivered.
+    """
     data = path.read_bytes()
+    if data.startswith(BOM):
+        data = data[len(BOM) :]
     lines = data.split(b"\n")
     if lines and lines[-1].strip() == b"":
         lines.pop()  # the newline that ends the last line does not start another
@@ -277,7 +429,7 @@ def read_json_lines(
             SOURCE_ROW: np.arange(1, len(lines) + 1, dtype=np.int64),
             "raw": pl.Series(lines, dtype=pl.Binary),
         }
-    ).filter(pl.col("raw").bin.size() > 0)  # blank lines are not records
+    ).filter(pl.col("raw").bin.size() > 0)  # empty lines are not records
     connection.register("json_lines", frame)
     try:
         checked = connection.execute(
@@ -287,15 +439,18 @@ def read_json_lines(
                 SELECT *, CASE WHEN line IS NULL THEN NULL
                                WHEN json_valid(line) THEN json_type(line) = 'OBJECT'
                                ELSE false END AS ok
-                FROM decoded)
+                FROM decoded
+                WHERE line IS NULL OR trim(line, '{_JSON_WHITESPACE}') <> '')
             SELECT {SOURCE_ROW}, ok,
                    CASE WHEN ok THEN json_transform(line, ?) END AS record,
                    CASE WHEN ok THEN json_keys(line) END AS keys,
+                   CASE WHEN ok THEN regexp_matches(line, ?) OR contains(line, 'NaN')
+                                     OR contains(line, 'Infinity') END AS lenient,
                    CASE WHEN ok THEN NULL WHEN line IS NULL THEN raw END AS undecodable,
                    CASE WHEN ok THEN NULL ELSE line END AS broken
             FROM checked ORDER BY {SOURCE_ROW}
             """,
-            [json.dumps(json_structure(contract), ensure_ascii=False)],
+            [json.dumps(json_structure(contract), ensure_ascii=False), _TRAILING_COMMA],
         ).pl()
     except duckdb.Error as error:
         raise UnreadableFile(
@@ -303,17 +458,22 @@ def read_json_lines(
         ) from error
     finally:
         connection.unregister("json_lines")
-    good = checked.filter(pl.col("ok").fill_null(False))
-    bad = checked.filter(~pl.col("ok").fill_null(False))
+    checked = _looked_at_again(checked, frame, contract)
+    good = checked.filter(pl.col("ok").fill_null(False) & pl.col("wrong_type").is_null())
+    bad = checked.filter(~pl.col("ok").fill_null(False) | pl.col("wrong_type").is_not_null())
     rejects = bad.select(
         SOURCE_ROW,
         pl.when(pl.col("ok").is_null())
         .then(pl.lit("encoding_invalid"))
+        .when(pl.col("ok"))
+        .then(pl.lit("type_invalid"))
         .otherwise(pl.lit("row_malformed"))
         .alias("rule"),
         pl.when(pl.col("ok").is_null())
         .then(pl.lit("not valid UTF-8"))
-        .otherwise(pl.lit("not a JSON object"))
+        .when(pl.col("ok"))
+        .then(pl.lit("a value of the wrong JSON type"))
+        .otherwise(pl.coalesce("strict_error", pl.lit("not a JSON object")))
         .alias("detail"),
         # Only the few undecodable lines are decoded here, each with its bytes shown, nothing lost.
         pl.coalesce(
@@ -322,6 +482,7 @@ def read_json_lines(
                 lambda raw: raw.decode("utf-8", "backslashreplace"), return_dtype=pl.String
             ),
         ).alias("original"),
+        pl.col("wrong_type").alias(REJECT_COLUMN),
     )
     keys = good["keys"].explode().drop_nulls().unique().sort().to_list() if good.height else []
     rows = (
@@ -329,7 +490,71 @@ def read_json_lines(
         if good.height
         else _empty_rows()
     )
-    return RawDelivery(rows, rejects.cast(REJECT_SCHEMA), keys, encoding="utf-8")
+    return RawDelivery(
+        rows, rejects.cast({**REJECT_SCHEMA, REJECT_COLUMN: pl.String}), keys, encoding="utf-8"
+    )
+
+
+def _looked_at_again(
+    checked: pl.DataFrame, frame: pl.DataFrame, contract: FeedContract
+) -> pl.DataFrame:
+    """The few lines DuckDB may have read leniently, or whose values may have a wrong JSON type,
+    parsed again in Python: strictly (no trailing comma, NaN or repeated key), then against the
+    contract's shape. Adds `strict_error` and `wrong_type`, and marks strictly invalid lines not ok."""
+    ok = pl.col("ok").fill_null(False)
+    repeated = pl.col("keys").list.len() != pl.col("keys").list.n_unique()
+    suspect = checked.select(
+        ok & (pl.col("lenient").fill_null(False) | repeated | _suspect_types(contract))
+    ).to_series()
+    strict_error = pl.Series("strict_error", [None] * checked.height, dtype=pl.String)
+    wrong_type = pl.Series("wrong_type", [None] * checked.height, dtype=pl.String)
+    broken = checked["broken"]
+    if suspect.any():
+        at = np.flatnonzero(suspect.to_numpy())
+        shape = json_shape(contract)
+        lines = frame.filter(pl.col(SOURCE_ROW).is_in(checked[SOURCE_ROW].gather(at).implode()))
+        errors, wrong, texts = [], [], []
+        for raw in lines["raw"]:
+            text = raw.decode("utf-8")
+            error, value = strict_json(text)
+            errors.append(error)
+            wrong.append(None if error else shape.wrong(value))
+            texts.append(text if error or wrong[-1] else None)
+        strict_error = strict_error.scatter(at, pl.Series(errors, dtype=pl.String))
+        wrong_type = wrong_type.scatter(at, pl.Series(wrong, dtype=pl.String))
+        broken = broken.scatter(at, pl.Series(texts, dtype=pl.String))
+    return checked.with_columns(
+        strict_error,
+        wrong_type,
+        broken,
+        pl.when(strict_error.is_not_null()).then(False).otherwise(pl.col("ok")).alias("ok"),
+    )
+
+
+def strict_json(line: str) -> tuple[str | None, object]:
+    """The line parsed as strict JSON (RFC 8259, each key of an object once): (why not, None) or (None, value)."""
+    try:
+        value = json.loads(
+            line, parse_constant=_refuse_constant, object_pairs_hook=_refuse_repeated_keys
+        )
+    except ValueError as error:  # json.JSONDecodeError too
+        return f"not strict JSON: {error}", None
+    return None, value
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _refuse_repeated_keys(pairs: list[tuple[str, object]]) -> dict:
+    # RFC 8259 leaves a repeated name's meaning to the reader (DuckDB keeps the first value,
+    # most others the last): which value the department meant is unknown, so the row is refused.
+    seen: dict = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f"key {key!r} repeated in one object")
+        seen[key] = value
+    return seen
 
 
 def read_xlsx(path: Path) -> RawDelivery:
