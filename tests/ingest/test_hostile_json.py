@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 
 from pipelines.lib.ingest import enforce
+from pipelines.lib.ingest.dry_run import dry_run, report
 from pipelines.lib.ingest.ingest import Ingested, ingest_deliveries
 from pipelines.lib.ingest.read import SOURCE_ROW
 from tests.ingest.deliveries import (
@@ -319,3 +320,17 @@ def test_row_that_breaks_enforcement_is_quarantined_and_the_batch_goes_on(
     assert_bronze(bronze, traffic_accidents, [records[0], records[2]], [1, 3])
     assert any("row_unprocessable" in note and "ShapeError" in note for note in second.result.notes)
     assert "2" in next(n for n in second.result.notes if "row_unprocessable" in n)
+
+
+def test_contract_try_hides_personal_values_delivered_with_the_wrong_type(
+    tmp_path, traffic_accidents
+):
+    """The line kept in `original` holds a driver's name where an object was due: still hidden."""
+    bad = with_vehicle(2, driver="王强 13800138000")
+    records = [accident(1), bad, accident(3, vehicles="张三")]
+    path = tmp_path / traffic_accidents.landing.filename(DAY)
+    path.write_bytes(jsonl_bytes(records))
+    printed = "\n".join(report(dry_run(traffic_accidents, path)))
+    assert "vehicles (vehicles[].driver)" in printed
+    assert "王强" not in printed and "张三" not in printed
+    assert '"driver": "***"' in printed
