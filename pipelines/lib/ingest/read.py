@@ -13,6 +13,7 @@ import csv
 import json
 import tempfile
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -259,7 +260,7 @@ def json_structure(contract: FeedContract) -> dict:
     return structure
 
 
-def _put_path(target: dict, path: list[str], leaf: str) -> None:
+def _put_path(target: dict, path: list[str], leaf: object) -> None:
     for part in path[:-1]:
         target = target.setdefault(part, {})
     target[path[-1]] = leaf
@@ -345,67 +346,51 @@ def _item_shape(array: Field, key: str) -> JsonShape:
     return shape(tree, "")
 
 
-def _suspect_types(contract: FeedContract) -> pl.Expr:
-    """Rows whose transformed text hints at a value of the wrong JSON type, to be looked at again.
+@cache
+def _second_look(contract: FeedContract) -> pl.Expr:
+    """Which read lines to parse again in Python, from cheap signs (never another parse).
 
-    json_transform turns an object or a list where text is contracted into its JSON text, and
-    anything but an object where an object is contracted into nulls: such text, and such nulls
-    while the key was delivered, single out the few rows to parse again (cheap, over columns).
+    DuckDB's `second_look` (maybe lenient JSON, or a `true` or `false`, which only a boolean
+    field takes), a key repeated at the top, more or fewer braces and brackets than the
+    contracted lists and their items' objects need (an object or a list for a value, a text
+    for an item or a driver), or a contracted list json_transform could not read while its key
+    was delivered.
     """
-    record = pl.col("record")
-
-    def not_text(value: pl.Expr, boolean: bool) -> pl.Expr:
-        odd = value.str.starts_with("{") | value.str.starts_with("[")
-        return odd if boolean else odd | value.is_in(["true", "false"])
-
-    suspects = []
+    record, keys = pl.col("record"), pl.col("keys")
+    braces, brackets, no_list = [pl.lit(1)], [pl.lit(0)], [pl.lit(False)]
     for f in contract.fields:
+        if f.logical_type != "array":
+            continue
+        within = {
+            tuple(parts[:depth])
+            for parts in ((sub.source or sub.name).split(".") for sub in f.items)
+            for depth in range(1, len(parts))
+        }
         for key in f.source_columns:
             value = record.struct.field(key)
-            if f.logical_type != "array":
-                suspects.append(not_text(value, f.logical_type == "boolean"))
-                continue
-            delivered = pl.col("keys").list.contains(key)
-            leaves = [
-                ((sub.source or sub.name).split("."), sub.logical_type == "boolean")
-                for sub in f.items
-            ]
-            item = pl.element()
-            odd_items = [item.is_null()]
-            for parts, boolean in leaves:
-                odd_items.append(not_text(_leaf(item, parts), boolean))
-            # An item (or an object within one) with every value null may be no object at all.
-            prefixes = {tuple(parts[:depth]) for parts, _ in leaves for depth in range(len(parts))}
-            for prefix in prefixes:
-                under = [
-                    _leaf(item, parts)
-                    for parts, _ in leaves
-                    if tuple(parts[: len(prefix)]) == prefix
-                ]
-                odd_items.append(pl.all_horizontal([u.is_null() for u in under]))
-            suspects.append(
-                (value.is_null() & delivered)
-                | value.list.eval(pl.any_horizontal(odd_items)).list.any()
-            )
-    point = contract.coordinates.point if contract.coordinates is not None else None
-    if point is not None:
-        suspects.append(not_text(record.struct.field(point.source), False))
-    return pl.any_horizontal(suspects).fill_null(False) if suspects else pl.lit(False)
+            braces.append(value.list.len().fill_null(0) * (1 + len(within)))
+            brackets.append(value.is_not_null().cast(pl.Int64))
+            no_list.append(value.is_null() & keys.list.contains(key))
+    return pl.col("ok").fill_null(False) & (
+        pl.col("second_look").fill_null(False)
+        | (keys.list.len() != keys.list.n_unique())
+        | (pl.col("braces") != pl.sum_horizontal(braces))
+        | (pl.col("brackets") != pl.sum_horizontal(brackets))
+        | pl.any_horizontal(no_list)
+    )
 
 
-def _leaf(item: pl.Expr, parts: list[str]) -> pl.Expr:
-    for part in parts:
-        item = item.struct.field(part)
-    return item
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 # DuckDB's JSON reader is lenient where RFC 8259 is not: a trailing comma, NaN and Infinity
 # pass json_valid, and a repeated key silently keeps its first value. Lines where any of them
 # may be are parsed again, strictly, in Python (few lines: a comma before a bracket inside a
 # string, or the word NaN in a name, passes that second look).
-_TRAILING_COMMA = r",\s*[\]}]"
+_TRAILING_COMMA = r",\s*[\]}]"  # a literal in the SQL: a parameter is compiled again and again
 BOM = b"\xef\xbb\xbf"
-_JSON_WHITESPACE = " \t\r"  # with the newline that ends a line: what may surround a JSON text
+_JSON_WHITESPACE = b" \t\r"  # with the newline that ends a line: what may surround a JSON text
 
 
 def read_json_lines(
@@ -424,12 +409,13 @@ def read_json_lines(
     lines = data.split(b"\n")
     if lines and lines[-1].strip() == b"":
         lines.pop()  # the newline that ends the last line does not start another
+    records = np.array([bool(text.strip(_JSON_WHITESPACE)) for text in lines], dtype=bool)
     frame = pl.DataFrame(
         {
-            SOURCE_ROW: np.arange(1, len(lines) + 1, dtype=np.int64),
-            "raw": pl.Series(lines, dtype=pl.Binary),
+            SOURCE_ROW: np.arange(1, len(lines) + 1, dtype=np.int64)[records],
+            "raw": pl.Series(lines, dtype=pl.Binary).filter(records),
         }
-    ).filter(pl.col("raw").bin.size() > 0)  # empty lines are not records
+    )  # empty and whitespace-only lines are not records
     connection.register("json_lines", frame)
     try:
         checked = connection.execute(
@@ -439,18 +425,21 @@ def read_json_lines(
                 SELECT *, CASE WHEN line IS NULL THEN NULL
                                WHEN json_valid(line) THEN json_type(line) = 'OBJECT'
                                ELSE false END AS ok
-                FROM decoded
-                WHERE line IS NULL OR trim(line, '{_JSON_WHITESPACE}') <> '')
+                FROM decoded)
             SELECT {SOURCE_ROW}, ok,
                    CASE WHEN ok THEN json_transform(line, ?) END AS record,
                    CASE WHEN ok THEN json_keys(line) END AS keys,
-                   CASE WHEN ok THEN regexp_matches(line, ?) OR contains(line, 'NaN')
-                                     OR contains(line, 'Infinity') END AS lenient,
+                   CASE WHEN ok THEN regexp_matches(line, {_sql_string(_TRAILING_COMMA)})
+                                     OR contains(line, 'NaN') OR contains(line, 'Infinity')
+                                     OR contains(line, 'true') OR contains(line, 'false') END AS second_look,
+                   CASE WHEN ok THEN strlen(line) - strlen(replace(line, '{{', '')) END AS braces,
+                   CASE WHEN ok THEN strlen(line) - strlen(replace(line, '[', '')) END AS brackets,
                    CASE WHEN ok THEN NULL WHEN line IS NULL THEN raw END AS undecodable,
-                   CASE WHEN ok THEN NULL ELSE line END AS broken
+                   CASE WHEN ok THEN NULL ELSE line END AS broken,
+                   NULL::VARCHAR AS strict_error, NULL::VARCHAR AS wrong_type
             FROM checked ORDER BY {SOURCE_ROW}
             """,
-            [json.dumps(json_structure(contract), ensure_ascii=False), _TRAILING_COMMA],
+            [json.dumps(json_structure(contract), ensure_ascii=False)],
         ).pl()
     except duckdb.Error as error:
         raise UnreadableFile(
@@ -500,33 +489,25 @@ def _looked_at_again(
 ) -> pl.DataFrame:
     """The few lines DuckDB may have read leniently, or whose values may have a wrong JSON type,
     parsed again in Python: strictly (no trailing comma, NaN or repeated key), then against the
-    contract's shape. Adds `strict_error` and `wrong_type`, and marks strictly invalid lines not ok."""
-    ok = pl.col("ok").fill_null(False)
-    repeated = pl.col("keys").list.len() != pl.col("keys").list.n_unique()
-    suspect = checked.select(
-        ok & (pl.col("lenient").fill_null(False) | repeated | _suspect_types(contract))
-    ).to_series()
-    strict_error = pl.Series("strict_error", [None] * checked.height, dtype=pl.String)
-    wrong_type = pl.Series("wrong_type", [None] * checked.height, dtype=pl.String)
-    broken = checked["broken"]
-    if suspect.any():
-        at = np.flatnonzero(suspect.to_numpy())
-        shape = json_shape(contract)
-        lines = frame.filter(pl.col(SOURCE_ROW).is_in(checked[SOURCE_ROW].gather(at).implode()))
-        errors, wrong, texts = [], [], []
-        for raw in lines["raw"]:
-            text = raw.decode("utf-8")
-            error, value = strict_json(text)
-            errors.append(error)
-            wrong.append(None if error else shape.wrong(value))
-            texts.append(text if error or wrong[-1] else None)
-        strict_error = strict_error.scatter(at, pl.Series(errors, dtype=pl.String))
-        wrong_type = wrong_type.scatter(at, pl.Series(wrong, dtype=pl.String))
-        broken = broken.scatter(at, pl.Series(texts, dtype=pl.String))
+    contract's shape. Fills `strict_error` and `wrong_type`, and marks strictly invalid lines not ok."""
+    suspect = checked.select(_second_look(contract)).to_series()
+    if not suspect.any():  # the usual case: nothing more to do
+        return checked
+    at = np.flatnonzero(suspect.to_numpy())
+    shape = json_shape(contract)
+    lines = frame.filter(pl.col(SOURCE_ROW).is_in(checked[SOURCE_ROW].gather(at).implode()))
+    errors, wrong, texts = [], [], []
+    for raw in lines["raw"]:
+        text = raw.decode("utf-8")
+        error, value = strict_json(text)
+        errors.append(error)
+        wrong.append(None if error else shape.wrong(value))
+        texts.append(text if error or wrong[-1] else None)
+    strict_error = checked["strict_error"].scatter(at, pl.Series(errors, dtype=pl.String))
     return checked.with_columns(
         strict_error,
-        wrong_type,
-        broken,
+        checked["wrong_type"].scatter(at, pl.Series(wrong, dtype=pl.String)),
+        checked["broken"].scatter(at, pl.Series(texts, dtype=pl.String)),
         pl.when(strict_error.is_not_null()).then(False).otherwise(pl.col("ok")).alias("ok"),
     )
 
