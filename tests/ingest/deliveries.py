@@ -46,13 +46,19 @@ def ingest(data: DataDir, contract: FeedContract, connection, day: date = DAY) -
     return ingest_delivery(data, contract, day, connection)
 
 
-def accounted(ingested: Ingested, written: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The partition as written to disk, after checking that each of the `written` data rows is in it once."""
+def accounted(
+    ingested: Ingested, written: int, rows: list[int] | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The partition as written to disk, after checking that each of the `written` data rows is in it once.
+
+    `rows`: their source row numbers, when not 1 to `written` (JSON lines are numbered by line,
+    and a blank line is no record)."""
     bronze, quarantine = read_partition(ingested.partition)
     assert ingested.accounted
     assert ingested.result.landed == written
     assert bronze.height + quarantine.height == written
-    assert sorted([*bronze[SOURCE_ROW], *quarantine[SOURCE_ROW]]) == list(range(1, written + 1))
+    expected = rows if rows is not None else list(range(1, written + 1))
+    assert sorted([*bronze[SOURCE_ROW], *quarantine[SOURCE_ROW]]) == expected
     assert bronze.height == ingested.result.valid.height
     assert quarantine.height == ingested.result.quarantine.height
     return bronze, quarantine

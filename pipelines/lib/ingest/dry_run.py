@@ -161,7 +161,8 @@ def delivered_columns(contract: FeedContract, column: str | None) -> list[str]:
         return []
     label = column.split(" (", 1)
     if len(label) == 2:  # a derived field names its delivered columns in brackets
-        return [c.strip() for c in label[1].rstrip(")").split(",")]
+        # (a JSON value of the wrong type, its path: `vehicles[].driver` is in `vehicles`)
+        return [c.strip().split("[]")[0] for c in label[1].rstrip(")").split(",")]
     found: list[str] = []
     for name in column.split(","):
         field_name = name.split(".", 1)[0]
@@ -201,20 +202,28 @@ def _mask(values: dict[str, Any], hidden: dict[str, Any]) -> None:
     for column, what in hidden.items():
         if column not in values or values[column] is None:
             continue
-        if what is True:
+        # A value of the wrong JSON type where personal items are contracted (a driver's
+        # name where an object is due, a text for the list) is hidden whole.
+        if what is True or not isinstance(values[column], list):
             values[column] = MASK
-        elif isinstance(values[column], list):
-            for item in values[column]:
-                if isinstance(item, dict):
-                    for dotted in what:
-                        _mask_path(item, dotted.split("."))
+            continue
+        items = values[column]
+        for i, item in enumerate(items):
+            if isinstance(item, dict):
+                for dotted in what:
+                    _mask_path(item, dotted.split("."))
+            elif item is not None:
+                items[i] = MASK
 
 
 def _mask_path(item: dict[str, Any], path: list[str]) -> None:
     for part in path[:-1]:
-        item = item.get(part)  # type: ignore[assignment]
-        if not isinstance(item, dict):
+        if item.get(part) is None:
             return
+        if not isinstance(item[part], dict):
+            item[part] = MASK
+            return
+        item = item[part]
     if item.get(path[-1]) is not None:
         item[path[-1]] = MASK
 

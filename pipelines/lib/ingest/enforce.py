@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
 
@@ -34,7 +34,7 @@ from pipelines.lib.ingest.conventions import (
     point_rule,
     without_markers,
 )
-from pipelines.lib.ingest.read import SOURCE_ROW, RawDelivery
+from pipelines.lib.ingest.read import REJECT_COLUMN, SOURCE_ROW, RawDelivery
 from pipelines.lib.ingest.rule import Rule
 from pipelines.lib.standards.coordinates import bd09_to_wgs84, gcj02_to_wgs84
 from pipelines.lib.standards.identifiers import (
@@ -101,6 +101,10 @@ class Delivery:
     source_file: str
 
 
+class EnforcementFailed(Exception):
+    """A delivery could not be held to its contract even with its rows set aside (a bug)."""
+
+
 def enforce_batch(
     contract: FeedContract,
     deliveries: list[Delivery],
@@ -116,7 +120,119 @@ def enforce_batch(
     Deliveries come in date order: a key repeated in a later one is a duplicate, as is one
     in `prior_keys` (key hashes already in bronze). One pass over many small files costs
     what one file costs: the per-file overhead of planning the rules is paid once.
+
+    A row that breaks the enforcement itself (an error in this code, never a broken rule) is
+    that row's problem: the deliveries are held to the contract one by one, the rows that
+    fail alone are found and quarantined as `row_unprocessable` (all of a delivery's rows if
+    none fails alone), with a note naming them and the error. EnforcementFailed names a
+    delivery that fails even then.
     """
+    try:
+        return _enforce_together(contract, deliveries, prior_keys, city)
+    except Exception as error:
+        if not deliveries:
+            raise
+        return _enforce_apart(contract, deliveries, prior_keys, city, error)
+
+
+def _enforce_apart(
+    contract: FeedContract,
+    deliveries: list[Delivery],
+    prior_keys: KeyHashes | None,
+    city: CityProfile,
+    error: Exception,
+) -> list[Enforced]:
+    """One delivery at a time (keys of the earlier ones carried), setting aside the rows that fail."""
+    keys: list[pl.Series] = (
+        []
+        if prior_keys is None
+        else [prior_keys]
+        if isinstance(prior_keys, pl.Series)
+        else list(prior_keys)
+    )
+    results = []
+    for delivery in deliveries:
+        try:
+            (result,) = _enforce_together(contract, [delivery], keys, city)
+        except Exception as alone:
+            result = _without_failing_rows(contract, delivery, keys, city, alone)
+        if contract.key and result.valid.height:
+            keys.append(result.valid.select(key_hash(contract.key)).to_series())
+        results.append(result)
+    return results
+
+
+UNPROCESSABLE = "row_unprocessable"
+
+
+def _without_failing_rows(
+    contract: FeedContract,
+    delivery: Delivery,
+    keys: list[pl.Series],
+    city: CityProfile,
+    error: Exception,
+) -> Enforced:
+    """The delivery held to the contract with the rows that fail on their own quarantined."""
+    raw = delivery.raw
+
+    def fails(rows: pl.DataFrame) -> bool:
+        part = RawDelivery(rows, raw.rejects.clear(), raw.columns, raw.encoding)
+        try:
+            _enforce_together(contract, [replace(delivery, raw=part)], None, city)
+        except Exception:
+            return True
+        return False
+
+    failing: list[int] = []
+    pending = [raw.rows] if raw.rows.height else []
+    while pending:  # halving: a few bad rows among many cost a few dozen small passes
+        rows = pending.pop()
+        if not fails(rows):
+            continue
+        if rows.height == 1:
+            failing.append(rows[SOURCE_ROW][0])
+            continue
+        half = rows.height // 2
+        pending += [rows.slice(half), rows.slice(0, half)]
+    reason = f"{type(error).__name__}: {_first_line(error)}"
+    if failing:
+        note = f"rows {', '.join(map(str, sorted(failing)))} could not be held to the contract"
+    else:  # only together do the rows fail: the delivery's problem, not the batch's
+        failing = raw.rows[SOURCE_ROW].to_list()
+        note = "the rows could not be held to the contract together, none alone"
+    rejects = original_values(raw.rows, pl.Series(failing, dtype=pl.Int64)).select(
+        SOURCE_ROW,
+        pl.lit(UNPROCESSABLE).alias("rule"),
+        pl.lit(reason).alias("detail"),
+        "original",
+    )
+    kept = RawDelivery(
+        raw.rows.filter(~pl.col(SOURCE_ROW).is_in(failing)),
+        pl.concat([raw.rejects, rejects], how="diagonal_relaxed"),
+        raw.columns,
+        raw.encoding,
+        [*raw.notes, f"{note} ({reason}): quarantined as {UNPROCESSABLE}; please report it"],
+    )
+    try:
+        (result,) = _enforce_together(contract, [replace(delivery, raw=kept)], keys, city)
+    except Exception as again:
+        raise EnforcementFailed(
+            f"{delivery.source_file}: could not be held to its contract ({reason})"
+        ) from again
+    return result
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else "no message"
+
+
+def _enforce_together(
+    contract: FeedContract,
+    deliveries: list[Delivery],
+    prior_keys: KeyHashes | None,
+    city: CityProfile,
+) -> list[Enforced]:
     resolutions = [resolve_columns(contract, d.raw.columns) for d in deliveries]
     rows = pl.concat(
         [
@@ -267,9 +383,9 @@ def delivery_result(
                     *lineage,
                     "rule",
                     pl.concat_list(pl.col("rule")).alias("rules"),
-                    # A reader may name the column that broke the row (a workbook's failed formula).
-                    pl.col("column")
-                    if "column" in raw.rejects.columns
+                    # A reader may name the column that broke the row (a JSON value's type, a workbook's failed formula).
+                    pl.col(REJECT_COLUMN)
+                    if REJECT_COLUMN in raw.rejects.columns
                     else pl.lit(None, pl.String).alias("column"),
                     "original",
                 ),
@@ -561,14 +677,17 @@ def with_check_digits(contract: FeedContract, parsed: pl.DataFrame) -> pl.DataFr
 
 
 def item_checks(parsed: pl.DataFrame, array: Field, item: Field) -> pl.Series:
-    """Per row: every item's check character is right (or empty)."""
+    """Per row: every item's check character is right (or empty).
+
+    A row with no items (an empty list, or none) keeps its place as one null value: true.
+    """
     if item.standard not in CHECK_DIGITS:
         raise ValueError(f"{array.name}.{item.name}: {item.standard} has no check character")
     flat = parsed.select(
         pl.int_range(pl.len()).alias("_row"),
         pl.col(array.name).list.eval(pl.element().struct.field(item.name)).alias("_v"),
         pl.col(DAY),
-    ).explode("_v")
+    ).explode("_v", empty_as_null=True, keep_nulls=True)
     valid = (
         identifiers_valid(item.standard, flat["_v"].to_numpy(), flat[DAY])
         | flat["_v"].is_null().to_numpy()

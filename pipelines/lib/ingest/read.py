@@ -15,6 +15,7 @@ import json
 import tempfile
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -22,7 +23,7 @@ import fastexcel
 import numpy as np
 import polars as pl
 
-from pipelines.lib.contracts import FeedContract
+from pipelines.lib.contracts import FeedContract, Field
 from pipelines.lib.ingest.csv_records import UTF8, Records, split_records
 from pipelines.lib.ingest.workbook import (
     HEADER_SEARCH_ROWS,
@@ -43,6 +44,7 @@ REJECT_SCHEMA = pl.Schema(
         "original": pl.String,
     }
 )
+REJECT_COLUMN = "column"  # optional in rejects: the column a reader can name (a JSON value's type)
 MAX_LINE_BYTES = (
     32 << 20
 )  # a 10 MB field must reach the contract's length rule, not break the reader
@@ -306,26 +308,162 @@ def json_structure(contract: FeedContract) -> dict:
     return structure
 
 
-def _put_path(target: dict, path: list[str], leaf: str) -> None:
+def _put_path(target: dict, path: list[str], leaf: object) -> None:
     for part in path[:-1]:
         target = target.setdefault(part, {})
     target[path[-1]] = leaf
 
 
+@dataclass(frozen=True)
+class JsonShape:
+    """What the contract expects at one place of a delivered JSON object.
+
+    `kind`: "value" (a string or a number: a value is read from its text, as a CSV cell's
+    would be, so a number or a time may come quoted and a number's text serves a string),
+    "boolean" (also true or false), "list" (of `members[0]`) or "object" (with `members`).
+    `column`: the quarantine column when the type is wrong: the field, and the delivered path.
+    """
+
+    kind: str
+    column: str
+    members: tuple[tuple[str, JsonShape], ...] = ()
+
+    def wrong(self, value: object) -> str | None:
+        """The column of the first place where `value` has a type the contract does not allow."""
+        if value is None:
+            return None  # missing: the required rule speaks for it
+        if self.kind == "list":
+            if not isinstance(value, list):
+                return self.column
+            ((_, item),) = self.members
+            for element in value:
+                found = item.column if element is None else item.wrong(element)  # a null item too
+                if found:
+                    return found
+            return None
+        if self.kind == "object":
+            if not isinstance(value, dict):
+                return self.column
+            for key, shape in self.members:
+                found = shape.wrong(value.get(key))
+                if found:
+                    return found
+            return None
+        if isinstance(value, (dict, list)) or (isinstance(value, bool) and self.kind != "boolean"):
+            return self.column
+        return None
+
+
+def json_shape(contract: FeedContract) -> JsonShape:
+    """The shape of one delivered JSON object, from the contract: every key and nested path it reads."""
+    members: list[tuple[str, JsonShape]] = []
+    for f in contract.fields:
+        for key in f.source_columns:
+            column = f.name if key == f.name else f"{f.name} ({key})"
+            if f.logical_type == "array":
+                members.append((key, JsonShape("list", column, (("", _item_shape(f, key)),))))
+            else:
+                kind = "boolean" if f.logical_type == "boolean" else "value"
+                members.append((key, JsonShape(kind, column)))
+    point = contract.coordinates.point if contract.coordinates is not None else None
+    if point is not None:
+        spec = contract.coordinates
+        column = f"{spec.longitude},{spec.latitude} ({point.source})"  # type: ignore[union-attr]
+        members.append((point.source, JsonShape("value", column)))
+    return JsonShape("object", "", tuple(members))
+
+
+def _item_shape(array: Field, key: str) -> JsonShape:
+    """An array's item: an object holding each item property at its dotted path."""
+    tree: dict = {}
+    for sub in array.items:
+        _put_path(tree, (sub.source or sub.name).split("."), sub)
+
+    def shape(node: dict, path: str) -> JsonShape:
+        members = []
+        for name, child in node.items():
+            at = f"{path}.{name}"
+            if isinstance(child, dict):
+                members.append((name, shape(child, at)))
+            else:
+                kind = "boolean" if child.logical_type == "boolean" else "value"
+                members.append((name, JsonShape(kind, f"{array.name}.{child.name} ({key}[]{at})")))
+        column = f"{array.name} ({key}[]{path})"
+        return JsonShape("object", column, tuple(members))
+
+    return shape(tree, "")
+
+
+@cache
+def _second_look(contract: FeedContract) -> pl.Expr:
+    """Which read lines to parse again in Python, from cheap signs (never another parse).
+
+    DuckDB's `second_look` (maybe lenient JSON, or a `true` or `false`, which only a boolean
+    field takes), a key repeated at the top, more or fewer braces and brackets than the
+    contracted lists and their items' objects need (an object or a list for a value, a text
+    for an item or a driver), or a contracted list json_transform could not read while its key
+    was delivered.
+    """
+    record, keys = pl.col("record"), pl.col("keys")
+    braces, brackets, no_list = [pl.lit(1)], [pl.lit(0)], [pl.lit(False)]
+    for f in contract.fields:
+        if f.logical_type != "array":
+            continue
+        within = {
+            tuple(parts[:depth])
+            for parts in ((sub.source or sub.name).split(".") for sub in f.items)
+            for depth in range(1, len(parts))
+        }
+        for key in f.source_columns:
+            value = record.struct.field(key)
+            braces.append(value.list.len().fill_null(0) * (1 + len(within)))
+            brackets.append(value.is_not_null().cast(pl.Int64))
+            no_list.append(value.is_null() & keys.list.contains(key))
+    return pl.col("ok").fill_null(False) & (
+        pl.col("second_look").fill_null(False)
+        | (keys.list.len() != keys.list.n_unique())
+        | (pl.col("braces") != pl.sum_horizontal(braces))
+        | (pl.col("brackets") != pl.sum_horizontal(brackets))
+        | pl.any_horizontal(no_list)
+    )
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+# DuckDB's JSON reader is lenient where RFC 8259 is not: a trailing comma, NaN and Infinity
+# pass json_valid, and a repeated key silently keeps its first value. Lines where any of them
+# may be are parsed again, strictly, in Python (few lines: a comma before a bracket inside a
+# string, or the word NaN in a name, passes that second look).
+_TRAILING_COMMA = r",\s*[\]}]"  # a literal in the SQL: a parameter is compiled again and again
+BOM = b"\xef\xbb\xbf"
+_JSON_WHITESPACE = b" \t\r"  # with the newline that ends a line: what may surround a JSON text
+
+
 def read_json_lines(
     path: Path, contract: FeedContract, connection: duckdb.DuckDBPyConnection
 ) -> RawDelivery:
-    """One JSON object per line; lines numbered here, so a broken line keeps its place."""
+    """One JSON object per line; lines numbered here, so a broken line keeps its place.
+
+    Lines with nothing but whitespace are not records; a byte-order mark before the first line
+    is dropped. A line that is not one strict JSON object is `row_malformed`; a contracted value
+    of the wrong JSON type (an object for a name, a text where a list of vehicles is contracted)
+    is `type_invalid` in its column; both keep the line as delivered.
+    """
     data = path.read_bytes()
+    if data.startswith(BOM):
+        data = data[len(BOM) :]
     lines = data.split(b"\n")
     if lines and lines[-1].strip() == b"":
         lines.pop()  # the newline that ends the last line does not start another
+    records = np.array([bool(text.strip(_JSON_WHITESPACE)) for text in lines], dtype=bool)
     frame = pl.DataFrame(
         {
-            SOURCE_ROW: np.arange(1, len(lines) + 1, dtype=np.int64),
-            "raw": pl.Series(lines, dtype=pl.Binary),
+            SOURCE_ROW: np.arange(1, len(lines) + 1, dtype=np.int64)[records],
+            "raw": pl.Series(lines, dtype=pl.Binary).filter(records),
         }
-    ).filter(pl.col("raw").bin.size() > 0)  # blank lines are not records
+    )  # empty and whitespace-only lines are not records
     connection.register("json_lines", frame)
     try:
         checked = connection.execute(
@@ -339,8 +477,14 @@ def read_json_lines(
             SELECT {SOURCE_ROW}, ok,
                    CASE WHEN ok THEN json_transform(line, ?) END AS record,
                    CASE WHEN ok THEN json_keys(line) END AS keys,
+                   CASE WHEN ok THEN regexp_matches(line, {_sql_string(_TRAILING_COMMA)})
+                                     OR contains(line, 'NaN') OR contains(line, 'Infinity')
+                                     OR contains(line, 'true') OR contains(line, 'false') END AS second_look,
+                   CASE WHEN ok THEN strlen(line) - strlen(replace(line, '{{', '')) END AS braces,
+                   CASE WHEN ok THEN strlen(line) - strlen(replace(line, '[', '')) END AS brackets,
                    CASE WHEN ok THEN NULL WHEN line IS NULL THEN raw END AS undecodable,
-                   CASE WHEN ok THEN NULL ELSE line END AS broken
+                   CASE WHEN ok THEN NULL ELSE line END AS broken,
+                   NULL::VARCHAR AS strict_error, NULL::VARCHAR AS wrong_type
             FROM checked ORDER BY {SOURCE_ROW}
             """,
             [json.dumps(json_structure(contract), ensure_ascii=False)],
@@ -351,17 +495,22 @@ def read_json_lines(
         ) from error
     finally:
         connection.unregister("json_lines")
-    good = checked.filter(pl.col("ok").fill_null(False))
-    bad = checked.filter(~pl.col("ok").fill_null(False))
+    checked = _looked_at_again(checked, frame, contract)
+    good = checked.filter(pl.col("ok").fill_null(False) & pl.col("wrong_type").is_null())
+    bad = checked.filter(~pl.col("ok").fill_null(False) | pl.col("wrong_type").is_not_null())
     rejects = bad.select(
         SOURCE_ROW,
         pl.when(pl.col("ok").is_null())
         .then(pl.lit("encoding_invalid"))
+        .when(pl.col("ok"))
+        .then(pl.lit("type_invalid"))
         .otherwise(pl.lit("row_malformed"))
         .alias("rule"),
         pl.when(pl.col("ok").is_null())
         .then(pl.lit("not valid UTF-8"))
-        .otherwise(pl.lit("not a JSON object"))
+        .when(pl.col("ok"))
+        .then(pl.lit("a value of the wrong JSON type"))
+        .otherwise(pl.coalesce("strict_error", pl.lit("not a JSON object")))
         .alias("detail"),
         # Only the few undecodable lines are decoded here, each with its bytes shown, nothing lost.
         pl.coalesce(
@@ -370,6 +519,7 @@ def read_json_lines(
                 lambda raw: raw.decode("utf-8", "backslashreplace"), return_dtype=pl.String
             ),
         ).alias("original"),
+        pl.col("wrong_type").alias(REJECT_COLUMN),
     )
     keys = good["keys"].explode().drop_nulls().unique().sort().to_list() if good.height else []
     rows = (
@@ -377,7 +527,63 @@ def read_json_lines(
         if good.height
         else _empty_rows()
     )
-    return RawDelivery(rows, rejects.cast(REJECT_SCHEMA), keys, encoding="utf-8")
+    return RawDelivery(
+        rows, rejects.cast({**REJECT_SCHEMA, REJECT_COLUMN: pl.String}), keys, encoding="utf-8"
+    )
+
+
+def _looked_at_again(
+    checked: pl.DataFrame, frame: pl.DataFrame, contract: FeedContract
+) -> pl.DataFrame:
+    """The few lines DuckDB may have read leniently, or whose values may have a wrong JSON type,
+    parsed again in Python: strictly (no trailing comma, NaN or repeated key), then against the
+    contract's shape. Fills `strict_error` and `wrong_type`, and marks strictly invalid lines not ok."""
+    suspect = checked.select(_second_look(contract)).to_series()
+    if not suspect.any():  # the usual case: nothing more to do
+        return checked
+    at = np.flatnonzero(suspect.to_numpy())
+    shape = json_shape(contract)
+    lines = frame.filter(pl.col(SOURCE_ROW).is_in(checked[SOURCE_ROW].gather(at).implode()))
+    errors, wrong, texts = [], [], []
+    for raw in lines["raw"]:
+        text = raw.decode("utf-8")
+        error, value = strict_json(text)
+        errors.append(error)
+        wrong.append(None if error else shape.wrong(value))
+        texts.append(text if error or wrong[-1] else None)
+    strict_error = checked["strict_error"].scatter(at, pl.Series(errors, dtype=pl.String))
+    return checked.with_columns(
+        strict_error,
+        checked["wrong_type"].scatter(at, pl.Series(wrong, dtype=pl.String)),
+        checked["broken"].scatter(at, pl.Series(texts, dtype=pl.String)),
+        pl.when(strict_error.is_not_null()).then(False).otherwise(pl.col("ok")).alias("ok"),
+    )
+
+
+def strict_json(line: str) -> tuple[str | None, object]:
+    """The line parsed as strict JSON (RFC 8259, each key of an object once): (why not, None) or (None, value)."""
+    try:
+        value = json.loads(
+            line, parse_constant=_refuse_constant, object_pairs_hook=_refuse_repeated_keys
+        )
+    except ValueError as error:  # json.JSONDecodeError too
+        return f"not strict JSON: {error}", None
+    return None, value
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _refuse_repeated_keys(pairs: list[tuple[str, object]]) -> dict:
+    # RFC 8259 leaves a repeated name's meaning to the reader (DuckDB keeps the first value,
+    # most others the last): which value the department meant is unknown, so the row is refused.
+    seen: dict = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f"key {key!r} repeated in one object")
+        seen[key] = value
+    return seen
 
 
 def read_xlsx(
