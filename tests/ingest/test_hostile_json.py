@@ -7,6 +7,7 @@ delivered in `original`, and that bronze holds exactly the valid records.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import timedelta
 
@@ -334,3 +335,20 @@ def test_contract_try_hides_personal_values_delivered_with_the_wrong_type(
     assert "vehicles (vehicles[].driver)" in printed
     assert "王强" not in printed and "张三" not in printed
     assert '"driver": "***"' in printed
+
+
+def test_a_string_field_with_json_text_keeps_an_object_as_its_text(
+    data, connection, traffic_accidents
+):
+    """`jsonText` (a drafted contract's choice for keys that held objects): the object is the value."""
+    contract = dataclasses.replace(
+        traffic_accidents,
+        fields=tuple(
+            dataclasses.replace(f, json_text=True) if f.source == "address" else f
+            for f in traffic_accidents.fields
+        ),
+    )
+    deliver(data, contract, jsonl_bytes([accident(1, address={"road": "人民南路"}), accident(2)]))
+    bronze, quarantine = accounted(ingest(data, contract, connection), 2)
+    assert quarantine.height == 0
+    assert json.loads(bronze.sort(SOURCE_ROW)["address"][0]) == {"road": "人民南路"}

@@ -114,7 +114,7 @@ def test_new_feed_is_ingested_from_its_contract_alone(tmp_path):
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     # The new department is in the run's summary, with its rows: 4 landed, 3 to bronze, 1 quarantined.

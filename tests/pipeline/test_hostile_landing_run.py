@@ -7,10 +7,14 @@ Planted (PLANTED; one more is one more entry):
 - a delivery named for a day decades ahead, and one for a day long before the first delivery day;
 - one day's delivery replaced by a symbolic link to a file outside the data directory, shaped
   like that delivery and holding a secret marker, which must reach no file the run writes.
+
+Beside them, one accident of a good delivery has an empty `vehicles` list: once it failed its
+whole feed's batch; it is valid, and reaches bronze like the others.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -81,6 +85,17 @@ def _link_outside(data: DataDir, outside: Path) -> None:
     delivery.symlink_to(secret)
 
 
+def _empty_vehicles(data: DataDir) -> str:
+    """The first accident of the first delivery loses its vehicles; its id."""
+    delivery = _first_delivery(data, ACCIDENTS.department, ACCIDENTS.feed)
+    lines = delivery.read_bytes().splitlines()
+    accident = json.loads(lines[0])
+    accident["vehicles"] = []
+    lines[0] = json.dumps(accident, ensure_ascii=False).encode("utf-8")
+    delivery.write_bytes(b"\n".join(lines) + b"\n")
+    return accident["accidentId"]
+
+
 PLANTED = [
     Planted(
         "landing/market_regulation/food_inspections/food_inspections_\\xff\\xfe.csv",
@@ -105,7 +120,7 @@ PLANTED = [
 @pytest.fixture(scope="module")
 def hostile_run(
     tiny_city, tmp_path_factory
-) -> tuple[DataDir, dict, subprocess.CompletedProcess[str]]:
+) -> tuple[DataDir, dict, subprocess.CompletedProcess[str], str]:
     scratch = tmp_path_factory.mktemp("hostile_landing")
     root, outside = scratch / "city", scratch / "outside"
     shutil.copytree(tiny_city, root)
@@ -114,14 +129,15 @@ def hostile_run(
     delivered = {contract: landed_days(data, [contract]) for contract in FEED_CONTRACTS.values()}
     for planted in PLANTED:
         planted.plant(data, outside)
+    without_vehicles = _empty_vehicles(data)
     result = safecity_run(root, scratch)
     # Kept for whoever reads a failure: the console is not in the run's log.
     (scratch / "safecity-run.out").write_text(result.stdout + result.stderr, encoding="utf-8")
-    return data, delivered, result
+    return data, delivered, result, without_vehicles
 
 
 def test_each_hostile_delivery_is_named_in_one_line(hostile_run) -> None:
-    _data, _delivered, result = hostile_run
+    _data, _delivered, result, _accident = hostile_run
     output = result.stdout + result.stderr
     assert "Traceback" not in output
     for planted in PLANTED:
@@ -137,7 +153,7 @@ def test_each_hostile_delivery_is_named_in_one_line(hostile_run) -> None:
 
 
 def test_the_rest_of_the_city_is_built(hostile_run) -> None:
-    data, delivered, _result = hostile_run
+    data, delivered, _result, _accident = hostile_run
     replaced = {planted.replaces for planted in PLANTED if planted.replaces}
     for contract, days in delivered.items():
         for day in days:
@@ -164,7 +180,7 @@ def test_the_rest_of_the_city_is_built(hostile_run) -> None:
 
 
 def test_nothing_the_link_points_to_was_read(hostile_run) -> None:
-    data, _delivered, _result = hostile_run
+    data, _delivered, _result, _accident = hostile_run
     written = [data.root / "lake", data.extracts, data.warehouse, data.analytics]
     files = [
         path for place in written for path in ([place] if place.is_file() else place.rglob("*"))
@@ -193,3 +209,15 @@ def test_nothing_the_link_points_to_was_read(hostile_run) -> None:
                     [MARKER],
                 ).fetchone()[0]
                 assert found == 0, (database.name, schema, table)
+
+
+def test_an_accident_with_no_vehicles_reaches_bronze(hostile_run) -> None:
+    data, _delivered, _result, accident = hostile_run
+    key = next(f.name for f in ACCIDENTS.fields if f.source == "accidentId")
+    vehicles = next(f.name for f in ACCIDENTS.fields if f.source == "vehicles")
+    day = landed_days(data, [ACCIDENTS])[0]
+    found = duckdb.sql(
+        f"select len({vehicles}) from read_parquet($path) where {key} = $id",
+        params={"path": str(partition(data, ACCIDENTS, day).bronze), "id": accident},
+    ).fetchall()
+    assert found == [(0,)]

@@ -58,6 +58,9 @@ class Field:
     exclusive_minimum: float | None = None
     exclusive_maximum: float | None = None
     allow_non_finite: bool = False
+    # JSON lines strings: an object or a list delivered here is kept as its JSON text (jsonText);
+    # without it such a value is type_invalid.
+    json_text: bool = False
     # Dates and timestamps: the earliest plausible day (ODCS `minimum`, a day 'YYYY-MM-DD'); a
     # timestamp's day is taken in its zone.
     earliest: date | None = None

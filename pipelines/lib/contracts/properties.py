@@ -117,6 +117,7 @@ def _field(
         exclusive_minimum=_bound(options, "exclusiveMinimum"),
         exclusive_maximum=_bound(options, "exclusiveMaximum"),
         allow_non_finite=delivery.allow_non_finite,
+        json_text=delivery.json_text,
         earliest=_earliest_day(options) if logical_type in TEMPORAL_TYPES else None,
     )
 

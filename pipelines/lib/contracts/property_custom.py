@@ -4,7 +4,8 @@
 for longitude and latitude read from a `coordinates.point`); `sourceFormats` how dates
 and times are written; `missingValues` what stands for no value; `sourceUnit` and `unit`
 the conversion; `standard` and `notAfterDelivery` more rules; `allowNonFinite` lets a number
-be NaN or infinite.
+be NaN or infinite; `jsonText` lets a JSON lines string hold an object or a list, kept as its
+JSON text.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class Delivered:
     standard: str | None
     not_after_delivery: bool
     allow_non_finite: bool = False
+    json_text: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ def delivered(
     standard = _standard(custom, logical_type, problems)
     not_after_delivery = _not_after_delivery(custom, logical_type, problems)
     allow_non_finite = _allow_non_finite(custom, logical_type, problems)
+    json_text = _json_text(custom, logical_type, problems)
     if len(problems.messages) > before or (formats is None and logical_type in TEMPORAL_TYPES):
         return None
     return Delivered(
@@ -81,6 +84,7 @@ def delivered(
         standard=standard,
         not_after_delivery=not_after_delivery,
         allow_non_finite=allow_non_finite,
+        json_text=json_text,
     )
 
 
@@ -215,4 +219,11 @@ def _allow_non_finite(custom: CustomProperties, logical_type: str, problems: Pro
         problems.add(
             custom.at("allowNonFinite"), "allowNonFinite must be true or false, on a number"
         )
+    return bool(value)
+
+
+def _json_text(custom: CustomProperties, logical_type: str, problems: Problems) -> bool:
+    value = custom.value("jsonText")
+    if value is not None and (not isinstance(value, bool) or logical_type != "string"):
+        problems.add(custom.at("jsonText"), "jsonText must be true or false, on a string")
     return bool(value)

@@ -84,6 +84,7 @@ PROPERTY_CUSTOM_PROPERTIES = frozenset(
         "unit",
         "sourceUnit",
         "allowNonFinite",
+        "jsonText",
     }
 )
 

@@ -79,6 +79,7 @@ class DraftField:
     standard: str | None = None
     minimum: float | None = None
     not_after_delivery: bool = False
+    json_text: bool = False  # JSON lines: objects or lists kept as their JSON text
     missing_values: tuple[str, ...] = ()  # this column's own markers (sentinel numbers)
     classification: str = "internal"
     classification_note: str = ""

@@ -226,4 +226,6 @@ def _custom_properties(f: DraftField) -> list[dict[str, Any]]:
         custom.append({"property": "standard", "value": f.standard})
     if f.not_after_delivery:
         custom.append({"property": "notAfterDelivery", "value": True})
+    if f.json_text:
+        custom.append({"property": "jsonText", "value": True})
     return custom

@@ -88,7 +88,9 @@ def infer(sample: Sample, department: str, feed: str) -> Drafted:
         if column in items:
             fields.append(array_field(column, sample.rows[column], without(items[column], markers)))
         else:
-            fields.append(infer_field(column, text[column], rows, sample.day))
+            drafted = infer_field(column, text[column], rows, sample.day)
+            drafted.json_text = column in sample.json_text
+            fields.append(drafted)
     name_fields(fields)
     share_formats(fields)
     position = find_position(fields, text)

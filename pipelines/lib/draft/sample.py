@@ -67,6 +67,8 @@ class Sample:
     notes: list[str] = field(default_factory=list)  # what the engineer should know
     # CSV and XLSX: the file exactly as ingestion reads it, so the draft's dry run reuses it.
     raw: RawDelivery | None = None
+    # JSON lines: top-level keys holding an object or a list of plain values (kept as JSON text).
+    json_text: frozenset[str] = frozenset()
 
     @property
     def sheet(self) -> str | None:
@@ -95,6 +97,7 @@ def read_sample(path: Path) -> Sample:
     pattern, day, notes = file_pattern(path.name)
     connection = connect()
     raw = None
+    json_text: frozenset[str] = frozenset()
     try:
         if fmt == "csv":
             encoding = sniff_encoding(path)
@@ -110,7 +113,7 @@ def read_sample(path: Path) -> Sample:
             notes += sheet_notes + raw.notes
         else:
             encoding, delimiter = None, ","
-            rows, rejected = read_json_lines(path, connection)
+            rows, rejected, json_text = read_json_lines(path, connection)
     except UnreadableFile as error:
         raise DraftError(str(error)) from None
     finally:
@@ -131,7 +134,9 @@ def read_sample(path: Path) -> Sample:
             f"{len(unnamed)} column(s) have no name in the header: left out (ask the department"
             " to name them) # TODO: review"
         )
-    return Sample(path, fmt, encoding, delimiter, pattern, day, rows, rejected, notes, raw)
+    return Sample(
+        path, fmt, encoding, delimiter, pattern, day, rows, rejected, notes, raw, json_text
+    )
 
 
 def _sheet_to_draft_from(path: Path) -> tuple[str | None, list[str]]:
@@ -225,8 +230,13 @@ def sniff_delimiter(path: Path, encoding: str) -> str:
     return best
 
 
-def read_json_lines(path: Path, connection: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, int]:
-    """Every key of the file's objects as text; arrays of objects as lists of structs of text."""
+def read_json_lines(
+    path: Path, connection: duckdb.DuckDBPyConnection
+) -> tuple[pl.DataFrame, int, frozenset[str]]:
+    """Every key of the file's objects as text; arrays of objects as lists of structs of text.
+
+    Also the keys read as JSON text: those holding an object or a list of plain values.
+    """
     lines = path.read_bytes().split(b"\n")
     if lines and not lines[-1].strip():
         lines.pop()
@@ -250,7 +260,8 @@ def read_json_lines(path: Path, connection: duckdb.DuckDBPyConnection) -> tuple[
         ).fetchone()
         if found is None or found[0] is None:
             raise DraftError(f"{path.name}: no line is a JSON object")
-        structure = text_structure(json.loads(found[0]))
+        kinds = json.loads(found[0])
+        structure = text_structure(kinds)
         rows = connection.execute(
             f"SELECT {SOURCE_ROW}, json_transform(line, ?) AS record FROM objects ORDER BY {SOURCE_ROW}",
             [json.dumps(structure, ensure_ascii=False)],
@@ -260,7 +271,17 @@ def read_json_lines(path: Path, connection: duckdb.DuckDBPyConnection) -> tuple[
     finally:
         connection.unregister("json_lines")
     rejected = frame.height - rows.height
-    return rows.select(pl.col("record").struct.unnest(), SOURCE_ROW), rejected
+    json_text = frozenset(
+        key
+        for key, kind in kinds.items()
+        if structure[key] == "VARCHAR" and not (isinstance(kind, str) and kind in _PLAIN)
+    )
+    return rows.select(pl.col("record").struct.unnest(), SOURCE_ROW), rejected, json_text
+
+
+# json_group_structure's names of plain values; anything else (an object, a list, true or false,
+# "JSON" for mixed kinds) may hold a value a string field refuses without jsonText.
+_PLAIN = {"VARCHAR", "BIGINT", "UBIGINT", "DOUBLE", "NULL"}
 
 
 def text_structure(found: dict[str, Any]) -> dict[str, Any]:

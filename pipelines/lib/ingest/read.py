@@ -320,7 +320,8 @@ class JsonShape:
 
     `kind`: "value" (a string or a number: a value is read from its text, as a CSV cell's
     would be, so a number or a time may come quoted and a number's text serves a string),
-    "boolean" (also true or false), "list" (of `members[0]`) or "object" (with `members`).
+    "boolean" (also true or false), "list" (of `members[0]`), "object" (with `members`) or
+    "json" (any JSON value, kept as its text: a string field with `jsonText`).
     `column`: the quarantine column when the type is wrong: the field, and the delivered path.
     """
 
@@ -330,7 +331,7 @@ class JsonShape:
 
     def wrong(self, value: object) -> str | None:
         """The column of the first place where `value` has a type the contract does not allow."""
-        if value is None:
+        if value is None or self.kind == "json":
             return None  # missing: the required rule speaks for it
         if self.kind == "list":
             if not isinstance(value, list):
@@ -363,7 +364,9 @@ def json_shape(contract: FeedContract) -> JsonShape:
             if f.logical_type == "array":
                 members.append((key, JsonShape("list", column, (("", _item_shape(f, key)),))))
             else:
-                kind = "boolean" if f.logical_type == "boolean" else "value"
+                kind = (
+                    "boolean" if f.logical_type == "boolean" else "json" if f.json_text else "value"
+                )
                 members.append((key, JsonShape(kind, column)))
     point = contract.coordinates.point if contract.coordinates is not None else None
     if point is not None:
