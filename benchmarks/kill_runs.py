@@ -16,7 +16,6 @@ every re-run succeeded and is identical.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
 import shutil
@@ -31,7 +30,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import dagster as dg
+from measure import DEVELOPMENT_KEYS
 
+from pipelines.lib import settings
 from pipelines.sample_city.generate import generate_city
 from tests.pipeline.city_snapshot import RunProcess, differences, snapshot
 
@@ -51,9 +52,10 @@ def main(argv: list[str] | None = None) -> int:
         "run's length)",
     )
     args = parser.parse_args(argv)
-    # The runs pseudonymise and hash identities with keys: development keys unless set.
-    os.environ.setdefault("SAFECITY_PSEUDONYM_KEY", "kill-runs-pseudonym-key-NOT-A-SECRET")
-    os.environ.setdefault("SAFECITY_IDENTITY_HASH_KEY", "kill-runs-identity-hash-key-NOT-A-SECRET")
+    # The runs pseudonymise and hash identities with keys: the development keys unless set.
+    for item, key in DEVELOPMENT_KEYS.items():
+        if not settings.is_set(item):
+            settings.export(item, key)
     work = Path(tempfile.mkdtemp(prefix="kill_runs_"))
     source = args.city
     if source is None:
