@@ -45,6 +45,7 @@ REJECT_SCHEMA = pl.Schema(
     }
 )
 REJECT_COLUMN = "column"  # optional in rejects: the column a reader can name (a JSON value's type)
+REJECTS_WITH_COLUMN = pl.Schema([*REJECT_SCHEMA.items(), (REJECT_COLUMN, pl.String)])
 MAX_LINE_BYTES = (
     32 << 20
 )  # a 10 MB field must reach the contract's length rule, not break the reader
@@ -531,7 +532,10 @@ def read_json_lines(
         else _empty_rows()
     )
     return RawDelivery(
-        rows, rejects.cast({**REJECT_SCHEMA, REJECT_COLUMN: pl.String}), keys, encoding="utf-8"
+        rows,
+        rejects.cast(REJECTS_WITH_COLUMN),
+        keys,
+        encoding="utf-8",
     )
 
 

@@ -170,6 +170,7 @@ def _formula_cells_by_search(xml: bytes) -> list[FormulaCell] | None:
             if ref is None:
                 return None
             letters, number = ref.groups()
+        assert letters is not None and number is not None  # both groups are in each pattern
         kind = _TYPE_ATTRIBUTE.search(attributes) if attributes and b"t=" in attributes else None
         formula, value = found.get("formula"), found["value"]
         cell = _formula_cell(
