@@ -287,14 +287,8 @@ def csv_header(path: Path, delimiter: str = ",") -> list[str]:
     """The column names of a UTF-8 CSV file's first line (a byte-order mark dropped); names made unique."""
     with path.open(encoding="utf-8", errors="replace", newline="") as handle:
         first = next(csv.reader(handle, delimiter=delimiter), [])
-    names = [name.lstrip("\ufeff").strip() for name in first]
-    # DuckDB needs distinct names; a repeated header keeps its first spelling, later ones numbered.
-    seen: dict[str, int] = {}
-    unique = []
-    for name in names:
-        seen[name] = seen.get(name, 0) + 1
-        unique.append(name if seen[name] == 1 else f"{name}#{seen[name]}")
-    return unique
+    # DuckDB needs distinct names.
+    return unique_names([name.lstrip("\ufeff").strip() for name in first])
 
 
 def json_structure(contract: FeedContract) -> dict:
