@@ -84,20 +84,24 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     rng = random.Random(args.seed)
-    failures = 0
-    trials = args.trials
-    for trial in range(1, args.trials + 1):
+    failures = trials = attempt = 0
+    while trials < args.trials:
+        attempt += 1
         moment = rng.uniform(0.02, 0.98) * length
-        root = _fresh_copy(source, work / f"trial-{trial}")
-        killed = RunProcess(root, work, work / f"trial-{trial}-killed.out")
+        root = _fresh_copy(source, work / f"attempt-{attempt}")
+        killed = RunProcess(root, work, work / f"attempt-{attempt}-killed.out")
         while killed.process.poll() is None and time.time() - killed.started < moment:
             time.sleep(0.1)
         if killed.process.poll() is not None:
-            # Faster than the reference run: no kill to prove anything with; said, not counted.
-            print(f"trial {trial}: the run ended before {moment:.0f}s; not killed, not counted")
+            # Faster than the runs before it (a quieter machine): no kill to prove anything
+            # with. Said, not counted, and the moments are drawn over this run's length.
+            length = time.time() - killed.started
+            print(f"attempt {attempt}: the run ended before {moment:.0f}s; not killed, not counted")
             killed.wait()
-            trials -= 1
+            shutil.rmtree(root, ignore_errors=True)
             continue
+        trials += 1
+        trial = trials
         steps = _STEP_START.findall(killed.log_text())
         killed.kill(signal.SIGKILL)
         held = _slots_held(root)
