@@ -118,7 +118,7 @@ def expected_groups() -> set[str]:
 
 def ingestion_asset_to_open(home: Path) -> tuple[dg.AssetsDefinition, dict[str, tuple[str, str]]]:
     """An ingestion asset whose checks the built city both passed and failed, if there is one
-    (the page must tell them apart), with each check's latest status and severity in the instance."""
+    (the page must tell them apart), with each check's latest status and icon in the instance."""
     with dg.DagsterInstance.from_config(str(home)) as instance:
         candidates = [(asset, latest_check_statuses(instance, asset)) for asset in ingestion_assets]
     for asset, statuses in candidates:
@@ -130,10 +130,11 @@ def ingestion_asset_to_open(home: Path) -> tuple[dg.AssetsDefinition, dict[str, 
 def latest_check_statuses(
     instance: dg.DagsterInstance, asset: dg.AssetsDefinition
 ) -> dict[str, tuple[str, str]]:
-    """{check name: (status, severity)} of the latest execution of each of the asset's checks.
+    """{check name: (status, icon)} of the latest execution of each of the asset's checks, the
+    icon telling a failed warning from a failed error.
 
-    `get_latest_asset_check_evaluation_record` is the instance method the UI's own queries use;
-    it is not marked public in Dagster 1.13: should it go, this test fails here, by name.
+    `DagsterInstance.get_latest_asset_check_evaluation_record` is not marked public in Dagster
+    1.13 (there is no public reader of check results): should it go, this test fails here, by name.
     """
     statuses = {}
     for check_key in asset.check_keys:
