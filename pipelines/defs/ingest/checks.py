@@ -54,22 +54,16 @@ def check_results(run: IngestionSummary, lake: IngestionSummary) -> list[dg.Asse
             {
                 "files_with_changed_columns": len(drifted),
                 "malformed_rows": dg.MetadataValue.json(structural) if structural else 0,
-                "unreadable_files": dg.MetadataValue.md(
-                    "\n".join(f"- {u}" for u in run.unreadable)
-                )
+                "unreadable_files": dg.MetadataValue.md("\n".join(f"- {u}" for u in run.unreadable))
                 if run.unreadable
                 else 0,
-                "files_with_renamed_columns": sum(
-                    1 for c in run.schema_changes if c["renamed"]
-                ),
+                "files_with_renamed_columns": sum(1 for c in run.schema_changes if c["renamed"]),
                 "changes": dg.MetadataValue.json(run.schema_changes)
                 if run.schema_changes
                 else "none",
             },
             # A file nobody can read is lost data until the department re-sends it.
-            severity=dg.AssetCheckSeverity.ERROR
-            if run.unreadable
-            else dg.AssetCheckSeverity.WARN,
+            severity=dg.AssetCheckSeverity.ERROR if run.unreadable else dg.AssetCheckSeverity.WARN,
             description="\n".join(
                 [
                     f"{len(run.unreadable)} delivery file(s) could not be read at all:",
