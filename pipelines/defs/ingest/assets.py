@@ -3,6 +3,9 @@
 Built by a factory from the contracts in `contracts/feeds/`, so a new feed needs
 a contract, not code. Partitioned by delivery day; a backfill over many days
 runs as one step per feed (single-run backfill), carrying the keys seen so far.
+Dagster records one materialisation per day of such a step: each carries its own
+day's figures (`context.add_asset_metadata(..., partition_key=...)`), and the
+checks judge every day the lake holds (checks.py).
 """
 
 # No `from __future__ import annotations`: Dagster reads the parameter annotations.
