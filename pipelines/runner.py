@@ -115,6 +115,7 @@ class RunReport:
     stages: dict[dg.AssetKey, Stage]
     log_path: Path | None = None
     planned: list[dg.AssetKey] = field(default_factory=list)  # in the order they were planned
+    # A partitioned asset's figures over the partitions the run materialised (range_figures).
     materialized: dict[dg.AssetKey, Mapping[str, dg.MetadataValue]] = field(default_factory=dict)
     checks: dict[dg.AssetCheckKey, CheckOutcome] = field(default_factory=dict)
     failures: dict[str, StepFailure] = field(default_factory=dict)
@@ -446,7 +447,12 @@ class _RunWatcher:
         elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
             materialization = event.step_materialization_data.materialization
             key = materialization.asset_key
-            self.report.materialized[key] = materialization.metadata
+            metadata = materialization.metadata
+            if materialization.partition is not None and key in self.report.materialized:
+                # One event per delivery day, each with its own day's figures: the run's are
+                # their sum.
+                metadata = range_figures(self.report.materialized[key], metadata)
+            self.report.materialized[key] = metadata
             stage = self.report.stages.get(key)
             if stage is not None:
                 self.done.setdefault(stage, set()).add(key)
@@ -592,6 +598,29 @@ def stage_figures(metadata: list[Mapping[str, dg.MetadataValue]]) -> str:
             f"{total('quarantined_rows'):,} quarantined"
         )
     return ""
+
+
+def range_figures(
+    so_far: Mapping[str, dg.MetadataValue], partition: Mapping[str, dg.MetadataValue]
+) -> dict[str, dg.MetadataValue]:
+    """An asset's figures over several partitions: counts added up, the quarantine rate of the
+    sums, other values (tables, notes) those of the last partition."""
+    combined = {**so_far, **partition}
+    for label, value in partition.items():
+        earlier = so_far.get(label)
+        if _is_count(value) and earlier is not None and _is_count(earlier):
+            combined[label] = dg.MetadataValue.int(int(earlier.value) + int(value.value))
+    if "quarantine_rate" in combined:
+        landed = metadata_number(combined.get("landed_rows"))
+        quarantined = metadata_number(combined.get("quarantined_rows"))
+        combined["quarantine_rate"] = dg.MetadataValue.float(
+            round(quarantined / landed, 5) if landed else 0.0
+        )
+    return combined
+
+
+def _is_count(value: dg.MetadataValue) -> bool:
+    return isinstance(value.value, int) and not isinstance(value.value, bool)
 
 
 def check_reason(outcome: CheckOutcome) -> str:

@@ -3,6 +3,9 @@
 Built by a factory from the contracts in `contracts/feeds/`, so a new feed needs
 a contract, not code. Partitioned by delivery day; a backfill over many days
 runs as one step per feed (single-run backfill), carrying the keys seen so far.
+Dagster records one materialisation per day of such a step: each carries its own
+day's figures (`context.add_asset_metadata(..., partition_key=...)`), and the
+checks judge every day the lake holds (checks.py).
 """
 
 # No `from __future__ import annotations`: Dagster reads the parameter annotations.
@@ -17,6 +20,7 @@ from pipelines.defs.ingest.checks import check_results, check_specs, markdown
 from pipelines.defs.ingest.partitions import DELIVERY_DAYS
 from pipelines.lib.city_profile import city_profile
 from pipelines.lib.contracts import FeedContract
+from pipelines.lib.data_dir import DataDir
 from pipelines.lib.duckdb_connection import connect
 from pipelines.lib.ingest.identity_hash import (
     IdentityHashKeyError,
@@ -26,13 +30,12 @@ from pipelines.lib.ingest.identity_hash import (
 )
 from pipelines.lib.ingest.ingest import bronze_schema, ingest_deliveries, landing_file
 from pipelines.lib.ingest.lake import write_schema_file
+from pipelines.lib.ingest.masking import MASKED
 from pipelines.lib.ingest.read import UnreadableFile
-from pipelines.lib.ingest.summary import IngestionSummary
+from pipelines.lib.ingest.summary import IngestionSummary, lake_days, lake_summary
 from pipelines.lib.landing.files import refusal
 from pipelines.lib.progress import progress_message
 from pipelines.lib.resources import DataDirResource
-
-MASKED = {"personal", "sensitive"}  # classifications never shown in previews
 
 # Single-run backfills (one step per feed for a range of days) are marked beta in
 # Dagster 1.13; we rely on them knowingly, so the warning is not repeated per feed.
@@ -105,6 +108,8 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
         except IdentityHashKeyError as error:
             # One sentence, no stack trace: the feed waits for its key, the other feeds go on.
             raise dg.Failure(description=str(error), allow_retries=False) from None
+        days_ingested: dict[date, IngestionSummary] = {}
+        unreadable: dict[date, str] = {}
         connection = connect()
         try:
             outcomes = ingest_deliveries(data, contract, delivered, connection)
@@ -113,9 +118,12 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
                     # One unusable file must not stop the other days: its partition keeps
                     # its previous state, and schema_conforms fails naming it.
                     summary.unreadable.append(str(ingested))
+                    unreadable[delivered[done - 1]] = str(ingested)  # outcomes come in day order
                     context.log.error(progress_message(done, len(delivered), str(ingested)))
                     continue
                 summary.add(ingested)
+                days_ingested[ingested.day] = IngestionSummary(contract)
+                days_ingested[ingested.day].add(ingested)
                 # "[done/total]" shows on the console's progress line; the line itself goes to
                 # the run's log.
                 context.log.info(
@@ -129,11 +137,34 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
                 )
         finally:
             connection.close()
-        return dg.MaterializeResult(
-            metadata=materialization_metadata(summary), check_results=check_results(summary)
-        )
+        # Dagster records one materialisation per delivery day of the step: each carries its
+        # own day's figures (partition-scoped metadata), never the range's totals.
+        for key in context.partition_keys:
+            day = date.fromisoformat(key)
+            figures = days_ingested.get(day) or not_ingested(data, contract, day, unreadable)
+            context.add_asset_metadata(materialization_metadata(figures), partition_key=key)
+        # The checks judge the feed as the lake holds it now, every day of it: re-ingesting
+        # one good day leaves another day's quarantined rows failing.
+        lake = lake_summary(data, contract, lake_days(data, contract))
+        return dg.MaterializeResult(check_results=check_results(summary, lake))
 
     return ingest
+
+
+def not_ingested(
+    data: DataDir, contract: FeedContract, day: date, unreadable: dict[date, str]
+) -> IngestionSummary:
+    """A day of the step whose file was missing, refused or unreadable: its partition keeps what
+    the lake holds (nothing, if it never had a delivery), and its notes say why."""
+    figures = lake_summary(data, contract, [day])
+    name = contract.landing.filename(day)
+    if day in unreadable:
+        figures.unreadable = [unreadable[day]]
+        figures.notes.append(f"{name} could not be read; the day keeps what the lake held")
+    else:
+        figures.missing_deliveries = [day]
+        figures.notes.append(f"{name} was not delivered (or was refused); nothing read")
+    return figures
 
 
 def column_schema(contract: FeedContract) -> dg.TableSchema:

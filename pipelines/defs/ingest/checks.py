@@ -1,7 +1,12 @@
 """The six contract checks of an ingestion step, as Dagster asset check results.
 
-They describe the delivery as the department sent it (before quarantine took
-the bad rows out), with counts and sample failures as metadata. All are
+They describe the deliveries as the department sent them (before quarantine took
+the bad rows out), with counts and sample failures as metadata. A check result
+stands for the asset as a whole, not for the days of the run that wrote it, so
+the checks on quarantined rows judge every delivery day the lake holds now
+(`lake`): re-ingesting one good day does not hide another day's bad rows. What
+the lake does not keep (changed columns, unreadable or missing files, late rows)
+is judged on the files the step read (`run`). All are
 warnings except two errors: a file that cannot be read at all (schema_conforms),
 and a quarantine rate surely past the contract's threshold, where the delivery
 is unusable (over it by a few rows of a small delivery, it is a warning).
@@ -11,6 +16,7 @@ is unusable (over it by a few rows of a small delivery, it is a warning).
 import dagster as dg
 import polars as pl
 
+from pipelines.lib.ingest.masking import masked_original
 from pipelines.lib.ingest.summary import REQUIRED_RULES, STANDARD_RULES, IngestionSummary
 
 CHECKS = {
@@ -29,59 +35,54 @@ def check_specs(asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
     ]
 
 
-def check_results(summary: IngestionSummary) -> list[dg.AssetCheckResult]:
-    required = summary.count(REQUIRED_RULES)
-    duplicates = summary.count(("duplicate_key",))
-    standards = {rule: summary.rules[rule] for rule in STANDARD_RULES if summary.rules[rule]}
+def check_results(run: IngestionSummary, lake: IngestionSummary) -> list[dg.AssetCheckResult]:
+    """`run`: the files this step read; `lake`: every day the feed's lake holds now."""
+    required = lake.count(REQUIRED_RULES)
+    duplicates = lake.count(("duplicate_key",))
+    standards = {rule: lake.rules[rule] for rule in STANDARD_RULES if lake.rules[rule]}
     structural = {
         rule: n
-        for rule, n in summary.rules.items()
+        for rule, n in lake.rules.items()
         if rule in ("row_malformed", "encoding_invalid", "row_too_long")
     }
-    drifted = [c for c in summary.schema_changes if c["missing"] or c["unexpected"]]
-    contract = summary.contract
+    drifted = [c for c in run.schema_changes if c["missing"] or c["unexpected"]]
+    contract = run.contract
     return [
         result(
             "schema_conforms",
-            not drifted and not structural and not summary.unreadable,
+            not drifted and not structural and not run.unreadable,
             {
                 "files_with_changed_columns": len(drifted),
                 "malformed_rows": dg.MetadataValue.json(structural) if structural else 0,
-                "unreadable_files": dg.MetadataValue.md(
-                    "\n".join(f"- {u}" for u in summary.unreadable)
-                )
-                if summary.unreadable
+                "unreadable_files": dg.MetadataValue.md("\n".join(f"- {u}" for u in run.unreadable))
+                if run.unreadable
                 else 0,
-                "files_with_renamed_columns": sum(
-                    1 for c in summary.schema_changes if c["renamed"]
-                ),
-                "changes": dg.MetadataValue.json(summary.schema_changes)
-                if summary.schema_changes
+                "files_with_renamed_columns": sum(1 for c in run.schema_changes if c["renamed"]),
+                "changes": dg.MetadataValue.json(run.schema_changes)
+                if run.schema_changes
                 else "none",
             },
             # A file nobody can read is lost data until the department re-sends it.
-            severity=dg.AssetCheckSeverity.ERROR
-            if summary.unreadable
-            else dg.AssetCheckSeverity.WARN,
+            severity=dg.AssetCheckSeverity.ERROR if run.unreadable else dg.AssetCheckSeverity.WARN,
             description="\n".join(
                 [
-                    f"{len(summary.unreadable)} delivery file(s) could not be read at all:",
-                    *summary.unreadable,
+                    f"{len(run.unreadable)} delivery file(s) could not be read at all:",
+                    *run.unreadable,
                     f"ask {contract.department} to send them again; the next run ingests them",
                 ]
             )
-            if summary.unreadable
+            if run.unreadable
             else None,
         ),
         result(
             "required_columns_complete",
             required == 0,
-            {"rows_missing_required_values": required, **samples(summary, REQUIRED_RULES)},
+            {"rows_missing_required_values": required, **samples(lake, REQUIRED_RULES)},
         ),
         result(
             "keys_unique",
             duplicates == 0,
-            {"duplicate_rows": duplicates, **samples(summary, ("duplicate_key",))},
+            {"duplicate_rows": duplicates, **samples(lake, ("duplicate_key",))},
         ),
         result(
             "standards_valid",
@@ -89,22 +90,22 @@ def check_results(summary: IngestionSummary) -> list[dg.AssetCheckResult]:
             {
                 "rows_failing_standards": sum(standards.values()),
                 "by_rule": dg.MetadataValue.json(standards or {}),
-                **samples(summary, STANDARD_RULES),
+                **samples(lake, STANDARD_RULES),
             },
         ),
-        quarantine_rate(summary),
+        quarantine_rate(lake),
         result(
             "delivered_on_time",
-            not summary.missing_deliveries and summary.late_rows == 0,
-            timeliness(summary),
+            not run.missing_deliveries and run.late_rows == 0,
+            timeliness(run),
         ),
     ]
 
 
 def quarantine_rate(summary: IngestionSummary) -> dg.AssetCheckResult:
     """An error when the rows leave no doubt that the share quarantined is over the threshold
-    (the delivery is unusable, and the run fails); a warning when it is over by a few rows of a
-    small delivery, which chance explains as well."""
+    (the deliveries are unusable, and the run fails); a warning when it is over by a few rows of
+    small deliveries, which chance explains as well. Over every day the lake holds."""
     contract = summary.contract
     threshold = contract.quarantine_threshold
     over = summary.quarantine_rate > threshold
@@ -130,6 +131,7 @@ def quarantine_rate(summary: IngestionSummary) -> dg.AssetCheckResult:
             "threshold": threshold,
             "quarantined": summary.quarantined,
             "landed": summary.landed,
+            "delivery_days": len(summary.days),
             "surely_over_threshold": surely,
         },
         severity=dg.AssetCheckSeverity.ERROR if surely or not over else dg.AssetCheckSeverity.WARN,
@@ -174,11 +176,13 @@ def samples(summary: IngestionSummary, rules: tuple[str, ...]) -> dict:
     failed = summary.sample_failures(rules)
     if failed is None:
         return {}
-    return {
-        "sample_failures": dg.MetadataValue.md(
-            markdown(failed.select("_source_file", "_source_row", "rule", "column", "original"))
+    # The rows as delivered, but the event log keeps no personal value: masked as extracts are.
+    shown = failed.select("_source_file", "_source_row", "rule", "column", "original").with_columns(
+        pl.col("original").map_elements(
+            lambda text: masked_original(summary.contract, text), return_dtype=pl.String
         )
-    }
+    )
+    return {"sample_failures": dg.MetadataValue.md(markdown(shown))}
 
 
 def markdown(frame: pl.DataFrame, width: int = 80) -> str:

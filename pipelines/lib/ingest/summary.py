@@ -1,4 +1,10 @@
-"""What one ingestion step found, over the delivery days it processed: the checks and metadata read this."""
+"""What ingestion found, for one delivery day or several: the checks and metadata read this.
+
+A step builds one summary per delivery day it ingested (that day's materialisation carries
+it) and one over its whole range (the run's totals); `lake_summary` reads the same figures
+back from the lake for days a step did not ingest, and for the checks, which judge every
+day the feed holds, not only the days of the last run.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,10 @@ from datetime import date
 import polars as pl
 
 from pipelines.lib.contracts import FeedContract
+from pipelines.lib.data_dir import DataDir
 from pipelines.lib.ingest.ingest import Ingested
+from pipelines.lib.ingest.lake import PART, partition
+from pipelines.lib.storage import Location, is_remote, read_parquet
 
 STANDARD_RULES = (
     "identity_number_check",
@@ -50,15 +59,8 @@ class IngestionSummary:
 
     def add(self, ingested: Ingested) -> None:
         result = ingested.result
-        self.days.append(ingested.day)
-        self.landed += result.landed
-        self.bronze += result.valid.height
-        self.quarantined += result.quarantine.height
+        self.add_rows(ingested.day, result.valid.height, result.quarantine)
         self.late_rows += result.late_rows
-        quarantine = result.quarantine
-        for rule, column, count in quarantine.group_by("rule", "column").len().iter_rows():
-            self.rules[rule] += count
-            self.rule_columns[(rule, column or "")] += count
         if result.columns_missing or result.columns_renamed or result.columns_unexpected:
             self.schema_changes.append(
                 {
@@ -69,7 +71,19 @@ class IngestionSummary:
                 }
             )
         self.notes += [f"{ingested.source.name}: {note}" for note in result.notes]
-        for (rule,), rows in quarantine.group_by("rule"):
+        if self.preview is None and result.valid.height:
+            self.preview = result.valid.head(5)
+
+    def add_rows(self, day: date, bronze: int, quarantine: pl.DataFrame) -> None:
+        """One day's rows: `bronze` rows kept, `quarantine` the rows set aside with their rules."""
+        self.days.append(day)
+        self.landed += bronze + quarantine.height  # every landed row is in one of the two
+        self.bronze += bronze
+        self.quarantined += quarantine.height
+        for rule, column, count in quarantine.group_by("rule", "column").len().iter_rows():
+            self.rules[rule] += count
+            self.rule_columns[(rule, column or "")] += count
+        for (rule,), rows in quarantine.group_by("rule", maintain_order=True):
             kept = self.samples.get(rule)
             if kept is None or kept.height < SAMPLE_SIZE:
                 self.samples[rule] = (
@@ -77,8 +91,6 @@ class IngestionSummary:
                     if kept is None
                     else pl.concat([kept, rows]).head(SAMPLE_SIZE)
                 )
-        if self.preview is None and result.valid.height:
-            self.preview = result.valid.head(5)
 
     @property
     def quarantine_rate(self) -> float:
@@ -97,6 +109,40 @@ class IngestionSummary:
             frame for rule, frame in sorted(self.samples.items()) if rules is None or rule in rules
         ]
         return pl.concat(chosen) if chosen else None
+
+
+def lake_days(data: DataDir, contract: FeedContract) -> list[date]:
+    """The delivery days the lake holds a partition of the feed for."""
+    feed = data.bronze_feed(contract.department, contract.feed)
+    if not feed.exists():
+        return []
+    return sorted(
+        date.fromisoformat(p.name.removeprefix("date="))
+        for p in feed.iterdir()
+        if p.name.startswith("date=") and (p / PART).exists()
+    )
+
+
+def lake_summary(data: DataDir, contract: FeedContract, days: list[date]) -> IngestionSummary:
+    """The figures the lake holds for `days` of the feed (bronze rows, quarantined rows and their
+    rules); a day without a partition adds nothing. Late rows, schema changes and notes are
+    not kept in the lake: they belong to the step that read the files."""
+    summary = IngestionSummary(contract)
+    for day in days:
+        where = partition(data, contract, day)
+        if where.bronze.exists() and where.quarantine.exists():
+            summary.add_rows(day, parquet_rows(where.bronze), read_parquet(where.quarantine))
+    return summary
+
+
+def parquet_rows(path: Location) -> int:
+    """Rows of a Parquet file, from its footer: no column is read."""
+    import pyarrow.parquet as pq
+
+    if not is_remote(path):
+        return pq.ParquetFile(path).metadata.num_rows
+    with path.open("rb") as handle:
+        return pq.ParquetFile(handle).metadata.num_rows
 
 
 def wilson_lower_bound(hits: int, trials: int, z: float) -> float:
