@@ -8,6 +8,7 @@ runs as one step per feed (single-run backfill), carrying the keys seen so far.
 # No `from __future__ import annotations`: Dagster reads the parameter annotations.
 import os
 import warnings
+from collections.abc import Iterator
 from datetime import date
 
 import dagster as dg
@@ -68,6 +69,9 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
         group_name=contract.department,
         partitions_def=DELIVERY_DAYS,
         backfill_policy=dg.BackfillPolicy.single_run(),
+        # Only the days ingested are materialised (below): a day of the run with no delivery
+        # of this feed stays missing, a gap in its partition bar.
+        output_required=False,
         check_specs=check_specs(key),
         kinds={"parquet", "polars", "duckdb"},
         owners=[contract.owner],
@@ -80,7 +84,7 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
     )
     def ingest(
         context: dg.AssetExecutionContext, data_dir: DataDirResource
-    ) -> dg.MaterializeResult:
+    ) -> Iterator[dg.AssetMaterialization | dg.AssetCheckResult]:
         data = data_dir.paths
         summary = IngestionSummary(contract)
         days = sorted(date.fromisoformat(k) for k in context.partition_keys)
@@ -129,9 +133,12 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
                 )
         finally:
             connection.close()
-        return dg.MaterializeResult(
-            metadata=materialization_metadata(summary), check_results=check_results(summary)
-        )
+        # One materialisation per day whose file was ingested: a day with no delivery stays
+        # missing, and a day whose file could not be read keeps its previous state.
+        metadata = materialization_metadata(summary)
+        for day in summary.days:
+            yield dg.AssetMaterialization(key, partition=day.isoformat(), metadata=metadata)
+        yield from check_results(summary)
 
     return ingest
 
