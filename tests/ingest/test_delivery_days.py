@@ -5,6 +5,7 @@ land (by the landing sensor, with no reload), so a day a feed did not deliver is
 
 import shutil
 from datetime import date, timedelta
+from functools import cache
 from pathlib import Path
 
 import dagster as dg
@@ -18,16 +19,21 @@ from pipelines.defs.ingest.partitions import (
     register_delivery_days,
     span_change,
 )
-from pipelines.defs.ingest.sensor import build_landing_sensor
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.landing.window import DeliveryWindow
 from pipelines.lib.resources import DataDirResource
 
 WINDOW = DeliveryWindow(date(2026, 1, 1), date(2026, 12, 4))
 INSPECTIONS = FEED_CONTRACTS[("fire_rescue", "fire_inspections")]
-SENSOR = build_landing_sensor(FEED_CONTRACTS)
-# What the sensor's run requests are checked against: the ingestion assets and their partitions.
-ASSETS = [build_ingestion_asset(contract) for contract in FEED_CONTRACTS.values()]
+
+
+@cache
+def code_location() -> dg.Definitions:
+    """The code location as the daemon loads it: a tick's run requests are checked against its
+    jobs and partitions."""
+    from pipelines.definitions import defs
+
+    return defs
 
 
 def days(first: int, last: int) -> list[str]:
@@ -121,17 +127,15 @@ def test_a_range_run_materialises_the_days_delivered_and_leaves_a_gap(tiny_city,
 def _tick(instance: dg.DagsterInstance, root: Path, cursor: str | None):  # SensorExecutionData
     """One tick as the daemon runs it: evaluated (its run requests checked against the
     partitions, the tick's own additions included), then its partitions added."""
-    data_dir = DataDirResource(root=str(root))
+    defs = code_location()
     context = dg.build_sensor_context(
         instance=instance,
         instance_ref=instance.get_ref(),  # as the daemon's: run requests resolve through it
         cursor=cursor,
-        resources={"data_dir": data_dir},
-        definitions=dg.Definitions(
-            assets=ASSETS, sensors=[SENSOR], resources={"data_dir": data_dir}
-        ),
+        resources={"data_dir": DataDirResource(root=str(root))},
+        definitions=defs,
     )
-    tick = SENSOR.evaluate_tick(context)
+    tick = defs.get_sensor_def("landing_sensor").evaluate_tick(context)
     for request in tick.dynamic_partitions_requests or []:
         assert isinstance(request, dg.AddDynamicPartitionsRequest)
         instance.add_dynamic_partitions(request.partitions_def_name, request.partition_keys)
