@@ -1,4 +1,4 @@
-"""Which delivery days the landing zone holds, and which of them the lake does not yet reflect.
+"""Which delivery days the landing zone (and the lake) holds, and which the lake does not yet reflect.
 
 Given the delivery window, days outside it are left out: they are no partitions, and the
 landing inventory reports their files (`deliveries_in_window`) instead. So is anything landing
