@@ -135,7 +135,7 @@ def _tick(instance: dg.DagsterInstance, root: Path, cursor: str | None):  # Sens
         resources={"data_dir": DataDirResource(root=str(root))},
         definitions=defs,
     )
-    tick = defs.get_sensor_def("landing_sensor").evaluate_tick(context)
+    tick = defs.resolve_sensor_def("landing_sensor").evaluate_tick(context)
     for request in tick.dynamic_partitions_requests or []:
         assert isinstance(request, dg.AddDynamicPartitionsRequest)
         instance.add_dynamic_partitions(request.partitions_def_name, request.partition_keys)
