@@ -558,7 +558,11 @@ def _materialize(
     import dagster as dg
 
     from pipelines.defs.feeds import FEED_CONTRACTS
-    from pipelines.defs.ingest.partitions import current_delivery_window
+    from pipelines.defs.ingest.partitions import (
+        current_delivery_window,
+        describe_span_change,
+        register_delivered_days,
+    )
     from pipelines.lib.dagster_home import prepare_dagster_home
     from pipelines.lib.landing.pending import day_range, days_to_ingest, landed_days
     from pipelines.lib.progress import Progress
@@ -567,10 +571,15 @@ def _materialize(
     prepare_dagster_home(home)
     pending = landed_days if args.full_refresh else days_to_ingest
     # Only days in the delivery window are partitions; the landing inventory reports the rest.
-    days = pending(data_dir, FEED_CONTRACTS.values(), current_delivery_window())
+    window = current_delivery_window()
+    days = pending(data_dir, FEED_CONTRACTS.values(), window)
     # With --verbose, Dagster's own lines share the console: milestones only, no line redrawn.
     progress = Progress(console, interactive=False if args.verbose else None)
     with dg.DagsterInstance.from_config(str(home)) as instance:
+        # Every delivered day is a partition before any run is launched for a range of them.
+        change = register_delivered_days(instance, data_dir, FEED_CONTRACTS.values(), window)
+        if (line := describe_span_change(change)) is not None:
+            progress.milestone(line)
         return materialize_all(
             defs,
             data_dir,

@@ -101,7 +101,11 @@ def _built(report: RunReport, out: TextIO) -> None:
         elif len(keys) == 1:
             built_parts.append(stage.name)
         else:
-            built_parts.append(f"{stage.name} {built} of {len(keys)} {stage.unit}")
+            quiet = sum(1 for key in keys if key in report.not_delivered)
+            built_parts.append(
+                f"{stage.name} {built} of {len(keys)} {stage.unit}"
+                + (f" ({quiet} with no delivery)" if quiet else "")
+            )
     if built_parts:
         out.write(_wrapped("built: " + ", ".join(built_parts)))
     if empty:

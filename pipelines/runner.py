@@ -121,6 +121,9 @@ class RunReport:
     failures: dict[str, StepFailure] = field(default_factory=dict)
     failed_assets: set[dg.AssetKey] = field(default_factory=set)  # built by a failed step
     skipped_assets: set[dg.AssetKey] = field(default_factory=set)  # downstream of a failure
+    # Whose step succeeded and materialised nothing: an ingestion asset none of the run's days
+    # delivered for (its partitions stay missing: pipelines/defs/ingest/partitions.py).
+    not_delivered: set[dg.AssetKey] = field(default_factory=set)
     run_error: str | None = None
     notes: list[str] = field(default_factory=list)  # phases not run, and why
     run_ids: list[str] = field(default_factory=list)
@@ -145,6 +148,8 @@ class RunReport:
     def asset_status(self, key: dg.AssetKey) -> str:
         if key in self.materialized:
             return "materialized"
+        if key in self.not_delivered:
+            return "no delivery"
         if key in self.failed_assets or self.step_of.get(key) in self.failures:
             return "FAILED"
         if key in self.skipped_assets:
@@ -430,6 +435,7 @@ class _RunWatcher:
                 self._show(stage)
         elif event.is_step_success:
             self.running.pop(step, None)
+            self._note_not_delivered(step)
             # A stage is announced when its last step ends, after the checks that step ran.
             stage = self._stage_of_step(step)
             if stage is not None:
@@ -511,6 +517,19 @@ class _RunWatcher:
                     self.report.planned.append(key)
                     self.planned.setdefault(stage, []).append(key)
 
+    def _note_not_delivered(self, step: str) -> None:
+        """An ingestion step that succeeded without a materialisation: none of the run's days
+        delivered for its feed (it materialises only the days it ingested)."""
+        for key in self.step_entities.get(step, set()):
+            if (
+                isinstance(key, dg.AssetKey)
+                and key.path[0] == _INGESTION
+                and key not in self.report.materialized
+            ):
+                self.report.not_delivered.add(key)
+                if (stage := self.report.stages.get(key)) is not None:
+                    self.done.setdefault(stage, set()).add(key)
+
     def _settle(self, step: str, bucket: set[dg.AssetKey]) -> None:
         """A step that will not materialise more: its assets not yet built go to `bucket`."""
         for key in self.step_entities.get(step, set()):
@@ -548,6 +567,8 @@ class _RunWatcher:
                 self.progress.milestone(f"{stage.name}: {figures}")
             return
         text = f"{stage.name}: {len(built)} of {len(planned)} {stage.unit} built"
+        if quiet := sum(1 for k in planned if k in self.report.not_delivered):
+            text += f", {quiet} with no delivery"
         self.progress.milestone(text + (f" ({figures})" if figures else ""))
 
     def _stage_of_step(self, step: str) -> Stage | None:

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from pipelines.lib.contracts import FeedContract, load_contract
@@ -46,3 +49,14 @@ def connection():
     con = connect()
     yield con
     con.close()
+
+
+@pytest.fixture
+def day_instance() -> Iterator[dg.DagsterInstance]:
+    """A Dagster instance whose delivery days hold the sample city's first day, 2026-10-01, as the
+    landing sensor or `safecity run` registers it before a run of that day."""
+    from pipelines.defs.ingest.partitions import current_delivery_window, register_delivery_days
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        register_delivery_days(instance, [date(2026, 10, 1)], current_delivery_window())
+        yield instance

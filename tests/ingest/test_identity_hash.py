@@ -195,7 +195,7 @@ def test_a_feed_without_identity_numbers_needs_no_key(data, connection, monkeypa
 
 
 def test_the_ingestion_step_without_the_key_fails_alone_with_the_variable_named(
-    city, tmp_path, monkeypatch
+    city, tmp_path, monkeypatch, day_instance
 ):
     from pipelines.defs.ingest.assets import build_ingestion_asset
 
@@ -208,6 +208,7 @@ def test_the_ingestion_step_without_the_key_fails_alone_with_the_variable_named(
     result = dg.materialize(
         [with_numbers, without],
         partition_key="2026-10-01",
+        instance=day_instance,
         resources={"data_dir": DataDirResource(root=str(root))},
         raise_on_error=False,
     )
@@ -225,14 +226,19 @@ def test_the_ingestion_step_without_the_key_fails_alone_with_the_variable_named(
     assert not list(enterprises_dir.glob("date=*"))
 
 
-def test_the_preview_in_dagster_masks_numbers_and_hashes_inside_array_items(city, tmp_path):
+def test_the_preview_in_dagster_masks_numbers_and_hashes_inside_array_items(
+    city, tmp_path, day_instance
+):
     from pipelines.defs.ingest.assets import build_ingestion_asset
 
     root = tmp_path / "data"
     shutil.copytree(city.root / "landing" / "traffic_police", root / "landing" / "traffic_police")
     asset = build_ingestion_asset(contract("traffic_police", "traffic_accidents"))
     result = dg.materialize(
-        [asset], partition_key="2026-10-01", resources={"data_dir": DataDirResource(root=str(root))}
+        [asset],
+        partition_key="2026-10-01",
+        instance=day_instance,
+        resources={"data_dir": DataDirResource(root=str(root))},
     )
     assert result.success
     preview = result.asset_materializations_for_node(asset.node_def.name)[0].metadata["preview"]

@@ -20,14 +20,17 @@ from pipelines.lib.resources import DataDirResource
 CONTRACT = FEED_CONTRACTS[("emergency_management", "enterprises")]
 
 
-def test_checks_counts_and_masked_preview(city, tmp_path, storage):
+def test_checks_counts_and_masked_preview(city, tmp_path, storage, day_instance):
     root = tmp_path / "data"
     shutil.copytree(
         city.root / "landing" / "emergency_management", root / "landing" / "emergency_management"
     )
     asset = build_ingestion_asset(CONTRACT)
     result = dg.materialize(
-        [asset], partition_key="2026-10-01", resources={"data_dir": DataDirResource(root=str(root))}
+        [asset],
+        partition_key="2026-10-01",
+        instance=day_instance,
+        resources={"data_dir": DataDirResource(root=str(root))},
     )
     assert result.success
     # Written where the storage is (the resource opens the data directory from the environment).

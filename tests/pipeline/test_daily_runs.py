@@ -1,6 +1,7 @@
 """Daily runs: a day that lands is ingested alone, the warehouse it updates incrementally is the
 warehouse a full rebuild makes from the same deliveries, and linkage keeps every entity's key
-unless the new day merged or split it.
+unless the new day merged or split it. The delivery day partitions are the days delivered, the
+new one added by the run that ingests it; a day one feed did not deliver is missing for it.
 
 One test, three runs of one copy of the tiny city (the days before the last, the last day
 alone, a full rebuild): every run costs a minute, so the daily update is built once and
@@ -12,18 +13,24 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from datetime import date
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import polars as pl
 from polars.testing import assert_frame_equal
 
 from pipelines.defs.feeds import FEED_CONTRACTS
+from pipelines.defs.ingest.assets import bronze_key
+from pipelines.defs.ingest.partitions import DELIVERY_DAYS
+from pipelines.lib.dagster_home import DAGSTER_HOME_DIRNAME
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.landing.pending import days_to_ingest, landed_days
 from pipelines.lib.linkage.stages import KINDS
 from tests.conftest import safecity_run
 
+GAP_FEED = FEED_CONTRACTS[("fire_rescue", "fire_inspections")]
 # Built by delivery day in dbt (materialized incremental): compared too, beside every published table.
 INCREMENTAL_MODELS = [
     "int_air_quality_iaqi",
@@ -77,10 +84,18 @@ def test_a_new_day_is_ingested_alone_keeps_entity_keys_and_updates_as_a_full_reb
     new_day = days[-1]
     held = _hold_back(data, new_day.strftime("%Y%m%d"), tmp_path / "not_yet_delivered")
     assert held, "the tiny city delivers on its last day"
+    # One feed did not deliver on a day inside the span: a gap in its partitions.
+    gap = days[2]
+    _gap_file(data, gap).unlink()
 
     first = safecity_run(root, tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
     assert days_to_ingest(data, FEED_CONTRACTS.values()) == []  # nothing new since
+    # The partitions are exactly the days delivered so far; the feed's missing day is missing.
+    assert _partitions(root) == [day.isoformat() for day in days[:-1]]
+    assert _materialized(root, bronze_key(GAP_FEED)) == [
+        day.isoformat() for day in days[:-1] if day != gap
+    ]
     links_before = _links(data)
 
     _deliver(data, held, tmp_path / "not_yet_delivered")
@@ -88,6 +103,10 @@ def test_a_new_day_is_ingested_alone_keeps_entity_keys_and_updates_as_a_full_reb
     daily = safecity_run(root, tmp_path)
     assert daily.returncode == 0, daily.stdout + daily.stderr
     assert f"delivery days {new_day} .. {new_day}" in daily.stdout
+    # The day that landed became a partition before the run, with no reload of anything.
+    assert f"delivery days {new_day} added as partitions" in daily.stdout
+    assert _partitions(root) == [day.isoformat() for day in days]
+    assert _materialized(root, bronze_key(GAP_FEED))[-1] == new_day.isoformat()
     after_daily_run = _snapshot(data)
     hourly = after_daily_run["int_air_quality_hourly"]
     assert hourly.filter(pl.col("delivery_date") == new_day).height > 0, (
@@ -98,6 +117,8 @@ def test_a_new_day_is_ingested_alone_keeps_entity_keys_and_updates_as_a_full_reb
     rebuild = safecity_run(root, tmp_path, "--full-refresh")
     assert rebuild.returncode == 0, rebuild.stdout + rebuild.stderr
     assert f"delivery days {days[0]} .. {new_day}" in rebuild.stdout
+    assert _partitions(root) == [day.isoformat() for day in days]
+    assert gap.isoformat() not in _materialized(root, bronze_key(GAP_FEED))
     after_rebuild = _snapshot(data)
 
     assert after_daily_run.keys() == after_rebuild.keys()
@@ -109,6 +130,21 @@ def test_a_new_day_is_ingested_alone_keeps_entity_keys_and_updates_as_a_full_reb
             raise AssertionError(
                 f"{name} differs between the daily update and a full rebuild: {difference}"
             ) from None
+
+
+def _gap_file(data: DataDir, day: date) -> Path:
+    return data.landing_feed(GAP_FEED.department, GAP_FEED.feed) / GAP_FEED.landing.filename(day)
+
+
+def _partitions(root: Path) -> list[str]:
+    """The delivery day partitions in the instance `safecity run` keeps in the data directory."""
+    with dg.DagsterInstance.from_config(str(root / DAGSTER_HOME_DIRNAME)) as instance:
+        return list(DELIVERY_DAYS.get_partition_keys(dynamic_partitions_store=instance))
+
+
+def _materialized(root: Path, key: dg.AssetKey) -> list[str]:
+    with dg.DagsterInstance.from_config(str(root / DAGSTER_HOME_DIRNAME)) as instance:
+        return sorted(instance.get_materialized_partitions(key))
 
 
 def _links(data: DataDir) -> pl.DataFrame:

@@ -16,6 +16,7 @@ from pipelines.defs.ingest.partitions import (
     DELIVERY_DAYS,
     FIRST_DELIVERY_DAY,
     current_delivery_window,
+    register_delivery_days,
 )
 from pipelines.defs.landing.assets import landing_inventory
 from pipelines.defs.landing.checks import deliveries_in_window
@@ -55,16 +56,18 @@ def test_the_window_ends_tomorrow_in_the_city() -> None:
     )
 
 
-def test_the_window_is_exactly_the_partitions() -> None:
+def test_the_window_bounds_the_partitions() -> None:
     window = current_delivery_window()
     assert window.first == date.fromisoformat(FIRST_DELIVERY_DAY)
-    for day, inside in (
-        (window.first, True),
-        (window.last, True),
-        (date.fromordinal(window.first.toordinal() - 1), False),
-        (date.fromordinal(window.last.toordinal() + 1), False),
-    ):
-        assert DELIVERY_DAYS.has_partition_key(day.isoformat()) == inside, day
+    before = date.fromordinal(window.first.toordinal() - 1)
+    after = date.fromordinal(window.last.toordinal() + 1)
+    with dg.DagsterInstance.ephemeral() as instance:
+        register_delivery_days(instance, [before, window.first, window.last, after], window)
+        keys = DELIVERY_DAYS.get_partition_keys(dynamic_partitions_store=instance)
+    # The days delivered inside the window and every day between them; none outside it.
+    assert keys[0] == window.first.isoformat() and keys[-1] == window.last.isoformat()
+    assert len(keys) == (window.last - window.first).days + 1
+    assert before.isoformat() not in keys and after.isoformat() not in keys
 
 
 def _deliver(root: Path, relative: str) -> Path:

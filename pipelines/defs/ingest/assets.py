@@ -11,6 +11,7 @@ checks judge every day the lake holds (checks.py).
 # No `from __future__ import annotations`: Dagster reads the parameter annotations.
 import os
 import warnings
+from collections.abc import Iterator
 from datetime import date
 
 import dagster as dg
@@ -20,7 +21,6 @@ from pipelines.defs.ingest.checks import check_results, check_specs, markdown
 from pipelines.defs.ingest.partitions import DELIVERY_DAYS
 from pipelines.lib.city_profile import city_profile
 from pipelines.lib.contracts import FeedContract
-from pipelines.lib.data_dir import DataDir
 from pipelines.lib.duckdb_connection import connect
 from pipelines.lib.ingest.identity_hash import (
     IdentityHashKeyError,
@@ -71,6 +71,9 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
         group_name=contract.department,
         partitions_def=DELIVERY_DAYS,
         backfill_policy=dg.BackfillPolicy.single_run(),
+        # Only the days ingested are materialised (below): a day of the run with no delivery
+        # of this feed stays missing, a gap in its partition bar.
+        output_required=False,
         check_specs=check_specs(key),
         kinds={"parquet", "polars", "duckdb"},
         owners=[contract.owner],
@@ -83,7 +86,7 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
     )
     def ingest(
         context: dg.AssetExecutionContext, data_dir: DataDirResource
-    ) -> dg.MaterializeResult:
+    ) -> Iterator[dg.AssetMaterialization | dg.AssetCheckResult]:
         data = data_dir.paths
         summary = IngestionSummary(contract)
         days = sorted(date.fromisoformat(k) for k in context.partition_keys)
@@ -109,7 +112,6 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
             # One sentence, no stack trace: the feed waits for its key, the other feeds go on.
             raise dg.Failure(description=str(error), allow_retries=False) from None
         days_ingested: dict[date, IngestionSummary] = {}
-        unreadable: dict[date, str] = {}
         connection = connect()
         try:
             outcomes = ingest_deliveries(data, contract, delivered, connection)
@@ -118,7 +120,6 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
                     # One unusable file must not stop the other days: its partition keeps
                     # its previous state, and schema_conforms fails naming it.
                     summary.unreadable.append(str(ingested))
-                    unreadable[delivered[done - 1]] = str(ingested)  # outcomes come in day order
                     context.log.error(progress_message(done, len(delivered), str(ingested)))
                     continue
                 summary.add(ingested)
@@ -137,34 +138,19 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
                 )
         finally:
             connection.close()
-        # Dagster records one materialisation per delivery day of the step: each carries its
-        # own day's figures (partition-scoped metadata), never the range's totals.
-        for key in context.partition_keys:
-            day = date.fromisoformat(key)
-            figures = days_ingested.get(day) or not_ingested(data, contract, day, unreadable)
-            context.add_asset_metadata(materialization_metadata(figures), partition_key=key)
+        # One materialisation per day whose file was ingested, carrying that day's own figures:
+        # a day with no delivery stays missing (a gap in the partition bar), and a day whose
+        # file could not be read keeps its previous state.
+        for day, figures in sorted(days_ingested.items()):
+            yield dg.AssetMaterialization(
+                key, partition=day.isoformat(), metadata=materialization_metadata(figures)
+            )
         # The checks judge the feed as the lake holds it now, every day of it: re-ingesting
         # one good day leaves another day's quarantined rows failing.
         lake = lake_summary(data, contract, lake_days(data, contract))
-        return dg.MaterializeResult(check_results=check_results(summary, lake))
+        yield from check_results(summary, lake)
 
     return ingest
-
-
-def not_ingested(
-    data: DataDir, contract: FeedContract, day: date, unreadable: dict[date, str]
-) -> IngestionSummary:
-    """A day of the step whose file was missing, refused or unreadable: its partition keeps what
-    the lake holds (nothing, if it never had a delivery), and its notes say why."""
-    figures = lake_summary(data, contract, [day])
-    name = contract.landing.filename(day)
-    if day in unreadable:
-        figures.unreadable = [unreadable[day]]
-        figures.notes.append(f"{name} could not be read; the day keeps what the lake held")
-    else:
-        figures.missing_deliveries = [day]
-        figures.notes.append(f"{name} was not delivered (or was refused); nothing read")
-    return figures
 
 
 def column_schema(contract: FeedContract) -> dg.TableSchema:

@@ -21,7 +21,14 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.defs.ingest.assets import bronze_key
-from pipelines.defs.ingest.partitions import current_delivery_window
+from pipelines.defs.ingest.partitions import (
+    DELIVERY_DAYS,
+    DELIVERY_DAYS_NAME,
+    apply_span_change,
+    current_delivery_window,
+    describe_span_change,
+    span_change,
+)
 from pipelines.lib.contracts import FeedContract
 from pipelines.lib.landing.deliveries import Contracts, match_delivery
 from pipelines.lib.landing.files import refusal, shown_name
@@ -68,6 +75,7 @@ def build_landing_sensor(contracts: Contracts) -> dg.SensorDefinition:
         first_tick = not context.cursor
         done: dict[dg.AssetKey, set[str]] = {}
         requests, unmatched = [], []
+        days: set[date] = set()  # of the files new or changed since the last tick
         window = current_delivery_window()
         for path in landing_entries(landing):
             # Shown as a report can hold it: a name that is not UTF-8 has escapes instead.
@@ -85,6 +93,7 @@ def build_landing_sensor(contracts: Contracts) -> dg.SensorDefinition:
             if contract is None or day is None:  # a day is only ever matched with its contract
                 unmatched.append(f"{relative}: {reason}")
                 continue
+            days.add(day)
             key = bronze_key(contract)
             if first_tick:
                 if key not in done:
@@ -113,7 +122,29 @@ def build_landing_sensor(contracts: Contracts) -> dg.SensorDefinition:
                 )
             )
         return dg.SensorResult(
-            run_requests=requests, cursor=json.dumps(seen, sort_keys=True), asset_events=events
+            run_requests=requests,
+            cursor=json.dumps(seen, sort_keys=True),
+            asset_events=events,
+            dynamic_partitions_requests=partition_requests(context, days, window),
         )
 
     return landing_sensor
+
+
+def partition_requests(
+    context: dg.SensorEvaluationContext, days: set[date], window: DeliveryWindow
+) -> list[dg.AddDynamicPartitionsRequest]:
+    """The new days as delivery day partitions: appended through the tick's result, which the
+    daemon applies before it launches the tick's runs. A day older than every partition means
+    rebuilding the partitions in date order, which a tick's result cannot express (it may not
+    delete and add one key): that is done here, through the instance."""
+    if not days:
+        return []
+    partitions = context.instance.get_dynamic_partitions(DELIVERY_DAYS_NAME)
+    change = span_change(partitions, days, window)
+    if (line := describe_span_change(change)) is not None:
+        context.log.info(line)
+    if change.rebuild or change.dropped:  # dropped: keys that are no day, deleted
+        apply_span_change(context.instance, partitions, change)
+        return []
+    return [DELIVERY_DAYS.build_add_request(change.append)] if change.append else []

@@ -1,4 +1,4 @@
-"""Which delivery days the landing zone holds, and which of them the lake does not yet reflect.
+"""Which delivery days the landing zone (and the lake) holds, and which the lake does not yet reflect.
 
 Given the delivery window, days outside it are left out: they are no partitions, and the
 landing inventory reports their files (`deliveries_in_window`) instead. So is anything landing
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pipelines.lib.contracts import FeedContract
 from pipelines.lib.data_dir import DataDir
-from pipelines.lib.ingest.lake import partition
+from pipelines.lib.ingest.lake import PART, partition
 from pipelines.lib.landing.files import refusal, refused_folder
 from pipelines.lib.landing.window import DeliveryWindow
 
@@ -40,6 +40,28 @@ def landed_days(
             day for _, day in _delivery_files(data, contract) if window is None or day in window
         }
     return sorted(days)
+
+
+def ingested_days(
+    data: DataDir, contracts: Iterable[FeedContract], window: DeliveryWindow | None = None
+) -> list[date]:
+    """Every day some feed has a bronze partition for (inside `window`, when one is given):
+    delivered days whose landing files may since have been moved away."""
+    days = set()
+    for contract in contracts:
+        feed = data.bronze_feed(contract.department, contract.feed)
+        for folder in feed.glob("date=*"):
+            day = _day(folder.name.removeprefix("date="))
+            if day is not None and (window is None or day in window) and (folder / PART).exists():
+                days.add(day)
+    return sorted(days)
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def days_to_ingest(

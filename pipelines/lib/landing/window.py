@@ -1,9 +1,10 @@
 """The delivery window: the days a delivery may be named for, from the first delivery day to tomorrow.
 
-A file named for a day outside it cannot be a partition of the ingestion assets. It is
-reported by the landing inventory and left alone, never handed to Dagster, where one
-such day would fail every feed's ingestion (before the first day) or make the run
-enumerate decades of days (far in the future). Tomorrow, not today: a department whose
+The ingestion assets' partitions are the days delivered for inside it
+(pipelines/defs/ingest/partitions.py): a file named for a day outside it never becomes
+a partition. It is reported by the landing inventory and left alone, never handed to
+Dagster, where one such day would stretch the span of delivery days by decades (a typo
+in its date) or ingest days the city does not accept deliveries for. Tomorrow, not today: a department whose
 clock runs a little ahead, or that delivers just after midnight, is not refused.
 """
 
