@@ -12,6 +12,7 @@ import polars as pl
 
 from pipelines.defs.feeds import FEED_CONTRACTS
 from pipelines.defs.ingest.assets import build_ingestion_asset
+from pipelines.defs.ingest.partitions import current_delivery_window, register_delivery_days
 from pipelines.lib.ingest.lake import partition, read_partition
 from pipelines.lib.resources import DataDirResource
 
@@ -57,6 +58,10 @@ def test_each_day_its_own_figures_and_a_rerun_keeps_a_failing_check_failing(
 
     asset = build_ingestion_asset(CONTRACT)
     instance = dg.DagsterInstance.ephemeral()
+    # The delivery days are partitions once registered, as `safecity run` does before a run.
+    register_delivery_days(
+        instance, [date.fromisoformat(d) for d in days], current_delivery_window()
+    )
     whole = _materialize(asset, instance, root, days[0], days[-1])
     data = storage.data_dir(root)
     materializations = whole.asset_materializations_for_node(asset.node_def.name)
