@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import dagster as dg
 
-LANDING_JOB = "landing_inventory"
+LANDING_JOB = "inventory_landing_zone"
 INGESTION_JOB = "ingest_deliveries"
 WAREHOUSE_JOB = "build_warehouse"
 PHASE_JOBS = (LANDING_JOB, INGESTION_JOB, WAREHOUSE_JOB)  # in the order `safecity run` runs them
