@@ -190,7 +190,7 @@ def plan_phases(
     graph = definitions.asset_graph
     keys = [k for k in graph.toposorted_asset_keys if k in graph.materializable_asset_keys]
 
-    def phase(job_name: str, **kwargs: object) -> Phase:
+    def assets_of(job_name: str) -> list[dg.AssetKey]:
         if not definitions.has_job(job_name):
             raise ValueError(f"the code location has no job {job_name!r} (pipelines/defs/jobs.py)")
         job = definitions.get_job(job_name)
@@ -200,13 +200,13 @@ def plan_phases(
                 f"job {job_name!r} must run its steps in process (in_process_executor)"
             )
         selected = job.asset_layer.executable_asset_keys
-        return Phase(job_name, [k for k in keys if k in selected], **kwargs)  # type: ignore[arg-type]
+        return [k for k in keys if k in selected]
 
-    phases = [phase(LANDING_JOB)]
+    phases = [Phase(LANDING_JOB, assets_of(LANDING_JOB))]
     if partition_range is not None:
-        phases.append(phase(INGESTION_JOB, partition_range=partition_range))
-    phases.append(phase(WAREHOUSE_JOB, builds_on_the_lake=True))
-    return [p for p in phases if p.asset_keys]
+        phases.append(Phase(INGESTION_JOB, assets_of(INGESTION_JOB), partition_range))
+    phases.append(Phase(WAREHOUSE_JOB, assets_of(WAREHOUSE_JOB), builds_on_the_lake=True))
+    return [phase for phase in phases if phase.asset_keys]
 
 
 def materialize_all(
