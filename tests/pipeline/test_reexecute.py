@@ -17,8 +17,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 from dagster._core.test_utils import poll_for_finished_run
+from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import QueuedRunCoordinatorDaemon
 from dagster_graphql.client.query import LAUNCH_PIPELINE_REEXECUTION_MUTATION
-from dagster_graphql.test.utils import define_out_of_process_context, execute_dagster_graphql
+from dagster_graphql.test.utils import define_out_of_process_workspace, execute_dagster_graphql
 
 from pipelines.defs.feeds import FEED_CONTRACTS
 from pipelines.defs.jobs import INGESTION_JOB, LANDING_JOB, WAREHOUSE_JOB
@@ -99,14 +100,21 @@ def test_a_failed_safecity_run_is_re_executed_from_failure_as_the_ui_does(
 
         blocked.unlink()  # the cause removed
 
-        with define_out_of_process_context(str(WORKSPACE_FILE), None, instance) as context:
+        # The webserver's process context on workspace.yaml (its code location in a process of
+        # its own), and its daemon, which launches queued runs.
+        with (
+            define_out_of_process_workspace(str(WORKSPACE_FILE), None, instance) as workspace,
+            QueuedRunCoordinatorDaemon(interval_seconds=1) as daemon,
+        ):
             # The UI lists the runs under their jobs, in the safecity location.
+            context = workspace.create_request_context()
             listed = execute_dagster_graphql(context, RUNS_QUERY).data["runsOrError"]["results"]
             assert {
                 (r["pipelineName"], r["repositoryOrigin"]["repositoryLocationName"]) for r in listed
             } == {(job_name, "safecity") for job_name in runs}
+            # "Re-execute from failure", as the run page's button sends it.
             launched = execute_dagster_graphql(
-                context,
+                workspace.create_request_context(),
                 LAUNCH_PIPELINE_REEXECUTION_MUTATION,
                 variables={
                     "reexecutionParams": {"parentRunId": failed.run_id, "strategy": "FROM_FAILURE"}
@@ -114,6 +122,7 @@ def test_a_failed_safecity_run_is_re_executed_from_failure_as_the_ui_does(
             ).data["launchPipelineReexecution"]
             assert launched["__typename"] == "LaunchRunSuccess", launched
             retry_id = launched["run"]["runId"]
+            list(daemon.run_iteration(workspace))  # the daemon's tick: the run is launched
             # The next `safecity run`'s check for dead runs leaves the retry alone, although
             # it carries its parent's tags and the parent's process is gone.
             assert not any(retry_id in line for line in release_dead_runs(instance))
