@@ -25,11 +25,10 @@ from pipelines.lib.data_dir import DataDir, default_data_dir
 from pipelines.lib.entity_kinds import REVIEWED_KINDS
 
 if TYPE_CHECKING:
-    import dagster as dg
-
     from pipelines.lib.city_profile import CityProfile
     from pipelines.lib.contracts.yaml_source import ContractError
     from pipelines.lib.run_log import RunLog
+    from pipelines.lib.workspace import CodeLocation
     from pipelines.runner import RunReport
 
 
@@ -494,11 +493,14 @@ def _run(args: argparse.Namespace) -> int:
 
     # Imported here so that `safecity --help` and `generate` stay fast. Loading the definitions
     # reads every contract: a broken one is reported here, before the run and its log begin.
-    from pipelines.definitions import defs
+    import pipelines.definitions  # noqa: F401 - imported for its errors, here
     from pipelines.lib.dagster_home import choose_dagster_home
     from pipelines.lib.run_log import RunLog
+    from pipelines.lib.workspace import CodeLocation
     from pipelines.runner import RunInterrupted
 
+    # The code location of workspace.yaml, the one the UI loads: its runs are the UI's runs.
+    location = CodeLocation.from_workspace()
     home = choose_dagster_home(data_dir)
     log = RunLog(data_dir.logs)
     print(f"safecity run on {data_dir.root}, city {city.describe()} (log: {log.path})", flush=True)
@@ -510,7 +512,7 @@ def _run(args: argparse.Namespace) -> int:
         # log; the console gets progress. --verbose leaves it all on the console.
         output = contextlib.nullcontext(sys.stdout) if args.verbose else log.capture_output()
         with output as console:
-            report = _materialize(defs, data_dir, home, log, console, args)
+            report = _materialize(location, data_dir, home, log, console, args)
     except RunInterrupted as stopped:
         log.write(f"safecity run interrupted: {stopped}")
         log.close()
@@ -548,7 +550,7 @@ def _warehouse_coverage() -> list[str]:
 
 
 def _materialize(
-    defs: dg.Definitions,
+    location: CodeLocation,
     data_dir: DataDir,
     home: Path,
     log: RunLog,
@@ -581,7 +583,7 @@ def _materialize(
         if (line := describe_span_change(change)) is not None:
             progress.milestone(line)
         return materialize_all(
-            defs,
+            location,
             data_dir,
             instance,
             progress,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.defs import alerts, ingest, landing, linkage, publish, quality, scorecard, warehouse
+from pipelines.defs.jobs import phase_jobs
 from pipelines.lib.data_dir import default_data_dir
 from pipelines.lib.resources import DATA_DIR_RESOURCE_KEY, DataDirResource
 
@@ -35,6 +36,8 @@ def build_definitions() -> dg.Definitions:
     # still point elsewhere through run config, as `safecity run --data-dir` does.
     shared = dg.Definitions(
         resources={DATA_DIR_RESOURCE_KEY: DataDirResource(root=str(default_data_dir()))},
+        # The runs of `safecity run` and of the landing sensor (pipelines/defs/jobs.py).
+        jobs=phase_jobs(landing=[landing.landing_inventory], ingestion=ingest.ingestion_assets),
     )
     return dg.Definitions.merge(*_STAGES, shared)
 

@@ -1,9 +1,10 @@
 """Materialise every asset on one data directory: progress on the console, every detail in a log.
 
-This executes the code location's implicit asset job, the one the UI's
-"Materialize all" launches, against a persistent instance, so the run is listed
-in the UI afterwards. Steps run in this process (in dependency order, one at a
-time), which keeps DuckDB to one writer and short runs short.
+This runs the code location's named jobs (pipelines/defs/jobs.py) against a persistent
+instance, each run recorded as the UI records the runs it launches (pipelines/lib/workspace.py):
+the UI lists them with their job, on its timeline, and can re-execute a failed one from
+failure. Steps run in this process (in dependency order, one at a time), which keeps DuckDB
+to one writer and short runs short.
 
 A failure stays where it happened: a phase runs whatever failed in the phase
 before it (the warehouse builds from what the lake holds), and inside a phase
@@ -27,16 +28,25 @@ import dagster as dg
 from dagster._core.events import RunFailureReason  # not exported by dagster
 from dagster._utils.interrupts import check_captured_interrupt
 
+from pipelines.defs.jobs import INGESTION_JOB, LANDING_JOB, WAREHOUSE_JOB
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.dbt_args import FULL_REFRESH_TAG
 from pipelines.lib.progress import Progress, parse_progress
 from pipelines.lib.resources import data_dir_run_config
 from pipelines.lib.run_log import RunLog
-from pipelines.lib.stale_runs import describe_holder, release_dead_runs, this_process_tags
+from pipelines.lib.stale_runs import (
+    LAUNCHED_BY_TAG,
+    describe_holder,
+    release_dead_runs,
+    this_process_tags,
+)
 
 if TYPE_CHECKING:
     # Not exported by dagster; used for typing only.
+    from dagster._core.definitions.repository_definition import RepositoryDefinition
     from dagster._core.execution.plan.objects import StepFailureData
+
+    from pipelines.lib.workspace import CodeLocation
 
 EntityKey = dg.AssetKey | dg.AssetCheckKey
 _INTERRUPTS = {"KeyboardInterrupt", "DagsterExecutionInterruptedError"}
@@ -169,40 +179,44 @@ def run_config_for(data_dir: DataDir, *, verbose: bool) -> dict[str, object]:
 
 @dataclass(frozen=True)
 class Phase:
-    """One run: some assets, for some partitions (None: unpartitioned)."""
+    """One run of a named job: its assets, for some partitions (None: unpartitioned)."""
 
+    job_name: str
     asset_keys: list[dg.AssetKey]
     partition_range: tuple[str, str] | None = None
     builds_on_the_lake: bool = False  # the warehouse and what follows: needs ingested data
 
 
-def plan_phases(defs: dg.Definitions, partition_range: tuple[str, str] | None) -> list[Phase]:
-    """Three runs in dependency order: what needs no delivery day (the landing inventory);
-    the delivery days, as one single-run backfill over the range; then everything built on
-    them (the warehouse). Assets computed by one step (the dbt models) stay in one run."""
-    graph = defs.resolve_asset_graph()
+def plan_phases(
+    definitions: RepositoryDefinition, partition_range: tuple[str, str] | None
+) -> list[Phase]:
+    """Three runs of the code location's named jobs (pipelines/defs/jobs.py), in dependency
+    order: what needs no delivery day (the landing inventory); the delivery days, as one
+    single-run backfill over the range (None: no run); then everything built on them."""
+    graph = definitions.asset_graph
     keys = [k for k in graph.toposorted_asset_keys if k in graph.materializable_asset_keys]
-    partitioned = {k for k in keys if graph.get(k).partitions_def is not None}
-    after = {
-        k for k in keys if k not in partitioned and graph.get_ancestor_asset_keys(k) & partitioned
-    }
-    step_of = {
-        key: assets_def.node_def.name
-        for assets_def in graph.assets_defs
-        if assets_def.is_executable
-        for key in assets_def.keys
-    }
-    after_steps = {step_of[k] for k in after}
-    after |= {k for k in keys if k not in partitioned and step_of.get(k) in after_steps}
-    phases = [Phase([k for k in keys if k not in partitioned and k not in after])]
+
+    def assets_of(job_name: str) -> list[dg.AssetKey]:
+        if not definitions.has_job(job_name):
+            raise ValueError(f"the code location has no job {job_name!r} (pipelines/defs/jobs.py)")
+        job = definitions.get_job(job_name)
+        if job.executor_def.name != dg.in_process_executor.name:
+            # DuckDB takes one writer, and a short run should not start a process per step.
+            raise ValueError(
+                f"job {job_name!r} must run its steps in process (in_process_executor)"
+            )
+        selected = job.asset_layer.executable_asset_keys
+        return [k for k in keys if k in selected]
+
+    phases = [Phase(LANDING_JOB, assets_of(LANDING_JOB))]
     if partition_range is not None:
-        phases.append(Phase([k for k in keys if k in partitioned], partition_range))
-    phases.append(Phase([k for k in keys if k in after], builds_on_the_lake=True))
+        phases.append(Phase(INGESTION_JOB, assets_of(INGESTION_JOB), partition_range))
+    phases.append(Phase(WAREHOUSE_JOB, assets_of(WAREHOUSE_JOB), builds_on_the_lake=True))
     return [phase for phase in phases if phase.asset_keys]
 
 
 def materialize_all(
-    defs: dg.Definitions,
+    location: CodeLocation,
     data_dir: DataDir,
     instance: dg.DagsterInstance,
     progress: Progress,
@@ -212,12 +226,12 @@ def materialize_all(
     full_refresh: bool = False,
     verbose: bool = False,
 ) -> RunReport:
-    """Materialise every asset: what is not partitioned, then every partition in `partition_range`
-    (None: no delivery day to ingest), then what is built on them. `full_refresh` rebuilds the
-    warehouse's incremental models from every day. Milestones go to `progress`, every event to
-    `log`."""
-    job = defs.resolve_implicit_global_asset_job_def()
-    asset_graph = defs.resolve_asset_graph()
+    """Materialise every asset of the code location `location`, by running its named jobs: what
+    is not partitioned, then every partition in `partition_range` (None: no delivery day to
+    ingest), then what is built on them. `full_refresh` rebuilds the warehouse's incremental
+    models from every day. Milestones go to `progress`, every event to `log`."""
+    definitions = location.definitions()
+    asset_graph = definitions.asset_graph
     step_of: dict[EntityKey, str] = {}
     for assets_def in asset_graph.assets_defs:
         if not assets_def.is_executable:  # external sources (the landing feeds) have no step
@@ -226,7 +240,7 @@ def materialize_all(
         for entity in entities:
             step_of[entity] = assets_def.node_def.name
 
-    phases = plan_phases(defs, partition_range)
+    phases = plan_phases(definitions, partition_range)
     asset_keys = [key for phase in phases for key in phase.asset_keys]
     report = RunReport(
         elapsed=0.0,
@@ -254,7 +268,7 @@ def materialize_all(
         watcher = _RunWatcher(report, progress, log, instance)
         instance.add_event_listener(run_id, watcher.on_event)
         tags = {
-            "safecity/launched_by": "safecity run",
+            LAUNCHED_BY_TAG: "safecity run",
             "safecity/data_dir": str(data_dir.root),
             **this_process_tags(),  # so that a later run can tell this one died
         }
@@ -270,14 +284,14 @@ def materialize_all(
             }
         try:
             with _SlotWaitWatch(instance, run_id, progress):
-                job.execute_in_process(
-                    run_config=run_config_for(data_dir, verbose=verbose),
-                    instance=instance,
+                run = location.create_run(
+                    instance,
+                    phase.job_name,
                     run_id=run_id,
-                    raise_on_error=False,
+                    run_config=run_config_for(data_dir, verbose=verbose),
                     tags=tags,
-                    asset_selection=phase.asset_keys,
                 )
+                location.execute(instance, run)
         except KeyboardInterrupt:
             # Interrupted before Dagster took over the signals (or after): the run may be unfinished.
             watcher.interrupted = True

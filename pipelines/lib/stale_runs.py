@@ -33,6 +33,10 @@ from dagster._core.launcher import (
 PID_TAG = "safecity/pid"
 HOST_TAG = "safecity/host"
 PROCESS_START_TAG = "safecity/process_start"
+LAUNCHED_BY_TAG = "safecity/launched_by"
+# A run launched by the instance's run launcher (the UI, a sensor, a re-execution of a
+# `safecity run`) runs in a worker process of its own, not in the process that made it.
+_LAUNCHED = "the UI or another client"
 
 # Statuses of a run that still claims to be running (or about to).
 _UNFINISHED = [
@@ -79,10 +83,10 @@ def run_process(instance: dg.DagsterInstance, run: dg.DagsterRun) -> RunProcess:
     """The run's process: from its tags (`safecity run`, or a run launched by
     `PidCheckingRunLauncher`), else the process id its executor logged."""
     pid_text = run.tags.get(PID_TAG)
-    if pid_text is None:
+    if not pid_text:  # none recorded, or cleared by the launcher: the worker logs its own
         pid_text = _logged_pid(instance, run.run_id)
     pid = int(pid_text) if pid_text is not None and pid_text.isdigit() else None
-    return RunProcess(pid, run.tags.get(HOST_TAG), run.tags.get(PROCESS_START_TAG))
+    return RunProcess(pid, run.tags.get(HOST_TAG), run.tags.get(PROCESS_START_TAG) or None)
 
 
 def liveness(process: RunProcess) -> Liveness:
@@ -138,7 +142,7 @@ def describe_holder(instance: dg.DagsterInstance, run_id: str, step_key: str) ->
     if run is None:
         return f"run {run_id} (deleted), step {step_key}"
     process = run_process(instance, run)
-    launched = run.tags.get("safecity/launched_by", "the UI or another client")
+    launched = run.tags.get(LAUNCHED_BY_TAG) or _LAUNCHED
     state = liveness(process).value
     host = f" on {process.host}" if process.host else ""
     return f"run {run_id} ({launched}, {process.describe()}{host}, {state}), step {step_key}"
@@ -151,7 +155,13 @@ class PidCheckingRunLauncher(DefaultRunLauncher):
     tagged with this host (their process id is in the run worker's first event)."""
 
     def launch_run(self, context: LaunchRunContext) -> None:
-        self._instance.add_run_tags(context.dagster_run.run_id, {HOST_TAG: socket.gethostname()})
+        tags = {HOST_TAG: socket.gethostname()}
+        if PID_TAG in context.dagster_run.tags:
+            # A re-execution inherits its parent's tags: a parent run by `safecity run` names a
+            # process long gone, which would have this run marked failed as soon as it starts.
+            # Tags cannot be removed: emptied, they count as not recorded.
+            tags |= {PID_TAG: "", PROCESS_START_TAG: "", LAUNCHED_BY_TAG: _LAUNCHED}
+        self._instance.add_run_tags(context.dagster_run.run_id, tags)
         super().launch_run(context)
 
     @property

@@ -15,6 +15,7 @@ import pytest
 
 from pipelines import cli
 from pipelines.defs.feeds import FEED_CONTRACTS
+from pipelines.defs.jobs import PHASE_JOBS
 from pipelines.lib import settings
 
 if TYPE_CHECKING:
@@ -107,6 +108,9 @@ def test_run_materialises_everything_and_summarises(
         runs = instance.get_runs()
         # One run before the delivery days, one for them, one for the warehouse built on them.
         assert [run.status for run in runs] == [dg.DagsterRunStatus.SUCCESS] * 3
+        # Runs of the named jobs, in the UI's code location (pipelines/defs/jobs.py).
+        assert [run.job_name for run in reversed(runs)] == list(PHASE_JOBS)
+        assert {run.remote_job_origin.location_name for run in runs} == {"safecity"}
         assert {run.tags["safecity/data_dir"] for run in runs} == {str(root)}
         assert instance.get_latest_materialization_event(dg.AssetKey("landing_inventory"))
     # Telemetry off: Dagster wrote nothing under ~/.dagster.

@@ -16,6 +16,7 @@ import pytest
 
 from pipelines.definitions import defs
 from pipelines.defs.feeds import FEED_CONTRACTS
+from pipelines.defs.jobs import INGESTION_JOB, LANDING_JOB, PHASE_JOBS
 from pipelines.defs.landing.assets import landing_inventory
 from pipelines.defs.landing.checks import every_feed_delivered_daily, no_unknown_landing_files
 from pipelines.lib.landing.inventory import NoLandingDataError, scan_landing
@@ -34,6 +35,31 @@ def test_definitions_are_loadable() -> None:
     check_names = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
     assert {"every_feed_delivered_daily", "no_unknown_landing_files"} <= check_names
     assert DATA_DIR_RESOURCE_KEY in (defs.resources or {})
+
+
+def test_the_named_jobs_split_the_asset_graph_into_the_runs_of_safecity_run() -> None:
+    repository = defs.get_repository_def()
+    graph = repository.asset_graph
+    jobs = {name: repository.get_job(name) for name in PHASE_JOBS}
+    assets = {name: job.asset_layer.executable_asset_keys for name, job in jobs.items()}
+    checks = {name: job.asset_layer.asset_graph.asset_check_keys for name, job in jobs.items()}
+    # Every asset and every check in exactly one job, each job steps in its own process.
+    assert sorted(k for keys in assets.values() for k in keys) == sorted(
+        graph.materializable_asset_keys
+    )
+    assert sorted(k for keys in checks.values() for k in keys) == sorted(graph.asset_check_keys)
+    for job in jobs.values():
+        assert job.description and job.executor_def.name == dg.in_process_executor.name
+    # Ingestion is exactly the partitioned assets; landing needs none of them.
+    partitioned = {k for k in graph.materializable_asset_keys if graph.get(k).partitions_def}
+    assert assets[INGESTION_JOB] == partitioned
+    for key in assets[LANDING_JOB]:
+        assert not graph.get_ancestor_asset_keys(key) & partitioned
+    # A step that builds several assets (the dbt models) runs in one job.
+    for assets_def in graph.assets_defs:
+        assert len({name for name, keys in assets.items() if keys & assets_def.keys}) <= 1
+    # The landing sensor launches the ingestion job.
+    assert repository.get_sensor_def("landing_sensor").job_name == INGESTION_JOB
 
 
 def test_workspace_yaml_loads_the_code_location(tmp_path: Path) -> None:

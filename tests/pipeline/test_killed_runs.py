@@ -24,19 +24,22 @@ from pathlib import Path
 import dagster as dg
 import psutil
 import pytest
-from dagster._core.launcher import WorkerStatus
+from dagster._core.launcher import DefaultRunLauncher, LaunchRunContext, WorkerStatus
 
 from pipelines.lib.dagster_home import prepare_dagster_home
 from pipelines.lib.progress import Progress
 from pipelines.lib.stale_runs import (
     HOST_TAG,
+    LAUNCHED_BY_TAG,
     PID_TAG,
     PidCheckingRunLauncher,
     release_dead_runs,
+    run_process,
     this_process_tags,
 )
 from pipelines.runner import _SlotWaitWatch
 from tests.pipeline.city_snapshot import RunProcess, differences, snapshot
+from tests.pipeline.workspaces import code_location
 
 POOL = "warehouse"
 WAREHOUSE_STEP = re.compile(r"warehouse_models.*")
@@ -138,6 +141,28 @@ def test_the_daemon_launcher_reports_a_dead_run_worker_as_failed(instance):
     assert launcher.check_run_worker_health(alive).status == WorkerStatus.RUNNING
     # Unknown counts as running: the daemon must not free a live run's slot.
     assert launcher.check_run_worker_health(unknown).status == WorkerStatus.RUNNING
+
+
+def test_a_relaunched_run_is_not_judged_by_its_parents_process(instance, monkeypatch):
+    # "Re-execute from failure" of a `safecity run` copies the parent's tags, process included:
+    # the launcher clears them, or the new run would be marked failed for the parent's death.
+    monkeypatch.setattr(DefaultRunLauncher, "launch_run", lambda self, context: None)
+    parent_tags = {
+        PID_TAG: str(_dead_pid()),
+        HOST_TAG: socket.gethostname(),
+        LAUNCHED_BY_TAG: "safecity run",
+    }
+    run_id = _run(instance, parent_tags)
+
+    instance.run_launcher.launch_run(
+        LaunchRunContext(dagster_run=instance.get_run_by_id(run_id), workspace=None)
+    )
+
+    assert release_dead_runs(instance) == []
+    run = instance.get_run_by_id(run_id)
+    assert run.status == dg.DagsterRunStatus.STARTED
+    assert run_process(instance, run).pid is None  # until its worker logs its own
+    assert run.tags[LAUNCHED_BY_TAG] != "safecity run"
 
 
 def test_a_waiting_run_names_the_holder_and_goes_on_when_the_holder_dies(instance):
@@ -261,17 +286,20 @@ def _wait_for_dbt(run: RunProcess) -> list[psutil.Process]:
     raise AssertionError(f"dbt never started: {run.text()}")
 
 
-# A run of one asset in the `warehouse` pool, through the runner, in a process of its own.
+# A run of one asset in the `warehouse` pool, through the runner, in a process of its own; the
+# runner loads its code location from the workspace file beside it (argument 3).
 _POOLED_RUN = """
 import sys
 from pathlib import Path
 
 import dagster as dg
 
+from pipelines.defs.jobs import phase_jobs
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.progress import Progress
 from pipelines.lib.resources import DATA_DIR_RESOURCE_KEY, DataDirResource
 from pipelines.lib.run_log import RunLog
+from pipelines.lib.workspace import CodeLocation
 from pipelines.runner import RunInterrupted, materialize_all
 
 
@@ -280,18 +308,25 @@ def pooled() -> None:
     pass
 
 
-root, home = Path(sys.argv[1]), Path(sys.argv[2])
-defs = dg.Definitions(assets=[pooled], resources={DATA_DIR_RESOURCE_KEY: DataDirResource(root=".")})
-with dg.DagsterInstance.from_config(str(home)) as instance:
-    try:
-        report = materialize_all(
-            defs, DataDir(root), instance, Progress(sys.stdout, interactive=False),
-            RunLog(root / "logs"), partition_range=None,
-        )
-    except RunInterrupted as stopped:
-        print(f"interrupted {stopped.where}", flush=True)
-        sys.exit(130)
-print("built" if report.success else "failed", flush=True)
+defs = dg.Definitions(
+    assets=[pooled],
+    resources={DATA_DIR_RESOURCE_KEY: DataDirResource(root=".")},
+    jobs=phase_jobs(landing=[pooled], ingestion=[]),
+)
+
+if __name__ == "__main__":
+    root, home, workspace = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        try:
+            report = materialize_all(
+                CodeLocation.from_workspace(workspace), DataDir(root), instance,
+                Progress(sys.stdout, interactive=False), RunLog(root / "logs"),
+                partition_range=None,
+            )
+        except RunInterrupted as stopped:
+            print(f"interrupted {stopped.where}", flush=True)
+            sys.exit(130)
+    print("built" if report.success else "failed", flush=True)
 """
 
 
@@ -303,10 +338,12 @@ def test_a_run_waiting_for_a_slot_says_who_holds_it_and_stops_on_a_signal(
     home = Path(instance.root_directory)
     script = tmp_path / "pooled_run.py"
     script.write_text(_POOLED_RUN, encoding="utf-8")
+    code_location(tmp_path, python_file=script, attribute="defs")
+    workspace = tmp_path / "workspace.yaml"
     output = tmp_path / "out.txt"
     with output.open("w", encoding="utf-8") as out:
         process = subprocess.Popen(
-            [sys.executable, str(script), str(tmp_path / "data"), str(home)],
+            [sys.executable, str(script), *(str(p) for p in (tmp_path / "data", home, workspace))],
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # the signal goes to it alone, as `kill PID` sends it

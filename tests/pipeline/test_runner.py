@@ -10,12 +10,14 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from pipelines.defs.jobs import INGESTION_JOB, LANDING_JOB, WAREHOUSE_JOB, phase_jobs
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.progress import Progress, progress_message
 from pipelines.lib.resources import DATA_DIR_RESOURCE_KEY, DataDirResource
 from pipelines.lib.run_log import RunLog
 from pipelines.run_summary import print_summary, write_details
 from pipelines.runner import materialize_all
+from tests.pipeline.workspaces import code_location
 
 DAYS = dg.DailyPartitionsDefinition(start_date="2026-01-01")
 POLICY = dg.BackfillPolicy.single_run()
@@ -92,6 +94,7 @@ DEFS = dg.Definitions(
     assets=[inventory, good_feed, quarantined_feed, failing_feed, after_failure, warehouse],
     asset_checks=[warehouse_warns],
     resources={DATA_DIR_RESOURCE_KEY: DataDirResource(root=".")},
+    jobs=phase_jobs(landing=[inventory], ingestion=[good_feed, quarantined_feed, failing_feed]),
 )
 
 
@@ -106,7 +109,7 @@ def run(tmp_path: Path):
     log = RunLog(data.logs)
     with dg.DagsterInstance.ephemeral() as instance, log.capture_output():
         report = materialize_all(
-            DEFS,
+            code_location(tmp_path, module=__name__, attribute="DEFS"),
             data,
             instance,
             Progress(console),
@@ -123,6 +126,11 @@ def test_a_failed_feed_stops_neither_the_other_feeds_nor_the_next_phase(run) -> 
     _data, report, _console, _, runs = run
     # Three runs: before the days, the days, after them; the last one ran despite the failure.
     assert len(runs) == 3
+    # Runs of the named jobs, recorded with their origin in the code location, as the UI's are.
+    assert [r.job_name for r in reversed(runs)] == [LANDING_JOB, INGESTION_JOB, WAREHOUSE_JOB]
+    assert {(r.remote_job_origin.location_name, r.remote_job_origin.job_name) for r in runs} == {
+        ("test", r.job_name) for r in runs
+    }
     assert dg.AssetKey("warehouse") in report.materialized
     assert dg.AssetKey(["bronze", "fire_rescue", "incidents"]) in report.materialized
     assert report.asset_status(dg.AssetKey(["bronze", "market_regulation", "broken"])) == "FAILED"

@@ -11,11 +11,4 @@ ingestion_assets = [build_ingestion_asset(contract) for contract in CONTRACTS.va
 defs = dg.Definitions(
     assets=[*[landing_spec(contract) for contract in CONTRACTS.values()], *ingestion_assets],
     sensors=[build_landing_sensor(CONTRACTS)],
-    jobs=[
-        dg.define_asset_job(
-            "ingest_deliveries",
-            selection=dg.AssetSelection.assets(*ingestion_assets),
-            description="Ingest delivery days of every feed (one step per feed for a range of days).",
-        )
-    ],
 )

@@ -29,6 +29,7 @@ from pipelines.defs.ingest.partitions import (
     describe_span_change,
     span_change,
 )
+from pipelines.defs.jobs import INGESTION_JOB
 from pipelines.lib.contracts import FeedContract
 from pipelines.lib.landing.deliveries import Contracts, match_delivery
 from pipelines.lib.landing.files import refusal, shown_name
@@ -64,7 +65,8 @@ def build_landing_sensor(contracts: Contracts) -> dg.SensorDefinition:
         name="landing_sensor",
         minimum_interval_seconds=30,
         default_status=dg.DefaultSensorStatus.RUNNING,
-        asset_selection=dg.AssetSelection.assets(*[bronze_key(c) for c in contracts.values()]),
+        # The named job, so its runs show with their job and can be re-executed from the UI.
+        job_name=INGESTION_JOB,
         description="Starts the ingestion of each new or changed file under landing/; reports files no contract matches.",
     )
     def landing_sensor(
