@@ -79,11 +79,12 @@ def test_dev_parses_only_when_the_project_changed(
     monkeypatch.setenv("DAGSTER_IS_DEV_CLI", "1")  # what `dagster dev` sets for its processes
     project = DbtProject(project_dir=project_dir)
     parses: list[Path] = []
-    monkeypatch.setattr(
-        type(project.preparer),
-        "prepare",
-        lambda self, p: (parses.append(p.project_dir), _write_manifest(p)),
-    )
+
+    def parse(self: object, prepared: DbtProject) -> None:  # dbt parse, as far as this test sees
+        parses.append(Path(prepared.project_dir))
+        _write_manifest(prepared)
+
+    monkeypatch.setattr(type(project.preparer), "prepare", parse)
 
     prepare_if_changed(project)  # no manifest yet
     assert parses == [project_dir]

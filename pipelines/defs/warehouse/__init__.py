@@ -18,7 +18,8 @@ defs = dg.Definitions(
     assets=[warehouse_models, analytics_copy, dbt_docs],
     resources={
         "dbt": WarehouseDbtResource(
-            project_dir=DBT_PROJECT,
+            # A DbtProject is accepted (DbtCliResource's validator); the field is typed str.
+            project_dir=DBT_PROJECT,  # type: ignore[arg-type]
             profiles_dir=str(DBT_PROJECT.profiles_dir),
             dbt_executable=DBT_EXECUTABLE,
         )
