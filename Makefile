@@ -59,8 +59,12 @@ format: install
 	$(RUN) sqlfluff fix dbt_project --processes 2
 
 # Quiet: a fresh install is some 240 packages, a line each; errors still show.
+# Bytecode compiled at install: uv does not by default, and where Python may not write it
+# (PYTHONDONTWRITEBYTECODE, a read-only environment) every process that loads the code
+# location (code server, daemon, webserver, each run worker) compiled dagster, dbt and pipelines/ anew.
 install: $(UV_FROM_PIP)
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet --compile-bytecode
+	@$(RUN) python -m compileall -q pipelines
 	@# The dbt manifest the warehouse assets are defined from (dbt parse; no network).
 	@$(RUN) dagster-dbt project prepare-and-package --file pipelines/defs/warehouse/project.py > /dev/null
 

@@ -5,11 +5,10 @@ import sys
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from pipelines.defs.warehouse.assets import analytics_copy, warehouse_models
 from pipelines.defs.warehouse.docs import dbt_docs
-from pipelines.defs.warehouse.project import DBT_PROJECT
+from pipelines.defs.warehouse.project import DBT_PROJECT, WarehouseDbtResource
 
 # The dbt installed beside this Python, so `.venv/bin/safecity run` works without the
 # virtual environment on PATH.
@@ -18,8 +17,9 @@ DBT_EXECUTABLE = shutil.which("dbt", path=str(Path(sys.executable).parent)) or "
 defs = dg.Definitions(
     assets=[warehouse_models, analytics_copy, dbt_docs],
     resources={
-        "dbt": DbtCliResource(
-            project_dir=DBT_PROJECT,
+        "dbt": WarehouseDbtResource(
+            # A DbtProject is accepted (DbtCliResource's validator); the field is typed str.
+            project_dir=DBT_PROJECT,  # type: ignore[arg-type]
             profiles_dir=str(DBT_PROJECT.profiles_dir),
             dbt_executable=DBT_EXECUTABLE,
         )

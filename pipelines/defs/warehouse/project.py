@@ -1,13 +1,24 @@
 """The dbt project, prepared once: its manifest is built by `make install` (dbt parse), not at import.
 
-`dagster dev` re-parses it on load (prepare_if_dev), so model edits show without a reinstall.
+Under `dagster dev` (prepare_if_dev) the project is parsed again when one of its files is newer
+than the manifest, so model edits show without a reinstall; otherwise loading the code location
+starts no dbt process. `dagster dev` marks every process it starts (code server, run workers,
+step processes) as one of its own, so parsing on every load cost a `dbt parse` per process.
 """
 
+import importlib.metadata
+import os
+from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 
-from dagster_dbt import DbtProject
+from dagster_dbt import DbtCliResource, DbtProject
+from packaging import version
 
 from pipelines.lib import settings
+
+# What dbt (or Python) writes into a dbt project, never its author: no reason to parse again.
+_DBT_OUTPUTS = frozenset({"target", "logs", "dbt_packages", ".user.yml", "__pycache__"})
 
 
 def dbt_project_dir() -> Path:
@@ -15,5 +26,48 @@ def dbt_project_dir() -> Path:
     return settings.dbt_project_dir()
 
 
+def newest_project_change(project_dir: Path) -> float:
+    """The latest modification time of the project's files and folders (a folder's changes when
+    a file in it is added or removed), what dbt writes there left out."""
+    newest = 0.0
+    for folder, subfolders, names in os.walk(project_dir):
+        subfolders[:] = [name for name in subfolders if name not in _DBT_OUTPUTS]
+        for name in [*subfolders, *names]:
+            if name not in _DBT_OUTPUTS:
+                newest = max(newest, os.stat(Path(folder) / name, follow_symlinks=False).st_mtime)
+    return newest
+
+
+def prepare_if_changed(project: DbtProject) -> None:
+    """`project.prepare_if_dev()` (dbt deps and dbt parse, under `dagster dev` only), when the
+    manifest is missing or older than a file of the project."""
+    manifest = project.manifest_path
+    if manifest.exists() and manifest.stat().st_mtime >= newest_project_change(project.project_dir):
+        return
+    project.prepare_if_dev()
+
+
+class WarehouseDbtResource(DbtCliResource):
+    """dagster-dbt's dbt resource without two costs of each `dbt` invocation, neither of which
+    the warehouse assets use:
+
+    - `dbt --version` (a whole dbt process, once per process) to learn dbt's version: the dbt
+      run is this environment's (pipelines/defs/warehouse/__init__.py), so its version is the
+      installed dbt-core's;
+    - an in-process dbt adapter (imports dbt-core and loads its macros, every invocation), which
+      dagster-dbt needs only for `fetch_row_counts` / `fetch_column_metadata`.
+
+    Both override private methods of DbtCliResource (dagster-dbt 0.29):
+    tests/warehouse/test_dbt_resource.py fails when an upgrade changes them.
+    """
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(importlib.metadata.version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
+        return None
+
+
 DBT_PROJECT = DbtProject(project_dir=dbt_project_dir(), profiles_dir=dbt_project_dir())
-DBT_PROJECT.prepare_if_dev()
+prepare_if_changed(DBT_PROJECT)
