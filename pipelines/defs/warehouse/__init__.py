@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from pipelines.defs.warehouse.assets import analytics_copy, warehouse_models
+from pipelines.defs.warehouse.assets import analytics_copy, dbt_entities_and_marts, dbt_mentions
 from pipelines.defs.warehouse.docs import dbt_docs
 from pipelines.defs.warehouse.project import DBT_PROJECT
 
@@ -16,7 +16,7 @@ from pipelines.defs.warehouse.project import DBT_PROJECT
 DBT_EXECUTABLE = shutil.which("dbt", path=str(Path(sys.executable).parent)) or "dbt"
 
 defs = dg.Definitions(
-    assets=[warehouse_models, analytics_copy, dbt_docs],
+    assets=[dbt_mentions, dbt_entities_and_marts, analytics_copy, dbt_docs],
     resources={
         "dbt": DbtCliResource(
             project_dir=DBT_PROJECT,
