@@ -96,7 +96,7 @@ class WarehouseTranslator(DagsterDbtTranslator):
 
 
 def dbt_test_description(test: Mapping[str, Any]) -> str:
-    """A dbt test's description, or one made of what it tests: `not_null of column x in model m`."""
+    """A dbt test's description, or one made of what it tests: `dbt test not_null of column x in m`."""
     if test.get("description"):
         return test["description"]
     metadata = test.get("test_metadata") or {}
