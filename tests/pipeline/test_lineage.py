@@ -11,7 +11,6 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-import pytest
 
 from pipelines.definitions import defs
 from pipelines.defs import groups
@@ -24,7 +23,7 @@ from pipelines.defs.warehouse.assets import (
     dbt_entities_and_marts,
     dbt_mentions,
     dbt_test_description,
-    with_row_counts,
+    logged_row_count,
 )
 from pipelines.defs.warehouse.project import DBT_PROJECT
 from pipelines.lib.dagster_home import DAGSTER_HOME_DIRNAME
@@ -119,42 +118,20 @@ def test_dbt_runs_in_two_named_steps_around_one_linkage_step() -> None:
     )
 
 
-class _Held(Exception):
-    pass
-
-
-def test_row_counts_are_taken_after_dbt_and_a_failed_build_keeps_what_it_built(
-    tmp_path: Path,
-) -> None:
-    warehouse = tmp_path / "warehouse.duckdb"
-    with duckdb.connect(str(warehouse)) as connection:
-        connection.execute("create schema main_staging")
-        connection.execute("create table main.built as select range as n from range(7)")
-        connection.execute("create view main_staging.seen as select * from main.built where n < 3")
-    manifest = {
-        "nodes": {
-            "model.p.built": {
-                "schema": "main",
-                "alias": "built",
-                "relation_name": '"w"."main"."built"',
-            },
-            "model.p.seen": {"schema": "main_staging", "alias": "seen", "relation_name": "x"},
-        }
+def test_the_row_count_a_model_s_post_hook_logs_is_read_from_dbt_s_events() -> None:
+    logged = {
+        "info": {"name": "JinjaLogInfo", "msg": "safecity row_count 1234"},
+        "data": {"node_info": {"unique_id": "model.safecity.fct_event"}},
     }
-
-    def dbt_events():
-        yield dg.Output(None, output_name="built", metadata={"unique_id": "model.p.built"})
-        yield dg.AssetCheckResult(asset_key="built", check_name="c", passed=True)
-        yield dg.Output(None, output_name="seen", metadata={"unique_id": "model.p.seen"})
-        raise _Held("dbt failed after two models")
-
-    context = dg.build_asset_context()
-    yielded = []
-    with pytest.raises(_Held):
-        for event in with_row_counts(context, dbt_events(), manifest, warehouse):
-            yielded.append(event)
-    assert [type(e).__name__ for e in yielded] == ["Output", "AssetCheckResult", "Output"]
-    assert [e.metadata["dagster/row_count"].value for e in (yielded[0], yielded[2])] == [7, 3]
+    assert logged_row_count(logged) == ("model.safecity.fct_event", 1234)
+    assert logged_row_count({**logged, "info": {"name": "JinjaLogInfo", "msg": "hello"}}) is None
+    assert logged_row_count({**logged, "info": {"name": "LogModelResult", "msg": "OK"}}) is None
+    # Every model and seed runs the hook (dbt_project.yml).
+    manifest = json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))["nodes"]
+    built = [n for n in manifest.values() if n["resource_type"] in ("model", "seed")]
+    assert built and all(
+        any("log_row_count()" in hook["sql"] for hook in n["config"]["post-hook"]) for n in built
+    )
 
 
 def test_every_dbt_model_materialised_carries_its_row_count(built_city: Path) -> None:

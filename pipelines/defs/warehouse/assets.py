@@ -13,7 +13,7 @@ atomically; analysts and notebooks open that, never the live file.
 """
 
 # No `from __future__ import annotations`: Dagster reads the parameter annotations.
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ import dagster as dg
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
+    DbtCliInvocation,
     DbtCliResource,
     DbtProject,
     dbt_assets,
@@ -39,7 +40,6 @@ from pipelines.lib.dbt_args import (
     wants_full_refresh,
 )
 from pipelines.lib.resources import DataDirResource
-from pipelines.lib.warehouse_row_counts import relation_row_counts
 
 WAREHOUSE_POOL = "warehouse"
 # The dbt selection of the models that read what linkage wrote (the sources of
@@ -170,43 +170,45 @@ def build_models(
         ),
         city=city_profile(paths.root),
     )
-    invocation = dbt.cli(args, context=context, target_path=paths.dbt_target)
-    yield from with_row_counts(context, invocation.stream(), invocation.manifest, paths.warehouse)
+    yield from with_row_counts(dbt.cli(args, context=context, target_path=paths.dbt_target))
 
 
-def with_row_counts(
-    context: dg.AssetExecutionContext,
-    events: Iterable[Any],
-    manifest: Mapping[str, Any],
-    warehouse: Path,
-) -> Iterator[Any]:
-    """dbt's events, each model's materialisation with `dagster/row_count`. dbt's process holds
-    warehouse.duckdb while it runs and DuckDB lets nobody else open it then (One writer), so the
-    events wait until dbt is done; then one read-only connection counts every model built.
-    A failed build still yields what it built, counted, before its error."""
-    held: list[Any] = []
-    failure: Exception | None = None
-    try:
-        held.extend(events)
-    except Exception as error:  # dbt failed: what it built is still materialised
-        failure = error
-    relations = {
-        unique_id: (node["schema"], node["alias"])
-        for unique_id in filter(None, map(_unique_id, held))
-        if (node := manifest["nodes"].get(unique_id)) and node.get("relation_name")
-    }
-    try:
-        counts = relation_row_counts(warehouse, relations)
-    except Exception as error:  # the build stands; only its figures are missing, and said so
-        context.log.warning(f"row counts not taken: {error}")
-        counts = {}
-    for event in held:
-        unique_id = _unique_id(event)
-        if unique_id in counts:
-            event = event.with_metadata({**event.metadata, "dagster/row_count": counts[unique_id]})
-        yield event
-    if failure is not None:
-        raise failure
+def with_row_counts(invocation: DbtCliInvocation) -> Iterator[Any]:
+    """dbt's events as `stream()` gives them, each model's and seed's materialisation with
+    `dagster/row_count`: the count its post-hook logged just before (macros/row_count.sql).
+    DuckDB lets no other process open the warehouse while dbt writes it, so dbt counts."""
+    counts: dict[str, int] = {}
+    for raw in invocation.stream_raw_events():
+        if (counted := logged_row_count(raw.raw_event)) is not None:
+            unique_id, rows = counted
+            counts[unique_id] = rows
+            continue
+        for event in raw.to_default_asset_events(
+            manifest=invocation.manifest,
+            dagster_dbt_translator=invocation.dagster_dbt_translator,
+            context=invocation.context,
+            target_path=invocation.target_path,
+            project=invocation.project,
+        ):
+            unique_id = _unique_id(event)
+            if unique_id in counts:
+                event = event.with_metadata(
+                    {**event.metadata, "dagster/row_count": counts[unique_id]}
+                )
+            yield event
+
+
+ROW_COUNT_LOG = "safecity row_count "
+
+
+def logged_row_count(raw_event: Mapping[str, Any]) -> tuple[str, int] | None:
+    """(the node, its rows) from the line `log_row_count` logs; None for any other dbt event."""
+    info = raw_event.get("info", {})
+    message = info.get("msg", "")
+    if info.get("name") != "JinjaLogInfo" or not message.startswith(ROW_COUNT_LOG):
+        return None
+    unique_id = raw_event.get("data", {}).get("node_info", {}).get("unique_id")
+    return (unique_id, int(message.removeprefix(ROW_COUNT_LOG))) if unique_id else None
 
 
 def export_dbt_environment(data_dir_root: Path) -> None:
