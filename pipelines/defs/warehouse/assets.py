@@ -180,8 +180,7 @@ def with_row_counts(invocation: DbtCliInvocation) -> Iterator[Any]:
     counts: dict[str, int] = {}
     for raw in invocation.stream_raw_events():
         if (counted := logged_row_count(raw.raw_event)) is not None:
-            unique_id, rows = counted
-            counts[unique_id] = rows
+            counts[counted[0]] = counted[1]
             continue
         for event in raw.to_default_asset_events(
             manifest=invocation.manifest,
@@ -190,11 +189,9 @@ def with_row_counts(invocation: DbtCliInvocation) -> Iterator[Any]:
             target_path=invocation.target_path,
             project=invocation.project,
         ):
-            unique_id = _unique_id(event)
-            if unique_id in counts:
-                event = event.with_metadata(
-                    {**event.metadata, "dagster/row_count": counts[unique_id]}
-                )
+            built = _unique_id(event)
+            if built in counts:
+                event = event.with_metadata({**event.metadata, "dagster/row_count": counts[built]})
             yield event
 
 
