@@ -40,7 +40,7 @@ from pipelines.sample_city.city_map import repository_profile
 
 WENZHOU = "3303"  # the second city with a data file of the generator, besides the repository's
 RUN_TIMEOUT_SECONDS = 1_800
-# How the run reports a failed step (pipelines/runner.py): `[ 2m01s] FAIL  warehouse_models_3 (...`
+# How the run reports a failed step (pipelines/runner.py): `[ 2m01s] FAIL  dbt_entities_and_marts (...`
 _FAILED_STEP = re.compile(r"\] FAIL\s+(\S+) \(")
 
 

@@ -29,11 +29,9 @@ def _row(warning_id: str, level: int, colour: str, event_type: str) -> tuple:
 
 
 def test_cap_alerts_asset_publishes_and_checks(tmp_path):
-    from dagster_dbt import get_asset_key_for_model
-
     from pipelines.defs.alerts import defs
     from pipelines.defs.alerts.assets import CAP_ALERTS_KEY, VALID_CHECK, cap_alerts
-    from pipelines.defs.warehouse.assets import warehouse_models
+    from pipelines.defs.warehouse.assets import model_key
 
     connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
     connection.execute(f"CREATE TABLE main.warnings ({COLUMNS})")
@@ -48,9 +46,7 @@ def test_cap_alerts_asset_publishes_and_checks(tmp_path):
     assert list(defs.assets or []) == [cap_alerts]
     (spec,) = cap_alerts.specs
     assert (spec.group_name, cap_alerts.op.pool) == ("alerts", "warehouse")
-    assert get_asset_key_for_model([warehouse_models], "warnings") in {
-        dep.asset_key for dep in spec.deps
-    }
+    assert model_key("warnings") in {dep.asset_key for dep in spec.deps}
     result = dg.materialize(
         [cap_alerts], resources={DATA_DIR_RESOURCE_KEY: DataDirResource(root=str(tmp_path))}
     )

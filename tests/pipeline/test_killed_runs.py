@@ -42,7 +42,7 @@ from tests.pipeline.city_snapshot import RunProcess, differences, snapshot
 from tests.pipeline.workspaces import code_location
 
 POOL = "warehouse"
-WAREHOUSE_STEP = re.compile(r"warehouse_models.*")
+WAREHOUSE_STEP = re.compile(r"dbt_mentions")
 
 
 @pytest.fixture
@@ -83,9 +83,7 @@ def _holders(instance: dg.DagsterInstance) -> list[str]:
 
 def test_a_run_whose_process_is_gone_is_marked_failed_and_its_slot_freed(instance):
     dead = _dead_pid()
-    run_id = _run(
-        instance, {PID_TAG: str(dead), HOST_TAG: socket.gethostname()}, "warehouse_models"
-    )
+    run_id = _run(instance, {PID_TAG: str(dead), HOST_TAG: socket.gethostname()}, "dbt_mentions")
     assert _holders(instance) == [run_id]
 
     lines = release_dead_runs(instance)
@@ -99,7 +97,7 @@ def test_a_run_whose_process_is_gone_is_marked_failed_and_its_slot_freed(instanc
 
 
 def test_a_live_run_or_one_on_another_host_keeps_its_slot(instance):
-    alive = _run(instance, this_process_tags(), "warehouse_models")
+    alive = _run(instance, this_process_tags(), "dbt_mentions")
     elsewhere = _run(instance, {PID_TAG: str(_dead_pid()), HOST_TAG: "another-host"})
     unknown = _run(instance, {})  # launched by something that recorded no process
 
@@ -112,14 +110,14 @@ def test_a_live_run_or_one_on_another_host_keeps_its_slot(instance):
 def test_a_reused_process_id_does_not_keep_a_dead_run_alive(instance):
     # This process's id, but a start time of another process: the run's own process is gone.
     tags = {**this_process_tags(), "safecity/process_start": "1"}
-    run_id = _run(instance, tags, "warehouse_models")
+    run_id = _run(instance, tags, "dbt_mentions")
 
     assert len(release_dead_runs(instance)) == 1
     assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.FAILURE
 
 
 def test_a_finished_run_still_holding_a_slot_is_freed(instance):
-    run_id = _run(instance, this_process_tags(), "warehouse_models")
+    run_id = _run(instance, this_process_tags(), "dbt_mentions")
     instance.report_run_failed(instance.get_run_by_id(run_id), "failed elsewhere")
 
     assert release_dead_runs(instance) == [
@@ -173,10 +171,10 @@ def test_a_waiting_run_names_the_holder_and_goes_on_when_the_holder_dies(instanc
             HOST_TAG: socket.gethostname(),
             "safecity/launched_by": "safecity run",
         }
-        holder = _run(instance, holder_tags, "warehouse_models")
-        waiter = _run(instance, this_process_tags(), "warehouse_models")
+        holder = _run(instance, holder_tags, "dbt_mentions")
+        waiter = _run(instance, this_process_tags(), "dbt_mentions")
         storage = instance.event_log_storage
-        assert not storage.check_concurrency_claim(POOL, waiter, "warehouse_models").is_claimed
+        assert not storage.check_concurrency_claim(POOL, waiter, "dbt_mentions").is_claimed
         out = io.StringIO()
         watch = _SlotWaitWatch(instance, waiter, Progress(out, interactive=False))
         watch.POLL_SECONDS, watch.QUIET_SECONDS = 0.1, 0.3
@@ -190,15 +188,13 @@ def test_a_waiting_run_names_the_holder_and_goes_on_when_the_holder_dies(instanc
         holder_process.wait()
 
     waiting, released = out.getvalue().splitlines()[:2]
-    assert (
-        f"warehouse_models waits for a slot in the warehouse pool, held by run {holder} " in waiting
-    )
+    assert f"dbt_mentions waits for a slot in the warehouse pool, held by run {holder} " in waiting
     assert f"pid {holder_process.pid}" in waiting and "alive" in waiting
     assert released.endswith(
         f"run {holder} (pid {holder_process.pid}) died between steps; "
         "marked failed and its warehouse slot freed"
     )
-    assert storage.claim_concurrency_slot(POOL, waiter, "warehouse_models").is_claimed
+    assert storage.claim_concurrency_slot(POOL, waiter, "dbt_mentions").is_claimed
 
 
 def _until(condition, timeout: float = 20) -> None:  # type: ignore[no-untyped-def]
@@ -334,7 +330,7 @@ if __name__ == "__main__":
 def test_a_run_waiting_for_a_slot_says_who_holds_it_and_stops_on_a_signal(
     instance, tmp_path, signal_number
 ):
-    holder = _run(instance, this_process_tags(), "warehouse_models")  # alive: this test
+    holder = _run(instance, this_process_tags(), "dbt_mentions")  # alive: this test
     home = Path(instance.root_directory)
     script = tmp_path / "pooled_run.py"
     script.write_text(_POOLED_RUN, encoding="utf-8")

@@ -9,9 +9,8 @@ the published folder rather than trusting the writer, which validated before wri
 from collections.abc import Iterator
 
 import dagster as dg
-from dagster_dbt import get_asset_key_for_model
 
-from pipelines.defs.warehouse.assets import WAREHOUSE_POOL, warehouse_models
+from pipelines.defs.warehouse.assets import WAREHOUSE_POOL, model_key
 from pipelines.lib.alerts import check_published, read_warnings, write_alerts
 from pipelines.lib.city_profile import city_profile
 from pipelines.lib.contracts import contracts_dir
@@ -25,7 +24,7 @@ VALID_CHECK = "valid_against_cap_1_2"
 
 @dg.asset(
     key=CAP_ALERTS_KEY,
-    deps=[get_asset_key_for_model([warehouse_models], "warnings")],
+    deps=[model_key("warnings")],
     group_name="alerts",
     pool=WAREHOUSE_POOL,
     kinds={"duckdb", "xml"},

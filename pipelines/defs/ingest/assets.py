@@ -17,6 +17,7 @@ from datetime import date
 import dagster as dg
 import polars as pl
 
+from pipelines.defs import groups
 from pipelines.defs.ingest.checks import check_results, check_specs, markdown
 from pipelines.defs.ingest.partitions import DELIVERY_DAYS
 from pipelines.lib.city_profile import city_profile
@@ -43,7 +44,9 @@ warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=dg.Bet
 
 
 def landing_key(contract: FeedContract) -> dg.AssetKey:
-    return dg.AssetKey(["landing", contract.department, contract.feed])
+    """The feed's deliveries in landing: named apart from its bronze asset (`bronze/<department>/
+    <feed>`), since the graph labels a node by its key's last part."""
+    return dg.AssetKey(["landing", contract.department, f"{contract.feed}_deliveries"])
 
 
 def bronze_key(contract: FeedContract) -> dg.AssetKey:
@@ -54,7 +57,7 @@ def landing_spec(contract: FeedContract) -> dg.AssetSpec:
     """The department's deliveries: outside the pipeline's control, shown for lineage."""
     return dg.AssetSpec(
         landing_key(contract),
-        group_name="landing",
+        group_name=groups.LANDING,
         description=f"Raw deliveries of {contract.feed} from {contract.department} ({contract.landing.file}).",
         kinds={contract.landing.format},
         owners=[contract.owner],  # an email address: the contract loader checks it

@@ -4,6 +4,7 @@
 # (context, resources) at definition time and needs them as real types.
 import dagster as dg
 
+from pipelines.defs import groups
 from pipelines.defs.feeds import FEED_CONTRACTS
 from pipelines.defs.ingest.partitions import current_delivery_window
 from pipelines.lib.landing.inventory import (
@@ -16,7 +17,7 @@ from pipelines.lib.resources import DataDirResource
 
 
 @dg.asset(
-    group_name="landing",
+    group_name=groups.LANDING,
     kinds={"parquet", "json"},
     description=(
         "Per landing feed: delivery files, bytes, first and last delivery day and the days "

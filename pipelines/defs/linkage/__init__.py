@@ -2,6 +2,6 @@
 
 import dagster as dg
 
-from pipelines.defs.linkage.assets import linkage_assets, linkage_evaluation
+from pipelines.defs.linkage.assets import link_entities, linkage_evaluation
 
-defs = dg.Definitions(assets=[*linkage_assets, linkage_evaluation])
+defs = dg.Definitions(assets=[link_entities, linkage_evaluation])

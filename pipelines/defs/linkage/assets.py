@@ -1,25 +1,28 @@
-"""Linkage: one asset per entity kind between the dbt candidate models and the warehouse models,
-and the accuracy of the result against the sample city's ground truth.
+"""Linkage: one asset per entity kind between the dbt mention models and the models that read
+the clusters, built by one step; and the accuracy of the result against the sample city's
+ground truth.
 
-Each stage writes the warehouse's `linkage` schema, so it runs in the `warehouse` pool with
-the dbt steps (one writer). Dagster runs dbt in two steps around them: candidates first,
-then the warehouse models that read the clusters.
+The kinds run in one step (`link_entities`), in the order they use each other (organisations
+use places, persons use organisations), so dbt runs in two steps around it (`dbt_mentions`,
+`dbt_entities_and_marts`) rather than one per linkage asset. The step writes the warehouse's
+`linkage` schema, so it runs in the `warehouse` pool with the dbt steps (one writer).
 """
 
 # No `from __future__ import annotations`: Dagster reads the parameter annotations.
 from collections.abc import Iterator
 
 import dagster as dg
-from dagster_dbt import get_asset_key_for_model
 
-from pipelines.defs.warehouse.assets import WAREHOUSE_POOL, warehouse_models
+from pipelines.defs import groups
+from pipelines.defs.warehouse.assets import WAREHOUSE_POOL, model_key
 from pipelines.lib.duckdb_connection import connect
 from pipelines.lib.entity_kinds import ENTITY_KINDS, REVIEWED_KINDS
 from pipelines.lib.linkage.evaluate import F1_TARGETS, score_linkage, scores_markdown
 from pipelines.lib.linkage.stages import run_linkage
 from pipelines.lib.resources import DataDirResource
 
-# entity kind -> (asset name, models it reads: candidates first, earlier linkage stages it uses)
+# entity kind -> (asset name, models it reads: candidates first, earlier linkage stages it uses),
+# in the order the step runs them.
 _KIND_ASSETS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "place": ("places", ("int_place_mentions",), ()),
     "organisation": (
@@ -32,21 +35,40 @@ _KIND_ASSETS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
-def _linkage_asset(
+def linkage_key(kind: str) -> dg.AssetKey:
+    return dg.AssetKey(["linkage", _KIND_ASSETS[kind][0]])
+
+
+def _linkage_spec(
     kind: str, name: str, models: tuple[str, ...], after: tuple[str, ...]
-) -> dg.AssetsDefinition:
-    @dg.asset(
+) -> dg.AssetSpec:
+    return dg.AssetSpec(
         key=["linkage", name],
         deps=[
-            *(get_asset_key_for_model([warehouse_models], model) for model in models),
+            *(model_key(model) for model in models),
             *(dg.AssetKey(["linkage", a]) for a in after),
         ],
-        group_name="linkage",
-        pool=WAREHOUSE_POOL,
+        group_name=groups.LINKAGE,
         kinds={"splink", "duckdb"} if kind in REVIEWED_KINDS else {"duckdb"},
         description=f"Which {kind} mentions are one {kind}: clusters with stable keys, review queue, merges and splits.",
     )
-    def link(context: dg.AssetExecutionContext, data_dir: DataDirResource) -> dg.MaterializeResult:
+
+
+assert set(_KIND_ASSETS) == set(ENTITY_KINDS), (
+    "a linkage asset per entity kind (lib/entity_kinds.py)"
+)
+
+
+@dg.multi_asset(
+    name="link_entities",
+    specs=[_linkage_spec(kind, *spec) for kind, spec in _KIND_ASSETS.items()],
+    pool=WAREHOUSE_POOL,
+    description="Entity linkage of every kind, in order: places, organisations, persons, objects.",
+)
+def link_entities(
+    context: dg.AssetExecutionContext, data_dir: DataDirResource
+) -> Iterator[dg.MaterializeResult]:
+    for kind in _KIND_ASSETS:
         outcome = run_linkage(kind, data_dir.paths)
         context.log.info(
             f"{outcome.mentions:,} {kind} mentions -> {outcome.entities:,} entities "
@@ -60,26 +82,26 @@ def _linkage_asset(
                 f"{outcome.unmatched_decisions} review decision(s) name {kind} records that no longer exist "
                 f"(see linkage.{kind}_decisions): decide their pairs again with `safecity review {kind}`"
             )
-        return dg.MaterializeResult(
-            metadata={**outcome.metadata(), "table": f"linkage.{kind}_clusters"}
+        yield dg.MaterializeResult(
+            asset_key=linkage_key(kind),
+            metadata={**outcome.metadata(), "table": f"linkage.{kind}_clusters"},
         )
-
-    return link
-
-
-assert set(_KIND_ASSETS) == set(ENTITY_KINDS), (
-    "a linkage asset per entity kind (lib/entity_kinds.py)"
-)
-linkage_assets = [_linkage_asset(kind, *spec) for kind, spec in _KIND_ASSETS.items()]
 
 
 @dg.asset(
     key=["linkage", "evaluation"],
-    deps=[get_asset_key_for_model([warehouse_models], "xref_source_record")],
-    group_name="linkage",
+    deps=[model_key("xref_source_record")],
+    group_name=groups.LINKAGE,
     pool=WAREHOUSE_POOL,
     kinds={"duckdb"},
-    check_specs=[dg.AssetCheckSpec("f1_meets_targets", asset=["linkage", "evaluation"])],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "f1_meets_targets",
+            asset=["linkage", "evaluation"],
+            description="Pairwise F1 of every entity kind meets its target (lib/linkage/evaluate.py); "
+            "a city without ground truth passes unscored.",
+        )
+    ],
     description="Pairwise precision, recall and F1 of the resolved entities against the sample city's ground truth.",
 )
 def linkage_evaluation(

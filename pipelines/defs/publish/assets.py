@@ -17,13 +17,14 @@ receives nothing, and an extract published to it before is withdrawn.
 # No `from __future__ import annotations`: Dagster reads the parameter annotations.
 import dagster as dg
 
+from pipelines.defs import groups
 from pipelines.defs.feeds import DEPARTMENTS
 from pipelines.defs.scorecard.assets import department_scorecard
 from pipelines.defs.warehouse.assets import analytics_copy
 from pipelines.lib.contracts import contracts_dir
 from pipelines.lib.resources import DataDirResource
 
-PUBLISH_GROUP = "publish"
+PUBLISH_GROUP = groups.PUBLISH
 CHECK_NAME = "manifest_verifies"
 
 

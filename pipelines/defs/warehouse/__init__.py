@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.defs.warehouse.assets import analytics_copy, warehouse_models
+from pipelines.defs.warehouse.assets import analytics_copy, dbt_entities_and_marts, dbt_mentions
 from pipelines.defs.warehouse.docs import dbt_docs
 from pipelines.defs.warehouse.project import DBT_PROJECT, WarehouseDbtResource
 
@@ -15,7 +15,7 @@ from pipelines.defs.warehouse.project import DBT_PROJECT, WarehouseDbtResource
 DBT_EXECUTABLE = shutil.which("dbt", path=str(Path(sys.executable).parent)) or "dbt"
 
 defs = dg.Definitions(
-    assets=[warehouse_models, analytics_copy, dbt_docs],
+    assets=[dbt_mentions, dbt_entities_and_marts, analytics_copy, dbt_docs],
     resources={
         "dbt": WarehouseDbtResource(
             # A DbtProject is accepted (DbtCliResource's validator); the field is typed str.

@@ -12,6 +12,7 @@ The page is published offline-safe by `pipelines/lib/dbt_docs.py`.
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from pipelines.defs import groups
 from pipelines.defs.warehouse.assets import analytics_copy, export_dbt_environment
 from pipelines.lib.dbt_docs import publish_dbt_docs
 from pipelines.lib.resources import DataDirResource
@@ -24,7 +25,7 @@ DBT_DOCS_ARGS = ["docs", "generate", "--static", "--no-compile", "--target", DOC
 @dg.asset(
     key=["reports", "dbt_docs"],
     deps=[analytics_copy],
-    group_name="warehouse",
+    group_name=groups.PUBLISH,
     kinds={"dbt", "html"},
     description=(
         "The warehouse's dbt docs site: every model, seed and test with its description, columns "
