@@ -13,6 +13,7 @@ from dagster_dbt import get_asset_key_for_model
 
 from pipelines.defs.warehouse.assets import WAREHOUSE_POOL, warehouse_models
 from pipelines.lib.alerts import check_published, read_warnings, write_alerts
+from pipelines.lib.automation import REFRESH_AFTER_INGESTION
 from pipelines.lib.city_profile import city_profile
 from pipelines.lib.contracts import contracts_dir
 from pipelines.lib.contracts.loader import shared_vocabulary
@@ -28,6 +29,7 @@ VALID_CHECK = "valid_against_cap_1_2"
     deps=[get_asset_key_for_model([warehouse_models], "warnings")],
     group_name="alerts",
     pool=WAREHOUSE_POOL,
+    automation_condition=REFRESH_AFTER_INGESTION,
     kinds={"duckdb", "xml"},
     check_specs=[
         dg.AssetCheckSpec(

@@ -13,6 +13,7 @@ import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
 from pipelines.defs.warehouse.assets import WAREHOUSE_POOL, warehouse_models
+from pipelines.lib.automation import REFRESH_AFTER_INGESTION
 from pipelines.lib.duckdb_connection import connect
 from pipelines.lib.entity_kinds import ENTITY_KINDS, REVIEWED_KINDS
 from pipelines.lib.linkage.evaluate import F1_TARGETS, score_linkage, scores_markdown
@@ -43,6 +44,7 @@ def _linkage_asset(
         ],
         group_name="linkage",
         pool=WAREHOUSE_POOL,
+        automation_condition=REFRESH_AFTER_INGESTION,
         kinds={"splink", "duckdb"} if kind in REVIEWED_KINDS else {"duckdb"},
         description=f"Which {kind} mentions are one {kind}: clusters with stable keys, review queue, merges and splits.",
     )
@@ -78,6 +80,7 @@ linkage_assets = [_linkage_asset(kind, *spec) for kind, spec in _KIND_ASSETS.ite
     deps=[get_asset_key_for_model([warehouse_models], "xref_source_record")],
     group_name="linkage",
     pool=WAREHOUSE_POOL,
+    automation_condition=REFRESH_AFTER_INGESTION,
     kinds={"duckdb"},
     check_specs=[dg.AssetCheckSpec("f1_meets_targets", asset=["linkage", "evaluation"])],
     description="Pairwise precision, recall and F1 of the resolved entities against the sample city's ground truth.",

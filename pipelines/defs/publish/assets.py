@@ -20,6 +20,7 @@ import dagster as dg
 from pipelines.defs.feeds import DEPARTMENTS
 from pipelines.defs.scorecard.assets import department_scorecard
 from pipelines.defs.warehouse.assets import analytics_copy
+from pipelines.lib.automation import FRESHNESS, REFRESH_AFTER_INGESTION
 from pipelines.lib.contracts import contracts_dir
 from pipelines.lib.resources import DataDirResource
 
@@ -38,6 +39,8 @@ def build_extract_asset(department: str) -> dg.AssetsDefinition:
         deps=[analytics_copy, department_scorecard],
         group_name=PUBLISH_GROUP,
         kinds={"duckdb", "parquet"},
+        automation_condition=REFRESH_AFTER_INGESTION,
+        freshness_policy=FRESHNESS,
         description=(
             f"What {department} is granted by contracts/sharing/policy.yaml: Parquet per table in "
             f"extracts/{department}/ (events by month), masked or pseudonymised as the policy says, "

@@ -23,6 +23,7 @@ import dagster as dg
 
 from pipelines.defs.feeds import DEPARTMENTS
 from pipelines.defs.publish.assets import extract_key
+from pipelines.lib.automation import REFRESH_AFTER_INGESTION
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.resources import DataDirResource
 
@@ -46,6 +47,7 @@ def build_quality_report_asset(department: str) -> dg.AssetsDefinition:
         deps=[extract_key(department)],
         group_name=QUALITY_GROUP,
         kinds={"great_expectations", "html"},
+        automation_condition=REFRESH_AFTER_INGESTION,
         check_specs=[
             dg.AssetCheckSpec(
                 CHECK_NAME,

@@ -11,6 +11,7 @@ from pipelines.defs.feeds import FEED_CONTRACTS
 from pipelines.defs.ingest.assets import bronze_key
 from pipelines.defs.ingest.checks import markdown
 from pipelines.lib.atomic import atomic_output
+from pipelines.lib.automation import REFRESH_AFTER_INGESTION
 from pipelines.lib.city_profile import city_profile
 from pipelines.lib.resources import DataDirResource
 from pipelines.lib.scorecard import department_scorecard as compute_scorecard
@@ -22,6 +23,7 @@ from pipelines.lib.scorecard import summary_by_department
     deps=[bronze_key(contract) for contract in FEED_CONTRACTS.values()],
     group_name="quality",
     kinds={"duckdb", "parquet"},
+    automation_condition=REFRESH_AFTER_INGESTION,
     description="Completeness, validity (quarantine rate), timeliness against the SLA and duplication of every "
     "department's feeds per delivery day, each feed from its own first delivery: "
     "reports/scorecard/department_scorecard.parquet, and a summary per department.",

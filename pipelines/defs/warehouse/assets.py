@@ -23,6 +23,7 @@ from dagster_dbt import (
 from pipelines.defs.warehouse.project import DBT_PROJECT
 from pipelines.lib import settings
 from pipelines.lib.analytics import publish_analytics_copy, table_row_counts
+from pipelines.lib.automation import FRESHNESS, REFRESH_AFTER_INGESTION
 from pipelines.lib.city_profile import city_profile
 from pipelines.lib.dbt_args import (
     dbt_build_args,
@@ -43,6 +44,13 @@ class WarehouseTranslator(DagsterDbtTranslator):
             layer = dbt_resource_props["fqn"][1]
             return layer if layer in ("warehouse", "marts", "config") else f"warehouse_{layer}"
         return super().get_group_name(dbt_resource_props)
+
+    def get_automation_condition(
+        self, dbt_resource_props: Mapping[str, Any]
+    ) -> dg.AutomationCondition | None:
+        # Every model is refreshed after an ingestion (pipelines/lib/automation.py); a model
+        # without dependencies (seeds, reference and contract tables) never fires.
+        return REFRESH_AFTER_INGESTION
 
     def get_asset_check_spec(
         self,
@@ -110,6 +118,8 @@ def reference_dir() -> Traversable:
     group_name="warehouse",
     pool=WAREHOUSE_POOL,
     kinds={"duckdb"},
+    automation_condition=REFRESH_AFTER_INGESTION,
+    freshness_policy=FRESHNESS,
     description="The read-only copy analysts and notebooks open (analytics.duckdb), published atomically after each good build.",
 )
 def analytics_copy(

@@ -1,0 +1,239 @@
+"""With the daemon running, a delivery that lands goes through to the analytics copy and the
+extracts with no one pressing a button (pipelines/lib/automation.py).
+
+The tiny city is built without the last delivery of one feed; `dagster dev` is started on it as
+`make dev` starts it (its own instance and data directory, bound to 127.0.0.1); then the held-back
+file lands. The landing sensor ingests it, the automation sensor requests everything downstream in
+one run, and the test only watches: every run after the drop is a sensor's, and once all is
+refreshed the daemon requests nothing more.
+
+Each round prints the time from the file's drop to the refreshed extracts. One round by default;
+SAFECITY_AUTOMATION_ROUNDS=3 holds back three deliveries and lands them one after another (the
+closing note's median).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from pipelines.defs.feeds import DEPARTMENTS, FEED_CONTRACTS
+from pipelines.lib.automation import AUTOMATION_INTERVAL_SECONDS
+from pipelines.lib.data_dir import DataDir
+from tests.conftest import safecity_run
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+# The feed whose deliveries are held back: its records are events with persons, places and
+# organisations, so a new day reaches the warehouse's every layer and each department's extract.
+FEED = ("traffic_police", "traffic_accidents")
+ROUNDS = int(os.environ.get("SAFECITY_AUTOMATION_ROUNDS", "1"))
+LANDING_SENSOR, AUTOMATION_SENSOR = "landing_sensor", "refresh_after_ingestion"
+# Generous: a quiet machine takes a few minutes from drop to extracts (two sensor ticks, an
+# ingestion run, the warehouse run); this is several times that, for a busy one.
+ROUND_TIMEOUT_SECONDS = 1500
+# After the refresh, the daemon must stay quiet for this long: no second update, no loop.
+QUIET_SECONDS = 2 * AUTOMATION_INTERVAL_SECONDS + 30
+SENSOR_NAME_TAG = "dagster/sensor_name"
+
+
+def test_a_landed_delivery_refreshes_the_analytics_copy_and_extracts_with_no_manual_step(
+    tiny_city: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "city"
+    shutil.copytree(tiny_city, root)
+    data = DataDir(root)
+    held = _hold_back_last_deliveries(data, tmp_path / "not_yet_delivered", ROUNDS)
+    built = safecity_run(root, tmp_path)
+    assert built.returncode == 0, built.stdout + built.stderr
+    home = root / "dagster_home"
+
+    seconds = []
+    with _dagster_dev(root, home, tmp_path / "dagster_dev.log") as log:
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            _wait_for_first_ticks(instance, log)
+            for delivery in reversed(held):  # the earliest first, as days arrive
+                seconds.append(_land_and_wait(instance, data, delivery, log))
+    print(
+        f"\ndrop to refreshed extracts: {', '.join(f'{s:.0f} s' for s in seconds)}; "
+        f"median {statistics.median(seconds):.0f} s"
+    )
+
+
+def _hold_back_last_deliveries(data: DataDir, holding: Path, count: int) -> list[Path]:
+    """Move the feed's last `count` deliveries out of landing/, the latest first."""
+    contract = FEED_CONTRACTS[FEED]
+    folder = data.landing_feed(contract.department, contract.feed)
+    dated = sorted(
+        (day, path) for path in folder.iterdir() if (day := contract.landing.day_of(path.name))
+    )
+    assert len(dated) > count, f"the tiny city delivers {FEED} on more than {count} days"
+    held = []
+    for _, path in reversed(dated[-count:]):
+        target = holding / path.relative_to(data.landing)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(path, target)
+        held.append(target)
+    return held
+
+
+def _land_and_wait(instance: dg.DagsterInstance, data: DataDir, delivery: Path, log: Path) -> float:
+    target = data.landing / "/".join(delivery.parts[-3:])
+    assert _rows_from(data.analytics, target.name) == 0
+    rows_before = _extract_rows(data)
+    dropped = time.time()
+    shutil.move(delivery, target)
+    os.utime(target, (dropped, dropped))  # arriving now
+
+    deadline = dropped + ROUND_TIMEOUT_SECONDS
+    while not _refreshed_since(data, dropped) or _unfinished(instance, dropped):
+        assert time.time() < deadline, (
+            f"{target.name} did not reach the extracts within {ROUND_TIMEOUT_SECONDS} s:\n"
+            + _runs_since(instance, dropped)
+            + _tail(log)
+        )
+        time.sleep(2)
+    refreshed = max(_manifest(data, d).stat().st_mtime for d in DEPARTMENTS)
+    seconds = refreshed - dropped
+
+    assert _rows_from(data.analytics, target.name) > 0, "the new day is in the analytics copy"
+    assert sum(_extract_rows(data).values()) > sum(rows_before.values()), (
+        "the new day's rows are in the extracts"
+    )
+    # Quiet afterwards: the update was asked for once, and nothing asks for it again.
+    time.sleep(QUIET_SECONDS)
+    runs = instance.get_runs(filters=dg.RunsFilter(created_after=_utc(dropped)))
+    described = _runs_since(instance, dropped)
+    by_sensor = [run.tags.get(SENSOR_NAME_TAG) for run in runs]
+    assert sorted(by_sensor) == [AUTOMATION_SENSOR, LANDING_SENSOR], described
+    assert all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs), described
+    return seconds
+
+
+def _refreshed_since(data: DataDir, dropped: float) -> bool:
+    outputs = [data.analytics, *(_manifest(data, d) for d in DEPARTMENTS)]
+    return all(path.exists() and path.stat().st_mtime > dropped for path in outputs)
+
+
+def _unfinished(instance: dg.DagsterInstance, dropped: float) -> bool:
+    return any(
+        not run.is_finished
+        for run in instance.get_runs(filters=dg.RunsFilter(created_after=_utc(dropped)))
+    )
+
+
+def _rows_from(analytics: Path, file_name: str) -> int:
+    """Source records of the warehouse that come from the delivered file."""
+    with duckdb.connect(str(analytics), read_only=True) as connection:
+        row = connection.execute(
+            "select count(*) from xref_source_record where source_file like ?", [f"%{file_name}"]
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _manifest(data: DataDir, department: str) -> Path:
+    return data.extract(department) / "manifest.json"
+
+
+def _extract_rows(data: DataDir) -> dict[str, int]:
+    rows = {}
+    for department in DEPARTMENTS:
+        document = json.loads(_manifest(data, department).read_text(encoding="utf-8"))
+        rows[department] = sum(table["rows"] for table in document["tables"].values())
+    return rows
+
+
+def _wait_for_first_ticks(instance: dg.DagsterInstance, log: Path) -> None:
+    """Both sensors have evaluated once: what lands from now on is new to them (the automation
+    sensor's first tick takes what is materialised already as handled)."""
+    deadline = time.time() + 600
+    while True:
+        ticked = {
+            state.instigator_name
+            for state in instance.all_instigator_state()
+            if instance.get_ticks(state.instigator_origin_id, state.selector_id, limit=1)
+        }
+        if {LANDING_SENSOR, AUTOMATION_SENSOR} <= ticked:
+            return
+        assert time.time() < deadline, f"the sensors never ticked (only {ticked}):\n{_tail(log)}"
+        time.sleep(2)
+
+
+def _runs_since(instance: dg.DagsterInstance, dropped: float) -> str:
+    return "".join(
+        f"  run {run.run_id[:8]} {run.status.value} by {run.tags.get(SENSOR_NAME_TAG)}: "
+        f"{len(run.asset_selection or ())} assets\n"
+        for run in instance.get_runs(filters=dg.RunsFilter(created_after=_utc(dropped)))
+    )
+
+
+def _utc(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, tz=UTC)
+
+
+def _tail(log: Path, lines: int = 60) -> str:
+    return "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def _dagster_dev(root: Path, home: Path, log: Path) -> Iterator[Path]:
+    """`make dev` on this city: the webserver on 127.0.0.1 and the daemon, in a process group
+    of their own, stopped at the end whatever happens."""
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "SAFECITY_DATA_DIR": str(root),
+        "DAGSTER_DISABLE_TELEMETRY": "1",
+    }
+    dagster = str(Path(sys.executable).parent / "dagster")
+    with log.open("w", encoding="utf-8") as output:
+        process = subprocess.Popen(
+            [dagster, "dev", "-w", "workspace.yaml", "--host", "127.0.0.1"]
+            + ["--port", str(_free_port())],
+            cwd=REPOSITORY,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            yield log
+        finally:
+            _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGINT to the group (how `dagster dev` shuts down its webserver, daemon and code servers),
+    SIGKILL if it is still there after a while."""
+    try:
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+    except ProcessLookupError:
+        return
+    try:  # anything of the group left behind (a run worker between steps)
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
