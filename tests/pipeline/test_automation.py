@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -62,11 +62,13 @@ def test_a_landed_delivery_refreshes_the_analytics_copy_and_extracts_with_no_man
     home = root / "dagster_home"
 
     seconds = []
-    with _dagster_dev(root, home, tmp_path / "dagster_dev.log") as log:
-        with dg.DagsterInstance.from_config(str(home)) as instance:
-            _wait_for_first_ticks(instance, log)
-            for delivery in reversed(held):  # the earliest first, as days arrive
-                seconds.append(_land_and_wait(instance, data, delivery, log))
+    with (
+        _dagster_dev(root, home, tmp_path / "dagster_dev.log") as log,
+        dg.DagsterInstance.from_config(str(home)) as instance,
+    ):
+        _wait_for_first_ticks(instance, log)
+        for delivery in reversed(held):  # the earliest first, as days arrive
+            seconds.append(_land_and_wait(instance, data, delivery, log))
     print(
         f"\ndrop to refreshed extracts: {', '.join(f'{s:.0f} s' for s in seconds)}; "
         f"median {statistics.median(seconds):.0f} s"
@@ -208,8 +210,16 @@ def _dagster_dev(root: Path, home: Path, log: Path) -> Iterator[Path]:
     dagster = str(Path(sys.executable).parent / "dagster")
     with log.open("w", encoding="utf-8") as output:
         process = subprocess.Popen(
-            [dagster, "dev", "-w", "workspace.yaml", "--host", "127.0.0.1"]
-            + ["--port", str(_free_port())],
+            [
+                dagster,
+                "dev",
+                "-w",
+                "workspace.yaml",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(_free_port()),
+            ],
             cwd=REPOSITORY,
             env=env,
             stdout=output,
@@ -233,7 +243,5 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=30)
     except ProcessLookupError:
         return
-    try:  # anything of the group left behind (a run worker between steps)
+    with suppress(ProcessLookupError):  # anything of the group left behind
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
