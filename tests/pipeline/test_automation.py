@@ -1,5 +1,5 @@
 """With the daemon running, a delivery that lands goes through to the analytics copy and the
-extracts with no one pressing a button (pipelines/lib/automation.py).
+extracts with no one pressing a button (pipelines/defs/automation/conditions.py).
 
 The tiny city is built without the last delivery of one feed; `dagster dev` is started on it as
 `make dev` starts it (its own instance and data directory, bound to 127.0.0.1); then the held-back
@@ -31,8 +31,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from pipelines.defs.automation.conditions import AUTOMATION_INTERVAL_SECONDS
 from pipelines.defs.feeds import DEPARTMENTS, FEED_CONTRACTS
-from pipelines.lib.automation import AUTOMATION_INTERVAL_SECONDS
+from pipelines.defs.publish.assets import extract_key
 from pipelines.lib.data_dir import DataDir
 from tests.conftest import safecity_run
 
@@ -73,6 +74,70 @@ def test_a_landed_delivery_refreshes_the_analytics_copy_and_extracts_with_no_man
         f"\ndrop to refreshed extracts: {', '.join(f'{s:.0f} s' for s in seconds)}; "
         f"median {statistics.median(seconds):.0f} s"
     )
+
+
+def test_an_ingested_day_requests_everything_downstream_once_and_nothing_on_start() -> None:
+    """The conditions themselves, evaluated the way the daemon does (without it): what one
+    ingestion requests, that a backfill of many days requests each asset once, and that nothing
+    is requested when the daemon starts on a built city or again after the request."""
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    bronze = sorted(
+        (k for k in graph.get_all_asset_keys() if graph.get(k).partitions_def is not None),
+        key=lambda k: k.to_user_string(),
+    )
+    downstream = dg.AssetSelection.assets(*bronze).downstream().resolve(graph) - set(bronze)
+    automated = {k for k in graph.get_all_asset_keys() if graph.get(k).automation_condition}
+    assert downstream <= automated, "every asset after ingestion is automated"
+    # Besides them only dbt models without dependencies (seeds, reference and contract tables),
+    # whose condition never fires.
+    assert all(not graph.get(k).parent_keys for k in automated - downstream)
+    sensor = defs.get_sensor_def(AUTOMATION_SENSOR)
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    fresh = {k for k in graph.get_all_asset_keys() if graph.get(k).freshness_policy}
+    assert fresh == {dg.AssetKey("analytics_copy"), *(extract_key(d) for d in DEPARTMENTS)}
+
+    with dg.instance_for_test() as instance:
+        started = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+        assert started.total_requested == 0, "starting the daemon requests nothing"
+
+        one, other = bronze[0], bronze[-1]
+        days = _partition_keys(instance, graph.get(one).partitions_def, 3)
+        instance.report_runless_asset_event(dg.AssetMaterialization(one, partition=days[0]))
+        ingested = dg.evaluate_automation_conditions(
+            defs=defs, instance=instance, cursor=started.cursor
+        )
+        expected = dg.AssetSelection.assets(one).downstream().resolve(graph) - {one}
+        requested = {k for k in automated if ingested.get_requested_partitions(k)}
+        assert requested == expected
+        assert ingested.total_requested == len(expected), "one request per asset"
+
+        again = dg.evaluate_automation_conditions(
+            defs=defs, instance=instance, cursor=ingested.cursor
+        )
+        assert again.total_requested == 0, "requested once, not on every tick"
+
+        # Many days of two feeds at once (a backfill): still one request per asset.
+        for day in days:
+            for key in (one, other):
+                instance.report_runless_asset_event(dg.AssetMaterialization(key, partition=day))
+        backfilled = dg.evaluate_automation_conditions(
+            defs=defs, instance=instance, cursor=again.cursor
+        )
+        expected = dg.AssetSelection.assets(one, other).downstream().resolve(graph) - {one, other}
+        assert backfilled.total_requested == len(expected)
+
+
+def _partition_keys(
+    instance: dg.DagsterInstance, partitions: dg.PartitionsDefinition | None, count: int
+) -> list[str]:
+    assert partitions is not None
+    if isinstance(partitions, dg.DynamicPartitionsDefinition) and partitions.name:
+        instance.add_dynamic_partitions(partitions.name, ["2026-01-01", "2026-01-02", "2026-01-03"])
+    keys = partitions.get_partition_keys(dynamic_partitions_store=instance)
+    assert len(keys) >= count
+    return list(keys[:count])
 
 
 def _hold_back_last_deliveries(data: DataDir, holding: Path, count: int) -> list[Path]:
@@ -201,13 +266,16 @@ def _free_port() -> int:
 def _dagster_dev(root: Path, home: Path, log: Path) -> Iterator[Path]:
     """`make dev` on this city: the webserver on 127.0.0.1 and the daemon, in a process group
     of their own, stopped at the end whatever happens."""
+    bin_dir = str(Path(sys.executable).parent)
     env = {
         **os.environ,
+        # As `uv run` puts it: dagster-dbt finds dbt on PATH.
+        "PATH": os.pathsep.join([bin_dir, os.environ.get("PATH", "")]),
         "DAGSTER_HOME": str(home),
         "SAFECITY_DATA_DIR": str(root),
         "DAGSTER_DISABLE_TELEMETRY": "1",
     }
-    dagster = str(Path(sys.executable).parent / "dagster")
+    dagster = str(Path(bin_dir) / "dagster")
     with log.open("w", encoding="utf-8") as output:
         process = subprocess.Popen(
             [

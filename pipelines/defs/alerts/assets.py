@@ -11,9 +11,9 @@ from collections.abc import Iterator
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
+from pipelines.defs.automation.conditions import REFRESH_AFTER_INGESTION
 from pipelines.defs.warehouse.assets import WAREHOUSE_POOL, warehouse_models
 from pipelines.lib.alerts import check_published, read_warnings, write_alerts
-from pipelines.lib.automation import REFRESH_AFTER_INGESTION
 from pipelines.lib.city_profile import city_profile
 from pipelines.lib.contracts import contracts_dir
 from pipelines.lib.contracts.loader import shared_vocabulary

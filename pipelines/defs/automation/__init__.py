@@ -1,13 +1,13 @@
 """Automation stage: the sensor that refreshes everything downstream of a newly ingested day.
 
-The conditions live on the assets (pipelines/lib/automation.py); this sensor evaluates them. It
+The conditions live on the assets (pipelines/defs/automation/conditions.py); this sensor evaluates them. It
 runs in the daemon (`make dev`) from the start, like the landing sensor, so a delivery goes from
 landing/ to the extracts with no one pressing a button.
 """
 
 import dagster as dg
 
-from pipelines.lib.automation import AUTOMATION_INTERVAL_SECONDS
+from pipelines.defs.automation.conditions import AUTOMATION_INTERVAL_SECONDS
 
 defs = dg.Definitions(
     sensors=[

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
+from pipelines.defs.automation.conditions import REFRESH_AFTER_INGESTION
 from pipelines.defs.warehouse.assets import WAREHOUSE_POOL, warehouse_models
-from pipelines.lib.automation import REFRESH_AFTER_INGESTION
 from pipelines.lib.duckdb_connection import connect
 from pipelines.lib.entity_kinds import ENTITY_KINDS, REVIEWED_KINDS
 from pipelines.lib.linkage.evaluate import F1_TARGETS, score_linkage, scores_markdown

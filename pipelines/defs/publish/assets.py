@@ -17,10 +17,10 @@ receives nothing, and an extract published to it before is withdrawn.
 # No `from __future__ import annotations`: Dagster reads the parameter annotations.
 import dagster as dg
 
+from pipelines.defs.automation.conditions import FRESHNESS, REFRESH_AFTER_INGESTION
 from pipelines.defs.feeds import DEPARTMENTS
 from pipelines.defs.scorecard.assets import department_scorecard
 from pipelines.defs.warehouse.assets import analytics_copy
-from pipelines.lib.automation import FRESHNESS, REFRESH_AFTER_INGESTION
 from pipelines.lib.contracts import contracts_dir
 from pipelines.lib.resources import DataDirResource
 

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 
 import dagster as dg
 
+from pipelines.defs.automation.conditions import REFRESH_AFTER_INGESTION
 from pipelines.defs.feeds import DEPARTMENTS
 from pipelines.defs.publish.assets import extract_key
-from pipelines.lib.automation import REFRESH_AFTER_INGESTION
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.resources import DataDirResource
 

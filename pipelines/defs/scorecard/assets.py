@@ -7,11 +7,11 @@ It reads only the lake, after every feed is ingested, so it needs no warehouse l
 # No `from __future__ import annotations`: Dagster reads the parameter annotations.
 import dagster as dg
 
+from pipelines.defs.automation.conditions import REFRESH_AFTER_INGESTION
 from pipelines.defs.feeds import FEED_CONTRACTS
 from pipelines.defs.ingest.assets import bronze_key
 from pipelines.defs.ingest.checks import markdown
 from pipelines.lib.atomic import atomic_output
-from pipelines.lib.automation import REFRESH_AFTER_INGESTION
 from pipelines.lib.city_profile import city_profile
 from pipelines.lib.resources import DataDirResource
 from pipelines.lib.scorecard import department_scorecard as compute_scorecard

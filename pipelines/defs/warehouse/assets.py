@@ -20,10 +20,10 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from pipelines.defs.automation.conditions import FRESHNESS, REFRESH_AFTER_INGESTION
 from pipelines.defs.warehouse.project import DBT_PROJECT
 from pipelines.lib import settings
 from pipelines.lib.analytics import publish_analytics_copy, table_row_counts
-from pipelines.lib.automation import FRESHNESS, REFRESH_AFTER_INGESTION
 from pipelines.lib.city_profile import city_profile
 from pipelines.lib.dbt_args import (
     dbt_build_args,
@@ -48,7 +48,7 @@ class WarehouseTranslator(DagsterDbtTranslator):
     def get_automation_condition(
         self, dbt_resource_props: Mapping[str, Any]
     ) -> dg.AutomationCondition | None:
-        # Every model is refreshed after an ingestion (pipelines/lib/automation.py); a model
+        # Every model is refreshed after an ingestion (pipelines/defs/automation/conditions.py); a model
         # without dependencies (seeds, reference and contract tables) never fires.
         return REFRESH_AFTER_INGESTION
 

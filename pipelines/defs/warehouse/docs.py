@@ -12,8 +12,8 @@ The page is published offline-safe by `pipelines/lib/dbt_docs.py`.
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from pipelines.defs.automation.conditions import REFRESH_AFTER_INGESTION
 from pipelines.defs.warehouse.assets import analytics_copy, export_dbt_environment
-from pipelines.lib.automation import REFRESH_AFTER_INGESTION
 from pipelines.lib.dbt_docs import publish_dbt_docs
 from pipelines.lib.resources import DataDirResource
 
