@@ -10,6 +10,11 @@ import dagster as dg
 from pipelines.defs.automation.conditions import AUTOMATION_INTERVAL_SECONDS
 
 defs = dg.Definitions(
+    # The sensor's runs are of the implicit asset job (as are the UI's "Materialize" runs): their
+    # steps run in the run's own process, one after the other, as the named jobs' do
+    # (pipelines/defs/jobs.py), so a run imports the code location once, not once per step (a
+    # minute a step on a busy machine).
+    executor=dg.in_process_executor,
     sensors=[
         dg.AutomationConditionSensorDefinition(
             "refresh_after_ingestion",
@@ -21,5 +26,5 @@ defs = dg.Definitions(
                 "run, after a day is ingested (the assets' automation conditions)."
             ),
         )
-    ]
+    ],
 )
