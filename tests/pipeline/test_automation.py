@@ -35,6 +35,7 @@ from pipelines.defs.automation.conditions import AUTOMATION_INTERVAL_SECONDS
 from pipelines.defs.feeds import DEPARTMENTS, FEED_CONTRACTS
 from pipelines.defs.publish.assets import extract_key
 from pipelines.lib.data_dir import DataDir
+from pipelines.lib.storage import Location
 from tests.conftest import safecity_run
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -190,7 +191,7 @@ def _land_and_wait(instance: dg.DagsterInstance, data: DataDir, delivery: Path, 
     time.sleep(QUIET_SECONDS)
     runs = instance.get_runs(filters=dg.RunsFilter(created_after=_utc(dropped)))
     described = _runs_since(instance, dropped)
-    by_sensor = [run.tags.get(SENSOR_NAME_TAG) for run in runs]
+    by_sensor = [run.tags.get(SENSOR_NAME_TAG, "none: a manual run") for run in runs]
     assert sorted(by_sensor) == sorted([AUTOMATION_SENSOR, LANDING_SENSOR]), described
     assert all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs), described
     return seconds
@@ -218,7 +219,7 @@ def _rows_from(analytics: Path, file_name: str) -> int:
     return int(row[0])
 
 
-def _manifest(data: DataDir, department: str) -> Path:
+def _manifest(data: DataDir, department: str) -> Location:
     return data.extract(department) / "manifest.json"
 
 
