@@ -13,7 +13,17 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.defs import alerts, ingest, landing, linkage, publish, quality, scorecard, warehouse
+from pipelines.defs import (
+    alerts,
+    automation,
+    ingest,
+    landing,
+    linkage,
+    publish,
+    quality,
+    scorecard,
+    warehouse,
+)
 from pipelines.defs.jobs import phase_jobs
 from pipelines.lib.data_dir import default_data_dir
 from pipelines.lib.resources import DATA_DIR_RESOURCE_KEY, DataDirResource
@@ -27,6 +37,7 @@ _STAGES: tuple[dg.Definitions, ...] = (
     alerts.defs,
     publish.defs,
     quality.defs,
+    automation.defs,
 )
 
 

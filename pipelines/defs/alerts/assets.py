@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import dagster as dg
 
+from pipelines.defs.automation.conditions import REFRESH_AFTER_INGESTION
 from pipelines.defs.warehouse.assets import WAREHOUSE_POOL, model_key
 from pipelines.lib.alerts import check_published, read_warnings, write_alerts
 from pipelines.lib.city_profile import city_profile
@@ -27,6 +28,7 @@ VALID_CHECK = "valid_against_cap_1_2"
     deps=[model_key("warnings")],
     group_name="alerts",
     pool=WAREHOUSE_POOL,
+    automation_condition=REFRESH_AFTER_INGESTION,
     kinds={"duckdb", "xml"},
     check_specs=[
         dg.AssetCheckSpec(

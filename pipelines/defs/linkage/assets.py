@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from pipelines.defs import groups
+from pipelines.defs.automation.conditions import REFRESH_AFTER_INGESTION
 from pipelines.defs.warehouse.assets import WAREHOUSE_POOL, model_key
 from pipelines.lib.duckdb_connection import connect
 from pipelines.lib.entity_kinds import ENTITY_KINDS, REVIEWED_KINDS
@@ -49,6 +50,7 @@ def _linkage_spec(
             *(dg.AssetKey(["linkage", a]) for a in after),
         ],
         group_name=groups.LINKAGE,
+        automation_condition=REFRESH_AFTER_INGESTION,
         kinds={"splink", "duckdb"} if kind in REVIEWED_KINDS else {"duckdb"},
         description=f"Which {kind} mentions are one {kind}: clusters with stable keys, review queue, merges and splits.",
     )
@@ -93,6 +95,7 @@ def link_entities(
     deps=[model_key("xref_source_record")],
     group_name=groups.LINKAGE,
     pool=WAREHOUSE_POOL,
+    automation_condition=REFRESH_AFTER_INGESTION,
     kinds={"duckdb"},
     check_specs=[
         dg.AssetCheckSpec(

@@ -18,6 +18,7 @@ receives nothing, and an extract published to it before is withdrawn.
 import dagster as dg
 
 from pipelines.defs import groups
+from pipelines.defs.automation.conditions import FRESHNESS, REFRESH_AFTER_INGESTION
 from pipelines.defs.feeds import DEPARTMENTS
 from pipelines.defs.scorecard.assets import department_scorecard
 from pipelines.defs.warehouse.assets import analytics_copy
@@ -39,6 +40,8 @@ def build_extract_asset(department: str) -> dg.AssetsDefinition:
         deps=[analytics_copy, department_scorecard],
         group_name=PUBLISH_GROUP,
         kinds={"duckdb", "parquet"},
+        automation_condition=REFRESH_AFTER_INGESTION,
+        freshness_policy=FRESHNESS,
         description=(
             f"What {department} is granted by contracts/sharing/policy.yaml: Parquet per table in "
             f"extracts/{department}/ (events by month), masked or pseudonymised as the policy says, "

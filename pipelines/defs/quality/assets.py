@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import dagster as dg
 
+from pipelines.defs.automation.conditions import REFRESH_AFTER_INGESTION
 from pipelines.defs.feeds import DEPARTMENTS
 from pipelines.defs.publish.assets import extract_key
 from pipelines.lib.data_dir import DataDir
@@ -46,6 +47,7 @@ def build_quality_report_asset(department: str) -> dg.AssetsDefinition:
         deps=[extract_key(department)],
         group_name=QUALITY_GROUP,
         kinds={"great_expectations", "html"},
+        automation_condition=REFRESH_AFTER_INGESTION,
         check_specs=[
             dg.AssetCheckSpec(
                 CHECK_NAME,

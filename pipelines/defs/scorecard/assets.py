@@ -7,6 +7,7 @@ It reads only the lake, after every feed is ingested, so it needs no warehouse l
 # No `from __future__ import annotations`: Dagster reads the parameter annotations.
 import dagster as dg
 
+from pipelines.defs.automation.conditions import REFRESH_AFTER_INGESTION
 from pipelines.defs.feeds import FEED_CONTRACTS
 from pipelines.defs.ingest.assets import bronze_key
 from pipelines.defs.ingest.checks import markdown
@@ -22,6 +23,7 @@ from pipelines.lib.scorecard import summary_by_department
     deps=[bronze_key(contract) for contract in FEED_CONTRACTS.values()],
     group_name="quality",
     kinds={"duckdb", "parquet"},
+    automation_condition=REFRESH_AFTER_INGESTION,
     description="Completeness, validity (quarantine rate), timeliness against the SLA and duplication of every "
     "department's feeds per delivery day, each feed from its own first delivery: "
     "reports/scorecard/department_scorecard.parquet, and a summary per department.",

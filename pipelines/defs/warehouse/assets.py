@@ -30,6 +30,7 @@ from dagster_dbt import (
 )
 
 from pipelines.defs import groups
+from pipelines.defs.automation.conditions import FRESHNESS, REFRESH_AFTER_INGESTION
 from pipelines.defs.warehouse.project import DBT_PROJECT
 from pipelines.lib import settings
 from pipelines.lib.analytics import publish_analytics_copy, table_row_counts
@@ -71,6 +72,13 @@ class WarehouseTranslator(DagsterDbtTranslator):
         if owner:
             return [owner] if isinstance(owner, str) else list(owner)
         return super().get_owners(dbt_resource_props)
+
+    def get_automation_condition(
+        self, dbt_resource_props: Mapping[str, Any]
+    ) -> dg.AutomationCondition | None:
+        # Every model is refreshed after an ingestion (pipelines/defs/automation/conditions.py); a model
+        # without dependencies (seeds, reference and contract tables) never fires.
+        return REFRESH_AFTER_INGESTION
 
     def get_asset_check_spec(
         self,
@@ -227,6 +235,8 @@ def reference_dir() -> Traversable:
     group_name=groups.PUBLISH,
     pool=WAREHOUSE_POOL,
     kinds={"duckdb"},
+    automation_condition=REFRESH_AFTER_INGESTION,
+    freshness_policy=FRESHNESS,
     description="The read-only copy analysts and notebooks open (analytics.duckdb), published atomically after each good build.",
 )
 def analytics_copy(

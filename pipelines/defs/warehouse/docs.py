@@ -13,6 +13,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from pipelines.defs import groups
+from pipelines.defs.automation.conditions import REFRESH_AFTER_INGESTION
 from pipelines.defs.warehouse.assets import analytics_copy, export_dbt_environment
 from pipelines.lib.dbt_docs import publish_dbt_docs
 from pipelines.lib.resources import DataDirResource
@@ -27,6 +28,7 @@ DBT_DOCS_ARGS = ["docs", "generate", "--static", "--no-compile", "--target", DOC
     deps=[analytics_copy],
     group_name=groups.PUBLISH,
     kinds={"dbt", "html"},
+    automation_condition=REFRESH_AFTER_INGESTION,
     description=(
         "The warehouse's dbt docs site: every model, seed and test with its description, columns "
         "and lineage, one self-contained page that works offline (reports/dbt_docs/static_index.html)."
