@@ -643,8 +643,8 @@ def range_figures(
     combined = {**so_far, **partition}
     for label, value in partition.items():
         earlier = so_far.get(label)
-        if _is_count(value) and earlier is not None and _is_count(earlier):
-            combined[label] = dg.MetadataValue.int(int(earlier.value) + int(value.value))
+        if isinstance(count := _count(value), int) and isinstance(before := _count(earlier), int):
+            combined[label] = dg.MetadataValue.int(before + count)
     if "quarantine_rate" in combined:
         landed = metadata_number(combined.get("landed_rows"))
         quarantined = metadata_number(combined.get("quarantined_rows"))
@@ -654,8 +654,11 @@ def range_figures(
     return combined
 
 
-def _is_count(value: dg.MetadataValue) -> bool:
-    return isinstance(value.value, int) and not isinstance(value.value, bool)
+def _count(value: dg.MetadataValue | None) -> int | None:
+    """A whole-number figure (rows), or None for anything else (a rate, a flag, a table)."""
+    if value is None or isinstance(value.value, bool) or not isinstance(value.value, int):
+        return None
+    return value.value
 
 
 def check_reason(outcome: CheckOutcome) -> str:
