@@ -24,6 +24,9 @@ INSTANCE_CONFIG = """\
 # Written by `safecity run`. Telemetry off: no network at run time (docs/architecture.md).
 telemetry:
   enabled: false
+# No "Join the Dagster community" prompt in the UI: it offers to send an email address to dagster.io.
+nux:
+  enabled: false
 # One writer of the warehouse file (docs/architecture.md): steps in the `warehouse` pool run one at a time.
 concurrency:
   pools:
