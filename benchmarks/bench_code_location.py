@@ -56,6 +56,7 @@ from measure import (
     write_results,
 )
 
+from pipelines.lib import settings
 from pipelines.lib.dagster_home import DAGSTER_HOME_DIRNAME
 
 TARGET_SECONDS = 10.0
@@ -304,7 +305,7 @@ def main() -> None:
             shutil.copytree(city / name, data / name, symlinks=True)
     link_into(data, city, [p.name for p in city.iterdir() if p.name not in written | {"logs"}])
     home = data / DAGSTER_HOME_DIRNAME
-    env = with_development_keys(dict(os.environ))
+    env = with_development_keys(settings.child_environment())
     env.update(
         # This environment's tools first (`dbt` for the warehouse resource), as `uv run` does.
         PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
