@@ -18,13 +18,12 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,6 +36,7 @@ from pipelines.defs.publish.assets import extract_key
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.storage import Location
 from tests.conftest import safecity_run
+from tests.local_server import free_port, stop_group
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 # The feed whose deliveries are held back: its records are events with persons, places and
@@ -263,12 +263,6 @@ def _tail(log: Path, lines: int = 60) -> str:
     return "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def _dagster_dev(root: Path, home: Path, log: Path) -> Iterator[Path]:
     """`make dev` on this city: the webserver on 127.0.0.1 and the daemon, in a process group
@@ -293,7 +287,7 @@ def _dagster_dev(root: Path, home: Path, log: Path) -> Iterator[Path]:
                 "--host",
                 "127.0.0.1",
                 "--port",
-                str(_free_port()),
+                str(free_port()),
             ],
             cwd=REPOSITORY,
             env=env,
@@ -304,19 +298,5 @@ def _dagster_dev(root: Path, home: Path, log: Path) -> Iterator[Path]:
         try:
             yield log
         finally:
-            _stop(process)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGINT to the group (how `dagster dev` shuts down its webserver, daemon and code servers),
-    SIGKILL if it is still there after a while."""
-    try:
-        os.killpg(process.pid, signal.SIGINT)
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
-    except ProcessLookupError:
-        return
-    with suppress(ProcessLookupError):  # anything of the group left behind
-        os.killpg(process.pid, signal.SIGKILL)
+            # SIGINT: how `dagster dev` shuts down its webserver, daemon and code servers.
+            stop_group(process, signal.SIGINT)

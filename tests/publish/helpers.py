@@ -6,10 +6,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -18,6 +20,35 @@ from pipelines.lib.publish.pseudonym import PseudonymKey
 from pipelines.lib.storage import Location, is_remote, relative_files
 
 TEST_KEY = PseudonymKey(b"tests/publish: a key for one test only")
+
+# What a scan for personal data looks for in a text (overlapping: every window of the length).
+IDENTITY_NUMBER = re.compile(r"(?=(\d{17}[\dX]))")
+PHONE = re.compile(r"(?=(1\d{10}))")
+
+
+def text_outside_persons(analytics: Path) -> set[str]:
+    """Every text value of the warehouse outside dim_person: organisation names, addresses,
+    division names... A two-character name such as 江凯 also occurs inside organisation names
+    and addresses that have nothing to do with the person (锦江凯…); a value that is one of
+    these is no leak."""
+    connection = duckdb.connect(str(analytics), read_only=True)
+    try:
+        columns = connection.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = 'main' AND data_type = 'VARCHAR' AND table_name <> 'dim_person'"
+        ).fetchall()
+        found: set[str] = set()
+        for table, column in columns:
+            found.update(
+                v
+                for (v,) in connection.execute(
+                    f'SELECT DISTINCT "{column}" FROM "{table}"'
+                ).fetchall()
+                if v
+            )
+        return found
+    finally:
+        connection.close()
 
 
 def read_arrow(path: Location) -> pa.Table:

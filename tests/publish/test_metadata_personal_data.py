@@ -17,7 +17,6 @@ from datetime import date
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import polars as pl
 import pytest
 
@@ -26,9 +25,8 @@ from pipelines.defs.ingest.assets import as_text
 from pipelines.defs.ingest.checks import markdown
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.ingest.lake import partition, read_partition
+from tests.publish.helpers import IDENTITY_NUMBER, PHONE, text_outside_persons
 
-IDENTITY_NUMBER = re.compile(r"(?=(\d{17}[\dX]))")  # overlapping: every 18-character window
-PHONE = re.compile(r"(?=(1\d{10}))")
 CELL = re.compile(r"[|\n]|\\\|")  # a markdown table's cells; JSON is decoded to its values
 
 
@@ -61,19 +59,7 @@ class Scan:
 @pytest.fixture(scope="module")
 def scan(built_city: Path) -> Scan:
     persons = pl.read_parquet(DataDir(built_city).ground_truth / "persons.parquet")
-    connection = duckdb.connect(str(DataDir(built_city).analytics), read_only=True)
-    columns = connection.execute(
-        "SELECT table_name, column_name FROM information_schema.columns "
-        "WHERE table_schema = 'main' AND data_type = 'VARCHAR' AND table_name <> 'dim_person'"
-    ).fetchall()
-    non_person: set[str] = set()
-    for table, column in columns:
-        non_person.update(
-            v
-            for (v,) in connection.execute(f'SELECT DISTINCT "{column}" FROM "{table}"').fetchall()
-            if v
-        )
-    return Scan(persons, non_person)
+    return Scan(persons, text_outside_persons(DataDir(built_city).analytics))
 
 
 def metadata_texts(metadata: dict[str, dg.MetadataValue]) -> Iterator[str]:

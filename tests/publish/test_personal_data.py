@@ -23,10 +23,14 @@ from pipelines.lib.contracts.tables import load_table_contracts
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.publish.policy import load_policy, policy_path
 from pipelines.lib.storage import Location
-from tests.publish.helpers import parquet_table, text_values
+from tests.publish.helpers import (
+    IDENTITY_NUMBER,
+    PHONE,
+    parquet_table,
+    text_outside_persons,
+    text_values,
+)
 
-IDENTITY_NUMBER = re.compile(r"(?=(\d{17}[\dX]))")  # overlapping: every 18-character window
-PHONE = re.compile(r"(?=(1\d{10}))")
 # The departments the repository's policy grants no personal data in clear.
 WITHOUT_GRANT = sorted(
     department
@@ -56,24 +60,7 @@ def values(extracts: Location) -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def non_person_text(built_city: Path) -> set[str]:
-    """Every text value of the warehouse outside dim_person: organisation names, addresses, division names...
-
-    A two-character name such as 江凯 also occurs inside organisation names and addresses
-    that have nothing to do with the person (锦江凯…); a value that is one of these is no leak.
-    """
-    connection = duckdb.connect(str(DataDir(built_city).analytics), read_only=True)
-    columns = connection.execute(
-        "SELECT table_name, column_name FROM information_schema.columns "
-        "WHERE table_schema = 'main' AND data_type = 'VARCHAR' AND table_name <> 'dim_person'"
-    ).fetchall()
-    found: set[str] = set()
-    for table, column in columns:
-        found.update(
-            v
-            for (v,) in connection.execute(f'SELECT DISTINCT "{column}" FROM "{table}"').fetchall()
-            if v
-        )
-    return found
+    return text_outside_persons(DataDir(built_city).analytics)
 
 
 def _windows(value: str, lengths: tuple[int, ...]) -> set[str]:

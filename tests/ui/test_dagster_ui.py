@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -44,6 +43,7 @@ from playwright.sync_api import (
 from pipelines.definitions import defs
 from pipelines.defs.ingest import ingestion_assets
 from pipelines.lib.dagster_home import DAGSTER_HOME_DIRNAME
+from tests.local_server import free_port, stop_group
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 INSTALL_COMMAND = "apt-get install -y chromium"
@@ -259,13 +259,7 @@ def webserver(data_dir: Path, home: Path, log: Path) -> Iterator[str]:
         print("\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-60:]))
         raise
     finally:
-        stop(server)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        stop_group(server, signal.SIGTERM)
 
 
 LOCATION_STATUS = b"""{"query": "{ workspaceOrError { __typename ... on Workspace { locationEntries {
@@ -297,17 +291,3 @@ def wait_until_loaded(server: subprocess.Popen, base: str) -> None:
                 return
         time.sleep(1)
     pytest.fail(f"dagster-webserver not ready after {SERVER_START_TIMEOUT_S} s: {last}")
-
-
-def stop(server: subprocess.Popen) -> None:
-    """SIGTERM to the server's session (the webserver and its code server), SIGKILL if it lingers."""
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=30)
-    # The code server may outlive the webserver that started it by a moment.
-    with suppress(ProcessLookupError):
-        os.killpg(server.pid, signal.SIGKILL)
