@@ -25,6 +25,7 @@ from pipelines.lib.data_dir import DataDir, default_data_dir
 from pipelines.lib.entity_kinds import REVIEWED_KINDS
 
 if TYPE_CHECKING:
+    from pipelines.lib import run_state as run_state_types
     from pipelines.lib.city_profile import CityProfile
     from pipelines.lib.contracts.yaml_source import ContractError
     from pipelines.lib.run_log import RunLog
@@ -491,6 +492,21 @@ def _run(args: argparse.Namespace) -> int:
     # and dbt reads the data directory from the environment: this run's, for both.
     settings.export(settings.DATA_DIR, str(data_dir.root))
 
+    # Nothing new since the last run that completed: say so and stop, before Dagster is even
+    # imported (pipelines/lib/run_state.py). --full-refresh builds anyway.
+    from pipelines.lib import run_state
+
+    inputs = run_state.input_fingerprint(
+        data_dir, city_profile=_city_profile_path(data_dir), today=run_state.today_in(city.timezone)
+    )
+    last = run_state.last_complete_run(data_dir)
+    changes = run_state.changes_since(last, inputs, data_dir)
+    if last is not None and not changes and not args.full_refresh:
+        _print_nothing_new(last, data_dir, city)
+        return 0
+    # A build starts: until it completes, no run is complete (a killed run leaves no marker).
+    run_state.forget(data_dir)
+
     # Imported here so that `safecity --help` and `generate` stay fast. Loading the definitions
     # reads every contract: a broken one is reported here, before the run and its log begin.
     import pipelines.definitions  # noqa: F401 - imported for its errors, here
@@ -504,6 +520,9 @@ def _run(args: argparse.Namespace) -> int:
     home = choose_dagster_home(data_dir)
     log = RunLog(data_dir.logs)
     print(f"safecity run on {data_dir.root}, city {city.describe()} (log: {log.path})", flush=True)
+    if last is not None:
+        reason = "--full-refresh" if args.full_refresh and not changes else "; ".join(changes)
+        print(f"building: since the last complete run ({last.completed_at}), {reason}", flush=True)
     coverage = _warehouse_coverage()
     for note in coverage:
         print(f"note: {note}", flush=True)
@@ -538,7 +557,48 @@ def _run(args: argparse.Namespace) -> int:
     write_details(report, log.stream)
     log.close()
     print_summary(report, data_dir, home, sys.stdout)
+    if report.success:
+        # Inputs as this run found them when it started: what changed during it is new next time.
+        run_state.record(
+            data_dir, inputs, report.run_ids, landing_files=run_state.landing_file_count(data_dir)
+        )
     return 0 if report.success else 1
+
+
+def _city_profile_path(data_dir: DataDir) -> Path:
+    from pipelines.lib.city_profile import city_profile_path
+
+    return city_profile_path(data_dir.root)
+
+
+def _print_nothing_new(
+    last: run_state_types.CompleteRun, data_dir: DataDir, city: CityProfile
+) -> None:
+    from pipelines.lib.dagster_home import choose_dagster_home
+    from pipelines.lib.run_state import INPUT_NAMES
+
+    home = choose_dagster_home(data_dir)
+    unchanged = ", ".join(
+        name for key, name in INPUT_NAMES.items() if key not in ("landing", "day")
+    )
+    print(f"safecity run on {data_dir.root}, city {city.describe()}")
+    print(
+        f"\nnothing new or changed since the last complete run ({last.completed_at}, "
+        f"runs {', '.join(last.run_ids)}): nothing built\n"
+        f"  unchanged: the {last.landing_files:,} landing files, {unchanged}; the same day\n"
+        "  reused: the warehouse, the analytics copy, the extracts, the quality reports, the "
+        "scorecard and the alerts that run built, untouched since\n"
+        "  to build anyway: safecity run --full-refresh"
+    )
+    print("\nwhere to look")
+    for label, path in (
+        ("reports", data_dir.reports),
+        ("analytics", data_dir.analytics),
+    ):
+        if path.exists():
+            print(f"  {label:<12}{path}")
+    print("Dagster UI (the last complete run), from the repository root:")
+    print(f"  SAFECITY_DATA_DIR={data_dir.root} DAGSTER_HOME={home} uv run dagster dev")
 
 
 def _warehouse_coverage() -> list[str]:
@@ -566,11 +626,13 @@ def _materialize(
         register_delivered_days,
     )
     from pipelines.lib.dagster_home import prepare_dagster_home
+    from pipelines.lib.instance_storage import without_fsync_under
     from pipelines.lib.landing.pending import day_range, days_to_ingest, landed_days
     from pipelines.lib.progress import Progress
     from pipelines.runner import materialize_all
 
     prepare_dagster_home(home)
+    without_fsync_under(home)  # run history only: no fsync per event (instance_storage.py)
     pending = landed_days if args.full_refresh else days_to_ingest
     # Only days in the delivery window are partitions; the landing inventory reports the rest.
     window = current_delivery_window()

@@ -17,6 +17,7 @@ from pipelines import cli
 from pipelines.defs.feeds import FEED_CONTRACTS
 from pipelines.defs.jobs import PHASE_JOBS
 from pipelines.lib import settings
+from pipelines.lib.run_state import MARKER_NAME
 
 if TYPE_CHECKING:
     from conftest import LandingTree
@@ -155,6 +156,7 @@ def test_failed_step_prints_one_line_and_exits_non_zero(tmp_path: Path) -> None:
     assert "warehouse and what follows not built: the lake holds no ingested delivery" in summary
     log = _log_of(result.stdout, root)
     assert "  landing_inventory:every_feed_delivered_daily  not run" in log  # checks never ran
+    assert not (root / MARKER_NAME).exists()  # a failed run is no complete run: the next builds
 
 
 def test_generate_prints_rows_per_department_with_total(

@@ -28,6 +28,7 @@ from dagster._core.launcher import DefaultRunLauncher, LaunchRunContext, WorkerS
 
 from pipelines.lib.dagster_home import prepare_dagster_home
 from pipelines.lib.progress import Progress
+from pipelines.lib.run_state import MARKER_NAME
 from pipelines.lib.stale_runs import (
     HOST_TAG,
     LAUNCHED_BY_TAG,
@@ -232,9 +233,11 @@ def test_a_run_killed_holding_the_warehouse_slot_is_cleaned_by_the_next_plain_ru
     # The kill left what the issue saw: a STARTED run that holds the warehouse slot.
     stuck = [run_id for run_id, status in statuses.items() if status == dg.DagsterRunStatus.STARTED]
     assert len(stuck) == 1 and claimed == stuck, (statuses, claimed)
+    assert not (root / MARKER_NAME).exists()  # a killed run is no complete run
 
     rerun = RunProcess(root, tmp_path, tmp_path / "rerun.out")
     assert rerun.wait(timeout=900) == 0, rerun.text()
+    assert (root / MARKER_NAME).exists()
 
     output = rerun.text()
     assert re.search(

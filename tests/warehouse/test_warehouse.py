@@ -141,7 +141,16 @@ def test_analysts_are_answered_while_a_build_runs(built_city, tmp_path):
 
     with log.open("w") as output:
         build = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.cli", "run", "--data-dir", str(built_city)],
+            # --full-refresh: with nothing new, `safecity run` would build nothing (run_state.py).
+            [
+                sys.executable,
+                "-m",
+                "pipelines.cli",
+                "run",
+                "--full-refresh",
+                "--data-dir",
+                str(built_city),
+            ],
             stdout=output,
             stderr=output,
         )
