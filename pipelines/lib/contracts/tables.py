@@ -12,9 +12,11 @@ A broken feed contract leaves its own values out; it never stops the tables from
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
+from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
@@ -105,12 +107,40 @@ def load_table_contracts(
     """Every contract under `contracts_dir/warehouse/`; all problems raised together.
 
     `index` is the feeds' mapping index when the caller has it already; by default it
-    is built from the valid feed contracts of `contracts_dir`.
+    is built from the valid feed contracts of `contracts_dir`, and the result is parsed once
+    per process for as long as no file under `contracts_dir` changes (a run's publishing and
+    quality steps ask for it once per department: some seconds each).
     """
+    if index is None:
+        folder = contracts_dir.absolute()
+        return dict(_load_unchanged(folder, folder_state(folder)))
+    return _load(contracts_dir, index)
+
+
+def _load(contracts_dir: Path, index: MappingIndex | None) -> dict[str, TableContract]:
     tables, messages = check_table_contracts(contracts_dir, index)
     if messages:
         raise ContractError(messages)
     return tables
+
+
+@lru_cache(maxsize=4)
+def _load_unchanged(
+    contracts_dir: Path, state: tuple[tuple[str, str], ...]
+) -> dict[str, TableContract]:
+    """Loaded once per state of the folder (an error is raised again each time: not cached)."""
+    return _load(contracts_dir, None)
+
+
+def folder_state(folder: Path) -> tuple[tuple[str, str], ...]:
+    """Every file under `folder` with a hash of its content (a change to any, a file added or
+    removed, is a new state; by content, so that two edits within one tick of the clock are two)."""
+    state = []
+    for parent, _, files in os.walk(folder):
+        for name in files:
+            path = Path(parent, name)
+            state.append((str(path.relative_to(folder)), sha256(path.read_bytes()).hexdigest()))
+    return tuple(sorted(state))
 
 
 def check_table_contracts(
