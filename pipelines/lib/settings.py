@@ -215,7 +215,10 @@ CONFIG_FILES: tuple[ConfigFile, ...] = (
         "dbt_project/profiles.yml",
         "dbt's DuckDB connection (reads the DuckDB and data-directory variables)",
     ),
-    ConfigFile("dbt_project/seeds/config/", "risk weights, warning rules, response targets"),
+    ConfigFile(
+        "dbt_project/seeds/config/",
+        "risk weights, warning rules, response targets; the dispatch loop: responsibility list, deadlines, escalation steps, handling codes, assessment weights",
+    ),
     ConfigFile(
         "dagster.yaml",
         "the Dagster instance of `dagster dev` without DAGSTER_HOME: telemetry off, one warehouse writer",

@@ -71,6 +71,7 @@ class Scale:
     work_accidents: int
     exceedances: int
     flow_interval_minutes: int = 5
+    instructions: int = 8  # the command centre's instructions on reported incidents
 
 
 SCALES: dict[str, Scale] = {
@@ -115,6 +116,7 @@ SCALES: dict[str, Scale] = {
         hidden_hazards=200,
         work_accidents=10,
         exceedances=150,
+        instructions=40,
     ),
     "large": Scale(
         name="large",
@@ -136,6 +138,7 @@ SCALES: dict[str, Scale] = {
         hidden_hazards=2_000,
         work_accidents=60,
         exceedances=1_500,
+        instructions=200,
     ),
 }
 

@@ -24,6 +24,7 @@ from pipelines.lib.data_dir import DataDir
 from pipelines.sample_city.config import CityConfig
 from pipelines.sample_city.delivery import DAY, deliver
 from pipelines.sample_city.feeds import (
+    command_centre,
     ecology_environment,
     emergency_management,
     fire_rescue,
@@ -39,6 +40,7 @@ DEPARTMENTS = [
     fire_rescue,
     emergency_management,
     ecology_environment,
+    command_centre,  # last: it instructs on what the others' data raise
 ]
 
 

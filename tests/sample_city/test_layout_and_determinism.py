@@ -13,18 +13,36 @@ from pipelines.sample_city.config import SCALES
 from pipelines.sample_city.generate import generate_city
 
 FEEDS = {
-    "market_regulation": ["food_business_licences", "food_inspections", "food_sampling"],
-    "traffic_police": ["traffic_accidents", "traffic_flow"],
-    "fire_rescue": ["fire_incidents", "fire_inspections"],
-    "emergency_management": ["enterprises", "hazard_sources", "hidden_hazards", "work_accidents"],
+    "market_regulation": [
+        "food_business_licences",
+        "food_inspections",
+        "food_sampling",
+        "handling_feedback",
+    ],
+    "traffic_police": ["traffic_accidents", "traffic_flow", "handling_feedback"],
+    "fire_rescue": ["fire_incidents", "fire_inspections", "handling_feedback"],
+    "emergency_management": [
+        "enterprises",
+        "hazard_sources",
+        "hidden_hazards",
+        "work_accidents",
+        "handling_feedback",
+    ],
     "ecology_environment": [
         "monitoring_stations",
         "air_quality_hourly",
         "pollution_sources",
         "emission_exceedances",
+        "handling_feedback",
     ],
+    "command_centre": ["instructions", "supervision_notices"],
 }
-FORMATS = {"traffic_accidents": ".jsonl", "fire_incidents": ".xlsx"}
+FORMATS = {
+    "traffic_accidents": ".jsonl",
+    "fire_incidents": ".xlsx",
+    "supervision_notices": ".jsonl",
+    "emergency_management/handling_feedback": ".jsonl",
+}
 
 
 def digest(root: Path) -> dict[str, str]:
@@ -59,7 +77,8 @@ def test_every_feed_delivers_one_file_per_day_in_its_own_format(city):
         for feed in feeds:
             files = city.files(department, feed)
             assert files, f"{department}/{feed} delivered nothing"
-            assert {p.suffix for p in files} == {FORMATS.get(feed, ".csv")}
+            suffix = FORMATS.get(f"{department}/{feed}", FORMATS.get(feed, ".csv"))
+            assert {p.suffix for p in files} == {suffix}
             delivered_days = {p.stem.removeprefix(f"{feed}_") for p in files}
             assert delivered_days <= expected_days
             if feed not in (

@@ -126,7 +126,8 @@ def test_column_drift_now_and_then(city):
     import json
 
     files = len(list((city.root / "landing").rglob("*.*")))
-    assert files == 15 * city.manifest["scale"]["days"]
+    # Every feed delivers a file every day (a quiet day's is header-only).
+    assert files == len(city.manifest["rows"]) * city.manifest["scale"]["days"]
     drifted = len(json.loads((city.truth / "drift.json").read_text(encoding="utf-8")))
     assert_rate(drifted, files, NOISE.column_drift_per_file, "drifted files")
 

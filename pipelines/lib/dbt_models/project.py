@@ -7,8 +7,9 @@ What lists feeds is generated; what computes stays hand-written (docs/architectu
 - `models/staging/_sources.yml`: one dbt source table per valid feed contract;
 - `models/staging/<department>/`: one staging view per feed, and its properties;
 - `models/intermediate/generated/`: the four mention unions, `int_events`, the source
-  records, the latest readings of collapsed feeds, and the roles, relations and event types
-  the mappings and `contracts/vocabulary.yaml` declare.
+  records, the latest readings of collapsed feeds, the roles, relations and event types
+  the mappings and `contracts/vocabulary.yaml` declare, and `int_shared__<feed>` for a feed
+  name several departments deliver (their handling feedback).
 
 - `models/warehouse/_warehouse__contracts.yml`: the warehouse tables' dbt contracts and tests,
   from `contracts/warehouse/` (their vocabularies follow the mappings: `enumFrom`).
@@ -19,6 +20,7 @@ any contract is invalid: a feed left out would silently leave the warehouse.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +42,7 @@ from pipelines.lib.dbt_models.records import (
     roles_model,
     source_records_model,
 )
+from pipelines.lib.dbt_models.shared_feeds import shared_feed_model, shared_feed_name, shared_feeds
 from pipelines.lib.dbt_models.sources import sources_file
 from pipelines.lib.dbt_models.staging import model_name, staging_model, staging_properties
 from pipelines.lib.dbt_models.warehouse_schema import render as warehouse_schema
@@ -117,6 +120,10 @@ def generated_files(contracts_dir: Path, contracts: FeedContracts | None = None)
     files[GENERATED_DIR / "_generated__models.yml"] = YAML_HEADER + _yaml(
         generated_properties(mapped)
     )
+    for feed_name, feeds in shared_feeds(ordered).items():
+        files[GENERATED_DIR / f"{shared_feed_name(feed_name)}.sql"] = shared_feed_model(
+            feeds, SQL_HEADER
+        )
     for feed in mapped:
         if feed.mapping.records is not None:
             name = latest_model_name(feed.contract)
@@ -186,9 +193,26 @@ def warehouse_coverage_notes(
             f"e.g. {outdated[0]}): run `safecity contract generate`, then `safecity run`; "
             "until then the warehouse follows the contracts as they were"
         )
-    unmapped = sorted(f"{c.department}/{c.feed}" for c in contracts.values() if c.mapping is None)
+    # A feed several departments deliver is in the warehouse through its union, whatever its mapping.
+    shared = {c.feed for feeds in shared_feeds(contracts.values()).values() for c in feeds}
+    unmapped = sorted(
+        f"{c.department}/{c.feed}"
+        for c in contracts.values()
+        if c.mapping is None and c.feed not in shared and not _read_by_models(dbt_dir, c)
+    )
     if unmapped:
         notes.append(
             f"in bronze only, not in the warehouse (no mapping in the contract): {', '.join(unmapped)}"
         )
     return notes
+
+
+def _read_by_models(dbt_dir: Path, contract: FeedContract) -> bool:
+    """Whether a hand-written model reads the feed's staging view (the parsed manifest says;
+    without one, it does not)."""
+    manifest = dbt_dir / "target" / "manifest.json"
+    if not manifest.is_file():
+        return False
+    children = json.loads(manifest.read_text(encoding="utf-8")).get("child_map", {})
+    readers = children.get(f"model.safecity.{model_name(contract)}", [])
+    return any(child.startswith("model.") for child in readers)

@@ -2,6 +2,7 @@
 -- The feeds whose contracts map them into the warehouse; gives_events: some of their records
 -- are events (a mapped event, or events a model derives from them).
 select * from (values
+    ('command_centre', 'instructions', false),
     ('ecology_environment', 'air_quality_hourly', true),
     ('ecology_environment', 'emission_exceedances', true),
     ('ecology_environment', 'monitoring_stations', false),

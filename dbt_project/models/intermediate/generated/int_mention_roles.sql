@@ -7,6 +7,7 @@ select * from (values
     ('object', 'involved_vehicle', false, false),
     ('object', 'station', false, false),
     ('organisation', 'inspected', false, false),
+    ('organisation', 'instructed_unit', false, false),
     ('organisation', 'involved_unit', false, false),
     ('organisation', 'licensee', false, false),
     ('organisation', 'operator', false, false),
@@ -25,6 +26,7 @@ select * from (values
     ('place', 'incident_site', false, false),
     ('place', 'inspected_premises', false, false),
     ('place', 'installation_site', false, false),
+    ('place', 'instructed_site', false, false),
     ('place', 'premises', false, false),
     ('place', 'station_site', false, false)
 ) as t (kind, role, responder, register)

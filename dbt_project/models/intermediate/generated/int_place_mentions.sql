@@ -4,6 +4,20 @@ select
     source_department,
     source_feed,
     source_record_id,
+    cast('instructed_site' as varchar) as role,
+    address,
+    county_code,
+    cast(null as varchar) as township_code,
+    longitude,
+    latitude,
+    cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as location_key
+from {{ ref('stg_command_centre__instructions') }}
+where longitude is not null or address is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
     cast('station_site' as varchar) as role,
     address,
     county_code,

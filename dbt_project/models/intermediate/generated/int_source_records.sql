@@ -1,5 +1,8 @@
 -- Generated from the contracts by `safecity contract generate`: edit those, not this.
 select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('stg_command_centre__instructions') }}
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
 from {{ ref('stg_ecology_environment__air_quality_hourly') }}
 where source_record_id in (select d.source_record_id from {{ ref('int_air_quality_episode_events') }} as d)
 union all
