@@ -190,6 +190,19 @@ def _parser() -> argparse.ArgumentParser:
     risk.add_argument("--top", type=int, default=10, help="organisations to show (default 10)")
     risk.set_defaults(command=_risk)
 
+    loop = commands.add_parser(
+        "loop",
+        parents=[common, on_data_dir],
+        help="the dispatch loop: open instructions by department and the departments' assessment",
+    )
+    loop.add_argument(
+        "--per-department",
+        type=int,
+        default=0,
+        help="also list each department's N oldest open instructions",
+    )
+    loop.set_defaults(command=_loop)
+
     city = commands.add_parser(
         "city",
         parents=[common, on_data_dir],
@@ -766,6 +779,37 @@ def _risk(args: argparse.Namespace) -> int:
                     f"rank {p.risk_rank}, decile {p.risk_decile}" if p.risk_rank else "not ranked"
                 )
                 print(f"  {p.entity_id} {p.name}: {where}")
+    return 0
+
+
+def _loop(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from pipelines.lib import dispatch_report
+
+    paths = _built(args)
+    connection = duckdb.connect(str(paths.analytics), read_only=True)
+    as_of = connection.execute(
+        "select strftime(timezone($tz, max(as_of)), '%Y-%m-%d %H:%M') from dispatch_instructions",
+        {"tz": _city(_data_dir(args)).timezone},
+    ).fetchone()
+    print(f"open instructions by department at {as_of[0] if as_of else '-'} (dispatch_assignments)")
+    print(dispatch_report.table(dispatch_report.open_by_department(connection)))
+    if args.per_department:
+        print(
+            dispatch_report.table(
+                dispatch_report.open_instructions(connection, args.per_department)
+            )
+        )
+    due = connection.execute(
+        "select count(*), count(distinct instruction_id) from escalations_due"
+    ).fetchone()
+    if due:
+        print(f"supervision notices due (escalations_due): {due[0]} on {due[1]} instruction(s)")
+    print(
+        "\nassessment over the window, best first (dispatch_assessment; per month: period 'YYYY-MM')"
+    )
+    print(dispatch_report.table(dispatch_report.assessment(connection)))
     return 0
 
 
