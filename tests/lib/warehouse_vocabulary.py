@@ -39,6 +39,7 @@ TODAYS_WAREHOUSE_VOCABULARY: dict[tuple[str, str], tuple[str, ...]] = {
         "responsible_unit",
         "permit_holder",
         "polluter",
+        "instructed_unit",
     ),
     ("bridge_event_person", "role"): ("driver", "victim", "legal_representative"),
     ("bridge_event_object", "role"): ("involved_vehicle", "installation", "station", "detector"),

@@ -148,7 +148,9 @@ def test_every_other_feed_and_department_is_built(troubled_run) -> None:
         hazard_rows = analytics.execute(
             "select count(*) from fct_event where event_type = 'hidden_hazard'"
         ).fetchone()[0]
-    assert set(departments) == set(DEPARTMENTS)  # every department's events reached the warehouse
+    # Every department's events reached the warehouse (the command centre's log has none: its
+    # instructions mention organisations and places, and live in the dispatch marts).
+    assert set(departments) == set(DEPARTMENTS) - {"command_centre"}
     assert hazard_rows == 0  # nothing of the quarantined feed did
     for department in DEPARTMENTS:
         assert verify_extract(data.extracts / department) == []

@@ -20,7 +20,6 @@ any contract is invalid: a feed left out would silently leave the warehouse.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -208,11 +207,10 @@ def warehouse_coverage_notes(
 
 
 def _read_by_models(dbt_dir: Path, contract: FeedContract) -> bool:
-    """Whether a hand-written model reads the feed's staging view (the parsed manifest says;
-    without one, it does not)."""
-    manifest = dbt_dir / "target" / "manifest.json"
-    if not manifest.is_file():
-        return False
-    children = json.loads(manifest.read_text(encoding="utf-8")).get("child_map", {})
-    readers = children.get(f"model.safecity.{model_name(contract)}", [])
-    return any(child.startswith("model.") for child in readers)
+    """Whether a hand-written model reads the feed's staging view (a `ref` to it in its SQL)."""
+    reference = f"ref('{model_name(contract)}')"
+    for path in (dbt_dir / "models").rglob("*.sql"):
+        text = path.read_text(encoding="utf-8")
+        if reference in text and MARK not in text.split("\n", 1)[0]:
+            return True
+    return False

@@ -214,7 +214,7 @@ def simulate(ctx: Context, config: Config) -> Loop:
     planted = [s for s in sources if s["source_kind"] == "warning" and s["subject_uscc"]]
     uninstructed = planted[-1:] if planted else []
     sources = [s for s in sources if s not in uninstructed]
-    instructions = _with_deadlines(pl.DataFrame(sources), config)
+    instructions = _with_deadlines(pl.DataFrame(sources, infer_schema_length=None), config)
     assignments = _lifecycle(ctx, rng, instructions, slow)
     # False closures: some closed event instructions recur at the same site within days.
     repeats = _false_closure_repeats(ctx, rng, instructions, assignments, config)
@@ -454,7 +454,7 @@ def _false_closure_repeats(
         picks.append({**keep, "issued": issued})
     if not picks:
         return instructions.clear()
-    repeats = _with_deadlines(pl.DataFrame(picks), config)
+    repeats = _with_deadlines(pl.DataFrame(picks, infer_schema_length=None), config)
     return repeats.with_columns(pl.col("_seq") + instructions.height)
 
 
