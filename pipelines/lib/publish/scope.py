@@ -3,7 +3,8 @@
 A department's own rows are those its source records resolved to (`xref_source_record`:
 every source record and the entity it became) and the events it reported
 (`fct_event.source_department`): traffic police get the persons in its accident reports,
-not every legal representative the city knows. The department is a query parameter
+not every legal representative the city knows. Of the dispatch loop, a department's own rows
+are the instructions assigned to it and its assessment. The department is a query parameter
 (`$department`); these predicates are fixed SQL, written against the warehouse model.
 
 `dim_admin_division` is reference data: it belongs to no department and is granted whole.
@@ -29,4 +30,7 @@ OWN_ROWS: dict[str, str] = {
     "bridge_event_object": f"event_key IN ({_OWN_EVENTS})",
     "bridge_person_organisation": f"person_key IN ({_OWN_ENTITIES.format(kind='person')})",
     "bridge_organisation_place": f"organisation_key IN ({_OWN_ENTITIES.format(kind='organisation')})",
+    # The dispatch loop: the instructions it was assigned, and its own assessment.
+    "dispatch_assignments": "department = $department",
+    "dispatch_assessment": "department = $department",
 }

@@ -27,7 +27,7 @@ measures as (
         count(*) filter (where unanswered) as unanswered,
         count(*) filter (where reopened) as reopened,
         count(*) filter (where feedback_complete) as feedback_complete,
-        sum(escalations) as escalations
+        sum(escalations)::bigint as escalations
     from periods
     group by all
 ),
