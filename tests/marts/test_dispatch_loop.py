@@ -154,3 +154,21 @@ def test_rule_feedback_counts_the_lead_departments_outcomes(
     assert rows
     assert all(found + not_found <= closed for _, closed, found, not_found in rows)
     assert sum(found for _, _, found, _ in rows) > 0
+
+
+def test_each_department_receives_its_own_instructions_and_assessment(
+    loop: duckdb.DuckDBPyConnection, built_city: Path
+) -> None:
+    extracts = built_city / "extracts"
+    everyone = loop.execute(
+        "select department, count(*) from dispatch_assignments group by all"
+    ).fetchall()
+    assert everyone
+    for department, count in everyone:
+        own = pl.read_parquet(extracts / department / "dispatch_assignments" / "*.parquet")
+        assert set(own["department"]) == {department}
+        assert own.height == count
+        assessment = pl.read_parquet(extracts / department / "dispatch_assessment" / "*.parquet")
+        assert set(assessment["department"]) == {department}
+    centre = pl.read_parquet(extracts / "command_centre" / "dispatch_assignments" / "*.parquet")
+    assert centre.height == sum(count for _, count in everyone)
