@@ -23,7 +23,7 @@ DISPLAY = "contracts/sharing/policy.yaml"
 
 
 def test_repository_policy_grants_what_the_readme_says(policy, contracts) -> None:
-    assert policy.version == "1.0.0"
+    assert policy.version == "1.1.0"
     # Every department the policy grants has contracts; one with contracts need not be granted.
     assert set(policy.departments) <= set(DEPARTMENTS)
     treatments = {d: g.personal for d, g in policy.departments.items()}
@@ -33,6 +33,7 @@ def test_repository_policy_grants_what_the_readme_says(policy, contracts) -> Non
         "fire_rescue": "pseudonymised",
         "emergency_management": "pseudonymised",
         "ecology_environment": "pseudonymised",
+        "command_centre": "pseudonymised",
     }
     assert {d for d, g in policy.departments.items() if g.csv} == {
         "market_regulation",
@@ -58,6 +59,11 @@ def test_repository_policy_grants_what_the_readme_says(policy, contracts) -> Non
     emergency = {t.table: t for t in policy.departments["emergency_management"].tables}
     assert "id_number_hash" not in emergency["dim_person"].columns
     assert "name" in emergency["dim_person"].columns  # delivered, masked (empty): see test_masking
+    # Each department its own share of the dispatch loop; the command centre every department's.
+    for department, grant in policy.departments.items():
+        rows = {t.table: t.rows for t in grant.tables}
+        expected = "all" if department == "command_centre" else "own"
+        assert rows["dispatch_assignments"] == rows["dispatch_assessment"] == expected
 
 
 def test_a_department_with_contracts_but_not_in_the_policy_is_granted_nothing(
@@ -127,7 +133,7 @@ def _error_line(tmp_path: Path, contracts, text: str, message: str) -> int:
             "  fire_brigade:\n",
             "unknown department 'fire_brigade': departments are the folders of contracts/feeds/",
         ),
-        ("version: 1.0.0\n", "version: 1.0\n", "version is required, as a string"),
+        ("version: 1.1.0\n", "version: 1.0\n", "version is required, as a string"),
         (
             "    personal: masked\n",
             "    personal: clear\n",
