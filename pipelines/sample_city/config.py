@@ -72,6 +72,12 @@ class Scale:
     exceedances: int
     flow_interval_minutes: int = 5
     instructions: int = 8  # the command centre's instructions on reported incidents
+    # natural hazards: registers per city (weather stations per county), storms over the window
+    weather_stations_per_county: int = 1
+    hydrological_stations: int = 6
+    waterlogging_points: int = 20
+    geohazard_points: int = 25
+    storms: int = 2
 
 
 SCALES: dict[str, Scale] = {
@@ -95,6 +101,11 @@ SCALES: dict[str, Scale] = {
         hidden_hazards=8,
         work_accidents=2,
         exceedances=6,
+        weather_stations_per_county=1,
+        hydrological_stations=6,
+        waterlogging_points=20,
+        geohazard_points=25,
+        storms=2,
     ),
     "small": Scale(
         name="small",
@@ -117,6 +128,11 @@ SCALES: dict[str, Scale] = {
         work_accidents=10,
         exceedances=150,
         instructions=40,
+        weather_stations_per_county=2,
+        hydrological_stations=30,
+        waterlogging_points=300,
+        geohazard_points=400,
+        storms=6,
     ),
     "large": Scale(
         name="large",
@@ -139,6 +155,11 @@ SCALES: dict[str, Scale] = {
         work_accidents=60,
         exceedances=1_500,
         instructions=200,
+        weather_stations_per_county=4,
+        hydrological_stations=80,
+        waterlogging_points=1500,
+        geohazard_points=2000,
+        storms=12,
     ),
 }
 

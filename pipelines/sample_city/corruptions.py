@@ -154,3 +154,50 @@ def not_in_enumeration(column: str, bad_values: list[str]) -> Corruption:
             column: pl.Series(np.array(bad_values)[rng.integers(0, len(bad_values), rows.height)])
         },
     )
+
+
+def swapped(rule: str, first: str, second: str) -> Corruption:
+    """Two columns exchanged (a level typed in the other's cell, a lifting time before its
+    issue): breaks the contract's cross-column rule `rule`. Only rows whose values differ break it."""
+
+    def corrupt(
+        rows: pl.DataFrame, rng: np.random.Generator, city: CityProfile
+    ) -> dict[str, pl.Series]:
+        return {first: rows[second], second: rows[first]}
+
+    return Corruption(rule, (first, second), corrupt)
+
+
+def point_outside_city(column: str, lon: str, lat: str, render) -> Corruption:  # type: ignore[no-untyped-def]
+    """A delivered point string (`render(lon, lat)`) whose coordinates were typed swapped:
+    outside the city's extent whatever the city (its latitude is no longitude there)."""
+
+    def corrupt(
+        rows: pl.DataFrame, rng: np.random.Generator, city: CityProfile
+    ) -> dict[str, pl.Series]:
+        return {column: render(rows[lat], rows[lon])}
+
+    return Corruption("coordinates_outside_city", (column,), corrupt)
+
+
+def calendar_invalid(column: str, low: int, high: int) -> Corruption:
+    """A part of a date or time delivered in its own column, out of the calendar (hour 24 to
+    30, month 13): the parts make no time."""
+    return Corruption(
+        "derived_invalid",
+        (column,),
+        lambda rows, rng, city: {column: pl.Series(rng.integers(low, high + 1, rows.height))},
+    )
+
+
+def earlier_than(rule: str, column: str, other: str) -> Corruption:
+    """A time typed before the one it must follow (lifted 1 to 6 hours before issued): breaks
+    the contract's cross-column rule `rule`."""
+
+    def corrupt(
+        rows: pl.DataFrame, rng: np.random.Generator, city: CityProfile
+    ) -> dict[str, pl.Series]:
+        back = pl.Series(rng.integers(1, 7, rows.height)).cast(pl.Int32)
+        return {column: rows.select(pl.col(other) - pl.duration(hours=pl.lit(back)))[other]}
+
+    return Corruption(rule, (column, other), corrupt)

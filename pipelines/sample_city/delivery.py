@@ -34,6 +34,7 @@ RID, DAY, NOISE, INVALID, INVALID_COLUMN, ORDER = (
 )
 
 MIN_ROWS_PER_RULE = 8
+KEEP_VALID = "_keep_valid"  # a bookkeeping column: rows no rule violation is planted in
 # (rows to break, generator, the city: its extent and codes) -> the broken columns
 Corrupt = Callable[[pl.DataFrame, np.random.Generator, CityProfile], dict[str, pl.Series]]
 
@@ -65,6 +66,7 @@ class FeedSpec:
     corruptions: list[Corruption] = field(default_factory=list)
     drift_renames: dict[str, str] = field(default_factory=dict)
     drift_added_column: str = "remark"
+    sheet: str = "警情"  # xlsx only: the worksheet's name
     # jsonl feeds nest some flat columns just before writing (e.g. vehicles and drivers); the
     # city's time zone is the one their local times are in
     finalize: Callable[[pl.DataFrame, str], pl.DataFrame] | None = None
@@ -124,6 +126,8 @@ def plant_invalid(
             for corruption in spec.corruptions
         ]
     )
+    if KEEP_VALID in rows.columns:  # planted truth a test looks for is never broken
+        eligible &= ~rows[KEEP_VALID].fill_null(False).to_numpy()[:, None]
     scores = np.where(eligible, rng.random((n, k)), -1.0)
     choice = np.where((rng.random(n) < rate) & eligible.any(axis=1), scores.argmax(axis=1), -1)
     # Every rule appears at least once in a delivery big enough to carry them all,
@@ -220,19 +224,19 @@ def write_file(spec: FeedSpec, frame: pl.DataFrame, path: Path) -> None:
     elif spec.fmt == "jsonl":
         path.write_bytes(frame.write_ndjson().encode("utf-8"))
     elif spec.fmt == "xlsx":
-        write_xlsx(frame, path)
+        write_xlsx(frame, path, spec.sheet, spec.department)
     else:
         raise ValueError(f"unknown delivery format {spec.fmt!r}")
 
 
-def write_xlsx(frame: pl.DataFrame, path: Path) -> None:
+def write_xlsx(frame: pl.DataFrame, path: Path, sheet_name: str, author: str) -> None:
     """A plain worksheet, as a department's office software exports it; fixed metadata so output is reproducible."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(
         buffer, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False}
     )
-    workbook.set_properties({"created": datetime(2026, 1, 1), "author": "fire_rescue"})
-    sheet = workbook.add_worksheet("警情")
+    workbook.set_properties({"created": datetime(2026, 1, 1), "author": author})
+    sheet = workbook.add_worksheet(sheet_name)
     sheet.write_row(0, 0, frame.columns)
     for row_number, row in enumerate(frame.iter_rows(), start=1):  # xlsxwriter writes cell by cell
         sheet.write_row(row_number, 0, ["" if value is None else value for value in row])

@@ -29,7 +29,10 @@ from pipelines.sample_city.feeds import (
     emergency_management,
     fire_rescue,
     market_regulation,
+    meteorology,
+    natural_resources,
     traffic_police,
+    water,
 )
 from pipelines.sample_city.feeds.common import Context
 from pipelines.sample_city.world import World, build_world
@@ -40,6 +43,9 @@ DEPARTMENTS = [
     fire_rescue,
     emergency_management,
     ecology_environment,
+    meteorology,
+    water,
+    natural_resources,
     command_centre,  # last: it instructs on what the others' data raise
 ]
 
@@ -177,6 +183,8 @@ def write_truth(
         "objects": world.objects,
         "hazard_holdings": world.hazard_holdings,
         "high_risk": high_risk(world),
+        "hazard_sites": world.hazard_sites,
+        "storms": world.storms.storms,
         **{name: pl.concat(frames) for name, frames in extra_truth.items()},
     }
     for name, frame in tables.items():

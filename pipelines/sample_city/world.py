@@ -16,7 +16,7 @@ import polars as pl
 
 from pipelines.lib import admin_divisions
 from pipelines.lib.standards.identifiers import USCC_ALPHABET, identity_check_char, uscc_check_char
-from pipelines.sample_city import geography
+from pipelines.sample_city import geography, hazards
 from pipelines.sample_city.config import CityConfig
 from pipelines.sample_city.vocabulary import (
     CUISINES,
@@ -45,6 +45,8 @@ class World:
     hazard_holdings: pl.DataFrame  # installation x chemical: q, Q, beta, exposed people
     roads: pl.DataFrame
     towns: pl.DataFrame
+    hazard_sites: pl.DataFrame  # weather and river gauges, waterlogging and geohazard points
+    storms: hazards.Storms  # the rain every weather-driven feed reads
 
 
 def where_or_null(condition: np.ndarray, values: pl.Series | np.ndarray) -> pl.Series:
@@ -654,20 +656,42 @@ def build_world(config: CityConfig, rng_for: Callable[[str], np.random.Generator
             np.array(STATION_TYPES)[rng_for("station_types").integers(0, 3, scale.stations)]
         )
     )
+    # The natural-hazard sites come last, so adding them shifted no earlier place.
+    counties = sorted(towns["county_code"].unique().to_list())
+    sites = hazards.make_sites(
+        rng_for("hazard sites"), config, new_places, orgs, pl.concat(place_frames), counties
+    )
+    site_objects = sites.select(
+        "object_id", "kind", "code", "name", "owner_kind", "owner_id", "place_id"
+    )
     objects = pl.concat(
-        [vehicles, installations.drop("exposed_people"), detectors, stations.drop("station_type")],
+        [
+            vehicles,
+            installations.drop("exposed_people"),
+            detectors,
+            stations.drop("station_type"),
+            site_objects,
+        ],
         how="vertical",
     )
     extra = installations.select("object_id", "exposed_people").join(
         stations.select("object_id", "station_type"), on="object_id", how="full", coalesce=True
     )
     objects = objects.join(extra, on="object_id", how="left", maintain_order="left")
+    # A site moved beside another (the gauge beside a chemical plant) takes its place's point along.
+    moved = sites.filter(pl.col("moved").fill_null(False)).select(
+        "place_id", lon="place_lon", lat="place_lat"
+    )
+    all_places = pl.concat(place_frames).update(moved, on="place_id")
+    sites = sites.drop("moved", "place_lon", "place_lat")
     return World(
         persons=persons,
-        places=pl.concat(place_frames),
+        places=all_places,
         organisations=orgs,
         objects=objects,
         hazard_holdings=holdings,
         roads=road_table,
         towns=towns,
+        hazard_sites=sites,
+        storms=hazards.storms(rng_for("storms"), config, counties, sites, all_places),
     )

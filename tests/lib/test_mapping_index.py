@@ -65,10 +65,10 @@ def test_event_types_categories_and_departments_are_fct_events(index: MappingInd
     # Every department has events today but the command centre, whose instruction log only
     # mentions the organisations and places it instructs on.
     assert set(index.departments) - set(index.event_departments) == {"command_centre"}
-    # fct_event.category lists the four national categories; int_events.sql gives two today.
+    # fct_event.category lists the four national categories; int_events.sql gives three today.
     assert set(index.categories) <= set(enum("fct_event", "category"))
     assert set(enum("fct_event", "category")) == set(NATIONAL_EVENT_CATEGORIES)
-    assert index.categories == ("accident_disaster", "public_health")
+    assert index.categories == ("accident_disaster", "natural_disaster", "public_health")
 
 
 def test_roles_and_kinds_are_those_of_todays_warehouse(index: MappingIndex) -> None:
@@ -81,12 +81,16 @@ def test_roles_and_kinds_are_those_of_todays_warehouse(index: MappingIndex) -> N
         "accident_site",
         "detector_site",
         "discharge_site",
+        "gauge_site",
+        "hazard_site",
         "incident_site",
         "inspected_premises",
         "installation_site",
         "instructed_site",
         "premises",
         "station_site",
+        "waterlogging_site",
+        "weather_station_site",
     )
 
 
@@ -120,7 +124,15 @@ def test_relations_and_flags_say_what_todays_role_lists_say(index: MappingIndex)
         "instructed_unit",
     }
     assert index.relation_roles("owns", "organisation") == ("operator",)  # dim_object.sql:7
-    assert index.relation_roles("locatedAt", "object") == ("detector", "installation", "station")
+    assert index.relation_roles("locatedAt", "object") == (
+        "detector",
+        "gauge",
+        "hazard_point",
+        "installation",
+        "station",
+        "waterlogging_point",
+        "weather_station",
+    )
     assert index.responders == ("responding_station",)  # fct_event.sql:15
     assert index.registers == ("registered",)  # dim_organisation.sql:33
     with pytest.raises(KeyError, match="a represents relation has no place end"):

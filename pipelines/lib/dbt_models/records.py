@@ -15,18 +15,17 @@ def source_records_model(feeds: Iterable[FeedSql], header: str) -> str:
     """`int_source_records`: each warehouse record's file and row in its delivery.
 
     Readings collapsed per entity are not listed (the warehouse refers to the entity, not its
-    readings); of a feed whose only events are derived, the records those events start at are.
+    readings); of a feed whose only events are derived, or whose readings are collapsed, the
+    records its derived events start at are.
     """
     selects: list[str] = []
     for feed in feeds:
         mapping = feed.mapping
-        if mapping.records is not None:
-            continue
         select = (
             "select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date\n"
             f"from {{{{ ref('{model_name(feed.contract)}') }}}}"
         )
-        if not (mapping.mentions or mapping.event):
+        if mapping.records is not None or not (mapping.mentions or mapping.event):
             if not mapping.derived_events:
                 continue
             derived = " union all ".join(

@@ -14,7 +14,7 @@ import polars as pl
 
 from pipelines.lib.standards.coordinates import wgs84_to_gcj02
 from pipelines.sample_city import corruptions as broken
-from pipelines.sample_city.delivery import DAY, Batch, DateStyle, FeedSpec
+from pipelines.sample_city.delivery import DAY, KEEP_VALID, Batch, DateStyle, FeedSpec
 from pipelines.sample_city.feeds.common import (
     Context,
     batch,
@@ -24,11 +24,13 @@ from pipelines.sample_city.feeds.common import (
     sequence_ids,
     start_rows,
 )
+from pipelines.sample_city.hazards import UNDERPASS_TYPES
 from pipelines.sample_city.vocabulary import ACCIDENT_CAUSES, WEATHER
 from pipelines.sample_city.world import World, non_representatives, where_or_null
 
 DEPARTMENT = "traffic_police"
 SLOTS = (1, 2, 3)  # up to three vehicles per accident
+UNDERPASS_RAIN_MM = 120.0  # an orange rainstorm's day or worse floods the underpasses
 
 
 def _nest_vehicles(frame: pl.DataFrame, timezone: str) -> pl.DataFrame:
@@ -177,6 +179,7 @@ def accidents(ctx: Context) -> Batch:
     places = pl.concat([places.select(plants.columns), plant_rows.select(plants.columns)]).gather(
         np.where(at_plant, np.arange(n) + n, np.arange(n))
     )
+    places, underpass = underpass_accidents(ctx, events, places, at_hotspot | at_plant)
     lng, lat = wgs84_to_gcj02(places["lon"].to_numpy(), places["lat"].to_numpy())
     address, address_noise = messy_addresses(places, rng, ctx, style="county")
     vehicle_count = rng.choice([1, 2, 3], n, p=[0.45, 0.45, 0.10])
@@ -220,6 +223,7 @@ def accidents(ctx: Context) -> Batch:
             **{name: values for name, values in columns.items() if not name.startswith("_")},
             DAY: events[DAY],
             "place_id": places["place_id"],
+            KEEP_VALID: pl.Series(underpass),
             **{name: values for name, values in columns.items() if name.startswith("_")},
         }
     )
@@ -230,13 +234,61 @@ def accidents(ctx: Context) -> Batch:
         links(rows, "object", f"_vehicle{i}", "involved_vehicle", slot=i) for i in SLOTS
     ]
     driver_links = [links(rows, "person", f"_driver{i}", "driver", slot=i) for i in SLOTS]
-    return batch(
+    result = batch(
         rows,
         links(rows, "place", "place_id", "accident_site"),
         *vehicle_links,
         *driver_links,
         drop=["place_id"] + [f"_vehicle{i}" for i in SLOTS] + [f"_driver{i}" for i in SLOTS],
     )
+    result.truth_tables["underpass_accidents"] = rows.filter(pl.Series(underpass)).select(
+        "accidentId", "place_id", pl.col(DAY).alias("day")
+    )
+    return result
+
+
+def underpass_accidents(
+    ctx: Context, events: pl.DataFrame, places: pl.DataFrame, taken: np.ndarray
+) -> tuple[pl.DataFrame, np.ndarray]:
+    """On a day of orange or red rain in a county, cars drive into its flooded underpasses:
+    some of that day's accidents (not late, not at a black spot or a plant) happen there.
+    The planted underpass (the first) has one on the planted storm's day."""
+    rng = ctx.rng_for("underpass accidents")
+    world = ctx.world
+    storms = world.storms
+    underpasses = (
+        world.hazard_sites.filter(pl.col("point_type").is_in(UNDERPASS_TYPES))
+        .select("object_id", "place_id")
+        .join(world.places, on="place_id")
+    )
+    moved = np.zeros(events.height, dtype=bool)
+    free = ~taken & ~events["late"].to_numpy()
+    days = events[DAY].to_numpy()
+    index = np.arange(events.height)
+    targets: list[int] = []
+    rows: list[int] = []
+    daily = storms.daily()
+    for row, county in enumerate(storms.counties):
+        here = underpasses.with_row_index("i").filter(pl.col("county_code") == county)["i"]
+        for day in np.flatnonzero(daily[row] >= UNDERPASS_RAIN_MM):
+            when = np.datetime64(ctx.days[day])
+            for point in here.to_list():
+                if point != 0 and rng.random() >= 0.6:
+                    continue
+                candidates = index[free & (days == when)]
+                if len(candidates) == 0:
+                    continue
+                chosen = int(candidates[rng.integers(0, len(candidates))])
+                free[chosen] = False
+                moved[chosen] = True
+                targets.append(point)
+                rows.append(chosen)
+    if not rows:
+        return places, moved
+    replacement = underpasses.select(places.columns)[targets]
+    order = np.arange(places.height)
+    order[rows] = places.height + np.arange(len(rows))
+    return pl.concat([places, replacement]).gather(order), moved
 
 
 def flow(ctx: Context, rng: np.random.Generator, day: date) -> Batch:

@@ -143,6 +143,49 @@ with events as (
     from {{ ref('stg_market_regulation__food_sampling') }}
     where result = '不符合'
     union all
+    select source_department, source_feed, source_record_id, event_type, category, severity, occurred_at, delivery_date, own_location_key, county_code, deaths, injuries, description, due_date, resolved_date, major
+    from {{ ref('int_heavy_rainfall_events') }}
+    union all
+    select
+        source_department,
+        source_feed,
+        source_record_id,
+        cast('weather_warning' as varchar) as event_type,
+        cast('natural_disaster' as varchar) as category,
+        cast(null as varchar) as severity,
+        cast(issued_at as timestamptz) as occurred_at,
+        delivery_date,
+        cast(null as varchar) as own_location_key,
+        county_code,
+        cast(null as bigint) as deaths,
+        cast(null as bigint) as injuries,
+        cast(signal_type || signal_level || '预警: ' || headline as varchar) as description,
+        cast(null as date) as due_date,
+        cast(null as date) as resolved_date,
+        cast(null as boolean) as major
+    from {{ ref('stg_meteorology__weather_warnings') }}
+    where true
+    union all
+    select
+        source_department,
+        source_feed,
+        source_record_id,
+        cast(case hazard_type when '滑坡' then 'landslide' when '崩塌' then 'rockfall' when '泥石流' then 'debris_flow' when '地面塌陷' then 'ground_collapse' end as varchar) as event_type,
+        cast(case hazard_type when '滑坡' then 'natural_disaster' when '崩塌' then 'natural_disaster' when '泥石流' then 'natural_disaster' when '地面塌陷' then 'natural_disaster' end as varchar) as category,
+        cast({{ casualty_severity_grade("deaths") }} as varchar) as severity,
+        occurred_at,
+        delivery_date,
+        cast({{ location_key("longitude", "latitude", "location", "county_code") }} as varchar) as own_location_key,
+        county_code,
+        deaths,
+        injuries,
+        cast(hazard_type || ': ' || coalesce(location, '') as varchar) as description,
+        cast(null as date) as due_date,
+        cast(null as date) as resolved_date,
+        cast(null as boolean) as major
+    from {{ ref('stg_natural_resources__geohazard_incidents') }}
+    where true
+    union all
     select
         source_department,
         source_feed,
@@ -162,6 +205,9 @@ with events as (
         cast(null as boolean) as major
     from {{ ref('stg_traffic_police__traffic_accidents') }}
     where true
+    union all
+    select source_department, source_feed, source_record_id, event_type, category, severity, occurred_at, delivery_date, own_location_key, county_code, deaths, injuries, description, due_date, resolved_date, major
+    from {{ ref('int_water_level_exceedance_events') }}
 )
 
 select md5(source_record_id) as event_key, *

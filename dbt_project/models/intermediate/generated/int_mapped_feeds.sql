@@ -16,6 +16,12 @@ select * from (values
     ('market_regulation', 'food_business_licences', false),
     ('market_regulation', 'food_inspections', true),
     ('market_regulation', 'food_sampling', true),
+    ('meteorology', 'weather_observations', true),
+    ('meteorology', 'weather_warnings', true),
+    ('natural_resources', 'geohazard_incidents', true),
+    ('natural_resources', 'geohazard_points', false),
     ('traffic_police', 'traffic_accidents', true),
-    ('traffic_police', 'traffic_flow', false)
+    ('traffic_police', 'traffic_flow', false),
+    ('water', 'water_levels', true),
+    ('water', 'waterlogging_points', false)
 ) as t (source_department, source_feed, gives_events)

@@ -17,5 +17,10 @@ select * from (values
     ('market_regulation', 'food_business_licences', 'premises', 'licensee', 'premises'),
     ('market_regulation', 'food_business_licences', 'represents', 'legal_representative', 'licensee'),
     ('market_regulation', 'food_inspections', 'premises', 'inspected', 'inspected_premises'),
-    ('traffic_police', 'traffic_flow', 'locatedAt', 'detector', 'detector_site')
+    ('meteorology', 'weather_observations', 'locatedAt', 'weather_station', 'weather_station_site'),
+    ('natural_resources', 'geohazard_incidents', 'locatedAt', 'hazard_point', 'incident_site'),
+    ('natural_resources', 'geohazard_points', 'locatedAt', 'hazard_point', 'hazard_site'),
+    ('traffic_police', 'traffic_flow', 'locatedAt', 'detector', 'detector_site'),
+    ('water', 'water_levels', 'locatedAt', 'gauge', 'gauge_site'),
+    ('water', 'waterlogging_points', 'locatedAt', 'waterlogging_point', 'waterlogging_site')
 ) as t (source_department, source_feed, relation, from_role, to_role)

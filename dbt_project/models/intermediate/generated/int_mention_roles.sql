@@ -3,9 +3,13 @@
 -- the register's mentions are preferred for an organisation's name, type and county.
 select * from (values
     ('object', 'detector', false, false),
+    ('object', 'gauge', false, false),
+    ('object', 'hazard_point', false, false),
     ('object', 'installation', false, false),
     ('object', 'involved_vehicle', false, false),
     ('object', 'station', false, false),
+    ('object', 'waterlogging_point', false, false),
+    ('object', 'weather_station', false, false),
     ('organisation', 'inspected', false, false),
     ('organisation', 'instructed_unit', false, false),
     ('organisation', 'involved_unit', false, false),
@@ -19,14 +23,19 @@ select * from (values
     ('organisation', 'sampled', false, false),
     ('person', 'driver', false, false),
     ('person', 'legal_representative', false, false),
+    ('person', 'monitor', false, false),
     ('person', 'victim', false, false),
     ('place', 'accident_site', false, false),
     ('place', 'detector_site', false, false),
     ('place', 'discharge_site', false, false),
+    ('place', 'gauge_site', false, false),
+    ('place', 'hazard_site', false, false),
     ('place', 'incident_site', false, false),
     ('place', 'inspected_premises', false, false),
     ('place', 'installation_site', false, false),
     ('place', 'instructed_site', false, false),
     ('place', 'premises', false, false),
-    ('place', 'station_site', false, false)
+    ('place', 'station_site', false, false),
+    ('place', 'waterlogging_site', false, false),
+    ('place', 'weather_station_site', false, false)
 ) as t (kind, role, responder, register)

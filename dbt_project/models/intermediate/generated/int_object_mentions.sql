@@ -34,6 +34,51 @@ select
     source_department,
     source_feed,
     source_record_id,
+    cast('weather_station' as varchar) as role,
+    cast(1 as bigint) as slot,
+    cast('weather_station' as varchar) as kind,
+    cast('W:' || station_code as varchar) as code_key,
+    cast(station_code as varchar) as code,
+    cast(station_name as varchar) as name,
+    cast(null as varchar) as owner_uscc,
+    cast({{ location_key("longitude", "latitude", "null", "county_code") }} as varchar) as location_key
+from {{ ref('int_meteorology__weather_observations__latest') }}
+where station_code is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('hazard_point' as varchar) as role,
+    cast(1 as bigint) as slot,
+    cast('geohazard_point' as varchar) as kind,
+    cast('Z:' || point_code as varchar) as code_key,
+    cast(point_code as varchar) as code,
+    cast(null as varchar) as name,
+    cast(null as varchar) as owner_uscc,
+    cast({{ location_key("longitude", "latitude", "location", "county_code") }} as varchar) as location_key
+from {{ ref('stg_natural_resources__geohazard_incidents') }}
+where point_code is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('hazard_point' as varchar) as role,
+    cast(1 as bigint) as slot,
+    cast('geohazard_point' as varchar) as kind,
+    cast('Z:' || point_code as varchar) as code_key,
+    cast(point_code as varchar) as code,
+    cast(point_name as varchar) as name,
+    cast(null as varchar) as owner_uscc,
+    cast({{ location_key("longitude", "latitude", "location", "county_code") }} as varchar) as location_key
+from {{ ref('stg_natural_resources__geohazard_points') }}
+where point_code is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
     cast('involved_vehicle' as varchar) as role,
     cast(_slot as bigint) as slot,
     cast('vehicle' as varchar) as kind,
@@ -59,3 +104,33 @@ select
     cast({{ location_key("longitude", "latitude", "null", "null") }} as varchar) as location_key
 from {{ ref('int_traffic_police__traffic_flow__latest') }}
 where detector_id is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('gauge' as varchar) as role,
+    cast(1 as bigint) as slot,
+    cast('hydrological_station' as varchar) as kind,
+    cast('H:' || station_code as varchar) as code_key,
+    cast(station_code as varchar) as code,
+    cast(station_name as varchar) as name,
+    cast(null as varchar) as owner_uscc,
+    cast({{ location_key("longitude", "latitude", "null", "county_code") }} as varchar) as location_key
+from {{ ref('int_water__water_levels__latest') }}
+where station_code is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('waterlogging_point' as varchar) as role,
+    cast(1 as bigint) as slot,
+    cast('waterlogging_point' as varchar) as kind,
+    cast('J:' || point_code as varchar) as code_key,
+    cast(point_code as varchar) as code,
+    cast(point_name as varchar) as name,
+    cast(null as varchar) as owner_uscc,
+    cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as location_key
+from {{ ref('stg_water__waterlogging_points') }}
+where point_code is not null

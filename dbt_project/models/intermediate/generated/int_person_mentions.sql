@@ -49,6 +49,21 @@ select
     source_department,
     source_feed,
     source_record_id,
+    cast('monitor' as varchar) as role,
+    cast(1 as bigint) as slot,
+    cast(monitor_name as varchar) as name,
+    cast(null as varchar) as id_hash,
+    cast(null as varchar) as id_masked,
+    cast(monitor_phone as varchar) as phone,
+    cast(null as date) as birth_date,
+    cast(null as varchar) as sex
+from {{ ref('stg_natural_resources__geohazard_points') }}
+where monitor_name is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
     cast('driver' as varchar) as role,
     cast(_slot as bigint) as slot,
     cast(_item.driver_name as varchar) as name,

@@ -144,6 +144,48 @@ select
     source_department,
     source_feed,
     source_record_id,
+    cast('weather_station_site' as varchar) as role,
+    cast(null as varchar) as address,
+    county_code,
+    cast(null as varchar) as township_code,
+    longitude,
+    latitude,
+    cast({{ location_key("longitude", "latitude", "null", "county_code") }} as varchar) as location_key
+from {{ ref('int_meteorology__weather_observations__latest') }}
+where longitude is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('incident_site' as varchar) as role,
+    cast(location as varchar) as address,
+    county_code,
+    township_code,
+    longitude,
+    latitude,
+    cast({{ location_key("longitude", "latitude", "location", "county_code") }} as varchar) as location_key
+from {{ ref('stg_natural_resources__geohazard_incidents') }}
+where longitude is not null or location is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('hazard_site' as varchar) as role,
+    cast(location as varchar) as address,
+    county_code,
+    township_code,
+    longitude,
+    latitude,
+    cast({{ location_key("longitude", "latitude", "location", "county_code") }} as varchar) as location_key
+from {{ ref('stg_natural_resources__geohazard_points') }}
+where longitude is not null or location is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
     cast('accident_site' as varchar) as role,
     address,
     county_code,
@@ -167,3 +209,31 @@ select
     cast({{ location_key("longitude", "latitude", "null", "null") }} as varchar) as location_key
 from {{ ref('int_traffic_police__traffic_flow__latest') }}
 where longitude is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('gauge_site' as varchar) as role,
+    cast(null as varchar) as address,
+    county_code,
+    cast(null as varchar) as township_code,
+    longitude,
+    latitude,
+    cast({{ location_key("longitude", "latitude", "null", "county_code") }} as varchar) as location_key
+from {{ ref('int_water__water_levels__latest') }}
+where longitude is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('waterlogging_site' as varchar) as role,
+    address,
+    county_code,
+    township_code,
+    longitude,
+    latitude,
+    cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as location_key
+from {{ ref('stg_water__waterlogging_points') }}
+where longitude is not null or address is not null
