@@ -1,7 +1,9 @@
 -- Which events concern which organisation, place and monitoring station: the join every
 -- risk profile, warning rule and accuracy measure counts on. An organisation is concerned by
 -- the events it is named in (except as the responding fire station) and by those at or near
--- its premises; a place by those at or near it; a station by the air-quality episodes there.
+-- its premises; a place by those at or near it; a station by the air-quality episodes there; an
+-- object (a waterlogging point, a geological-hazard point, an installation) by the events naming
+-- it and those at or near its place.
 -- "Near" is within var('risk_near_metres') of the point.
 with events as (
     select
@@ -48,6 +50,13 @@ links as (
     from {{ ref('dim_object') }} as s
     join events as e on e.place_key = s.place_key
     where s.kind = 'monitoring_station' and e.event_type = 'air_quality_episode'
+    union
+    select 'object' as subject_kind, b.object_key as subject_key, b.event_key, 'named' as relation
+    from {{ ref('bridge_event_object') }} as b
+    union
+    select 'object' as subject_kind, o.object_key as subject_key, n.event_key, 'near' as relation
+    from near as n
+    join {{ ref('dim_object') }} as o on o.place_key = n.place_key
 )
 
 -- One row per subject and event, however many ways they are linked.

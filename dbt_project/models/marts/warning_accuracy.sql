@@ -2,7 +2,9 @@
 -- many had one of the rule's outcome events in the following follow_up_days, against the
 -- same share among the subjects of that kind it did not warn. Only days whose whole
 -- follow-up window lies inside the data are scored. lift = warned hit rate / unwarned one.
-with rules as (select * from {{ ref('warning_rules') }}),
+-- A rule warning objects (the trigger rules) counts the objects of its kind. Days are the city's
+-- calendar days: an event at 23:30 in the city is on that day, not the UTC one.
+with rules as (select * from {{ ref('int_warning_rules') }}),
 
 last_day as (select max(delivery_date) as day from {{ ref('fct_event') }}),
 
@@ -16,14 +18,25 @@ scored_days as (
     from rules as r
 ),
 
-population as (
-    select 'organisation' as subject_kind, count(*) as subjects from {{ ref('dim_organisation') }}
+kinds as (
+    select 'organisation' as subject_kind, cast(null as varchar) as object_kind, count(*) as subjects
+    from {{ ref('dim_organisation') }}
     union all
-    select 'place' as subject_kind, count(*) as subjects from {{ ref('dim_place') }}
+    select 'place' as subject_kind, null as object_kind, count(*) as subjects from {{ ref('dim_place') }}
     where location_source = 'delivered'
     union all
-    select 'station' as subject_kind, count(*) as subjects from {{ ref('dim_object') }}
+    select 'station' as subject_kind, null as object_kind, count(*) as subjects from {{ ref('dim_object') }}
     where kind = 'monitoring_station'
+    union all
+    select 'object' as subject_kind, kind as object_kind, count(*) as subjects from {{ ref('dim_object') }}
+    group by kind
+),
+
+population as (
+    select r.rule_id, r.subject_kind, coalesce(k.subjects, 0) as subjects
+    from rules as r
+    left join kinds as k
+        on k.subject_kind = r.subject_kind and k.object_kind is not distinct from r.subject_object_kind
 ),
 
 outcomes as (
@@ -35,7 +48,10 @@ outcomes as (
         on
             s.subject_kind = r.subject_kind
             and list_contains(string_split(r.outcome_event_types, '|'), s.event_type)
-            and s.occurred_at::date > d.as_of_date and s.occurred_at::date <= d.as_of_date + r.follow_up_days
+            and {{ city_date('s.occurred_at') }} > d.as_of_date
+            and {{ city_date('s.occurred_at') }} <= d.as_of_date + r.follow_up_days
+    left join {{ ref('dim_object') }} as o on r.subject_kind = 'object' and o.object_key = s.subject_key
+    where r.subject_kind <> 'object' or o.kind = r.subject_object_kind
     group by all
 ),
 
@@ -69,7 +85,7 @@ scored as (
         ) as subject_days_with_event,
         any_value(p.subjects) as subjects
     from rules as r
-    join population as p using (subject_kind)
+    join population as p using (rule_id)
     group by r.rule_id
 )
 

@@ -1,8 +1,10 @@
 -- Every warning the rules would have raised on every day of the data, each from what had been
 -- delivered by the end of that day: the current warnings are the newest day's, and the
 -- earlier days let the rules be checked against what happened next (warning_accuracy).
--- Thresholds, windows, levels and areas are configuration (seeds/config/warning_rules.csv).
-with rules as (select * from {{ ref('warning_rules') }}),
+-- Thresholds, windows, levels and areas are configuration (seeds/config/warning_rules.csv), and
+-- the cross-department trigger rules are configuration only (warning_rule_triggers.csv,
+-- int_triggered_warnings). Days are the city's calendar days, whatever the session's time zone.
+with rules as (select * from {{ ref('int_warning_rules') }}),
 
 days as (
     select unnest(generate_series(min(delivery_date), max(delivery_date), interval 1 day))::date as as_of_date
@@ -61,7 +63,8 @@ air_pollution as (
     join {{ ref('int_air_quality_episodes') }} as e
         on
             e.peak_level >= r.threshold and e.delivery_date <= d.as_of_date
-            and e.started_at::date > d.as_of_date - r.window_days and e.started_at::date <= d.as_of_date
+            and {{ city_date('e.started_at') }} > d.as_of_date - r.window_days
+            and {{ city_date('e.started_at') }} <= d.as_of_date
     join stations as s on s.code = e.station_code
     where r.rule_id = 'air_pollution_episode'
     group by all
@@ -83,13 +86,14 @@ accident_cluster as (
         || ' traffic accidents in '
         || any_value(r.window_days)
         || ' days, latest '
-        || max(a.occurred_at)::date as reasons
+        || max({{ city_date('a.occurred_at') }}) as reasons
     from rules as r
     cross join days as d
     join accidents as a
         on
             a.delivery_date <= d.as_of_date
-            and a.occurred_at::date > d.as_of_date - r.window_days and a.occurred_at::date <= d.as_of_date
+            and {{ city_date('a.occurred_at') }} > d.as_of_date - r.window_days
+            and {{ city_date('a.occurred_at') }} <= d.as_of_date
     where r.rule_id = 'accident_cluster'
     group by all
     having count(*) >= any_value(r.threshold)
@@ -104,7 +108,7 @@ food_failures as (
         || ' failed food inspections or samplings in '
         || any_value(r.window_days)
         || ' days, latest '
-        || max(f.occurred_at)::date as reasons
+        || max({{ city_date('f.occurred_at') }}) as reasons
     from rules as r
     cross join days as d
     join subject_events as f
@@ -112,7 +116,8 @@ food_failures as (
             f.subject_kind = 'organisation' and f.relation = 'named'
             and f.event_type in ('food_inspection_failure', 'food_sampling_failure')
             and f.delivery_date <= d.as_of_date
-            and f.occurred_at::date > d.as_of_date - r.window_days and f.occurred_at::date <= d.as_of_date
+            and {{ city_date('f.occurred_at') }} > d.as_of_date - r.window_days
+            and {{ city_date('f.occurred_at') }} <= d.as_of_date
     where r.rule_id = 'repeated_food_failures'
     group by all
     having count(*) >= any_value(r.threshold)
@@ -126,9 +131,12 @@ raised as (
     select * from accident_cluster
     union all
     select * from food_failures
+    union all
+    select * from {{ ref('int_triggered_warnings') }}
 ),
 
--- Where each warning is: the hazard installation, the station, the place, or the organisation's premises.
+-- Where each warning is: the hazard installation or other object, the station, the place, or the
+-- organisation's premises.
 located as (
     select
         r.*,
@@ -155,7 +163,8 @@ select
     l.subject_key,
     coalesce(
         case rule.subject_kind
-            when 'organisation' then org.name when 'station' then obj.name else pl.standard_address
+            when 'organisation' then org.name when 'station' then obj.name when 'object' then obj.name
+            else pl.standard_address
         end,
         l.subject_key
     ) as subject_name,

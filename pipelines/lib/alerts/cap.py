@@ -87,6 +87,15 @@ EVENT_KINDS: dict[str, EventKind] = {
     "air_pollution": EventKind(("Env", "Health"), "重污染天气", "Immediate", "Observed"),
     "food_safety": EventKind(("Health",), "食品安全风险", "Expected", "Likely"),
     "fire": EventKind(("Fire",), "火灾风险", "Expected", "Likely"),
+    # The cross-department trigger rules (warning_rule_triggers.csv): the weather or the river
+    # is observed, the harm it brings to the warned object is expected.
+    "rainstorm_waterlogging": EventKind(
+        ("Met", "Transport"), "暴雨内涝风险", "Immediate", "Likely"
+    ),
+    "geological_hazard": EventKind(("Geo", "Met"), "地质灾害风险", "Expected", "Likely"),
+    "flood_hazardous_chemicals": EventKind(
+        ("Met", "Safety", "CBRNE"), "洪水危及危险化学品设施", "Expected", "Likely"
+    ),
 }
 EVENT_TYPES = tuple(EVENT_KINDS)
 
