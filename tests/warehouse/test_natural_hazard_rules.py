@@ -71,9 +71,8 @@ def test_rainstorm_days_are_the_city_s_days(analytics, truth, profile):
         rows(
             analytics,
             """select o.code, timezone(?, e.occurred_at)::date
-            from fct_event as e join bridge_event_object as b using (event_key)
-            join dim_object as o using (object_key)
-            where e.event_type = 'heavy_rainfall'""",
+            from fct_event as e join dim_object as o on o.place_key = e.place_key
+            where e.event_type = 'heavy_rainfall' and o.kind = 'weather_station'""",
             profile.timezone,
         ),
         schema={"station_code": pl.String, "day": pl.Date},
@@ -115,15 +114,16 @@ def test_red_rainstorm_warns_the_planted_underpass(analytics, truth, planted_day
     assert planted_day in warned(
         analytics, "red_rainstorm_waterlogging", "waterlogging_point", underpass["code"]
     )
-    # Every point it warns is in a county with a red rainstorm warning in force that day or the one before.
+    # Every point it warns is in a county with a red rainstorm warning issued within the rule's window.
     stray = rows(
         analytics,
         """select h.subject_key, h.as_of_date from warning_history as h
         join dim_object as o on o.object_key = h.subject_key join dim_place as p using (place_key)
+        join warning_rule_triggers as r using (rule_id)
         where h.rule_id = 'red_rainstorm_waterlogging' and not exists (
             select 1 from fct_event as e where e.event_type = 'weather_warning' and e.description like '暴雨红色%'
             and e.county_code = p.county_code and e.delivery_date <= h.as_of_date
-            and timezone(?, e.occurred_at)::date > h.as_of_date - 1)""",
+            and timezone(?, e.occurred_at)::date > h.as_of_date - r.window_days)""",
         profile.timezone,
     )
     assert stray == []
