@@ -66,6 +66,9 @@ def test_groups_follow_the_flow() -> None:
     assert GRAPH.get(dg.AssetKey("analytics_copy")).group_name == PUBLISH_GROUP
     for department in DEPARTMENTS:
         assert GRAPH.get(extract_key(department)).group_name == PUBLISH_GROUP
+    # The one map is drawn from the analytics copy, once it is published.
+    assert GRAPH.get(dg.AssetKey("one_map")).group_name == PUBLISH_GROUP
+    assert dg.AssetKey("analytics_copy") in GRAPH.get(dg.AssetKey("one_map")).parent_keys
     assert {GRAPH.get(key).group_name for key in link_entities.keys} == {groups.LINKAGE}
 
 

@@ -7,16 +7,14 @@ group of the code location, then opens an ingestion asset's checks and finds eac
 the result the instance recorded. Every request the pages make is recorded: none may leave
 127.0.0.1 (no telemetry script, no font or image from the internet).
 
-The browser is Debian's `chromium` (`apt-get install -y chromium`), driven through the
-driver the `playwright` package ships: Playwright never downloads a browser here. CI
-(`.ci/run`) installs chromium when it is missing and sets SAFECITY_REQUIRE_BROWSER=1, so
-there a missing browser fails this test; elsewhere it is skipped, saying how to install it.
+The browser is Debian's `chromium`, from the `chromium` fixture (tests/ui/conftest.py): when it
+is missing this test is skipped, saying how to install it, or fails where
+SAFECITY_REQUIRE_BROWSER=1 (CI).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -46,8 +44,6 @@ from pipelines.lib.dagster_home import DAGSTER_HOME_DIRNAME
 from tests.local_server import free_port, stop_group
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-INSTALL_COMMAND = "apt-get install -y chromium"
-REQUIRE_BROWSER = "SAFECITY_REQUIRE_BROWSER"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 # The code location took 40 to 70 s to load on a quiet 2-core machine and up to 171 s on a busy
@@ -65,18 +61,6 @@ def check_icon(status: str, severity: dg.AssetCheckSeverity) -> str:
     if status == "SUCCEEDED":
         return "check_circle"
     return "warning_outline" if severity == dg.AssetCheckSeverity.WARN else "cancel"
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    """Debian's chromium, or a skip (a failure in CI) that says how to install it."""
-    path = shutil.which("chromium")
-    if path is None:
-        reason = f"Debian's chromium is not installed: `{INSTALL_COMMAND}` (as root) installs it"
-        if os.environ.get(REQUIRE_BROWSER) == "1":
-            pytest.fail(f"{reason}; {REQUIRE_BROWSER}=1 requires the browser test to run")
-        pytest.skip(reason)
-    return path
 
 
 def test_the_ui_shows_groups_and_check_results_and_fetches_only_from_this_machine(

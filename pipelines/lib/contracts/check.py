@@ -2,8 +2,8 @@
 
 Without paths: every feed contract, the shared vocabulary, the feeds' mappings read together
 (`mapping_index`), every warehouse table contract and the sharing policy under the contracts
-folder. With paths: those files, each checked as what its place says it is
-(`sharing/policy.yaml`, `vocabulary.yaml`, a table contract under `warehouse/`, or else a
+folder, and the map's layers (`map/layers.yaml`). With paths: those files, each checked as what
+its place says it is (`sharing/policy.yaml`, `map/layers.yaml`, `vocabulary.yaml`, a table contract under `warehouse/`, or else a
 feed contract under `feeds/<department>/`); a folder is every YAML file below it, or the
 whole of it when it is a contracts folder (it holds `feeds/`).
 """
@@ -31,6 +31,7 @@ from pipelines.lib.contracts.tables import TableContract, check_table_contracts
 from pipelines.lib.contracts.yaml_source import ContractError, display_path
 
 POLICY = Path("sharing") / "policy.yaml"
+MAP_LAYERS = Path("map") / "layers.yaml"
 
 
 @dataclass
@@ -95,6 +96,9 @@ def _check_folder(contracts_dir: Path, report: CheckReport) -> None:
     if (contracts_dir / POLICY).is_file():
         report.checked.append("the sharing policy")
         report.problems += _policy_problems(contracts_dir / POLICY, contracts_dir, tables)
+    if (contracts_dir / MAP_LAYERS).is_file():
+        report.checked.append("the map's layers")
+        report.problems += _map_problems(contracts_dir / MAP_LAYERS, contracts_dir.parent)
 
 
 def _check_file(path: Path, root: Path, report: CheckReport) -> None:
@@ -103,6 +107,8 @@ def _check_file(path: Path, root: Path, report: CheckReport) -> None:
         contracts_dir = path.parent.parent
         tables, _ = check_table_contracts(contracts_dir)  # their own problems are theirs
         report.problems += _policy_problems(path, contracts_dir, tables)
+    elif path.name == MAP_LAYERS.name and path.parent.name == MAP_LAYERS.parent.name:
+        report.problems += _map_problems(path, root)
     elif path.name == VOCABULARY_FILE:
         report.problems += _vocabulary_problems(path, path.parent)
     elif path.parent.name == "warehouse":
@@ -115,6 +121,13 @@ def _check_file(path: Path, root: Path, report: CheckReport) -> None:
             load_contract(path, root)
         except ContractError as error:
             report.problems += error.messages
+
+
+def _map_problems(path: Path, root: Path) -> list[str]:
+    # Imported here: the map belongs to publishing, which builds on the contracts.
+    from pipelines.lib.map.layers import check_map_layers
+
+    return check_map_layers(path, root)
 
 
 def _vocabulary_problems(path: Path, contracts_dir: Path) -> list[str]:
