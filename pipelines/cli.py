@@ -642,13 +642,10 @@ def _materialize(
     from pipelines.lib.instance_storage import without_fsync_under
     from pipelines.lib.landing.pending import day_range, days_to_ingest, landed_days
     from pipelines.lib.progress import Progress
-    from pipelines.lib.quality.preload import start_importing_great_expectations
     from pipelines.runner import materialize_all
 
     prepare_dagster_home(home)
     without_fsync_under(home)  # run history only: no fsync per event (instance_storage.py)
-    # The quality reports come last; their library's import overlaps what comes before.
-    start_importing_great_expectations()
     pending = landed_days if args.full_refresh else days_to_ingest
     # Only days in the delivery window are partitions; the landing inventory reports the rest.
     window = current_delivery_window()
