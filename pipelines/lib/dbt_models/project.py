@@ -41,7 +41,12 @@ from pipelines.lib.dbt_models.records import (
     roles_model,
     source_records_model,
 )
-from pipelines.lib.dbt_models.shared_feeds import shared_feed_model, shared_feed_name, shared_feeds
+from pipelines.lib.dbt_models.shared_feeds import (
+    shared_feed_model,
+    shared_feed_name,
+    shared_feed_properties,
+    shared_feeds,
+)
 from pipelines.lib.dbt_models.sources import sources_file
 from pipelines.lib.dbt_models.staging import model_name, staging_model, staging_properties
 from pipelines.lib.dbt_models.warehouse_schema import render as warehouse_schema
@@ -119,9 +124,14 @@ def generated_files(contracts_dir: Path, contracts: FeedContracts | None = None)
     files[GENERATED_DIR / "_generated__models.yml"] = YAML_HEADER + _yaml(
         generated_properties(mapped)
     )
-    for feed_name, feeds in shared_feeds(ordered).items():
+    shared = shared_feeds(ordered)
+    for feed_name, feeds in shared.items():
         files[GENERATED_DIR / f"{shared_feed_name(feed_name)}.sql"] = shared_feed_model(
             feeds, SQL_HEADER
+        )
+    if shared:
+        files[GENERATED_DIR / "_shared_feeds__models.yml"] = YAML_HEADER + _yaml(
+            shared_feed_properties(shared)
         )
     for feed in mapped:
         if feed.mapping.records is not None:

@@ -31,3 +31,39 @@ def shared_feed_model(feeds: list[FeedContract], header: str) -> str:
     deliver is null in its rows (union by name)."""
     selects = [f"select * from {{{{ ref('{model_name(c)}') }}}}" for c in feeds]
     return header + "\nunion all by name\n".join(selects) + "\n"
+
+
+def shared_feed_properties(shared: dict[str, list[FeedContract]]) -> dict:
+    """dbt properties of the unions: what a row is and its grain as a key test (the department
+    and the key its contracts declare; contracts of one feed name that disagree on the key keep
+    the department alone, and the key test says so by failing)."""
+    models = []
+    for feed, feeds in shared.items():
+        keys = {c.key for c in feeds}
+        key = ["source_department", *(keys.pop() if len(keys) == 1 else ())]
+        departments = ", ".join(c.department for c in feeds)
+        models.append(
+            {
+                "name": shared_feed_name(feed),
+                "description": (
+                    f"One row per {feed} record of every department that delivers it ({departments}), "
+                    "each staged from its own format under the names its contract maps to; a column "
+                    "one department does not deliver is null in its rows."
+                ),
+                "columns": [
+                    {
+                        "name": "source_department",
+                        "description": "The department whose delivery the row comes from.",
+                    }
+                ],
+                "data_tests": [
+                    {
+                        "unique_combination_of_columns": {
+                            "arguments": {"combination_of_columns": key},
+                            "description": f"One row per department and {feed} record.",
+                        }
+                    }
+                ],
+            }
+        )
+    return {"version": 2, "models": models}
