@@ -15,7 +15,7 @@ paired as (
         p.sent_at as predecessor_sent_at,
         p.msg_type as predecessor_type
     from messages as m
-    left join messages as p on p.lifecycle_id = m.lifecycle_id and p.sequence = m.sequence - 1
+    left join messages as p on p.lifecycle_id = m.lifecycle_id and p.message_number = m.message_number - 1
 ),
 
 message_problems as (
@@ -23,16 +23,17 @@ message_problems as (
         lifecycle_id,
         message_id,
         case
-            when sequence = 1 and msg_type <> 'Alert' then 'the first message is not an Alert'
-            when sequence = 1 and references_message_id is not null then 'the Alert references another message'
-            when sequence = 1 and message_id <> lifecycle_id then 'the Alert is not named for its warning'
-            when sequence > 1 and msg_type = 'Alert' then 'an Alert after the first message'
-            when sequence > 1 and predecessor_id is null then 'a gap in the sequence'
-            when sequence > 1 and references_message_id is distinct from predecessor_id
+            when message_number = 1 and msg_type <> 'Alert' then 'the first message is not an Alert'
+            when message_number = 1 and references_message_id is not null then 'the Alert references another message'
+            when message_number = 1 and message_id <> lifecycle_id then 'the Alert is not named for its warning'
+            when message_number > 1 and msg_type = 'Alert' then 'an Alert after the first message'
+            when message_number > 1 and predecessor_id is null then 'a gap in the thread'
+            -- (the predecessor exists from here on)
+            when message_number > 1 and (references_message_id is null or references_message_id <> predecessor_id)
                 then 'does not reference its predecessor'
-            when sequence > 1 and references_sent_at is distinct from predecessor_sent_at
+            when message_number > 1 and (references_sent_at is null or references_sent_at <> predecessor_sent_at)
                 then 'references its predecessor with another sent time'
-            when sequence > 1 and sent_at <= predecessor_sent_at then 'not sent after its predecessor'
+            when message_number > 1 and sent_at <= predecessor_sent_at then 'not sent after its predecessor'
             when predecessor_type = 'Cancel' then 'follows a Cancel'
             when msg_type = 'Update' and update_reasons is null then 'an Update without a reason'
             when msg_type = 'Cancel' and (close_reason is null or reasons is null) then 'a Cancel without a reason'
@@ -61,13 +62,33 @@ thread_problems as (
 ),
 
 orphans as (
-    select m.lifecycle_id, m.message_id, 'a message of no warning' as problem
+    select
+        m.lifecycle_id,
+        m.message_id,
+        'a message of no warning' as problem
     from messages as m
-    anti join lifecycles as l using (lifecycle_id)
+    where not exists (
+        select 1 from lifecycles as l
+        where l.lifecycle_id = m.lifecycle_id
+    )
 )
 
-select * from message_problems where problem is not null
+select
+    lifecycle_id,
+    message_id,
+    problem
+from message_problems
+where problem is not null
 union all
-select * from thread_problems where problem is not null
+select
+    lifecycle_id,
+    message_id,
+    problem
+from thread_problems
+where problem is not null
 union all
-select * from orphans
+select
+    lifecycle_id,
+    message_id,
+    problem
+from orphans

@@ -14,7 +14,7 @@ from pipelines.lib.resources import DATA_DIR_RESOURCE_KEY, DataDirResource
 
 # warning_messages' columns: the message's, then the warning's as of the message.
 COLUMNS = """
-    message_id VARCHAR, lifecycle_id VARCHAR, sequence BIGINT, msg_type VARCHAR,
+    message_id VARCHAR, lifecycle_id VARCHAR, message_number BIGINT, msg_type VARCHAR,
     references_message_id VARCHAR, references_sent_at TIMESTAMPTZ, update_reasons VARCHAR,
     close_reason VARCHAR, in_force BOOLEAN,
     warning_id VARCHAR, rule_id VARCHAR, rule_description VARCHAR, level INTEGER, colour VARCHAR,
@@ -29,7 +29,7 @@ DAY_1, DAY_2 = datetime(2026, 3, 7, 16, tzinfo=UTC), datetime(2026, 3, 8, 16, tz
 def _row(
     message_id: str,
     thread: str,
-    sequence: int,
+    message_number: int,
     msg_type: str,
     level: int,
     colour: str,
@@ -40,7 +40,7 @@ def _row(
 ) -> tuple:
     cancel = msg_type == "Cancel"
     return (
-        message_id, thread, sequence, msg_type, *references,
+        message_id, thread, message_number, msg_type, *references,
         "level" if msg_type == "Update" else None, "lifted" if cancel else None, in_force,
         None if cancel else message_id, "rule", "规则", level, colour, event_type, "organisation", "G1",
         "某某公司 & <分店>", date(2026, 3, 7), sent_at, None if cancel else datetime(2026, 3, 10, 16, tzinfo=UTC),

@@ -155,7 +155,7 @@ def _thread(messages: list[dict], subject: str, first_day: int) -> list[dict]:
     )
     return sorted(
         (m for m in messages if m["lifecycle_id"] == alert["lifecycle_id"]),
-        key=lambda m: m["sequence"],
+        key=lambda m: m["message_number"],
     )
 
 
@@ -296,7 +296,7 @@ def test_the_thread_test_passes_and_catches_a_broken_reference(published):
     with duckdb.connect(str(data_dir / "warehouse.duckdb")) as connection:
         connection.execute(
             "UPDATE main.warning_messages SET references_message_id = lifecycle_id "
-            "WHERE msg_type = 'Cancel' AND sequence > 2"
+            "WHERE msg_type = 'Cancel' AND message_number > 2"
         )
     failure = _thread_test_failure(data_dir)
     assert failure is not None and THREAD_TEST in failure

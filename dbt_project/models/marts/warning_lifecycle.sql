@@ -42,4 +42,6 @@ select
     count(*) filter (where d.msg_type = 'Update') as updates
 from days as d
 left join closures as c using (lifecycle_id)
-group by d.lifecycle_id, d.rule_id, d.event_type, d.subject_kind, d.subject_key, c.lifecycle_id, c.closed_on, c.closed_at, c.close_reason
+group by
+    d.lifecycle_id, d.rule_id, d.event_type, d.subject_kind, d.subject_key,
+    c.lifecycle_id, c.closed_on, c.closed_at, c.close_reason

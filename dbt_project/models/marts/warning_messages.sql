@@ -80,7 +80,7 @@ messages as (
 select
     message_id,
     lifecycle_id,
-    row_number() over thread as sequence,
+    row_number() over thread as message_number,
     msg_type,
     lag(message_id) over thread as references_message_id,
     lag(sent_at) over thread as references_sent_at,

@@ -85,7 +85,7 @@ def read_messages(warehouse: Path) -> list[dict[str, Any]]:
     connection = connect(str(warehouse), read_only=True)
     try:
         cursor = connection.execute(
-            "SELECT * FROM main.warning_messages ORDER BY lifecycle_id, sequence"
+            "SELECT * FROM main.warning_messages ORDER BY lifecycle_id, message_number"
         )
         columns = [column[0] for column in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
