@@ -332,6 +332,76 @@ def test_rows_that_cannot_make_an_alert(overrides, message):
         build_cap_alert(warning(**overrides), CITY)
 
 
+# --- messages of a thread: Update and Cancel -----------------------------------------------
+
+
+def message(msg_type: str, **overrides: object) -> dict[str, object]:
+    """One row of warning_messages: the warning's columns and the message's."""
+    row = warning(**overrides)
+    row.pop("issued_at")
+    row.update(
+        message_id=f"m-{msg_type.lower()}",
+        lifecycle_id="w0001",
+        msg_type=msg_type,
+        sent_at=datetime(2026, 3, 9, 16, 0, 0, tzinfo=UTC),
+        references_message_id="w0001",
+        references_sent_at=datetime(2026, 3, 7, 0, 30, 15, 987654, tzinfo=UTC),
+        update_reasons="level|area" if msg_type == "Update" else None,
+        close_reason="lifted" if msg_type == "Cancel" else None,
+    )
+    if msg_type == "Cancel":
+        row.update(expires_at=None, reasons="预警条件已不再满足，预警解除。")
+    row.update(overrides)
+    return row
+
+
+@pytest.mark.parametrize("msg_type", ["Update", "Cancel"])
+def test_an_update_and_a_cancel_reference_their_predecessor(msg_type):
+    xml = build_cap_alert(message(msg_type), CITY)
+    assert cap_errors(xml) == [] and cap_schema().validate(etree.fromstring(xml))
+    root = parse(xml)
+    assert text(root, "cap:identifier") == f"m-{msg_type.lower()}"
+    assert text(root, "cap:msgType") == msg_type
+    # sender,identifier,sent of the predecessor, its sent time as that message gave it.
+    assert text(root, "cap:references") == f"safecity@{CITY.code},w0001,2026-03-07T08:30:15+08:00"
+    assert text(root, "cap:incidents") == "w0001"
+    assert text(root, "cap:sent") == "2026-03-10T00:00:00+08:00"
+
+
+def test_an_update_says_why_and_a_cancel_gives_the_all_clear():
+    update = parse(build_cap_alert(message("Update"), CITY))
+    assert parameters(update)["update_reasons"] == "level|area"
+    assert text(update, "cap:info/cap:urgency") == "Expected"
+    assert text(update, "cap:info/cap:expires") == "2026-03-10T08:00:00+08:00"
+    cancel = parse(build_cap_alert(message("Cancel"), CITY))
+    assert parameters(cancel)["close_reason"] == "lifted"
+    assert "update_reasons" not in parameters(cancel)
+    assert text(cancel, "cap:info/cap:responseType") == "AllClear"
+    assert text(cancel, "cap:info/cap:urgency") == "Past"
+    assert cancel.find("cap:info/cap:expires", NS) is None
+    assert text(cancel, "cap:info/cap:headline") == f"解除道路交通事故多发橙色预警：{AWKWARD_NAME}"
+    assert text(cancel, "cap:info/cap:description") == "预警条件已不再满足，预警解除。"
+
+
+@pytest.mark.parametrize(
+    ("msg_type", "overrides", "error"),
+    [
+        ("Update", {"references_message_id": None}, "an Update references its predecessor"),
+        ("Cancel", {"references_message_id": None}, "a Cancel references its predecessor"),
+        ("Update", {"references_sent_at": None}, "references_sent_at is missing"),
+        ("Update", {"references_message_id": "a,b"}, "not a safe identifier"),
+        ("Alert", {}, "an Alert references no earlier message"),
+        ("Update", {"update_reasons": None}, "update_reasons is missing"),
+        ("Cancel", {"close_reason": None}, "close_reason is missing"),
+        ("Ack", {}, "msg_type must be one of Alert, Update, Cancel"),
+        ("Update", {"lifecycle_id": "../x"}, "lifecycle_id '../x' is not a safe identifier"),
+    ],
+)
+def test_messages_that_cannot_be_sent(msg_type, overrides, error):
+    with pytest.raises(ValueError, match=re.escape(error)):
+        build_cap_alert(message(msg_type, **overrides), CITY)
+
+
 # --- validation ---------------------------------------------------------------------------
 
 
@@ -374,6 +444,17 @@ TAMPERED = {
         b"<circle>104.032146,30.709812 1.500</circle>",
     ),
     "not well-formed": GOOD[:-20],
+    "update without references": tamper(
+        GOOD, b"<msgType>Alert</msgType>", b"<msgType>Update</msgType>"
+    ),
+    "reference not sender,identifier,sent": tamper(
+        GOOD, b"</restriction>", b"</restriction>\n  <references>safecity@5101,w0000</references>"
+    ),
+    "reference sent not a CAP dateTime": tamper(
+        GOOD,
+        b"</restriction>",
+        b"</restriction>\n  <references>safecity@5101,w0000,2026-03-07T00:30:15Z</references>",
+    ),
 }
 
 
@@ -422,7 +503,7 @@ def test_schema_is_local_and_loads_offline(monkeypatch):
 
 
 def read_index(alerts_dir: Path) -> list[dict]:
-    return json.loads((alerts_dir / INDEX_FILE).read_text(encoding="utf-8"))["alerts"]
+    return json.loads((alerts_dir / INDEX_FILE).read_text(encoding="utf-8"))["messages"]
 
 
 def xml_files(alerts_dir: Path) -> set[str]:
@@ -454,6 +535,10 @@ def test_write_alerts_writes_one_valid_file_per_warning(tmp_path):
         root = parse((alerts_dir / entry["file"]).read_bytes())
         assert entry == {
             "identifier": text(root, "cap:identifier"),
+            "msgType": "Alert",  # a row of `warnings` goes out as an Alert, in force, of no thread
+            "references": None,
+            "in_force": True,
+            "thread": None,
             "level": int(parameters(root)["warning_level"]),
             "colour": parameters(root)["warning_colour"],
             "severity": text(root, "cap:info/cap:severity"),

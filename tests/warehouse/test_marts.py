@@ -6,7 +6,7 @@ from datetime import timedelta, timezone
 
 import polars as pl
 
-from pipelines.lib.alerts import validate_cap
+from pipelines.lib.alerts import check_published, validate_cap
 from pipelines.lib.risk_report import planted_ranks
 
 CHINA = timezone(timedelta(hours=8))
@@ -74,14 +74,40 @@ def test_air_quality_episodes_are_the_planted_ones(built_city, analytics):
     }
 
 
-def test_every_warning_in_force_is_published_as_a_valid_cap_alert(built_city, analytics):
-    warning_ids = {
-        row[0] for row in analytics.execute("select warning_id from warnings").fetchall()
-    }
+def test_every_warning_message_is_published_as_a_valid_cap_message(built_city, analytics):
+    messages = dict(
+        analytics.execute("select message_id, msg_type from warning_messages").fetchall()
+    )
     alerts = {path.stem: path for path in (built_city / "alerts").glob("*.xml")}
-    assert warning_ids and set(alerts) == warning_ids
-    for path in alerts.values():
-        validate_cap(path.read_bytes())
+    assert messages and set(alerts) == set(messages)
+    for identifier, path in alerts.items():
+        xml = path.read_bytes()
+        validate_cap(xml)
+        assert f"<msgType>{messages[identifier]}</msgType>".encode() in xml
+    assert check_published(built_city / "alerts").problems == []  # every reference resolves
+
+
+def test_every_warning_in_force_is_one_day_of_a_continuing_warning_in_force(analytics):
+    # Today's warnings are the newest day of the warnings in force, each one thread whose newest
+    # message (the one in force) is published; no warning in force has been cancelled.
+    unmatched = analytics.execute(
+        """select count(*) from warnings as w
+           left join (
+               select l.lifecycle_id, l.rule_id, l.subject_key, l.last_day, m.message_id
+               from warning_lifecycle as l
+               join warning_messages as m on m.lifecycle_id = l.lifecycle_id and m.in_force
+               where l.in_force
+           ) as t on t.rule_id = w.rule_id and t.subject_key = w.subject_key and t.last_day = w.as_of_date
+           where t.message_id is null"""
+    ).fetchone()[0]
+    in_force = analytics.execute(
+        "select count(*) from warning_lifecycle where in_force"
+    ).fetchone()[0]
+    warnings = analytics.execute("select count(*) from warnings").fetchone()[0]
+    assert (unmatched, in_force) == (0, warnings)
+    # Every raised warning-day belongs to exactly one continuing warning.
+    days = analytics.execute("select sum(days) from warning_lifecycle").fetchone()[0]
+    assert days == analytics.execute("select count(*) from warning_history").fetchone()[0]
 
 
 def test_response_intervals_are_those_of_the_delivered_incidents(built_city, analytics):

@@ -1,4 +1,5 @@
-"""CAP alerts: every row of the `warnings` model as an OASIS CAP 1.2 file in `alerts/`.
+"""CAP alerts: every message of the `warning_messages` mart (each continuing warning's Alert,
+Updates and Cancel) as an OASIS CAP 1.2 file in `alerts/`.
 
 The asset reads the live warehouse, so it runs in the `warehouse` pool: DuckDB lets no
 reader open the file while a dbt step writes it (docs/architecture.md, One writer). Its check re-reads
@@ -12,7 +13,7 @@ import dagster as dg
 
 from pipelines.defs.automation.conditions import REFRESH_AFTER_INGESTION
 from pipelines.defs.warehouse.assets import WAREHOUSE_POOL, model_key
-from pipelines.lib.alerts import check_published, read_warnings, write_alerts
+from pipelines.lib.alerts import check_published, read_messages, write_alerts
 from pipelines.lib.city_profile import city_profile
 from pipelines.lib.contracts import contracts_dir
 from pipelines.lib.contracts.loader import shared_vocabulary
@@ -25,7 +26,7 @@ VALID_CHECK = "valid_against_cap_1_2"
 
 @dg.asset(
     key=CAP_ALERTS_KEY,
-    deps=[model_key("warnings")],
+    deps=[model_key("warning_messages")],
     group_name="alerts",
     pool=WAREHOUSE_POOL,
     automation_condition=REFRESH_AFTER_INGESTION,
@@ -34,16 +35,16 @@ VALID_CHECK = "valid_against_cap_1_2"
         dg.AssetCheckSpec(
             VALID_CHECK,
             asset=CAP_ALERTS_KEY,
-            description="Every published alert validates against the OASIS CAP 1.2 schema and index.json lists exactly them.",
+            description="Every published message validates against the OASIS CAP 1.2 schema, each Update and Cancel references a published message by its sender and sent time, and index.json lists exactly them.",
         )
     ],
-    description="One OASIS CAP 1.2 alert per current warning in alerts/<warning_id>.xml, with alerts/index.json.",
+    description="One OASIS CAP 1.2 message per row of warning_messages (Alert, Update or Cancel of a continuing warning) in alerts/<message_id>.xml, with alerts/index.json.",
 )
 def cap_alerts(
     context: dg.AssetExecutionContext, data_dir: DataDirResource
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     paths = data_dir.paths
-    warnings = read_warnings(paths.warehouse)
+    messages = read_messages(paths.warehouse)
     # Addressed to the departments by the names the shared vocabulary gives them. Without a
     # valid vocabulary the alerts still go out, each department named by its identifier.
     vocabulary = shared_vocabulary(contracts_dir())
@@ -54,10 +55,11 @@ def cap_alerts(
         )
     department_names = vocabulary.department_names if vocabulary is not None else {}
     # Sent for the city of the data directory: its code names the sender, its zone the times.
-    summary = write_alerts(warnings, paths.alerts, city_profile(paths.root), department_names)
+    summary = write_alerts(messages, paths.alerts, city_profile(paths.root), department_names)
     context.log.info(
-        f"{summary.alerts:,} alerts ({summary.written:,} written, {summary.unchanged:,} unchanged, "
-        f"{summary.removed:,} removed) by level {summary.by_level}; {summary.without_circle:,} without a known place"
+        f"{summary.alerts:,} CAP messages {summary.by_msg_type}, {summary.in_force:,} in force "
+        f"({summary.written:,} written, {summary.unchanged:,} unchanged, {summary.removed:,} removed) "
+        f"by level {summary.by_level}; {summary.without_circle:,} without a known place"
     )
     yield dg.MaterializeResult(
         metadata={"path": dg.MetadataValue.path(str(paths.alerts)), **summary.metadata()}

@@ -1,15 +1,31 @@
-"""One warning as an OASIS CAP 1.2 alert, and validation against the CAP 1.2 schema.
+"""Warnings as OASIS CAP 1.2 messages, and validation against the CAP 1.2 schema.
 
 Alerts go out as OASIS Common Alerting Protocol 1.2. A row of the dbt model
-`warnings` becomes one <alert> with one <info> (in zh-CN) and one <area>:
+`warning_messages` (or of `warnings`, which is sent as an Alert) becomes one <alert> with
+one <info> (in zh-CN) and one <area>. A warning that continues across days is one thread
+of messages (docs/architecture.md, Warnings with a life): an Alert, Updates that
+reference the message before them, and a Cancel that references the last one:
+
+| message column                    | CAP 1.2                                                                    |
+|-----------------------------------|----------------------------------------------------------------------------|
+| message_id (else warning_id)      | identifier                                                                 |
+| msg_type (absent: Alert)          | msgType Alert, Update or Cancel                                            |
+| references_message_id, _sent_at   | references `sender,identifier,sent` of the predecessor (Update, Cancel)    |
+| lifecycle_id                      | incidents: every message of one continuing warning names it                |
+| sent_at (else issued_at)          | sent and effective                                                         |
+| update_reasons, close_reason      | parameters update_reasons (Update), close_reason (Cancel)                  |
+
+A Cancel says the warning no longer holds: responseType AllClear, urgency Past, no
+expires, a headline starting 解除, and the closing reason's note as description.
+The warning's own columns map as follows:
 
 | warning column                    | CAP 1.2                                                                    |
 |-----------------------------------|----------------------------------------------------------------------------|
-| warning_id                        | identifier (already a stable hash; unique within the sender)               |
+| warning_id                        | identifier of an Alert from `warnings` (a stable hash, unique per sender)  |
 | (the city profile)                | sender `safecity@<city code>`, senderName with the city's name             |
 | issued_at                         | sent and effective, in the city's time zone, `2026-03-07T08:00:00+08:00`   |
-| expires_at                        | expires                                                                    |
-| -                                 | status Actual, msgType Alert, scope Restricted + restriction (see below)   |
+| expires_at                        | expires (none for a Cancel)                                                |
+| -                                 | status Actual, scope Restricted + restriction (see below)                  |
 | event_type                        | category, event, urgency, certainty (EVENT_KINDS)                          |
 | level                             | severity (SEVERITY_BY_LEVEL), parameter warning_level                      |
 | colour                            | parameter warning_colour (checked against level), headline                 |
@@ -99,6 +115,8 @@ EVENT_KINDS: dict[str, EventKind] = {
 }
 EVENT_TYPES = tuple(EVENT_KINDS)
 
+MSG_TYPES = ("Alert", "Update", "Cancel")
+
 # Warning level (docs/architecture.md: 1 highest) -> CAP severity and the level's colour.
 SEVERITY_BY_LEVEL = {1: "Extreme", 2: "Severe", 3: "Moderate", 4: "Minor"}
 COLOUR_BY_LEVEL = {1: "red", 2: "orange", 3: "yellow", 4: "blue"}
@@ -110,6 +128,8 @@ _WARNING_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _CITY_CODE = re.compile(r"[0-9]{2,12}")
 _COUNTY_CODE = re.compile(r"[0-9]{6}")
 _TOWNSHIP_CODE = re.compile(r"[0-9]{9}")
+# The schema's pattern for every CAP dateTime (explicit offset, whole seconds).
+_CAP_DATETIME = re.compile(r"\d\d\d\d-\d\d-\d\dT\d\d:\d\d:\d\d[-,+]\d\d:\d\d")
 # CAP 1.2 section 3.2.4: "lat,lon radius", decimal degrees and kilometres.
 _CIRCLE = re.compile(r"(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?) (\d+(?:\.\d+)?)")
 
@@ -119,7 +139,11 @@ def build_cap_alert(
     city: CityProfile,
     department_names: Mapping[str, str] | None = None,
 ) -> bytes:
-    """The CAP 1.2 alert (UTF-8 XML) for one row of the warnings model, sent for `city`.
+    """The CAP 1.2 message (UTF-8 XML) for one row of warning_messages or warnings, sent for `city`.
+
+    A row of `warnings` (no msg_type) is an Alert named by its warning_id and sent at its
+    issued_at; a row of `warning_messages` says its msgType, identifier, sent time and, for
+    an Update or a Cancel, the message it references.
 
     `department_names` (department -> display name, the `departments` of
     contracts/vocabulary.yaml) name the audience; a department without one is named by
@@ -132,11 +156,17 @@ def build_cap_alert(
     if not _CITY_CODE.fullmatch(city.code):
         raise ValueError(f"the city code must be 2-12 digits, got {city.code!r}")
     zone = ZoneInfo(city.timezone)
-    warning_id = _required(warning, "warning_id")
+    id_column = "message_id" if "message_id" in warning else "warning_id"
+    warning_id = _required(warning, id_column)
     if not _WARNING_ID.fullmatch(warning_id):
         raise ValueError(
-            f"warning_id {warning_id!r} is not a safe identifier and file name ([A-Za-z0-9_.-])"
+            f"{id_column} {warning_id!r} is not a safe identifier and file name ([A-Za-z0-9_.-])"
         )
+    msg_type = warning.get("msg_type") or "Alert"
+    if msg_type not in MSG_TYPES:
+        raise ValueError(f"msg_type must be one of {', '.join(MSG_TYPES)}, got {msg_type!r}")
+    sender = f"safecity@{city.code}"
+    references = _references(warning, msg_type, sender, zone)
     event_type = _required(warning, "event_type")
     kind = EVENT_KINDS.get(event_type)
     if kind is None:
@@ -152,34 +182,47 @@ def build_cap_alert(
             f"colour {colour!r} does not match level {level} ({COLOUR_BY_LEVEL[level]})"
         )
     subject_name = _required(warning, "subject_name")
-    issued_at = _cap_datetime(_required(warning, "issued_at"), "issued_at", zone)
+    sent_column = "sent_at" if "sent_at" in warning else "issued_at"
+    issued_at = _cap_datetime(_required(warning, sent_column), sent_column, zone)
+    lifecycle_id = warning.get("lifecycle_id")
+    if lifecycle_id is not None and not _WARNING_ID.fullmatch(lifecycle_id):
+        raise ValueError(f"lifecycle_id {lifecycle_id!r} is not a safe identifier")
+    cancel = msg_type == "Cancel"
 
     alert = etree.Element(_tag("alert"), nsmap={None: CAP_NAMESPACE})
     # Element order is the schema's sequence; lxml does not reorder.
     _add(alert, "identifier", warning_id)
-    _add(alert, "sender", f"safecity@{city.code}")
+    _add(alert, "sender", sender)
     _add(alert, "sent", issued_at)
     _add(alert, "status", "Actual")
-    _add(alert, "msgType", "Alert")
+    _add(alert, "msgType", msg_type)
     _add(alert, "scope", "Restricted")
     _add(alert, "restriction", RESTRICTION)
+    if references is not None:
+        _add(alert, "references", references)
+    if lifecycle_id is not None:
+        _add(alert, "incidents", lifecycle_id)
 
     info = _add(alert, "info")
     _add(info, "language", "zh-CN")
     for category in kind.categories:
         _add(info, "category", category)
     _add(info, "event", kind.event)
-    _add(info, "urgency", kind.urgency)
+    if cancel:  # the subject no longer poses the threat: nothing more to do for this warning
+        _add(info, "responseType", "AllClear")
+    _add(info, "urgency", "Past" if cancel else kind.urgency)
     _add(info, "severity", SEVERITY_BY_LEVEL[level])
     _add(info, "certainty", kind.certainty)
     department = _required(warning, "responsible_department")
     _add(info, "audience", _audience(department, department_names or {}))
     _add(info, "effective", issued_at)
-    _add(info, "expires", _cap_datetime(_required(warning, "expires_at"), "expires_at", zone))
+    if not cancel:
+        _add(info, "expires", _cap_datetime(_required(warning, "expires_at"), "expires_at", zone))
     _add(info, "senderName", SENDER_NAME.format(city=city.name))
-    _add(info, "headline", f"{kind.event}{COLOUR_NAMES_ZH[colour]}预警：{subject_name}")
+    headline = f"{kind.event}{COLOUR_NAMES_ZH[colour]}预警：{subject_name}"
+    _add(info, "headline", f"解除{headline}" if cancel else headline)
     _add(info, "description", _required(warning, "reasons"))
-    for name, value in (
+    parameters = [
         ("warning_level", str(level)),
         ("warning_colour", colour),
         ("rule_id", _required(warning, "rule_id")),
@@ -187,7 +230,12 @@ def build_cap_alert(
         ("subject_kind", _required(warning, "subject_kind")),
         ("subject_key", _required(warning, "subject_key")),
         ("as_of_date", str(_required(warning, "as_of_date"))),
-    ):
+    ]
+    if msg_type == "Update":
+        parameters.append(("update_reasons", _required(warning, "update_reasons")))
+    if cancel:
+        parameters.append(("close_reason", _required(warning, "close_reason")))
+    for name, value in parameters:
         _value_pair(info, "parameter", name, value)
 
     area = _add(info, "area")
@@ -217,6 +265,40 @@ def build_cap_alert(
         _value_pair(area, "geocode", "GB/T 10114", township_code)
 
     return etree.tostring(alert, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _references(
+    message: Mapping[str, Any], msg_type: str, sender: str, zone: ZoneInfo
+) -> str | None:
+    """CAP <references> (1.2 section 3.2.1): `sender,identifier,sent` of the message before.
+
+    An Update or a Cancel must name its predecessor; an Alert names none.
+    """
+    identifier = message.get("references_message_id")
+    if msg_type == "Alert":
+        if identifier is not None:
+            raise ValueError(f"an Alert references no earlier message, got {identifier!r}")
+        return None
+    if identifier is None:
+        article = "an" if msg_type[0] in "AEIOU" else "a"
+        raise ValueError(
+            f"references_message_id is missing: {article} {msg_type} references its predecessor"
+        )
+    if not _WARNING_ID.fullmatch(identifier):
+        raise ValueError(f"references_message_id {identifier!r} is not a safe identifier")
+    sent = _cap_datetime(_required(message, "references_sent_at"), "references_sent_at", zone)
+    return f"{sender},{identifier},{sent}"
+
+
+def parse_references(references: str) -> list[tuple[str, str, str]]:
+    """(sender, identifier, sent) of each message a CAP <references> names."""
+    entries = []
+    for entry in references.split():
+        parts = entry.split(",")
+        if len(parts) != 3 or not all(parts):
+            raise ValueError(f"reference {entry!r} is not 'sender,identifier,sent'")
+        entries.append((parts[0], parts[1], parts[2]))
+    return entries
 
 
 def parse_circle(circle: str) -> tuple[float, float, float]:
@@ -249,8 +331,9 @@ def cap_errors(xml: bytes) -> list[str]:
     First the OASIS XML schema, then the few rules of the CAP 1.2 specification the
     schema leaves to prose: identifier and sender without spaces, commas, < or &
     (sections 3.2.1), a <restriction> for Restricted scope and <addresses> for Private
-    (the schema makes both optional), and circles as `lat,lon radius` in range (the
-    schema types them as any string).
+    (the schema makes both optional), <references> on an Update or a Cancel, each
+    reference `sender,identifier,sent` with a CAP dateTime, and circles as
+    `lat,lon radius` in range (the schema types them as any string).
     """
     try:
         document = etree.fromstring(xml, _safe_parser())
@@ -270,6 +353,19 @@ def cap_errors(xml: bytes) -> list[str]:
         errors.append("scope Restricted without a <restriction> (CAP 1.2 3.2.1)")
     if scope == "Private" and not document.findtext("cap:addresses", namespaces=_NS):
         errors.append("scope Private without <addresses> (CAP 1.2 3.2.1)")
+    msg_type = document.findtext("cap:msgType", namespaces=_NS)
+    references = document.findtext("cap:references", namespaces=_NS)
+    if msg_type in ("Update", "Cancel", "Ack", "Error") and not references:
+        errors.append(f"msgType {msg_type} without <references> (CAP 1.2 3.2.1)")
+    if references:
+        try:
+            for _, identifier, sent in parse_references(references):
+                if not _CAP_DATETIME.fullmatch(sent):
+                    errors.append(
+                        f"reference to {identifier!r}: sent {sent!r} is not a CAP dateTime"
+                    )
+        except ValueError as error:
+            errors.append(f"{error} (CAP 1.2 3.2.1 <references>)")
     for circle in document.xpath("cap:info/cap:area/cap:circle/text()", namespaces=_NS):
         try:
             latitude, longitude, _ = parse_circle(circle)

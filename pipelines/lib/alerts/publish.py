@@ -1,12 +1,17 @@
-"""Publishing CAP alerts: `alerts/` mirrors the current warnings, one valid file per warning.
+"""Publishing CAP messages: `alerts/` holds every message of every warning's thread, one valid file each.
 
-`alerts/<warning_id>.xml` holds each warning's CAP 1.2 alert and `alerts/index.json` lists
-them (identifier, level, colour, event, headline, times, circle, file), most severe first. Every
-alert is built and validated before anything is written: one invalid alert publishes
-nothing and names the warning. Files then appear atomically (docs/architecture.md, row accounting: outputs
-appear complete or not at all), the index after the files it lists, and only then are the
-alerts of warnings that no longer exist removed, so a reader following the index never
-meets a missing file.
+`alerts/<identifier>.xml` holds each CAP 1.2 message of `warning_messages` (every
+continuing warning's Alert, Updates and Cancel; a row of `warnings` is sent as an Alert)
+and `alerts/index.json` lists them (identifier, msgType, references, in_force, thread,
+level, colour, event, headline, times, circle, file), the messages in force first, most
+severe first. The mart keeps every message ever sent, so the folder does too: a message,
+once published, stays as it was (an unchanged message's file is not rewritten) and the
+next day's messages join it. Every message is built and validated before anything is
+written, and every Update and Cancel must reference a message published with it: one
+invalid message publishes nothing and names the message. Files then appear atomically
+(docs/architecture.md, row accounting: outputs appear complete or not at all), the index
+after the files it lists, and only then are the files of messages no longer in the
+mart (a rebuilt history) removed, so a reader following the index never meets a missing file.
 """
 
 from __future__ import annotations
@@ -20,7 +25,13 @@ from typing import Any
 
 from lxml import etree
 
-from pipelines.lib.alerts.cap import CAP_NAMESPACE, build_cap_alert, cap_errors
+from pipelines.lib.alerts.cap import (
+    CAP_NAMESPACE,
+    MSG_TYPES,
+    build_cap_alert,
+    cap_errors,
+    parse_references,
+)
 from pipelines.lib.atomic import atomic_output, write_text_atomic
 from pipelines.lib.city_profile import CityProfile
 from pipelines.lib.duckdb_connection import connect
@@ -36,12 +47,14 @@ class InvalidAlertError(ValueError):
 
 @dataclass(frozen=True)
 class AlertsSummary:
-    alerts: int
+    alerts: int  # messages published
     written: int  # new or changed files
     unchanged: int
-    removed: int  # alerts of warnings no longer present
+    removed: int  # messages no longer in the mart
     without_circle: int = 0  # warnings whose subject has no known place: described by name only
     by_level: dict[int, int] = field(default_factory=dict)
+    by_msg_type: dict[str, int] = field(default_factory=dict)
+    in_force: int = 0  # messages receivers act on now
 
     def metadata(self) -> dict[str, int]:
         return {
@@ -50,7 +63,9 @@ class AlertsSummary:
             "unchanged": self.unchanged,
             "removed": self.removed,
             "without_circle": self.without_circle,
+            "in_force": self.in_force,
             **{f"level_{level}": self.by_level.get(level, 0) for level in (1, 2, 3, 4)},
+            **{f"msg_{kind.lower()}": self.by_msg_type.get(kind, 0) for kind in MSG_TYPES},
         }
 
 
@@ -65,36 +80,62 @@ def read_warnings(warehouse: Path) -> list[dict[str, Any]]:
         connection.close()
 
 
+def read_messages(warehouse: Path) -> list[dict[str, Any]]:
+    """Every row of `main.warning_messages`, thread by thread in the order sent, read-only."""
+    connection = connect(str(warehouse), read_only=True)
+    try:
+        cursor = connection.execute(
+            "SELECT * FROM main.warning_messages ORDER BY lifecycle_id, message_number"
+        )
+        columns = [column[0] for column in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    finally:
+        connection.close()
+
+
 def write_alerts(
     warnings: Iterable[Mapping[str, Any]],
     alerts_dir: Path,
     city: CityProfile,
     department_names: Mapping[str, str] | None = None,
 ) -> AlertsSummary:
-    """Make `alerts_dir` hold exactly one valid CAP alert per warning, plus index.json.
+    """Make `alerts_dir` hold exactly one valid CAP message per row, plus index.json.
 
-    `department_names` name each alert's audience (see `build_cap_alert`).
+    Rows are warning_messages' (a message each) or warnings' (an Alert each).
+    `department_names` name each message's audience (see `build_cap_alert`).
     """
     alerts: dict[str, bytes] = {}
+    in_force: dict[str, bool] = {}
+    references: dict[str, str] = {}
     problems: list[str] = []
     for warning in warnings:
-        warning_id = warning.get("warning_id")
+        kind = "message" if "message_id" in warning else "warning"
+        warning_id = warning.get("message_id" if kind == "message" else "warning_id")
         if warning_id in alerts:
-            problems.append(f"warning {warning_id!r}: appears more than once")
+            problems.append(f"{kind} {warning_id!r}: appears more than once")
             continue
         try:
             xml = build_cap_alert(warning, city, department_names)
         except ValueError as error:
-            problems.append(f"warning {warning_id!r}: {error}")
+            problems.append(f"{kind} {warning_id!r}: {error}")
             continue
         errors = cap_errors(xml)
         if errors:
             problems.append(
-                f"warning {warning_id!r}: not a valid CAP 1.2 alert: {'; '.join(errors)}"
+                f"{kind} {warning_id!r}: not a valid CAP 1.2 alert: {'; '.join(errors)}"
             )
             continue
         assert warning_id is not None, "build_cap_alert refuses a warning without one"
         alerts[warning_id] = xml
+        in_force[warning_id] = bool(warning.get("in_force", True))
+        if warning.get("references_message_id") is not None:
+            references[warning_id] = warning["references_message_id"]
+    # A thread is published whole: no Update or Cancel whose predecessor is missing.
+    problems.extend(
+        f"message {identifier!r}: references {predecessor!r}, which is not published with it"
+        for identifier, predecessor in references.items()
+        if predecessor not in alerts
+    )
     if problems:
         raise InvalidAlertError(
             f"{len(problems)} warning(s) cannot be published as CAP 1.2 alerts; nothing was published:\n"
@@ -118,8 +159,20 @@ def write_alerts(
             tmp_path.write_bytes(xml)
         written += 1
 
-    entries = [index_entry(xml, f"{warning_id}.xml") for warning_id, xml in alerts.items()]
-    entries.sort(key=lambda entry: (entry["level"], entry["identifier"]))
+    entries = [
+        index_entry(xml, f"{warning_id}.xml", in_force[warning_id])
+        for warning_id, xml in alerts.items()
+    ]
+    # In force first, most severe first; a thread's messages together, in the order sent.
+    entries.sort(
+        key=lambda entry: (
+            not entry["in_force"],
+            entry["level"],
+            entry["thread"] or entry["identifier"],
+            entry["sent"],
+            entry["identifier"],
+        )
+    )
     write_text_atomic(alerts_dir / INDEX_FILE, _index_json(entries))
 
     removed = 0
@@ -129,14 +182,26 @@ def write_alerts(
             removed += 1
 
     by_level = Counter(entry["level"] for entry in entries)
+    by_msg_type = Counter(entry["msgType"] for entry in entries)
     without_circle = sum(entry["circle"] is None for entry in entries)
     return AlertsSummary(
-        len(alerts), written, unchanged, removed, without_circle, dict(sorted(by_level.items()))
+        len(alerts),
+        written,
+        unchanged,
+        removed,
+        without_circle,
+        dict(sorted(by_level.items())),
+        {kind: by_msg_type[kind] for kind in MSG_TYPES if by_msg_type[kind]},
+        sum(entry["in_force"] for entry in entries),
     )
 
 
-def index_entry(xml: bytes, file: str) -> dict[str, Any]:
-    """What index.json says about one alert, read from the alert itself so the two cannot disagree."""
+def index_entry(xml: bytes, file: str, in_force: bool = True) -> dict[str, Any]:
+    """What index.json says about one message, read from the message itself so the two cannot disagree.
+
+    in_force (the message receivers act on now) is the mart's: it changes as the thread
+    goes on, while the message itself does not.
+    """
     root = etree.fromstring(xml)
     info = root.find("cap:info", _NS)
     parameters = {
@@ -145,6 +210,10 @@ def index_entry(xml: bytes, file: str) -> dict[str, Any]:
     }
     return {
         "identifier": root.findtext("cap:identifier", namespaces=_NS),
+        "msgType": root.findtext("cap:msgType", namespaces=_NS),
+        "references": root.findtext("cap:references", namespaces=_NS),
+        "in_force": in_force,
+        "thread": root.findtext("cap:incidents", namespaces=_NS),
         "level": int(parameters["warning_level"]),
         "colour": parameters["warning_colour"],
         "severity": info.findtext("cap:severity", namespaces=_NS),
@@ -159,7 +228,7 @@ def index_entry(xml: bytes, file: str) -> dict[str, Any]:
 
 def _index_json(entries: list[dict[str, Any]]) -> str:
     # No generation time in the index: the same warnings give a byte-identical folder.
-    return json.dumps({"alerts": entries}, ensure_ascii=False, indent=2) + "\n"
+    return json.dumps({"messages": entries}, ensure_ascii=False, indent=2) + "\n"
 
 
 @dataclass(frozen=True)
@@ -169,24 +238,44 @@ class PublishedCheck:
 
 
 def check_published(alerts_dir: Path) -> PublishedCheck:
-    """Re-read what is on disk: every alert valid CAP 1.2, named by its identifier, and listed in the index."""
+    """Re-read what is on disk: every message valid CAP 1.2, named by its identifier, each
+    reference naming a message on disk by its sender and sent time, and the index listing exactly them."""
     problems: list[str] = []
     paths = sorted(alerts_dir.glob("*.xml"))
+    headers: dict[str, tuple[str | None, str | None]] = {}  # identifier -> (sender, sent)
+    cited: list[tuple[str, str, str, str]] = []  # (file, sender, identifier, sent)
     for path in paths:
         xml = path.read_bytes()
         errors = cap_errors(xml)
         if errors:
             problems.append(f"{path.name}: {'; '.join(errors)}")
             continue
-        identifier = etree.fromstring(xml).findtext("cap:identifier", namespaces=_NS)
+        root = etree.fromstring(xml)
+        identifier = root.findtext("cap:identifier", namespaces=_NS)
         if identifier != path.stem:
             problems.append(f"{path.name}: identifier is {identifier!r}")
+        headers[path.stem] = (
+            root.findtext("cap:sender", namespaces=_NS),
+            root.findtext("cap:sent", namespaces=_NS),
+        )
+        references = root.findtext("cap:references", namespaces=_NS)
+        if references:
+            cited.extend((path.name, *entry) for entry in parse_references(references))
+    for file, sender, identifier, sent in cited:
+        if identifier not in headers:
+            problems.append(f"{file}: references {identifier!r}, which is not published")
+        elif headers[identifier] != (sender, sent):
+            problems.append(
+                f"{file}: references {identifier!r} as sent by {sender} at {sent}, "
+                f"but it was sent by {headers[identifier][0]} at {headers[identifier][1]}"
+            )
     index_path = alerts_dir / INDEX_FILE
     if not index_path.is_file():
         problems.append(f"{INDEX_FILE} is missing")
     else:
         listed = {
-            entry["file"] for entry in json.loads(index_path.read_text(encoding="utf-8"))["alerts"]
+            entry["file"]
+            for entry in json.loads(index_path.read_text(encoding="utf-8"))["messages"]
         }
         present = {path.name for path in paths}
         if listed != present:
