@@ -32,7 +32,7 @@ from tests.marts.dbt_harness import DBT_PROJECT, build_models, run_dbt
 
 NS = {"cap": CAP_NAMESPACE}
 SEEDS = DBT_PROJECT / "seeds" / "config"
-MODELS = ["int_warning_days", "int_warning_closures", "warning_lifecycle", "warning_messages"]
+MODELS = ["int_warning_rules", "int_warning_days", "int_warning_closures", "warning_lifecycle", "warning_messages"]
 THREAD_TEST = "assert_warning_message_threads_are_well_formed"
 DAY_1 = date(2026, 3, 1)
 
@@ -91,6 +91,7 @@ def _build(data_dir: Path, last_day: int) -> list[dict]:
         data_dir,
         {
             "main.warning_rules": f"SELECT * FROM read_csv('{SEEDS / 'warning_rules.csv'}', header = true)",
+            "main.warning_rule_triggers": f"SELECT * FROM read_csv('{SEEDS / 'warning_rule_triggers.csv'}', header = true)",
             "main.warning_close_reasons": f"SELECT * FROM read_csv('{SEEDS / 'warning_close_reasons.csv'}', header = true)",
             "main.fct_event": f"SELECT d::DATE AS delivery_date FROM {days} AS t(d)",
             "main.warning_history": _history_sql(timezone, last_day),
