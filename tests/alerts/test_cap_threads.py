@@ -32,7 +32,13 @@ from tests.marts.dbt_harness import DBT_PROJECT, build_models, run_dbt
 
 NS = {"cap": CAP_NAMESPACE}
 SEEDS = DBT_PROJECT / "seeds" / "config"
-MODELS = ["int_warning_rules", "int_warning_days", "int_warning_closures", "warning_lifecycle", "warning_messages"]
+MODELS = [
+    "int_warning_rules",
+    "int_warning_days",
+    "int_warning_closures",
+    "warning_lifecycle",
+    "warning_messages",
+]
 THREAD_TEST = "assert_warning_message_threads_are_well_formed"
 DAY_1 = date(2026, 3, 1)
 
