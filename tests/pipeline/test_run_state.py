@@ -174,7 +174,8 @@ def test_a_second_run_with_nothing_new_builds_nothing_and_says_so(
     out = capsys.readouterr().out
     assert "nothing new or changed since the last complete run" in out
     assert "runs run-x" in out and "nothing built" in out
-    assert "unchanged: the 105 landing files, contracts, dbt project, city profile" in out
+    delivered = sum(1 for path in city.landing.rglob("*") if path.is_file())
+    assert f"unchanged: the {delivered} landing files, contracts, dbt project, city profile" in out
     assert "reused: the warehouse, the analytics copy, the extracts" in out
 
     assert _run(city, build, monkeypatch, "--full-refresh") == 0  # builds anyway
