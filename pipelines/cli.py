@@ -373,6 +373,18 @@ def _parse_dbt_project(dbt_dir: Path) -> None:
     print(f"parsed  {dbt_dir} (its manifest defines the warehouse assets)")
 
 
+def _parse_dbt_project_if_stale(dbt_dir: Path) -> None:
+    """The warehouse assets are defined from dbt's manifest: one older than the project (new
+    models pulled with git, a model edited) would miss models, so parse again first, as
+    `make install` does. A current manifest costs a walk over the project's files, no dbt."""
+    from pipelines.lib.dbt_manifest_age import manifest_is_current
+
+    if manifest_is_current(dbt_dir / "target" / "manifest.json", dbt_dir):
+        return
+    print(f"the dbt project changed since its manifest was built: parsing {dbt_dir}", flush=True)
+    _parse_dbt_project(dbt_dir)
+
+
 def _contract_draft(args: argparse.Namespace) -> int:
     from pipelines.lib.contracts import contracts_dir
     from pipelines.lib.contracts.vocabulary import CONTRACT_SUFFIX
@@ -520,6 +532,7 @@ def _run(args: argparse.Namespace) -> int:
     # A build starts: until it completes, no run is complete (a killed run leaves no marker).
     run_state.forget(data_dir)
 
+    _parse_dbt_project_if_stale(settings.dbt_project_dir())
     # Imported here so that `safecity --help` and `generate` stay fast. Loading the definitions
     # reads every contract: a broken one is reported here, before the run and its log begin.
     import pipelines.definitions  # noqa: F401 - imported for its errors, here

@@ -22,9 +22,9 @@ from pipelines.defs.warehouse import DBT_EXECUTABLE
 from pipelines.defs.warehouse.project import (
     DBT_PROJECT,
     WarehouseDbtResource,
-    newest_project_change,
     prepare_if_changed,
 )
+from pipelines.lib.dbt_manifest_age import newest_project_change
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,6 @@ step processes) as one of its own, so parsing on every load cost a `dbt parse` p
 """
 
 import importlib.metadata
-import os
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
@@ -16,9 +15,7 @@ from dagster_dbt import DbtCliResource, DbtProject
 from packaging import version
 
 from pipelines.lib import settings
-
-# What dbt (or Python) writes into a dbt project, never its author: no reason to parse again.
-_DBT_OUTPUTS = frozenset({"target", "logs", "dbt_packages", ".user.yml", "__pycache__"})
+from pipelines.lib.dbt_manifest_age import manifest_is_current
 
 
 def dbt_project_dir() -> Path:
@@ -26,23 +23,10 @@ def dbt_project_dir() -> Path:
     return settings.dbt_project_dir()
 
 
-def newest_project_change(project_dir: Path) -> float:
-    """The latest modification time of the project's files and folders (a folder's changes when
-    a file in it is added or removed), what dbt writes there left out."""
-    newest = 0.0
-    for folder, subfolders, names in os.walk(project_dir):
-        subfolders[:] = [name for name in subfolders if name not in _DBT_OUTPUTS]
-        for name in [*subfolders, *names]:
-            if name not in _DBT_OUTPUTS:
-                newest = max(newest, os.stat(Path(folder) / name, follow_symlinks=False).st_mtime)
-    return newest
-
-
 def prepare_if_changed(project: DbtProject) -> None:
     """`project.prepare_if_dev()` (dbt deps and dbt parse, under `dagster dev` only), when the
     manifest is missing or older than a file of the project."""
-    manifest = project.manifest_path
-    if manifest.exists() and manifest.stat().st_mtime >= newest_project_change(project.project_dir):
+    if manifest_is_current(project.manifest_path, Path(project.project_dir)):
         return
     project.prepare_if_dev()
 
