@@ -14,17 +14,18 @@ from pipelines.lib.dbt_models.staging import model_name
 def source_records_model(feeds: Iterable[FeedSql], header: str) -> str:
     """`int_source_records`: each warehouse record's file and row in its delivery.
 
-    Readings collapsed per entity are not listed (the warehouse refers to the entity, not its
-    readings); of a feed whose only events are derived, or whose readings are collapsed, the
-    records its derived events start at are.
+    Readings collapsed per entity are listed once per entity, at the latest reading its
+    entities were taken from (the warehouse refers to the entity, not to each reading); of a
+    feed whose only events are derived, or whose readings are collapsed, the records its derived
+    events start at are listed too.
     """
+    columns = "select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date\n"
     selects: list[str] = []
     for feed in feeds:
         mapping = feed.mapping
-        select = (
-            "select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date\n"
-            f"from {{{{ ref('{model_name(feed.contract)}') }}}}"
-        )
+        select = columns + f"from {{{{ ref('{model_name(feed.contract)}') }}}}"
+        if mapping.records is not None:
+            selects.append(columns + f"from {{{{ ref('{latest_model_name(feed.contract)}') }}}}")
         if mapping.records is not None or not (mapping.mentions or mapping.event):
             if not mapping.derived_events:
                 continue
@@ -53,12 +54,19 @@ def latest_model(feed: FeedSql, header: str) -> str:
     keys = ", ".join(records.latest_per)
     unique = "[" + ", ".join(f"'{k}'" for k in records.latest_per) + "]"
     latest = "".join(f"    arg_max({c}, {records.order_by}) as {c},\n" for c in used)
+    # The latest reading's file and row are the entity's lineage (int_source_records). A
+    # warehouse built before they were kept gains the columns (on_schema_change).
+    lineage = "".join(
+        f"    arg_max({c}, {records.order_by}) as {c},\n" for c in ("_source_file", "_source_row")
+    )
     return (
         f"{header}"
-        f"{{{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key={unique}) }}}}\n"
+        f"{{{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key={unique}, "
+        "on_schema_change='append_new_columns') }}\n"
         "select\n"
         f"    {keys},\n"
         f"{latest}"
+        f"{lineage}"
         f"    max({records.order_by}) as last_reported_at,\n"
         "    any_value(source_department) as source_department,\n"
         "    any_value(source_feed) as source_feed,\n"

@@ -43,6 +43,9 @@ select source_record_id, _source_file as source_file, _source_row as source_row,
 from {{ ref('stg_market_regulation__food_sampling') }}
 union all
 select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('int_meteorology__weather_observations__latest') }}
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
 from {{ ref('stg_meteorology__weather_observations') }}
 where source_record_id in (select d.source_record_id from {{ ref('int_heavy_rainfall_events') }} as d)
 union all
@@ -57,6 +60,12 @@ from {{ ref('stg_natural_resources__geohazard_points') }}
 union all
 select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
 from {{ ref('stg_traffic_police__traffic_accidents') }}
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('int_traffic_police__traffic_flow__latest') }}
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('int_water__water_levels__latest') }}
 union all
 select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
 from {{ ref('stg_water__water_levels') }}
