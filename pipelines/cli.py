@@ -113,6 +113,12 @@ def _parser() -> argparse.ArgumentParser:
         "--days", type=int, default=None, help="delivery days (default: per scale)"
     )
     generate.add_argument(
+        "--windows",
+        action="store_true",
+        help="deliver each sub-daily feed (a contract whose SLA frequency is under a day) as one "
+        "file per time window, as its contract's windowFile names them, instead of a file a day",
+    )
+    generate.add_argument(
         "--city",
         default=None,
         metavar="CODE",
@@ -476,6 +482,7 @@ def _generate(args: argparse.Namespace) -> int:
             progress=progress.status,
             city=args.city,
             bounds=bounds,
+            windows=args.windows,
         )
     except (CityMapError, CityProfileError) as error:
         raise UserError(str(error)) from None

@@ -253,13 +253,19 @@ def deliver(
     days: list[date],
     drift_days: set[date],
     city: CityProfile,
+    windows: Windows | None = None,
 ) -> Delivered:
     """Write a feed's daily files under landing/ and its truth under ground_truth/.
 
     Every day in `days` gets a file: a quiet day is a header-only delivery, as
-    departments send them, not a missing one. Local times are the city's.
+    departments send them, not a missing one. Local times are the city's. With `windows`
+    (a sub-daily feed's contract, `safecity generate --windows`), every window of the day
+    gets a file instead, named as the contract's `windowFile`, each row in the window of its
+    own time (`windows.column`; one without a time in the day's first).
     """
     rows = plant_invalid(spec, batch.rows, rng, noise.invalid, city)
+    if windows is not None:
+        rows = rows.with_columns(window_minute(rows[windows.column], windows.minutes))
     rows = render_dates(spec, rows, rng, noise.mixed_date_format, city.timezone)
     batch = plant_duplicates(spec, Batch(rows, batch.links), rng, noise.duplicate, days[-1])
     # Re-sent rows come after the rows they repeat, as a resend does (last in the day's file).
@@ -271,15 +277,19 @@ def deliver(
     stats = Delivered()
     feed_dir = Path("landing") / spec.department / spec.feed
     truth_dir = Path("ground_truth")
-    for day in days:
+    for day, minute in delivery_files(days, windows):
         day_rows = rows.filter(pl.col(DAY) == day)
-        relative = feed_dir / f"{spec.feed}_{day:%Y%m%d}.{spec.extension}"
+        if windows is None or minute is None:
+            relative = feed_dir / f"{spec.feed}_{day:%Y%m%d}.{spec.extension}"
+        else:
+            day_rows = day_rows.filter(pl.col(WINDOW) == minute)
+            relative = feed_dir / windows.file_name(day, minute)
         frame = day_rows.select(department_columns)
         if spec.finalize is not None:
             frame = spec.finalize(frame, city.timezone)
         columns = frame.columns
         renames: dict[str, str] = {}
-        if day in drift_days:
+        if day in drift_days and not minute:  # a window feed: the day's first window
             columns, renames, change = drift(frame.columns, spec, rng)
             stats.drifts.append(
                 {
@@ -325,6 +335,31 @@ def deliver(
             / f"{relative.stem}.parquet",
         )
     return stats
+
+
+WINDOW = "_window"  # bookkeeping: the minute of the day a row's window starts at
+
+
+@dataclass(frozen=True)
+class Windows:
+    """A sub-daily feed's delivery: a file per window of `minutes`, named by `file_name`."""
+
+    minutes: int
+    column: str  # the department's column whose time places a row in its window
+    file_name: Callable[[date, int], str]  # (day, minute of the day) -> the file's name
+
+
+def window_minute(times: pl.Series, minutes: int) -> pl.Series:
+    """The start of each row's window, minutes into its day; 0 for a row without a time."""
+    minute = times.dt.hour().cast(pl.Int32) * 60 + times.dt.minute().cast(pl.Int32)
+    return ((minute // minutes) * minutes).fill_null(0).alias(WINDOW)
+
+
+def delivery_files(days: list[date], windows: Windows | None) -> list[tuple[date, int | None]]:
+    """(day, window start) of every file delivered: a day each, or every window of each day."""
+    if windows is None:
+        return [(day, None) for day in days]
+    return [(day, m) for day in days for m in range(0, 24 * 60, windows.minutes)]
 
 
 def record_key_columns(key: str | tuple[str, ...]) -> str:

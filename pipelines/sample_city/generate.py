@@ -22,7 +22,7 @@ from pipelines.lib.atomic import write_text_atomic
 from pipelines.lib.city_profile import Bounds
 from pipelines.lib.data_dir import DataDir
 from pipelines.sample_city.config import CityConfig
-from pipelines.sample_city.delivery import DAY, deliver
+from pipelines.sample_city.delivery import DAY, Windows, deliver
 from pipelines.sample_city.feeds import (
     command_centre,
     ecology_environment,
@@ -63,6 +63,7 @@ def generate_city(
     progress: Callable[[str], None] | None = None,
     city: str | None = None,
     bounds: Bounds | None = None,
+    windows: bool = False,
 ) -> dict[str, int]:
     """Write a sample city into the data directory `out`; returns rows written per "department/feed".
 
@@ -72,6 +73,10 @@ def generate_city(
 
     landing/ and ground_truth/ are built in a scratch folder and swapped in at
     the end, so an interrupted run never leaves a half city behind.
+
+    `windows`: a feed whose contract is delivered more often than daily (its SLA frequency)
+    comes as one file per window, as its contract's `windowFile` names them, instead of a
+    file per day (contracts/README.md, "Sub-daily delivery").
     """
     config = CityConfig.for_scale(scale, seed=seed, days=days, city_code=city, bounds=bounds)
     report = progress or (lambda message: None)
@@ -93,6 +98,7 @@ def generate_city(
     drift_days = choose_drifted_files(
         rng_for("column drift"), ctx, config.noise.column_drift_per_file
     )
+    window_plan = window_deliveries() if windows else {}
     counts: dict[str, int] = {}
     invalid: dict[str, int] = {}
     drifts: list[dict] = []
@@ -116,6 +122,7 @@ def generate_city(
                 feed_days,
                 drift_days.get(spec.feed, set()),
                 profile,
+                window_plan.get((spec.department, spec.feed)) if windows else None,
             )
             counts[name] = counts.get(name, 0) + delivered.rows
             invalid[name] = invalid.get(name, 0) + delivered.invalid
@@ -140,6 +147,24 @@ def generate_city(
     DataDir(scratch).city_profile.replace(target.city_profile)
     shutil.rmtree(scratch)
     return counts
+
+
+def window_deliveries() -> dict[tuple[str, str], Windows]:
+    """How each sub-daily feed's contract says its windows are delivered: their length, the
+    column a row's time is read from (the latency SLA's element) and the files' names."""
+    from pipelines.lib.contracts import contracts_dir, load_feed_contracts
+
+    plan = {}
+    for (department, feed), contract in load_feed_contracts(contracts_dir()).items():
+        landing, element = contract.landing, contract.sla.latency_element
+        if not landing.windowed or landing.window_minutes is None or element is None:
+            continue
+        plan[(department, feed)] = Windows(
+            landing.window_minutes,
+            contract.field(element).source_columns[0],
+            landing.window_filename,
+        )
+    return plan
 
 
 def _bounds_option(bounds: Bounds | None) -> str:

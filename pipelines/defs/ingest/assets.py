@@ -13,15 +13,18 @@ import os
 import warnings
 from collections.abc import Iterator
 from datetime import date
+from itertools import chain
 
 import dagster as dg
 import polars as pl
+from duckdb import DuckDBPyConnection
 
 from pipelines.defs import groups
 from pipelines.defs.ingest.checks import check_results, check_specs, markdown
 from pipelines.defs.ingest.partitions import DELIVERY_DAYS
 from pipelines.lib.city_profile import city_profile
 from pipelines.lib.contracts import FeedContract
+from pipelines.lib.data_dir import DataDir
 from pipelines.lib.duckdb_connection import connect
 from pipelines.lib.ingest.identity_hash import (
     IdentityHashKeyError,
@@ -29,11 +32,18 @@ from pipelines.lib.ingest.identity_hash import (
     is_identity_number,
     key_for,
 )
-from pipelines.lib.ingest.ingest import bronze_schema, ingest_deliveries, landing_file
+from pipelines.lib.ingest.ingest import (
+    Ingested,
+    bronze_schema,
+    ingest_deliveries,
+    ingest_windows,
+    landing_file,
+)
 from pipelines.lib.ingest.lake import write_schema_file
 from pipelines.lib.ingest.masking import MASKED
 from pipelines.lib.ingest.read import UnreadableFile
 from pipelines.lib.ingest.summary import IngestionSummary, lake_days, lake_summary
+from pipelines.lib.ingest.windows import day_lock, landed_windows, plan_day
 from pipelines.lib.landing.files import refusal
 from pipelines.lib.progress import progress_message
 from pipelines.lib.resources import DataDirResource
@@ -93,14 +103,16 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
         data = data_dir.paths
         summary = IngestionSummary(contract)
         days = sorted(date.fromisoformat(k) for k in context.partition_keys)
-        delivered, refused = [], {}
+        delivered, refused, windowed = [], {}, []
         for day in days:
             path = landing_file(data, contract, day)
             if os.path.lexists(path) and (reason := refusal(path)) is not None:
                 refused[day] = reason  # a link, a pipe, a folder: the landing inventory names it
             elif path.is_file():
                 delivered.append(day)
-        summary.missing_deliveries = [d for d in days if d not in delivered]
+            elif landed_windows(data, contract, day):
+                windowed.append(day)  # a sub-daily feed's day, delivered window by window
+        summary.missing_deliveries = [d for d in days if d not in delivered and d not in windowed]
         for day in summary.missing_deliveries:
             context.log.warning(
                 f"no delivery for {day}: {landing_file(data, contract, day).name} is "
@@ -117,23 +129,30 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
         days_ingested: dict[date, IngestionSummary] = {}
         connection = connect()
         try:
-            outcomes = ingest_deliveries(data, contract, delivered, connection)
+            outcomes = chain(
+                ingest_deliveries(data, contract, delivered, connection),
+                *(window_outcomes(context, data, contract, day, connection) for day in windowed),
+            )
+            # Progress counts files: a day's own, or each window of a sub-daily feed's day.
+            total = len(delivered) + sum(
+                len(plan_day(data, contract, day).pending) for day in windowed
+            )
             for done, ingested in enumerate(outcomes, start=1):
                 if isinstance(ingested, UnreadableFile):
                     # One unusable file must not stop the other days: its partition keeps
                     # its previous state, and schema_conforms fails naming it.
                     summary.unreadable.append(str(ingested))
-                    context.log.error(progress_message(done, len(delivered), str(ingested)))
+                    context.log.error(progress_message(min(done, total), total, str(ingested)))
                     continue
                 summary.add(ingested)
-                days_ingested[ingested.day] = IngestionSummary(contract)
-                days_ingested[ingested.day].add(ingested)
+                # A sub-daily feed's windows add up to their day's figures.
+                days_ingested.setdefault(ingested.day, IngestionSummary(contract)).add(ingested)
                 # "[done/total]" shows on the console's progress line; the line itself goes to
                 # the run's log.
                 context.log.info(
                     progress_message(
-                        done,
-                        len(delivered),
+                        min(done, total),
+                        total,
                         f"{ingested.source.name}: {ingested.result.landed} rows -> "
                         f"{ingested.result.valid.height} bronze, "
                         f"{ingested.result.quarantine.height} quarantined",
@@ -154,6 +173,22 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
         yield from check_results(summary, lake)
 
     return ingest
+
+
+def window_outcomes(
+    context: dg.AssetExecutionContext,
+    data: DataDir,
+    contract: FeedContract,
+    day: date,
+    connection: DuckDBPyConnection,
+) -> Iterator[Ingested | UnreadableFile]:
+    """A sub-daily feed's day: the windows landed since the last run, each into its own part,
+    under the day's lock (pipelines/lib/ingest/windows.py)."""
+    with day_lock(data, contract, day):
+        outcomes = ingest_windows(data, contract, day, connection)
+    if not outcomes:
+        context.log.info(f"{day}: every window file landed is in the lake already")
+    yield from outcomes
 
 
 def column_schema(contract: FeedContract) -> dg.TableSchema:
@@ -202,7 +237,7 @@ def materialization_metadata(summary: IngestionSummary) -> dict:
         "landed_rows": summary.landed,
         "quarantined_rows": summary.quarantined,
         "quarantine_rate": round(summary.quarantine_rate, 5),
-        "delivery_days": len(summary.days),
+        "delivery_days": len(set(summary.days)),
         "quarantine_by_rule": dg.MetadataValue.md(
             markdown(
                 pl.DataFrame(

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from pipelines.lib.contracts.model import DAY_PLACEHOLDER, DEFAULT_QUARANTINE_THRESHOLD, Landing
+from pipelines.lib.contracts.model import (
+    DAY_PLACEHOLDER,
+    DEFAULT_QUARANTINE_THRESHOLD,
+    MINUTES_PER_DAY,
+    WINDOW_PLACEHOLDER,
+    Landing,
+    Sla,
+)
 from pipelines.lib.contracts.shapes import CustomProperties, is_number, unknown_keys
 from pipelines.lib.contracts.vocabulary import CSV_DELIMITERS, CSV_ENCODINGS, LANDING_FORMATS
 from pipelines.lib.contracts.yaml_source import KeyPath, Problems
@@ -20,7 +28,7 @@ def landing(custom: CustomProperties, problems: Problems) -> Landing | None:
         return None
     unknown_keys(
         value,
-        frozenset({"format", "encoding", "delimiter", "file", "sheet", "headerRow"}),
+        frozenset({"format", "encoding", "delimiter", "file", "sheet", "headerRow", "windowFile"}),
         at,
         "landing",
         problems,
@@ -52,6 +60,20 @@ def landing(custom: CustomProperties, problems: Problems) -> Landing | None:
     if not isinstance(file, str) or file.count(DAY_PLACEHOLDER) != 1 or "/" in file:
         problems.add((*at, "file"), f"file must be a file name with exactly one {DAY_PLACEHOLDER}")
         ok = False
+    window_file = value.get("windowFile")
+    if window_file is not None and (
+        not isinstance(window_file, str)
+        or window_file.count(DAY_PLACEHOLDER) != 1
+        or window_file.count(WINDOW_PLACEHOLDER) != 1
+        or "/" in window_file
+        or window_file == file
+    ):
+        problems.add(
+            (*at, "windowFile"),
+            f"windowFile must be a file name with exactly one {DAY_PLACEHOLDER} and one "
+            f"{WINDOW_PLACEHOLDER} (the window's start), other than file",
+        )
+        ok = False
     if not ok:
         return None
     return Landing(
@@ -61,7 +83,42 @@ def landing(custom: CustomProperties, problems: Problems) -> Landing | None:
         delimiter=delimiter,
         sheet=sheet,
         header_row=header_row,
+        window_file=window_file,
     )
+
+
+def with_cadence(
+    landing: Landing, sla: Sla, landing_at: KeyPath, problems: Problems
+) -> Landing | None:
+    """The landing with its windows' length: a feed delivered more often than daily (SLA
+    `frequency` under a day) is delivered in windows, one file each (`windowFile`), whose
+    length divides the day; a daily feed names no window file."""
+    minutes = sla.frequency_days * MINUTES_PER_DAY
+    if sla.frequency_days >= 1:
+        if landing.window_file is not None:
+            problems.add(
+                (*landing_at, "windowFile"),
+                "windowFile is for a feed delivered more often than daily: set the SLA "
+                "frequency to the window's length (e.g. 5 min, 1 h)",
+            )
+            return None
+        return landing
+    whole = round(minutes)
+    if abs(minutes - whole) > 1e-6 or whole < 1 or MINUTES_PER_DAY % whole != 0:
+        problems.add(
+            ("slaProperties",),
+            f"a frequency under a day is a window length: whole minutes that divide a day "
+            f"(1, 5, 15, 60 min...), not {minutes:g} min",
+        )
+        return None
+    if landing.window_file is None:
+        problems.add(
+            (*landing_at, "windowFile"),
+            f"a feed delivered every {whole} min names its window files: windowFile with "
+            f"{DAY_PLACEHOLDER} and {WINDOW_PLACEHOLDER}",
+        )
+        return None
+    return replace(landing, window_minutes=whole)
 
 
 def _workbook_layout(

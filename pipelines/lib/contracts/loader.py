@@ -24,7 +24,12 @@ from typing import Any
 from pipelines.lib import settings
 from pipelines.lib.contracts.coordinates import coordinates, point_fed
 from pipelines.lib.contracts.cross_rules import cross_column_rules
-from pipelines.lib.contracts.feed_properties import landing, missing_values, quarantine_threshold
+from pipelines.lib.contracts.feed_properties import (
+    landing,
+    missing_values,
+    quarantine_threshold,
+    with_cadence,
+)
 from pipelines.lib.contracts.mapping import feed_mapping
 from pipelines.lib.contracts.model import FeedContract, FeedContracts, Field, InvalidContract
 from pipelines.lib.contracts.odcs_schema import validate_odcs_schema
@@ -190,6 +195,8 @@ def _compile(
     rules = cross_column_rules(custom, types, problems)
     mapping = feed_mapping(custom, fields, types, position, vocabulary, problems)
     feed_sla = sla(found_sla, str(obj.get("name")), types, problems)
+    if feed_landing is not None and feed_sla is not None:
+        feed_landing = with_cadence(feed_landing, feed_sla, custom.at("landing"), problems)
     if problems.messages or owner_name is None or feed_landing is None or feed_sla is None:
         return None
     return FeedContract(

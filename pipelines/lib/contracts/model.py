@@ -16,6 +16,9 @@ from pathlib import Path
 from pipelines.lib.contracts.vocabulary import SNAKE_CASE
 
 DAY_PLACEHOLDER = "{yyyymmdd}"
+# A window file's name also carries the window's start, hours and minutes of the city's day.
+WINDOW_PLACEHOLDER = "{hhmm}"
+MINUTES_PER_DAY = 24 * 60
 DEFAULT_QUARANTINE_THRESHOLD = 0.05
 
 
@@ -94,7 +97,13 @@ class Derivation:
 
 @dataclass(frozen=True)
 class Landing:
-    """How the department delivers the feed into `landing/<department>/<feed>/`."""
+    """How the department delivers the feed into `landing/<department>/<feed>/`.
+
+    A feed delivered more often than daily (its SLA `frequency` under a day) also names
+    `window_file`: one file per time window, `{yyyymmdd}` and `{hhmm}` its start in the city's
+    time. Its whole-day file (`file`) is still a delivery of the day: a resend of the day in one
+    piece, which then stands for the day instead of its windows.
+    """
 
     format: str  # csv, jsonl, xlsx
     encoding: str  # meaningful for csv only; utf-8 otherwise
@@ -104,23 +113,63 @@ class Landing:
     header_row: int | None = (
         None  # xlsx only: the row of column names, as the spreadsheet numbers it
     )
+    window_file: str | None = None  # pattern with one {yyyymmdd} and one {hhmm}
+    window_minutes: int | None = None  # the delivery cadence: a divisor of a day, in minutes
 
     def _regex(self) -> re.Pattern[str]:
         before, _, after = self.file.partition(DAY_PLACEHOLDER)
         return re.compile(re.escape(before) + r"(\d{8})" + re.escape(after))
 
+    def _window_regex(self) -> re.Pattern[str] | None:
+        if self.window_file is None:
+            return None
+        pattern = re.escape(self.window_file)
+        pattern = pattern.replace(re.escape(DAY_PLACEHOLDER), r"(?P<day>\d{8})")
+        pattern = pattern.replace(re.escape(WINDOW_PLACEHOLDER), r"(?P<hhmm>\d{4})")
+        return re.compile(pattern)
+
+    @property
+    def windowed(self) -> bool:
+        return self.window_file is not None and self.window_minutes is not None
+
     def day_of(self, filename: str) -> date | None:
-        """The delivery day a file name stands for, or None when it is not this feed's file."""
+        """The delivery day a file name stands for (its whole-day file or one of its window
+        files), or None when it is not this feed's file."""
         match = self._regex().fullmatch(filename)
-        if match is None:
+        if match is not None:
+            return _calendar_day(match.group(1))
+        window = self.window_of(filename)
+        return window[0] if window is not None else None
+
+    def window_of(self, filename: str) -> tuple[date, int] | None:
+        """(day, minute of the day the window starts at) for a window file, else None: a name
+        whose time is no window start of the cadence (00:03 of a 5-minute feed) is none."""
+        regex = self._window_regex()
+        match = regex.fullmatch(filename) if regex is not None else None
+        if match is None or self.window_minutes is None:
             return None
-        try:
-            return datetime.strptime(match.group(1), "%Y%m%d").date()
-        except ValueError:  # eight digits that are no calendar day, e.g. 20240231
+        day = _calendar_day(match.group("day"))
+        hours, minutes = int(match.group("hhmm")[:2]), int(match.group("hhmm")[2:])
+        if day is None or hours > 23 or minutes > 59:
             return None
+        minute = hours * 60 + minutes
+        return (day, minute) if minute % self.window_minutes == 0 else None
 
     def filename(self, day: date) -> str:
         return self.file.replace(DAY_PLACEHOLDER, day.strftime("%Y%m%d"))
+
+    def window_filename(self, day: date, minute: int) -> str:
+        assert self.window_file is not None, "a daily feed has no window files"
+        return self.window_file.replace(DAY_PLACEHOLDER, day.strftime("%Y%m%d")).replace(
+            WINDOW_PLACEHOLDER, f"{minute // 60:02d}{minute % 60:02d}"
+        )
+
+
+def _calendar_day(digits: str) -> date | None:
+    try:
+        return datetime.strptime(digits, "%Y%m%d").date()
+    except ValueError:  # eight digits that are no calendar day, e.g. 20240231
+        return None
 
 
 @dataclass(frozen=True)

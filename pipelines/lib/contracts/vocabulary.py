@@ -19,7 +19,8 @@ LANDING_FORMATS = frozenset({"csv", "jsonl", "xlsx"})
 CSV_ENCODINGS = frozenset({"utf-8", "utf-8-sig", "gb18030"})
 CSV_DELIMITERS = frozenset({",", ";", "\t", "|"})  # comma unless the contract says otherwise
 COORDINATE_SYSTEMS = frozenset({"WGS84", "GCJ02", "BD09"})
-SLA_UNIT_DAYS = {"d": 1.0, "h": 1.0 / 24.0}
+# `min` gives a sub-daily feed its cadence (contracts/README.md, "Sub-daily delivery").
+SLA_UNIT_DAYS = {"d": 1.0, "h": 1.0 / 24.0, "min": 1.0 / (24.0 * 60.0)}
 EPOCH_MS = "epoch_ms"
 
 # How one delivered string holds a point: "(30.66, 104.06)" or "30.66,104.06" is lat,lon;

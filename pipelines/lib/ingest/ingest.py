@@ -16,7 +16,13 @@ from pipelines.lib.contracts import FeedContract
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.ingest.enforce import Delivery, Enforced, KeyHashes, enforce_batch, key_hash
 from pipelines.lib.ingest.identity_hash import key_for, with_identity_hashes
-from pipelines.lib.ingest.lake import Partition, partition, prior_keys, write_partition
+from pipelines.lib.ingest.lake import (
+    Partition,
+    partition,
+    prior_keys,
+    window_partition,
+    write_partition,
+)
 from pipelines.lib.ingest.read import (
     REJECT_SCHEMA,
     SOURCE_ROW,
@@ -122,32 +128,100 @@ def ingest_batch(
     seen: KeyHashes | None,
 ) -> list[Ingested | UnreadableFile]:
     """Read each day's file, enforce them together, hash identity numbers, write each day's partition."""
+    units = [
+        _Unit(day, contract.landing.filename(day), partition(data, contract, day)) for day in days
+    ]
+    outcomes = _ingest_units(data, contract, units, connection, seen)
+    if contract.landing.windowed:
+        from pipelines.lib.ingest.windows import remove_windows
+
+        for outcome in outcomes:  # the day's own file stands for the day: its windows go
+            if isinstance(outcome, Ingested):
+                remove_windows(data, contract, outcome.day)
+    return outcomes
+
+
+def ingest_windows(
+    data: DataDir, contract: FeedContract, day: date, connection: duckdb.DuckDBPyConnection
+) -> list[Ingested | UnreadableFile]:
+    """The day's window files not yet in the lake (a sub-daily feed), each into its own part,
+    in window order; the day's windows already ingested stay as they are
+    (pipelines/lib/ingest/windows.py). The caller holds the day's lock."""
+    from pipelines.lib.ingest.windows import forget_compacted, plan_day, seen_keys
+
+    key_for(contract)
+    plan = plan_day(data, contract, day)
+    if plan.whole_day or not plan.pending:
+        return []
+    seen: list[pl.Series] = seen_keys(data, contract, plan)
+    if plan.rebuild:
+        forget_compacted(data, contract, day)
+    outcomes: list[Ingested | UnreadableFile] = []
+    batch: list[_Unit] = []
+    size = 0
+    for minute in [*plan.pending, None]:
+        file_size = landed_size(plan.landed[minute]) if minute is not None else 0
+        # Windows held to the contract together up to BATCH_BYTES, as days are.
+        if batch and (minute is None or size + file_size > BATCH_BYTES):
+            for ingested in _ingest_units(data, contract, batch, connection, seen):
+                if isinstance(ingested, Ingested) and contract.key:
+                    seen.append(ingested.result.valid.select(key_hash(contract.key)).to_series())
+                outcomes.append(ingested)
+            batch, size = [], 0
+        if minute is not None:
+            target = window_partition(data, contract, day, minute)
+            batch.append(_Unit(day, plan.landed[minute].name, target))
+            size += file_size
+    return outcomes
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """One landing file of a feed to ingest: its day, its name, and the lake part it becomes."""
+
+    day: date
+    name: str
+    target: Partition
+
+
+def _ingest_units(
+    data: DataDir,
+    contract: FeedContract,
+    units: list[_Unit],
+    connection: duckdb.DuckDBPyConnection,
+    seen: KeyHashes | None,
+) -> list[Ingested | UnreadableFile]:
+    if not units:
+        return []
     key = key_for(contract)
-    outcomes: dict[date, Ingested | UnreadableFile] = {}
-    deliveries: list[Delivery] = []
-    for day in days:
-        source = landing_file(data, contract, day)
+    outcomes: dict[str, Ingested | UnreadableFile] = {}
+    deliveries: list[tuple[_Unit, Delivery]] = []
+    folder = data.landing_feed(contract.department, contract.feed)
+    for unit in units:
+        source = folder / unit.name
+        relative = f"{contract.department}/{contract.feed}/{unit.name}"
         try:
             # Only a regular file inside landing/, never through a link (a RefusedFile otherwise).
-            with opened_delivery(data.landing, _landing_relative(contract, day)) as readable:
+            with opened_delivery(data.landing, relative) as readable:
                 raw = read_delivery(readable, contract, connection)
         except UnreadableFile as error:
-            outcomes[day] = error
+            outcomes[unit.name] = error
             continue
-        deliveries.append(Delivery(raw, day, source.relative_to(data.root).as_posix()))
+        deliveries.append((unit, Delivery(raw, unit.day, source.relative_to(data.root).as_posix())))
     city = city_profile(data.root)
-    results = enforce_batch(contract, deliveries, seen, city=city) if deliveries else []
-    for delivery, enforced in zip(deliveries, results, strict=True):
+    results = (
+        enforce_batch(contract, [d for _, d in deliveries], seen, city=city) if deliveries else []
+    )
+    for (unit, delivery), enforced in zip(deliveries, results, strict=True):
         result = replace(enforced, valid=with_identity_hashes(contract, enforced.valid, key))
-        target = partition(data, contract, delivery.day)
         ingested = Ingested(
-            contract, delivery.day, data.root / delivery.source_file, target, result
+            contract, delivery.day, data.root / delivery.source_file, unit.target, result
         )
         if not ingested.accounted:  # a bug, never bad input: refuse to write a lake that loses rows
             raise AssertionError(
                 f"{delivery.source_file}: {result.landed} rows landed but {result.valid.height} valid + "
                 f"{result.quarantine.height} quarantined"
             )
-        write_partition(target, result.valid, result.quarantine)
-        outcomes[delivery.day] = ingested
-    return [outcomes[day] for day in days]
+        write_partition(unit.target, result.valid, result.quarantine)
+        outcomes[unit.name] = ingested
+    return [outcomes[unit.name] for unit in units]

@@ -24,6 +24,28 @@ from pipelines.lib.ingest.enforce import key_hash
 from pipelines.lib.storage import Location, is_remote, read_parquet
 
 PART = "part-0.parquet"
+# A sub-daily feed's window, in its day's folder beside (or before compaction into) PART.
+WINDOW_PART_PREFIX = "window-"
+
+
+def window_part_name(minute: int) -> str:
+    """`window-HHMM.parquet`: the window starting `minute` minutes into the day."""
+    return f"{WINDOW_PART_PREFIX}{minute // 60:02d}{minute % 60:02d}.parquet"
+
+
+def window_of_part(name: str) -> int | None:
+    """The minute of the day a window part's name stands for, or None for any other file."""
+    digits = name.removeprefix(WINDOW_PART_PREFIX).removesuffix(".parquet")
+    if not name.startswith(WINDOW_PART_PREFIX) or len(digits) != 4 or not digits.isdigit():
+        return None
+    return int(digits[:2]) * 60 + int(digits[2:])
+
+
+def has_parts(day_folder: Location) -> bool:
+    """Whether a day's folder holds its partition: the day's file, or a window of it."""
+    return (day_folder / PART).exists() or any(
+        window_of_part(p.name) is not None for p in day_folder.glob(f"{WINDOW_PART_PREFIX}*")
+    )
 
 
 @dataclass(frozen=True)
@@ -36,6 +58,14 @@ def partition(data: DataDir, contract: FeedContract, day: date) -> Partition:
     return Partition(
         bronze=data.bronze_partition(contract.department, contract.feed, day) / PART,
         quarantine=data.quarantine_partition(contract.department, contract.feed, day) / PART,
+    )
+
+
+def window_partition(data: DataDir, contract: FeedContract, day: date, minute: int) -> Partition:
+    name = window_part_name(minute)
+    return Partition(
+        bronze=data.bronze_partition(contract.department, contract.feed, day) / name,
+        quarantine=data.quarantine_partition(contract.department, contract.feed, day) / name,
     )
 
 
@@ -86,10 +116,13 @@ def prior_keys(data: DataDir, contract: FeedContract, day: date) -> pl.Series | 
     if not contract.key:
         return None
     feed_dir = data.bronze_feed(contract.department, contract.feed)
+    # Every part of each earlier day: its file, or the windows of a day not yet compacted.
     earlier = sorted(
-        p / PART
+        part
         for p in feed_dir.glob("date=*")
-        if (p / PART).exists() and p.name.removeprefix("date=") < day.isoformat()
+        if p.name.removeprefix("date=") < day.isoformat()
+        for part in p.glob("*.parquet")
+        if part.name == PART or window_of_part(part.name) is not None
     )
     if not earlier:
         return None

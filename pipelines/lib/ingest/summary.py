@@ -18,7 +18,7 @@ import polars as pl
 from pipelines.lib.contracts import FeedContract
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.ingest.ingest import Ingested
-from pipelines.lib.ingest.lake import PART, partition
+from pipelines.lib.ingest.lake import has_parts, partition, window_of_part
 from pipelines.lib.storage import Location, is_remote, read_parquet
 
 STANDARD_RULES = (
@@ -119,7 +119,7 @@ def lake_days(data: DataDir, contract: FeedContract) -> list[date]:
     return sorted(
         date.fromisoformat(p.name.removeprefix("date="))
         for p in feed.iterdir()
-        if p.name.startswith("date=") and (p / PART).exists()
+        if p.name.startswith("date=") and has_parts(p)
     )
 
 
@@ -132,6 +132,12 @@ def lake_summary(data: DataDir, contract: FeedContract, days: list[date]) -> Ing
         where = partition(data, contract, day)
         if where.bronze.exists() and where.quarantine.exists():
             summary.add_rows(day, parquet_rows(where.bronze), read_parquet(where.quarantine))
+        # A sub-daily feed's windows not yet compacted into the day's file.
+        windows: list[Location] = list(where.bronze.parent.glob("window-*.parquet"))
+        for bronze in sorted(windows, key=lambda part: part.name):
+            quarantine = where.quarantine.parent / bronze.name
+            if window_of_part(bronze.name) is not None and quarantine.exists():
+                summary.add_rows(day, parquet_rows(bronze), read_parquet(quarantine))
     return summary
 
 

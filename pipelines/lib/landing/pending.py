@@ -14,7 +14,8 @@ from pathlib import Path
 
 from pipelines.lib.contracts import FeedContract
 from pipelines.lib.data_dir import DataDir
-from pipelines.lib.ingest.lake import PART, partition
+from pipelines.lib.ingest.lake import has_parts, partition
+from pipelines.lib.ingest.windows import window_day_pending
 from pipelines.lib.landing.files import refusal, refused_folder
 from pipelines.lib.landing.window import DeliveryWindow
 
@@ -52,7 +53,7 @@ def ingested_days(
         feed = data.bronze_feed(contract.department, contract.feed)
         for folder in feed.glob("date=*"):
             day = _day(folder.name.removeprefix("date="))
-            if day is not None and (window is None or day in window) and (folder / PART).exists():
+            if day is not None and (window is None or day in window) and has_parts(folder):
                 days.add(day)
     return sorted(days)
 
@@ -76,12 +77,17 @@ def days_to_ingest(
     """
     days = set()
     for contract in contracts:
+        window_days: set[date] = set()  # a sub-daily feed's days with window files
         for path, day in _delivery_files(data, contract):
             if window is not None and day not in window:
+                continue
+            if contract.landing.window_of(path.name) is not None:
+                window_days.add(day)
                 continue
             bronze = partition(data, contract, day).bronze
             if not bronze.exists() or path.stat().st_mtime > bronze.stat().st_mtime:
                 days.add(day)
+        days |= {day for day in window_days if window_day_pending(data, contract, day)}
     return sorted(days)
 
 
