@@ -257,3 +257,41 @@ def test_a_daily_feed_and_a_whole_day_resend_are_ingested_as_before(
     assert set(pl.read_parquet(bronze / PART)["_source_file"]) == {
         f"landing/traffic_police/traffic_flow/{whole.name}"
     }
+
+
+def test_keys_are_carried_across_the_window_days_of_one_run(window_city, tmp_path) -> None:
+    from dagster._core.storage.tags import (
+        ASSET_PARTITION_RANGE_END_TAG,
+        ASSET_PARTITION_RANGE_START_TAG,
+    )
+
+    from pipelines.defs.ingest.partitions import current_delivery_window, register_delivery_days
+
+    root = tmp_path / "data"
+    data = DataDir(root)
+    second = date(2026, 10, 2)
+    first_files = _deliver(window_city, data, [0, 5])
+    later = _deliver(window_city, data, [0, 5], day=second)
+    repeated = pl.read_csv(first_files[1], infer_schema=False).head(2)
+    with later[0].open("a", encoding="utf-8") as handle:
+        handle.write(repeated.write_csv(include_header=False))
+    with dg.DagsterInstance.ephemeral() as instance:
+        register_delivery_days(instance, [DAY, second], current_delivery_window())
+        result = dg.materialize(
+            [build_ingestion_asset(FLOW)],
+            instance=instance,
+            resources={"data_dir": DataDirResource(root=str(root))},
+            tags={
+                ASSET_PARTITION_RANGE_START_TAG: DAY.isoformat(),
+                ASSET_PARTITION_RANGE_END_TAG: second.isoformat(),
+            },
+        )
+    assert result.success
+    days = sorted(
+        m.partition
+        for m in result.asset_materializations_for_node(build_ingestion_asset(FLOW).node_def.name)
+    )
+    assert days == [DAY.isoformat(), second.isoformat()]
+    quarantine = data.quarantine_partition(FLOW.department, FLOW.feed, second)
+    window = pl.read_parquet(quarantine / window_part_name(0))
+    assert window.filter(pl.col("rule") == "duplicate_key").height >= 2

@@ -39,7 +39,7 @@ from pipelines.lib.ingest.ingest import (
     ingest_windows,
     landing_file,
 )
-from pipelines.lib.ingest.lake import write_schema_file
+from pipelines.lib.ingest.lake import prior_keys, write_schema_file
 from pipelines.lib.ingest.masking import MASKED
 from pipelines.lib.ingest.read import UnreadableFile
 from pipelines.lib.ingest.summary import IngestionSummary, lake_days, lake_summary
@@ -131,7 +131,7 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
         try:
             outcomes = chain(
                 ingest_deliveries(data, contract, delivered, connection),
-                *(window_outcomes(context, data, contract, day, connection) for day in windowed),
+                window_outcomes(context, data, contract, windowed, connection),
             )
             # Progress counts files: a day's own, or each window of a sub-daily feed's day.
             total = len(delivered) + sum(
@@ -179,16 +179,29 @@ def window_outcomes(
     context: dg.AssetExecutionContext,
     data: DataDir,
     contract: FeedContract,
-    day: date,
+    days: list[date],
     connection: DuckDBPyConnection,
 ) -> Iterator[Ingested | UnreadableFile]:
-    """A sub-daily feed's day: the windows landed since the last run, each into its own part,
-    under the day's lock (pipelines/lib/ingest/windows.py)."""
-    with day_lock(data, contract, day):
-        outcomes = ingest_windows(data, contract, day, connection)
-    if not outcomes:
-        context.log.info(f"{day}: every window file landed is in the lake already")
-    yield from outcomes
+    """A sub-daily feed's days: the windows landed since the last run, each into its own part,
+    each day under its lock (pipelines/lib/ingest/windows.py). The keys of the days before are
+    carried from day to day, as ingest_deliveries carries them: each day's parts read once."""
+    earlier: list[pl.Series] | None = None
+    previous: date | None = None
+    for day in days:
+        if contract.key and previous is not None:
+            assert earlier is not None
+            # The day just done and any day between it and this one, as the lake holds them.
+            if (between := prior_keys(data, contract, day, since=previous)) is not None:
+                earlier.append(between)
+        with day_lock(data, contract, day):
+            outcomes = ingest_windows(data, contract, day, connection, earlier)
+        if not outcomes:
+            context.log.info(f"{day}: every window file landed is in the lake already")
+        yield from outcomes
+        if contract.key and earlier is None:
+            before = prior_keys(data, contract, day)
+            earlier = [] if before is None else [before]
+        previous = day
 
 
 def column_schema(contract: FeedContract) -> dg.TableSchema:

@@ -142,18 +142,24 @@ def ingest_batch(
 
 
 def ingest_windows(
-    data: DataDir, contract: FeedContract, day: date, connection: duckdb.DuckDBPyConnection
+    data: DataDir,
+    contract: FeedContract,
+    day: date,
+    connection: duckdb.DuckDBPyConnection,
+    earlier: list[pl.Series] | None = None,
 ) -> list[Ingested | UnreadableFile]:
     """The day's window files not yet in the lake (a sub-daily feed), each into its own part,
     in window order; the day's windows already ingested stay as they are
-    (pipelines/lib/ingest/windows.py). The caller holds the day's lock."""
+    (pipelines/lib/ingest/windows.py). `earlier`: the key hashes of the days before, when the
+    caller carries them from day to day (else read from the lake). The caller holds the day's
+    lock."""
     from pipelines.lib.ingest.windows import forget_compacted, plan_day, seen_keys
 
     key_for(contract)
     plan = plan_day(data, contract, day)
     if plan.whole_day or not plan.pending:
         return []
-    seen: list[pl.Series] = seen_keys(data, contract, plan)
+    seen: list[pl.Series] = seen_keys(data, contract, plan, earlier)
     if plan.rebuild:
         forget_compacted(data, contract, day)
     outcomes: list[Ingested | UnreadableFile] = []

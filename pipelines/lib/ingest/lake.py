@@ -111,8 +111,11 @@ def write_schema_file(
     return target
 
 
-def prior_keys(data: DataDir, contract: FeedContract, day: date) -> pl.Series | None:
-    """Keys already in bronze from earlier delivery days: a repeat of one is a duplicate."""
+def prior_keys(
+    data: DataDir, contract: FeedContract, day: date, since: date | None = None
+) -> pl.Series | None:
+    """Keys already in bronze from earlier delivery days (those from `since` on, when given):
+    a repeat of one is a duplicate."""
     if not contract.key:
         return None
     feed_dir = data.bronze_feed(contract.department, contract.feed)
@@ -121,6 +124,7 @@ def prior_keys(data: DataDir, contract: FeedContract, day: date) -> pl.Series | 
         part
         for p in feed_dir.glob("date=*")
         if p.name.removeprefix("date=") < day.isoformat()
+        and (since is None or p.name.removeprefix("date=") >= since.isoformat())
         for part in p.glob("*.parquet")
         if part.name == PART or window_of_part(part.name) is not None
     )

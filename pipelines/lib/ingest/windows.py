@@ -110,17 +110,19 @@ def window_day_pending(data: DataDir, contract: FeedContract, day: date) -> bool
     return not plan.whole_day and bool(plan.pending)
 
 
-def seen_keys(data: DataDir, contract: FeedContract, plan: DayWindows) -> list[pl.Series]:
-    """Key hashes bronze holds before the windows of `plan`: earlier days' and this day's
-    windows that stay (a key delivered again in a later window is a duplicate)."""
+def seen_keys(
+    data: DataDir, contract: FeedContract, plan: DayWindows, earlier: list[pl.Series] | None
+) -> list[pl.Series]:
+    """Key hashes bronze holds before the windows of `plan`: earlier days' (`earlier` when the
+    caller carries them, else read from the lake) and this day's windows that stay (a key
+    delivered again in a later window is a duplicate)."""
     from pipelines.lib.ingest.enforce import key_hash
 
     if not contract.key:
         return []
-    chunks = []
-    earlier = prior_keys(data, contract, plan.day)
-    if earlier is not None:
-        chunks.append(earlier)
+    chunks = list(earlier) if earlier is not None else []
+    if earlier is None and (before := prior_keys(data, contract, plan.day)) is not None:
+        chunks.append(before)
     if not plan.rebuild:
         folder = partition(data, contract, plan.day).bronze.parent
         kept = [
