@@ -119,7 +119,8 @@ class City:
                 infer_schema=False,
             )
         elif path.suffix == ".jsonl":
-            frame = pl.read_ndjson(path)
+            # a quiet day of a JSON lines feed is an empty file
+            frame = pl.read_ndjson(path) if path.stat().st_size else pl.DataFrame()
         else:
             frame = pl.read_excel(path, engine="calamine", infer_schema_length=0)
         if raw:

@@ -78,6 +78,12 @@ class Scale:
     waterlogging_points: int = 20
     geohazard_points: int = 25
     storms: int = 2
+    # IoT telemetry (5-minute pushes) over the last telemetry_days of the window: hazard
+    # installations watched (four devices each) and lifeline assets (gas pipelines, manholes, bridges)
+    telemetry_days: int = 1
+    monitored_installations: int = 3
+    lifeline_assets: int = 6
+    congestions_per_detector_day: float = 0.05  # non-recurrent congestion planted in traffic_flow
 
 
 SCALES: dict[str, Scale] = {
@@ -133,6 +139,9 @@ SCALES: dict[str, Scale] = {
         waterlogging_points=300,
         geohazard_points=400,
         storms=6,
+        telemetry_days=3,
+        monitored_installations=40,
+        lifeline_assets=100,
     ),
     "large": Scale(
         name="large",
@@ -160,6 +169,9 @@ SCALES: dict[str, Scale] = {
         waterlogging_points=1500,
         geohazard_points=2000,
         storms=12,
+        telemetry_days=7,
+        monitored_installations=400,
+        lifeline_assets=2000,
     ),
 }
 

@@ -32,6 +32,7 @@ from pipelines.sample_city.feeds import (
     meteorology,
     natural_resources,
     traffic_police,
+    urban_management,
     water,
 )
 from pipelines.sample_city.feeds.common import Context
@@ -46,6 +47,7 @@ DEPARTMENTS = [
     meteorology,
     water,
     natural_resources,
+    urban_management,
     command_centre,  # last: it instructs on what the others' data raise
 ]
 
@@ -201,11 +203,13 @@ def write_truth(
 ) -> None:
     truth = data.ground_truth
     truth.mkdir(parents=True, exist_ok=True)
+    # Objects a feed brings beyond the world's (IoT devices, lifeline assets) join the objects.
+    feed_objects = extra_truth.pop("objects", [])
     tables = {
         "persons": world.persons,
         "organisations": world.organisations,
         "places": world.places,
-        "objects": world.objects,
+        "objects": pl.concat([world.objects, *feed_objects], how="diagonal_relaxed"),
         "hazard_holdings": world.hazard_holdings,
         "high_risk": high_risk(world),
         "hazard_sites": world.hazard_sites,

@@ -360,7 +360,7 @@ CASES = [
         "  type: food_failure",
         "type: food_failure",
         ".event.type",
-        "'food_failure' is not an event type of contracts/vocabulary.yaml (known: air_quality_episode, debris_flow, emission_exceedance, fire, fire_hazard_finding, food_inspection_failure, food_sampling_failure, ground_collapse, heavy_rainfall, hidden_hazard, landslide, rescue, rockfall, social_assistance, traffic_accident, water_level_exceedance, weather_warning, work_accident): add it there",
+        "'food_failure' is not an event type of contracts/vocabulary.yaml (known: air_quality_episode, debris_flow, emission_exceedance, fire, fire_hazard_finding, food_inspection_failure, food_sampling_failure, ground_collapse, heavy_rainfall, hidden_hazard, landslide, rescue, rockfall, sensor_alarm, social_assistance, traffic_accident, water_level_exceedance, weather_warning, work_accident): add it there",
     ),
     (FOOD, "  time: inspection_date\n", "", "event:", ".event", "an event needs time"),
     (
@@ -521,7 +521,7 @@ CASES = [
         "objectKind: car,",
         "objectKind: car",
         ".mentions[2].objectKind",
-        "'car' is not an object kind of contracts/vocabulary.yaml (known: geohazard_point, hazard_installation, hydrological_station, monitoring_station, traffic_detector, vehicle, waterlogging_point, weather_station): add it there",
+        "'car' is not an object kind of contracts/vocabulary.yaml (known: geohazard_point, hazard_installation, hydrological_station, lifeline_asset, monitoring_station, sensor_device, traffic_detector, vehicle, waterlogging_point, weather_station): add it there",
     ),
     (
         TRAFFIC,
@@ -769,7 +769,7 @@ MORE_CASES = [
         "derivedEvents: [{model: int_food_episodes, types: [food_episode]}]\nrelations:",
         "derivedEvents",
         ".derivedEvents[0].types[0]",
-        "'food_episode' is not an event type of contracts/vocabulary.yaml (known: air_quality_episode, debris_flow, emission_exceedance, fire, fire_hazard_finding, food_inspection_failure, food_sampling_failure, ground_collapse, heavy_rainfall, hidden_hazard, landslide, rescue, rockfall, social_assistance, traffic_accident, water_level_exceedance, weather_warning, work_accident): add it there",
+        "'food_episode' is not an event type of contracts/vocabulary.yaml (known: air_quality_episode, debris_flow, emission_exceedance, fire, fire_hazard_finding, food_inspection_failure, food_sampling_failure, ground_collapse, heavy_rainfall, hidden_hazard, landslide, rescue, rockfall, sensor_alarm, social_assistance, traffic_accident, water_level_exceedance, weather_warning, work_accident): add it there",
     ),
     (
         TRAFFIC,

@@ -27,6 +27,7 @@ TODAYS_WAREHOUSE_VOCABULARY: dict[tuple[str, str], tuple[str, ...]] = {
         "debris_flow",
         "rockfall",
         "ground_collapse",
+        "sensor_alarm",
     ),
     ("fct_event", "source_department"): (
         "market_regulation",
@@ -37,6 +38,7 @@ TODAYS_WAREHOUSE_VOCABULARY: dict[tuple[str, str], tuple[str, ...]] = {
         "meteorology",
         "water",
         "natural_resources",
+        "urban_management",
     ),
     ("bridge_event_organisation", "role"): (
         "licensee",
@@ -71,6 +73,8 @@ TODAYS_WAREHOUSE_VOCABULARY: dict[tuple[str, str], tuple[str, ...]] = {
         "hydrological_station",
         "waterlogging_point",
         "geohazard_point",
+        "sensor_device",
+        "lifeline_asset",
     ),
     ("bridge_person_organisation", "role"): ("legal_representative",),
     ("bridge_organisation_place", "role"): (

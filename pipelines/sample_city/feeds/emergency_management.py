@@ -13,6 +13,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.sample_city import corruptions as broken
+from pipelines.sample_city import telemetry
 from pipelines.sample_city.delivery import DAY, Batch, DateStyle, FeedSpec
 from pipelines.sample_city.feeds.common import (
     Context,
@@ -106,7 +107,9 @@ WORK_ACCIDENTS = FeedSpec(
     drift_added_column="remark",
 )
 
-SPECS = [ENTERPRISES, HAZARD_SOURCES, HIDDEN, WORK_ACCIDENTS]
+TELEMETRY = telemetry.feed_spec(DEPARTMENT)
+
+SPECS = [ENTERPRISES, HAZARD_SOURCES, HIDDEN, WORK_ACCIDENTS, TELEMETRY]
 
 
 def feeds(ctx: Context) -> Iterator[tuple[FeedSpec, Batch]]:
@@ -116,6 +119,47 @@ def feeds(ctx: Context) -> Iterator[tuple[FeedSpec, Batch]]:
     industrial = registered.filter(pl.col("kind") != "restaurant")
     yield HIDDEN, hidden_hazards(ctx, industrial)
     yield WORK_ACCIDENTS, work_accidents(ctx, industrial)
+    yield TELEMETRY, hazard_telemetry(ctx, registered)
+
+
+def hazard_telemetry(ctx: Context, orgs: pl.DataFrame) -> Batch:
+    """The hazard installations' online monitoring (危险化学品重大危险源在线监测): four devices on
+    each watched installation of a registered enterprise (the installations hazard_sources lists)."""
+    rng = ctx.rng_for("hazard_telemetry devices")
+    installations = (
+        ctx.world.objects.filter(
+            (pl.col("kind") == "hazard_installation")
+            & pl.col("owner_id").is_in(orgs["org_id"].implode())
+        )
+        .join(ctx.world.places.select("place_id", "lon", "lat"), on="place_id", how="left")
+        .sort("object_id")
+    )
+    count = min(ctx.config.scale.monitored_installations, installations.height)
+    watched = installations[np.sort(rng.choice(installations.height, count, replace=False))]
+    kinds = telemetry.HAZARD_DEVICES
+    per = len(kinds)
+    n = watched.height * per
+    device_type = pl.Series([kinds[i % per].name for i in range(n)])
+    repeat = np.repeat(np.arange(watched.height), per)
+    devices = pl.DataFrame(
+        {
+            "device_id": telemetry.device_ids("HZ", n),
+            "device_type": device_type,
+            "asset_id": watched["code"].to_numpy()[repeat],
+            "asset_type": pl.Series(["hazard_installation"] * n),
+            "asset_name": watched["name"].to_numpy()[repeat],
+            "lon": telemetry.jitter(rng, watched["lon"].to_numpy()[repeat]),
+            "lat": telemetry.jitter(rng, watched["lat"].to_numpy()[repeat]),
+            "object_id": telemetry.device_ids("OHZ", n),
+            "asset_object_id": watched["object_id"].to_numpy()[repeat],
+        }
+    )
+    readings = telemetry.generate(
+        ctx, "hazard", devices, kinds, guaranteed_faults=("offline", "flatline", "spike")
+    )
+    return telemetry.batch_of(
+        ctx, readings, DEPARTMENT, TELEMETRY.feed, "hazard_device", "monitored_installation"
+    )
 
 
 def enterprises(ctx: Context, orgs: pl.DataFrame) -> Batch:

@@ -121,8 +121,43 @@ def plate_variants(
 def feeds(ctx: Context) -> Iterator[tuple[FeedSpec, Batch]]:
     yield ACCIDENTS, accidents(ctx)
     rng = ctx.rng_for("traffic_flow")
+    jams = congestions(ctx)
     for day in ctx.days:  # the high-volume feed is built one day at a time to bound memory
-        yield FLOW, flow(ctx, rng, day)
+        yield FLOW, flow(ctx, rng, day, jams)
+
+
+def congestions(ctx: Context) -> pl.DataFrame:
+    """Non-recurrent congestion (a breakdown, roadworks, an event) planted in the detectors'
+    readings: it builds over a quarter of its length, holds, and clears; at least one per city."""
+    rng = ctx.rng_for("traffic congestion")
+    codes = detectors_of(ctx)["code"].to_list()
+    d, days = len(codes), len(ctx.days)
+    count = max(1, int(rng.poisson(ctx.config.scale.congestions_per_detector_day * d * days)))
+    interval = ctx.config.scale.flow_interval_minutes
+    slots = 24 * 60 // interval
+    length = rng.integers(30, 121, count) // interval  # 30 minutes to 2 hours
+    start = rng.integers(6 * 60 // interval, slots - 1 - length)
+    day = rng.integers(0, days, count)
+    frame = pl.DataFrame(
+        {
+            "detector_id": [codes[i] for i in rng.integers(0, d, count)],
+            "day": [ctx.days[i] for i in day],
+            "start_slot": start,
+            "slots": length,
+            "severity": np.round(rng.uniform(0.6, 0.9, count), 2),  # the share of speed lost
+        }
+    )
+    # one episode per detector and day keeps each episode's truth unambiguous
+    return frame.unique(["detector_id", "day"], keep="first", maintain_order=True)
+
+
+def detectors_of(ctx: Context) -> pl.DataFrame:
+    return ctx.world.objects.filter(pl.col("kind") == "traffic_detector").join(
+        ctx.world.places.select("place_id", "road", "lon", "lat"),
+        on="place_id",
+        how="left",
+        maintain_order="left",
+    )
 
 
 def street_places(world: World) -> pl.DataFrame:
@@ -291,14 +326,10 @@ def underpass_accidents(
     return pl.concat([places, replacement]).gather(order), moved
 
 
-def flow(ctx: Context, rng: np.random.Generator, day: date) -> Batch:
-    """5-minute counts per detector: a two-peak daily profile, capacity per road, Poisson noise."""
-    detectors = ctx.world.objects.filter(pl.col("kind") == "traffic_detector").join(
-        ctx.world.places.select("place_id", "road", "lon", "lat"),
-        on="place_id",
-        how="left",
-        maintain_order="left",
-    )
+def flow(ctx: Context, rng: np.random.Generator, day: date, jams: pl.DataFrame) -> Batch:
+    """5-minute counts per detector: a two-peak daily profile, capacity per road, Poisson noise;
+    the day's planted congestion (`congestions`) slows its detector and fills its lane."""
+    detectors = detectors_of(ctx)
     interval = ctx.config.scale.flow_interval_minutes
     slots = 24 * 60 // interval
     d = detectors.height
@@ -314,6 +345,28 @@ def flow(ctx: Context, rng: np.random.Generator, day: date) -> Batch:
     load = np.clip(volume / capacity[:, None], 0, 1.5)
     speed = np.clip(rng.normal(60 * (1 - 0.55 * load**2), 4), 3, 90)
     occupancy = np.clip(load * 35 + rng.normal(0, 2, load.shape), 0, 99)
+    today = jams.filter(pl.col("day") == day)
+    row_of = {code: i for i, code in enumerate(detectors["code"].to_list())}
+    episodes = []
+    for jam in today.iter_rows(named=True):
+        i, first, n = row_of[jam["detector_id"]], jam["start_slot"], jam["slots"]
+        build = max(1, n // 4)
+        grip = np.minimum(1.0, np.arange(1, n + 1) / build) * jam["severity"]
+        span = slice(first, first + n)
+        speed[i, span] = np.clip(speed[i, span] * (1 - grip), 3, 90)
+        occupancy[i, span] = np.clip(occupancy[i, span] + grip * 60, 0, 99)
+        volume[i, span] = np.round(volume[i, span] * (1 - 0.5 * grip)).astype(volume.dtype)
+        begin = np.datetime64(day, "m") + first * np.timedelta64(interval, "m")
+        episodes.append(
+            {
+                "detector_id": jam["detector_id"],
+                "started_at": begin.astype("datetime64[us]").item(),
+                "ended_at": (begin + (n - 1) * np.timedelta64(interval, "m"))
+                .astype("datetime64[us]")
+                .item(),
+                "speed_loss": jam["severity"],
+            }
+        )
     start = np.datetime64(day, "m") + np.arange(slots) * np.timedelta64(interval, "m")
     lng, lat = wgs84_to_gcj02(detectors["lon"].to_numpy(), detectors["lat"].to_numpy())
     rows = pl.DataFrame(
@@ -331,4 +384,14 @@ def flow(ctx: Context, rng: np.random.Generator, day: date) -> Batch:
         }
     ).with_columns(pl.col(DAY).cast(pl.Date))
     rows = start_rows(rows)
-    return batch(rows, links(rows, "object", "object_id", "detector"), drop=["object_id"])
+    result = batch(rows, links(rows, "object", "object_id", "detector"), drop=["object_id"])
+    result.truth_tables["traffic_congestion"] = pl.DataFrame(
+        episodes,
+        schema={
+            "detector_id": pl.String,
+            "started_at": pl.Datetime("us"),
+            "ended_at": pl.Datetime("us"),
+            "speed_loss": pl.Float64,
+        },
+    )
+    return result

@@ -14,6 +14,7 @@ select * from (values
     ('landslide', 'natural_disaster', true, false),
     ('rescue', 'accident_disaster', true, false),
     ('rockfall', 'natural_disaster', true, false),
+    ('sensor_alarm', 'accident_disaster', true, false),
     ('social_assistance', 'accident_disaster', false, false),
     ('traffic_accident', 'accident_disaster', true, false),
     ('water_level_exceedance', 'natural_disaster', true, false),

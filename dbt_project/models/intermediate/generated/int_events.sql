@@ -43,6 +43,9 @@ with events as (
     from {{ ref('stg_emergency_management__hidden_hazards') }}
     where true
     union all
+    select source_department, source_feed, source_record_id, event_type, category, severity, occurred_at, delivery_date, own_location_key, county_code, deaths, injuries, description, due_date, resolved_date, major
+    from {{ ref('int_sensor_alarm_events_emergency_management') }}
+    union all
     select
         source_department,
         source_feed,
@@ -205,6 +208,9 @@ with events as (
         cast(null as boolean) as major
     from {{ ref('stg_traffic_police__traffic_accidents') }}
     where true
+    union all
+    select source_department, source_feed, source_record_id, event_type, category, severity, occurred_at, delivery_date, own_location_key, county_code, deaths, injuries, description, due_date, resolved_date, major
+    from {{ ref('int_sensor_alarm_events_urban_management') }}
     union all
     select source_department, source_feed, source_record_id, event_type, category, severity, occurred_at, delivery_date, own_location_key, county_code, deaths, injuries, description, due_date, resolved_date, major
     from {{ ref('int_water_level_exceedance_events') }}

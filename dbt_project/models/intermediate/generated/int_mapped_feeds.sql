@@ -10,6 +10,7 @@ select * from (values
     ('emergency_management', 'enterprises', false),
     ('emergency_management', 'hazard_sources', false),
     ('emergency_management', 'hidden_hazards', true),
+    ('emergency_management', 'sensor_telemetry', true),
     ('emergency_management', 'work_accidents', true),
     ('fire_rescue', 'fire_incidents', true),
     ('fire_rescue', 'fire_inspections', true),
@@ -22,6 +23,7 @@ select * from (values
     ('natural_resources', 'geohazard_points', false),
     ('traffic_police', 'traffic_accidents', true),
     ('traffic_police', 'traffic_flow', false),
+    ('urban_management', 'sensor_telemetry', true),
     ('water', 'water_levels', true),
     ('water', 'waterlogging_points', false)
 ) as t (source_department, source_feed, gives_events)

@@ -11,6 +11,7 @@ select * from (values
     ('emergency_management', 'hazard_sources', 'locatedAt', 'installation', 'installation_site'),
     ('emergency_management', 'hazard_sources', 'owns', 'operator', 'installation'),
     ('emergency_management', 'hazard_sources', 'premises', 'operator', 'installation_site'),
+    ('emergency_management', 'sensor_telemetry', 'locatedAt', 'hazard_device', 'hazard_device_site'),
     ('emergency_management', 'work_accidents', 'site', 'responsible_unit', 'accident_site'),
     ('fire_rescue', 'fire_incidents', 'site', 'involved_unit', 'incident_site'),
     ('fire_rescue', 'fire_inspections', 'premises', 'inspected', 'inspected_premises'),
@@ -21,6 +22,8 @@ select * from (values
     ('natural_resources', 'geohazard_incidents', 'locatedAt', 'hazard_point', 'incident_site'),
     ('natural_resources', 'geohazard_points', 'locatedAt', 'hazard_point', 'hazard_site'),
     ('traffic_police', 'traffic_flow', 'locatedAt', 'detector', 'detector_site'),
+    ('urban_management', 'sensor_telemetry', 'locatedAt', 'lifeline_device', 'lifeline_device_site'),
+    ('urban_management', 'sensor_telemetry', 'locatedAt', 'monitored_asset', 'lifeline_device_site'),
     ('water', 'water_levels', 'locatedAt', 'gauge', 'gauge_site'),
     ('water', 'waterlogging_points', 'locatedAt', 'waterlogging_point', 'waterlogging_site')
 ) as t (source_department, source_feed, relation, from_role, to_role)
