@@ -112,6 +112,13 @@ EVENT_KINDS: dict[str, EventKind] = {
     "flood_hazardous_chemicals": EventKind(
         ("Met", "Safety", "CBRNE"), "洪水危及危险化学品设施", "Expected", "Likely"
     ),
+    # Sensor alarms (sensor_alarms, severity incident): measured now, act now.
+    "hazardous_chemicals_leak": EventKind(
+        ("Safety", "CBRNE"), "危险化学品设施监测报警", "Immediate", "Observed"
+    ),
+    "lifeline_failure": EventKind(
+        ("Infra", "Safety"), "城市生命线监测报警", "Immediate", "Observed"
+    ),
 }
 EVENT_TYPES = tuple(EVENT_KINDS)
 

@@ -1,0 +1,30 @@
+-- A department's incident alarms (sensor_alarms, severity incident) as sensor_alarm events of
+-- fct_event, placed at the device, keyed by the push whose reading started the alarm, so that
+-- warning_rule_triggers can warn the installation or asset it watches. Incident alarms of one device
+-- that start with the same push are one event. One model per department delivering sensor_telemetry
+-- (int_sensor_alarm_events_<department>, named by its contract's derivedEvents: a derived-event
+-- model belongs to one feed).
+{% macro sensor_alarm_events(department) -%}
+select
+    '{{ department }}' as source_department,
+    'sensor_telemetry' as source_feed,
+    a.first_source_record_id as source_record_id,
+    'sensor_alarm' as event_type,
+    'accident_disaster' as category,
+    cast(null as varchar) as severity,
+    a.started_at as occurred_at,
+    a.delivery_date,
+    {{ location_key('a.longitude', 'a.latitude', 'null', 'null') }} as own_location_key,
+    cast(null as varchar) as county_code,
+    cast(null as bigint) as deaths,
+    cast(null as bigint) as injuries,
+    a.asset_id || ' ' || a.device_type || ' ' || a.device_id || ': ' || a.rule_id || ', ' || a.measure || ' peak '
+    || a.peak || coalesce(' ' || a.unit, '') || ' for ' || round(a.minutes) || ' min' as description,
+    cast(null as date) as due_date,
+    cast(null as date) as resolved_date,
+    cast(null as boolean) as major
+from {{ ref('sensor_alarms') }} as a
+where a.severity = 'incident' and a.source_department = '{{ department }}'
+-- alarms of one device starting with the same push are one event
+qualify row_number() over (partition by a.first_source_record_id order by a.started_at, a.rule_id) = 1
+{%- endmacro %}

@@ -1,0 +1,126 @@
+"""Sensing on the tiny city: IoT telemetry judged by the alarm and sensor-health rules
+(seeds/config/sensor_*.csv), and the traffic detectors by the congestion rule, against the
+sample city's ground truth (pipelines/sample_city/telemetry.py plants incidents and faults).
+
+The tiny city plants at least one incident per telemetry feed and, between its two feeds, every
+fault kind; the guaranteed flat line is stuck past its measure's alarm threshold, so only sensor
+health keeps it from alarming.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import polars as pl
+import pytest
+from lxml import etree
+
+from pipelines.lib.alerts.cap import cap_schema
+from pipelines.lib.sensing_eval import FALSE_ALARMS_TARGET, RECALL_TARGET, evaluate
+
+SEEDS = Path(__file__).resolve().parents[2] / "dbt_project/seeds/config"
+SENSOR_RULES = {
+    "hazard_installation": "hazard_installation_sensor_alarm",
+    "lifeline_asset": "lifeline_sensor_alarm",
+}
+
+
+@pytest.fixture(scope="module")
+def truth(built_city):
+    return lambda name: pl.read_parquet(built_city / "ground_truth" / f"{name}.parquet")
+
+
+def rows(connection, sql: str, *params) -> list[tuple]:
+    return connection.execute(sql, list(params)).fetchall()
+
+
+def alarm_rules() -> list[dict[str, str]]:
+    with (SEEDS / "sensor_alarm_rules.csv").open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_evaluation_against_ground_truth(built_city):
+    score = evaluate(built_city)
+    assert score.incidents >= 2, "each telemetry feed plants an incident"
+    assert score.recall >= RECALL_TARGET, score.missed_incidents
+    assert score.false_alarms_per_1000_device_days <= FALSE_ALARMS_TARGET, score.false_alarm_ids
+    assert score.faulty_devices >= 6 and score.faulty_listed_share == 1.0, score.unlisted_faults
+    assert score.congestions >= 1 and score.congestion_recall == 1.0
+    assert score.congestion_false_episodes == 0
+
+
+def test_faulty_sensors_are_listed_and_do_not_alarm(analytics, truth):
+    faults = truth("sensor_faults")
+    assert set(faults["fault_kind"]) >= {"offline", "flatline", "spike", "out_of_range"}
+    incident_devices = set(truth("sensor_incidents")["device_id"])
+    for fault in faults.iter_rows(named=True):
+        assert fault["device_id"] not in incident_devices  # one truth per device
+        listed = rows(
+            analytics,
+            "select fault_kind from sensor_health where device_id = ?",
+            fault["device_id"],
+        )
+        assert (fault["fault_kind"],) in listed, fault
+        alarms = rows(
+            analytics,
+            "select alarm_id from sensor_alarms where device_id = ? and severity = 'incident'",
+            fault["device_id"],
+        )
+        assert alarms == [], fault
+
+
+def test_a_flat_line_past_the_threshold_would_alarm_without_sensor_health(analytics, truth):
+    """The planted flat line holds a value over its rule's threshold for over an hour: only
+    its being flat keeps it out of sensor_alarms."""
+    flat = truth("sensor_faults").filter(pl.col("fault_kind") == "flatline").row(0, named=True)
+    device_type, value, minutes = rows(
+        analytics,
+        """select device_type, max(value), epoch(max(reading_at) - min(reading_at)) / 60
+        from int_sensor_reading_flags where device_id = ? and measure = ? and flatline
+        group by device_type order by 2 desc limit 1""",
+        flat["device_id"],
+        flat["measure"],
+    )[0]
+    rule = next(
+        r
+        for r in alarm_rules()
+        if r["device_type"] == device_type and r["measure"] == flat["measure"]
+    )
+    assert rule["condition"] == "above" and value > float(rule["threshold"])
+    assert minutes >= float(rule["hold_minutes"])
+
+
+def test_a_planted_leak_alarms_and_becomes_a_schema_valid_cap_alert(built_city, analytics, truth):
+    incidents = truth("sensor_incidents").join(
+        truth("sensor_devices").select("device_id", "asset_type"), on="device_id"
+    )
+    hazard = incidents.filter(pl.col("department") == "emergency_management")
+    assert hazard.height >= 1
+    for incident in incidents.iter_rows(named=True):
+        alarm = rows(
+            analytics,
+            """select rule_id, peak from sensor_alarms
+            where device_id = ? and measure = ? and severity = 'incident'""",
+            incident["device_id"],
+            incident["measure"],
+        )
+        assert alarm, incident
+        kind = (
+            "hazard_installation"
+            if incident["asset_type"] == "hazard_installation"
+            else "lifeline_asset"
+        )
+        warned = rows(
+            analytics,
+            """select m.message_id from warning_messages as m
+            join dim_object as o on o.object_key = m.subject_key
+            where m.rule_id = ? and o.code = ? and m.msg_type = 'Alert'""",
+            SENSOR_RULES[kind],
+            incident["asset_id"],
+        )
+        assert warned, incident
+        (message_id,) = warned[0]
+        alert = built_city / "alerts" / f"{message_id}.xml"
+        assert alert.is_file(), message_id
+        assert cap_schema().validate(etree.parse(str(alert)))
