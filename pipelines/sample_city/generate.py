@@ -28,11 +28,11 @@ from pipelines.sample_city.feeds import (
     ecology_environment,
     emergency_management,
     fire_rescue,
+    housing_construction,
     market_regulation,
     meteorology,
     natural_resources,
     traffic_police,
-    urban_management,
     water,
 )
 from pipelines.sample_city.feeds.common import Context
@@ -47,7 +47,7 @@ DEPARTMENTS = [
     meteorology,
     water,
     natural_resources,
-    urban_management,
+    housing_construction,
     command_centre,  # last: it instructs on what the others' data raise
 ]
 

@@ -38,7 +38,7 @@ TODAYS_WAREHOUSE_VOCABULARY: dict[tuple[str, str], tuple[str, ...]] = {
         "meteorology",
         "water",
         "natural_resources",
-        "urban_management",
+        "housing_construction",
     ),
     ("bridge_event_organisation", "role"): (
         "licensee",

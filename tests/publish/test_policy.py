@@ -37,7 +37,7 @@ def test_repository_policy_grants_what_the_readme_says(policy, contracts) -> Non
         "meteorology": "pseudonymised",
         "water": "pseudonymised",
         "natural_resources": "pseudonymised",
-        "urban_management": "pseudonymised",
+        "housing_construction": "pseudonymised",
     }
     assert {d for d, g in policy.departments.items() if g.csv} == {
         "market_regulation",
@@ -74,7 +74,7 @@ def test_a_department_with_contracts_but_not_in_the_policy_is_granted_nothing(
     tmp_path, contracts
 ) -> None:
     """A department onboarded (a folder of contracts/feeds/) before the policy grants it anything."""
-    new = "urban_management"
+    new = "housing_construction"
     policy = load_policy(policy_path(contracts_dir()), contracts, (*DEPARTMENTS, new))
     assert new not in policy.departments
     # Its extract asset runs and publishes nothing: only the policy gives a department data.

@@ -40,7 +40,7 @@ FEEDS = {
     "meteorology": ["weather_warnings", "weather_observations"],
     "water": ["water_levels", "waterlogging_points"],
     "natural_resources": ["geohazard_points", "geohazard_incidents"],
-    "urban_management": ["sensor_telemetry"],
+    "housing_construction": ["sensor_telemetry"],
 }
 FORMATS = {
     "traffic_accidents": ".jsonl",

@@ -106,6 +106,9 @@ with events as (
     from {{ ref('stg_fire_rescue__fire_inspections') }}
     where result = '发现隐患'
     union all
+    select source_department, source_feed, source_record_id, event_type, category, severity, occurred_at, delivery_date, own_location_key, county_code, deaths, injuries, description, due_date, resolved_date, major
+    from {{ ref('int_sensor_alarm_events_housing_construction') }}
+    union all
     select
         source_department,
         source_feed,
@@ -208,9 +211,6 @@ with events as (
         cast(null as boolean) as major
     from {{ ref('stg_traffic_police__traffic_accidents') }}
     where true
-    union all
-    select source_department, source_feed, source_record_id, event_type, category, severity, occurred_at, delivery_date, own_location_key, county_code, deaths, injuries, description, due_date, resolved_date, major
-    from {{ ref('int_sensor_alarm_events_urban_management') }}
     union all
     select source_department, source_feed, source_record_id, event_type, category, severity, occurred_at, delivery_date, own_location_key, county_code, deaths, injuries, description, due_date, resolved_date, major
     from {{ ref('int_water_level_exceedance_events') }}

@@ -14,6 +14,7 @@ select * from (values
     ('emergency_management', 'work_accidents', true),
     ('fire_rescue', 'fire_incidents', true),
     ('fire_rescue', 'fire_inspections', true),
+    ('housing_construction', 'sensor_telemetry', true),
     ('market_regulation', 'food_business_licences', false),
     ('market_regulation', 'food_inspections', true),
     ('market_regulation', 'food_sampling', true),
@@ -23,7 +24,6 @@ select * from (values
     ('natural_resources', 'geohazard_points', false),
     ('traffic_police', 'traffic_accidents', true),
     ('traffic_police', 'traffic_flow', false),
-    ('urban_management', 'sensor_telemetry', true),
     ('water', 'water_levels', true),
     ('water', 'waterlogging_points', false)
 ) as t (source_department, source_feed, gives_events)

@@ -15,6 +15,8 @@ select * from (values
     ('emergency_management', 'work_accidents', 'site', 'responsible_unit', 'accident_site'),
     ('fire_rescue', 'fire_incidents', 'site', 'involved_unit', 'incident_site'),
     ('fire_rescue', 'fire_inspections', 'premises', 'inspected', 'inspected_premises'),
+    ('housing_construction', 'sensor_telemetry', 'locatedAt', 'lifeline_device', 'lifeline_device_site'),
+    ('housing_construction', 'sensor_telemetry', 'locatedAt', 'monitored_asset', 'lifeline_device_site'),
     ('market_regulation', 'food_business_licences', 'premises', 'licensee', 'premises'),
     ('market_regulation', 'food_business_licences', 'represents', 'legal_representative', 'licensee'),
     ('market_regulation', 'food_inspections', 'premises', 'inspected', 'inspected_premises'),
@@ -22,8 +24,6 @@ select * from (values
     ('natural_resources', 'geohazard_incidents', 'locatedAt', 'hazard_point', 'incident_site'),
     ('natural_resources', 'geohazard_points', 'locatedAt', 'hazard_point', 'hazard_site'),
     ('traffic_police', 'traffic_flow', 'locatedAt', 'detector', 'detector_site'),
-    ('urban_management', 'sensor_telemetry', 'locatedAt', 'lifeline_device', 'lifeline_device_site'),
-    ('urban_management', 'sensor_telemetry', 'locatedAt', 'monitored_asset', 'lifeline_device_site'),
     ('water', 'water_levels', 'locatedAt', 'gauge', 'gauge_site'),
     ('water', 'waterlogging_points', 'locatedAt', 'waterlogging_point', 'waterlogging_site')
 ) as t (source_department, source_feed, relation, from_role, to_role)

@@ -64,6 +64,36 @@ select
     source_department,
     source_feed,
     source_record_id,
+    cast('lifeline_device' as varchar) as role,
+    cast(1 as bigint) as slot,
+    cast('sensor_device' as varchar) as kind,
+    cast('E:' || device_id as varchar) as code_key,
+    cast(device_id as varchar) as code,
+    cast(device_type as varchar) as name,
+    cast(null as varchar) as owner_uscc,
+    cast({{ location_key("longitude", "latitude", "null", "null") }} as varchar) as location_key
+from {{ ref('int_housing_construction__sensor_telemetry__latest') }}
+where device_id is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('monitored_asset' as varchar) as role,
+    cast(1 as bigint) as slot,
+    cast('lifeline_asset' as varchar) as kind,
+    cast('L:' || asset_id as varchar) as code_key,
+    cast(asset_id as varchar) as code,
+    cast(asset_name as varchar) as name,
+    cast(null as varchar) as owner_uscc,
+    cast({{ location_key("longitude", "latitude", "null", "null") }} as varchar) as location_key
+from {{ ref('int_housing_construction__sensor_telemetry__latest') }}
+where asset_id is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
     cast('weather_station' as varchar) as role,
     cast(1 as bigint) as slot,
     cast('weather_station' as varchar) as kind,
@@ -134,36 +164,6 @@ select
     cast({{ location_key("longitude", "latitude", "null", "null") }} as varchar) as location_key
 from {{ ref('int_traffic_police__traffic_flow__latest') }}
 where detector_id is not null
-union all
-select
-    source_department,
-    source_feed,
-    source_record_id,
-    cast('lifeline_device' as varchar) as role,
-    cast(1 as bigint) as slot,
-    cast('sensor_device' as varchar) as kind,
-    cast('E:' || device_id as varchar) as code_key,
-    cast(device_id as varchar) as code,
-    cast(device_type as varchar) as name,
-    cast(null as varchar) as owner_uscc,
-    cast({{ location_key("longitude", "latitude", "null", "null") }} as varchar) as location_key
-from {{ ref('int_urban_management__sensor_telemetry__latest') }}
-where device_id is not null
-union all
-select
-    source_department,
-    source_feed,
-    source_record_id,
-    cast('monitored_asset' as varchar) as role,
-    cast(1 as bigint) as slot,
-    cast('lifeline_asset' as varchar) as kind,
-    cast('L:' || asset_id as varchar) as code_key,
-    cast(asset_id as varchar) as code,
-    cast(asset_name as varchar) as name,
-    cast(null as varchar) as owner_uscc,
-    cast({{ location_key("longitude", "latitude", "null", "null") }} as varchar) as location_key
-from {{ ref('int_urban_management__sensor_telemetry__latest') }}
-where asset_id is not null
 union all
 select
     source_department,

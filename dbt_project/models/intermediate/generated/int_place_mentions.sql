@@ -130,6 +130,20 @@ select
     source_department,
     source_feed,
     source_record_id,
+    cast('lifeline_device_site' as varchar) as role,
+    cast(null as varchar) as address,
+    cast(null as varchar) as county_code,
+    cast(null as varchar) as township_code,
+    longitude,
+    latitude,
+    cast({{ location_key("longitude", "latitude", "null", "null") }} as varchar) as location_key
+from {{ ref('int_housing_construction__sensor_telemetry__latest') }}
+where longitude is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
     cast('premises' as varchar) as role,
     address,
     county_code,
@@ -222,20 +236,6 @@ select
     latitude,
     cast({{ location_key("longitude", "latitude", "null", "null") }} as varchar) as location_key
 from {{ ref('int_traffic_police__traffic_flow__latest') }}
-where longitude is not null
-union all
-select
-    source_department,
-    source_feed,
-    source_record_id,
-    cast('lifeline_device_site' as varchar) as role,
-    cast(null as varchar) as address,
-    cast(null as varchar) as county_code,
-    cast(null as varchar) as township_code,
-    longitude,
-    latitude,
-    cast({{ location_key("longitude", "latitude", "null", "null") }} as varchar) as location_key
-from {{ ref('int_urban_management__sensor_telemetry__latest') }}
 where longitude is not null
 union all
 select

@@ -1,4 +1,4 @@
 -- Generated from the contracts by `safecity contract generate`: edit those, not this.
 select * from {{ ref('stg_emergency_management__sensor_telemetry') }}
 union all by name
-select * from {{ ref('stg_urban_management__sensor_telemetry') }}
+select * from {{ ref('stg_housing_construction__sensor_telemetry') }}

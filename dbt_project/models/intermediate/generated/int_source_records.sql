@@ -41,6 +41,13 @@ select source_record_id, _source_file as source_file, _source_row as source_row,
 from {{ ref('stg_fire_rescue__fire_inspections') }}
 union all
 select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('int_housing_construction__sensor_telemetry__latest') }}
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('stg_housing_construction__sensor_telemetry') }}
+where source_record_id in (select d.source_record_id from {{ ref('int_sensor_alarm_events_housing_construction') }} as d)
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
 from {{ ref('stg_market_regulation__food_business_licences') }}
 union all
 select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
@@ -70,13 +77,6 @@ from {{ ref('stg_traffic_police__traffic_accidents') }}
 union all
 select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
 from {{ ref('int_traffic_police__traffic_flow__latest') }}
-union all
-select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
-from {{ ref('int_urban_management__sensor_telemetry__latest') }}
-union all
-select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
-from {{ ref('stg_urban_management__sensor_telemetry') }}
-where source_record_id in (select d.source_record_id from {{ ref('int_sensor_alarm_events_urban_management') }} as d)
 union all
 select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
 from {{ ref('int_water__water_levels__latest') }}

@@ -2,6 +2,6 @@
 select
     * exclude (_source_file, _source_row, _delivery_date),
     {{ lineage_columns(
-        'urban_management', 'sensor_telemetry', "device_id || '/' || message_id"
+        'housing_construction', 'sensor_telemetry', "device_id || '/' || message_id"
     ) }}
-from {{ source('urban_management', 'sensor_telemetry') }}
+from {{ source('housing_construction', 'sensor_telemetry') }}

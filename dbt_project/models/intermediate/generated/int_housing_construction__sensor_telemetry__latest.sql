@@ -14,6 +14,6 @@ select
     any_value(source_feed) as source_feed,
     'sensor_telemetry:' || device_id as source_record_id,
     max(delivery_date) as delivery_date
-from {{ ref('stg_urban_management__sensor_telemetry') }}
+from {{ ref('stg_housing_construction__sensor_telemetry') }}
 where {{ delivery_days_to_build() }}
 group by device_id

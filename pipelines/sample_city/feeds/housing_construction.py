@@ -1,4 +1,4 @@
-"""Urban management (城市管理): the city's lifeline monitoring (城市生命线安全工程), as the IoT
+"""Housing and urban-rural construction (住房和城乡建设局): the city's lifeline monitoring (城市生命线安全工程), as the IoT
 platform pushes it: gas-pipeline pressure, manhole-cover tilt and water depth, bridge strain.
 
 Lifeline assets sit on the city's streets; a gas pipeline segment and a manhole carry one device,
@@ -16,7 +16,7 @@ from pipelines.sample_city import telemetry
 from pipelines.sample_city.delivery import Batch, FeedSpec
 from pipelines.sample_city.feeds.common import Context
 
-DEPARTMENT = "urban_management"
+DEPARTMENT = "housing_construction"
 TELEMETRY = telemetry.feed_spec(DEPARTMENT)
 SPECS = [TELEMETRY]
 
