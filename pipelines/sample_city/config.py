@@ -80,9 +80,9 @@ class Scale:
     storms: int = 2
     # IoT telemetry (5-minute pushes) over the last telemetry_days of the window: hazard
     # installations watched (four devices each) and lifeline assets (gas pipelines, manholes, bridges)
-    telemetry_days: int = 1
-    monitored_installations: int = 3
-    lifeline_assets: int = 6
+    telemetry_days: int = 2
+    monitored_installations: int = 2
+    lifeline_assets: int = 3
     congestions_per_detector_day: float = 0.05  # non-recurrent congestion planted in traffic_flow
 
 

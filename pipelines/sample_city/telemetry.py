@@ -184,7 +184,9 @@ def generate(
     for d in incident_devices:
         kind = type_of[d]
         m = next(i for i, x in enumerate(kind.measures) if x.code == kind.incident.measure)
-        first = int(rng.integers(slots // 8, slots * 3 // 4))
+        # It starts a day before the end at least, so a warning on it can be followed up.
+        latest = slots - SLOTS_PER_DAY if len(days) > 1 else slots * 3 // 4
+        first = int(rng.integers(SLOTS_PER_DAY // 4, latest))
         ramp = int(rng.integers(*kind.incident.ramp_minutes) // INTERVAL_MINUTES) + 1
         target = rng.uniform(kind.incident.low, kind.incident.high)
         base = values[d, m, first]

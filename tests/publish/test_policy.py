@@ -74,7 +74,7 @@ def test_a_department_with_contracts_but_not_in_the_policy_is_granted_nothing(
     tmp_path, contracts
 ) -> None:
     """A department onboarded (a folder of contracts/feeds/) before the policy grants it anything."""
-    new = "housing_construction"
+    new = "urban_management"
     policy = load_policy(policy_path(contracts_dir()), contracts, (*DEPARTMENTS, new))
     assert new not in policy.departments
     # Its extract asset runs and publishes nothing: only the policy gives a department data.
@@ -137,7 +137,7 @@ def _error_line(tmp_path: Path, contracts, text: str, message: str) -> int:
             "  fire_brigade:\n",
             "unknown department 'fire_brigade': departments are the folders of contracts/feeds/",
         ),
-        ("version: 1.1.0\n", "version: 1.0\n", "version is required, as a string"),
+        ("version: 1.3.0\n", "version: 1.0\n", "version is required, as a string"),
         (
             "    personal: masked\n",
             "    personal: clear\n",

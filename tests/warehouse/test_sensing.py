@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 from lxml import etree
@@ -70,18 +71,20 @@ def test_faulty_sensors_are_listed_and_do_not_alarm(analytics, truth):
         assert alarms == [], fault
 
 
-def test_a_flat_line_past_the_threshold_would_alarm_without_sensor_health(analytics, truth):
+def test_a_flat_line_past_the_threshold_would_alarm_without_sensor_health(built_city, truth):
     """The planted flat line holds a value over its rule's threshold for over an hour: only
     its being flat keeps it out of sensor_alarms."""
     flat = truth("sensor_faults").filter(pl.col("fault_kind") == "flatline").row(0, named=True)
-    device_type, value, minutes = rows(
-        analytics,
-        """select device_type, max(value), epoch(max(reading_at) - min(reading_at)) / 60
-        from int_sensor_reading_flags where device_id = ? and measure = ? and flatline
-        group by device_type order by 2 desc limit 1""",
-        flat["device_id"],
-        flat["measure"],
-    )[0]
+    with duckdb.connect(str(built_city / "warehouse.duckdb"), read_only=True) as warehouse:
+        device_type, value, minutes = rows(
+            warehouse,
+            """select device_type, max(value), epoch(max(reading_at) - min(reading_at)) / 60
+            from intermediate.int_sensor_reading_flags
+            where device_id = ? and measure = ? and flatline
+            group by device_type order by 2 desc limit 1""",
+            flat["device_id"],
+            flat["measure"],
+        )[0]
     rule = next(
         r
         for r in alarm_rules()
