@@ -209,7 +209,7 @@ CONFIG_FILES: tuple[ConfigFile, ...] = (
     ),
     ConfigFile(
         "dbt_project/dbt_project.yml",
-        "dbt's vars: risk distances and the incidents that concern nearby organisations (the city comes from its profile, passed by every run)",
+        "dbt's vars: risk distances, the incidents that concern nearby organisations, how long an event stays open and supplies count as expiring, the nearest-resource search radius (the city comes from its profile, passed by every run)",
     ),
     ConfigFile(
         "dbt_project/profiles.yml",
@@ -217,7 +217,7 @@ CONFIG_FILES: tuple[ConfigFile, ...] = (
     ),
     ConfigFile(
         "dbt_project/seeds/config/",
-        "risk weights, warning rules, response targets; the dispatch loop: responsibility list, deadlines, escalation steps, handling codes, assessment weights",
+        "risk weights, warning rules, response targets; the dispatch loop: responsibility list, deadlines, escalation steps, handling codes, assessment weights; resource kinds and coverage distance, emergency plans, exposure categories",
     ),
     ConfigFile(
         "dagster.yaml",

@@ -12,6 +12,7 @@ from datetime import date
 
 from pipelines.lib.city_profile import Bounds
 from pipelines.sample_city.city_map import CityMap, city_map
+from pipelines.sample_city.resources import Coverage
 
 # The first delivery day: fixed, so output never depends on today.
 FIRST_DAY = date(2026, 10, 1)
@@ -183,6 +184,7 @@ class CityConfig:
     seed: int = 42
     noise: Noise = field(default_factory=Noise)
     overlap: Overlap = field(default_factory=Overlap)
+    coverage: Coverage = field(default_factory=Coverage)
 
     @property
     def start(self) -> date:

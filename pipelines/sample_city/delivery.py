@@ -70,6 +70,9 @@ class FeedSpec:
     # jsonl feeds nest some flat columns just before writing (e.g. vehicles and drivers); the
     # city's time zone is the one their local times are in
     finalize: Callable[[pl.DataFrame, str], pl.DataFrame] | None = None
+    # a register whose rows the lake rejects is corrected: the department sends each such row
+    # again, right, the next day (the last day's on the last day)
+    resend_corrected: bool = False
 
     @property
     def extension(self) -> str:
@@ -200,6 +203,32 @@ def plant_duplicates(
     )
 
 
+def resend_corrected(original: Batch, rows: pl.DataFrame, last_day: date) -> Batch:
+    """`rows` (with planted violations) and, for each broken one, its true row sent again the
+    next day, with the entities it describes."""
+    broken = rows[INVALID].is_not_null().to_numpy()
+    if not broken.any():
+        return Batch(rows, original.links)
+    last_rid = rows[RID].max()
+    assert isinstance(last_rid, int), "record ids are integers, and there are rows"
+    new_rid = np.arange(last_rid + 1, last_rid + 1 + int(broken.sum()))
+    copies = original.rows.filter(pl.Series(broken)).with_columns(
+        pl.Series(RID, new_rid),
+        pl.min_horizontal(pl.col(DAY) + pl.duration(days=1), pl.lit(last_day)).alias(DAY),
+        pl.lit(None, pl.String).alias(INVALID),
+        pl.lit(None, pl.String).alias(INVALID_COLUMN),
+        pl.lit(["resent_corrected"], dtype=pl.List(pl.String)).alias(NOISE),
+    )
+    mapping = pl.DataFrame({"_old": rows[RID].filter(pl.Series(broken)), "_new": new_rid})
+    copied_links = (
+        original.links.join(mapping, left_on=RID, right_on="_old").drop(RID).rename({"_new": RID})
+    )
+    return Batch(
+        rows=pl.concat([rows, copies.select(rows.columns)]),
+        links=pl.concat([original.links, copied_links.select(original.links.columns)]),
+    )
+
+
 def drift(
     columns: list[str], spec: FeedSpec, rng: np.random.Generator
 ) -> tuple[list[str], dict[str, str], str]:
@@ -264,6 +293,9 @@ def deliver(
     own time (`windows.column`; one without a time in the day's first).
     """
     rows = plant_invalid(spec, batch.rows, rng, noise.invalid, city)
+    if spec.resend_corrected:
+        batch = resend_corrected(batch, rows, days[-1])
+        rows = batch.rows
     if windows is not None:
         rows = rows.with_columns(window_minute(rows[windows.column], windows.minutes))
     rows = render_dates(spec, rows, rng, noise.mixed_date_format, city.timezone)

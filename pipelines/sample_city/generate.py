@@ -20,14 +20,18 @@ import polars as pl
 
 from pipelines.lib.atomic import write_text_atomic
 from pipelines.lib.city_profile import Bounds
+from pipelines.lib.contracts import contracts_dir, load_feed_contracts
 from pipelines.lib.data_dir import DataDir
+from pipelines.sample_city import resources
 from pipelines.sample_city.config import CityConfig
 from pipelines.sample_city.delivery import DAY, Windows, deliver
 from pipelines.sample_city.feeds import (
     command_centre,
     ecology_environment,
     emergency_management,
+    emergency_resources,
     fire_rescue,
+    fire_resources,
     housing_construction,
     market_regulation,
     meteorology,
@@ -48,6 +52,8 @@ DEPARTMENTS = [
     water,
     natural_resources,
     housing_construction,
+    fire_resources,
+    emergency_resources,
     command_centre,  # last: it instructs on what the others' data raise
 ]
 
@@ -214,6 +220,7 @@ def write_truth(
         "high_risk": high_risk(world),
         "hazard_sites": world.hazard_sites,
         "storms": world.storms.storms,
+        **resource_truth(data, world, config),
         **{name: pl.concat(frames) for name, frames in extra_truth.items()},
     }
     for name, frame in tables.items():
@@ -231,6 +238,7 @@ def write_truth(
         "scale": asdict(config.scale),
         "noise": asdict(config.noise),
         "overlap": asdict(config.overlap),
+        "coverage": {**asdict(config.coverage), "planted_gap_townships": world.cover.gap_towns},
         "rows": counts,
         "invalid_rows": invalid,
         "total_rows": sum(counts.values()),
@@ -260,3 +268,31 @@ def high_risk(world: World) -> pl.DataFrame:
         pl.lit("accident black spot: recurring accidents at one address").alias("reasons"),
     )
     return pl.concat([orgs, spots])
+
+
+def resource_truth(data: DataDir, world: World, config: CityConfig) -> dict[str, pl.DataFrame]:
+    """The resource tables, and the coverage gaps and shelter shortfalls judged on what the
+    lake will hold (a station or shelter row the noise broke is quarantined, so it is missing
+    there as it will be from the warehouse)."""
+    truth = data.ground_truth
+    stations = resources.valid_entities(truth, "fire_rescue", "fire_stations", "organisation")
+    # Which feeds deliver a point is what their contracts say (the department's format).
+    contracts = load_feed_contracts(contracts_dir())
+    with_points = sorted(key for key, contract in contracts.items() if contract.coordinates)
+    shelters = resources.valid_entities(
+        truth, "emergency_management", "emergency_shelters", "object"
+    )
+    return {
+        **{f"resource_{name}": frame for name, frame in world.resources.items()},
+        "coverage_gaps": resources.coverage_truth(
+            world.organisations,
+            world.places.select("place_id", "township_code", "lon", "lat"),
+            stations,
+            resources.organisations_with_points(truth, with_points, world.organisations),
+            world.cover.gap_towns,
+            config.coverage.coverage_km,
+        ),
+        "shelter_capacity": resources.shelter_truth(
+            world.resources["emergency_shelters"], world.places, shelters
+        ),
+    }

@@ -121,6 +121,7 @@ def random_places(
     prefix: str,
     taken: dict[tuple[str, int], set[int]],
     city: CityMap,
+    spread: float = PLACE_SPREAD_DEG,
 ) -> pl.DataFrame:
     """n places: township (weighted by activity), road, house number, WGS-84 point.
 
@@ -132,7 +133,7 @@ def random_places(
     chosen = towns[town_index]
     drawn = rng.integers(1, 400, n)
     road_index = rng.integers(0, ROADS_PER_COUNTY, n)
-    lon_offset, lat_offset = rng.normal(0, PLACE_SPREAD_DEG, n), rng.normal(0, PLACE_SPREAD_DEG, n)
+    lon_offset, lat_offset = rng.normal(0, spread, n), rng.normal(0, spread, n)
     number = _free_numbers(
         chosen["county_code"].to_list(), road_index.tolist(), drawn.tolist(), taken
     )

@@ -18,6 +18,7 @@ from pipelines.lib import admin_divisions
 from pipelines.lib.standards.identifiers import USCC_ALPHABET, identity_check_char, uscc_check_char
 from pipelines.sample_city import geography, hazards
 from pipelines.sample_city.config import CityConfig
+from pipelines.sample_city.resources import FireCover, fire_cover, make_resources, settle_cover
 from pipelines.sample_city.vocabulary import (
     CUISINES,
     FOOD_BUSINESS_TYPES,
@@ -47,6 +48,8 @@ class World:
     towns: pl.DataFrame
     hazard_sites: pl.DataFrame  # weather and river gauges, waterlogging and geohazard points
     storms: hazards.Storms  # the rain every weather-driven feed reads
+    cover: FireCover  # where the fire stations stand and the planted coverage gaps
+    resources: dict[str, pl.DataFrame]  # each resource feed's true rows (resources.py)
 
 
 def where_or_null(condition: np.ndarray, values: pl.Series | np.ndarray) -> pl.Series:
@@ -180,9 +183,17 @@ def uscc(rng: np.random.Generator, category: np.ndarray, county: np.ndarray) -> 
 
 
 class NewPlaces(Protocol):
-    """Draws `n` new places, their ids starting with `prefix` (in `county`, when given)."""
+    """Draws `n` new places, their ids starting with `prefix` (in `county` or `township`, when
+    given; `spread` degrees around the township centre instead of geography's)."""
 
-    def __call__(self, n: int, prefix: str, county: str | None = None) -> pl.DataFrame: ...
+    def __call__(
+        self,
+        n: int,
+        prefix: str,
+        county: str | None = None,
+        township: str | None = None,
+        spread: float | None = None,
+    ) -> pl.DataFrame: ...
 
 
 def make_organisations(
@@ -190,7 +201,8 @@ def make_organisations(
     config: CityConfig,
     persons: pl.DataFrame,
     new_places: NewPlaces,
-) -> pl.DataFrame:
+    towns: pl.DataFrame,
+) -> tuple[pl.DataFrame, FireCover]:
     scale = config.scale
     city = config.city
     profile = city.profile
@@ -245,6 +257,7 @@ def make_organisations(
     )
     # Independent shops can draw the same name; the registry would refuse the second one.
     frame = frame.unique("name", keep="first", maintain_order=True)
+    restaurant_places = frame.select("place_id", "township_code", "lon", "lat")
     m = frame.height
     business = rng.choice(3, m, p=[0.8, 0.15, 0.05])
     frames.append(
@@ -292,6 +305,7 @@ def make_organisations(
         pl.DataFrame({"name": name, "industry_index": industry}), "name", n, "enterprise names"
     )
     places = new_places(n, "PE")
+    enterprise_places = places.select("place_id", "township_code", "lon", "lat")
     industry = frame["industry_index"].to_numpy()
     frames.append(
         pl.concat(
@@ -337,6 +351,9 @@ def make_organisations(
         n,
         "public unit names",
     )
+    unit_places = places.filter(pl.col("place_id").is_in(frame["place_id"].implode())).select(
+        "place_id", "township_code", "lon", "lat"
+    )
     frames.append(
         frame.select("name", "place_id", "county_code").with_columns(
             trade_name=pl.lit(None, pl.String),
@@ -350,23 +367,40 @@ def make_organisations(
         )
     )
 
-    # Fire stations: two per county, named after the county and a road.
-    counties = admin_divisions.city_counties(profile.code)
-    station_places = pl.concat(
-        [new_places(2, f"PX{code}-", county=code) for code in counties["code"]]
+    # Fire stations: one at the centre of every township with organisations, except around the
+    # planted coverage gaps (resources.fire_cover), named after the county and a road.
+    org_places = pl.concat([restaurant_places, enterprise_places, unit_places], how="diagonal")
+    cover = fire_cover(
+        rng, towns, org_places, pl.concat([enterprise_places, unit_places]), config.coverage
     )
-    stems = np.array(city.road_stems)[rng.choice(len(city.road_stems), 2 * counties.height)]
+    station_places = pl.concat(
+        [
+            new_places(
+                1, f"PX{row['township_code']}-", township=row["township_code"], spread=0.0005
+            )
+            for row in cover.station_towns.iter_rows(named=True)
+        ]
+    )
+    stems = np.array(city.road_stems)[rng.choice(len(city.road_stems), station_places.height)]
+    special = rng.random(station_places.height) < 0.25
     frames.append(
         station_places.select(
             name=profile.name
             + "消防救援支队"
             + pl.col("county_name")
             + pl.Series(stems)
-            + pl.Series(["消防救援站", "特勤站"] * counties.height),
+            + pl.Series(np.where(special, "特勤站", "消防救援站")),
             place_id="place_id",
             county_code="county_code",
         )
-        .unique("name", keep="first", maintain_order=True)
+        .with_columns(
+            # Two stations on one road: numbered, as the brigade numbers them.
+            name=pl.when(pl.int_range(1, pl.len() + 1).over("name") > 1)
+            .then(
+                pl.col("name") + pl.int_range(1, pl.len() + 1).over("name").cast(pl.String) + "中队"
+            )
+            .otherwise("name")
+        )
         .with_columns(
             trade_name=pl.lit(None, pl.String),
             chain_id=pl.lit(None, pl.String),
@@ -411,7 +445,7 @@ def make_organisations(
         phone=pl.Series(phone),
         employees=pl.Series(rng.integers(3, 800, total)),
         high_risk=pl.lit(False),
-    ).select("org_id", pl.exclude("org_id"))
+    ).select("org_id", pl.exclude("org_id")), cover
 
 
 # ---------------------------------------------------------------- objects
@@ -605,20 +639,34 @@ def build_world(config: CityConfig, rng_for: Callable[[str], np.random.Generator
     place_frames: list[pl.DataFrame] = []
     house_numbers_taken: dict[tuple[str, int], set[int]] = {}
 
-    def new_places(n: int, prefix: str, county: str | None = None) -> pl.DataFrame:
-        pool = towns if county is None else towns.filter(pl.col("county_code") == county)
+    def new_places(
+        n: int,
+        prefix: str,
+        county: str | None = None,
+        township: str | None = None,
+        spread: float | None = None,
+    ) -> pl.DataFrame:
+        pool = towns
+        if county is not None:
+            pool = pool.filter(pl.col("county_code") == county)
+        if township is not None:
+            pool = pool.filter(pl.col("township_code") == township)
         places = geography.random_places(
-            place_rng, pool, road_table, n, prefix, house_numbers_taken, config.city
+            place_rng,
+            pool,
+            road_table,
+            n,
+            prefix,
+            house_numbers_taken,
+            config.city,
+            geography.PLACE_SPREAD_DEG if spread is None else spread,
         )
         place_frames.append(places)
         return places
 
     persons = make_persons(rng_for("persons"), scale.persons, config.city.profile.code)
-    orgs = plant_high_risk(
-        rng_for("high_risk"),
-        make_organisations(rng_for("organisations"), config, persons, new_places),
-        scale.high_risk_enterprises,
-    )
+    orgs, cover = make_organisations(rng_for("organisations"), config, persons, new_places, towns)
+    orgs = plant_high_risk(rng_for("high_risk"), orgs, scale.high_risk_enterprises)
     vehicles = make_vehicles(
         rng_for("vehicles"),
         scale.vehicles,
@@ -682,16 +730,44 @@ def build_world(config: CityConfig, rng_for: Callable[[str], np.random.Generator
     moved = sites.filter(pl.col("moved").fill_null(False)).select(
         "place_id", lon="place_lon", lat="place_lat"
     )
-    all_places = pl.concat(place_frames).update(moved, on="place_id")
     sites = sites.drop("moved", "place_lon", "place_lat")
+    # Emergency resources come last, so their places shift no other table's draws.
+    last_day = np.datetime64(config.start) + np.timedelta64(scale.days - 1, "D")
+    resource_objects, resources = make_resources(
+        rng_for("resources"),
+        towns,
+        orgs,
+        persons,
+        cover,
+        new_places,
+        last_day,
+        config.coverage.gap_townships,
+    )
+    objects = pl.concat([objects, resource_objects], how="diagonal")
+    places = settle_cover(
+        rng_for("coverage"),
+        pl.concat(place_frames).update(moved, on="place_id"),
+        orgs,
+        towns,
+        cover,
+        config.coverage,
+    )
+    twice = places.filter(pl.col("place_id").is_duplicated())["place_id"].unique().sort()
+    if twice.len():
+        raise ValueError(
+            f"two places drawn with one id ({', '.join(twice.head(3))}): "
+            "each new_places prefix must be its own"
+        )
     return World(
         persons=persons,
-        places=all_places,
+        places=places,
         organisations=orgs,
         objects=objects,
         hazard_holdings=holdings,
         roads=road_table,
         towns=towns,
         hazard_sites=sites,
-        storms=hazards.storms(rng_for("storms"), config, counties, sites, all_places),
+        storms=hazards.storms(rng_for("storms"), config, counties, sites, places),
+        cover=cover,
+        resources=resources,
     )

@@ -54,7 +54,9 @@ def test_contracts_valid_check_fails_naming_file_and_line(tmp_path: Path) -> Non
     contracts, line = contracts_with_a_bad_pattern(tmp_path)
     loaded = load_feed_contracts(contracts)
     assert ("fire_rescue", "fire_incidents") not in loaded
-    assert len(loaded) == 14  # every other feed is served
+    assert (
+        len(loaded) == len(list((contracts / "feeds").glob("*/*.odcs.yaml"))) - 1
+    )  # every other feed is served
     result = contracts_valid_result(loaded)
     assert not result.passed
     assert result.severity == dg.AssetCheckSeverity.ERROR

@@ -72,7 +72,7 @@ def test_row_accounting_holds_for_every_partition(lake):
     landing_files = {p.relative_to(lake.root).as_posix() for p in lake.landing.rglob("*.*")}
     partitions = [p for p in lake_files(lake, "bronze") if p.name == "part-0.parquet"]
     assert (
-        len(partitions) == len(landing_files) == 196
+        len(partitions) == len(landing_files) == 245
     )  # one partition per delivery, even when empty
     accounting = (
         delivered.join(bronze, left_on="file", right_on="_source_file", how="full", coalesce=True)

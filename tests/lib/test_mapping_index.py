@@ -79,8 +79,10 @@ def test_roles_and_kinds_are_those_of_todays_warehouse(index: MappingIndex) -> N
     # No warehouse contract lists place roles: today's int_place_mentions.sql gives these.
     assert index.roles["place"] == (
         "accident_site",
+        "depot_site",
         "detector_site",
         "discharge_site",
+        "fire_station_site",
         "gauge_site",
         "hazard_site",
         "incident_site",
@@ -88,7 +90,10 @@ def test_roles_and_kinds_are_those_of_todays_warehouse(index: MappingIndex) -> N
         "installation_site",
         "instructed_site",
         "premises",
+        "shelter_site",
         "station_site",
+        "team_base",
+        "water_source_site",
         "waterlogging_site",
         "weather_station_site",
     )
@@ -104,6 +109,7 @@ def test_relations_and_flags_say_what_todays_role_lists_say(index: MappingIndex)
     # bridge_organisation_place.sql:6 also lists responsible_unit, but none of its records has
     # a place of the four: it adds no row. Its unit is at the accident site for linkage only.
     assert index.relation_roles("premises", "organisation") == (
+        "fire_station",
         "inspected",
         "licensee",
         "operator",
@@ -114,6 +120,7 @@ def test_relations_and_flags_say_what_todays_role_lists_say(index: MappingIndex)
     evidence = {*index.relation_roles("premises", "organisation")}
     evidence |= {*index.relation_roles("site", "organisation")}
     assert evidence == {
+        "fire_station",
         "licensee",
         "inspected",
         "registered",
@@ -123,17 +130,28 @@ def test_relations_and_flags_say_what_todays_role_lists_say(index: MappingIndex)
         "involved_unit",
         "instructed_unit",
     }
-    assert index.relation_roles("owns", "organisation") == ("operator",)  # dim_object.sql:7
+    assert index.relation_roles("owns", "organisation") == (
+        "home_station",
+        "operator",
+    )  # dim_object.sql:7
     assert index.relation_roles("locatedAt", "object") == (
+        "depot",
         "detector",
         "gauge",
         "hazard_point",
         "installation",
+        "rescue_team",
+        "shelter",
         "station",
+        "water_source",
         "waterlogging_point",
         "weather_station",
     )
-    assert index.responders == ("responding_station",)  # fct_event.sql:15
+    assert index.responders == (
+        "fire_station",
+        "home_station",
+        "responding_station",
+    )  # fct_event.sql:15
     assert index.registers == ("registered",)  # dim_organisation.sql:33
     with pytest.raises(KeyError, match="a represents relation has no place end"):
         index.relation_roles("represents", "place")
@@ -174,7 +192,7 @@ def test_a_register_role_is_a_register_in_every_feed(contracts: Path) -> None:
     line = insert_after(
         contracts,
         feed,
-        "county: county_code}\n",
+        "county: county_code, type: unit_type}\n",
         "    - {kind: organisation, role: registered, name: unit_name}\n",
     )
     first = line_of(contracts, register, "- kind: organisation\n      role: registered")

@@ -52,8 +52,16 @@ TODAYS_WAREHOUSE_VOCABULARY: dict[tuple[str, str], tuple[str, ...]] = {
         "permit_holder",
         "polluter",
         "instructed_unit",
+        "fire_station",
+        "home_station",
     ),
-    ("bridge_event_person", "role"): ("driver", "victim", "legal_representative", "monitor"),
+    ("bridge_event_person", "role"): (
+        "driver",
+        "victim",
+        "legal_representative",
+        "monitor",
+        "expert",
+    ),
     ("bridge_event_object", "role"): (
         "involved_vehicle",
         "installation",
@@ -63,6 +71,11 @@ TODAYS_WAREHOUSE_VOCABULARY: dict[tuple[str, str], tuple[str, ...]] = {
         "gauge",
         "waterlogging_point",
         "hazard_point",
+        "shelter",
+        "depot",
+        "rescue_team",
+        "apparatus",
+        "water_source",
     ),
     ("dim_object", "kind"): (
         "vehicle",
@@ -75,6 +88,11 @@ TODAYS_WAREHOUSE_VOCABULARY: dict[tuple[str, str], tuple[str, ...]] = {
         "geohazard_point",
         "sensor_device",
         "lifeline_asset",
+        "emergency_shelter",
+        "supply_depot",
+        "rescue_team",
+        "fire_apparatus",
+        "water_source",
     ),
     ("bridge_person_organisation", "role"): ("legal_representative",),
     ("bridge_organisation_place", "role"): (
@@ -82,6 +100,7 @@ TODAYS_WAREHOUSE_VOCABULARY: dict[tuple[str, str], tuple[str, ...]] = {
         "inspected_premises",
         "installation_site",
         "discharge_site",
+        "fire_station_site",
     ),
 }
 

@@ -79,6 +79,17 @@ INSPECTIONS = FeedSpec(
 )
 
 SPECS = [INCIDENTS, INSPECTIONS]
+# The unit's category as the inspection form has it (the registers' labels, and the public units').
+UNIT_LABELS = {
+    "restaurant": "餐饮",
+    "chemical": "危险化学品",
+    "manufacturing": "工贸",
+    "logistics": "交通运输",
+    "construction": "建筑施工",
+    "school": "学校",
+    "mall": "商场",
+    "hospital": "医院",
+}
 
 
 def bd09(places: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
@@ -131,21 +142,34 @@ def incidents(ctx: Context, orgs: pl.DataFrame) -> Batch:
     lon, lat = bd09(places)
     address, address_noise = messy_addresses(places, rng, ctx, style="county")
     names, name_noise = messy_names(involved["name"], rng, ctx)
-    # Stations sent: one or two of the two stations in the incident's county.
+    # Stations sent: one or two of the first two stations in the incident's county (a county
+    # without a station of its own is served by the city's first two).
     stations = orgs.filter(pl.col("kind") == "fire_station").select("org_id", "name", "county_code")
-    first = places.select("county_code").join(
-        stations.group_by("county_code", maintain_order=True).agg(pl.col("org_id"), pl.col("name")),
-        on="county_code",
-        how="left",
-        maintain_order="left",
+    city_wide = stations.head(2)
+    first = (
+        places.select("county_code")
+        .join(
+            stations.group_by("county_code", maintain_order=True).agg(
+                pl.col("org_id").head(2), pl.col("name").head(2)
+            ),
+            on="county_code",
+            how="left",
+            maintain_order="left",
+        )
+        .with_columns(
+            pl.col("org_id").fill_null(city_wide["org_id"].implode()),
+            pl.col("name").fill_null(city_wide["name"].implode()),
+        )
     )
-    two = rng.random(n) < 0.35
+    two = (rng.random(n) < 0.35) & (first["org_id"].list.len() >= 2).to_numpy()
     first_station = first["org_id"].list.get(0)
-    second_station = where_or_null(two, first["org_id"].list.get(1))
+    second_station = where_or_null(two, first["org_id"].list.get(1, null_on_oob=True))
     station_names = pl.Series(
         np.where(
             two,
-            (first["name"].list.get(0) + ";" + first["name"].list.get(1)).to_numpy(),
+            (
+                first["name"].list.get(0) + ";" + first["name"].list.get(1, null_on_oob=True)
+            ).to_numpy(),
             first["name"].list.get(0).to_numpy(),
         )
     )
@@ -241,6 +265,7 @@ def inspections(ctx: Context, orgs: pl.DataFrame) -> Batch:
             "检查记录号": sequence_ids("XF", found_day),
             "单位名称": names,
             "统一社会信用代码": credit_code,
+            "单位类别": units["kind"].replace_strict(UNIT_LABELS, default="其他"),
             "单位地址": address,
             "检查日期": found_day,
             "检查结果": pl.Series(np.where(found, "发现隐患", "合格")),

@@ -19,6 +19,21 @@ select
     source_department,
     source_feed,
     source_record_id,
+    cast('shelter' as varchar) as role,
+    cast(1 as bigint) as slot,
+    cast('emergency_shelter' as varchar) as kind,
+    cast('B:' || shelter_code as varchar) as code_key,
+    cast(shelter_code as varchar) as code,
+    cast(shelter_name as varchar) as name,
+    cast(null as varchar) as owner_uscc,
+    cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as location_key
+from {{ ref('stg_emergency_management__emergency_shelters') }}
+where shelter_code is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
     cast('installation' as varchar) as role,
     cast(1 as bigint) as slot,
     cast('hazard_installation' as varchar) as kind,
@@ -29,6 +44,21 @@ select
     cast({{ location_key("longitude", "latitude", "null", "county_code") }} as varchar) as location_key
 from {{ ref('stg_emergency_management__hazard_sources') }}
 where hazard_source_code is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('rescue_team' as varchar) as role,
+    cast(1 as bigint) as slot,
+    cast('rescue_team' as varchar) as kind,
+    cast('R:' || team_code as varchar) as code_key,
+    cast(team_code as varchar) as code,
+    cast(team_name as varchar) as name,
+    cast(null as varchar) as owner_uscc,
+    cast({{ location_key("longitude", "latitude", "base_address", "county_code") }} as varchar) as location_key
+from {{ ref('stg_emergency_management__rescue_teams') }}
+where team_code is not null
 union all
 select
     source_department,
@@ -59,6 +89,51 @@ select
     cast(null as varchar) as location_key
 from {{ ref('int_emergency_management__sensor_telemetry__latest') }}
 where asset_id is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('depot' as varchar) as role,
+    cast(1 as bigint) as slot,
+    cast('supply_depot' as varchar) as kind,
+    cast('U:' || depot_code as varchar) as code_key,
+    cast(depot_code as varchar) as code,
+    cast(depot_name as varchar) as name,
+    cast(null as varchar) as owner_uscc,
+    cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as location_key
+from {{ ref('stg_emergency_management__supply_depots') }}
+where depot_code is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('apparatus' as varchar) as role,
+    cast(1 as bigint) as slot,
+    cast('fire_apparatus' as varchar) as kind,
+    cast('F:' || apparatus_code as varchar) as code_key,
+    cast(apparatus_code as varchar) as code,
+    cast(apparatus_type as varchar) as name,
+    cast(null as varchar) as owner_uscc,
+    cast(null as varchar) as location_key
+from {{ ref('stg_fire_rescue__fire_apparatus') }}
+where apparatus_code is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('water_source' as varchar) as role,
+    cast(1 as bigint) as slot,
+    cast('water_source' as varchar) as kind,
+    cast('Q:' || source_code as varchar) as code_key,
+    cast(source_code as varchar) as code,
+    cast(source_name as varchar) as name,
+    cast(null as varchar) as owner_uscc,
+    cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as location_key
+from {{ ref('stg_fire_rescue__water_sources') }}
+where source_code is not null
 union all
 select
     source_department,

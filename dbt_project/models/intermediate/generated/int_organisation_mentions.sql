@@ -159,6 +159,28 @@ select
     source_feed,
     source_record_id,
     delivery_date,
+    cast('home_station' as varchar) as role,
+    cast(1 as bigint) as slot,
+    cast(null as varchar) as uscc,
+    cast(null as varchar) as licence_no,
+    cast(null as varchar) as permit_no,
+    cast(home_station as varchar) as name,
+    cast({{ normalise_org_name("home_station") }} as varchar) as name_normalised,
+    cast(null as varchar) as county_code,
+    cast('fire_station' as varchar) as organisation_type,
+    cast(null as varchar) as legal_rep_name,
+    cast(null as varchar) as legal_rep_id_masked,
+    cast(null as varchar) as legal_rep_id_hash,
+    cast(null as varchar) as phone,
+    cast(null as varchar) as industry_code
+from {{ ref('stg_fire_rescue__fire_apparatus') }}
+where home_station is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    delivery_date,
     cast('involved_unit' as varchar) as role,
     cast(1 as bigint) as slot,
     cast(null as varchar) as uscc,
@@ -211,7 +233,7 @@ select
     cast(unit_name as varchar) as name,
     cast({{ normalise_org_name("unit_name") }} as varchar) as name_normalised,
     county_code,
-    cast(null as varchar) as organisation_type,
+    cast(unit_type as varchar) as organisation_type,
     cast(null as varchar) as legal_rep_name,
     cast(null as varchar) as legal_rep_id_masked,
     cast(null as varchar) as legal_rep_id_hash,
@@ -219,6 +241,28 @@ select
     cast(null as varchar) as industry_code
 from {{ ref('stg_fire_rescue__fire_inspections') }}
 where unit_name is not null or uscc is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    delivery_date,
+    cast('fire_station' as varchar) as role,
+    cast(1 as bigint) as slot,
+    cast(null as varchar) as uscc,
+    cast(null as varchar) as licence_no,
+    cast(null as varchar) as permit_no,
+    cast(station_name as varchar) as name,
+    cast({{ normalise_org_name("station_name") }} as varchar) as name_normalised,
+    county_code,
+    cast('fire_station' as varchar) as organisation_type,
+    cast(null as varchar) as legal_rep_name,
+    cast(null as varchar) as legal_rep_id_masked,
+    cast(null as varchar) as legal_rep_id_hash,
+    cast(null as varchar) as phone,
+    cast(null as varchar) as industry_code
+from {{ ref('stg_fire_rescue__fire_stations') }}
+where station_name is not null
 union all
 select
     source_department,

@@ -19,6 +19,21 @@ select
     source_department,
     source_feed,
     source_record_id,
+    cast('expert' as varchar) as role,
+    cast(1 as bigint) as slot,
+    name,
+    cast(id_no_hash as varchar) as id_hash,
+    cast({{ mask_identity("id_no") }} as varchar) as id_masked,
+    cast(mobile as varchar) as phone,
+    cast(case when id_no is not null then cast(strptime(substr(id_no, 7, 8), '%Y%m%d') as date) end as date) as birth_date,
+    cast(case when id_no is not null then case when cast(substr(id_no, 17, 1) as integer) % 2 = 1 then 'M' else 'F' end end as varchar) as sex
+from {{ ref('stg_emergency_management__experts') }}
+where name is not null or id_no is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
     cast('victim' as varchar) as role,
     cast(1 as bigint) as slot,
     cast(victim_name as varchar) as name,

@@ -46,6 +46,20 @@ select
     source_department,
     source_feed,
     source_record_id,
+    cast('shelter_site' as varchar) as role,
+    address,
+    county_code,
+    township_code,
+    longitude,
+    latitude,
+    cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as location_key
+from {{ ref('stg_emergency_management__emergency_shelters') }}
+where longitude is not null or address is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
     cast('premises' as varchar) as role,
     address,
     county_code,
@@ -74,6 +88,20 @@ select
     source_department,
     source_feed,
     source_record_id,
+    cast('team_base' as varchar) as role,
+    cast(base_address as varchar) as address,
+    county_code,
+    cast(null as varchar) as township_code,
+    longitude,
+    latitude,
+    cast({{ location_key("longitude", "latitude", "base_address", "county_code") }} as varchar) as location_key
+from {{ ref('stg_emergency_management__rescue_teams') }}
+where longitude is not null or base_address is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
     cast('hazard_device_site' as varchar) as role,
     cast(null as varchar) as address,
     cast(null as varchar) as county_code,
@@ -83,6 +111,20 @@ select
     cast({{ location_key("longitude", "latitude", "null", "null") }} as varchar) as location_key
 from {{ ref('int_emergency_management__sensor_telemetry__latest') }}
 where longitude is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('depot_site' as varchar) as role,
+    address,
+    county_code,
+    cast(null as varchar) as township_code,
+    longitude,
+    latitude,
+    cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as location_key
+from {{ ref('stg_emergency_management__supply_depots') }}
+where longitude is not null or address is not null
 union all
 select
     source_department,
@@ -124,6 +166,34 @@ select
     latitude,
     cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as location_key
 from {{ ref('stg_fire_rescue__fire_inspections') }}
+where longitude is not null or address is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('fire_station_site' as varchar) as role,
+    address,
+    county_code,
+    cast(null as varchar) as township_code,
+    longitude,
+    latitude,
+    cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as location_key
+from {{ ref('stg_fire_rescue__fire_stations') }}
+where longitude is not null or address is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('water_source_site' as varchar) as role,
+    address,
+    county_code,
+    cast(null as varchar) as township_code,
+    longitude,
+    latitude,
+    cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as location_key
+from {{ ref('stg_fire_rescue__water_sources') }}
 where longitude is not null or address is not null
 union all
 select

@@ -16,13 +16,22 @@ select source_record_id, _source_file as source_file, _source_row as source_row,
 from {{ ref('stg_ecology_environment__pollution_sources') }}
 union all
 select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('stg_emergency_management__emergency_shelters') }}
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
 from {{ ref('stg_emergency_management__enterprises') }}
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('stg_emergency_management__experts') }}
 union all
 select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
 from {{ ref('stg_emergency_management__hazard_sources') }}
 union all
 select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
 from {{ ref('stg_emergency_management__hidden_hazards') }}
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('stg_emergency_management__rescue_teams') }}
 union all
 select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
 from {{ ref('int_emergency_management__sensor_telemetry__latest') }}
@@ -32,13 +41,25 @@ from {{ ref('stg_emergency_management__sensor_telemetry') }}
 where source_record_id in (select d.source_record_id from {{ ref('int_sensor_alarm_events_emergency_management') }} as d)
 union all
 select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('stg_emergency_management__supply_depots') }}
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
 from {{ ref('stg_emergency_management__work_accidents') }}
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('stg_fire_rescue__fire_apparatus') }}
 union all
 select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
 from {{ ref('stg_fire_rescue__fire_incidents') }}
 union all
 select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
 from {{ ref('stg_fire_rescue__fire_inspections') }}
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('stg_fire_rescue__fire_stations') }}
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('stg_fire_rescue__water_sources') }}
 union all
 select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
 from {{ ref('int_housing_construction__sensor_telemetry__latest') }}

@@ -1,0 +1,53 @@
+-- The tasks each activated plan gives: one row per activation and task, with the department
+-- that does it, the deadline (activation + due_minutes) and, for a task that mobilises
+-- resources, the nearest available ones of each kind (nearest_resources, by rank).
+with tasks as (
+    select
+        a.trigger_kind,
+        a.trigger_key,
+        a.plan_id,
+        a.level,
+        p.department,
+        p.task,
+        p.resources,
+        a.activated_at,
+        a.activated_at + to_minutes(p.due_minutes) as due_at,
+        row_number() over (partition by a.trigger_kind, a.trigger_key order by p.due_minutes, p.department, p.task)
+            as task_number
+    from {{ ref('plan_activations') }} as a
+    join {{ ref('emergency_plans') }} as p using (plan_id)
+),
+
+mobilised as (
+    select
+        t.trigger_kind,
+        t.trigger_key,
+        t.task_number,
+        string_agg(
+            n.resource_name || ' (' || n.resource_kind || ', ' || round(n.distance_m / 1000, 1) || ' km)',
+            '; ' order by n.resource_kind, n.rank
+        ) as nearest_resources
+    from tasks as t
+    cross join unnest(string_split(t.resources, '|')) as k (resource_kind)
+    join {{ ref('nearest_resources') }} as n
+        on
+            n.query_kind = case t.trigger_kind when 'event' then 'event' else 'warning' end
+            and n.query_key = t.trigger_key and n.resource_kind = k.resource_kind
+    group by all
+)
+
+select
+    t.trigger_kind || ':' || t.trigger_key || ':' || t.task_number as task_id,
+    t.trigger_kind,
+    t.trigger_key,
+    t.plan_id,
+    t.level,
+    t.task_number,
+    t.department,
+    t.task,
+    t.resources as resource_kinds,
+    m.nearest_resources,
+    t.activated_at,
+    t.due_at
+from tasks as t
+left join mobilised as m using (trigger_kind, trigger_key, task_number)
