@@ -128,3 +128,34 @@ def test_each_activation_yields_its_plans_tasks_with_deadlines_and_resources(ana
             # A task that mobilises resources names the nearest of its kinds (the tiny city
             # has every kind the plans name).
             assert (task["nearest_resources"] is not None) == bool(plan["resources"])
+
+
+def test_a_warnings_task_carries_the_instruction_its_department_was_sent(analytics):
+    """Where the command centre instructed a department about a warning, that department's
+    tasks for the warning name the instruction and its status; nowhere else is one named."""
+    tasks = analytics.execute(
+        "select trigger_kind, trigger_key, department, instruction_id, instruction_status "
+        "from plan_tasks"
+    ).pl()
+    sent = analytics.execute(
+        """
+        select i.source_ref as trigger_key, a.department, a.instruction_id, a.status
+        from dispatch_instructions as i join dispatch_assignments as a using (instruction_id)
+        where i.source_kind = 'warning'
+        """
+    ).pl()
+    assert tasks.filter(pl.col("trigger_kind") == "event")["instruction_id"].null_count() == (
+        tasks.filter(pl.col("trigger_kind") == "event").height
+    )
+    for task in tasks.filter(pl.col("trigger_kind") == "warning").iter_rows(named=True):
+        mine = sent.filter(
+            (pl.col("trigger_key") == task["trigger_key"])
+            & (pl.col("department") == task["department"])
+        )
+        if mine.is_empty():
+            assert task["instruction_id"] is None
+        else:
+            assert task["instruction_id"] in mine["instruction_id"].to_list()
+            assert task["instruction_status"] == mine.filter(
+                pl.col("instruction_id") == task["instruction_id"]
+            )["status"].item()

@@ -1,6 +1,9 @@
 -- The tasks each activated plan gives: one row per activation and task, with the department
 -- that does it, the deadline (activation + due_minutes) and, for a task that mobilises
--- resources, the nearest available ones of each kind (nearest_resources, by rank).
+-- resources, the nearest available ones of each kind (nearest_resources, by rank). A warning's
+-- task becomes an instruction in the dispatch loop: the command centre's instruction for that
+-- warning and its assignment to the task's department, when it has issued one (an event's
+-- instructions answer 12345 calls, not events, so theirs are not matched).
 with tasks as (
     select
         a.trigger_kind,
@@ -34,6 +37,14 @@ mobilised as (
             n.query_kind = case t.trigger_kind when 'event' then 'event' else 'warning' end
             and n.query_key = t.trigger_key and n.resource_kind = k.resource_kind
     group by all
+),
+
+instructed as (
+    select i.source_ref as trigger_key, a.department, a.instruction_id, a.status as instruction_status
+    from {{ ref('dispatch_instructions') }} as i
+    join {{ ref('dispatch_assignments') }} as a using (instruction_id)
+    where i.source_kind = 'warning'
+    qualify row_number() over (partition by i.source_ref, a.department order by a.issued_at, a.instruction_id) = 1
 )
 
 select
@@ -48,6 +59,10 @@ select
     t.resources as resource_kinds,
     m.nearest_resources,
     t.activated_at,
-    t.due_at
+    t.due_at,
+    d.instruction_id,
+    d.instruction_status
 from tasks as t
 left join mobilised as m using (trigger_kind, trigger_key, task_number)
+left join instructed as d
+    on t.trigger_kind = 'warning' and d.trigger_key = t.trigger_key and d.department = t.department
