@@ -1,9 +1,9 @@
 -- The tasks each activated plan gives: one row per activation and task, with the department
 -- that does it, the deadline (activation + due_minutes) and, for a task that mobilises
 -- resources, the nearest available ones of each kind (nearest_resources, by rank). A warning's
--- task becomes an instruction in the dispatch loop: the command centre's instruction for that
--- warning and its assignment to the task's department, when it has issued one (an event's
--- instructions answer 12345 calls, not events, so theirs are not matched).
+-- task becomes an instruction in the dispatch loop: the command centre's latest instruction
+-- answering that warning and its assignment to the task's department, when it has issued one
+-- (an event's instructions answer 12345 calls, not events, so theirs are not matched).
 with tasks as (
     select
         a.trigger_kind,
@@ -40,11 +40,25 @@ mobilised as (
 ),
 
 instructed as (
-    select i.source_ref as trigger_key, a.department, a.instruction_id, a.status as instruction_status
-    from {{ ref('dispatch_instructions') }} as i
+    -- The instruction that answers the warning as uninstructed_warnings judges it: the same rule
+    -- and subject, issued within the rule's instructed_within_days before the warning.
+    select w.warning_id as trigger_key, a.department, a.instruction_id, a.status as instruction_status
+    from {{ ref('warnings') }} as w
+    left join {{ ref('responsibility_list') }} as r on r.source_kind = 'warning' and r.source_type = w.rule_id
+    join {{ ref('dispatch_instructions') }} as i
+        on
+            i.source_kind = 'warning'
+            and i.source_type = w.rule_id
+            and (
+                (w.subject_kind = 'organisation' and i.organisation_key = w.subject_key)
+                or (w.subject_kind = 'place' and i.place_key = w.subject_key)
+            )
+            and i.issued_at <= w.issued_at
+            and i.issued_at > w.issued_at - to_days(coalesce(r.instructed_within_days, 0))
     join {{ ref('dispatch_assignments') }} as a using (instruction_id)
-    where i.source_kind = 'warning'
-    qualify row_number() over (partition by i.source_ref, a.department order by a.issued_at, a.instruction_id) = 1
+    qualify row_number() over (
+        partition by w.warning_id, a.department order by a.issued_at desc, a.instruction_id desc
+    ) = 1
 )
 
 select
