@@ -49,6 +49,7 @@ from measure import (
 )
 
 from pipelines.defs.feeds import FEED_CONTRACTS
+from pipelines.lib import settings
 from pipelines.lib.city_profile import city_profile
 from pipelines.lib.contracts import FeedContract
 from pipelines.lib.data_dir import DataDir
@@ -90,7 +91,7 @@ def main() -> None:
     machine = machine_info()
     print_machine(machine)
 
-    env = with_development_keys({**os.environ})
+    env = with_development_keys(settings.child_environment())
     throughput: dict = {}
     built = float("nan")
     if args.built is not None:
