@@ -71,9 +71,12 @@ def test_row_accounting_holds_for_every_partition(lake):
     )
     landing_files = {p.relative_to(lake.root).as_posix() for p in lake.landing.rglob("*.*")}
     partitions = [p for p in lake_files(lake, "bronze") if p.name == "part-0.parquet"]
-    assert (
-        len(partitions) == len(landing_files) == 245
-    )  # one partition per delivery, even when empty
+    # One partition per delivery, even when empty; every feed of the city delivered.
+    assert len(partitions) == len(landing_files)
+    assert {Path(f).parent.as_posix() for f in landing_files} == {
+        f"landing/{contract.department}/{contract.feed}"
+        for contract in load_feed_contracts(Path("contracts")).values()
+    }
     accounting = (
         delivered.join(bronze, left_on="file", right_on="_source_file", how="full", coalesce=True)
         .join(quarantine, left_on="file", right_on="_source_file", how="full", coalesce=True)
