@@ -39,7 +39,7 @@ def test_every_stage_reads_and_writes_the_lake_and_extracts_in_s3(city_in_s3) ->
     landing_files = [p for p in data.landing.rglob("*.*")]
     for zone in (data.bronze, data.quarantine):
         partitions = [p for p in zone.rglob("part-0.parquet") if p.parent.name.startswith("date=")]
-        assert len(partitions) == len(landing_files) == 105
+        assert len(partitions) == len(landing_files) > 0  # one partition per delivery
     for kind in KINDS:
         assert read_parquet(data.linkage / kind / "keys.parquet").height > 0
     audit = read_audit(data.publications_audit)
