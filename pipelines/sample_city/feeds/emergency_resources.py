@@ -112,13 +112,7 @@ def shelters(ctx: Context) -> Batch:
             "place_id": sites["place_id"],
         }
     )
-    rows = start_rows(rows, **address_noise)
-    return batch(
-        rows,
-        links(rows, "object", "object_id", "shelter"),
-        links(rows, "place", "place_id", "shelter_site"),
-        drop=["object_id", "place_id"],
-    )
+    return _sited_batch(rows, address_noise, "shelter", "shelter_site")
 
 
 def depots(ctx: Context) -> Batch:
@@ -147,13 +141,7 @@ def depots(ctx: Context) -> Batch:
             "place_id": items["place_id"],
         }
     )
-    rows = start_rows(rows, **address_noise)
-    return batch(
-        rows,
-        links(rows, "object", "object_id", "depot"),
-        links(rows, "place", "place_id", "depot_site"),
-        drop=["object_id", "place_id"],
-    )
+    return _sited_batch(rows, address_noise, "depot", "depot_site")
 
 
 def teams(ctx: Context) -> Batch:
@@ -180,13 +168,7 @@ def teams(ctx: Context) -> Batch:
             "place_id": sites["place_id"],
         }
     )
-    rows = start_rows(rows, **address_noise)
-    return batch(
-        rows,
-        links(rows, "object", "object_id", "rescue_team"),
-        links(rows, "place", "place_id", "team_base"),
-        drop=["object_id", "place_id"],
-    )
+    return _sited_batch(rows, address_noise, "rescue_team", "team_base")
 
 
 def experts(ctx: Context) -> Batch:
@@ -209,3 +191,17 @@ def experts(ctx: Context) -> Batch:
     )
     rows = start_rows(rows)
     return batch(rows, links(rows, "person", "person_id", "expert"), drop=["person_id"])
+
+
+def _sited_batch(
+    rows: pl.DataFrame, address_noise: dict[str, np.ndarray], object_role: str, place_role: str
+) -> Batch:
+    """A resource register's rows with their address noise planted, linked to the resource
+    (an object) and its site (a place) in the truth."""
+    rows = start_rows(rows, **address_noise)
+    return batch(
+        rows,
+        links(rows, "object", "object_id", object_role),
+        links(rows, "place", "place_id", place_role),
+        drop=["object_id", "place_id"],
+    )
