@@ -200,7 +200,7 @@ def test_every_value_form_compiles(contracts: Path) -> None:
     ).replace(
         "  identifiers: {licence_no: licence_no}",
         "  identifiers: {licence_no: {firstOf: [licence_no, {prefix: [inspection_id, 18]}]}}\n"
-        "  type: {const: 食品经营者}",
+        "  type: {const: fire_station}",  # a type contracts/vocabulary.yaml lists
     )
     contract = load_contract(add_mapping(contracts, FOOD, mapping))
     assert contract.mapping is not None
@@ -208,7 +208,7 @@ def test_every_value_form_compiles(contracts: Path) -> None:
     assert inspected.identifiers == (
         ("licence_no", FirstOf((ColumnValue("licence_no"), Prefix("inspection_id", 18)))),
     )
-    assert inspected.attribute("type") == ConstantValue("食品经营者")
+    assert inspected.attribute("type") == ConstantValue("fire_station")
     assert contract.mapping.event is not None
     assert contract.mapping.event.description == Template(
         "{business_name}: {findings?}",
@@ -632,6 +632,17 @@ def test_a_type_per_value_and_several_stations_in_one_cell(contracts: Path) -> N
     )
     assert mapping.event.event_types == ("fire", "rescue", "social_assistance")
     assert mapping.relations[0].type == "site"
+
+
+def test_a_constant_organisation_type_is_one_the_vocabulary_lists(contracts: Path) -> None:
+    misspelt = FIRE_MAPPING.replace("const: fire_station", "const: fire_statoin")
+    path = add_mapping(contracts, FIRE, misspelt)
+    [problem] = problems(path)
+    assert problem.startswith(f"contracts/{FIRE}:{line_of(path, 'fire_statoin')}: "), problem
+    assert problem.endswith(
+        ".mentions[1].type: 'fire_statoin' is not an organisation type of "
+        "contracts/vocabulary.yaml (known: fire_station): add it there"
+    ), problem
 
 
 def test_readings_collapsed_per_detector_and_derived_events(contracts: Path) -> None:

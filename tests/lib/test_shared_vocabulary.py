@@ -29,6 +29,9 @@ objectKinds:
   vehicle: {codePrefix: V, code: plate}
 departments:
   fire_rescue: {name: 消防救援机构}
+organisationTypes:
+  fire_station: {uniqueName: true}
+  school: {}
 """
 
 
@@ -62,6 +65,7 @@ def test_the_repository_vocabulary_holds_what_the_warehouse_uses() -> None:
     assert vocabulary.event_types["hidden_hazard"].rectifiable
     assert vocabulary.event_types["food_inspection_failure"].category == "public_health"
     assert vocabulary.object_kinds["vehicle"].code_normaliser == "plate"
+    assert vocabulary.organisation_types["fire_station"].unique_name
     assert any(t.map_colour for t in vocabulary.event_types.values())  # the one map has incidents
 
 
@@ -75,6 +79,8 @@ def test_a_valid_vocabulary_compiles(tmp_path: Path) -> None:
     assert vocabulary.object_kinds["vehicle"].code_prefix == "V"
     assert vocabulary.department_name("fire_rescue") == "消防救援机构"
     assert vocabulary.department_name("gas_utility") == "gas_utility"  # not listed: identifier
+    assert vocabulary.organisation_types["fire_station"].unique_name
+    assert not vocabulary.organisation_types["school"].unique_name
 
 
 @pytest.mark.parametrize(
@@ -147,6 +153,12 @@ def test_a_valid_vocabulary_compiles(tmp_path: Path) -> None:
             "  fire_rescue: {name: ' '}",
             "contracts/vocabulary.yaml:8: departments.fire_rescue.name: name (the display name) "
             "is required",
+        ),
+        (
+            "{uniqueName: true}",
+            "{uniqueName: yes please}",
+            "contracts/vocabulary.yaml:10: organisationTypes.fire_station.uniqueName: uniqueName "
+            "must be true or false",
         ),
         (
             "version: 1.0.0\n",

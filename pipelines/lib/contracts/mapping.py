@@ -39,6 +39,7 @@ from pipelines.lib.contracts.mapping_values import (
 from pipelines.lib.contracts.model import (
     CasualtyGrade,
     ColumnValue,
+    ConstantValue,
     Coordinates,
     DerivedEvents,
     EventMapping,
@@ -218,6 +219,7 @@ def _mention(
         else ([], [], None)
     )
     object_kind = _object_kind(entry, at, kind, context, problems)
+    _known_organisation_type(dict(attributes).get("type"), (*at, "type"), context, problems)
     flags = {flag: entry.get(flag, False) for flag in MENTION_FLAGS.get(kind, frozenset())}
     for flag, flag_value in flags.items():
         if not isinstance(flag_value, bool):
@@ -393,6 +395,22 @@ def _object_kind(
         )
         return None
     return object_kind
+
+
+def _known_organisation_type(
+    value: MappedValue | None, at: KeyPath, context: MappingContext, problems: Problems
+) -> None:
+    """A constant type must be listed where the vocabulary lists organisation types: linkage
+    reads what it knows of the type (a unique name) from there, and a misspelling would lose it."""
+    vocabulary = context.vocabulary
+    if vocabulary is None or not vocabulary.organisation_types:
+        return
+    if isinstance(value, ConstantValue) and value.value not in vocabulary.organisation_types:
+        problems.add(
+            at,
+            f"{value.value!r} is not an organisation type of {vocabulary.display} "
+            f"(known: {', '.join(sorted(vocabulary.organisation_types))}): add it there",
+        )
 
 
 # --- relations --------------------------------------------------------------------------

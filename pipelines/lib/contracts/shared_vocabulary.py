@@ -1,4 +1,5 @@
-"""`contracts/vocabulary.yaml`: the event types, object kinds and department names mappings use.
+"""`contracts/vocabulary.yaml`: the event types, object kinds, organisation types and department
+names mappings use.
 
 Shared by every feed contract's `mapping` and extended by configuration: a city onboarding
 a feed with a new kind of event adds the type there, with its national category, instead
@@ -31,9 +32,10 @@ VOCABULARY_FILE = "vocabulary.yaml"
 
 Entry = TypeVar("Entry")
 
-_TOP_KEYS = frozenset({"version", "eventTypes", "objectKinds", "departments"})
+_TOP_KEYS = frozenset({"version", "eventTypes", "objectKinds", "organisationTypes", "departments"})
 _EVENT_TYPE_KEYS = frozenset({"category", "proximity", "rectifiable", "mapColour"})
 _OBJECT_KIND_KEYS = frozenset({"codePrefix", "code"})
+_ORGANISATION_TYPE_KEYS = frozenset({"uniqueName"})
 _DEPARTMENT_KEYS = frozenset({"name"})
 
 
@@ -54,12 +56,22 @@ class ObjectKind:
 
 
 @dataclass(frozen=True)
+class OrganisationType:
+    name: str  # dim_organisation.organisation_type
+    # No two organisations of the type in the city share a normalised name (a public body
+    # named by its authority, like a fire and rescue station): its name alone identifies it.
+    unique_name: bool
+
+
+@dataclass(frozen=True)
 class SharedVocabulary:
     path: Path
     display: str  # the file as messages name it, e.g. contracts/vocabulary.yaml
     version: str
     event_types: Mapping[str, EventType]
     object_kinds: Mapping[str, ObjectKind]
+    # Optional: when listed, a mapping's constant organisation type must be one of them.
+    organisation_types: Mapping[str, OrganisationType]
     department_names: Mapping[str, str]  # department -> display name
 
     def department_name(self, department: str) -> str:
@@ -114,6 +126,9 @@ def _compile(
     event_types = _named_entries(doc, "eventTypes", _event_type, problems, required=True)
     object_kinds = _named_entries(doc, "objectKinds", _object_kind, problems, required=True)
     _prefixes_unique(object_kinds, problems)
+    organisation_types = _named_entries(
+        doc, "organisationTypes", _organisation_type, problems, required=False
+    )
     names = _named_entries(doc, "departments", _department_name, problems, required=False)
     for department in names:
         if department not in departments:
@@ -130,6 +145,7 @@ def _compile(
         version=str(version),
         event_types=event_types,
         object_kinds=object_kinds,
+        organisation_types=organisation_types,
         department_names=names,
     )
 
@@ -222,6 +238,20 @@ def _object_kind(name: str, entry: Any, at: KeyPath, problems: Problems) -> Obje
     if not ok:
         return None
     return ObjectKind(name=name, code_prefix=str(prefix), code_normaliser=normaliser)
+
+
+def _organisation_type(
+    name: str, entry: Any, at: KeyPath, problems: Problems
+) -> OrganisationType | None:
+    if not isinstance(entry, dict):
+        problems.add(at, "an organisation type is a mapping: {uniqueName: true} or {}")
+        return None
+    unknown_keys(entry, _ORGANISATION_TYPE_KEYS, at, "an organisation type", problems)
+    unique_name = entry.get("uniqueName", False)
+    if not isinstance(unique_name, bool):
+        problems.add((*at, "uniqueName"), "uniqueName must be true or false")
+        return None
+    return OrganisationType(name=name, unique_name=unique_name)
 
 
 def _department_name(name: str, entry: Any, at: KeyPath, problems: Problems) -> str | None:

@@ -1,7 +1,9 @@
 """Organisations: identifiers are exact keys; names, places, phones and representatives are evidence.
 
 Mentions sharing a credit code (USCC), a food licence number or a pollutant permit number are
-one record (the identifiers are contract-checked). Mentions with none are grouped by their
+one record (the identifiers are contract-checked), and so are mentions of one name where the
+vocabulary says the organisation type's names are unique in the city (`uniqueName`: a fire
+station's vehicle register names only its station). Mentions with none are grouped by their
 normalised name (legal forms, brackets, widths and city prefixes removed in staging), county
 and place. Splink then scores pairs of records that share a name, a name's first characters in
 one county, a phone or a place: name similarity, county, place (from place linkage), phone and legal
@@ -10,6 +12,8 @@ branches of one chain stay two organisations.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 import duckdb
 import polars as pl
@@ -89,6 +93,7 @@ select
     m.source_department, m.source_feed, m.source_record_id, m.role, m.slot,
     m.source_record_id || '|' || m.role || '|' || m.slot as mention_id,
     m.uscc, m.licence_no, m.permit_no, m.name_normalised as name, m.county_code, m.phone, m.legal_rep_name,
+    m.organisation_type,
     -- The place of the record, for the roles the mapping places there: its premises, or a site
     -- it is involved at (premises and site relations).
     case when placed.role is not null then p.place_key end as place_key
@@ -134,10 +139,16 @@ def _records(mentions: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _identifier_groups(mentions: pl.DataFrame) -> pl.DataFrame:
+def _identifier_groups(mentions: pl.DataFrame, unique_name_types: Collection[str]) -> pl.DataFrame:
     """mention_id -> record_id: connected by shared identifiers, else by name, county and place."""
     identifiers = pl.concat(
         [
+            mentions.filter(pl.col("organisation_type").is_in(list(unique_name_types))).select(
+                "mention_id",
+                pl.concat_str([pl.lit("T:"), "organisation_type", pl.lit("|"), "name"]).alias(
+                    "node"
+                ),
+            ),
             mentions.select("mention_id", pl.concat_str([pl.lit("U:"), "uscc"]).alias("node")),
             mentions.select(
                 "mention_id", pl.concat_str([pl.lit("L:"), "licence_no"]).alias("node")
@@ -180,16 +191,20 @@ def _identifier_groups(mentions: pl.DataFrame) -> pl.DataFrame:
 
 
 def link_organisations(
-    connection: duckdb.DuckDBPyConnection, decisions: pl.DataFrame
+    connection: duckdb.DuckDBPyConnection,
+    decisions: pl.DataFrame,
+    unique_name_types: Collection[str] = (),
 ) -> tuple[pl.DataFrame, RecordClusters]:
     """Organisation mentions with their cluster, and the record clusters (with the review queue).
 
-    `decisions`: the review decisions in force (`decisions.Decisions.in_force`).
+    `decisions`: the review decisions in force (`decisions.Decisions.in_force`);
+    `unique_name_types`: the organisation types whose name alone identifies (the vocabulary's
+    `uniqueName`).
     Needs `wh` (the warehouse, attached) with the places linked (`wh.linkage.place_clusters`).
     """
     connection.execute(_MENTIONS_SQL)
     mentions = connection.sql("select * from organisation_mentions").pl()
-    records_of = _identifier_groups(mentions)
+    records_of = _identifier_groups(mentions, unique_name_types)
     records = _records(mentions.join(records_of, on="mention_id"))
     load_table(connection, "organisation_records", records)
     pairs = score_pairs(connection, "organisation_records", SETTINGS, threshold=THRESHOLDS.review)
@@ -213,6 +228,8 @@ def link_organisations(
         .then(pl.lit("licence_number"))
         .when(pl.col("permit_no").is_not_null())
         .then(pl.lit("permit_number"))
+        .when(pl.col("organisation_type").is_in(list(unique_name_types)))
+        .then(pl.lit("unique_name_of_its_type"))
         .otherwise(pl.lit("normalised_name_county_place"))
     )
     # A mention is matched probabilistically when its record joined the cluster by a scored link,

@@ -24,6 +24,7 @@ import duckdb
 import polars as pl
 
 from pipelines.lib.city_profile import CityProfile, city_profile
+from pipelines.lib.contracts.loader import contracts_dir, shared_vocabulary
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.duckdb_connection import attach, connect
 from pipelines.lib.entity_kinds import ENTITY_KINDS
@@ -83,7 +84,12 @@ def _places(
 def _organisations(
     connection: duckdb.DuckDBPyConnection, decisions: pl.DataFrame, city: CityProfile
 ) -> tuple[pl.DataFrame, RecordClusters | None]:
-    return link_organisations(connection, decisions)
+    vocabulary = shared_vocabulary(contracts_dir())
+    # Without a valid vocabulary (`safecity contract check` says why) no name is an identifier.
+    types = vocabulary.organisation_types.values() if vocabulary is not None else ()
+    return link_organisations(
+        connection, decisions, unique_name_types=[t.name for t in types if t.unique_name]
+    )
 
 
 def _persons(
