@@ -134,11 +134,11 @@ def output_fingerprint(data_dir: DataDir) -> str | None:
     ]
     digest = hashlib.sha256()
     for path in paths:
-        digest.update(f"{path}\0".encode())
+        digest.update(_bytes(f"{path}\0"))
         if path.is_dir() and not path.is_symlink():
-            digest.update(_tree_stats(path).encode())
+            digest.update(_bytes(_tree_stats(path)))
         else:
-            digest.update(_entry(path).encode())
+            digest.update(_bytes(_entry(path)))
     return digest.hexdigest()
 
 
@@ -205,6 +205,12 @@ def changes_since(
 # --- hashing ----------------------------------------------------------------------------------
 
 
+def _bytes(text: str) -> bytes:
+    """Paths as the bytes the file system holds them: a landed file's name that is not UTF-8
+    (Python keeps those bytes as surrogates) must not stop the run before ingestion names it."""
+    return text.encode("utf-8", "surrogateescape")
+
+
 def _entry(path: Path) -> str:
     """A file's size and modification time (or its kind), without following a link."""
     try:
@@ -232,18 +238,18 @@ def _walk(root: Path, skip: AbstractSet[str] = frozenset()) -> list[Path]:
 def _tree_stats(root: Path) -> str:
     digest = hashlib.sha256()
     for path in _walk(root):
-        digest.update(f"{path.relative_to(root)}\0{_entry(path)}\0".encode())
+        digest.update(_bytes(f"{path.relative_to(root)}\0{_entry(path)}\0"))
     return digest.hexdigest()
 
 
 def _tree_contents(root: Path, skip: AbstractSet[str] = frozenset()) -> str:
     digest = hashlib.sha256()
     for path in _walk(root, skip):
-        digest.update(f"{path.relative_to(root)}\0".encode())
+        digest.update(_bytes(f"{path.relative_to(root)}\0"))
         if path.is_file() and not path.is_symlink():
             digest.update(hashlib.sha256(path.read_bytes()).digest())
         else:
-            digest.update(_entry(path).encode())
+            digest.update(_bytes(_entry(path)))
     return digest.hexdigest()
 
 
@@ -256,15 +262,15 @@ def _file_contents(path: Path) -> str:
 
 def _code_version() -> str:
     package = Path(pipelines.__file__).parent
-    digest = hashlib.sha256(_tree_contents(package).encode())
+    digest = hashlib.sha256(_bytes(_tree_contents(package)))
     lock = package.parent / "uv.lock"
-    digest.update(_file_contents(lock).encode())
+    digest.update(_bytes(_file_contents(lock)))
     for library in _LIBRARIES:
         try:
             version = metadata.version(library)
         except metadata.PackageNotFoundError:
             version = "absent"
-        digest.update(f"{library}=={version}\0".encode())
+        digest.update(_bytes(f"{library}=={version}\0"))
     return digest.hexdigest()
 
 
@@ -272,5 +278,5 @@ def _settings_digest() -> str:
     digest = hashlib.sha256()
     for setting in settings.ENVIRONMENT:
         if setting.name not in _NOT_INPUTS:
-            digest.update(f"{setting.name}={settings.value(setting)}\0".encode())
+            digest.update(_bytes(f"{setting.name}={settings.value(setting)}\0"))
     return digest.hexdigest()
