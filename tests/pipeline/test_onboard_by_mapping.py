@@ -443,7 +443,7 @@ def _assert_fixture_only_adds(repository_contracts: Path) -> None:
     entry of the repository's is there unchanged (else copy the repository's change into the
     fixture: tests/fixtures/onboarding/contracts/)."""
     for name, sections in (
-        ("vocabulary.yaml", ("eventTypes", "objectKinds", "departments")),
+        ("vocabulary.yaml", ("eventTypes", "objectKinds", "organisationTypes", "departments")),
         ("sharing/policy.yaml", ("departments",)),
     ):
         repository = yaml.safe_load((repository_contracts / name).read_text(encoding="utf-8"))
