@@ -14,7 +14,7 @@ import polars as pl
 
 from pipelines.sample_city import corruptions as broken
 from pipelines.sample_city import telemetry
-from pipelines.sample_city.delivery import DAY, Batch, DateStyle, FeedSpec
+from pipelines.sample_city.delivery import DAY, KEEP_VALID, Batch, DateStyle, FeedSpec
 from pipelines.sample_city.feeds.common import (
     Context,
     batch,
@@ -239,6 +239,9 @@ def hazard_sources(ctx: Context, orgs: pl.DataFrame) -> Batch:
             "org_id": holdings["owner_id"],
             "object_id": holdings["object_id"],
             "place_id": holdings["place_id"],
+            # A high-risk enterprise's holdings make its grade-1 source (the warning and the
+            # dispatch loop's planted truth rest on it): no contract violation is planted in them.
+            KEEP_VALID: holdings["high_risk"],
         }
     )
     rows = start_rows(rows, **name_noise)
@@ -290,6 +293,8 @@ def hidden_hazards(ctx: Context, orgs: pl.DataFrame) -> Batch:
             "county_code": units["county_code"],
             DAY: events[DAY],
             "org_id": units["org_id"],
+            # A high-risk enterprise's overdue findings are planted truth: never broken.
+            KEEP_VALID: pl.Series(unit_risk),
         }
     )
     rows = start_rows(rows, **name_noise, late_arrival=events["late"].to_numpy())
