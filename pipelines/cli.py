@@ -806,9 +806,10 @@ def _loop(args: argparse.Namespace) -> int:
 
     paths = _built(args)
     connection = duckdb.connect(str(paths.analytics), read_only=True)
+    # Every time printed is the city's clock, whatever the machine's zone.
+    connection.execute("SET TimeZone = ?", [_city(_data_dir(args)).timezone])
     as_of = connection.execute(
-        "select strftime(timezone($tz, max(as_of)), '%Y-%m-%d %H:%M') from dispatch_instructions",
-        {"tz": _city(_data_dir(args)).timezone},
+        "select strftime(max(as_of), '%Y-%m-%d %H:%M') from dispatch_instructions"
     ).fetchone()
     print(f"open instructions by department at {as_of[0] if as_of else '-'} (dispatch_assignments)")
     print(dispatch_report.table(dispatch_report.open_by_department(connection)))

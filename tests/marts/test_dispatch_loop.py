@@ -9,6 +9,7 @@ import duckdb
 import polars as pl
 import pytest
 
+from pipelines import cli
 from pipelines.lib import dispatch_report
 from pipelines.lib.city_profile import city_profile
 
@@ -172,3 +173,26 @@ def test_each_department_receives_its_own_instructions_and_assessment(
         assert set(assessment["department"]) == {department}
     centre = pl.read_parquet(extracts / "command_centre" / "dispatch_assignments" / "*.parquet")
     assert centre.height == sum(count for _, count in everyone)
+
+
+def test_safecity_loop_prints_the_open_instructions_on_the_citys_clock(
+    loop: duckdb.DuckDBPyConnection, built_city: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["loop", "--data-dir", str(built_city)]) == 0
+    printed = capsys.readouterr().out
+    zone = city_profile(built_city).timezone
+    oldest = (
+        loop.execute(
+            "select department, issued_at from dispatch_assignments where closed_at is null"
+        )
+        .pl()
+        .group_by("department")
+        .agg(pl.col("issued_at").min().dt.convert_time_zone(zone).dt.strftime("%Y-%m-%d %H:%M"))
+    )
+    assert oldest.height
+    for department, issued in oldest.iter_rows():
+        row = next(line for line in printed.splitlines() if line.startswith(f"| {department} "))
+        assert row.rstrip(" |").endswith(issued), (row, issued)
+    assert "assessment over the window" in printed
+    for department in dispatch_report.department_ranks(loop):
+        assert f"| {department} " in printed.split("assessment over the window")[1]
