@@ -12,11 +12,11 @@ benchmarks/results/dispatch_eval.json. Exit 1 when a city misses a target.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import duckdb
+from measure import city_label, machine_info, print_machine, write_results
 
 from pipelines.lib import dispatch_report
 from pipelines.lib.data_dir import DataDir
@@ -54,11 +54,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, action="append", required=True)
     args = parser.parse_args()
+    machine = machine_info()
+    print_machine(machine)
     results = {}
     ok = True
     for data_dir in args.data_dir:
-        manifest = json.loads((data_dir / "ground_truth" / "manifest.json").read_text("utf-8"))
-        label = f"{manifest['scale']['name']} seed {manifest['seed']} city {manifest['city_code']}"
+        label = city_label(data_dir)
         result, met = evaluate(data_dir)
         results[label] = result
         ok &= met
@@ -82,9 +83,7 @@ def main() -> int:
             )
         )
         print(f"  warnings planted without an instruction listed: {result['uninstructed_listed']}")
-    out = Path("benchmarks/results/dispatch_eval.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_results("dispatch_eval", results, machine)
     return 0 if ok else 1
 
 

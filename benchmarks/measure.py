@@ -238,6 +238,12 @@ def print_machine(machine: dict[str, object]) -> None:
     print(limits_line(machine["duckdb_limits"]))
 
 
+def city_label(data_dir: Path) -> str:
+    """`small seed 42 city 5101`: the sample city a data directory holds, from its manifest."""
+    manifest = json.loads((data_dir / "ground_truth" / "manifest.json").read_text("utf-8"))
+    return f"{manifest['scale']['name']} seed {manifest['seed']} city {manifest['city_code']}"
+
+
 def write_results(name: str, payload: dict[str, object], machine: dict[str, object]) -> Path:
     """benchmarks/results/<name>.json (not committed): the last run of each benchmark."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)

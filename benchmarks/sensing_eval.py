@@ -12,9 +12,10 @@ benchmarks/results/sensing_eval.json. Exit 1 when a city misses a target.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
+
+from measure import city_label, machine_info, print_machine, write_results
 
 from pipelines.lib.sensing_eval import FALSE_ALARMS_TARGET, RECALL_TARGET, evaluate
 
@@ -23,12 +24,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, action="append", required=True)
     args = parser.parse_args()
+    machine = machine_info()
+    print_machine(machine)
     results = {}
     ok = True
     for data_dir in args.data_dir:
-        manifest = json.loads((data_dir / "ground_truth" / "manifest.json").read_text("utf-8"))
+        label = city_label(data_dir)
         score = evaluate(data_dir)
-        label = f"{manifest['scale']['name']} seed {manifest['seed']} city {manifest['city_code']}"
         results[label] = score.as_dict()
         ok &= score.meets_targets
         print(
@@ -48,9 +50,7 @@ def main() -> int:
         ):
             if items:
                 print(f"  {name}: " + "; ".join(items[:10]))
-    out = Path("benchmarks/results/sensing_eval.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_results("sensing_eval", results, machine)
     return 0 if ok else 1
 
 
