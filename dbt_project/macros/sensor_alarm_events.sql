@@ -1,18 +1,18 @@
--- A department's incident alarms (sensor_alarms, severity incident) as sensor_alarm events of
--- fct_event, placed at the device, keyed by the push whose reading started the alarm, so that
--- warning_rule_triggers can warn the installation or asset it watches. Incident alarms of one device
--- that start with the same push are one event. One model per department delivering sensor_telemetry
--- (int_sensor_alarm_events_<department>, named by its contract's derivedEvents: a derived-event
--- model belongs to one feed).
+-- A department's incident alarms as sensor_alarm events of fct_event, one on each day an alarm is
+-- active (int_sensor_alarm_days), placed at the device and keyed by that day's first push of the
+-- alarm, so that warning_rule_triggers warns the installation or asset it watches for as long as
+-- the alarm lasts. Incident alarms of one device active from the same push are one event. One
+-- model per department delivering sensor_telemetry (int_sensor_alarm_events_<department>, named
+-- by its contract's derivedEvents: a derived-event model belongs to one feed).
 {% macro sensor_alarm_events(department) -%}
 select
     '{{ department }}' as source_department,
     'sensor_telemetry' as source_feed,
-    a.first_source_record_id as source_record_id,
+    a.source_record_id,
     'sensor_alarm' as event_type,
     'accident_disaster' as category,
     cast(null as varchar) as severity,
-    a.started_at as occurred_at,
+    a.occurred_at,
     a.delivery_date,
     {{ location_key('a.longitude', 'a.latitude', 'null', 'null') }} as own_location_key,
     cast(null as varchar) as county_code,
@@ -23,8 +23,8 @@ select
     cast(null as date) as due_date,
     cast(null as date) as resolved_date,
     cast(null as boolean) as major
-from {{ ref('sensor_alarms') }} as a
-where a.severity = 'incident' and a.source_department = '{{ department }}'
--- alarms of one device starting with the same push are one event
-qualify row_number() over (partition by a.first_source_record_id order by a.started_at, a.rule_id) = 1
+from {{ ref('int_sensor_alarm_days') }} as a
+where a.source_department = '{{ department }}'
+-- alarms of one device active from the same push are one event
+qualify row_number() over (partition by a.source_record_id order by a.occurred_at, a.rule_id) = 1
 {%- endmacro %}

@@ -127,3 +127,41 @@ def test_a_planted_leak_alarms_and_becomes_a_schema_valid_cap_alert(built_city, 
         alert = built_city / "alerts" / f"{message_id}.xml"
         assert alert.is_file(), message_id
         assert cap_schema().validate(etree.parse(str(alert)))
+
+
+def test_a_leak_that_stays_keeps_its_warning_in_force_until_the_data_ends(analytics, truth):
+    # The generator starts every incident at least a day before the telemetry ends and keeps it
+    # up to the end: each one's warning is renewed day after day, and never cancelled.
+    incidents = truth("sensor_incidents").join(
+        truth("sensor_devices").select("device_id", "asset_type"), on="device_id"
+    )
+    last_day = max(incidents["ended_at"]).date()
+    staying = incidents.filter(
+        (pl.col("ended_at").dt.date() == last_day) & (pl.col("started_at").dt.date() < last_day)
+    )
+    assert staying.height >= 1
+    for incident in staying.iter_rows(named=True):
+        kind = (
+            "hazard_installation"
+            if incident["asset_type"] == "hazard_installation"
+            else "lifeline_asset"
+        )
+        thread = rows(
+            analytics,
+            """select m.msg_type, m.as_of_date from warning_messages as m
+            join dim_object as o on o.object_key = m.subject_key
+            where m.rule_id = ? and o.code = ? order by m.as_of_date""",
+            SENSOR_RULES[kind],
+            incident["asset_id"],
+        )
+        assert thread and thread[0][0] == "Alert", (incident, thread)
+        assert "Cancel" not in [msg_type for msg_type, _ in thread], (incident, thread)
+        in_force = rows(
+            analytics,
+            """select w.as_of_date from warnings as w
+            join dim_object as o on o.object_key = w.subject_key
+            where w.rule_id = ? and o.code = ?""",
+            SENSOR_RULES[kind],
+            incident["asset_id"],
+        )
+        assert in_force, (incident, thread)
