@@ -36,6 +36,23 @@ def rows(connection, sql: str, *params) -> list[tuple]:
     return connection.execute(sql, list(params)).fetchall()
 
 
+def planted_incidents(truth) -> pl.DataFrame:
+    """The planted incidents with the kind of asset each device watches."""
+    return truth("sensor_incidents").join(
+        truth("sensor_devices").select("device_id", "asset_type"), on="device_id"
+    )
+
+
+def warning_rule(incident: dict) -> str:
+    """The warning rule that warns of an incident at its device's asset."""
+    kind = (
+        "hazard_installation"
+        if incident["asset_type"] == "hazard_installation"
+        else "lifeline_asset"
+    )
+    return SENSOR_RULES[kind]
+
+
 def alarm_rules() -> list[dict[str, str]]:
     with (SEEDS / "sensor_alarm_rules.csv").open(encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
@@ -95,9 +112,7 @@ def test_a_flat_line_past_the_threshold_would_alarm_without_sensor_health(built_
 
 
 def test_a_planted_leak_alarms_and_becomes_a_schema_valid_cap_alert(built_city, analytics, truth):
-    incidents = truth("sensor_incidents").join(
-        truth("sensor_devices").select("device_id", "asset_type"), on="device_id"
-    )
+    incidents = planted_incidents(truth)
     hazard = incidents.filter(pl.col("department") == "emergency_management")
     assert hazard.height >= 1
     for incident in incidents.iter_rows(named=True):
@@ -109,17 +124,12 @@ def test_a_planted_leak_alarms_and_becomes_a_schema_valid_cap_alert(built_city, 
             incident["measure"],
         )
         assert alarm, incident
-        kind = (
-            "hazard_installation"
-            if incident["asset_type"] == "hazard_installation"
-            else "lifeline_asset"
-        )
         warned = rows(
             analytics,
             """select m.message_id from warning_messages as m
             join dim_object as o on o.object_key = m.subject_key
             where m.rule_id = ? and o.code = ? and m.msg_type = 'Alert'""",
-            SENSOR_RULES[kind],
+            warning_rule(incident),
             incident["asset_id"],
         )
         assert warned, incident
@@ -132,26 +142,19 @@ def test_a_planted_leak_alarms_and_becomes_a_schema_valid_cap_alert(built_city, 
 def test_a_leak_that_stays_keeps_its_warning_in_force_until_the_data_ends(analytics, truth):
     # The generator starts every incident at least a day before the telemetry ends and keeps it
     # up to the end: each one's warning is renewed day after day, and never cancelled.
-    incidents = truth("sensor_incidents").join(
-        truth("sensor_devices").select("device_id", "asset_type"), on="device_id"
-    )
+    incidents = planted_incidents(truth)
     last_day = max(incidents["ended_at"]).date()
     staying = incidents.filter(
         (pl.col("ended_at").dt.date() == last_day) & (pl.col("started_at").dt.date() < last_day)
     )
     assert staying.height >= 1
     for incident in staying.iter_rows(named=True):
-        kind = (
-            "hazard_installation"
-            if incident["asset_type"] == "hazard_installation"
-            else "lifeline_asset"
-        )
         thread = rows(
             analytics,
             """select m.msg_type, m.as_of_date from warning_messages as m
             join dim_object as o on o.object_key = m.subject_key
             where m.rule_id = ? and o.code = ? order by m.as_of_date""",
-            SENSOR_RULES[kind],
+            warning_rule(incident),
             incident["asset_id"],
         )
         assert thread and thread[0][0] == "Alert", (incident, thread)
@@ -161,7 +164,7 @@ def test_a_leak_that_stays_keeps_its_warning_in_force_until_the_data_ends(analyt
             """select w.as_of_date from warnings as w
             join dim_object as o on o.object_key = w.subject_key
             where w.rule_id = ? and o.code = ?""",
-            SENSOR_RULES[kind],
+            warning_rule(incident),
             incident["asset_id"],
         )
         assert in_force, (incident, thread)
