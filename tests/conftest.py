@@ -72,10 +72,14 @@ def safecity(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def other_built_city(tmp_path_factory) -> Path:
     """Another real city on another seed (Wenzhou, seed 7), made by the README's two steps,
     `safecity generate` then `safecity run`, once per session: nothing may hold only for Chengdu
-    or for seed 42. Their output is in `<root>/../safecity-generate.out` and `safecity-run.out`."""
+    or for seed 42. Its sub-daily feeds (traffic detectors, telemetry) are delivered as their
+    IoT platforms push them, a file per 5-minute window (`--windows`), where the Chengdu city
+    has a file a day: both deliveries go from landing to alert. The steps' output is in
+    `<root>/../safecity-generate.out` and `safecity-run.out`."""
     root = tmp_path_factory.mktemp("other_city") / "city"
+    city = ["--scale", "tiny", "--seed", str(OTHER_SEED), "--city", OTHER_CITY]
     for step, args in (
-        ("generate", ["--scale", "tiny", "--seed", str(OTHER_SEED), "--city", OTHER_CITY, "--out"]),
+        ("generate", [*city, "--windows", "--out"]),
         ("run", ["--data-dir"]),
     ):
         result = safecity(root.parent, step, *args, str(root))

@@ -52,13 +52,13 @@ def test_the_quickstart_steps_say_what_they_did_in_a_few_lines(other_built_city)
     traffic = sum(1 for department, _ in FEED_CONTRACTS if department == "traffic_police")
     assert re.search(rf"\ntraffic_police +{traffic} +[\d,]+\n", generated)
     assert re.search(rf"\ntotal +{feeds} +[\d,]+\n", generated)
-    assert f": {files} delivery files under" in generated
+    assert f": {files:,} delivery files under" in generated
     # A header, a line per department, the total, what was generated and the next step.
     assert len(generated.splitlines()) == len(DEPARTMENTS) + 4, generated
     assert (other_built_city / "ground_truth" / "manifest.json").exists()
 
     run = (other_built_city.parent / "safecity-run.out").read_text("utf-8")
-    assert f"] landing: {files} delivery files of {feeds} feeds" in run
+    assert f"] landing: {files:,} delivery files of {feeds} feeds" in run
     assert "safecity run succeeded" in run
     named = re.search(r"\(log: (\S+)\)", run.splitlines()[0])
     assert named, run

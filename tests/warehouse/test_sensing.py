@@ -2,14 +2,19 @@
 (seeds/config/sensor_*.csv), and the traffic detectors by the congestion rule, against the
 sample city's ground truth (pipelines/sample_city/telemetry.py plants incidents and faults).
 
-The tiny city plants at least one incident per telemetry feed and, between its two feeds, every
-fault kind; the guaranteed flat line is stuck past its measure's alarm threshold, so only sensor
-health keeps it from alarming.
+Every test runs on both cities the suite builds: Chengdu (seed 42), whose telemetry is
+delivered as a file a day, and Wenzhou (seed 7), whose telemetry comes as the IoT platforms push
+it, a file per 5-minute window (the contracts' `windowFile`, ingested window by window and
+compacted). A tiny city plants at least one incident per telemetry feed and, between its two
+feeds, every fault kind; the guaranteed flat line is stuck past its measure's alarm threshold,
+so only sensor health keeps it from alarming.
 """
 
 from __future__ import annotations
 
 import csv
+import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -27,9 +32,34 @@ SENSOR_RULES = {
 }
 
 
+# The delivery file each city's telemetry comes in (the contracts' `file` and `windowFile`).
+DELIVERIES = {
+    "built_city": re.compile(r"sensor_telemetry_\d{8}\.jsonl"),
+    "other_built_city": re.compile(r"sensor_telemetry_\d{8}_\d{4}\.jsonl"),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(DELIVERIES), ids=["daily_files", "window_files"])
+def sensed_city(request) -> tuple[Path, re.Pattern[str]]:
+    """A built tiny city and the name its telemetry files have."""
+    return request.getfixturevalue(request.param), DELIVERIES[request.param]
+
+
 @pytest.fixture(scope="module")
-def truth(built_city):
-    return lambda name: pl.read_parquet(built_city / "ground_truth" / f"{name}.parquet")
+def built(sensed_city) -> Path:
+    return sensed_city[0]
+
+
+@pytest.fixture(scope="module")
+def analytics(built):
+    connection = duckdb.connect(str(built / "analytics.duckdb"), read_only=True)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="module")
+def truth(built):
+    return lambda name: pl.read_parquet(built / "ground_truth" / f"{name}.parquet")
 
 
 def rows(connection, sql: str, *params) -> list[tuple]:
@@ -58,8 +88,8 @@ def alarm_rules() -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def test_evaluation_against_ground_truth(built_city):
-    score = evaluate(built_city)
+def test_evaluation_against_ground_truth(built):
+    score = evaluate(built)
     assert score.incidents >= 2, "each telemetry feed plants an incident"
     assert score.recall >= RECALL_TARGET, score.missed_incidents
     assert score.false_alarms_per_1000_device_days <= FALSE_ALARMS_TARGET, score.false_alarm_ids
@@ -88,11 +118,11 @@ def test_faulty_sensors_are_listed_and_do_not_alarm(analytics, truth):
         assert alarms == [], fault
 
 
-def test_a_flat_line_past_the_threshold_would_alarm_without_sensor_health(built_city, truth):
+def test_a_flat_line_past_the_threshold_would_alarm_without_sensor_health(built, truth):
     """The planted flat line holds a value over its rule's threshold for over an hour: only
     its being flat keeps it out of sensor_alarms."""
     flat = truth("sensor_faults").filter(pl.col("fault_kind") == "flatline").row(0, named=True)
-    with duckdb.connect(str(built_city / "warehouse.duckdb"), read_only=True) as warehouse:
+    with duckdb.connect(str(built / "warehouse.duckdb"), read_only=True) as warehouse:
         device_type, value, minutes = rows(
             warehouse,
             """select device_type, max(value), epoch(max(reading_at) - min(reading_at)) / 60
@@ -111,7 +141,7 @@ def test_a_flat_line_past_the_threshold_would_alarm_without_sensor_health(built_
     assert minutes >= float(rule["hold_minutes"])
 
 
-def test_a_planted_leak_alarms_and_becomes_a_schema_valid_cap_alert(built_city, analytics, truth):
+def test_a_planted_leak_alarms_and_becomes_a_schema_valid_cap_alert(built, analytics, truth):
     incidents = planted_incidents(truth)
     hazard = incidents.filter(pl.col("department") == "emergency_management")
     assert hazard.height >= 1
@@ -134,9 +164,31 @@ def test_a_planted_leak_alarms_and_becomes_a_schema_valid_cap_alert(built_city, 
         )
         assert warned, incident
         (message_id,) = warned[0]
-        alert = built_city / "alerts" / f"{message_id}.xml"
+        alert = built / "alerts" / f"{message_id}.xml"
         assert alert.is_file(), message_id
         assert cap_schema().validate(etree.parse(str(alert)))
+
+
+def test_a_leak_s_alarm_is_traced_to_the_push_it_was_delivered_in(sensed_city, analytics, truth):
+    """From the alarm event back to the landing file and line of the push that sounded it: a
+    day's file in one city, the 5-minute window's file in the other (compaction keeps it)."""
+    built, delivery = sensed_city
+    for incident in planted_incidents(truth).iter_rows(named=True):
+        sources = rows(
+            analytics,
+            """select source_file, source_row from xref_source_record
+            where role = 'sensor_alarm' and source_department = ?
+            and source_record_id like 'sensor_telemetry:' || ? || '/%'""",
+            incident["department"],
+            incident["device_id"],
+        )
+        assert sources, incident
+        for source_file, source_row in sources:
+            path = built / source_file
+            assert delivery.fullmatch(path.name), source_file
+            push = json.loads(path.read_text("utf-8").splitlines()[source_row - 1])
+            assert push["deviceId"] == incident["device_id"], (source_file, source_row)
+            assert incident["measure"] in {m["code"] for m in push["measures"]}, push
 
 
 def test_a_leak_that_stays_keeps_its_warning_in_force_until_the_data_ends(analytics, truth):
