@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import itertools
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
@@ -63,10 +64,10 @@ RAISED = [
 ]
 
 
-def _history_sql(timezone: str, last_day: int) -> str:
+def _history_sql(timezone: str, last_day: int, raised: list[tuple], day_1: date) -> str:
     rows = ", ".join(
-        f"('{rule}', '{subject}', DATE '{DAY_1 + timedelta(days=day - 1)}', {level}, '{area}')"
-        for rule, subject, day, level, area in RAISED
+        f"('{rule}', '{subject}', DATE '{day_1 + timedelta(days=day - 1)}', {level}, '{area}')"
+        for rule, subject, day, level, area in raised
         if day <= last_day
     )
     areas = ", ".join(
@@ -89,10 +90,12 @@ def _history_sql(timezone: str, last_day: int) -> str:
     """
 
 
-def _build(data_dir: Path, last_day: int) -> list[dict]:
+def _build(
+    data_dir: Path, last_day: int, raised: list[tuple] = RAISED, day_1: date = DAY_1
+) -> list[dict]:
     """The four models on the history as delivered up to `last_day`; the messages they give."""
     timezone = city_profile(data_dir).timezone
-    days = f"generate_series(DATE '{DAY_1}', DATE '{DAY_1 + timedelta(days=last_day - 1)}', INTERVAL 1 DAY)"
+    days = f"generate_series(DATE '{day_1}', DATE '{day_1 + timedelta(days=last_day - 1)}', INTERVAL 1 DAY)"
     connection = build_models(
         data_dir,
         {
@@ -100,7 +103,7 @@ def _build(data_dir: Path, last_day: int) -> list[dict]:
             "main.warning_rule_triggers": f"SELECT * FROM read_csv('{SEEDS / 'warning_rule_triggers.csv'}', header = true)",
             "main.warning_close_reasons": f"SELECT * FROM read_csv('{SEEDS / 'warning_close_reasons.csv'}', header = true)",
             "main.fct_event": f"SELECT d::DATE AS delivery_date FROM {days} AS t(d)",
-            "main.warning_history": _history_sql(timezone, last_day),
+            "main.warning_history": _history_sql(timezone, last_day, raised, day_1),
         },
         MODELS,
     )
@@ -235,6 +238,27 @@ def test_a_continuing_warning_is_one_alert_updates_and_a_cancel(published):
     assert _parameters(cancel)["close_reason"] == "lifted"
     notes = (SEEDS / "warning_close_reasons.csv").read_text(encoding="utf-8")
     assert _text(cancel, "cap:info/cap:description") in notes  # the reason's note, from the seed
+
+
+def test_a_warning_that_ends_on_the_day_still_open_is_cancelled_now(tmp_path):
+    """Sensors deliver through the day: the newest day is today, not yet over. A warning the
+    rules no longer raise today is cancelled when the warehouse sees it, not at the coming
+    midnight (a CAP message sent in the future is not in force for its receivers)."""
+    zone = ZoneInfo(city_profile(tmp_path / "today").timezone)
+    today = datetime.now(zone).date()
+    raised = [("accident_cluster", "P:A", day, 3, "X") for day in (1, 2)]  # the two days before
+    before = datetime.now(UTC).replace(microsecond=0)
+    messages = _build(tmp_path / "today", 3, raised, day_1=today - timedelta(days=2))
+    after = datetime.now(UTC)
+    assert [(m["msg_type"], m["as_of_date"]) for m in messages] == [
+        ("Alert", today - timedelta(days=2)),
+        ("Cancel", today),
+    ]
+    alert, cancel = messages
+    # The closed day keeps its fixed time, the midnight after it; today's Cancel is now.
+    assert alert["sent_at"] == datetime.combine(today - timedelta(days=1), time(), zone)
+    assert before <= cancel["sent_at"] <= after
+    assert cancel["references_sent_at"] == alert["sent_at"]
 
 
 def test_a_warning_that_runs_out_daily_is_renewed_and_closed_as_expired(published):

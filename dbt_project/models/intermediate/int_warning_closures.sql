@@ -16,7 +16,8 @@ lifecycles as (
 ),
 
 -- The rule no longer raises the warning on the day after its last: it is closed when that day's
--- deliveries are in (midnight after it, in the city's time zone, as warnings are issued). Lifted
+-- deliveries are in (midnight after it, in the city's time zone, or now while that day is still
+-- open: warning_issued_at, as warnings are issued). Lifted
 -- while its last message was still in force, or ended when that message had run out.
 no_longer_raised as (
     select
@@ -29,7 +30,7 @@ no_longer_raised as (
             lifecycle_id,
             message_expires_at,
             last_day + 1 as closed_on,
-            timezone('{{ city_var("city_timezone") }}', (last_day + 2)::timestamp) as closed_at
+            {{ warning_issued_at('last_day + 1') }} as closed_at
         from lifecycles
         where last_day < (select max(e.delivery_date) from {{ ref('fct_event') }} as e)
     )

@@ -169,10 +169,9 @@ select
         l.subject_key
     ) as subject_name,
     l.as_of_date,
-    -- Issued when the day's deliveries are in: midnight after it, in the city's time zone.
-    timezone('{{ city_var("city_timezone") }}', (l.as_of_date + 1)::timestamp) as issued_at,
-    timezone('{{ city_var("city_timezone") }}', (l.as_of_date + 1)::timestamp)
-    + to_hours(rule.valid_hours) as expires_at,
+    -- Issued when the day's deliveries are in (midnight after it), or now for the day still open.
+    {{ warning_issued_at('l.as_of_date') }} as issued_at,
+    {{ warning_issued_at('l.as_of_date') }} + to_hours(rule.valid_hours) as expires_at,
     pl.county_code,
     pl.township_code,
     coalesce(township.name, county.name) as area_name,
