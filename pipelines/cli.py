@@ -383,12 +383,24 @@ def _parse_dbt_project_if_stale(dbt_dir: Path) -> None:
     """The warehouse assets are defined from dbt's manifest: one older than the project (new
     models pulled with git, a model edited) would miss models, so parse again first, as
     `make install` does. A current manifest costs a walk over the project's files, no dbt."""
+    import fcntl
+
     from pipelines.lib.dbt_manifest_age import manifest_is_current
 
-    if manifest_is_current(dbt_dir / "target" / "manifest.json", dbt_dir):
+    manifest = dbt_dir / "target" / "manifest.json"
+    if manifest_is_current(manifest, dbt_dir):
         return
-    print(f"the dbt project changed since its manifest was built: parsing {dbt_dir}", flush=True)
-    _parse_dbt_project(dbt_dir)
+    manifest.parent.mkdir(exist_ok=True)
+    # Two runs started together after a change (the tests' workers do) parse one after the
+    # other: the second then finds the manifest current, and neither reads one half written.
+    with (manifest.parent / "parse.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if manifest_is_current(manifest, dbt_dir):
+            return
+        print(
+            f"the dbt project changed since its manifest was built: parsing {dbt_dir}", flush=True
+        )
+        _parse_dbt_project(dbt_dir)
 
 
 def _contract_draft(args: argparse.Namespace) -> int:

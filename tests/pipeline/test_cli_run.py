@@ -208,3 +208,31 @@ def test_format_row_counts_aligns_numbers() -> None:
         "long_department      1  12,345",
         "total                3  12,351",
     ]
+
+
+def test_two_runs_after_a_dbt_change_parse_the_project_once(tmp_path: Path, monkeypatch) -> None:
+    """Two `safecity run`s started together after a model changed (the test workers do) parse
+    one after the other, and the second finds the manifest the first wrote: one parse, never a
+    manifest read while it is written."""
+    import threading
+    import time
+
+    project = tmp_path / "dbt_project"
+    (project / "models").mkdir(parents=True)
+    (project / "models" / "a_model.sql").write_text("select 1", encoding="utf-8")
+    parses = []
+
+    def parse(dbt_dir: Path) -> None:  # stands in for `dbt parse`: slow, then the manifest
+        parses.append(dbt_dir)
+        time.sleep(0.5)
+        (dbt_dir / "target" / "manifest.json").write_text("{}", encoding="utf-8")
+
+    monkeypatch.setattr(cli, "_parse_dbt_project", parse)
+    runs = [threading.Thread(target=cli._parse_dbt_project_if_stale, args=(project,)) for _ in "ab"]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    assert parses == [project]
+    cli._parse_dbt_project_if_stale(project)  # current now: nothing to parse
+    assert parses == [project]
