@@ -1,6 +1,7 @@
 -- One row per alarm episode: a device's measure meeting one rule of seeds/config/
 -- sensor_alarm_rules.csv (above / below a threshold, or a drop / rise of `threshold` within
--- rate_window_minutes) on consecutive sound readings for at least hold_minutes. Sound: not re-sent,
+-- rate_window_minutes) on consecutive sound readings, with no silence longer than the device's
+-- offline_after_minutes between them, for at least hold_minutes. Sound: not re-sent,
 -- in physical range, no spike, not inside a flat line (int_sensor_reading_flags), so a faulty
 -- sensor raises sensor_health rows, not alarms. Severity incident alarms become sensor_alarm events
 -- (int_sensor_alarm_events_<department>) and warn through warning_rule_triggers.
@@ -57,12 +58,36 @@ judged as (
             and w.rule_id = r.rule_id
 ),
 
+-- An episode is a run of consecutive sound readings that meet the rule. A silence longer than
+-- the device type's offline_after_minutes ends it too: a device back after an outage (or a day
+-- replayed weeks later) that still reads over the threshold starts a new episode, which must
+-- hold again before it alarms.
+runs as (
+    select
+        j.*,
+        t.offline_after_minutes,
+        lag(j.met) over reading_order as previous_met,
+        lag(j.reading_at) over reading_order as previous_reading_at
+    from judged as j
+    inner join {{ ref('sensor_device_types') }} as t on t.device_type = j.device_type
+    window reading_order as (partition by j.device_id, j.measure, j.rule_id order by j.reading_at)
+),
+
 islands as (
     select
-        *,
-        row_number() over (partition by device_id, measure, rule_id order by reading_at)
-        - row_number() over (partition by device_id, measure, rule_id, met order by reading_at) as island
-    from judged
+        * exclude (offline_after_minutes, previous_met, previous_reading_at),
+        sum(
+            case
+                when previous_reading_at is null then 1
+                when met is distinct from previous_met then 1
+                when epoch(reading_at - previous_reading_at) / 60.0 > offline_after_minutes then 1
+                else 0
+            end
+        ) over (
+            partition by device_id, measure, rule_id order by reading_at
+            rows between unbounded preceding and current row
+        ) as island
+    from runs
 ),
 
 episodes as (

@@ -1,0 +1,65 @@
+"""Alarm episodes of sensor_alarms on crafted readings: a run of sound readings that meet a rule
+for its hold, ended by a reading that does not or by a silence longer than the device type's
+offline_after_minutes (seeds/config/sensor_device_types.csv: 30 for a gas detector)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from tests.marts.dbt_harness import DBT_PROJECT, build_models
+
+SEEDS = DBT_PROJECT / "seeds" / "config"
+START = datetime(2026, 10, 1, 10, 0)
+# combustible_gas_first_alarm: lel above 25 for 10 minutes. (device, minutes after START, lel)
+READINGS = [
+    # Over the threshold for 30 minutes: one alarm. Back two hours later, still over it, for 5
+    # minutes: the silence (past 30 minutes offline) ended the episode, and 5 minutes do not hold.
+    *[("GAS1", m, 40.0) for m in range(0, 35, 5)],
+    *[("GAS1", m, 40.0) for m in (150, 155)],
+    # A 20-minute gap (under 30): the same episode, 10:00 to 10:25.
+    *[("GAS2", m, 40.0) for m in (0, 5, 25)],
+    # Falls under the threshold at 10:10: 10 minutes over it, then a new run too short to alarm.
+    *[("GAS3", m, v) for m, v in ((0, 30.0), (5, 30.0), (10, 30.0), (15, 10.0), (20, 30.0))],
+]
+
+
+def _flags_sql() -> str:
+    rows = ", ".join(
+        f"('{device}', TIMESTAMPTZ '{START + timedelta(minutes=minutes)}+08:00', {value})"
+        for device, minutes, value in READINGS
+    )
+    return f"""
+        SELECT 'emergency_management' AS source_department, device_id,
+            'combustible_gas_detector' AS device_type, 'HS1' AS asset_id,
+            'hazard_installation' AS asset_type, 104.0 AS longitude, 30.6 AS latitude,
+            device_id || epoch(reading_at) AS message_id, 'B1' AS batch_id, reading_at AS pushed_at,
+            'sensor_telemetry:' || device_id || '/' || epoch(reading_at) AS source_record_id,
+            DATE '2026-10-01' AS delivery_date, 'lel' AS measure, value, '%LEL' AS unit,
+            reading_at AS measured_at, 0.0 AS skew_minutes, false AS clock_skewed, reading_at,
+            false AS out_of_range, NULL::DOUBLE AS spike_delta, NULL::DOUBLE AS flatline_minutes,
+            1::HUGEINT AS flat_run, false AS spike, false AS flatline
+        FROM (VALUES {rows}) AS r(device_id, reading_at, value)
+    """
+
+
+def test_an_episode_ends_when_the_rule_is_no_longer_met_or_the_device_falls_silent(tmp_path):
+    seed = "SELECT * FROM read_csv('{}', header = true)"
+    connection = build_models(
+        tmp_path,
+        {
+            "main.sensor_alarm_rules": seed.format(SEEDS / "sensor_alarm_rules.csv"),
+            "main.sensor_device_types": seed.format(SEEDS / "sensor_device_types.csv"),
+            "intermediate.int_sensor_reading_flags": _flags_sql(),
+        },
+        ["sensor_alarms"],
+    )
+    alarms = connection.execute(
+        """select device_id, rule_id, timezone('Asia/Shanghai', started_at)::varchar,
+        minutes, readings from main.sensor_alarms order by device_id, started_at"""
+    ).fetchall()
+    connection.close()
+    assert alarms == [
+        ("GAS1", "combustible_gas_first_alarm", "2026-10-01 10:00:00", 30.0, 7),
+        ("GAS2", "combustible_gas_first_alarm", "2026-10-01 10:00:00", 25.0, 3),
+        ("GAS3", "combustible_gas_first_alarm", "2026-10-01 10:00:00", 10.0, 3),
+    ]
