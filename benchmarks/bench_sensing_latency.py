@@ -11,8 +11,8 @@
    times moved to today: an open day, never compacted under the benchmark) land one after
    another; each waits until the runs it started are over. For each drop: the time from landing
    to its window ingested (the bronze materialisation), to the CAP alerts written (when the
-   refresh rebuilt them) and to the last asset refreshed, and how many CAP messages were written
-   for today's warnings (each validated against the CAP 1.2 schema). With
+   refresh rebuilt them) and to the last asset refreshed, and how many CAP Alerts (new warnings)
+   of today were written (every message validated against the CAP 1.2 schema). With
    `--feed emergency_management/sensor_telemetry` the drops carry the planted leaks of the last
    day, so once a leak has held for its rule's minutes its Alert is among them.
 
@@ -154,7 +154,7 @@ def main() -> None:
                 print(
                     f"  {path.name}: ingested {rounds[-1]['ingested']:.0f} s, "
                     f"CAP alerts {_shown(rounds[-1]['alerts'])} "
-                    f"({rounds[-1]['todays_alerts']} of today's warnings), "
+                    f"({rounds[-1]['todays_alerts']} Alerts of today), "
                     f"last asset {rounds[-1]['last']:.0f} s ({rounds[-1]['assets']} assets refreshed)"
                 )
     summary = {
@@ -305,8 +305,9 @@ def land_and_wait(
 
 
 def _todays_alerts(data: DataDir, since: float, window: tuple[date, int] | None) -> int:
-    """CAP messages (re)written since the drop for warnings of the drop's day, each of them valid
-    against the CAP 1.2 schema: the leak of a replayed day warned of today."""
+    """CAP Alerts (new warnings, not the Updates renewing continuing ones) (re)written since the
+    drop for the drop's day, every message written validated against the CAP 1.2 schema: the
+    leak of a replayed day warned of today."""
     assert window is not None
     as_of = f"{{{CAP_NAMESPACE}}}parameter[{{{CAP_NAMESPACE}}}valueName='as_of_date']"
     written = 0
@@ -318,7 +319,8 @@ def _todays_alerts(data: DataDir, since: float, window: tuple[date, int] | None)
             raise BenchmarkError(f"{path}: not a valid CAP 1.2 message")
         parameter = alert.find(f".//{as_of}")
         day = parameter.findtext(f"{{{CAP_NAMESPACE}}}value") if parameter is not None else None
-        written += day == window[0].isoformat()
+        msg_type = alert.findtext(f"{{{CAP_NAMESPACE}}}msgType")
+        written += day == window[0].isoformat() and msg_type == "Alert"
     return written
 
 

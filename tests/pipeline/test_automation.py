@@ -17,14 +17,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import statistics
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,20 +33,24 @@ from pipelines.defs.publish.assets import extract_key
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.storage import Location
 from tests.conftest import safecity_run
-from tests.local_server import free_port, stop_group
+from tests.local_server import (
+    AUTOMATION_SENSOR,
+    LANDING_SENSOR,
+    SENSOR_NAME_TAG,
+    dagster_dev,
+    tail,
+    wait_for_first_ticks,
+)
 
-REPOSITORY = Path(__file__).resolve().parents[2]
 # The feed whose deliveries are held back: its records are events with persons, places and
 # organisations, so a new day reaches the warehouse's every layer and each department's extract.
 FEED = ("traffic_police", "traffic_accidents")
 ROUNDS = int(os.environ.get("SAFECITY_AUTOMATION_ROUNDS", "1"))
-LANDING_SENSOR, AUTOMATION_SENSOR = "landing_sensor", "refresh_after_ingestion"
 # Generous: a quiet machine takes a few minutes from drop to extracts (two sensor ticks, an
 # ingestion run, the warehouse run); this is several times that, for a busy one.
 ROUND_TIMEOUT_SECONDS = 1500
 # After the refresh, the daemon must stay quiet for this long: no second update, no loop.
 QUIET_SECONDS = 2 * AUTOMATION_INTERVAL_SECONDS + 30
-SENSOR_NAME_TAG = "dagster/sensor_name"
 
 
 def test_a_landed_delivery_refreshes_the_analytics_copy_and_extracts_with_no_manual_step(
@@ -67,10 +66,10 @@ def test_a_landed_delivery_refreshes_the_analytics_copy_and_extracts_with_no_man
 
     seconds = []
     with (
-        _dagster_dev(root, home, tmp_path / "dagster_dev.log") as log,
+        dagster_dev(root, home, tmp_path / "dagster_dev.log") as log,
         dg.DagsterInstance.from_config(str(home)) as instance,
     ):
-        _wait_for_first_ticks(instance, log)
+        wait_for_first_ticks(instance, log)
         for delivery in reversed(held):  # the earliest first, as days arrive
             seconds.append(_land_and_wait(instance, data, delivery, log))
         # The freshness policies are evaluated by the daemon: what the UI shows on the asset pages.
@@ -187,7 +186,7 @@ def _land_and_wait(instance: dg.DagsterInstance, data: DataDir, delivery: Path, 
         assert time.time() < deadline, (
             f"{target.name} did not reach the extracts within {ROUND_TIMEOUT_SECONDS} s:\n"
             + _runs_since(instance, dropped)
-            + _tail(log)
+            + tail(log)
         )
         time.sleep(2)
     refreshed = max(_manifest(data, d).stat().st_mtime for d in DEPARTMENTS)
@@ -247,22 +246,6 @@ def _extract_rows(data: DataDir) -> dict[str, int]:
     return rows
 
 
-def _wait_for_first_ticks(instance: dg.DagsterInstance, log: Path) -> None:
-    """Both sensors have evaluated once: what lands from now on is new to them (the automation
-    sensor's first tick takes what is materialised already as handled)."""
-    deadline = time.time() + 600
-    while True:
-        ticked = {
-            state.instigator_name
-            for state in instance.all_instigator_state()
-            if instance.get_ticks(state.instigator_origin_id, state.selector_id, limit=1)
-        }
-        if {LANDING_SENSOR, AUTOMATION_SENSOR} <= ticked:
-            return
-        assert time.time() < deadline, f"the sensors never ticked (only {ticked}):\n{_tail(log)}"
-        time.sleep(2)
-
-
 def _runs_since(instance: dg.DagsterInstance, dropped: float) -> str:
     return "".join(
         f"  run {run.run_id[:8]} {run.status.value} by {run.tags.get(SENSOR_NAME_TAG)}: "
@@ -278,46 +261,3 @@ def _few(keys: AbstractSet[dg.AssetKey]) -> str:
 
 def _utc(timestamp: float) -> datetime:
     return datetime.fromtimestamp(timestamp, tz=UTC)
-
-
-def _tail(log: Path, lines: int = 60) -> str:
-    return "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-
-
-@contextmanager
-def _dagster_dev(root: Path, home: Path, log: Path) -> Iterator[Path]:
-    """`make dev` on this city: the webserver on 127.0.0.1 and the daemon, in a process group
-    of their own, stopped at the end whatever happens."""
-    bin_dir = str(Path(sys.executable).parent)
-    env = {
-        **os.environ,
-        # As `uv run` puts it: dagster-dbt finds dbt on PATH.
-        "PATH": os.pathsep.join([bin_dir, os.environ.get("PATH", "")]),
-        "DAGSTER_HOME": str(home),
-        "SAFECITY_DATA_DIR": str(root),
-        "DAGSTER_DISABLE_TELEMETRY": "1",
-    }
-    dagster = str(Path(bin_dir) / "dagster")
-    with log.open("w", encoding="utf-8") as output:
-        process = subprocess.Popen(
-            [
-                dagster,
-                "dev",
-                "-w",
-                "workspace.yaml",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(free_port()),
-            ],
-            cwd=REPOSITORY,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            yield log
-        finally:
-            # SIGINT: how `dagster dev` shuts down its webserver, daemon and code servers.
-            stop_group(process, signal.SIGINT)
