@@ -58,10 +58,11 @@ def _shift_json_lines(text: str, source_day: date, target_day: date) -> str:
     start = datetime.combine(source_day, time(), UTC) - _MARGIN
     end = datetime.combine(source_day, time(), UTC) + timedelta(days=1) + _MARGIN
     shift = target_day - source_day
-    units = {
-        "ms": (int(start.timestamp() * 1000), int(end.timestamp() * 1000), 1000),
-        "s": (int(start.timestamp()), int(end.timestamp()), 1),
-    }
+    # (lowest, highest, per second) of the source day's epoch numbers: milliseconds, seconds.
+    units = [
+        (int(start.timestamp() * 1000), int(end.timestamp() * 1000), 1000),
+        (int(start.timestamp()), int(end.timestamp()), 1),
+    ]
 
     def moved(value: Any) -> Any:
         if isinstance(value, dict):
@@ -69,7 +70,7 @@ def _shift_json_lines(text: str, source_day: date, target_day: date) -> str:
         if isinstance(value, list):
             return [moved(item) for item in value]
         if isinstance(value, int) and not isinstance(value, bool):
-            for low, high, per_second in units.values():
+            for low, high, per_second in units:
                 if low <= value <= high:
                     return value + int(shift.total_seconds()) * per_second
         return value
