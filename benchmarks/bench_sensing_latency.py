@@ -62,7 +62,7 @@ from pipelines.lib.data_dir import DataDir
 from pipelines.lib.duckdb_connection import connect
 from pipelines.lib.ingest.ingest import ingest_windows
 from pipelines.lib.ingest.windows import compact_day, landed_windows
-from pipelines.sample_city.replay import replay_window
+from pipelines.sample_city.replay import replay_up_to
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 TARGET_SECONDS = 120
@@ -117,7 +117,8 @@ def main() -> None:
             f"generated the {args.scale} city with window files in {time.perf_counter() - started:.0f} s"
         )
         data = DataDir(root)
-    today = datetime.now(ZoneInfo(city_profile(root).timezone)).date()
+    zone = ZoneInfo(city_profile(root).timezone)
+    today = datetime.now(zone).date()
     # The last generated day (today's windows of an earlier benchmark left aside).
     last = max(
         d
@@ -141,7 +142,16 @@ def main() -> None:
             failed = [line for line in run.stdout.splitlines() if "FAILED" in line]
             print("note: safecity run exited 1:\n  " + "\n  ".join(failed[:10]))
 
-    drops = todays_windows(data, contract, last, today, args.drops, scratch / "to_land")
+    # The last windows up to now, the last generated day's replayed onto today (and yesterday
+    # for those before midnight): an open day, never compacted under the benchmark.
+    drops = replay_up_to(
+        contract,
+        _feed_folder(data, contract),
+        last,
+        datetime.now(zone),
+        args.drops,
+        scratch / "to_land",
+    )
     home = root / "dagster_home"
     rounds = []
     with _dagster_dev(root, home, scratch / "dagster_dev.log", env) as log:
@@ -231,23 +241,6 @@ def day_throughput(data: DataDir, scratch: Path, contract: FeedContract, day: da
         # This process's peak (ru_maxrss is in KiB on Linux).
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
-
-
-def todays_windows(
-    data: DataDir, contract: FeedContract, source_day: date, today: date, count: int, holding: Path
-) -> list[Path]:
-    """`count` window files of today, the latest ones already begun, made from `source_day`'s:
-    its date in names and contents moved to today (pipelines/sample_city/replay.py)."""
-    assert contract.landing.window_minutes is not None
-    now = datetime.now(ZoneInfo(city_profile(data.root).timezone))
-    step = contract.landing.window_minutes
-    current = (now.hour * 60 + now.minute) // step * step
-    minutes = [current - step * k for k in range(count, 0, -1)]
-    if minutes[0] < 0:  # just after midnight: the day's first windows instead
-        minutes = [step * k for k in range(count)]
-    source = landed_windows(data, contract, source_day)
-    holding.mkdir(parents=True)
-    return [replay_window(contract, source[minute], today, minute, holding) for minute in minutes]
 
 
 def land_and_wait(

@@ -11,7 +11,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -97,3 +99,21 @@ def wait_for_first_ticks(instance: dg.DagsterInstance, log: Path) -> None:
 
 def tail(log: Path, lines: int = 60) -> str:
     return "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+
+
+def runs_since(instance: dg.DagsterInstance, since: float) -> str:
+    """Every run created after `since` (a Unix time), a line each: what a failure shows."""
+    return "".join(
+        f"  run {run.run_id[:8]} {run.status.value} by {run.tags.get(SENSOR_NAME_TAG)}: "
+        f"{len(run.asset_selection or ())} assets{_few(run.asset_selection or ())}\n"
+        for run in instance.get_runs(filters=dg.RunsFilter(created_after=utc(since)))
+    )
+
+
+def _few(keys: AbstractSet[dg.AssetKey]) -> str:
+    """A small run's assets by name: what an unexpected extra run refreshed."""
+    return f" ({', '.join(sorted(k.to_user_string() for k in keys))})" if len(keys) <= 5 else ""
+
+
+def utc(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, tz=UTC)

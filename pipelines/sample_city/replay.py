@@ -48,6 +48,26 @@ def replay_window(
     return target
 
 
+def replay_up_to(
+    contract: FeedContract, landed: Path, source_day: date, now: datetime, count: int, folder: Path
+) -> list[Path]:
+    """The feed's last `count` windows up to the one open at `now` (a datetime in the city's
+    zone), oldest first: each the window of `source_day` (in `landed`, the feed's landing
+    folder) at that time of day, replayed onto its own day, yesterday's for windows before
+    midnight."""
+    step = contract.landing.window_minutes
+    if step is None:
+        raise ValueError(f"{contract.feed} is not delivered in windows")
+    current = now.replace(minute=now.minute // step * step, second=0, microsecond=0)
+    replayed = []
+    for k in range(count - 1, -1, -1):
+        start = current - timedelta(minutes=step * k)
+        minute = start.hour * 60 + start.minute
+        source = landed / contract.landing.window_filename(source_day, minute)
+        replayed.append(replay_window(contract, source, start.date(), minute, folder))
+    return replayed
+
+
 def _shift_dates(text: str, source_day: date, target_day: date) -> str:
     for pattern in ("%Y-%m-%d", "%Y%m%d"):
         text = text.replace(source_day.strftime(pattern), target_day.strftime(pattern))

@@ -19,8 +19,6 @@ import os
 import shutil
 import statistics
 import time
-from collections.abc import Set as AbstractSet
-from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -38,7 +36,9 @@ from tests.local_server import (
     LANDING_SENSOR,
     SENSOR_NAME_TAG,
     dagster_dev,
+    runs_since,
     tail,
+    utc,
     wait_for_first_ticks,
 )
 
@@ -185,7 +185,7 @@ def _land_and_wait(instance: dg.DagsterInstance, data: DataDir, delivery: Path, 
     while not _refreshed_since(data, dropped) or _unfinished(instance, dropped):
         assert time.time() < deadline, (
             f"{target.name} did not reach the extracts within {ROUND_TIMEOUT_SECONDS} s:\n"
-            + _runs_since(instance, dropped)
+            + runs_since(instance, dropped)
             + tail(log)
         )
         time.sleep(2)
@@ -198,12 +198,12 @@ def _land_and_wait(instance: dg.DagsterInstance, data: DataDir, delivery: Path, 
     )
     # Quiet afterwards: the update was asked for once, and nothing asks for it again.
     time.sleep(QUIET_SECONDS)
-    described = _runs_since(instance, dropped)
+    described = runs_since(instance, dropped)
     # Compaction runs on its hourly tick (20 past), not on a delivery: a round that spans the
     # tick sees that run too (it failed CI once), and it is no second request for the update.
     runs = [
         run
-        for run in instance.get_runs(filters=dg.RunsFilter(created_after=_utc(dropped)))
+        for run in instance.get_runs(filters=dg.RunsFilter(created_after=utc(dropped)))
         if set(run.asset_selection or ()) != {COMPACTION_KEY}
     ]
     by_sensor = [run.tags.get(SENSOR_NAME_TAG, "none: a manual run") for run in runs]
@@ -220,7 +220,7 @@ def _refreshed_since(data: DataDir, dropped: float) -> bool:
 def _unfinished(instance: dg.DagsterInstance, dropped: float) -> bool:
     return any(
         not run.is_finished
-        for run in instance.get_runs(filters=dg.RunsFilter(created_after=_utc(dropped)))
+        for run in instance.get_runs(filters=dg.RunsFilter(created_after=utc(dropped)))
     )
 
 
@@ -244,20 +244,3 @@ def _extract_rows(data: DataDir) -> dict[str, int]:
         document = json.loads(_manifest(data, department).read_text(encoding="utf-8"))
         rows[department] = sum(table["rows"] for table in document["tables"].values())
     return rows
-
-
-def _runs_since(instance: dg.DagsterInstance, dropped: float) -> str:
-    return "".join(
-        f"  run {run.run_id[:8]} {run.status.value} by {run.tags.get(SENSOR_NAME_TAG)}: "
-        f"{len(run.asset_selection or ())} assets{_few(run.asset_selection or ())}\n"
-        for run in instance.get_runs(filters=dg.RunsFilter(created_after=_utc(dropped)))
-    )
-
-
-def _few(keys: AbstractSet[dg.AssetKey]) -> str:
-    """A small run's assets by name: what an unexpected extra run refreshed."""
-    return f" ({', '.join(sorted(k.to_user_string() for k in keys))})" if len(keys) <= 5 else ""
-
-
-def _utc(timestamp: float) -> datetime:
-    return datetime.fromtimestamp(timestamp, tz=UTC)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,13 +26,15 @@ from pipelines.lib.alerts import CAP_NAMESPACE
 from pipelines.lib.alerts.cap import cap_schema
 from pipelines.lib.city_profile import city_profile
 from pipelines.lib.data_dir import DataDir
-from pipelines.sample_city.replay import replay_window
+from pipelines.sample_city.replay import replay_up_to
 from tests.local_server import (
     AUTOMATION_SENSOR,
     LANDING_SENSOR,
     SENSOR_NAME_TAG,
     dagster_dev,
+    runs_since,
     tail,
+    utc,
     wait_for_first_ticks,
 )
 
@@ -50,9 +52,12 @@ def test_window_files_of_a_leak_become_its_cap_alert_in_force_now(other_built_ci
     data = DataDir(root)
     contract = FEED_CONTRACTS[FEED]
     leak = _leak_up_all_last_day(root)
-    zone = ZoneInfo(city_profile(root).timezone)
-    held = _windows_up_to_now(data, leak["last_day"], zone, tmp_path / "not_yet_delivered")
-    today = max(day for day, _ in held)
+    folder = data.landing_feed(contract.department, contract.feed)
+    now = datetime.now(ZoneInfo(city_profile(root).timezone))
+    held = replay_up_to(
+        contract, folder, leak["last_day"], now, WINDOWS, tmp_path / "not_yet_delivered"
+    )
+    today = now.date()
 
     home = root / "dagster_home"
     with (
@@ -61,8 +66,7 @@ def test_window_files_of_a_leak_become_its_cap_alert_in_force_now(other_built_ci
     ):
         wait_for_first_ticks(instance, log)
         dropped = time.time()
-        folder = data.landing_feed(contract.department, contract.feed)
-        for path in held.values():
+        for path in held:
             shutil.move(path, folder / path.name)
         deadline = dropped + TIMEOUT_SECONDS
         while (published := _alert_of(data, leak["device_id"], today)) is None or _unfinished(
@@ -70,11 +74,11 @@ def test_window_files_of_a_leak_become_its_cap_alert_in_force_now(other_built_ci
         ):
             assert time.time() < deadline, (
                 f"no CAP alert for {leak['device_id']} on {today} within {TIMEOUT_SECONDS} s:\n"
-                + _runs_since(instance, dropped)
+                + runs_since(instance, dropped)
                 + tail(log)
             )
             time.sleep(2)
-        runs = instance.get_runs(filters=dg.RunsFilter(created_after=_utc(dropped)))
+        runs = instance.get_runs(filters=dg.RunsFilter(created_after=utc(dropped)))
 
     print(
         f"\nwindow files landed to the leak's CAP Alert: {published.stat().st_mtime - dropped:.0f} s"
@@ -85,11 +89,11 @@ def test_window_files_of_a_leak_become_its_cap_alert_in_force_now(other_built_ci
     # In force from the moment it was computed, not from the coming midnight.
     sent = datetime.fromisoformat(_text(alert, "cap:sent"))
     effective = datetime.fromisoformat(_text(alert, "cap:info/cap:effective"))
-    assert _utc(dropped).replace(microsecond=0) <= sent == effective <= datetime.now(UTC)
+    assert utc(dropped).replace(microsecond=0) <= sent == effective <= datetime.now(UTC)
     # Nobody pressed a button: every run since the drop is a sensor's.
     by = {run.tags.get(SENSOR_NAME_TAG) for run in runs}
-    assert by == {LANDING_SENSOR, AUTOMATION_SENSOR}, _runs_since(instance, dropped)
-    assert all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs), _runs_since(
+    assert by == {LANDING_SENSOR, AUTOMATION_SENSOR}, runs_since(instance, dropped)
+    assert all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs), runs_since(
         instance, dropped
     )
 
@@ -118,28 +122,6 @@ def _leak_up_all_last_day(root: Path) -> dict:
     return {**staying.row(0, named=True), "last_day": last_day}
 
 
-def _windows_up_to_now(
-    data: DataDir, source_day: date, zone: ZoneInfo, holding: Path
-) -> dict[tuple[date, int], Path]:
-    """The feed's last WINDOWS windows up to the one now open, as (day, minute) -> file: the
-    source day's windows at those times of day, replayed onto their days."""
-    contract = FEED_CONTRACTS[FEED]
-    step = contract.landing.window_minutes
-    assert step is not None
-    now = datetime.now(zone)
-    current = now.replace(minute=now.minute // step * step, second=0, microsecond=0)
-    folder = data.landing_feed(*FEED)
-    held = {}
-    for k in range(WINDOWS - 1, -1, -1):
-        start = current - timedelta(minutes=step * k)
-        minute = start.hour * 60 + start.minute
-        source = folder / contract.landing.window_filename(source_day, minute)
-        held[(start.date(), minute)] = replay_window(
-            contract, source, start.date(), minute, holding
-        )
-    return held
-
-
 def _alert_of(data: DataDir, device_id: str, day: date) -> Path | None:
     """The CAP Alert of a warning raised on `day` by `device_id`'s alarm, once published."""
     for path in data.alerts.glob("*.xml"):
@@ -152,20 +134,9 @@ def _alert_of(data: DataDir, device_id: str, day: date) -> Path | None:
 
 
 def _unfinished(instance: dg.DagsterInstance, dropped: float) -> bool:
-    runs = instance.get_runs(filters=dg.RunsFilter(created_after=_utc(dropped)))
+    runs = instance.get_runs(filters=dg.RunsFilter(created_after=utc(dropped)))
     return not runs or any(not run.is_finished for run in runs)
-
-
-def _runs_since(instance: dg.DagsterInstance, dropped: float) -> str:
-    return "".join(
-        f"  run {run.run_id[:8]} {run.status.value} by {run.tags.get(SENSOR_NAME_TAG)}\n"
-        for run in instance.get_runs(filters=dg.RunsFilter(created_after=_utc(dropped)))
-    )
 
 
 def _text(element, path: str) -> str:
     return element.findtext(path, namespaces=NS) or ""
-
-
-def _utc(timestamp: float) -> datetime:
-    return datetime.fromtimestamp(timestamp, tz=UTC)

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from pipelines.defs.feeds import FEED_CONTRACTS
-from pipelines.sample_city.replay import replay_window
+from pipelines.sample_city.replay import replay_up_to, replay_window
 
 TELEMETRY = FEED_CONTRACTS[("emergency_management", "sensor_telemetry")]
 FLOW = FEED_CONTRACTS[("traffic_police", "traffic_flow")]
@@ -75,3 +76,18 @@ def test_only_a_window_file_at_its_own_time_of_day_is_replayed(tmp_path: Path) -
     window.write_text("", encoding="utf-8")
     with pytest.raises(ValueError, match="its window is 720"):
         replay_window(TELEMETRY, window, TARGET, 725, tmp_path)
+
+
+def test_the_windows_up_to_now_cross_midnight_into_yesterday(tmp_path: Path) -> None:
+    landed = tmp_path / "landed"
+    landed.mkdir()
+    for minute in (1430, 1435, 0, 5):
+        (landed / TELEMETRY.landing.window_filename(SOURCE, minute)).write_text("", "utf-8")
+    now = datetime(2026, 12, 5, 0, 7, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    replayed = replay_up_to(TELEMETRY, landed, SOURCE, now, 4, tmp_path / "replayed")
+    assert [path.name for path in replayed] == [
+        "sensor_telemetry_20261204_2350.jsonl",
+        "sensor_telemetry_20261204_2355.jsonl",
+        "sensor_telemetry_20261205_0000.jsonl",
+        "sensor_telemetry_20261205_0005.jsonl",
+    ]
