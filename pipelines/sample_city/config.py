@@ -84,6 +84,9 @@ class Scale:
     telemetry_days: int = 2
     monitored_installations: int = 2
     lifeline_assets: int = 3
+    # The lifeline assets of a city-wide telemetry day for throughput (telemetry_day.py): a
+    # hundred thousand on large pushes over 50 million readings a day.
+    fleet_assets: int = 500
     congestions_per_detector_day: float = 0.05  # non-recurrent congestion planted in traffic_flow
 
 
@@ -143,6 +146,7 @@ SCALES: dict[str, Scale] = {
         telemetry_days=3,
         monitored_installations=40,
         lifeline_assets=100,
+        fleet_assets=10_000,
     ),
     "large": Scale(
         name="large",
@@ -173,6 +177,7 @@ SCALES: dict[str, Scale] = {
         telemetry_days=7,
         monitored_installations=400,
         lifeline_assets=2000,
+        fleet_assets=110_000,
     ),
 }
 

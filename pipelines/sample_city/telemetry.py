@@ -274,15 +274,13 @@ def generate(
     batch_start = batch_start - (batch_start.astype(np.int64) % INTERVAL_MINUTES).astype(
         "timedelta64[m]"
     )
+    # The platform's message id: the push's second and a 6-digit sequence that wraps around.
+    sequence = pl.Series(np.arange(len(pushed)) % 1_000_000).cast(pl.String).str.zfill(6)
+    push_time = pl.Series(pushed.astype("datetime64[us]"))
     columns: dict[str, object] = {
-        "msgId": pl.Series(
-            [
-                f"{name[:1].upper()}{t:%Y%m%d%H%M%S}{i:06d}"
-                for i, t in enumerate(pushed.astype("datetime64[s]").tolist())
-            ]
-        ),
-        "batchId": pl.Series([f"B{t:%Y%m%d%H%M}" for t in batch_start.tolist()]),
-        "pushTime": pushed.astype("datetime64[us]"),
+        "msgId": name[:1].upper() + push_time.dt.strftime("%Y%m%d%H%M%S") + sequence,
+        "batchId": "B" + pl.Series(batch_start.astype("datetime64[us]")).dt.strftime("%Y%m%d%H%M"),
+        "pushTime": push_time,
         "deviceId": devices["device_id"].to_numpy()[device_index],
         "deviceType": devices["device_type"].to_numpy()[device_index],
         "assetId": devices["asset_id"].to_numpy()[device_index],
@@ -296,7 +294,9 @@ def generate(
         has = np.array([x is not None for x in measure_of])[device_index]
         decimals = np.array([x.decimals if x else 0 for x in measure_of])[device_index]
         raw = values[device_index, m, slot_index]
-        rounded = np.array([round(v, int(k)) for v, k in zip(raw, decimals, strict=True)])
+        rounded = raw.copy()
+        for places in np.unique(decimals):
+            rounded[decimals == places] = np.round(raw[decimals == places], int(places))
         columns[f"m{m}_code"] = pl.Series(
             np.array([x.code if x else "" for x in measure_of], dtype=object)[device_index]
         ).set(pl.Series(~has), None)

@@ -33,9 +33,23 @@ def feeds(ctx: Context) -> Iterator[tuple[FeedSpec, Batch]]:
 
 
 def lifeline_telemetry(ctx: Context) -> Batch:
+    readings = telemetry.generate(
+        ctx,
+        "lifeline",
+        lifeline_devices(ctx, ctx.config.scale.lifeline_assets),
+        telemetry.LIFELINE_DEVICES,
+        guaranteed_faults=("out_of_range", "clock_skew", "duplicates"),
+    )
+    return telemetry.batch_of(
+        ctx, readings, DEPARTMENT, TELEMETRY.feed, "lifeline_device", "monitored_asset"
+    )
+
+
+def lifeline_devices(ctx: Context, assets: int) -> pl.DataFrame:
+    """The devices watching `assets` lifeline assets on the city's streets (one row a device)."""
     rng = ctx.rng_for("lifeline_telemetry devices")
     streets = ctx.world.places.filter(pl.col("place_id").str.starts_with("PS")).sort("place_id")
-    n_assets = max(len(ASSETS), ctx.config.scale.lifeline_assets)
+    n_assets = max(len(ASSETS), assets)
     kind = rng.choice(len(ASSETS), n_assets, p=[a[5] for a in ASSETS])
     kind[: len(ASSETS)] = np.arange(len(ASSETS))  # every kind of asset at least once
     site = streets[rng.choice(streets.height, n_assets, replace=True)]
@@ -52,7 +66,7 @@ def lifeline_telemetry(ctx: Context) -> Batch:
         [f"{road[i]}{ASSETS[k][2]}{i + 1}号" for i, k in enumerate(kind)], dtype=object
     )
     n = len(repeat)
-    devices = pl.DataFrame(
+    return pl.DataFrame(
         {
             "device_id": telemetry.device_ids("LF", n),
             "device_type": pl.Series([ASSETS[kind[i]][3] for i in repeat]),
@@ -64,14 +78,4 @@ def lifeline_telemetry(ctx: Context) -> Batch:
             "object_id": telemetry.device_ids("OLF", n),
             "asset_object_id": pl.Series([f"OLA{i + 1:08d}" for i in repeat]),
         }
-    )
-    readings = telemetry.generate(
-        ctx,
-        "lifeline",
-        devices,
-        telemetry.LIFELINE_DEVICES,
-        guaranteed_faults=("out_of_range", "clock_skew", "duplicates"),
-    )
-    return telemetry.batch_of(
-        ctx, readings, DEPARTMENT, TELEMETRY.feed, "lifeline_device", "monitored_asset"
     )
