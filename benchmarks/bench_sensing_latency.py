@@ -62,6 +62,7 @@ from pipelines.lib.data_dir import DataDir
 from pipelines.lib.duckdb_connection import connect
 from pipelines.lib.ingest.ingest import ingest_windows
 from pipelines.lib.ingest.windows import compact_day, landed_windows
+from pipelines.sample_city.config import SCALES
 from pipelines.sample_city.replay import replay_up_to
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -75,7 +76,7 @@ QUIET_SECONDS = 45  # two ticks of the automation sensor (15 s) and some
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--scale", default="small", choices=["tiny", "small", "large"])
+    parser.add_argument("--scale", default="small", choices=list(SCALES))
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--drops", type=int, default=5, help="window files landed, one by one")
     parser.add_argument(
@@ -223,7 +224,7 @@ def day_throughput(data: DataDir, scratch: Path, contract: FeedContract, day: da
     connection = connect()
     try:
         started = time.perf_counter()
-        outcomes = ingest_windows(target, contract, day, connection)
+        outcomes = list(ingest_windows(target, contract, day, connection))
         ingest_seconds = time.perf_counter() - started
     finally:
         connection.close()

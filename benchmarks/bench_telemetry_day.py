@@ -1,6 +1,6 @@
 """Benchmark: a day of a city-wide lifeline fleet's telemetry ingested and compacted.
 
-    uv run python benchmarks/bench_telemetry_day.py [--scale large] [--assets N] [--scratch DIR]
+    uv run python benchmarks/bench_telemetry_day.py [--scale large] [--assets N] [--scratch DIR] [--keep] [--reuse]
 
 1. Generation (pipelines/sample_city/telemetry_day.py): one day of the housing_construction
    sensor_telemetry feed at the scale's `fleet_assets` (110,000 lifeline assets on `large`,
@@ -41,6 +41,8 @@ from measure import (
     write_results,
 )
 
+from pipelines.sample_city.config import SCALES
+
 READINGS_TARGET = 50_000_000
 MEMORY_TARGET_MIB = 8 * 1024
 FEED = ("housing_construction", "sensor_telemetry")
@@ -49,11 +51,14 @@ STEPS = ("generate", "ingest", "last_window", "compact")
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--scale", default="large", choices=["tiny", "small", "large"])
+    parser.add_argument("--scale", default="large", choices=list(SCALES))
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--assets", type=int, help="lifeline assets (default: the scale's)")
     parser.add_argument("--scratch", type=Path, default=Path("/tmp/safecity-bench-telemetry-day"))
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument(
+        "--reuse", action="store_true", help="ingest the day a --keep run generated in --scratch"
+    )
     parser.add_argument("--child", choices=STEPS, help=argparse.SUPPRESS)
     parser.add_argument("--day", type=date.fromisoformat, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -64,11 +69,16 @@ def main() -> None:
 
     machine = machine_info()
     print_machine(machine)
-    fresh_scratch(args.scratch)
     figures: dict[str, dict] = {}
     day = None
+    if args.reuse:  # the generated day stays; what was made of it goes
+        figures["generate"] = json.loads((args.scratch / "generate.json").read_text())
+        day = date.fromisoformat(figures["generate"]["day"])
+        shutil.rmtree(args.scratch / "lake", ignore_errors=True)
+    else:
+        fresh_scratch(args.scratch)
     try:
-        for step in STEPS:
+        for step in STEPS[1:] if args.reuse else STEPS:
             print(f"{step} ...", flush=True)
             figures[step] = child(args, step, day)
             day = day or date.fromisoformat(figures["generate"]["day"])
@@ -169,10 +179,12 @@ def run_step(args: argparse.Namespace) -> dict:
             os.utime(last)
             started = time.perf_counter()
         connection = connect()
+        windows = rows = 0
         with day_lock(data, contract, args.day):
-            outcomes = ingest_windows(data, contract, args.day, connection)
-        rows = sum(outcome.result.landed for outcome in outcomes)
-        figures = {"windows": len(outcomes), "rows": rows}
+            for outcome in ingest_windows(data, contract, args.day, connection):
+                windows += 1
+                rows += outcome.result.landed
+        figures = {"windows": windows, "rows": rows}
     else:
         with day_lock(data, contract, args.day):
             compaction = compact_day(data, contract, args.day)

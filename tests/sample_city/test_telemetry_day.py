@@ -45,7 +45,7 @@ def test_the_day_ingests_every_push_and_quarantines_only_the_planted_ones(fleet_
     connection = connect()
     try:
         with day_lock(data, contract, fleet.day):
-            outcomes = ingest_windows(data, contract, fleet.day, connection)
+            outcomes = list(ingest_windows(data, contract, fleet.day, connection))
             compaction = compact_day(data, contract, fleet.day)
     finally:
         connection.close()

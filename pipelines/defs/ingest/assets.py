@@ -193,11 +193,13 @@ def window_outcomes(
             # The day just done and any day between it and this one, as the lake holds them.
             if (between := prior_keys(data, contract, day, since=previous)) is not None:
                 earlier.append(between)
+        ingested = 0
         with day_lock(data, contract, day):
-            outcomes = ingest_windows(data, contract, day, connection, earlier)
-        if not outcomes:
+            for outcome in ingest_windows(data, contract, day, connection, earlier):
+                ingested += 1
+                yield outcome
+        if not ingested:
             context.log.info(f"{day}: every window file landed is in the lake already")
-        yield from outcomes
         if contract.key and earlier is None:
             before = prior_keys(data, contract, day)
             earlier = [] if before is None else [before]

@@ -147,22 +147,22 @@ def ingest_windows(
     day: date,
     connection: duckdb.DuckDBPyConnection,
     earlier: list[pl.Series] | None = None,
-) -> list[Ingested | UnreadableFile]:
+) -> Iterator[Ingested | UnreadableFile]:
     """The day's window files not yet in the lake (a sub-daily feed), each into its own part,
     in window order; the day's windows already ingested stay as they are
     (pipelines/lib/ingest/windows.py). `earlier`: the key hashes of the days before, when the
     caller carries them from day to day (else read from the lake). The caller holds the day's
-    lock."""
+    lock while it iterates. Outcomes are yielded as each batch is written, so a day that lands
+    at once (a catch-up: 38 million pushes of a city's lifelines) is never all in memory."""
     from pipelines.lib.ingest.windows import forget_compacted, plan_day, seen_keys
 
     key_for(contract)
     plan = plan_day(data, contract, day)
     if plan.whole_day or not plan.pending:
-        return []
+        return
     seen: list[pl.Series] = seen_keys(data, contract, plan, earlier)
     if plan.rebuild:
         forget_compacted(data, contract, day)
-    outcomes: list[Ingested | UnreadableFile] = []
     batch: list[_Unit] = []
     size = 0
     for minute in [*plan.pending, None]:
@@ -172,13 +172,12 @@ def ingest_windows(
             for ingested in _ingest_units(data, contract, batch, connection, seen):
                 if isinstance(ingested, Ingested) and contract.key:
                     seen.append(ingested.result.valid.select(key_hash(contract.key)).to_series())
-                outcomes.append(ingested)
+                yield ingested
             batch, size = [], 0
         if minute is not None:
             target = window_partition(data, contract, day, minute)
             batch.append(_Unit(day, plan.landed[minute].name, target))
             size += file_size
-    return outcomes
 
 
 @dataclass(frozen=True)
