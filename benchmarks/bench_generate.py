@@ -20,6 +20,8 @@ from pathlib import Path
 
 from measure import machine_info, main_guard, print_machine, write_results
 
+from pipelines.sample_city.config import SCALES
+
 
 def run_one(scale: str, out: Path, seed: int) -> dict:
     """Child process: generate one city, report figures as JSON on stdout."""
@@ -45,9 +47,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "--scales", nargs="+", default=["small", "large"], choices=["tiny", "small", "large"]
-    )
+    parser.add_argument("--scales", nargs="+", default=["small", "large"], choices=list(SCALES))
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
         "--out", type=Path, help="where to generate (default: a temporary folder, removed after)"

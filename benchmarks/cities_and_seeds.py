@@ -37,6 +37,7 @@ from measure import (
 
 from pipelines.lib import settings
 from pipelines.sample_city.city_map import repository_profile
+from pipelines.sample_city.config import SCALES
 
 WENZHOU = "3303"  # the second city with a data file of the generator, besides the repository's
 RUN_TIMEOUT_SECONDS = 1_800
@@ -147,7 +148,7 @@ def main() -> None:
         metavar="CODE[:BOUNDS]",
         help="city codes (default: contracts/city.yaml's city, Chengdu, and Wenzhou, 3303)",
     )
-    parser.add_argument("--scale", default="tiny", choices=["tiny", "small", "large"])
+    parser.add_argument("--scale", default="tiny", choices=list(SCALES))
     parser.add_argument(
         "--scratch",
         type=Path,

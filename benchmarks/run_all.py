@@ -41,6 +41,8 @@ from measure import (
     safecity_command,
 )
 
+from pipelines.sample_city.config import SCALES
+
 BENCHMARKS = Path(__file__).resolve().parent
 
 
@@ -174,7 +176,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--scale", choices=["tiny", "small", "large"], default="large")
+    parser.add_argument("--scale", choices=list(SCALES), default="large")
     parser.add_argument(
         "--repeat", type=int, default=3, help="runs per benchmark; figures are medians (default 3)"
     )

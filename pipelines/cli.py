@@ -24,6 +24,10 @@ from pipelines.lib import settings
 from pipelines.lib.data_dir import DataDir, default_data_dir
 from pipelines.lib.entity_kinds import REVIEWED_KINDS
 
+# The generator's scales (pipelines/sample_city/config.py, SCALES), named here so that the
+# command line does not import the generator to parse its arguments.
+SCALE_NAMES = ("tiny", "small", "medium", "large", "xlarge")
+
 if TYPE_CHECKING:
     from pipelines.lib import run_state as run_state_types
     from pipelines.lib.city_profile import CityProfile
@@ -106,7 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     generate = commands.add_parser(
         "generate", parents=[common], help="write a sample city's landing feeds and ground truth"
     )
-    generate.add_argument("--scale", choices=["tiny", "small", "large"], default="small")
+    generate.add_argument("--scale", choices=SCALE_NAMES, default="small")
     generate.add_argument("--seed", type=int, default=42)
     generate.add_argument("--out", type=Path, default=None, help="data directory (default: data/)")
     generate.add_argument(

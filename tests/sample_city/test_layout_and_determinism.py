@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from pipelines.cli import SCALE_NAMES
 from pipelines.sample_city.config import SCALES
 from pipelines.sample_city.generate import generate_city
 
@@ -160,6 +161,9 @@ def test_tiny_is_about_twenty_thousand_rows_and_scales_grow(city):
     # Expected rows are dominated by detector counts (288 per detector-day): a cheap check of the knobs.
     assert 0.8e6 <= small.detectors * 288 * small.days + small.stations * 24 * small.days <= 1.1e6
     assert large.detectors * 288 * large.days >= 19e6
+    detector_rows = [scale.detectors * 288 * scale.days for scale in SCALES.values()]
+    assert detector_rows == sorted(detector_rows)  # in order of size
+    assert tuple(SCALES) == SCALE_NAMES  # the command line offers each of them
 
 
 def test_ground_truth_is_apart_from_landing(city):
