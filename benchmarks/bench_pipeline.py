@@ -108,7 +108,10 @@ def read_run_log(dagster_home: Path) -> RunLog:
     the data directory, and so the instance, was fresh)."""
     import dagster as dg
 
-    steps, landed, bronze, mentions = [], {}, {}, {}
+    steps: list[Step] = []
+    landed: dict[tuple[str, str | None], int] = {}
+    bronze: dict[tuple[str, str | None], int] = {}
+    mentions: dict[str, int] = {}
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
         for run in instance.get_runs():
             for stats in instance.get_run_step_stats(run.run_id):
@@ -122,10 +125,12 @@ def read_run_log(dagster_home: Path) -> RunLog:
                     record.event_log_entry.dagster_event.step_materialization_data.materialization
                 )
                 key, metadata = materialization.asset_key.to_user_string(), materialization.metadata
-                # A backfill over many days records the step's totals once per day: keep one per asset.
+                # Ingestion records each day it ingested with that day's own figures (a day
+                # ingested twice counts once, as it stands in the lake).
                 if key.startswith("bronze/") and "landed_rows" in metadata:
-                    landed[key] = metadata["landed_rows"].value
-                    bronze[key] = metadata["dagster/row_count"].value
+                    day = (key, materialization.partition)
+                    landed[day] = metadata["landed_rows"].value
+                    bronze[day] = metadata["dagster/row_count"].value
                 elif key.startswith("linkage/") and "mentions" in metadata:
                     mentions[key] = metadata["mentions"].value
     if not steps:
