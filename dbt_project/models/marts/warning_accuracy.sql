@@ -39,20 +39,36 @@ population as (
         on k.subject_kind = r.subject_kind and k.object_kind is not distinct from r.subject_object_kind
 ),
 
-outcomes as (
-    -- Subject, day and outcome event: an outcome follows a day when it occurs within the window after it.
-    select r.rule_id, d.as_of_date, s.subject_key
-    from rules as r
-    join scored_days as d using (rule_id)
+rule_outcomes as (
+    -- One row per rule and outcome event type: what the events are joined on (equality only).
+    select rule_id, subject_kind, subject_object_kind, follow_up_days,
+        unnest(string_split(outcome_event_types, '|')) as event_type
+    from rules
+),
+
+outcome_days as (
+    -- Each subject's outcome events of a rule, by the city's day they occurred on.
+    select distinct ro.rule_id, ro.follow_up_days, s.subject_key, {{ city_date('s.occurred_at') }} as event_day
+    from rule_outcomes as ro
     join {{ ref('int_subject_events') }} as s
-        on
-            s.subject_kind = r.subject_kind
-            and list_contains(string_split(r.outcome_event_types, '|'), s.event_type)
-            and {{ city_date('s.occurred_at') }} > d.as_of_date
-            and {{ city_date('s.occurred_at') }} <= d.as_of_date + r.follow_up_days
-    left join {{ ref('dim_object') }} as o on r.subject_kind = 'object' and o.object_key = s.subject_key
-    where r.subject_kind <> 'object' or o.kind = r.subject_object_kind
-    group by all
+        on s.subject_kind = ro.subject_kind and s.event_type = ro.event_type
+    left join {{ ref('dim_object') }} as o on ro.subject_kind = 'object' and o.object_key = s.subject_key
+    where ro.subject_kind <> 'object' or o.kind = ro.subject_object_kind
+),
+
+outcomes as (
+    -- Subject, day and outcome event: an outcome follows a day when it occurs within the window
+    -- after it, so it counts for each of the follow_up_days days before its own. Listing those
+    -- days keeps every join an equality: a range join of every scored day against every
+    -- subject event ran for hours on a large city.
+    select distinct e.rule_id, e.as_of_date, e.subject_key
+    from (
+        select
+            rule_id, subject_key,
+            unnest(generate_series(event_day - follow_up_days, event_day - 1, interval 1 day))::date as as_of_date
+        from outcome_days
+    ) as e
+    join scored_days as d using (rule_id, as_of_date)
 ),
 
 warned as (
