@@ -56,7 +56,7 @@ def main() -> None:
     safecity_command()
     machine = machine_info()
     print_machine(machine)
-    points = []
+    points: list[dict] = []
     for scale in args.scales:
         city = Path(f"data/bench-{scale}").absolute()
         if not has_city(city):
@@ -72,6 +72,10 @@ def main() -> None:
         )
         # The next scale's lake needs the room.
         shutil.rmtree(args.scratch / "data", ignore_errors=True)
+        # Written after every scale: the largest take the longest, and the points measured
+        # so far are kept if one is stopped.
+        write_results("cost_curve", {"seed": args.seed, "points": points}, machine)
+        draw(points, machine, RESULTS_DIR / "cost_curve.png")
     fresh_scratch(args.scratch)
 
     print_table(
@@ -88,9 +92,7 @@ def main() -> None:
             for point in points
         ],
     )
-    write_results("cost_curve", {"seed": args.seed, "points": points}, machine)
-    chart = draw(points, machine, RESULTS_DIR / "cost_curve.png")
-    print(f"chart: {chart}")
+    print(f"chart: {RESULTS_DIR / 'cost_curve.png'}")
 
 
 def stage_seconds(point: dict, stage: str) -> float:
