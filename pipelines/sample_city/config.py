@@ -71,6 +71,9 @@ class Scale:
     hidden_hazards: int
     work_accidents: int
     exceedances: int
+    # social-security and public-health calls: the 110 alarms and the 120 call-outs
+    police_alarms: int = 6
+    ambulance_dispatches: int = 5
     flow_interval_minutes: int = 5
     instructions: int = 8  # the command centre's instructions on reported incidents
     # natural hazards: registers per city (weather stations per county), storms over the window
@@ -137,6 +140,8 @@ SCALES: dict[str, Scale] = {
         hidden_hazards=200,
         work_accidents=10,
         exceedances=150,
+        police_alarms=60,
+        ambulance_dispatches=50,
         instructions=40,
         weather_stations_per_county=2,
         hydrological_stations=30,
@@ -168,6 +173,8 @@ SCALES: dict[str, Scale] = {
         hidden_hazards=600,
         work_accidents=25,
         exceedances=450,
+        police_alarms=150,
+        ambulance_dispatches=120,
         instructions=80,
         weather_stations_per_county=3,
         hydrological_stations=50,
@@ -199,6 +206,8 @@ SCALES: dict[str, Scale] = {
         hidden_hazards=2_000,
         work_accidents=60,
         exceedances=1_500,
+        police_alarms=300,
+        ambulance_dispatches=250,
         instructions=200,
         weather_stations_per_county=4,
         hydrological_stations=80,
@@ -230,6 +239,8 @@ SCALES: dict[str, Scale] = {
         hidden_hazards=2_800,
         work_accidents=80,
         exceedances=2_000,
+        police_alarms=380,
+        ambulance_dispatches=320,
         instructions=260,
         weather_stations_per_county=4,
         hydrological_stations=100,

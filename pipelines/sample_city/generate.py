@@ -32,10 +32,12 @@ from pipelines.sample_city.feeds import (
     emergency_resources,
     fire_rescue,
     fire_resources,
+    health,
     housing_construction,
     market_regulation,
     meteorology,
     natural_resources,
+    public_security,
     traffic_police,
     water,
 )
@@ -52,6 +54,8 @@ DEPARTMENTS = [
     water,
     natural_resources,
     housing_construction,
+    public_security,
+    health,
     fire_resources,
     emergency_resources,
     command_centre,  # last: it instructs on what the others' data raise

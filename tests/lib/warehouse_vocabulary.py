@@ -28,6 +28,14 @@ TODAYS_WAREHOUSE_VOCABULARY: dict[tuple[str, str], tuple[str, ...]] = {
         "rockfall",
         "ground_collapse",
         "sensor_alarm",
+        "theft",
+        "fraud",
+        "robbery",
+        "affray",
+        "dispute",
+        "medical_emergency",
+        "poisoning",
+        "injury",
     ),
     ("fct_event", "source_department"): (
         "market_regulation",
@@ -39,6 +47,8 @@ TODAYS_WAREHOUSE_VOCABULARY: dict[tuple[str, str], tuple[str, ...]] = {
         "water",
         "natural_resources",
         "housing_construction",
+        "public_security",
+        "health",
     ),
     ("bridge_event_organisation", "role"): (
         "licensee",
@@ -54,6 +64,7 @@ TODAYS_WAREHOUSE_VOCABULARY: dict[tuple[str, str], tuple[str, ...]] = {
         "instructed_unit",
         "fire_station",
         "home_station",
+        "receiving_hospital",
     ),
     ("bridge_event_person", "role"): (
         "driver",

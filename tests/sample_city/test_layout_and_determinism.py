@@ -53,6 +53,8 @@ FEEDS = {
     "water": ["water_levels", "waterlogging_points"],
     "natural_resources": ["geohazard_points", "geohazard_incidents"],
     "housing_construction": ["sensor_telemetry"],
+    "public_security": ["police_alarms"],
+    "health": ["ambulance_dispatches"],
 }
 FORMATS = {
     "traffic_accidents": ".jsonl",
@@ -62,6 +64,7 @@ FORMATS = {
     "weather_warnings": ".jsonl",
     "waterlogging_points": ".xlsx",
     "sensor_telemetry": ".jsonl",
+    "ambulance_dispatches": ".xlsx",
 }
 # Feeds whose records name no person, organisation, place or object: a county's weather warning.
 UNLINKED_FEEDS = {"weather_warnings"}

@@ -106,6 +106,26 @@ with events as (
     from {{ ref('stg_fire_rescue__fire_inspections') }}
     where result = '发现隐患'
     union all
+    select
+        source_department,
+        source_feed,
+        source_record_id,
+        cast(case call_reason when '胸痛' then 'medical_emergency' when '脑卒中' then 'medical_emergency' when '呼吸困难' then 'medical_emergency' when '意识障碍' then 'medical_emergency' when '中毒' then 'poisoning' when '外伤' then 'injury' when '跌倒' then 'injury' when '其他急症' then 'medical_emergency' end as varchar) as event_type,
+        cast(case call_reason when '胸痛' then 'public_health' when '脑卒中' then 'public_health' when '呼吸困难' then 'public_health' when '意识障碍' then 'public_health' when '中毒' then 'public_health' when '外伤' then 'public_health' when '跌倒' then 'public_health' when '其他急症' then 'public_health' end as varchar) as category,
+        cast(null as varchar) as severity,
+        cast(called_at as timestamptz) as occurred_at,
+        delivery_date,
+        cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as own_location_key,
+        county_code,
+        cast(null as bigint) as deaths,
+        cast(null as bigint) as injuries,
+        cast(call_reason || ', ' || coalesce(patient_grade, '') as varchar) as description,
+        cast(null as date) as due_date,
+        cast(null as date) as resolved_date,
+        cast(null as boolean) as major
+    from {{ ref('stg_health__ambulance_dispatches') }}
+    where true
+    union all
     select source_department, source_feed, source_record_id, event_type, category, severity, occurred_at, delivery_date, own_location_key, county_code, deaths, injuries, description, due_date, resolved_date, major
     from {{ ref('int_sensor_alarm_events_housing_construction') }}
     union all
@@ -190,6 +210,26 @@ with events as (
         cast(null as date) as resolved_date,
         cast(null as boolean) as major
     from {{ ref('stg_natural_resources__geohazard_incidents') }}
+    where true
+    union all
+    select
+        source_department,
+        source_feed,
+        source_record_id,
+        cast(case alarm_type when '盗窃' then 'theft' when '诈骗' then 'fraud' when '抢劫' then 'robbery' when '打架斗殴' then 'affray' when '邻里纠纷' then 'dispute' when '家庭纠纷' then 'dispute' when '求助' then 'social_assistance' end as varchar) as event_type,
+        cast(case alarm_type when '盗窃' then 'social_security' when '诈骗' then 'social_security' when '抢劫' then 'social_security' when '打架斗殴' then 'social_security' when '邻里纠纷' then 'social_security' when '家庭纠纷' then 'social_security' when '求助' then 'accident_disaster' end as varchar) as category,
+        cast(null as varchar) as severity,
+        cast(alarm_at as timestamptz) as occurred_at,
+        delivery_date,
+        cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as own_location_key,
+        county_code,
+        cast(null as bigint) as deaths,
+        injuries,
+        cast(alarm_type || ': ' || coalesce(outcome, '') as varchar) as description,
+        cast(null as date) as due_date,
+        cast(null as date) as resolved_date,
+        cast(null as boolean) as major
+    from {{ ref('stg_public_security__police_alarms') }}
     where true
     union all
     select

@@ -29,6 +29,7 @@ select * from (values
     ('meteorology', 'weather_observations', 'locatedAt', 'weather_station', 'weather_station_site'),
     ('natural_resources', 'geohazard_incidents', 'locatedAt', 'hazard_point', 'incident_site'),
     ('natural_resources', 'geohazard_points', 'locatedAt', 'hazard_point', 'hazard_site'),
+    ('public_security', 'police_alarms', 'site', 'involved_unit', 'incident_site'),
     ('traffic_police', 'traffic_flow', 'locatedAt', 'detector', 'detector_site'),
     ('water', 'water_levels', 'locatedAt', 'gauge', 'gauge_site'),
     ('water', 'waterlogging_points', 'locatedAt', 'waterlogging_point', 'waterlogging_site')

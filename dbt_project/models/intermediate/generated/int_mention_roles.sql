@@ -28,6 +28,7 @@ select * from (values
     ('organisation', 'operator', false, false),
     ('organisation', 'permit_holder', false, false),
     ('organisation', 'polluter', false, false),
+    ('organisation', 'receiving_hospital', true, false),
     ('organisation', 'registered', false, true),
     ('organisation', 'responding_station', true, false),
     ('organisation', 'responsible_unit', false, false),

@@ -269,6 +269,28 @@ select
     source_feed,
     source_record_id,
     delivery_date,
+    cast('receiving_hospital' as varchar) as role,
+    cast(1 as bigint) as slot,
+    cast(null as varchar) as uscc,
+    cast(null as varchar) as licence_no,
+    cast(null as varchar) as permit_no,
+    cast(receiving_hospital as varchar) as name,
+    cast({{ normalise_org_name("receiving_hospital") }} as varchar) as name_normalised,
+    cast(null as varchar) as county_code,
+    cast(null as varchar) as organisation_type,
+    cast(null as varchar) as legal_rep_name,
+    cast(null as varchar) as legal_rep_id_masked,
+    cast(null as varchar) as legal_rep_id_hash,
+    cast(null as varchar) as phone,
+    cast(null as varchar) as industry_code
+from {{ ref('stg_health__ambulance_dispatches') }}
+where receiving_hospital is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    delivery_date,
     cast('licensee' as varchar) as role,
     cast(1 as bigint) as slot,
     uscc,
@@ -329,3 +351,25 @@ select
     cast(null as varchar) as industry_code
 from {{ ref('stg_market_regulation__food_sampling') }}
 where business_name is not null or licence_no is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    delivery_date,
+    cast('involved_unit' as varchar) as role,
+    cast(1 as bigint) as slot,
+    cast(null as varchar) as uscc,
+    cast(null as varchar) as licence_no,
+    cast(null as varchar) as permit_no,
+    cast(involved_unit as varchar) as name,
+    cast({{ normalise_org_name("involved_unit") }} as varchar) as name_normalised,
+    county_code,
+    cast(null as varchar) as organisation_type,
+    cast(null as varchar) as legal_rep_name,
+    cast(null as varchar) as legal_rep_id_masked,
+    cast(null as varchar) as legal_rep_id_hash,
+    cast(null as varchar) as phone,
+    cast(null as varchar) as industry_code
+from {{ ref('stg_public_security__police_alarms') }}
+where involved_unit is not null

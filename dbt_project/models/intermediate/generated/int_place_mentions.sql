@@ -200,6 +200,20 @@ select
     source_department,
     source_feed,
     source_record_id,
+    cast('incident_site' as varchar) as role,
+    address,
+    county_code,
+    cast(null as varchar) as township_code,
+    longitude,
+    latitude,
+    cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as location_key
+from {{ ref('stg_health__ambulance_dispatches') }}
+where longitude is not null or address is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
     cast('lifeline_device_site' as varchar) as role,
     cast(null as varchar) as address,
     cast(null as varchar) as county_code,
@@ -279,6 +293,20 @@ select
     cast({{ location_key("longitude", "latitude", "location", "county_code") }} as varchar) as location_key
 from {{ ref('stg_natural_resources__geohazard_points') }}
 where longitude is not null or location is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('incident_site' as varchar) as role,
+    address,
+    county_code,
+    cast(null as varchar) as township_code,
+    longitude,
+    latitude,
+    cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as location_key
+from {{ ref('stg_public_security__police_alarms') }}
+where longitude is not null or address is not null
 union all
 select
     source_department,

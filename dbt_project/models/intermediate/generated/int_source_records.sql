@@ -62,6 +62,9 @@ select source_record_id, _source_file as source_file, _source_row as source_row,
 from {{ ref('stg_fire_rescue__water_sources') }}
 union all
 select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('stg_health__ambulance_dispatches') }}
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
 from {{ ref('int_housing_construction__sensor_telemetry__latest') }}
 union all
 select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
@@ -92,6 +95,9 @@ from {{ ref('stg_natural_resources__geohazard_incidents') }}
 union all
 select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
 from {{ ref('stg_natural_resources__geohazard_points') }}
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('stg_public_security__police_alarms') }}
 union all
 select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
 from {{ ref('stg_traffic_police__traffic_accidents') }}

@@ -1,0 +1,172 @@
+"""Health (卫生健康委员会): the 120 emergency medical dispatch centre's call-outs (120出车记录),
+the city's public-health emergencies as they reach an ambulance: acute illness, poisoning,
+injuries.
+
+The dispatch system exports a day's call-outs as a workbook (sheet 出车记录) with Chinese
+headers: the call, dispatch, arrival and hand-over times, the reason for the call and the
+patient's grade (Ⅰ级 critical to Ⅳ级 non-urgent), the patient's name, sex and age and the
+number that called, the place as the dispatch map (Baidu: BD-09) put it, the ambulance
+station sent and the hospital the patient was taken to (one of the city's hospitals, named
+as the registers name it). Patients are residents of the city; their health data is
+sensitive (the contract keeps it out of the shared picture), so the truth links no person to
+a call-out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import polars as pl
+
+from pipelines.lib.standards.coordinates import wgs84_to_bd09
+from pipelines.sample_city import corruptions as broken
+from pipelines.sample_city.delivery import DAY, Batch, DateStyle, FeedSpec
+from pipelines.sample_city.feeds.common import (
+    Context,
+    batch,
+    links,
+    messy_addresses,
+    messy_names,
+    org_view,
+    schedule,
+    sequence_ids,
+    start_rows,
+)
+from pipelines.sample_city.feeds.traffic_police import street_places
+from pipelines.sample_city.world import non_representatives, where_or_null
+
+DEPARTMENT = "health"
+DISPATCH_TIMES = DateStyle("%Y-%m-%d %H:%M:%S", ["%Y/%m/%d %H:%M"])
+
+# 呼救原因 and its share of the call-outs.
+REASONS = (
+    ("胸痛", 0.14),
+    ("脑卒中", 0.10),
+    ("呼吸困难", 0.12),
+    ("意识障碍", 0.08),
+    ("中毒", 0.06),
+    ("外伤", 0.18),
+    ("跌倒", 0.12),
+    ("其他急症", 0.20),
+)
+GRADES = ("Ⅰ级", "Ⅱ级", "Ⅲ级", "Ⅳ级")
+GRADE_SHARES = (0.08, 0.27, 0.45, 0.20)
+NOT_TAKEN = 0.08  # call-outs that end without a hospital (treated on the spot, or refused)
+
+DISPATCHES = FeedSpec(
+    DEPARTMENT,
+    "ambulance_dispatches",
+    "xlsx",
+    key="任务单号",
+    sheet="出车记录",
+    dates={
+        "受理时间": DISPATCH_TIMES,
+        "派车时间": DISPATCH_TIMES,
+        "到达现场时间": DISPATCH_TIMES,
+    },
+    corruptions=[
+        broken.future_date("受理时间"),
+        broken.outside_city("经度", "纬度"),
+        broken.unknown_admin_code("行政区划"),
+        broken.not_in_enumeration("病情分级", ["Ⅴ级", "危重"]),
+        broken.negative("患者年龄"),
+    ],
+    drift_renames={"送往医院": "送达医院", "呼救原因": "主诉"},
+    drift_added_column="备注",
+)
+
+SPECS = [DISPATCHES]
+
+
+def feeds(ctx: Context) -> Iterator[tuple[FeedSpec, Batch]]:
+    yield DISPATCHES, dispatches(ctx)
+
+
+def dispatches(ctx: Context) -> Batch:
+    rng = ctx.rng_for("ambulance_dispatches")
+    scale = ctx.config.scale
+    events = schedule(rng, ctx, scale.ambulance_dispatches, ctx.config.noise.late_arrival)
+    n = events.height
+    reason = np.array([r[0] for r in REASONS])[
+        rng.choice(len(REASONS), n, p=[r[1] for r in REASONS])
+    ]
+    streets = street_places(ctx.world)
+    places = streets[rng.integers(0, streets.height, n)]
+    lon, lat = wgs84_to_bd09(
+        places["lon"].to_numpy() + rng.normal(0, 30 / 111_000, n),
+        places["lat"].to_numpy() + rng.normal(0, 30 / 111_000, n),
+    )
+    address, address_noise = messy_addresses(places, rng, ctx, style="county")
+    residents = non_representatives(ctx.world.persons, ctx.world.organisations)
+    patients = pl.DataFrame({"person_id": residents[rng.integers(0, len(residents), n)]}).join(
+        ctx.world.persons, on="person_id", how="left", maintain_order="left"
+    )
+    called = events["event_time"]
+    age = (called.dt.year() - patients["birth_date"].dt.year()).to_numpy()
+
+    # The patient goes to a hospital of the county where the call came from (the city's
+    # first ones for a county without one).
+    hospitals = org_view(ctx.world).filter(pl.col("kind") == "hospital")
+    taken = rng.random(n) >= NOT_TAKEN
+    if hospitals.height == 0:
+        taken[:] = False
+        hospitals = org_view(ctx.world).head(1)
+    by_county = places.select("county_code").join(
+        hospitals.group_by("county_code", maintain_order=True).agg("org_id", "name"),
+        on="county_code",
+        how="left",
+        maintain_order="left",
+    )
+    fallback = hospitals.head(3)
+    choices = by_county.with_columns(
+        pl.col("org_id").fill_null(fallback["org_id"].implode()),
+        pl.col("name").fill_null(fallback["name"].implode()),
+    )
+    pick = pl.Series((rng.random(n) * choices["org_id"].list.len().to_numpy()).astype(np.int64))
+    chosen = choices.with_columns(pick=pick).select(
+        pl.col("org_id").list.get(pl.col("pick")), pl.col("name").list.get(pl.col("pick"))
+    )
+    hospital_id, hospital_name = chosen["org_id"], chosen["name"]
+    hospital_names, name_noise = messy_names(hospital_name, rng, ctx)
+
+    dispatched = called + pl.Series(rng.integers(30, 180, n) * 1_000_000).cast(pl.Duration("us"))
+    arrived = dispatched + pl.Series(rng.integers(300, 1_800, n) * 1_000_000).cast(
+        pl.Duration("us")
+    )
+    rows = pl.DataFrame(
+        {
+            "任务单号": sequence_ids("120", called.dt.date()),
+            "受理时间": called,
+            "派车时间": dispatched,
+            "到达现场时间": arrived,
+            "呼救原因": pl.Series(reason),
+            "病情分级": pl.Series(np.array(GRADES)[rng.choice(4, n, p=GRADE_SHARES)]),
+            "患者姓名": patients["name"],
+            "性别": patients["sex"].replace_strict({"M": "男", "F": "女"}),
+            "患者年龄": pl.Series(age),
+            "呼救电话": patients["phone"],
+            "现场地址": address,
+            "经度": pl.Series(np.round(lon, 6)),
+            "纬度": pl.Series(np.round(lat, 6)),
+            "行政区划": places["county_code"],
+            "急救站": places["county_name"] + "急救站",
+            "送往医院": where_or_null(taken, hospital_names),
+            DAY: events[DAY],
+            "place_id": places["place_id"],
+            "hospital_id": where_or_null(taken, hospital_id),
+        }
+    )
+    rows = start_rows(
+        rows,
+        name_variant=name_noise["name_variant"] & taken,
+        name_typo=name_noise["name_typo"] & taken,
+        **address_noise,
+        late_arrival=events["late"].to_numpy(),
+    )
+    return batch(
+        rows,
+        links(rows, "place", "place_id", "incident_site"),
+        links(rows, "organisation", "hospital_id", "receiving_hospital"),
+        drop=["place_id", "hospital_id"],
+    )
