@@ -52,15 +52,17 @@ outcome_days as (
     from rule_outcomes as ro
     join {{ ref('int_subject_events') }} as s
         on s.subject_kind = ro.subject_kind and s.event_type = ro.event_type
-    left join {{ ref('dim_object') }} as o on ro.subject_kind = 'object' and o.object_key = s.subject_key
+    -- The object's kind for the object rules. (`ro.subject_kind = 'object'` in this join's
+    -- condition made DuckDB compare every pair: minutes on a large city, 0.3 s without.)
+    left join {{ ref('dim_object') }} as o on o.object_key = s.subject_key
     where ro.subject_kind <> 'object' or o.kind = ro.subject_object_kind
 ),
 
 outcomes as (
     -- Subject, day and outcome event: an outcome follows a day when it occurs within the window
     -- after it, so it counts for each of the follow_up_days days before its own. Listing those
-    -- days keeps every join an equality: a range join of every scored day against every
-    -- subject event ran for hours on a large city.
+    -- days keeps every join an equality, where a range join compares every scored day with
+    -- every subject event.
     select distinct e.rule_id, e.as_of_date, e.subject_key
     from (
         select
