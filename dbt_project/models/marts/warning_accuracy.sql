@@ -41,7 +41,11 @@ population as (
 
 rule_outcomes as (
     -- One row per rule and outcome event type: what the events are joined on (equality only).
-    select rule_id, subject_kind, subject_object_kind, follow_up_days,
+    select
+        rule_id,
+        subject_kind,
+        subject_object_kind,
+        follow_up_days,
         unnest(string_split(outcome_event_types, '|')) as event_type
     from rules
 ),
@@ -66,11 +70,13 @@ outcomes as (
     select distinct e.rule_id, e.as_of_date, e.subject_key
     from (
         select
-            rule_id, subject_key,
-            unnest(generate_series(event_day - follow_up_days, event_day - 1, interval 1 day))::date as as_of_date
+            rule_id,
+            subject_key,
+            cast(unnest(generate_series(event_day - follow_up_days, event_day - 1, interval 1 day)) as date)
+                as as_of_date
         from outcome_days
     ) as e
-    join scored_days as d using (rule_id, as_of_date)
+    join scored_days using (rule_id, as_of_date)
 ),
 
 warned as (
