@@ -163,3 +163,31 @@ def messy_addresses(
         places, rng, ctx.config.noise.address_variant, style, ctx.config.city.profile
     )
     return rendered, {"address_variant": mask}
+
+
+PLACE_COLUMNS = (
+    "place_id",
+    "county_code",
+    "county_name",
+    "township_code",
+    "township_name",
+    "road",
+    "house_number",
+    "lon",
+    "lat",
+)
+
+
+def places_at(at_org: np.ndarray, premises: pl.DataFrame, elsewhere: pl.DataFrame) -> pl.DataFrame:
+    """Where each event happened: its organisation's premises where `at_org`, else the other
+    place drawn for it (`premises` and `elsewhere` hold one row per event)."""
+    return pl.DataFrame(
+        {
+            c: np.where(at_org, premises[c].to_numpy(), elsewhere[c].to_numpy())
+            for c in PLACE_COLUMNS
+        }
+    ).with_columns(
+        pl.col("house_number").cast(pl.Int64),
+        pl.col("lon").cast(pl.Float64),
+        pl.col("lat").cast(pl.Float64),
+    )

@@ -22,6 +22,7 @@ from pipelines.sample_city.feeds.common import (
     messy_names,
     missing,
     org_view,
+    places_at,
     schedule,
     sequence_ids,
     start_rows,
@@ -121,24 +122,7 @@ def incidents(ctx: Context, orgs: pl.DataFrame) -> Batch:
     )
     streets = street_places(ctx.world)
     street = streets[rng.integers(0, streets.height, n)]
-    place_columns = [
-        "place_id",
-        "county_code",
-        "county_name",
-        "township_code",
-        "township_name",
-        "road",
-        "house_number",
-        "lon",
-        "lat",
-    ]
-    places = pl.DataFrame(
-        {c: np.where(at_org, involved[c].to_numpy(), street[c].to_numpy()) for c in place_columns}
-    ).with_columns(
-        pl.col("house_number").cast(pl.Int64),
-        pl.col("lon").cast(pl.Float64),
-        pl.col("lat").cast(pl.Float64),
-    )
+    places = places_at(at_org, involved, street)
     lon, lat = bd09(places)
     address, address_noise = messy_addresses(places, rng, ctx, style="county")
     names, name_noise = messy_names(involved["name"], rng, ctx)

@@ -26,6 +26,7 @@ from pipelines.sample_city.feeds.common import (
     messy_addresses,
     messy_names,
     org_view,
+    places_at,
     schedule,
     sequence_ids,
     start_rows,
@@ -91,24 +92,7 @@ def alarms(ctx: Context) -> Batch:
     involved = premises[rng.integers(0, premises.height, n)]
     streets = street_places(ctx.world)
     street = streets[rng.integers(0, streets.height, n)]
-    place_columns = [
-        "place_id",
-        "county_code",
-        "county_name",
-        "township_code",
-        "township_name",
-        "road",
-        "house_number",
-        "lon",
-        "lat",
-    ]
-    places = pl.DataFrame(
-        {c: np.where(at_org, involved[c].to_numpy(), street[c].to_numpy()) for c in place_columns}
-    ).with_columns(
-        pl.col("house_number").cast(pl.Int64),
-        pl.col("lon").cast(pl.Float64),
-        pl.col("lat").cast(pl.Float64),
-    )
+    places = places_at(at_org, involved, street)
     # The 110 map places a mobile call within some tens of metres of where the caller is.
     lon, lat = wgs84_to_gcj02(
         places["lon"].to_numpy() + rng.normal(0, 30 / 111_000, n),
