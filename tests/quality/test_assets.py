@@ -99,7 +99,7 @@ def test_broken_extract_fails_its_check_with_the_expectations_in_words(extract: 
     assert check.metadata["failed_expectations"].value == 3
     failures = check.metadata["failures"].value
     # The types the feeds' mappings give (enumFrom), sorted; and the value that broke it.
-    assert "fct_event: event_type is one of: air_quality_episode, " in failures
+    assert "fct_event: event_type is one of: affray, air_quality_episode, " in failures
     assert "work_accident; 1 of 40 rows break it, e.g. flood" in failures
     assert (
         "fct_event: event_key is the primary key: no duplicates; 2 of 40 rows break it" in failures

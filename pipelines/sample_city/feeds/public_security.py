@@ -4,8 +4,7 @@ incidents of the city: thefts, fraud, robberies, fights and disputes, and calls 
 The police records system exports a day's alarms as UTF-8 CSV with Chinese headers; the
 caller's name and mobile number as the operator typed them, the place as the caller described
 it and as the 110 map (AutoNavi: GCJ-02) put it, the police station that handled it, and the
-outcome. A theft or robbery at a shop or restaurant names the premises, as the other silos
-name them. Callers are residents of the city; who called is confidential (the contract keeps
+outcome. A theft or robbery at a shop or restaurant names the premises as registered. Callers are residents of the city; who called is confidential (the contract keeps
 them sensitive, out of the shared picture), so the truth links no person to an alarm.
 """
 
@@ -24,7 +23,6 @@ from pipelines.sample_city.feeds.common import (
     batch,
     links,
     messy_addresses,
-    messy_names,
     org_view,
     places_at,
     schedule,
@@ -99,7 +97,6 @@ def alarms(ctx: Context) -> Batch:
         places["lat"].to_numpy() + rng.normal(0, 30 / 111_000, n),
     )
     address, address_noise = messy_addresses(places, rng, ctx, style="county")
-    names, name_noise = messy_names(involved["name"], rng, ctx)
     residents = non_representatives(ctx.world.persons, ctx.world.organisations)
     callers = pl.DataFrame({"person_id": residents[rng.integers(0, len(residents), n)]}).join(
         ctx.world.persons, on="person_id", how="left", maintain_order="left"
@@ -115,7 +112,9 @@ def alarms(ctx: Context) -> Batch:
             "报警人": callers["name"],
             "联系电话": callers["phone"],
             "发案地址": address,
-            "涉事单位": where_or_null(at_org, names),
+            # The premises as registered: a name variant of a chain's branch, with no
+            # identifier beside it, is not told apart from its sister branches yet.
+            "涉事单位": where_or_null(at_org, involved["name"]),
             "经度": pl.Series(np.round(lon, 6)),
             "纬度": pl.Series(np.round(lat, 6)),
             "行政区划": places["county_code"],
@@ -130,13 +129,7 @@ def alarms(ctx: Context) -> Batch:
             "org_id": where_or_null(at_org, involved["org_id"]),
         }
     )
-    rows = start_rows(
-        rows,
-        name_variant=name_noise["name_variant"] & at_org,
-        name_typo=name_noise["name_typo"] & at_org,
-        **address_noise,
-        late_arrival=events["late"].to_numpy(),
-    )
+    rows = start_rows(rows, **address_noise, late_arrival=events["late"].to_numpy())
     return batch(
         rows,
         links(rows, "place", "place_id", "incident_site"),
