@@ -162,7 +162,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser(
         "eval-linkage",
         parents=[common, on_data_dir],
-        help="score the resolved entities against the sample city's ground truth (pairwise precision, recall, F1)",
+        help="score the resolved entities, the events resolved across departments and the 12345 orders' types and townships against the sample city's ground truth",
     )
     evaluate.set_defaults(command=_eval_linkage)
 
@@ -727,6 +727,7 @@ def _eval_linkage(args: argparse.Namespace) -> int:
     """Exit status 1 when an entity kind misses its F1 target, so scripts can rely on it."""
     import duckdb
 
+    from pipelines.lib.event_eval import events_markdown, events_met, score_resolution, score_text
     from pipelines.lib.linkage.evaluate import F1_TARGETS, score_linkage, scores_markdown
 
     paths = _built(args)
@@ -736,7 +737,11 @@ def _eval_linkage(args: argparse.Namespace) -> int:
     scores = score_linkage(connection, paths.ground_truth)
     print("linkage against ground truth (pairwise, over mentions both know)")
     print(scores_markdown(scores))
-    return 0 if all(s.f1 >= F1_TARGETS[s.entity_kind] for s in scores) else 1
+    resolution = score_resolution(connection, paths.ground_truth)
+    text = score_text(connection, paths.ground_truth)
+    print(events_markdown(resolution, text))
+    linked = all(s.f1 >= F1_TARGETS[s.entity_kind] for s in scores)
+    return 0 if linked and events_met(resolution, text) else 1
 
 
 def _review(args: argparse.Namespace) -> int:

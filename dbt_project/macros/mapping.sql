@@ -14,3 +14,20 @@
         where declared_role.kind = 'organisation' and declared_role.{{ flag }}
     )
 {%- endmacro %}
+
+{#- The event type free text names (a mapping's {classify: property, otherwise: type}): the type
+    whose keywords (int_event_keywords) the text contains with the most weight, a tie to the
+    first type by name; `otherwise` when it contains none. -#}
+{% macro classified_event_type(text, otherwise) -%}
+    coalesce(
+        (
+            select keyword.event_type
+            from {{ ref('int_event_keywords') }} as keyword
+            where contains({{ text }}, keyword.keyword)
+            group by keyword.event_type
+            order by sum(keyword.weight) desc, keyword.event_type
+            limit 1
+        ),
+        {{ otherwise }}
+    )
+{%- endmacro %}

@@ -47,6 +47,11 @@ class Overlap:
     accident_at_hazard_site: float = (
         0.05  # accidents at a chemical plant's gate (trucks in and out)
     )
+    # One incident, several reports: the fires and crashes also reported to 110, to 120 (of
+    # those with someone hurt) and to the 12345 hotline.
+    incident_to_110: float = 0.50
+    incident_to_120: float = 0.70
+    incident_to_12345: float = 0.15
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,7 @@ class Scale:
     # social-security and public-health calls: the 110 alarms and the 120 call-outs
     police_alarms: int = 6
     ambulance_dispatches: int = 5
+    hotline_reports: int = 8
     flow_interval_minutes: int = 5
     instructions: int = 8  # the command centre's instructions on reported incidents
     # natural hazards: registers per city (weather stations per county), storms over the window
@@ -142,6 +148,7 @@ SCALES: dict[str, Scale] = {
         exceedances=150,
         police_alarms=60,
         ambulance_dispatches=50,
+        hotline_reports=80,
         instructions=40,
         weather_stations_per_county=2,
         hydrological_stations=30,
@@ -175,6 +182,7 @@ SCALES: dict[str, Scale] = {
         exceedances=450,
         police_alarms=150,
         ambulance_dispatches=120,
+        hotline_reports=200,
         instructions=80,
         weather_stations_per_county=3,
         hydrological_stations=50,
@@ -208,6 +216,7 @@ SCALES: dict[str, Scale] = {
         exceedances=1_500,
         police_alarms=300,
         ambulance_dispatches=250,
+        hotline_reports=400,
         instructions=200,
         weather_stations_per_county=4,
         hydrological_stations=80,
@@ -241,6 +250,7 @@ SCALES: dict[str, Scale] = {
         exceedances=2_000,
         police_alarms=380,
         ambulance_dispatches=320,
+        hotline_reports=500,
         instructions=260,
         weather_stations_per_county=4,
         hydrological_stations=100,

@@ -26,6 +26,7 @@ from pipelines.sample_city import resources
 from pipelines.sample_city.config import CityConfig
 from pipelines.sample_city.delivery import DAY, Windows, deliver
 from pipelines.sample_city.feeds import (
+    citizen_hotline,
     command_centre,
     ecology_environment,
     emergency_management,
@@ -56,6 +57,7 @@ DEPARTMENTS = [
     housing_construction,
     public_security,
     health,
+    citizen_hotline,
     fire_resources,
     emergency_resources,
     command_centre,  # last: it instructs on what the others' data raise

@@ -92,6 +92,7 @@ def test_roles_and_kinds_are_those_of_todays_warehouse(index: MappingIndex) -> N
         "instructed_site",
         "lifeline_device_site",
         "premises",
+        "registered_address",
         "shelter_site",
         "station_site",
         "team_base",
@@ -131,6 +132,7 @@ def test_relations_and_flags_say_what_todays_role_lists_say(index: MappingIndex)
         "responsible_unit",
         "involved_unit",
         "instructed_unit",
+        "reported_unit",
     }
     assert index.relation_roles("owns", "organisation") == (
         "home_station",

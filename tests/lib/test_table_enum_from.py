@@ -232,5 +232,6 @@ def test_the_vocabulary_is_checked_against_the_national_categories(contracts: Pa
             "medical_emergency",
             "poisoning",
             "injury",
+            "food_safety_complaint",
         )
     ]

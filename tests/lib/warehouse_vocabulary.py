@@ -36,6 +36,12 @@ TODAYS_WAREHOUSE_VOCABULARY: dict[tuple[str, str], tuple[str, ...]] = {
         "medical_emergency",
         "poisoning",
         "injury",
+        "food_safety_complaint",
+        "fire_hazard_complaint",
+        "pollution_complaint",
+        "gas_leak_report",
+        "waterlogging_report",
+        "citizen_report",
     ),
     ("fct_event", "source_department"): (
         "market_regulation",
@@ -49,6 +55,7 @@ TODAYS_WAREHOUSE_VOCABULARY: dict[tuple[str, str], tuple[str, ...]] = {
         "housing_construction",
         "public_security",
         "health",
+        "citizen_hotline",
     ),
     ("bridge_event_organisation", "role"): (
         "licensee",
@@ -65,6 +72,7 @@ TODAYS_WAREHOUSE_VOCABULARY: dict[tuple[str, str], tuple[str, ...]] = {
         "fire_station",
         "home_station",
         "receiving_hospital",
+        "reported_unit",
     ),
     ("bridge_event_person", "role"): (
         "driver",
@@ -118,6 +126,13 @@ TODAYS_WAREHOUSE_VOCABULARY: dict[tuple[str, str], tuple[str, ...]] = {
         "fire_station_site",
     ),
 }
+# bridge_event_report (every record that is or reports an event) lists fct_event's vocabularies.
+TODAYS_WAREHOUSE_VOCABULARY[("bridge_event_report", "source_department")] = (
+    TODAYS_WAREHOUSE_VOCABULARY[("fct_event", "source_department")]
+)
+TODAYS_WAREHOUSE_VOCABULARY[("bridge_event_report", "reported_type")] = TODAYS_WAREHOUSE_VOCABULARY[
+    ("fct_event", "event_type")
+]
 
 
 def todays(table: str, column: str) -> tuple[str, ...]:

@@ -53,8 +53,9 @@ FEEDS = {
     "water": ["water_levels", "waterlogging_points"],
     "natural_resources": ["geohazard_points", "geohazard_incidents"],
     "housing_construction": ["sensor_telemetry"],
-    "public_security": ["police_alarms"],
+    "public_security": ["police_alarms", "standard_addresses"],
     "health": ["ambulance_dispatches"],
+    "citizen_hotline": ["hotline_reports"],
 }
 FORMATS = {
     "traffic_accidents": ".jsonl",
@@ -65,6 +66,7 @@ FORMATS = {
     "waterlogging_points": ".xlsx",
     "sensor_telemetry": ".jsonl",
     "ambulance_dispatches": ".xlsx",
+    "hotline_reports": ".jsonl",
 }
 # Feeds whose records name no person, organisation, place or object: a county's weather warning.
 UNLINKED_FEEDS = {"weather_warnings"}
@@ -191,6 +193,13 @@ def test_every_record_links_to_entities_that_exist(city):
         "organisation": set(city.table("organisations")["org_id"]),
         "place": set(city.table("places")["place_id"]),
         "object": set(city.table("objects")["object_id"]),
+        # An incident is its owner's record (a fire, a crash); 110, 120 and 12345 report it.
+        "incident": set(
+            links.filter(
+                (pl.col("entity_kind") == "incident")
+                & pl.col("feed").is_in(["fire_incidents", "traffic_accidents"])
+            )["entity_id"]
+        ),
     }
     for kind, ids in links.group_by("entity_kind"):
         assert set(ids["entity_id"]) <= known[kind[0]], f"unknown {kind[0]} in links"

@@ -1,8 +1,10 @@
 -- The cross-department trigger rules (seeds/config/warning_rule_triggers.csv), one generic query:
--- on every day, an object of the rule's kind is warned when at least `threshold` events of the
--- trigger types (description matching trigger_pattern, when given) occurred in the last
--- window_days of the city's calendar, delivered by that day, in the object's county (match
--- county) or within radius_m of it (match radius). Rows as warning_history's other rules give.
+-- on every day, a subject is warned when at least `threshold` events of the trigger types
+-- (description matching trigger_pattern, when given) occurred in the last window_days of the
+-- city's calendar, delivered by that day: for an object of the rule's kind, in the object's
+-- county (match county) or within radius_m of it (match radius); for an organisation, events
+-- that name it (match named: citizens' complaints about it). Rows as warning_history's other
+-- rules give.
 with rules as (select * from {{ ref('warning_rule_triggers') }}),
 
 days as (
@@ -39,12 +41,13 @@ triggers as (
 ),
 
 matched as (
-    select r.rule_id, s.object_key, t.event_key, t.local_day, t.delivery_date, t.description
+    select r.rule_id, s.object_key as subject_key, t.event_key, t.local_day, t.delivery_date, t.description
     from rules as r
     join triggers as t on t.rule_id = r.rule_id
     join subjects as s
         on
-            s.kind = r.subject_object_kind
+            r.subject_kind = 'object'
+            and s.kind = r.subject_object_kind
             and (
                 (r.match = 'county' and s.county_code = t.county_code)
                 or (
@@ -52,13 +55,23 @@ matched as (
                     and {{ haversine_m('t.longitude', 't.latitude', 's.longitude', 's.latitude') }} <= r.radius_m
                 )
             )
+    union all
+    select r.rule_id, n.subject_key, t.event_key, t.local_day, t.delivery_date, t.description
+    from rules as r
+    join triggers as t on t.rule_id = r.rule_id
+    join {{ ref('int_subject_events') }} as n
+        on
+            n.event_key = t.event_key
+            and n.subject_kind = 'organisation'
+            and n.relation = 'named'
+    where r.subject_kind = 'organisation' and r.match = 'named'
 )
 
 select
     d.as_of_date,
     m.rule_id,
-    m.object_key as subject_key,
-    m.object_key as located_by,
+    m.subject_key,
+    m.subject_key as located_by,
     count(*) as evidence,
     string_agg(m.description, '; ' order by m.local_day, m.description) as reasons
 from matched as m
@@ -67,5 +80,5 @@ join days as d
     on
         d.as_of_date >= m.delivery_date
         and d.as_of_date < m.local_day + r.window_days and d.as_of_date >= m.local_day
-group by d.as_of_date, m.rule_id, m.object_key
+group by d.as_of_date, m.rule_id, m.subject_key
 having count(*) >= any_value(r.threshold)

@@ -24,9 +24,12 @@ with resolved as (
     union all
     select
         source_department, source_feed, source_record_id, 'event' as entity_kind, event_key as entity_key,
-        event_type as role, 1 as slot, 'exact' as method, cast(1.0 as double) as match_probability,
-        'record' as matched_on
-    from {{ ref('fct_event') }}
+        reported_type as role, 1 as slot,
+        -- A report of another department's incident was resolved into it (int_event_reports).
+        case when is_event_record then 'exact' else 'resolved' end as method,
+        cast(1.0 as double) as match_probability,
+        case when is_event_record then 'record' else 'event type, time, place' end as matched_on
+    from {{ ref('bridge_event_report') }}
 )
 
 select r.*, s.source_file, s.source_row

@@ -2,7 +2,9 @@
 
 Longitude and latitude are two number properties, read from two delivered columns, or
 both from one column holding a point (`point`): "(30.66, 104.06)", "104.06,30.66" or
-WKT `POINT(104.06 30.66)`. Bronze stores them as WGS-84 either way.
+WKT `POINT(104.06 30.66)`. Bronze stores them as WGS-84 either way. `accuracyMetres` says
+how far a point may be from the place it stands for (a 110 call placed by the caller's phone):
+such points locate their records, but a record's address is what identifies its place.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ def coordinates(
     if not isinstance(value, dict):
         problems.add(at, "coordinates must be an object with system, longitude and latitude")
         return None
-    unknown_keys(value, frozenset({"system", *AXES, "point"}), at, "coordinates", problems)
+    unknown_keys(
+        value, frozenset({"system", *AXES, "point", "accuracyMetres"}), at, "coordinates", problems
+    )
     ok = True
     if value.get("system") not in COORDINATE_SYSTEMS:
         problems.add((*at, "system"), f"system must be one of {sorted(COORDINATE_SYSTEMS)}")
@@ -38,6 +42,15 @@ def coordinates(
             problems.add((*at, axis), f"{axis} must name a number property, not {name!r}")
             ok = False
     point = _point(value["point"], (*at, "point"), problems) if "point" in value else None
+    accuracy = value.get("accuracyMetres")
+    if accuracy is not None and (
+        isinstance(accuracy, bool) or not isinstance(accuracy, int | float) or accuracy <= 0
+    ):
+        problems.add(
+            (*at, "accuracyMetres"),
+            f"accuracyMetres is how far (metres, > 0) a point may be from its place, not {accuracy!r}",
+        )
+        ok = False
     if not ok or ("point" in value and point is None):
         return None
     return Coordinates(
@@ -45,6 +58,7 @@ def coordinates(
         longitude=value["longitude"],
         latitude=value["latitude"],
         point=point,
+        accuracy_m=float(accuracy) if accuracy is not None else None,
     )
 
 

@@ -43,6 +43,7 @@ from pipelines.lib.contracts.model import (
     Coordinates,
     DerivedEvents,
     EventMapping,
+    EventTypeClassified,
     EventTypeMap,
     FeedMapping,
     Field,
@@ -596,12 +597,19 @@ def _name_of(found: Field | None) -> str | None:
 
 def _event_type(
     value: Any, at: KeyPath, context: MappingContext, problems: Problems
-) -> str | EventTypeMap | None:
-    """One type for every event, or {map: property, values: {value: type}} covering its enum."""
+) -> str | EventTypeMap | EventTypeClassified | None:
+    """One type for every event, {map: property, values: {value: type}} covering its enum, or
+    {classify: property, otherwise: type}: the type the vocabulary's keywords find in its text."""
     if isinstance(value, str):
         return value if _known_event_type(value, at, context, problems) else None
+    if isinstance(value, dict) and set(value) == {"classify", "otherwise"}:
+        return _classified_event_type(value, at, context, problems)
     if not isinstance(value, dict) or set(value) != {"map", "values"}:
-        problems.add(at, "type is an event type, or {map: property, values: {value: event type}}")
+        problems.add(
+            at,
+            "type is an event type, {map: property, values: {value: event type}} or "
+            "{classify: property, otherwise: event type}",
+        )
         return None
     found = context.columns.field(value["map"], (*at, "map"), problems)
     values = value["values"]
@@ -639,6 +647,34 @@ def _event_type(
     return EventTypeMap(column=found.name, types=tuple(pairs)) if ok else None
 
 
+def _classified_event_type(
+    value: dict[str, Any], at: KeyPath, context: MappingContext, problems: Problems
+) -> EventTypeClassified | None:
+    found = context.columns.field(value["classify"], (*at, "classify"), problems)
+    otherwise_ok = _known_event_type(value["otherwise"], (*at, "otherwise"), context, problems)
+    if found is None or not otherwise_ok:
+        return None
+    if found.logical_type != "string":
+        problems.add(
+            (*at, "classify"), f"{found.name} is not text: classify reads a string property"
+        )
+        return None
+    vocabulary = context.vocabulary
+    with_keywords = (
+        tuple(t.name for t in vocabulary.event_types.values() if t.keywords)
+        if vocabulary is not None
+        else ()
+    )
+    if vocabulary is not None and not with_keywords:
+        problems.add(
+            (*at, "classify"),
+            f"no event type of {vocabulary.display} has keywords: classify has nothing to find",
+        )
+        return None
+    types = tuple(dict.fromkeys((*with_keywords, value["otherwise"])))
+    return EventTypeClassified(column=found.name, types=types, otherwise=value["otherwise"])
+
+
 def _known_event_type(value: Any, at: KeyPath, context: MappingContext, problems: Problems) -> bool:
     vocabulary = context.vocabulary
     if not isinstance(value, str) or not SNAKE_CASE.fullmatch(value):
@@ -655,7 +691,7 @@ def _known_event_type(value: Any, at: KeyPath, context: MappingContext, problems
 
 
 def _due_for_rectifiable(
-    event_type: str | EventTypeMap,
+    event_type: str | EventTypeMap | EventTypeClassified,
     has_due: bool,
     at: KeyPath,
     context: MappingContext,
@@ -664,7 +700,12 @@ def _due_for_rectifiable(
     """A rectifiable finding has a deadline (`due`), and only such findings do."""
     if context.vocabulary is None:
         return
-    types = [event_type] if isinstance(event_type, str) else [t for _, t in event_type.types]
+    if isinstance(event_type, str):
+        types = [event_type]
+    elif isinstance(event_type, EventTypeClassified):
+        types = list(event_type.types)
+    else:
+        types = [t for _, t in event_type.types]
     rectifiable = [t for t in types if context.vocabulary.event_types[t].rectifiable]
     if rectifiable and not has_due:
         problems.add(

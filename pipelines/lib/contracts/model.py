@@ -188,6 +188,9 @@ class Coordinates:
     longitude: str  # field name
     latitude: str  # field name
     point: PointSource | None = None  # both read from one delivered column instead of two
+    # How far from the place a delivered point may be (a caller's phone, placed by the call
+    # centre's map): such a point locates a record, but the address identifies its place.
+    accuracy_m: float | None = None
 
 
 @dataclass(frozen=True)
@@ -308,10 +311,20 @@ class EventTypeMap:
 
 
 @dataclass(frozen=True)
+class EventTypeClassified:
+    """An event type read from free text: the vocabulary type whose keywords the property's
+    text contains most, else `otherwise` (e.g. a citizen's report nobody can place in a type)."""
+
+    column: str
+    types: tuple[str, ...]  # the vocabulary's types with keywords, then `otherwise`
+    otherwise: str
+
+
+@dataclass(frozen=True)
 class EventMapping:
     """A record as an event of fct_event (one per record at most: its key is the record's)."""
 
-    type: str | EventTypeMap
+    type: str | EventTypeMap | EventTypeClassified
     when: Condition | None  # only records meeting it are events; None: every record
     time: str  # a required date or timestamp property
     severity: CasualtyGrade | None
@@ -329,6 +342,8 @@ class EventMapping:
     def event_types(self) -> tuple[str, ...]:
         if isinstance(self.type, str):
             return (self.type,)
+        if isinstance(self.type, EventTypeClassified):
+            return self.type.types
         return tuple(dict.fromkeys(event_type for _, event_type in self.type.types))
 
 

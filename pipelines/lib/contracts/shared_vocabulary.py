@@ -33,7 +33,7 @@ VOCABULARY_FILE = "vocabulary.yaml"
 Entry = TypeVar("Entry")
 
 _TOP_KEYS = frozenset({"version", "eventTypes", "objectKinds", "organisationTypes", "departments"})
-_EVENT_TYPE_KEYS = frozenset({"category", "proximity", "rectifiable", "mapColour"})
+_EVENT_TYPE_KEYS = frozenset({"category", "proximity", "rectifiable", "mapColour", "keywords"})
 _OBJECT_KIND_KEYS = frozenset({"codePrefix", "code"})
 _ORGANISATION_TYPE_KEYS = frozenset({"uniqueName"})
 _DEPARTMENT_KEYS = frozenset({"name"})
@@ -46,6 +46,9 @@ class EventType:
     proximity: bool  # puts the organisations near it at risk
     rectifiable: bool  # a finding with a deadline to put right: its mapping gives `due`
     map_colour: str | None = None  # drawn on the one map's incidents layer in it; None: not drawn
+    # Words free text uses for it: a mapping that classifies text ({classify: property})
+    # gives a record the type whose keywords it contains most (longer keywords weigh more).
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -202,10 +205,22 @@ def _event_type(name: str, entry: Any, at: KeyPath, problems: Problems) -> Event
             f"mapColour must be a CSS colour name (e.g. darkred) or a hex code (#rgb or "
             f"#rrggbb), not {map_colour!r}; leave it out to keep the type off the map",
         )
+    keywords = entry.get("keywords", [])
+    keywords_ok = (
+        isinstance(keywords, list)
+        and all(isinstance(k, str) and k.strip() for k in keywords)
+        and len(set(keywords)) == len(keywords)
+    )
+    if not keywords_ok:
+        problems.add(
+            (*at, "keywords"),
+            "keywords is a list of distinct, non-empty words free text uses for the type",
+        )
     if (
         category not in NATIONAL_EVENT_CATEGORIES
         or not all(isinstance(v, bool) for v in flags.values())
         or not colour_ok
+        or not keywords_ok
     ):
         return None
     return EventType(
@@ -214,6 +229,7 @@ def _event_type(name: str, entry: Any, at: KeyPath, problems: Problems) -> Event
         proximity=flags["proximity"],
         rectifiable=flags["rectifiable"],
         map_colour=map_colour,
+        keywords=tuple(keywords),
     )
 
 

@@ -1,7 +1,8 @@
 """`int_events`: every mapped record that is an event, and the events models derive, in one shape.
 
 One event per record at most: its key is `md5(source_record_id)`. A feed's event type is a
-name, or a type per value of an enum property; its national category comes from
+name, a type per value of an enum property, or the type the vocabulary's keywords find in a
+text property (`int_event_keywords`, macro `classified_event_type`); its national category comes from
 `contracts/vocabulary.yaml`. Severity I-IV applies where the mapping names a casualty
 grading, and is null where none does. Events a hand-written model computes (`derivedEvents`,
 e.g. air-quality episodes) are that model's rows, in the same columns.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from pipelines.lib.contracts.model import EventMapping
+from pipelines.lib.contracts.model import EventMapping, EventTypeClassified
 from pipelines.lib.contracts.shared_vocabulary import SharedVocabulary
 from pipelines.lib.dbt_models.feed_sql import FeedSql
 from pipelines.lib.dbt_models.sql import literal, macro, typed_select
@@ -90,12 +91,25 @@ def _branch(feed: FeedSql, event: EventMapping) -> str:
     if event.major is not None:
         values["major"] = record.condition(event.major)
     where = record.condition(event.when) if event.when is not None else "true"
-    return typed_select(COLUMNS, values, f"{{{{ ref('{feed.staged}') }}}}", where)
+    source = f"{{{{ ref('{feed.staged}') }}}}"
+    if isinstance(event.type, EventTypeClassified):
+        # The type is read once per record, then named like a mapped column.
+        classified = macro(
+            "classified_event_type", record.column(event.type.column), literal(event.type.otherwise)
+        )
+        source = f"(select *, {classified} as {CLASSIFIED} from {source})"
+    return typed_select(COLUMNS, values, source, where)
+
+
+CLASSIFIED = "classified_event_type"
 
 
 def _by_type(event: EventMapping, sql: Callable[[str], str]) -> str:
     if isinstance(event.type, str):
         return sql(event.type)
+    if isinstance(event.type, EventTypeClassified):
+        whens = " ".join(f"when {literal(t)} then {sql(t)}" for t in event.type.types)
+        return f"case {CLASSIFIED} {whens} end"
     whens = " ".join(
         f"when {literal(value)} then {sql(event_type)}" for value, event_type in event.type.types
     )
@@ -121,4 +135,24 @@ def event_types_model(vocabulary: SharedVocabulary, used: Iterable[str], header:
     return (
         f"{header}-- From contracts/vocabulary.yaml: what each event type means to risk and rectification.\n"
         f"select * from (values\n    {values}\n) as t (event_type, category, proximity, rectifiable)\n"
+    )
+
+
+def event_keywords_model(vocabulary: SharedVocabulary, used: Iterable[str], header: str) -> str:
+    """`int_event_keywords`: the keywords of the event types in use that have them, each
+    weighing its length in characters (a longer phrase says more than a word)."""
+    rows = [
+        f"({literal(t.name)}, {literal(keyword)}, {len(keyword)})"
+        for t in (vocabulary.event_types[name] for name in sorted(used))
+        for keyword in t.keywords
+    ]
+    if not rows:
+        return (
+            f"{header}select cast(null as varchar) as event_type, cast(null as varchar) as keyword,\n"
+            "    cast(null as integer) as weight\nwhere false\n"
+        )
+    values = ",\n    ".join(rows)
+    return (
+        f"{header}-- From contracts/vocabulary.yaml: the words free text uses for each event type.\n"
+        f"select * from (values\n    {values}\n) as t (event_type, keyword, weight)\n"
     )

@@ -84,6 +84,11 @@ class FeedSql:
         longitude, latitude = self.point(place) or ("null", "null")
         address = self.value(place, "address") or "null"
         county = self.value(place, "county") or "null"
+        coordinates = self.contract.coordinates
+        if address != "null" and coordinates is not None and coordinates.accuracy_m is not None:
+            # An approximate point: the address identifies the place where there is one.
+            longitude = f"case when {address} is null then {longitude} end"
+            latitude = f"case when {address} is null then {latitude} end"
         return macro("location_key", longitude, latitude, address, county)
 
     def related(self, relation_type: str, role: str, kind: str) -> Mention | None:

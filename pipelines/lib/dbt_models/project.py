@@ -30,7 +30,7 @@ from pipelines.lib.contracts.mapping_index import mapping_index
 from pipelines.lib.contracts.model import FeedContract, FeedContracts
 from pipelines.lib.contracts.tables import load_table_contracts
 from pipelines.lib.contracts.yaml_source import ContractError
-from pipelines.lib.dbt_models.events import event_types_model, events_model
+from pipelines.lib.dbt_models.events import event_keywords_model, event_types_model, events_model
 from pipelines.lib.dbt_models.feed_sql import FeedSql, latest_model_name
 from pipelines.lib.dbt_models.mentions import mentions_model
 from pipelines.lib.dbt_models.records import (
@@ -115,6 +115,9 @@ def generated_files(contracts_dir: Path, contracts: FeedContracts | None = None)
         files[GENERATED_DIR / f"int_{kind}_mentions.sql"] = mentions_model(kind, mapped, SQL_HEADER)
     files[GENERATED_DIR / "int_events.sql"] = events_model(mapped, SQL_HEADER)
     files[GENERATED_DIR / "int_event_types.sql"] = event_types_model(
+        vocabulary, index.event_types, SQL_HEADER
+    )
+    files[GENERATED_DIR / "int_event_keywords.sql"] = event_keywords_model(
         vocabulary, index.event_types, SQL_HEADER
     )
     files[GENERATED_DIR / "int_source_records.sql"] = source_records_model(mapped, SQL_HEADER)

@@ -202,6 +202,14 @@ def generated_properties(feeds: Iterable[FeedSql]) -> dict:
             "event type",
         ),
         keyed(
+            "int_event_keywords",
+            "One row per keyword of an event type in use, from contracts/vocabulary.yaml: the "
+            "words free text uses for the type, each weighing its length (macro "
+            "classified_event_type).",
+            ["event_type", "keyword"],
+            "event type and keyword",
+        ),
+        keyed(
             "int_mention_roles",
             "One row per mention kind and role the mappings use: whether an organisation role is a "
             "responder (the units sent, never an event's subject) or the register (preferred for "

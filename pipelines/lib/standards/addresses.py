@@ -4,7 +4,8 @@ Departments write one address many ways: with or without the province and the ci
 成都市 or 成都: the city profile's names and short names), the county, the township; the
 house number in digits, full-width digits or Chinese numerals (二百六十六号). The standard form
 keeps the parts that identify a place, the county (from the address, else from the record's
-county code), the road and the number, and the township when the address names one.
+county code), the road and the number, and the township when the address names one. What a
+caller adds after the number (附近, 对面, 门口 ...) is dropped: the number is the place.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ _DIGITS = {
 }
 _UNITS = {"十": 10, "百": 100, "千": 1000}
 _NUMBER = r"([0-9]+|[零〇一二两三四五六七八九十百千]+)号"
+# Where near the place a caller says it is ("12号附近", "12号对面"): the place is the number's.
+_NEAR = r"(附近|旁边|对面|门口|门前|楼下|一带|周边)$"
 
 STANDARD_ADDRESS_SCHEMA = {
     "county_code": pl.String,
@@ -88,6 +91,7 @@ def standardise_addresses(addresses: pl.DataFrame, city: CityProfile) -> pl.Data
         half_width_expr(pl.col("address"))
         .str.replace_all(r"\s", "")
         .str.replace(_prefix_pattern(city), "")
+        .str.replace(_NEAR, "")
         .alias("_rest")
     )
     # The county the address names (the longest name it starts with), else the record's.

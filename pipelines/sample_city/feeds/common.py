@@ -95,6 +95,25 @@ def links(rows: pl.DataFrame, kind: str, id_column: str, role: str, slot: int = 
     ).filter(pl.col("entity_id").is_not_null())
 
 
+INCIDENT = "incident"  # ground truth: the reports of one fire or crash share an incident id
+
+
+def incident_id(feed: str, key: pl.Expr) -> pl.Expr:
+    """An incident's id in the ground truth: the feed that owns it and its record's key."""
+    return pl.lit(f"{feed}:") + key
+
+
+def incident_links(
+    rows: pl.DataFrame, feed: str, key: str, where: pl.Expr | None = None
+) -> pl.DataFrame:
+    """The owner's records as incidents (those meeting `where`), each its own."""
+    ids = incident_id(feed, pl.col(key))
+    with_ids = rows.with_columns(
+        (ids if where is None else pl.when(where).then(ids)).alias("_incident")
+    )
+    return links(with_ids, INCIDENT, "_incident", INCIDENT)
+
+
 def batch(rows: pl.DataFrame, *link_frames: pl.DataFrame, drop: list[str] | None = None) -> Batch:
     """Rows keep the department's columns and bookkeeping; helper columns named in `drop` go."""
     linked = (

@@ -17,6 +17,7 @@ from pipelines.sample_city.delivery import DAY, Batch, DateStyle, FeedSpec
 from pipelines.sample_city.feeds.common import (
     Context,
     batch,
+    incident_links,
     links,
     messy_addresses,
     messy_names,
@@ -208,6 +209,8 @@ def incidents(ctx: Context, orgs: pl.DataFrame) -> Batch:
         links(rows, "organisation", "org_id", "involved_unit"),
         links(rows, "organisation", "station1", "responding_station"),
         links(rows, "organisation", "station2", "responding_station", slot=2),
+        # A fire is one incident however many services hear of it (reported_incidents).
+        incident_links(rows, "fire_incidents", "警情编号", pl.col("警情类型") == "火灾"),
         drop=["place_id", "org_id", "station1", "station2"],
     )
 

@@ -18,6 +18,7 @@ from pipelines.sample_city.delivery import DAY, KEEP_VALID, Batch, DateStyle, Fe
 from pipelines.sample_city.feeds.common import (
     Context,
     batch,
+    incident_links,
     links,
     messy_addresses,
     schedule,
@@ -272,6 +273,8 @@ def accidents(ctx: Context) -> Batch:
     result = batch(
         rows,
         links(rows, "place", "place_id", "accident_site"),
+        # A crash is one incident however many services hear of it (reported_incidents).
+        incident_links(rows, "traffic_accidents", "accidentId"),
         *vehicle_links,
         *driver_links,
         drop=["place_id"] + [f"_vehicle{i}" for i in SLOTS] + [f"_driver{i}" for i in SLOTS],

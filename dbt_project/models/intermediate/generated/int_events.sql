@@ -1,5 +1,25 @@
 -- Generated from the contracts by `safecity contract generate`: edit those, not this.
 with events as (
+    select
+        source_department,
+        source_feed,
+        source_record_id,
+        cast(case classified_event_type when 'traffic_accident' then 'traffic_accident' when 'fire' then 'fire' when 'food_safety_complaint' then 'food_safety_complaint' when 'fire_hazard_complaint' then 'fire_hazard_complaint' when 'pollution_complaint' then 'pollution_complaint' when 'gas_leak_report' then 'gas_leak_report' when 'waterlogging_report' then 'waterlogging_report' when 'citizen_report' then 'citizen_report' end as varchar) as event_type,
+        cast(case classified_event_type when 'traffic_accident' then 'accident_disaster' when 'fire' then 'accident_disaster' when 'food_safety_complaint' then 'public_health' when 'fire_hazard_complaint' then 'accident_disaster' when 'pollution_complaint' then 'accident_disaster' when 'gas_leak_report' then 'accident_disaster' when 'waterlogging_report' then 'natural_disaster' when 'citizen_report' then 'social_security' end as varchar) as category,
+        cast(null as varchar) as severity,
+        cast(called_at as timestamptz) as occurred_at,
+        delivery_date,
+        cast({{ location_key("null", "null", "address", "county_code") }} as varchar) as own_location_key,
+        county_code,
+        cast(null as bigint) as deaths,
+        cast(null as bigint) as injuries,
+        cast(content as varchar) as description,
+        cast(null as date) as due_date,
+        cast(null as date) as resolved_date,
+        cast(null as boolean) as major
+    from (select *, {{ classified_event_type("content", "'citizen_report'") }} as classified_event_type from {{ ref('stg_citizen_hotline__hotline_reports') }})
+    where true
+    union all
     select source_department, source_feed, source_record_id, event_type, category, severity, occurred_at, delivery_date, own_location_key, county_code, deaths, injuries, description, due_date, resolved_date, major
     from {{ ref('int_air_quality_episode_events') }}
     union all
@@ -115,7 +135,7 @@ with events as (
         cast(null as varchar) as severity,
         cast(called_at as timestamptz) as occurred_at,
         delivery_date,
-        cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as own_location_key,
+        cast({{ location_key("case when address is null then longitude end", "case when address is null then latitude end", "address", "county_code") }} as varchar) as own_location_key,
         county_code,
         cast(null as bigint) as deaths,
         cast(null as bigint) as injuries,
@@ -216,12 +236,12 @@ with events as (
         source_department,
         source_feed,
         source_record_id,
-        cast(case alarm_type when '盗窃' then 'theft' when '诈骗' then 'fraud' when '抢劫' then 'robbery' when '打架斗殴' then 'affray' when '邻里纠纷' then 'dispute' when '家庭纠纷' then 'dispute' when '求助' then 'social_assistance' end as varchar) as event_type,
-        cast(case alarm_type when '盗窃' then 'social_security' when '诈骗' then 'social_security' when '抢劫' then 'social_security' when '打架斗殴' then 'social_security' when '邻里纠纷' then 'social_security' when '家庭纠纷' then 'social_security' when '求助' then 'accident_disaster' end as varchar) as category,
+        cast(case alarm_type when '盗窃' then 'theft' when '诈骗' then 'fraud' when '抢劫' then 'robbery' when '打架斗殴' then 'affray' when '邻里纠纷' then 'dispute' when '家庭纠纷' then 'dispute' when '求助' then 'social_assistance' when '火警' then 'fire' when '交通事故' then 'traffic_accident' end as varchar) as event_type,
+        cast(case alarm_type when '盗窃' then 'social_security' when '诈骗' then 'social_security' when '抢劫' then 'social_security' when '打架斗殴' then 'social_security' when '邻里纠纷' then 'social_security' when '家庭纠纷' then 'social_security' when '求助' then 'accident_disaster' when '火警' then 'accident_disaster' when '交通事故' then 'accident_disaster' end as varchar) as category,
         cast(null as varchar) as severity,
         cast(alarm_at as timestamptz) as occurred_at,
         delivery_date,
-        cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as own_location_key,
+        cast({{ location_key("case when address is null then longitude end", "case when address is null then latitude end", "address", "county_code") }} as varchar) as own_location_key,
         county_code,
         cast(null as bigint) as deaths,
         injuries,

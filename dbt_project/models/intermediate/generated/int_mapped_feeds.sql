@@ -2,6 +2,7 @@
 -- The feeds whose contracts map them into the warehouse; gives_events: some of their records
 -- are events (a mapped event, or events a model derives from them).
 select * from (values
+    ('citizen_hotline', 'hotline_reports', true),
     ('command_centre', 'instructions', false),
     ('ecology_environment', 'air_quality_hourly', true),
     ('ecology_environment', 'emission_exceedances', true),
@@ -31,6 +32,7 @@ select * from (values
     ('natural_resources', 'geohazard_incidents', true),
     ('natural_resources', 'geohazard_points', false),
     ('public_security', 'police_alarms', true),
+    ('public_security', 'standard_addresses', false),
     ('traffic_police', 'traffic_accidents', true),
     ('traffic_police', 'traffic_flow', false),
     ('water', 'water_levels', true),

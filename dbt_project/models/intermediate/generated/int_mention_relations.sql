@@ -3,6 +3,7 @@
 -- an organisation; an organisation's premises or a site it is involved at; an object it owns;
 -- where an object stands. from_role is the first kind's end (represents: the person).
 select * from (values
+    ('citizen_hotline', 'hotline_reports', 'site', 'reported_unit', 'incident_site'),
     ('command_centre', 'instructions', 'site', 'instructed_unit', 'instructed_site'),
     ('ecology_environment', 'monitoring_stations', 'locatedAt', 'station', 'station_site'),
     ('ecology_environment', 'pollution_sources', 'premises', 'permit_holder', 'discharge_site'),

@@ -5,6 +5,28 @@ select
     source_feed,
     source_record_id,
     delivery_date,
+    cast('reported_unit' as varchar) as role,
+    cast(1 as bigint) as slot,
+    cast(null as varchar) as uscc,
+    cast(null as varchar) as licence_no,
+    cast(null as varchar) as permit_no,
+    cast(reported_unit as varchar) as name,
+    cast({{ normalise_org_name("reported_unit") }} as varchar) as name_normalised,
+    county_code,
+    cast(null as varchar) as organisation_type,
+    cast(null as varchar) as legal_rep_name,
+    cast(null as varchar) as legal_rep_id_masked,
+    cast(null as varchar) as legal_rep_id_hash,
+    cast(null as varchar) as phone,
+    cast(null as varchar) as industry_code
+from {{ ref('stg_citizen_hotline__hotline_reports') }}
+where reported_unit is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    delivery_date,
     cast('instructed_unit' as varchar) as role,
     cast(1 as bigint) as slot,
     cast(unit_uscc as varchar) as uscc,

@@ -4,6 +4,20 @@ select
     source_department,
     source_feed,
     source_record_id,
+    cast('incident_site' as varchar) as role,
+    address,
+    county_code,
+    cast(null as varchar) as township_code,
+    cast(null as double) as longitude,
+    cast(null as double) as latitude,
+    cast({{ location_key("null", "null", "address", "county_code") }} as varchar) as location_key
+from {{ ref('stg_citizen_hotline__hotline_reports') }}
+where address is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
     cast('instructed_site' as varchar) as role,
     address,
     county_code,
@@ -206,7 +220,7 @@ select
     cast(null as varchar) as township_code,
     longitude,
     latitude,
-    cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as location_key
+    cast({{ location_key("case when address is null then longitude end", "case when address is null then latitude end", "address", "county_code") }} as varchar) as location_key
 from {{ ref('stg_health__ambulance_dispatches') }}
 where longitude is not null or address is not null
 union all
@@ -304,9 +318,23 @@ select
     cast(null as varchar) as township_code,
     longitude,
     latitude,
-    cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as location_key
+    cast({{ location_key("case when address is null then longitude end", "case when address is null then latitude end", "address", "county_code") }} as varchar) as location_key
 from {{ ref('stg_public_security__police_alarms') }}
 where longitude is not null or address is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    cast('registered_address' as varchar) as role,
+    cast(standard_address as varchar) as address,
+    county_code,
+    township_code,
+    longitude,
+    latitude,
+    cast({{ location_key("longitude", "latitude", "standard_address", "county_code") }} as varchar) as location_key
+from {{ ref('stg_public_security__standard_addresses') }}
+where longitude is not null or standard_address is not null
 union all
 select
     source_department,

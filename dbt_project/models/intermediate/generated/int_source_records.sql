@@ -1,5 +1,8 @@
 -- Generated from the contracts by `safecity contract generate`: edit those, not this.
 select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('stg_citizen_hotline__hotline_reports') }}
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
 from {{ ref('stg_command_centre__instructions') }}
 union all
 select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
@@ -98,6 +101,9 @@ from {{ ref('stg_natural_resources__geohazard_points') }}
 union all
 select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
 from {{ ref('stg_public_security__police_alarms') }}
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('stg_public_security__standard_addresses') }}
 union all
 select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
 from {{ ref('stg_traffic_police__traffic_accidents') }}
