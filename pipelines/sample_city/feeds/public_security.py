@@ -25,18 +25,20 @@ from pipelines.sample_city.feeds.common import (
     PLACE_COLUMNS,
     Context,
     batch,
+    jitter,
     links,
     messy_addresses,
     org_view,
     places_at,
     registry_days,
+    residents,
     schedule,
     sequence_ids,
     start_rows,
 )
 from pipelines.sample_city.feeds.reported_incidents import report_links, reported
 from pipelines.sample_city.feeds.traffic_police import street_places
-from pipelines.sample_city.world import non_representatives, where_or_null
+from pipelines.sample_city.world import where_or_null
 
 DEPARTMENT = "public_security"
 ALARM_TIMES = DateStyle("%Y-%m-%d %H:%M:%S", ["%Y/%m/%d %H:%M:%S", "%Y%m%d%H%M%S"])
@@ -185,14 +187,11 @@ def _alarm_rows(ctx: Context, rng: np.random.Generator, calls: pl.DataFrame) -> 
     n = calls.height
     # The 110 map places a mobile call within some tens of metres of where the caller is.
     lon, lat = wgs84_to_gcj02(
-        calls["lon"].to_numpy() + rng.normal(0, 30 / 111_000, n),
-        calls["lat"].to_numpy() + rng.normal(0, 30 / 111_000, n),
+        jitter(rng, calls["lon"].to_numpy(), metres=30),
+        jitter(rng, calls["lat"].to_numpy(), metres=30),
     )
     address, address_noise = messy_addresses(calls, rng, ctx, style="county")
-    residents = non_representatives(ctx.world.persons, ctx.world.organisations)
-    callers = pl.DataFrame({"person_id": residents[rng.integers(0, len(residents), n)]}).join(
-        ctx.world.persons, on="person_id", how="left", maintain_order="left"
-    )
+    callers = residents(ctx, rng, n)
     alarm_at = calls["alarm_at"]
     rows = pl.DataFrame(
         {
