@@ -34,13 +34,14 @@ from pipelines.sample_city.feeds.common import (
     batch,
     links,
     org_view,
+    residents,
     schedule,
     sequence_ids,
     start_rows,
 )
 from pipelines.sample_city.feeds.reported_incidents import report_links, reported
 from pipelines.sample_city.feeds.traffic_police import street_places
-from pipelines.sample_city.world import non_representatives, where_or_null
+from pipelines.sample_city.world import where_or_null
 
 DEPARTMENT = "citizen_hotline"
 CALL_TIMES = DateStyle("%Y-%m-%d %H:%M:%S", ["%Y/%m/%d %H:%M"])
@@ -249,10 +250,7 @@ def hotline_reports(ctx: Context) -> Batch:
     n = reports.height
     content = _content(reports, rng)
     address, only_road = _caller_addresses(reports, rng)
-    residents = non_representatives(ctx.world.persons, ctx.world.organisations)
-    callers = pl.DataFrame({"person_id": residents[rng.integers(0, len(residents), n)]}).join(
-        ctx.world.persons, on="person_id", how="left", maintain_order="left"
-    )
+    callers = residents(ctx, rng, n)
     county_known = rng.random(n) >= NO_COUNTY
     rows = pl.DataFrame(
         {
