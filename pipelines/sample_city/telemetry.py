@@ -439,7 +439,3 @@ def feed_spec(department: str) -> FeedSpec:
 
 def device_ids(prefix: str, n: int) -> pl.Series:
     return pl.Series([f"{prefix}{i:08d}" for i in range(1, n + 1)])
-
-
-def jitter(rng: np.random.Generator, values: np.ndarray, metres: float = 20) -> np.ndarray:
-    return values + rng.normal(0, metres / 111_000, len(values))

@@ -11,7 +11,7 @@ import polars as pl
 
 from pipelines.sample_city.config import CityConfig
 from pipelines.sample_city.delivery import DAY, NOISE, RID, Batch, noise_flags
-from pipelines.sample_city.world import World
+from pipelines.sample_city.world import World, non_representatives
 
 LINK_SCHEMA = pl.Schema(
     {
@@ -129,6 +129,24 @@ def org_view(world: World) -> pl.DataFrame:
     return world.organisations.join(
         world.places.drop("county_code"), on="place_id", how="left", maintain_order="left"
     ).join(persons, on="legal_rep_person_id", how="left", maintain_order="left")
+
+
+def residents(ctx: Context, rng: np.random.Generator, n: int) -> pl.DataFrame:
+    """`n` residents drawn with replacement, with their person rows: callers, patients.
+
+    Legal representatives are left out, so a resident drawn here is not also the face of a
+    registered organisation.
+    """
+    ids = non_representatives(ctx.world.persons, ctx.world.organisations)
+    return pl.DataFrame({"person_id": ids[rng.integers(0, len(ids), n)]}).join(
+        ctx.world.persons, on="person_id", how="left", maintain_order="left"
+    )
+
+
+def jitter(rng: np.random.Generator, values: np.ndarray, metres: float = 20) -> np.ndarray:
+    """Coordinates (degrees) moved by a normal error of `metres` (a degree taken as 111 km):
+    a GPS fix, or a map pin dropped near the spot."""
+    return values + rng.normal(0, metres / 111_000, len(values))
 
 
 def missing(

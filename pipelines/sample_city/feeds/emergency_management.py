@@ -18,6 +18,7 @@ from pipelines.sample_city.delivery import DAY, KEEP_VALID, Batch, DateStyle, Fe
 from pipelines.sample_city.feeds.common import (
     Context,
     batch,
+    jitter,
     links,
     messy_addresses,
     messy_names,
@@ -148,8 +149,8 @@ def hazard_telemetry(ctx: Context, orgs: pl.DataFrame) -> Batch:
             "asset_id": watched["code"].to_numpy()[repeat],
             "asset_type": pl.Series(["hazard_installation"] * n),
             "asset_name": watched["name"].to_numpy()[repeat],
-            "lon": telemetry.jitter(rng, watched["lon"].to_numpy()[repeat]),
-            "lat": telemetry.jitter(rng, watched["lat"].to_numpy()[repeat]),
+            "lon": jitter(rng, watched["lon"].to_numpy()[repeat]),
+            "lat": jitter(rng, watched["lat"].to_numpy()[repeat]),
             "object_id": telemetry.device_ids("OHZ", n),
             "asset_object_id": watched["object_id"].to_numpy()[repeat],
         }

@@ -25,16 +25,18 @@ from pipelines.sample_city.delivery import DAY, Batch, DateStyle, FeedSpec
 from pipelines.sample_city.feeds.common import (
     Context,
     batch,
+    jitter,
     links,
     messy_addresses,
     messy_names,
     org_view,
+    residents,
     schedule,
     sequence_ids,
     start_rows,
 )
 from pipelines.sample_city.feeds.traffic_police import street_places
-from pipelines.sample_city.world import non_representatives, where_or_null
+from pipelines.sample_city.world import where_or_null
 
 DEPARTMENT = "health"
 DISPATCH_TIMES = DateStyle("%Y-%m-%d %H:%M:%S", ["%Y/%m/%d %H:%M"])
@@ -94,24 +96,22 @@ def dispatches(ctx: Context) -> Batch:
     streets = street_places(ctx.world)
     places = streets[rng.integers(0, streets.height, n)]
     lon, lat = wgs84_to_bd09(
-        places["lon"].to_numpy() + rng.normal(0, 30 / 111_000, n),
-        places["lat"].to_numpy() + rng.normal(0, 30 / 111_000, n),
+        jitter(rng, places["lon"].to_numpy(), metres=30),
+        jitter(rng, places["lat"].to_numpy(), metres=30),
     )
     address, address_noise = messy_addresses(places, rng, ctx, style="county")
-    residents = non_representatives(ctx.world.persons, ctx.world.organisations)
-    patients = pl.DataFrame({"person_id": residents[rng.integers(0, len(residents), n)]}).join(
-        ctx.world.persons, on="person_id", how="left", maintain_order="left"
-    )
+    patients = residents(ctx, rng, n)
     called = events["event_time"]
     age = (called.dt.year() - patients["birth_date"].dt.year()).to_numpy()
 
     # The patient goes to a hospital of the county where the call came from (the city's
     # first ones for a county without one).
-    hospitals = org_view(ctx.world).filter(pl.col("kind") == "hospital")
+    orgs = org_view(ctx.world)
+    hospitals = orgs.filter(pl.col("kind") == "hospital")
     taken = rng.random(n) >= NOT_TAKEN
     if hospitals.height == 0:
         taken[:] = False
-        hospitals = org_view(ctx.world).head(1)
+        hospitals = orgs.head(1)
     by_county = places.select("county_code").join(
         hospitals.group_by("county_code", maintain_order=True).agg("org_id", "name"),
         on="county_code",

@@ -14,7 +14,7 @@ import polars as pl
 
 from pipelines.sample_city import telemetry
 from pipelines.sample_city.delivery import Batch, FeedSpec
-from pipelines.sample_city.feeds.common import Context
+from pipelines.sample_city.feeds.common import Context, jitter
 
 DEPARTMENT = "housing_construction"
 TELEMETRY = telemetry.feed_spec(DEPARTMENT)
@@ -73,8 +73,8 @@ def lifeline_devices(ctx: Context, assets: int) -> pl.DataFrame:
             "asset_id": asset_code[repeat],
             "asset_type": pl.Series([ASSETS[kind[i]][0] for i in repeat]),
             "asset_name": asset_name[repeat],
-            "lon": telemetry.jitter(rng, site["lon"].to_numpy()[repeat], metres=5),
-            "lat": telemetry.jitter(rng, site["lat"].to_numpy()[repeat], metres=5),
+            "lon": jitter(rng, site["lon"].to_numpy()[repeat], metres=5),
+            "lat": jitter(rng, site["lat"].to_numpy()[repeat], metres=5),
             "object_id": telemetry.device_ids("OLF", n),
             "asset_object_id": pl.Series([f"OLA{i + 1:08d}" for i in repeat]),
         }

@@ -21,16 +21,18 @@ from pipelines.sample_city.delivery import DAY, Batch, DateStyle, FeedSpec
 from pipelines.sample_city.feeds.common import (
     Context,
     batch,
+    jitter,
     links,
     messy_addresses,
     org_view,
     places_at,
+    residents,
     schedule,
     sequence_ids,
     start_rows,
 )
 from pipelines.sample_city.feeds.traffic_police import street_places
-from pipelines.sample_city.world import non_representatives, where_or_null
+from pipelines.sample_city.world import where_or_null
 
 DEPARTMENT = "public_security"
 ALARM_TIMES = DateStyle("%Y-%m-%d %H:%M:%S", ["%Y/%m/%d %H:%M:%S", "%Y%m%d%H%M%S"])
@@ -93,14 +95,11 @@ def alarms(ctx: Context) -> Batch:
     places = places_at(at_org, involved, street)
     # The 110 map places a mobile call within some tens of metres of where the caller is.
     lon, lat = wgs84_to_gcj02(
-        places["lon"].to_numpy() + rng.normal(0, 30 / 111_000, n),
-        places["lat"].to_numpy() + rng.normal(0, 30 / 111_000, n),
+        jitter(rng, places["lon"].to_numpy(), metres=30),
+        jitter(rng, places["lat"].to_numpy(), metres=30),
     )
     address, address_noise = messy_addresses(places, rng, ctx, style="county")
-    residents = non_representatives(ctx.world.persons, ctx.world.organisations)
-    callers = pl.DataFrame({"person_id": residents[rng.integers(0, len(residents), n)]}).join(
-        ctx.world.persons, on="person_id", how="left", maintain_order="left"
-    )
+    callers = residents(ctx, rng, n)
     injured = rng.poisson(np.array([t[4] for t in ALARM_TYPES])[kind])
     alarm_at = events["event_time"]
     rows = pl.DataFrame(
