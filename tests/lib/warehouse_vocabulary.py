@@ -65,6 +65,7 @@ TODAYS_WAREHOUSE_VOCABULARY: dict[tuple[str, str], tuple[str, ...]] = {
         "fire_station",
         "home_station",
         "receiving_hospital",
+        "reporting_hospital",
     ),
     ("bridge_event_person", "role"): (
         "driver",

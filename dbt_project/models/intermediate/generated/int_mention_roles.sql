@@ -30,6 +30,7 @@ select * from (values
     ('organisation', 'polluter', false, false),
     ('organisation', 'receiving_hospital', true, false),
     ('organisation', 'registered', false, true),
+    ('organisation', 'reporting_hospital', false, false),
     ('organisation', 'responding_station', true, false),
     ('organisation', 'responsible_unit', false, false),
     ('organisation', 'sampled', false, false),
