@@ -35,7 +35,7 @@ def test_the_repository_contracts_pass(contracts: Path, capsys: pytest.CaptureFi
     assert cli.main(["contract", "check"]) == 0
     out = capsys.readouterr().out
     assert out == (
-        "checked 41 feed contract(s), the shared vocabulary, 15 table contract(s), the sharing policy, the map's layers: "
+        "checked 42 feed contract(s), the shared vocabulary, 15 table contract(s), the sharing policy, the map's layers: "
         "no problems\n"
     )
 
@@ -76,7 +76,7 @@ def test_every_problem_of_every_file_is_printed(
         "'colour' is not allowed (misspelt key?)",
         f"contracts/sharing/policy.yaml:{policy_line}: departments.market_regulation.classification: "
         "classification must be one of public, internal, personal",
-        "checked 41 feed contract(s), the shared vocabulary, 15 table contract(s), the sharing policy, the map's layers: "
+        "checked 42 feed contract(s), the shared vocabulary, 15 table contract(s), the sharing policy, the map's layers: "
         "5 problem(s) in "
         "4 file(s); fix them and check again (an invalid feed contract's feed is not ingested)",
     ]

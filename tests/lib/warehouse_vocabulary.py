@@ -72,6 +72,7 @@ TODAYS_WAREHOUSE_VOCABULARY: dict[tuple[str, str], tuple[str, ...]] = {
         "fire_station",
         "home_station",
         "receiving_hospital",
+        "reporting_hospital",
         "reported_unit",
     ),
     ("bridge_event_person", "role"): (

@@ -23,7 +23,7 @@ DISPLAY = "contracts/sharing/policy.yaml"
 
 
 def test_repository_policy_grants_what_the_readme_says(policy, contracts) -> None:
-    assert policy.version == "1.4.0"
+    assert policy.version == "1.5.0"
     # Every department the policy grants has contracts; one with contracts need not be granted.
     assert set(policy.departments) <= set(DEPARTMENTS)
     treatments = {d: g.personal for d, g in policy.departments.items()}
@@ -139,7 +139,7 @@ def _error_line(tmp_path: Path, contracts, text: str, message: str) -> int:
             "  fire_brigade:\n",
             "unknown department 'fire_brigade': departments are the folders of contracts/feeds/",
         ),
-        ("version: 1.4.0\n", "version: 1.0\n", "version is required, as a string"),
+        ("version: 1.5.0\n", "version: 1.0\n", "version is required, as a string"),
         (
             "    personal: masked\n",
             "    personal: clear\n",

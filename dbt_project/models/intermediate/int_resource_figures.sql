@@ -1,7 +1,7 @@
 -- The figures each resource's register gives, by the resource's key: a shelter's capacity and
 -- the people it serves, a team's headcount and availability, a water source's or appliance's
--- state, a station's crew on duty, a depot's stock lines. The latest record of each wins
--- (macros/register_figures.sql). Which status counts as available is configuration
+-- state, a station's crew on duty, a depot's stock lines, a hospital's beds. The latest record
+-- of each wins (macros/register_figures.sql). Which status counts as available is configuration
 -- (resource_settings.available_statuses).
 with depots as (
     -- A depot's register has a row per stock line: its figures are the lines together (the
@@ -46,6 +46,17 @@ figures as (
     {{ latest_register_figures(
         'stg_fire_rescue__fire_stations',
         key='organisation_key', capacity='g.crew_on_duty', detail='g.station_type'
+    ) }}
+    union all
+    -- A hospital's daily bed report: its open beds, the patients in them, and what is free. The
+    -- latest is the newest day reported (a report sent late is an older day's); two reports of
+    -- one day, by record.
+    {{ latest_register_figures(
+        'stg_health__hospital_beds',
+        key='organisation_key', capacity='g.open_beds', served='g.occupied_beds',
+        detail="'空床' || (g.open_beds - g.occupied_beds) || ', ICU空床' || g.icu_free_beds"
+        ~ " || ', 急诊留观空床' || g.emergency_free_beds",
+        latest='{day: g.report_date, record: g.source_record_id}'
     ) }}
     union all
     select * from depots

@@ -1,6 +1,6 @@
 """Health (卫生健康委员会): the 120 emergency medical dispatch centre's call-outs (120出车记录),
 the city's public-health emergencies as they reach an ambulance: acute illness, poisoning,
-injuries.
+injuries; and the hospitals' daily bed reports (医院床位日报), what they can still take in.
 
 The dispatch system exports a day's call-outs as a workbook (sheet 出车记录) with Chinese
 headers: the call, dispatch, arrival and hand-over times, the reason for the call and the
@@ -10,6 +10,13 @@ station sent and the hospital the patient was taken to (one of the city's hospit
 as the registers name it). Patients are residents of the city; their health data is
 sensitive (the contract keeps it out of the shared picture), so the truth links no person to
 a call-out.
+
+Each of the city's hospitals reports its beds once a day on the health commission's medical
+resources platform, which exports a day's reports as JSON lines: the report date, the hospital
+as its clerk typed it (the registers' name, with the usual variants and slips, and its credit
+code when filled in), the county, open beds (开放床位), occupied beds (实际占用), free ICU beds
+(ICU空床), free emergency observation beds (急诊留观空床) and the duty telephone (值班电话).
+A hospital that misses a day sends that day's report a few days later.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from pipelines.sample_city.feeds.common import (
     links,
     messy_addresses,
     messy_names,
+    missing,
     org_view,
     residents,
     schedule,
@@ -78,11 +86,29 @@ DISPATCHES = FeedSpec(
     drift_added_column="备注",
 )
 
-SPECS = [DISPATCHES]
+REPORT_DATES = DateStyle("%Y-%m-%d", ["%Y/%m/%d", "%Y%m%d"])
+BEDS = FeedSpec(
+    DEPARTMENT,
+    "hospital_beds",
+    "jsonl",
+    key="reportId",
+    dates={"reportDate": REPORT_DATES},
+    # Three rules, so even a tiny city's few hospitals break each one (MIN_ROWS_PER_RULE).
+    corruptions=[
+        broken.swapped("occupied_within_open", "openBeds", "occupiedBeds"),
+        broken.negative("icuFreeBeds"),
+        broken.uscc_check("creditCode"),
+    ],
+    drift_renames={"occupiedBeds": "usedBeds", "orgName": "hospitalName"},
+    drift_added_column="remark",
+)
+
+SPECS = [DISPATCHES, BEDS]
 
 
 def feeds(ctx: Context) -> Iterator[tuple[FeedSpec, Batch]]:
     yield DISPATCHES, dispatches(ctx)
+    yield BEDS, hospital_beds(ctx)
 
 
 def dispatches(ctx: Context) -> Batch:
@@ -169,4 +195,59 @@ def dispatches(ctx: Context) -> Batch:
         links(rows, "place", "place_id", "incident_site"),
         links(rows, "organisation", "hospital_id", "receiving_hospital"),
         drop=["place_id", "hospital_id"],
+    )
+
+
+def hospital_beds(ctx: Context) -> Batch:
+    """A report per hospital and day; its size is the hospital's, its occupancy the day's."""
+    rng = ctx.rng_for("hospital_beds")
+    hospitals = ctx.world.organisations.filter(pl.col("kind") == "hospital")
+    h, days = hospitals.height, len(ctx.days)
+    # A hospital's open beds, ICU beds and emergency observation beds, and how full it usually is.
+    open_beds = rng.integers(15, 120, h) * 10
+    icu_beds = np.maximum(4, np.round(open_beds * rng.uniform(0.03, 0.08, h))).astype(np.int64)
+    observation_beds = rng.integers(8, 41, h)
+    usual = rng.uniform(0.70, 0.95, h)
+
+    # Every hospital every day, the day's reports in hospital order.
+    which = np.tile(np.arange(h), days)
+    report_day = np.repeat(np.array(ctx.days, dtype="datetime64[D]"), h)
+    n = len(which)
+    # Occupied beds stay below the open ones: a hospital keeps a bed free for an admission,
+    # and a planted swap of the two then always breaks occupied_within_open.
+    occupancy = np.clip(usual[which] + rng.normal(0, 0.04, n), 0.3, 0.99)
+    occupied = np.minimum(np.round(open_beds[which] * occupancy), open_beds[which] - 1)
+    icu_free = rng.binomial(icu_beds[which], 0.15)
+    observation_free = rng.binomial(observation_beds[which], 0.35)
+    # A late report is sent 2 to 10 days after its day; one that would come after the last
+    # delivery day is not in the window at all.
+    late = rng.random(n) < ctx.config.noise.late_arrival
+    delivered = report_day + np.where(late, rng.integers(2, 11, n), 0).astype("timedelta64[D]")
+    kept = delivered <= np.datetime64(ctx.last_day, "D")
+
+    reporting = hospitals[which[kept]]
+    names, name_noise = messy_names(reporting["name"], rng, ctx)
+    credit_code, uscc_missing = missing(reporting["uscc"], rng, ctx.config.noise.missing_uscc)
+    report_date = pl.Series(report_day[kept]).cast(pl.Date)
+    rows = pl.DataFrame(
+        {
+            "reportId": sequence_ids("CW", report_date),
+            "reportDate": report_date,
+            "orgName": names,
+            "creditCode": credit_code,
+            "areaCode": reporting["county_code"],
+            "openBeds": pl.Series(open_beds[which[kept]]),
+            "occupiedBeds": pl.Series(occupied[kept].astype(np.int64)),
+            "icuFreeBeds": pl.Series(icu_free[kept]),
+            "erFreeBeds": pl.Series(observation_free[kept]),
+            "dutyPhone": reporting["phone"],
+            DAY: pl.Series(delivered[kept]).cast(pl.Date),
+            "org_id": reporting["org_id"],
+        }
+    )
+    rows = start_rows(rows, **name_noise, missing_uscc=uscc_missing, late_arrival=late[kept])
+    return batch(
+        rows,
+        links(rows, "organisation", "org_id", "reporting_hospital"),
+        drop=["org_id"],
     )

@@ -23,6 +23,7 @@ select * from (values
     ('fire_rescue', 'fire_stations', false),
     ('fire_rescue', 'water_sources', false),
     ('health', 'ambulance_dispatches', true),
+    ('health', 'hospital_beds', false),
     ('housing_construction', 'sensor_telemetry', true),
     ('market_regulation', 'food_business_licences', false),
     ('market_regulation', 'food_inspections', true),

@@ -31,6 +31,7 @@ select * from (values
     ('organisation', 'receiving_hospital', true, false),
     ('organisation', 'registered', false, true),
     ('organisation', 'reported_unit', false, false),
+    ('organisation', 'reporting_hospital', false, false),
     ('organisation', 'responding_station', true, false),
     ('organisation', 'responsible_unit', false, false),
     ('organisation', 'sampled', false, false),

@@ -299,7 +299,7 @@ select
     cast(receiving_hospital as varchar) as name,
     cast({{ normalise_org_name("receiving_hospital") }} as varchar) as name_normalised,
     cast(null as varchar) as county_code,
-    cast(null as varchar) as organisation_type,
+    cast('hospital' as varchar) as organisation_type,
     cast(null as varchar) as legal_rep_name,
     cast(null as varchar) as legal_rep_id_masked,
     cast(null as varchar) as legal_rep_id_hash,
@@ -307,6 +307,28 @@ select
     cast(null as varchar) as industry_code
 from {{ ref('stg_health__ambulance_dispatches') }}
 where receiving_hospital is not null
+union all
+select
+    source_department,
+    source_feed,
+    source_record_id,
+    delivery_date,
+    cast('reporting_hospital' as varchar) as role,
+    cast(1 as bigint) as slot,
+    uscc,
+    cast(null as varchar) as licence_no,
+    cast(null as varchar) as permit_no,
+    cast(hospital_name as varchar) as name,
+    cast({{ normalise_org_name("hospital_name") }} as varchar) as name_normalised,
+    county_code,
+    cast('hospital' as varchar) as organisation_type,
+    cast(null as varchar) as legal_rep_name,
+    cast(null as varchar) as legal_rep_id_masked,
+    cast(null as varchar) as legal_rep_id_hash,
+    cast(null as varchar) as phone,
+    cast(null as varchar) as industry_code
+from {{ ref('stg_health__hospital_beds') }}
+where hospital_name is not null or uscc is not null
 union all
 select
     source_department,

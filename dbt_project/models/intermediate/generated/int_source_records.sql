@@ -68,6 +68,9 @@ select source_record_id, _source_file as source_file, _source_row as source_row,
 from {{ ref('stg_health__ambulance_dispatches') }}
 union all
 select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
+from {{ ref('stg_health__hospital_beds') }}
+union all
+select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
 from {{ ref('int_housing_construction__sensor_telemetry__latest') }}
 union all
 select source_record_id, _source_file as source_file, _source_row as source_row, delivery_date
