@@ -49,9 +49,9 @@ class Overlap:
     )
     # One incident, several reports: the fires and crashes also reported to 110, to 120 (of
     # those with someone hurt) and to the 12345 hotline.
-    incident_to_110: float = 0.50
-    incident_to_120: float = 0.70
-    incident_to_12345: float = 0.15
+    incident_to_110: float = 0.30
+    incident_to_120: float = 0.30
+    incident_to_12345: float = 0.04
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from pipelines.lib.contracts.model import (
     ColumnValue,
     Condition,
     ConstantValue,
+    EventTypeClassified,
     EventTypeMap,
     FeedContract,
     FirstOf,
@@ -641,7 +642,7 @@ def test_a_constant_organisation_type_is_one_the_vocabulary_lists(contracts: Pat
     assert problem.startswith(f"contracts/{FIRE}:{line_of(path, 'fire_statoin')}: "), problem
     assert problem.endswith(
         ".mentions[1].type: 'fire_statoin' is not an organisation type of "
-        "contracts/vocabulary.yaml (known: fire_station): add it there"
+        "contracts/vocabulary.yaml (known: fire_station, hospital): add it there"
     ), problem
 
 
@@ -885,4 +886,60 @@ def test_a_contract_outside_a_contracts_folder_uses_the_configured_vocabulary(
     assert problems(draft)[0].endswith(
         f"{FOOD_AT}: a mapping needs the shared vocabulary (contracts/vocabulary.yaml), which "
         "is missing or has problems: `safecity contract check` lists them"
+    )
+
+
+HOTLINE = "feeds/citizen_hotline/hotline_reports.odcs.yaml"
+
+
+def test_an_event_type_read_from_text_by_the_vocabularys_keywords(contracts: Path) -> None:
+    mapping = load_contract(
+        add_mapping(
+            contracts,
+            HOTLINE,
+            "event: {type: {classify: content, otherwise: citizen_report}, time: called_at}\n",
+        )
+    ).mapping
+    assert mapping is not None and mapping.event is not None
+    classified = mapping.event.type
+    assert isinstance(classified, EventTypeClassified)
+    assert (classified.column, classified.otherwise) == ("content", "citizen_report")
+    # Every type with keywords can come out of the text, and the fallback.
+    with_keywords = {t.name for t in VOCABULARY.event_types.values() if t.keywords}
+    assert {"fire", "traffic_accident", "food_safety_complaint"} <= with_keywords
+    assert set(mapping.event.event_types) == with_keywords | {"citizen_report"}
+
+
+def test_classify_reads_a_text_property_and_falls_back_to_a_known_type(contracts: Path) -> None:
+    path = add_mapping(
+        contracts,
+        HOTLINE,
+        "event: {type: {classify: called_at, otherwise: complaint}, time: called_at}\n",
+    )
+    found = problems(path)
+    assert any(p.endswith("called_at is not text: classify reads a string property") for p in found)
+    assert any("'complaint' is not an event type of contracts/vocabulary.yaml" in p for p in found)
+
+
+def test_approximate_points_leave_the_place_to_the_address(contracts: Path) -> None:
+    from pipelines.lib.dbt_models.feed_sql import FeedSql
+
+    alarms = "feeds/public_security/police_alarms.odcs.yaml"
+    place = "- {kind: place, role: incident_site, address: address, county: county_code, point: [longitude, latitude]}\n"
+    path = add_mapping(contracts, alarms, f"mentions:\n{place}")
+    contract = load_contract(path)
+    assert contract.coordinates is not None and contract.coordinates.accuracy_m == 100
+    mention = contract.mapping.mention("place", "incident_site")
+    key = FeedSql(contract, VOCABULARY).location_key(mention)
+    # The point only where the record gives no address.
+    assert "case when address is null then longitude end" in key
+
+    text = path.read_text(encoding="utf-8").replace("accuracyMetres: 100", "accuracyMetres: -5")
+    path.write_text(text, encoding="utf-8")
+    assert any(
+        p.endswith(
+            "value.accuracyMetres: accuracyMetres is how far (metres, > 0) a point may be "
+            "from its place, not -5"
+        )
+        for p in problems(path)
     )

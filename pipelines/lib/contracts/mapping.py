@@ -652,12 +652,12 @@ def _classified_event_type(
 ) -> EventTypeClassified | None:
     found = context.columns.field(value["classify"], (*at, "classify"), problems)
     otherwise_ok = _known_event_type(value["otherwise"], (*at, "otherwise"), context, problems)
-    if found is None or not otherwise_ok:
-        return None
-    if found.logical_type != "string":
+    text = found is not None and found.logical_type == "string"
+    if found is not None and not text:
         problems.add(
             (*at, "classify"), f"{found.name} is not text: classify reads a string property"
         )
+    if found is None or not text or not otherwise_ok:
         return None
     vocabulary = context.vocabulary
     with_keywords = (

@@ -30,6 +30,7 @@ from pipelines.lib.standards.coordinates import wgs84_to_bd09
 from pipelines.sample_city import corruptions as broken
 from pipelines.sample_city.delivery import DAY, Batch, DateStyle, FeedSpec
 from pipelines.sample_city.feeds.common import (
+    PLACE_COLUMNS,
     Context,
     batch,
     jitter,
@@ -43,6 +44,7 @@ from pipelines.sample_city.feeds.common import (
     sequence_ids,
     start_rows,
 )
+from pipelines.sample_city.feeds.reported_incidents import report_links, reported
 from pipelines.sample_city.feeds.traffic_police import street_places
 from pipelines.sample_city.world import where_or_null
 
@@ -60,6 +62,8 @@ REASONS = (
     ("跌倒", 0.12),
     ("其他急症", 0.20),
 )
+# The hurt of a fire or a crash (reported_incidents): the owner's incident, not a new one.
+INCIDENT_REASONS = {"fire": "烧烫伤", "traffic_accident": "交通伤"}
 GRADES = ("Ⅰ级", "Ⅱ级", "Ⅲ级", "Ⅳ级")
 GRADE_SHARES = (0.08, 0.27, 0.45, 0.20)
 NOT_TAKEN = 0.08  # call-outs that end without a hospital (treated on the spot, or refused)
@@ -115,19 +119,47 @@ def dispatches(ctx: Context) -> Batch:
     rng = ctx.rng_for("ambulance_dispatches")
     scale = ctx.config.scale
     events = schedule(rng, ctx, scale.ambulance_dispatches, ctx.config.noise.late_arrival)
-    n = events.height
     reason = np.array([r[0] for r in REASONS])[
-        rng.choice(len(REASONS), n, p=[r[1] for r in REASONS])
+        rng.choice(len(REASONS), events.height, p=[r[1] for r in REASONS])
     ]
     streets = street_places(ctx.world)
-    places = streets[rng.integers(0, streets.height, n)]
+    own = (
+        streets[rng.integers(0, streets.height, events.height)]
+        .select(PLACE_COLUMNS)
+        .with_columns(
+            called=events["event_time"],
+            reason=pl.Series(reason),
+            incident_id=pl.lit(None, pl.String),
+            late=events["late"],
+            **{DAY: events[DAY]},
+        )
+    )
+    # The hurt of fires and crashes (one incident, several services): the ambulance is called
+    # within minutes of the owner's alarm.
+    heard = reported(
+        ctx,
+        ctx.rng_for("ambulance_dispatches of incidents"),
+        ctx.config.overlap.incident_to_120,
+        injured_only=True,
+        minutes=(0, 20),
+    )
+    incidents = heard.select(
+        *PLACE_COLUMNS,
+        called="reported_at",
+        reason=pl.col("event_type").replace_strict(INCIDENT_REASONS),
+        incident_id="incident_id",
+        late=pl.lit(False),
+        **{DAY: DAY},
+    )
+    places = pl.concat([own, incidents], how="vertical_relaxed").sort("called", maintain_order=True)
+    n = places.height
     lon, lat = wgs84_to_bd09(
         jitter(rng, places["lon"].to_numpy(), metres=30),
         jitter(rng, places["lat"].to_numpy(), metres=30),
     )
     address, address_noise = messy_addresses(places, rng, ctx, style="county")
     patients = residents(ctx, rng, n)
-    called = events["event_time"]
+    called = places["called"]
     age = (called.dt.year() - patients["birth_date"].dt.year()).to_numpy()
 
     # The patient goes to a hospital of the county where the call came from (the city's
@@ -166,7 +198,7 @@ def dispatches(ctx: Context) -> Batch:
             "受理时间": called,
             "派车时间": dispatched,
             "到达现场时间": arrived,
-            "呼救原因": pl.Series(reason),
+            "呼救原因": places["reason"],
             "病情分级": pl.Series(np.array(GRADES)[rng.choice(4, n, p=GRADE_SHARES)]),
             "患者姓名": patients["name"],
             "性别": patients["sex"].replace_strict({"M": "男", "F": "女"}),
@@ -178,9 +210,10 @@ def dispatches(ctx: Context) -> Batch:
             "行政区划": places["county_code"],
             "急救站": places["county_name"] + "急救站",
             "送往医院": where_or_null(taken, hospital_names),
-            DAY: events[DAY],
+            DAY: places[DAY],
             "place_id": places["place_id"],
             "hospital_id": where_or_null(taken, hospital_id),
+            "incident_id": places["incident_id"],
         }
     )
     rows = start_rows(
@@ -188,13 +221,14 @@ def dispatches(ctx: Context) -> Batch:
         name_variant=name_noise["name_variant"] & taken,
         name_typo=name_noise["name_typo"] & taken,
         **address_noise,
-        late_arrival=events["late"].to_numpy(),
+        late_arrival=places["late"].to_numpy(),
     )
     return batch(
         rows,
         links(rows, "place", "place_id", "incident_site"),
         links(rows, "organisation", "hospital_id", "receiving_hospital"),
-        drop=["place_id", "hospital_id"],
+        report_links(rows),
+        drop=["place_id", "hospital_id", "incident_id"],
     )
 
 
