@@ -8,25 +8,7 @@ with reports as (
 )
 
 select
-    p.event_key,
-    p.event_type,
-    p.category,
-    p.severity,
-    p.occurred_at,
-    p.delivery_date,
-    p.place_key,
-    p.county_code,
-    p.township_code,
-    p.grid_cell_id,
-    p.deaths,
-    p.injuries,
-    p.description,
-    p.due_date,
-    p.resolved_date,
-    p.major_hazard,
-    p.source_department,
-    p.source_feed,
-    p.source_record_id,
+    p.*,
     r.reports
 from {{ ref('int_events_placed') }} as p
 join reports as r using (event_key)
