@@ -40,6 +40,7 @@ def test_repository_policy_grants_what_the_readme_says(policy, contracts) -> Non
         "housing_construction": "pseudonymised",
         "public_security": "pseudonymised",
         "health": "pseudonymised",
+        "citizen_hotline": "pseudonymised",
     }
     assert {d for d, g in policy.departments.items() if g.csv} == {
         "market_regulation",

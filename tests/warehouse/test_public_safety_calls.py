@@ -62,9 +62,19 @@ def test_the_receiving_hospital_is_the_registers_hospital(built_city, analytics)
             pl.col("kind") == "hospital"
         )["name"]
     )
+    records = str(built_city / "ground_truth" / "records" / "health" / "*" / "*.parquet")
     received = analytics.execute(
-        "select distinct o.name from bridge_event_organisation b "
-        "join dim_organisation o using (organisation_key) where b.role = 'receiving_hospital'"
+        f"""
+        select distinct o.name
+        from xref_source_record as x
+        join dim_organisation as o on o.organisation_key = x.entity_key
+        join read_parquet('{records}', union_by_name = true) as r
+            on r.file = x.source_file and r.row_number = x.source_row
+        where x.entity_kind = 'organisation' and x.role = 'receiving_hospital'
+            -- A hospital's name typed with a wrong character and nothing else beside it is
+            -- an organisation of its own (a known limit: 第一 and 第二 differ by one too).
+            and not list_contains(r.noise, 'name_typo')
+        """
     ).fetchall()
     assert received
     assert {name for (name,) in received} <= hospitals

@@ -205,7 +205,7 @@ KINDS = (
     ("waterlogging_report", 0.10, (), True),
     ("citizen_report", 0.42, (), True),
 )
-REPEAT_SHARE = 0.10  # of the complaints about organisations: about a high-risk restaurant
+REPEAT_SHARE = 0.25  # of the complaints about organisations: about a high-risk restaurant
 ONLY_A_ROAD = 0.04  # the caller names only the road: the order cannot be placed closer
 NO_COUNTY = 0.10  # the operator could not tell the county
 STATUSES = ("已办结", "办理中", "已回访")
