@@ -85,10 +85,12 @@ def reported(
     picked = incidents.filter(pl.Series(chosen))
     offset = rng.integers(minutes[0] * 60, minutes[1] * 60, picked.height) * 1_000_000
     at = (pl.col("occurred_at") + pl.Series(offset).cast(pl.Duration("us"))).alias("reported_at")
-    # Delivered the day it was made, within the window (a late owner record is still on time
-    # at the other services).
-    return picked.with_columns(at).with_columns(
-        pl.col("reported_at").dt.date().clip(ctx.days[0], ctx.last_day).alias(DAY)
+    # Delivered the day it was made (a late owner record is still on time at the other
+    # services); a report made before the window or after it is not in this sample.
+    return (
+        picked.with_columns(at)
+        .with_columns(pl.col("reported_at").dt.date().alias(DAY))
+        .filter(pl.col(DAY).is_between(ctx.days[0], ctx.last_day))
     )
 
 
