@@ -52,6 +52,7 @@ from pipelines.lib.contracts.model import (
     Mention,
     Relation,
     Split,
+    event_types_of,
 )
 from pipelines.lib.contracts.shapes import CustomProperties, entries, is_string_list, unknown_keys
 from pipelines.lib.contracts.shared_vocabulary import VOCABULARY_FILE, SharedVocabulary
@@ -700,12 +701,7 @@ def _due_for_rectifiable(
     """A rectifiable finding has a deadline (`due`), and only such findings do."""
     if context.vocabulary is None:
         return
-    if isinstance(event_type, str):
-        types = [event_type]
-    elif isinstance(event_type, EventTypeClassified):
-        types = list(event_type.types)
-    else:
-        types = [t for _, t in event_type.types]
+    types = event_types_of(event_type)
     rectifiable = [t for t in types if context.vocabulary.event_types[t].rectifiable]
     if rectifiable and not has_due:
         problems.add(

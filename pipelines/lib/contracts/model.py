@@ -340,11 +340,16 @@ class EventMapping:
 
     @property
     def event_types(self) -> tuple[str, ...]:
-        if isinstance(self.type, str):
-            return (self.type,)
-        if isinstance(self.type, EventTypeClassified):
-            return self.type.types
-        return tuple(dict.fromkeys(event_type for _, event_type in self.type.types))
+        return event_types_of(self.type)
+
+
+def event_types_of(event_type: str | EventTypeMap | EventTypeClassified) -> tuple[str, ...]:
+    """The event types a mapping's `type` can give, each once, in order."""
+    if isinstance(event_type, str):
+        return (event_type,)
+    if isinstance(event_type, EventTypeClassified):
+        return event_type.types
+    return tuple(dict.fromkeys(t for _, t in event_type.types))
 
 
 @dataclass(frozen=True)

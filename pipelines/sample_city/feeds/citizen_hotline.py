@@ -34,6 +34,7 @@ from pipelines.sample_city.feeds.common import (
     batch,
     links,
     org_view,
+    places_at,
     residents,
     schedule,
     sequence_ids,
@@ -241,7 +242,7 @@ def hotline_reports(ctx: Context) -> Batch:
         "event_type",
         pl.col("reported_at").alias("event_time"),
         DAY,
-        pl.lit(False).alias("late"),
+        "late",
         pl.lit(None, pl.String).alias("org_id"),
         pl.lit(None, pl.String).alias("unit"),
         "incident_id",
@@ -324,15 +325,10 @@ def _complaints(ctx: Context, rng: np.random.Generator) -> pl.DataFrame:
     unit_places = units.select("place_id").join(
         ctx.world.places.select(PLACE_COLUMNS), on="place_id", how="left", maintain_order="left"
     )
-    places = pl.DataFrame(
-        {
-            c: np.where(at_unit, unit_places[c].to_numpy(), street[c].to_numpy())
-            for c in PLACE_COLUMNS
-        }
-    )
+    places = places_at(at_unit, unit_places, street)
     return pl.concat(
         [
-            places.with_columns(pl.col("house_number").cast(pl.Int64)).drop("lon", "lat"),
+            places.drop("lon", "lat"),
             pl.DataFrame(
                 {
                     "event_type": pl.Series(np.array([k[0] for k in KINDS])[kind]),

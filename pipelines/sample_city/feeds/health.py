@@ -148,7 +148,7 @@ def dispatches(ctx: Context) -> Batch:
         called="reported_at",
         reason=pl.col("event_type").replace_strict(INCIDENT_REASONS),
         incident_id="incident_id",
-        late=pl.lit(False),
+        late="late",
         **{DAY: DAY},
     )
     places = pl.concat([own, incidents], how="vertical_relaxed").sort("called", maintain_order=True)

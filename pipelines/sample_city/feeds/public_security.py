@@ -173,7 +173,7 @@ def alarms(ctx: Context) -> Batch:
         unit=pl.lit(None, pl.String),
         org_id=pl.lit(None, pl.String),
         incident_id="incident_id",
-        late=pl.lit(False),
+        late="late",
         **{DAY: DAY},
     )
     calls = pl.concat([own, incidents], how="vertical_relaxed").sort(

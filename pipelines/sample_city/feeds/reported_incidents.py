@@ -89,7 +89,7 @@ def reported(
     # services); a report made before the window or after it is not in this sample.
     return (
         picked.with_columns(at)
-        .with_columns(pl.col("reported_at").dt.date().alias(DAY))
+        .with_columns(pl.col("reported_at").dt.date().alias(DAY), late=pl.lit(False))
         .filter(pl.col(DAY).is_between(ctx.days[0], ctx.last_day))
     )
 
