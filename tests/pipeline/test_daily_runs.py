@@ -24,8 +24,10 @@ from polars.testing import assert_frame_equal
 from pipelines.defs.feeds import FEED_CONTRACTS
 from pipelines.defs.ingest.assets import bronze_key
 from pipelines.defs.ingest.partitions import DELIVERY_DAYS
+from pipelines.defs.linkage.assets import linkage_key
 from pipelines.lib.dagster_home import DAGSTER_HOME_DIRNAME
 from pipelines.lib.data_dir import DataDir
+from pipelines.lib.entity_kinds import REVIEWED_KINDS
 from pipelines.lib.landing.pending import days_to_ingest, landed_days
 from pipelines.lib.linkage.stages import KINDS
 from tests.conftest import safecity_run
@@ -113,6 +115,9 @@ def test_a_new_day_is_ingested_alone_keeps_entity_keys_and_updates_as_a_full_reb
         "the new day reached the warehouse"
     )
     _assert_keys_kept_unless_merged_or_split(data, links_before, _links(data))
+    for kind in REVIEWED_KINDS:  # the new day's records scored, the other pairs kept
+        rescored, records = _scored(root, kind)
+        assert 0 < rescored < records / 2, (kind, rescored, records)
 
     rebuild = safecity_run(root, tmp_path, "--full-refresh")
     assert rebuild.returncode == 0, rebuild.stdout + rebuild.stderr
@@ -120,6 +125,9 @@ def test_a_new_day_is_ingested_alone_keeps_entity_keys_and_updates_as_a_full_reb
     assert _partitions(root) == [day.isoformat() for day in days]
     assert gap.isoformat() not in _materialized(root, bronze_key(GAP_FEED))
     after_rebuild = _snapshot(data)
+    for kind in REVIEWED_KINDS:
+        rescored, records = _scored(root, kind)
+        assert rescored == records, (kind, rescored, records)
 
     assert after_daily_run.keys() == after_rebuild.keys()
     for name, frame in after_rebuild.items():
@@ -140,6 +148,15 @@ def _partitions(root: Path) -> list[str]:
     """The delivery day partitions in the instance `safecity run` keeps in the data directory."""
     with dg.DagsterInstance.from_config(str(root / DAGSTER_HOME_DIRNAME)) as instance:
         return list(DELIVERY_DAYS.get_partition_keys(dynamic_partitions_store=instance))
+
+
+def _scored(root: Path, kind: str) -> tuple[int, int]:
+    """Records the last linkage of `kind` scored, and its records (the asset's metadata)."""
+    with dg.DagsterInstance.from_config(str(root / DAGSTER_HOME_DIRNAME)) as instance:
+        event = instance.get_latest_materialization_event(linkage_key(kind))
+    assert event is not None and event.asset_materialization is not None
+    metadata = event.asset_materialization.metadata
+    return int(metadata["rescored_records"].value), int(metadata["records"].value)
 
 
 def _materialized(root: Path, key: dg.AssetKey) -> list[str]:

@@ -16,6 +16,7 @@ import dagster as dg
 from pipelines.defs import groups
 from pipelines.defs.automation.conditions import REFRESH_AFTER_INGESTION
 from pipelines.defs.warehouse.assets import WAREHOUSE_POOL, model_key
+from pipelines.lib.dbt_args import wants_full_refresh
 from pipelines.lib.duckdb_connection import connect
 from pipelines.lib.entity_kinds import ENTITY_KINDS, REVIEWED_KINDS
 from pipelines.lib.linkage.evaluate import F1_TARGETS, score_linkage, scores_markdown
@@ -71,10 +72,13 @@ def link_entities(
     context: dg.AssetExecutionContext, data_dir: DataDirResource
 ) -> Iterator[dg.MaterializeResult]:
     for kind in _KIND_ASSETS:
-        outcome = run_linkage(kind, data_dir.paths)
+        outcome = run_linkage(
+            kind, data_dir.paths, rescore_all=wants_full_refresh(context.run.tags)
+        )
         context.log.info(
             f"{outcome.mentions:,} {kind} mentions -> {outcome.entities:,} entities "
-            f"({outcome.probabilistic_mentions:,} matched probabilistically, {outcome.reviewed_mentions:,} by review decisions, "
+            f"({outcome.rescored_records:,} records scored, the others' pairs kept from the last run; "
+            f"{outcome.probabilistic_mentions:,} matched probabilistically, {outcome.reviewed_mentions:,} by review decisions, "
             f"{outcome.review_pairs:,} pairs to review, "
             f"{outcome.merged} merged, {outcome.split} split) in {outcome.seconds:.1f}s"
         )

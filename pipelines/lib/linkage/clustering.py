@@ -45,6 +45,9 @@ class RecordClusters:
     unmatched_decisions: int = (
         0  # review decisions naming a record that no longer exists (nothing to act on)
     )
+    rescored_records: int = (
+        0  # records scored this run; the others' pairs were kept (pair_store.py)
+    )
 
 
 REVIEWED = "review"  # what a link a person decided rests on (`matched_on`)

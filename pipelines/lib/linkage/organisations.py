@@ -14,6 +14,7 @@ branches of one chain stay two organisations.
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 
 import duckdb
 import polars as pl
@@ -30,6 +31,7 @@ from pipelines.lib.linkage.clustering import (
     most_common,
 )
 from pipelines.lib.linkage.graph import connected_components
+from pipelines.lib.linkage.pair_store import PairStore
 from pipelines.lib.linkage.scoring import identifier_of_its_own, load_table, score_pairs
 
 THRESHOLDS = Thresholds(match=0.95, review=0.50)
@@ -194,12 +196,14 @@ def link_organisations(
     connection: duckdb.DuckDBPyConnection,
     decisions: pl.DataFrame,
     unique_name_types: Collection[str] = (),
+    store: PairStore | None = None,
 ) -> tuple[pl.DataFrame, RecordClusters]:
     """Organisation mentions with their cluster, and the record clusters (with the review queue).
 
     `decisions`: the review decisions in force (`decisions.Decisions.in_force`);
     `unique_name_types`: the organisation types whose name alone identifies (the vocabulary's
-    `uniqueName`).
+    `uniqueName`); `store`: the pairs scored by the last run, to score only what changed
+    (`pair_store.py`).
     Needs `wh` (the warehouse, attached) with the places linked (`wh.linkage.place_clusters`).
     """
     connection.execute(_MENTIONS_SQL)
@@ -207,8 +211,11 @@ def link_organisations(
     records_of = _identifier_groups(mentions, unique_name_types)
     records = _records(mentions.join(records_of, on="mention_id"))
     load_table(connection, "organisation_records", records)
-    pairs = score_pairs(connection, "organisation_records", SETTINGS, threshold=THRESHOLDS.review)
-    clusters = cluster_records(records, pairs, THRESHOLDS, decisions)
+    scored = score_pairs(connection, "organisation_records", SETTINGS, THRESHOLDS.review, store)
+    clusters = replace(
+        cluster_records(records, scored.pairs, THRESHOLDS, decisions),
+        rescored_records=scored.rescored,
+    )
     linked = (
         mentions.join(records_of, on="mention_id")
         .join(clusters.records, on="record_id")

@@ -8,6 +8,8 @@ for or against, and two different full numbers rule a match out.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import duckdb
 import polars as pl
 import splink.comparison_library as cl
@@ -21,6 +23,7 @@ from pipelines.lib.linkage.clustering import (
     method_of_link,
     most_common,
 )
+from pipelines.lib.linkage.pair_store import PairStore
 from pipelines.lib.linkage.scoring import identifier_of_its_own, load_table, score_pairs
 
 THRESHOLDS = Thresholds(match=0.95, review=0.50)
@@ -98,11 +101,14 @@ def _records(mentions: pl.DataFrame) -> pl.DataFrame:
 
 
 def link_persons(
-    connection: duckdb.DuckDBPyConnection, decisions: pl.DataFrame
+    connection: duckdb.DuckDBPyConnection,
+    decisions: pl.DataFrame,
+    store: PairStore | None = None,
 ) -> tuple[pl.DataFrame, RecordClusters]:
     """Person mentions with their cluster, and the record clusters (with the review queue).
 
-    `decisions`: the review decisions in force (`decisions.Decisions.in_force`).
+    `decisions`: the review decisions in force (`decisions.Decisions.in_force`); `store`: the
+    pairs scored by the last run, to score only what changed (`pair_store.py`).
     Needs `wh` (the warehouse, attached) with the organisations linked (`wh.linkage.organisation_clusters`).
     Mention columns: source_department, source_feed, source_record_id, role, slot, mention_id,
     cluster, anchor, method, match_probability, matched_on.
@@ -113,8 +119,11 @@ def link_persons(
     ).pl()
     records = _records(mentions)
     load_table(connection, "person_records", records)
-    pairs = score_pairs(connection, "person_records", SETTINGS, threshold=THRESHOLDS.review)
-    clusters = cluster_records(records, pairs, THRESHOLDS, decisions)
+    scored = score_pairs(connection, "person_records", SETTINGS, THRESHOLDS.review, store)
+    clusters = replace(
+        cluster_records(records, scored.pairs, THRESHOLDS, decisions),
+        rescored_records=scored.rescored,
+    )
     anchors = (
         mentions.join(clusters.records, on="record_id")
         .group_by("cluster")

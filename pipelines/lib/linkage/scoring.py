@@ -14,6 +14,8 @@ weight, positive for, negative against.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -21,17 +23,20 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator
 
+from pipelines.lib.linkage.pair_store import PairStore
 from pipelines.lib.sql_names import qualified, quoted
 
 U_SAMPLE_PAIRS = 2_000_000
-PAIRS_SCHEMA = {
-    "record_id_l": pl.String,
-    "record_id_r": pl.String,
-    "match_probability": pl.Float64,
-    "match_weight": pl.Float64,
-    "evidence": pl.String,
-    "agreeing": pl.String,
-}
+PAIRS_SCHEMA = pl.Schema(
+    {
+        "record_id_l": pl.String,
+        "record_id_r": pl.String,
+        "match_probability": pl.Float64,
+        "match_weight": pl.Float64,
+        "evidence": pl.String,
+        "agreeing": pl.String,
+    }
+)
 # Splink samples random pairs to estimate u: a fixed seed gives the same pairs, so runs repeat.
 U_SAMPLING_SEED = 1
 MIN_RECORDS_TO_ESTIMATE_U = 5_000
@@ -59,30 +64,116 @@ def identifier_of_its_own(column: str, name: str, different: str) -> cl.CustomCo
     )
 
 
+@dataclass(frozen=True)
+class ScoredPairs:
+    pairs: pl.DataFrame  # PAIRS_SCHEMA
+    records: int
+    rescored: int  # records whose pairs were scored this run (the others' were kept from the last)
+
+
 def score_pairs(
-    connection: duckdb.DuckDBPyConnection, table: str, settings: SettingsCreator, threshold: float
-) -> pl.DataFrame:
+    connection: duckdb.DuckDBPyConnection,
+    table: str,
+    settings: SettingsCreator,
+    threshold: float,
+    store: PairStore | None = None,
+) -> ScoredPairs:
     """Pairs of `table` rows (unique id `record_id`) the blocking rules propose, scoring at least `threshold`.
 
-    Columns: record_id_l, record_id_r, match_probability, match_weight, evidence (every comparison's
-    level and weight), agreeing (the comparisons that weighed for the match).
+    Pair columns: record_id_l, record_id_r, match_probability, match_weight, evidence (every
+    comparison's level and weight), agreeing (the comparisons that weighed for the match).
+    With a `store`, the model and the pairs are kept, and only pairs with a record that is new
+    or changed since the last run are scored (`pair_store.py`). Every column but `summary` and
+    `label` (read by clustering, not by scoring) is what a record's fingerprint is taken of.
     """
     [(records,)] = connection.execute(f"select count(*) from {quoted(table, 'table')}").fetchall()
     if records < 2:
-        return pl.DataFrame(
-            schema=PAIRS_SCHEMA
-        )  # nothing to compare (Splink cannot sample an empty table)
-    # ERROR: the "u not fully trained" warning is expected where the stated u is kept (see above).
-    linker = Linker(
-        DuckDBAPI(connection=connection).register(table), settings, log_level=logging.ERROR
-    )
+        # Nothing to compare (Splink cannot sample an empty table).
+        return ScoredPairs(pl.DataFrame(schema=PAIRS_SCHEMA), records, 0)
+    stated = settings.create_settings_dict("duckdb")
+    model = store.model_for(stated) if store is not None else None
+    if model is None:
+        model = _estimated_model(connection, table, stated, records)
+        if store is not None:
+            store.save_model(stated, model)
+    fingerprints = connection.sql(
+        f"select record_id, md5(to_json(t)::varchar) as fingerprint"
+        f" from (select * exclude (summary, label) from {quoted(table, 'table')}) as t"
+    ).pl()
+    stored = store.scored_with(model, PAIRS_SCHEMA) if store is not None else None
+    if stored is None:
+        pairs = _predict(connection, table, model, threshold)
+        rescored = records
+    else:
+        unchanged = fingerprints.join(
+            stored.fingerprints, on=["record_id", "fingerprint"], how="semi"
+        )["record_id"]
+        kept = stored.pairs.filter(
+            pl.col("record_id_l").is_in(unchanged.implode())
+            & pl.col("record_id_r").is_in(unchanged.implode())
+        )
+        rescored = records - unchanged.len()
+        pairs = kept
+        if rescored:
+            pairs = pl.concat([kept, _predict(connection, table, model, threshold, unchanged)])
+    pairs = pairs.sort("record_id_l", "record_id_r")
+    if store is not None:
+        store.save(model, fingerprints.sort("record_id"), pairs)
+    return ScoredPairs(pairs, records, rescored)
+
+
+def _estimated_model(
+    connection: duckdb.DuckDBPyConnection, table: str, stated: dict[str, Any], records: int
+) -> dict[str, Any]:
+    """The stated model, with u estimated from `table` where it has enough records."""
+    linker = _linker(connection, table, stated)
     if records >= MIN_RECORDS_TO_ESTIMATE_U:
         linker.training.estimate_u_using_random_sampling(
             max_pairs=U_SAMPLE_PAIRS, seed=U_SAMPLING_SEED
         )
-    pairs = linker.inference.predict(threshold_match_probability=threshold).as_pyarrow_table()
-    # Not pl.from_arrow, which is typed DataFrame | Series whatever it is given.
-    frame = pl.DataFrame(pairs)
+    return linker.misc.save_model_to_json()
+
+
+def _linker(connection: duckdb.DuckDBPyConnection, table: str, model: dict[str, Any]) -> Linker:
+    # ERROR: the "u not fully trained" warning is expected where the stated u is kept (see above).
+    return Linker(DuckDBAPI(connection=connection).register(table), model, log_level=logging.ERROR)
+
+
+def _predict(
+    connection: duckdb.DuckDBPyConnection,
+    table: str,
+    model: dict[str, Any],
+    threshold: float,
+    unchanged: pl.Series | None = None,
+) -> pl.DataFrame:
+    """Score the pairs the model's blocking rules propose; with `unchanged` (record ids), only
+    pairs with at least one other record: the same pairs, and scores, as scoring all and
+    dropping those."""
+    if unchanged is not None:
+        connection.register("_unchanged", unchanged.to_frame().to_arrow())
+        scored_table = f"{table}_changed"
+        connection.execute(
+            f"create or replace temp table {quoted(scored_table, 'table')} as "
+            f"select *, record_id not in (select record_id from _unchanged) as _changed "
+            f"from {quoted(table, 'table')}"
+        )
+        connection.unregister("_unchanged")
+        rules = model["blocking_rules_to_generate_predictions"]
+        model = {
+            **model,
+            "blocking_rules_to_generate_predictions": [
+                {
+                    **rule,
+                    "blocking_rule": f"({rule['blocking_rule']}) and (l._changed or r._changed)",
+                }
+                for rule in rules
+            ],
+        }
+        table = scored_table
+    linker = _linker(connection, table, model)
+    frame = pl.DataFrame(
+        linker.inference.predict(threshold_match_probability=threshold).as_pyarrow_table()
+    )
     comparisons = linker._settings_obj.comparisons  # the fitted model: level labels per gamma value
     evidence = [
         pl.format(
@@ -112,4 +203,4 @@ def score_pairs(
         pl.col("match_weight"),
         pl.concat_str(evidence, separator="; ").alias("evidence"),
         pl.concat_str(agreeing, separator="+", ignore_nulls=True).alias("agreeing"),
-    ).sort("record_id_l", "record_id_r")
+    )

@@ -33,6 +33,7 @@ from pipelines.lib.linkage.decisions import Decisions
 from pipelines.lib.linkage.keys import assign_keys
 from pipelines.lib.linkage.objects import link_objects
 from pipelines.lib.linkage.organisations import link_organisations
+from pipelines.lib.linkage.pair_store import PairStore
 from pipelines.lib.linkage.persons import link_persons
 from pipelines.lib.linkage.places import link_places
 from pipelines.lib.linkage.registry import Registry
@@ -49,6 +50,8 @@ class LinkageOutcome:
     merged: int
     split: int
     probabilistic_mentions: int
+    records: int  # what scoring compares: mentions grouped by identifier (0: exact keys only)
+    rescored_records: int  # records whose pairs were scored; the others' kept from the last run
     reviewed_mentions: int  # joined by an engineer's decision
     unmatched_decisions: int  # decisions naming a record that no longer exists
     review_pairs: int
@@ -63,10 +66,10 @@ class _Kind:
     name: str  # singular, as in xref_source_record.entity_kind
     key_column: str
     new_key_prefix: str  # for entities with no identifier to be named by
-    # (connection, review decisions in force, the city) -> mentions with their cluster, and the
-    # record clusters
+    # (connection, review decisions in force, the city, the last run's scored pairs) -> mentions
+    # with their cluster, and the record clusters
     link: Callable[
-        [duckdb.DuckDBPyConnection, pl.DataFrame, CityProfile],
+        [duckdb.DuckDBPyConnection, pl.DataFrame, CityProfile, PairStore],
         tuple[pl.DataFrame, RecordClusters | None],
     ]
     keyed_columns: tuple[
@@ -75,31 +78,43 @@ class _Kind:
 
 
 def _places(
-    connection: duckdb.DuckDBPyConnection, decisions: pl.DataFrame, city: CityProfile
+    connection: duckdb.DuckDBPyConnection,
+    decisions: pl.DataFrame,
+    city: CityProfile,
+    store: PairStore,
 ) -> tuple[pl.DataFrame, RecordClusters | None]:
     # exact keys only: nothing to review
     return link_places(connection, city), None
 
 
 def _organisations(
-    connection: duckdb.DuckDBPyConnection, decisions: pl.DataFrame, city: CityProfile
+    connection: duckdb.DuckDBPyConnection,
+    decisions: pl.DataFrame,
+    city: CityProfile,
+    store: PairStore,
 ) -> tuple[pl.DataFrame, RecordClusters | None]:
     vocabulary = shared_vocabulary(contracts_dir())
     # Without a valid vocabulary (`safecity contract check` says why) no name is an identifier.
     types = vocabulary.organisation_types.values() if vocabulary is not None else ()
     return link_organisations(
-        connection, decisions, unique_name_types=[t.name for t in types if t.unique_name]
+        connection, decisions, [t.name for t in types if t.unique_name], store
     )
 
 
 def _persons(
-    connection: duckdb.DuckDBPyConnection, decisions: pl.DataFrame, city: CityProfile
+    connection: duckdb.DuckDBPyConnection,
+    decisions: pl.DataFrame,
+    city: CityProfile,
+    store: PairStore,
 ) -> tuple[pl.DataFrame, RecordClusters | None]:
-    return link_persons(connection, decisions)
+    return link_persons(connection, decisions, store)
 
 
 def _objects(
-    connection: duckdb.DuckDBPyConnection, decisions: pl.DataFrame, city: CityProfile
+    connection: duckdb.DuckDBPyConnection,
+    decisions: pl.DataFrame,
+    city: CityProfile,
+    store: PairStore,
 ) -> tuple[pl.DataFrame, RecordClusters | None]:
     return link_objects(connection), None
 
@@ -124,14 +139,20 @@ KINDS = {
 assert set(KINDS) == set(ENTITY_KINDS), "a linkage stage per entity kind (lib/entity_kinds.py)"
 
 
-def run_linkage(kind_name: str, paths: DataDir) -> LinkageOutcome:
-    """Link one entity kind in the warehouse at `paths.warehouse`, keys continued from `paths.linkage`."""
+def run_linkage(kind_name: str, paths: DataDir, *, rescore_all: bool = False) -> LinkageOutcome:
+    """Link one entity kind in the warehouse at `paths.warehouse`, keys continued from `paths.linkage`.
+
+    Pairs of records unchanged since the last run keep their scores (`pair_store.py`);
+    `rescore_all` (`safecity run --full-refresh`) scores every pair again."""
     kind = KINDS[one_of(kind_name, ENTITY_KINDS, "entity kind")]
     started = time.perf_counter()
     connection = _connect(paths.warehouse)
     try:
         decisions = Decisions(paths.linkage_kind(kind.name))
-        linked, clusters = kind.link(connection, decisions.in_force(), city_profile(paths.root))
+        store = PairStore(paths.linkage_kind(kind.name), rescore_all=rescore_all)
+        linked, clusters = kind.link(
+            connection, decisions.in_force(), city_profile(paths.root), store
+        )
         registry = Registry(paths.linkage_kind(kind.name))
         assignment = assign_keys(
             linked.select("mention_id", "cluster", "anchor"), registry.keys(), kind.new_key_prefix
@@ -159,6 +180,8 @@ def run_linkage(kind_name: str, paths: DataDir) -> LinkageOutcome:
             reviewed_mentions=int((keyed["method"] == "reviewed").sum()),
             unmatched_decisions=clusters.unmatched_decisions if clusters is not None else 0,
             review_pairs=clusters.review.height if clusters is not None else 0,
+            records=clusters.records.height if clusters is not None else 0,
+            rescored_records=clusters.rescored_records if clusters is not None else 0,
             seconds=round(time.perf_counter() - started, 2),
         )
     finally:
