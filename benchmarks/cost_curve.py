@@ -11,12 +11,15 @@ the largest run takes most of an hour.
 
 Prints a table, writes benchmarks/results/cost_curve.json and draws
 benchmarks/results/cost_curve.png (time and memory against rows, the machine in its title).
-Both are committed: the README's capacity advice is read off them.
+Both are committed: the README's capacity advice is read off them. The points of scales not
+run this time (same seed) are kept from the last file, each with the commit and date it was
+measured at, so the largest point can be measured on its own.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 from pathlib import Path
 
@@ -56,7 +59,7 @@ def main() -> None:
     safecity_command()
     machine = machine_info()
     print_machine(machine)
-    points: list[dict] = []
+    points = _earlier_points(args.seed, args.scales)
     for scale in args.scales:
         city = Path(f"data/bench-{scale}").absolute()
         if not has_city(city):
@@ -64,7 +67,9 @@ def main() -> None:
         print(f"== {scale}: safecity run on {city}", flush=True)
         seconds, sampler, run = run_pipeline(DataDir(city), args.scratch.absolute() / "data")
         figures = figures_of(seconds, sampler, run, csv_feeds=set())
-        points.append({"scale": scale, **figures})
+        measured = {"measured_at": machine["date"], "git_commit": machine["git_commit"]}
+        points.append({"scale": scale, **measured, **figures})
+        points.sort(key=lambda point: point["rows_landed"])
         print(
             f"   {figures['rows_landed']:,} rows in {seconds / 60:.1f} min, "
             f"peak {figures['peak_rss_mib'] / 1024:.1f} GiB",
@@ -93,6 +98,22 @@ def main() -> None:
         ],
     )
     print(f"chart: {RESULTS_DIR / 'cost_curve.png'}")
+
+
+def _earlier_points(seed: int, scales: list[str]) -> list[dict]:
+    """The last file's points of other scales, measured on the same seed."""
+    path = RESULTS_DIR / "cost_curve.json"
+    if not path.is_file():
+        return []
+    earlier = json.loads(path.read_text(encoding="utf-8"))
+    if earlier.get("seed") != seed:
+        return []
+    machine = earlier.get("machine", {})
+    return [
+        {"measured_at": machine.get("date"), "git_commit": machine.get("git_commit"), **point}
+        for point in earlier.get("points", [])
+        if point["scale"] not in scales
+    ]
 
 
 def stage_seconds(point: dict, stage: str) -> float:
