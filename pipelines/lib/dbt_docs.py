@@ -11,11 +11,14 @@ scripts and styles; a style or font left out offline would only change how the p
 The published folder, replaced as a whole (a reader sees the previous site or the new one):
 
 - `static_index.html`: the site, self-contained (open it from the file system);
-- `manifest.json`, `catalog.json`: what it was made from, for tools.
+- `manifest.json`, `catalog.json`: what it was made from, for tools;
+- `made_from.json`: a digest of the inputs, so a run whose dbt project, code and published
+  columns are those of the site's skips dbt's two processes (`site_made_from`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -23,10 +26,14 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
+from pipelines.lib import run_state
 from pipelines.lib.atomic import replace_dir
 
 STATIC_PAGE = "static_index.html"
 ARTEFACTS = ("manifest.json", "catalog.json")
+MADE_FROM = "made_from.json"
 
 # What a browser fetches by itself when it opens the page: an element's source (a script, a
 # style sheet, an image, a frame), a source a script sets, a style sheet's url() or @import,
@@ -78,8 +85,34 @@ def without_external_fetches(html: str) -> tuple[str, list[str]]:
     return html, removed
 
 
-def publish_dbt_docs(docs_target: Path, folder: Path) -> DocsSite:
-    """Publish the static docs site dbt generated in `docs_target` to `folder`, offline-safe."""
+def docs_inputs(analytics: Path) -> str:
+    """What the site shows, as one digest: the dbt project (descriptions, lineage), the code and
+    library versions, and the columns of the analytics copy (the catalog)."""
+    with duckdb.connect(str(analytics), read_only=True) as connection:
+        columns = connection.execute(
+            "select table_schema, table_name, column_name, data_type, ordinal_position "
+            "from information_schema.columns where table_catalog = current_database() order by all"
+        ).fetchall()
+    digest = hashlib.sha256()
+    for part in (run_state.dbt_project_digest(), run_state.code_digest(), repr(columns)):
+        digest.update(part.encode())
+    return digest.hexdigest()
+
+
+def site_made_from(folder: Path, inputs: str) -> DocsSite | None:
+    """The site published in `folder`, if it was made from `inputs` (`docs_inputs`)."""
+    try:
+        made_from = json.loads((folder / MADE_FROM).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if made_from.get("inputs") != inputs or not (folder / STATIC_PAGE).is_file():
+        return None
+    return _site(folder, tuple(made_from.get("removed_loaders", ())))
+
+
+def publish_dbt_docs(docs_target: Path, folder: Path, inputs: str) -> DocsSite:
+    """Publish the static docs site dbt generated in `docs_target` to `folder`, offline-safe;
+    `inputs` (`docs_inputs`) is what it was made from."""
     page = docs_target / STATIC_PAGE
     if not page.is_file():
         raise DocsNotGeneratedError(
@@ -93,14 +126,20 @@ def publish_dbt_docs(docs_target: Path, folder: Path) -> DocsSite:
         (staging / STATIC_PAGE).write_text(html, encoding="utf-8")
         for name in ARTEFACTS:
             shutil.copyfile(docs_target / name, staging / name)
+        made_from = {"inputs": inputs, "removed_loaders": removed}
+        (staging / MADE_FROM).write_text(json.dumps(made_from, indent=1), encoding="utf-8")
         replace_dir(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    return _site(folder, tuple(removed))
+
+
+def _site(folder: Path, removed_loaders: tuple[str, ...]) -> DocsSite:
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     catalog = json.loads((folder / "catalog.json").read_text(encoding="utf-8"))
     return DocsSite(
         folder=folder,
         models=sum(1 for n in manifest["nodes"].values() if n["resource_type"] == "model"),
         catalogued=len(catalog["nodes"]),
-        removed_loaders=tuple(removed),
+        removed_loaders=removed_loaders,
     )

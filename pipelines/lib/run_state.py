@@ -103,12 +103,17 @@ def input_fingerprint(data_dir: DataDir, *, city_profile: Path, today: str) -> d
     return {
         "landing": _tree_stats(data_dir.landing),
         "contracts": _tree_contents(settings.contracts_dir()),
-        "dbt_project": _tree_contents(settings.dbt_project_dir(), skip=_DBT_OUTPUT_FOLDERS),
+        "dbt_project": dbt_project_digest(),
         "city_profile": _file_contents(city_profile),
-        "code": _code_version(),
+        "code": code_digest(),
         "settings": _settings_digest(),
         "day": today,
     }
+
+
+def dbt_project_digest() -> str:
+    """The dbt project's own files, not what dbt writes into it."""
+    return _tree_contents(settings.dbt_project_dir(), skip=_DBT_OUTPUT_FOLDERS)
 
 
 def today_in(time_zone: str, now: datetime | None = None) -> str:
@@ -260,7 +265,8 @@ def _file_contents(path: Path) -> str:
         return f"{path}:missing"
 
 
-def _code_version() -> str:
+def code_digest() -> str:
+    """The pipeline's code, the lock file and the versions of the libraries a build depends on."""
     package = Path(pipelines.__file__).parent
     digest = hashlib.sha256(_bytes(_tree_contents(package)))
     lock = package.parent / "uv.lock"

@@ -12,6 +12,7 @@ from pipelines.lib.dbt_docs import (
     DocsNotGeneratedError,
     external_fetches,
     publish_dbt_docs,
+    site_made_from,
     without_external_fetches,
 )
 
@@ -79,10 +80,11 @@ def test_publish_writes_the_offline_page_and_its_artefacts_in_place_of_the_old_s
     site_dir.mkdir(parents=True)
     (site_dir / "stale.html").write_text("an earlier site's page", encoding="utf-8")
 
-    site = publish_dbt_docs(target, site_dir)
+    site = publish_dbt_docs(target, site_dir, "inputs-1")
 
     assert sorted(p.name for p in site_dir.iterdir()) == [
         "catalog.json",
+        "made_from.json",
         "manifest.json",
         "static_index.html",
     ]
@@ -95,5 +97,18 @@ def test_publish_writes_the_offline_page_and_its_artefacts_in_place_of_the_old_s
 
 def test_publish_without_a_generated_page_says_what_to_run(tmp_path) -> None:
     with pytest.raises(DocsNotGeneratedError, match="dbt docs generate --static"):
-        publish_dbt_docs(tmp_path / "missing", tmp_path / "reports" / "dbt_docs")
+        publish_dbt_docs(tmp_path / "missing", tmp_path / "reports" / "dbt_docs", "inputs")
     assert not (tmp_path / "reports").exists()
+
+
+def test_a_site_is_kept_only_for_the_inputs_it_was_made_from(tmp_path) -> None:
+    target = _docs_target(tmp_path / "dbt_target" / "docs", PAGE)
+    site_dir = tmp_path / "reports" / "dbt_docs"
+    assert site_made_from(site_dir, "inputs-1") is None  # nothing published yet
+
+    published = publish_dbt_docs(target, site_dir, "inputs-1")
+
+    assert site_made_from(site_dir, "inputs-1") == published
+    assert site_made_from(site_dir, "inputs-2") is None
+    (site_dir / "static_index.html").unlink()
+    assert site_made_from(site_dir, "inputs-1") is None  # a site without its page is made again

@@ -32,6 +32,7 @@ from pipelines.lib.landing.pending import days_to_ingest, landed_days
 from pipelines.lib.linkage.stages import KINDS
 from tests.conftest import safecity_run
 
+DOCS = dg.AssetKey(["reports", "dbt_docs"])
 GAP_FEED = FEED_CONTRACTS[("fire_rescue", "fire_inspections")]
 # Built by delivery day in dbt (materialized incremental): compared too, beside every published table.
 INCREMENTAL_MODELS = [
@@ -92,6 +93,7 @@ def test_a_new_day_is_ingested_alone_keeps_entity_keys_and_updates_as_a_full_reb
 
     first = safecity_run(root, tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
+    assert _metadata(root, DOCS)["regenerated"] is True
     assert days_to_ingest(data, FEED_CONTRACTS.values()) == []  # nothing new since
     # The partitions are exactly the days delivered so far; the feed's missing day is missing.
     assert _partitions(root) == [day.isoformat() for day in days[:-1]]
@@ -118,6 +120,8 @@ def test_a_new_day_is_ingested_alone_keeps_entity_keys_and_updates_as_a_full_reb
     for kind in REVIEWED_KINDS:  # the new day's records scored, the other pairs kept
         rescored, records = _scored(root, kind)
         assert 0 < rescored < records / 2, (kind, rescored, records)
+    # Same dbt project, code and published columns: the docs site is kept, not made again.
+    assert _metadata(root, DOCS)["regenerated"] is False
 
     rebuild = safecity_run(root, tmp_path, "--full-refresh")
     assert rebuild.returncode == 0, rebuild.stdout + rebuild.stderr
@@ -150,13 +154,18 @@ def _partitions(root: Path) -> list[str]:
         return list(DELIVERY_DAYS.get_partition_keys(dynamic_partitions_store=instance))
 
 
-def _scored(root: Path, kind: str) -> tuple[int, int]:
-    """Records the last linkage of `kind` scored, and its records (the asset's metadata)."""
+def _metadata(root: Path, key: dg.AssetKey) -> dict[str, object]:
+    """The metadata of the asset's last materialisation, as values."""
     with dg.DagsterInstance.from_config(str(root / DAGSTER_HOME_DIRNAME)) as instance:
-        event = instance.get_latest_materialization_event(linkage_key(kind))
+        event = instance.get_latest_materialization_event(key)
     assert event is not None and event.asset_materialization is not None
-    metadata = event.asset_materialization.metadata
-    return int(metadata["rescored_records"].value), int(metadata["records"].value)
+    return {name: entry.value for name, entry in event.asset_materialization.metadata.items()}
+
+
+def _scored(root: Path, kind: str) -> tuple[int, int]:
+    """Records the last linkage of `kind` scored, and its records."""
+    metadata = _metadata(root, linkage_key(kind))
+    return int(str(metadata["rescored_records"])), int(str(metadata["records"]))
 
 
 def _materialized(root: Path, key: dg.AssetKey) -> list[str]:
