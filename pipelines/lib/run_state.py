@@ -65,6 +65,7 @@ _LIBRARIES = (
 _NOT_INPUTS = {
     settings.TERM.name,
     settings.CRASH_TEST_PAUSE.name,
+    settings.REPROCESS_SINCE.name,  # the warehouse step's, for dbt
     settings.DAGSTER_HOME.name,
     *(s.name for s in settings.TELEMETRY_OFF),
 }

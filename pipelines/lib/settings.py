@@ -70,6 +70,11 @@ REFERENCE_DIR = Setting(
     "pipelines/reference",
     "the reference tables dbt reads (admin divisions, standards); the warehouse step sets it to the installed package's",
 )
+REPROCESS_SINCE = Setting(
+    "SAFECITY_REPROCESS_SINCE",
+    None,
+    "set by the warehouse step for dbt: the first delivery day a daily build rebuilds and tests; unset: every day",
+)
 DAGSTER_HOME = Setting(
     "DAGSTER_HOME",
     None,
@@ -167,6 +172,7 @@ ENVIRONMENT: tuple[Setting, ...] = (
     EXTRACTS_ROOT,
     DBT_PROJECT_DIR,
     REFERENCE_DIR,
+    REPROCESS_SINCE,
     DAGSTER_HOME,
     PSEUDONYM_KEY,
     IDENTITY_HASH_KEY,

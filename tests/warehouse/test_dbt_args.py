@@ -13,6 +13,7 @@ from pipelines.lib.dbt_args import (
     FULL_REFRESH_TAG,
     dbt_build_args,
     earliest_day_written_after,
+    first_day_to_reprocess,
     wants_full_refresh,
 )
 
@@ -32,21 +33,24 @@ def dbt_vars(args: list[str]) -> dict:
 
 
 def test_a_daily_build_reprocesses_from_the_earliest_changed_day() -> None:
-    args = dbt_build_args(full_refresh=False, reprocess_since=date(2026, 10, 3), city=CHENGDU)
+    args = dbt_build_args(full_refresh=False, city=CHENGDU)
     assert args[0] == "build" and "--full-refresh" not in args
-    assert dbt_vars(args) == {**CHENGDU.dbt_vars(), "reprocess_since": "2026-10-03"}
+    # The day is no dbt var (a changed var makes dbt parse everything again): the vars are the city's.
+    assert dbt_vars(args) == CHENGDU.dbt_vars()
+    day = first_day_to_reprocess(full_refresh=False, reprocess_since=date(2026, 10, 3))
+    assert day == "2026-10-03"
 
 
 def test_full_refresh_rebuilds_everything_and_needs_no_day() -> None:
-    args = dbt_build_args(full_refresh=True, reprocess_since=date(2026, 10, 3), city=CHENGDU)
+    args = dbt_build_args(full_refresh=True, city=CHENGDU)
     assert args[:2] == ["build", "--full-refresh"]
-    assert dbt_vars(args) == CHENGDU.dbt_vars()  # no reprocess_since: every day is rebuilt
-    args = dbt_build_args(full_refresh=False, reprocess_since=None, city=CHENGDU)
-    assert args[0] == "build" and dbt_vars(args) == CHENGDU.dbt_vars()
+    assert dbt_vars(args) == CHENGDU.dbt_vars()
+    assert first_day_to_reprocess(full_refresh=True, reprocess_since=date(2026, 10, 3)) is None
+    assert first_day_to_reprocess(full_refresh=False, reprocess_since=None) is None
 
 
 def test_the_city_profile_reaches_dbt_as_vars() -> None:
-    variables = dbt_vars(dbt_build_args(full_refresh=True, reprocess_since=None, city=WENZHOU))
+    variables = dbt_vars(dbt_build_args(full_refresh=True, city=WENZHOU))
     assert variables == {
         "city_code": "3303",
         "city_name_prefixes": ["浙江省", "温州市", "浙江", "温州"],

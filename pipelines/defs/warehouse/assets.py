@@ -38,6 +38,7 @@ from pipelines.lib.city_profile import city_profile
 from pipelines.lib.dbt_args import (
     dbt_build_args,
     earliest_day_written_after,
+    first_day_to_reprocess,
     wants_full_refresh,
 )
 from pipelines.lib.resources import DataDirResource
@@ -171,13 +172,18 @@ def build_models(
     paths = data_dir.paths
     export_dbt_environment(paths.root)
     built_at = paths.warehouse.stat().st_mtime if paths.warehouse.exists() else None
-    args = dbt_build_args(
-        full_refresh=wants_full_refresh(context.run.tags),
+    full_refresh = wants_full_refresh(context.run.tags)
+    since = first_day_to_reprocess(
+        full_refresh=full_refresh,
         reprocess_since=earliest_day_written_after(
             paths.bronze.glob("*/*/date=*/*.parquet"), built_at
         ),
-        city=city_profile(paths.root),
     )
+    if since is None:
+        settings.unset(settings.REPROCESS_SINCE)  # never empty: dbt would compare days with ''
+    else:
+        settings.export(settings.REPROCESS_SINCE, since)
+    args = dbt_build_args(full_refresh=full_refresh, city=city_profile(paths.root))
     yield from with_row_counts(dbt.cli(args, context=context, target_path=paths.dbt_target))
 
 

@@ -48,9 +48,11 @@ def staging_model(contract: FeedContract, header: str) -> str:
     )
 
 
-# A daily build tests the days it rebuilds (var reprocess_since, set by the warehouse step);
+# A daily build tests the days it rebuilds (SAFECITY_REPROCESS_SINCE, set by the warehouse step);
 # that a new day repeats no earlier day's key is ingestion's rule (duplicate_key).
-_DAYS_BUILT = {"where": 'delivery_date >= \'{{ var("reprocess_since", "0001-01-01") }}\''}
+_DAYS_BUILT = {
+    "where": 'delivery_date >= \'{{ env_var("SAFECITY_REPROCESS_SINCE", "0001-01-01") }}\''
+}
 
 
 def staging_properties(contracts: list[FeedContract]) -> dict:
