@@ -225,23 +225,33 @@ def organisations_with_points(
 ) -> pl.Series:
     """Org ids that a valid row of a feed delivering coordinates names together with the
     organisation's own place (its premises, as that row's point)."""
-    own = organisations.select(pl.col("org_id").alias("entity_id"), pl.col("place_id"))
+    own = organisations.select(pl.col("org_id").alias("entity_id"), pl.col("place_id")).lazy()
     found = []
     for department, feed in feeds_with_points:
         folder = truth_dir / "links" / department / feed
         if not folder.is_dir():
             continue
-        records = pl.read_parquet(truth_dir / "records" / department / feed / "*.parquet")
-        valid = records.filter(pl.col("invalid_rule").is_null()).select("file", "row_number")
-        link_table = pl.read_parquet(folder / "*.parquet").join(
-            valid, on=["file", "row_number"], how="semi"
+        # Lazily, rows naming an organisation first: a sensor feed's tens of millions of rows
+        # name none, and reading all their truth at once took more memory than the machine has.
+        links = pl.scan_parquet(folder / "*.parquet")
+        orgs = (
+            links.filter(pl.col("entity_kind") == "organisation")
+            .select("file", "row_number", "entity_id")
+            .join(own, on="entity_id")
         )
-        orgs = link_table.filter(pl.col("entity_kind") == "organisation").join(own, on="entity_id")
-        place_links = link_table.filter(pl.col("entity_kind") == "place").select(
-            "file", "row_number", pl.col("entity_id").alias("place_id")
+        at_own_place = orgs.join(
+            links.filter(pl.col("entity_kind") == "place").select(
+                "file", "row_number", pl.col("entity_id").alias("place_id")
+            ),
+            on=["file", "row_number", "place_id"],
+            how="semi",
         )
         found.append(
-            orgs.join(place_links, on=["file", "row_number", "place_id"], how="semi")["entity_id"]
+            at_own_place.join(
+                _valid_rows(truth_dir, department, feed), on=["file", "row_number"], how="semi"
+            )
+            .select("entity_id")
+            .collect()["entity_id"]
         )
     if not found:
         return pl.Series("entity_id", [], dtype=pl.String)
@@ -250,14 +260,23 @@ def organisations_with_points(
 
 def valid_entities(truth_dir: Path, department: str, feed: str, kind: str) -> pl.Series:
     """Entity ids of `kind` with at least one row of the feed that reached bronze valid."""
-    records = pl.read_parquet(truth_dir / "records" / department / feed / "*.parquet")
-    link_table = pl.read_parquet(truth_dir / "links" / department / feed / "*.parquet")
-    valid = records.filter(pl.col("invalid_rule").is_null()).select("file", "row_number")
+    links = pl.scan_parquet(truth_dir / "links" / department / feed / "*.parquet")
     return (
-        link_table.filter(pl.col("entity_kind") == kind)
-        .join(valid, on=["file", "row_number"], how="semi")["entity_id"]
+        links.filter(pl.col("entity_kind") == kind)
+        .join(_valid_rows(truth_dir, department, feed), on=["file", "row_number"], how="semi")
+        .select("entity_id")
         .unique()
-        .sort()
+        .sort("entity_id")
+        .collect()["entity_id"]
+    )
+
+
+def _valid_rows(truth_dir: Path, department: str, feed: str) -> pl.LazyFrame:
+    """The feed's rows that reach bronze (no planted invalidity), by file and row number."""
+    return (
+        pl.scan_parquet(truth_dir / "records" / department / feed / "*.parquet")
+        .filter(pl.col("invalid_rule").is_null())
+        .select("file", "row_number")
     )
 
 
