@@ -8,7 +8,7 @@ from `ground_truth/`, so changing a rate here changes what the tests expect.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 
 from pipelines.lib.city_profile import Bounds
 from pipelines.sample_city.city_map import CityMap, city_map
@@ -97,6 +97,9 @@ class Scale:
     # hundred thousand on large pushes over 50 million readings a day.
     fleet_assets: int = 500
     congestions_per_detector_day: float = 0.05  # non-recurrent congestion planted in traffic_flow
+    # Days before FIRST_DAY the window starts: a window longer than FIRST_DAY leaves before
+    # today would run into the future, and the pipeline leaves a delivery of a future day alone.
+    days_before_first_day: int = 0
 
 
 SCALES: dict[str, Scale] = {
@@ -261,6 +264,7 @@ SCALES: dict[str, Scale] = {
         monitored_installations=600,
         lifeline_assets=2_500,
         fleet_assets=160_000,
+        days_before_first_day=30,  # 90 days from 2026-09-01: ends 2026-11-29, as large does
     ),
 }
 
@@ -295,4 +299,5 @@ class CityConfig:
         chosen = SCALES[scale] if days is None else replace(SCALES[scale], days=days)
         if chosen.days < 2:
             raise ValueError("a sample city needs at least 2 delivery days")
-        return cls(scale=chosen, city=city_map(city_code, bounds, FIRST_DAY), seed=seed)
+        first_day = FIRST_DAY - timedelta(days=chosen.days_before_first_day)
+        return cls(scale=chosen, city=city_map(city_code, bounds, first_day), seed=seed)
