@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from pipelines.cli import SCALE_NAMES
-from pipelines.sample_city.config import SCALES
+from pipelines.sample_city.config import SCALES, CityConfig
 from pipelines.sample_city.generate import generate_city
 
 FEEDS = {
@@ -171,6 +171,18 @@ def test_tiny_is_about_twenty_thousand_rows_and_scales_grow(city):
     detector_rows = [scale.detectors * 288 * scale.days for scale in SCALES.values()]
     assert detector_rows == sorted(detector_rows)  # in order of size
     assert tuple(SCALES) == SCALE_NAMES  # the command line offers each of them
+
+
+def test_no_scale_delivers_a_day_after_the_largest_window_ends() -> None:
+    """A day after today is a future delivery, which the pipeline leaves alone: every scale's
+    window ends by the end of November 2026, the longest starting earlier to fit."""
+    last_days = {
+        name: CityConfig.for_scale(name).start + timedelta(days=scale.days - 1)
+        for name, scale in SCALES.items()
+    }
+    assert max(last_days.values()) == date(2026, 11, 29), last_days
+    assert CityConfig.for_scale("xlarge").start == date(2026, 9, 1)
+    assert CityConfig.for_scale("tiny").start == date(2026, 10, 1)
 
 
 def test_ground_truth_is_apart_from_landing(city):
