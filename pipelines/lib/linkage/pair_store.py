@@ -10,10 +10,11 @@ Kept in the lake beside the key registry (`registry.py`), so they outlive a ware
 A pair's score depends only on the model and its two records (no term-frequency adjustment).
 So with the same model, the pairs of two unchanged records are the pairs a full scoring gives,
 and only pairs with a new or changed record need scoring: the same pairs, to the last bit, as
-scoring everything again. The model is estimated once, when none is stored or the stated
-settings in the code changed, and kept: estimating u again on every day's data would change
-every score a little and leave nothing to reuse. Deleting `model.json` has it estimated again
-on the next run.
+scoring everything again. The model's u probabilities are estimated once the kind has enough
+records to estimate them from (scoring.MIN_RECORDS_TO_ESTIMATE_U; below that the stated u are
+used, and nothing is kept), and the model is kept until the stated settings in the code change:
+estimating u again on every day's data would change every score a little and leave nothing to
+reuse. Deleting `model.json` has it estimated again on the next run.
 """
 
 from __future__ import annotations

@@ -94,7 +94,9 @@ def score_pairs(
     model = store.model_for(stated) if store is not None else None
     if model is None:
         model = _estimated_model(connection, table, stated, records)
-        if store is not None:
+        # Kept once estimated from the data; the stated model needs no keeping, and a city that
+        # grows past MIN_RECORDS_TO_ESTIMATE_U has its u estimated then.
+        if store is not None and records >= MIN_RECORDS_TO_ESTIMATE_U:
             store.save_model(stated, model)
     fingerprints = connection.sql(
         f"select record_id, md5(to_json(t)::varchar) as fingerprint"
