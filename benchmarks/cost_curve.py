@@ -59,7 +59,7 @@ def main() -> None:
     safecity_command()
     machine = machine_info()
     print_machine(machine)
-    points = _earlier_points(args.seed, args.scales)
+    points = _earlier_points(args.seed, args.scales, machine)
     for scale in args.scales:
         city = Path(f"data/bench-{scale}").absolute()
         if not has_city(city):
@@ -100,17 +100,19 @@ def main() -> None:
     print(f"chart: {RESULTS_DIR / 'cost_curve.png'}")
 
 
-def _earlier_points(seed: int, scales: list[str]) -> list[dict]:
-    """The last file's points of other scales, measured on the same seed."""
+def _earlier_points(seed: int, scales: list[str], machine: dict) -> list[dict]:
+    """The last file's points of other scales, measured on the same seed on a machine of the
+    same cores and memory (one curve, one kind of machine)."""
     path = RESULTS_DIR / "cost_curve.json"
     if not path.is_file():
         return []
     earlier = json.loads(path.read_text(encoding="utf-8"))
-    if earlier.get("seed") != seed:
+    then = earlier.get("machine", {})
+    same_machine = all(then.get(key) == machine[key] for key in ("cores", "memory_gib"))
+    if earlier.get("seed") != seed or not same_machine:
         return []
-    machine = earlier.get("machine", {})
     return [
-        {"measured_at": machine.get("date"), "git_commit": machine.get("git_commit"), **point}
+        {"measured_at": then.get("date"), "git_commit": then.get("git_commit"), **point}
         for point in earlier.get("points", [])
         if point["scale"] not in scales
     ]

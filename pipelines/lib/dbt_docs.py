@@ -107,7 +107,10 @@ def site_made_from(folder: Path, inputs: str) -> DocsSite | None:
         return None
     if made_from.get("inputs") != inputs or not (folder / STATIC_PAGE).is_file():
         return None
-    return _site(folder, tuple(made_from.get("removed_loaders", ())))
+    try:  # a damaged site is made again
+        return _site(folder, tuple(made_from.get("removed_loaders", ())))
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def publish_dbt_docs(docs_target: Path, folder: Path, inputs: str) -> DocsSite:

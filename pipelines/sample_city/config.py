@@ -16,6 +16,10 @@ from pipelines.sample_city.resources import Coverage
 
 # The first delivery day: fixed, so output never depends on today.
 FIRST_DAY = date(2026, 10, 1)
+# The last day a sample delivers, at the latest: a longer window starts before FIRST_DAY rather
+# than run into days still to come, whose deliveries the pipeline leaves alone (xlarge's 90 days
+# start on 2026-09-01).
+LAST_DAY = date(2026, 11, 29)
 
 
 @dataclass(frozen=True)
@@ -97,9 +101,6 @@ class Scale:
     # hundred thousand on large pushes over 50 million readings a day.
     fleet_assets: int = 500
     congestions_per_detector_day: float = 0.05  # non-recurrent congestion planted in traffic_flow
-    # Days before FIRST_DAY the window starts: a window longer than FIRST_DAY leaves before
-    # today would run into the future, and the pipeline leaves a delivery of a future day alone.
-    days_before_first_day: int = 0
 
 
 SCALES: dict[str, Scale] = {
@@ -264,7 +265,6 @@ SCALES: dict[str, Scale] = {
         monitored_installations=600,
         lifeline_assets=2_500,
         fleet_assets=160_000,
-        days_before_first_day=30,  # 90 days from 2026-09-01: ends 2026-11-29, as large does
     ),
 }
 
@@ -299,5 +299,5 @@ class CityConfig:
         chosen = SCALES[scale] if days is None else replace(SCALES[scale], days=days)
         if chosen.days < 2:
             raise ValueError("a sample city needs at least 2 delivery days")
-        first_day = FIRST_DAY - timedelta(days=chosen.days_before_first_day)
+        first_day = min(FIRST_DAY, LAST_DAY - timedelta(days=chosen.days - 1))
         return cls(scale=chosen, city=city_map(city_code, bounds, first_day), seed=seed)

@@ -110,5 +110,9 @@ def test_a_site_is_kept_only_for_the_inputs_it_was_made_from(tmp_path) -> None:
 
     assert site_made_from(site_dir, "inputs-1") == published
     assert site_made_from(site_dir, "inputs-2") is None
+    (site_dir / "catalog.json").write_text("{", encoding="utf-8")
+    assert site_made_from(site_dir, "inputs-1") is None  # a damaged site is made again
+    (site_dir / "catalog.json").unlink()
+    assert site_made_from(site_dir, "inputs-1") is None
     (site_dir / "static_index.html").unlink()
     assert site_made_from(site_dir, "inputs-1") is None  # a site without its page is made again

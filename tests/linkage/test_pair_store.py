@@ -64,6 +64,17 @@ def test_changed_records_alone_are_scored_with_the_kept_model(tmp_path: Path) ->
     assert ids.is_in(connection.sql("select record_id from records").pl()["record_id"]).all()
     assert ids.str.starts_with("n").any()
 
+    # A city that more than doubled has its u estimated again, and every pair scored with it.
+    for copy in ("d", "e"):
+        connection.execute(
+            f"insert into records select '{copy}' || record_id, uscc, name || '{copy}', county_code,"
+            f" places, main_place, phone || '{copy}', legal_rep_name, summary, label"
+            " from records where left(record_id, 1) in ('r', 'n')"
+        )
+    grown = _score(connection, store)
+    assert grown.rescored == grown.records == 3 * now
+    assert store.model_path.read_text(encoding="utf-8") != model
+
 
 def test_a_small_city_keeps_no_model_and_is_scored_as_stated(tmp_path: Path) -> None:
     connection = duckdb.connect()

@@ -175,7 +175,7 @@ def test_tiny_is_about_twenty_thousand_rows_and_scales_grow(city):
 
 def test_no_scale_delivers_a_day_after_the_largest_window_ends() -> None:
     """A day after today is a future delivery, which the pipeline leaves alone: every scale's
-    window ends by the end of November 2026, the longest starting earlier to fit."""
+    window ends by 2026-11-29, a longer one starting earlier to fit."""
     last_days = {
         name: CityConfig.for_scale(name).start + timedelta(days=scale.days - 1)
         for name, scale in SCALES.items()
@@ -183,6 +183,7 @@ def test_no_scale_delivers_a_day_after_the_largest_window_ends() -> None:
     assert max(last_days.values()) == date(2026, 11, 29), last_days
     assert CityConfig.for_scale("xlarge").start == date(2026, 9, 1)
     assert CityConfig.for_scale("tiny").start == date(2026, 10, 1)
+    assert CityConfig.for_scale("small", days=120).start == date(2026, 8, 2)
 
 
 def test_ground_truth_is_apart_from_landing(city):

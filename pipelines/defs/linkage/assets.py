@@ -75,10 +75,16 @@ def link_entities(
         outcome = run_linkage(
             kind, data_dir.paths, rescore_all=wants_full_refresh(context.run.tags)
         )
+        scored = (
+            f"{outcome.rescored_records:,} of {outcome.records:,} records scored, the others' "
+            "pairs kept from the last run; "
+            if kind in REVIEWED_KINDS
+            else ""
+        )
         context.log.info(
             f"{outcome.mentions:,} {kind} mentions -> {outcome.entities:,} entities "
-            f"({outcome.rescored_records:,} records scored, the others' pairs kept from the last run; "
-            f"{outcome.probabilistic_mentions:,} matched probabilistically, {outcome.reviewed_mentions:,} by review decisions, "
+            f"({scored}{outcome.probabilistic_mentions:,} matched probabilistically, "
+            f"{outcome.reviewed_mentions:,} by review decisions, "
             f"{outcome.review_pairs:,} pairs to review, "
             f"{outcome.merged} merged, {outcome.split} split) in {outcome.seconds:.1f}s"
         )

@@ -180,11 +180,14 @@ def build_models(
         ),
     )
     if since is None:
-        settings.unset(settings.REPROCESS_SINCE)  # never empty: dbt would compare days with ''
+        settings.unset(settings.REPROCESS_SINCE)
     else:
         settings.export(settings.REPROCESS_SINCE, since)
     args = dbt_build_args(full_refresh=full_refresh, city=city_profile(paths.root))
-    yield from with_row_counts(dbt.cli(args, context=context, target_path=paths.dbt_target))
+    try:
+        yield from with_row_counts(dbt.cli(args, context=context, target_path=paths.dbt_target))
+    finally:  # this build's alone: no later step or dbt process in this one inherits it
+        settings.unset(settings.REPROCESS_SINCE)
 
 
 def with_row_counts(invocation: DbtCliInvocation) -> Iterator[Any]:

@@ -51,7 +51,7 @@ def staging_model(contract: FeedContract, header: str) -> str:
 # A daily build tests the days it rebuilds (SAFECITY_REPROCESS_SINCE, set by the warehouse step);
 # that a new day repeats no earlier day's key is ingestion's rule (duplicate_key).
 _DAYS_BUILT = {
-    "where": 'delivery_date >= \'{{ env_var("SAFECITY_REPROCESS_SINCE", "0001-01-01") }}\''
+    "where": 'delivery_date >= \'{{ env_var("SAFECITY_REPROCESS_SINCE", "") or "0001-01-01" }}\''
 }
 
 

@@ -10,11 +10,15 @@ Kept in the lake beside the key registry (`registry.py`), so they outlive a ware
 A pair's score depends only on the model and its two records (no term-frequency adjustment).
 So with the same model, the pairs of two unchanged records are the pairs a full scoring gives,
 and only pairs with a new or changed record need scoring: the same pairs, to the last bit, as
-scoring everything again. The model's u probabilities are estimated once the kind has enough
-records to estimate them from (scoring.MIN_RECORDS_TO_ESTIMATE_U; below that the stated u are
-used, and nothing is kept), and the model is kept until the stated settings in the code change:
-estimating u again on every day's data would change every score a little and leave nothing to
-reuse. Deleting `model.json` has it estimated again on the next run.
+scoring everything again. Pairs are kept only while the model, the review threshold and the
+code (with the library versions) are those they were scored by: any other change scores every
+pair again.
+
+The model's u probabilities are estimated once the kind has enough records to estimate them
+from (scoring.MIN_RECORDS_TO_ESTIMATE_U; below that the stated u are used, and nothing is
+kept). The model is then kept, until the stated settings change or the records have doubled
+since: estimating u again on every day's data would change every score a little and leave
+nothing to reuse. Deleting `model.json` has it estimated again on the next run that builds.
 """
 
 from __future__ import annotations
@@ -64,27 +68,29 @@ class PairStore:
     def pairs_path(self) -> Location:
         return self.folder / "pairs.parquet"
 
-    def model_for(self, stated: dict[str, Any]) -> dict[str, Any] | None:
-        """The stored model, if it was estimated from the settings `stated` now."""
+    def model_for(self, stated_as: str, records: int) -> dict[str, Any] | None:
+        """The stored model, if it was estimated from the model stated as `stated_as` (a digest)
+        on at least half as many records as there are (a city that doubled is estimated again)."""
         if not self.model_path.is_file():
             return None
         stored = json.loads(self.model_path.read_text(encoding="utf-8"))
-        if stored.get("stated") != model_digest(stated):
+        if stored.get("stated") != stated_as or records > 2 * stored.get("records", 0):
             return None
         model: dict[str, Any] = stored["model"]
         return model
 
-    def save_model(self, stated: dict[str, Any], model: dict[str, Any]) -> None:
-        document = {"stated": model_digest(stated), "model": model}
+    def save_model(self, stated_as: str, model: dict[str, Any], records: int) -> None:
+        document = {"stated": stated_as, "records": records, "model": model}
         with atomic_output(self.model_path) as tmp:
             tmp.write_text(json.dumps(document, indent=1, ensure_ascii=False), encoding="utf-8")
 
-    def scored_with(self, model: dict[str, Any], pairs_schema: pl.Schema) -> StoredPairs | None:
-        """The fingerprints and pairs of the last run, if it scored with `model` (None: score all)."""
+    def scored_by(self, scoring: str, pairs_schema: pl.Schema) -> StoredPairs | None:
+        """The fingerprints and pairs of the last run, if it scored them the way `scoring` (a
+        digest of the model, the threshold and the code) says; None: score every pair."""
         if self.rescore_all or not self.pairs_path.is_file():
             return None
         with self.pairs_path.open("rb") as file:
-            if pl.read_parquet_metadata(file).get("model") != model_digest(model):
+            if pl.read_parquet_metadata(file).get("scoring") != scoring:
                 return None
         pairs = read_parquet_or_empty(self.pairs_path, pairs_schema)
         if pairs.schema != pairs_schema:
@@ -94,11 +100,12 @@ class PairStore:
             pairs=pairs,
         )
 
-    def save(self, model: dict[str, Any], fingerprints: pl.DataFrame, pairs: pl.DataFrame) -> None:
-        """Pairs first. A run stopped between the two writes leaves the fingerprints the stored
-        pairs are older than: the next run finds the records changed since then and scores them
-        again, which costs time and loses nothing. The other order would reuse stale pairs."""
+    def save(self, scoring: str, fingerprints: pl.DataFrame, pairs: pl.DataFrame) -> None:
+        """The old fingerprints go first, then the pairs, then their fingerprints: a run stopped
+        in between leaves pairs without fingerprints, and the next run scores every pair."""
+        if self.fingerprints_path.is_file():
+            self.fingerprints_path.unlink()
         with atomic_output(self.pairs_path) as tmp:
-            pairs.write_parquet(tmp, metadata={"model": model_digest(model)})
+            pairs.write_parquet(tmp, metadata={"scoring": scoring})
         with atomic_output(self.fingerprints_path) as tmp:
             fingerprints.write_parquet(tmp)

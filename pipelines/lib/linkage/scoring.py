@@ -13,6 +13,7 @@ weight, positive for, negative against.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +24,8 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator
 
-from pipelines.lib.linkage.pair_store import PairStore
+from pipelines.lib import run_state
+from pipelines.lib.linkage.pair_store import PairStore, model_digest
 from pipelines.lib.sql_names import qualified, quoted
 
 U_SAMPLE_PAIRS = 2_000_000
@@ -91,18 +93,24 @@ def score_pairs(
         # Nothing to compare (Splink cannot sample an empty table).
         return ScoredPairs(pl.DataFrame(schema=PAIRS_SCHEMA), records, 0)
     stated = settings.create_settings_dict("duckdb")
-    model = store.model_for(stated) if store is not None else None
+    # What the model is stated to be: the settings, and how u is estimated.
+    stated_as = _digest(
+        model_digest(stated), MIN_RECORDS_TO_ESTIMATE_U, U_SAMPLE_PAIRS, U_SAMPLING_SEED
+    )
+    model = store.model_for(stated_as, records) if store is not None else None
     if model is None:
         model = _estimated_model(connection, table, stated, records)
         # Kept once estimated from the data; the stated model needs no keeping, and a city that
         # grows past MIN_RECORDS_TO_ESTIMATE_U has its u estimated then.
         if store is not None and records >= MIN_RECORDS_TO_ESTIMATE_U:
-            store.save_model(stated, model)
+            store.save_model(stated_as, model, records)
+    # What the pairs are scored by: the model, the threshold, the code and library versions.
+    scoring = _digest(model_digest(model), threshold, run_state.code_digest())
     fingerprints = connection.sql(
         f"select record_id, md5(to_json(t)::varchar) as fingerprint"
         f" from (select * exclude (summary, label) from {quoted(table, 'table')}) as t"
     ).pl()
-    stored = store.scored_with(model, PAIRS_SCHEMA) if store is not None else None
+    stored = store.scored_by(scoring, PAIRS_SCHEMA) if store is not None else None
     if stored is None:
         pairs = _predict(connection, table, model, threshold)
         rescored = records
@@ -110,9 +118,9 @@ def score_pairs(
         unchanged = fingerprints.join(
             stored.fingerprints, on=["record_id", "fingerprint"], how="semi"
         )["record_id"]
+        ids = unchanged.implode()
         kept = stored.pairs.filter(
-            pl.col("record_id_l").is_in(unchanged.implode())
-            & pl.col("record_id_r").is_in(unchanged.implode())
+            pl.col("record_id_l").is_in(ids) & pl.col("record_id_r").is_in(ids)
         )
         rescored = records - unchanged.len()
         pairs = kept
@@ -120,8 +128,12 @@ def score_pairs(
             pairs = pl.concat([kept, _predict(connection, table, model, threshold, unchanged)])
     pairs = pairs.sort("record_id_l", "record_id_r")
     if store is not None:
-        store.save(model, fingerprints.sort("record_id"), pairs)
+        store.save(scoring, fingerprints.sort("record_id"), pairs)
     return ScoredPairs(pairs, records, rescored)
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256("|".join(map(repr, parts)).encode()).hexdigest()
 
 
 def _estimated_model(
