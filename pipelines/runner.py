@@ -688,8 +688,44 @@ def _step_failure(step: str, builds: str, data: StepFailureData) -> StepFailure:
         # The step error wraps the user's exception as its cause: show that one, named by its
         # class alone ("PseudonymKeyError: ...", not its module's path).
         cause = error.cause or error
-        return StepFailure(step, builds, _QUALIFIED_NAME.sub(r"\1", _first_line(cause.message)))
+        message = dbt_failure(cause.message) or _QUALIFIED_NAME.sub(
+            r"\1", _first_line(cause.message)
+        )
+        return StepFailure(step, builds, message)
     return StepFailure(step, builds, "step failed")
+
+
+# dagster-dbt's error starts "The dbt CLI process with command" and lists dbt's own errors after
+# this line: the first failed node, and why, is what a person needs.
+_DBT_ERRORS = "Errors parsed from dbt logs:"
+_ANSI_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+_DBT_NODE_FAILED = re.compile(
+    r"(?:(?:Runtime|Database|Compilation) Error|Failure) in (model|test|seed|snapshot|unit_test) (\S+)"
+)
+
+
+def dbt_failure(message: str) -> str | None:
+    """The first node a failed dbt command names, and its error's first line (None: not dbt's);
+    running out of memory says which setting gives DuckDB more."""
+    if _DBT_ERRORS not in message:
+        return None
+    lines = [
+        line.strip()
+        for line in _ANSI_COLOUR.sub("", message.split(_DBT_ERRORS, 1)[1]).splitlines()
+        if line.strip()
+    ]
+    for index, line in enumerate(lines):
+        if (node := _DBT_NODE_FAILED.match(line)) is None:
+            continue
+        reason = next((r for r in lines[index + 1 :] if not _DBT_NODE_FAILED.match(r)), "failed")
+        text = f"dbt {node[1]} {node[2]}: {reason}"
+        if "Out of Memory" in reason:
+            text += (
+                " (give DuckDB more memory: SAFECITY_DUCKDB_MEMORY_LIMIT, default 4GB;"
+                " README, Memory and threads)"
+            )
+        return text
+    return lines[0] if lines else None
 
 
 def metadata_line(metadata: Mapping[str, dg.MetadataValue], short_text: int = 60) -> str:

@@ -16,7 +16,7 @@ from pipelines.lib.progress import Progress, progress_message
 from pipelines.lib.resources import DATA_DIR_RESOURCE_KEY, DataDirResource
 from pipelines.lib.run_log import RunLog
 from pipelines.run_summary import print_summary, write_details
-from pipelines.runner import materialize_all
+from pipelines.runner import dbt_failure, materialize_all
 from tests.pipeline.workspaces import code_location
 
 DAYS = dg.DailyPartitionsDefinition(start_date="2026-01-01")
@@ -257,3 +257,30 @@ def test_dbt_tests_are_counted_by_their_kind_among_the_warnings(tmp_path: Path) 
         "warnings: 5 checks failed as warnings (relationships 2, keys_unique 2, not_null 1), "
         "each in the log"
     ) in out.getvalue()
+
+
+def test_a_failed_dbt_build_names_its_node_and_why() -> None:
+    # dagster-dbt's message, as the cost curve's 62-million-row city gave it.
+    message = (
+        "The dbt CLI process with command\n\n`dbt build --select fqn:*`\n\nfailed with exit code `1`."
+        " Check the stdout in the Dagster compute logs for the full information about the error.\n\n"
+        "Errors parsed from dbt logs:\n\n"
+        "\x1b[31mFailure in model int_subject_events (models/intermediate/int_subject_events.sql)\x1b[0m\n\n"
+        "  Runtime Error in model int_subject_events (models/intermediate/int_subject_events.sql)\n"
+        "  Out of Memory Error: could not allocate block of size 256.0 KiB (3.7 GiB/3.7 GiB used)\n"
+        "  \n  Possible solutions:\n  * Reducing the number of threads (SET threads=X)\n"
+    )
+    assert dbt_failure(message) == (
+        "dbt model int_subject_events: Out of Memory Error: could not allocate block of size"
+        " 256.0 KiB (3.7 GiB/3.7 GiB used) (give DuckDB more memory: SAFECITY_DUCKDB_MEMORY_LIMIT,"
+        " default 4GB; README, Memory and threads)"
+    )
+    failed_test = (
+        "The dbt CLI process with command\n\n`dbt build`\n\nfailed with exit code `1`.\n\n"
+        "Errors parsed from dbt logs:\n\nFailure in test unique_dim_place_place_key (models/x.yml)\n\n"
+        "  Got 3 results, configured to fail if != 0\n"
+    )
+    assert dbt_failure(failed_test) == (
+        "dbt test unique_dim_place_place_key: Got 3 results, configured to fail if != 0"
+    )
+    assert dbt_failure("PseudonymKeyError: set SAFECITY_PSEUDONYM_KEY") is None
