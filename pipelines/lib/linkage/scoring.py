@@ -93,16 +93,22 @@ def score_pairs(
         # Nothing to compare (Splink cannot sample an empty table).
         return ScoredPairs(pl.DataFrame(schema=PAIRS_SCHEMA), records, 0)
     stated = settings.create_settings_dict("duckdb")
+    if store is None:
+        model = _estimated_model(connection, table, stated, records)
+        pairs = _predict(connection, table, model, threshold)
+        return ScoredPairs(pairs.sort("record_id_l", "record_id_r"), records, records)
     # What the model is stated to be: the settings, and how u is estimated.
     stated_as = _digest(
         model_digest(stated), MIN_RECORDS_TO_ESTIMATE_U, U_SAMPLE_PAIRS, U_SAMPLING_SEED
     )
-    model = store.model_for(stated_as, records) if store is not None else None
-    if model is None:
+    kept_model = store.model_for(stated_as, records)
+    if kept_model is not None:
+        model = kept_model
+    else:
         model = _estimated_model(connection, table, stated, records)
         # Kept once estimated from the data; the stated model needs no keeping, and a city that
         # grows past MIN_RECORDS_TO_ESTIMATE_U has its u estimated then.
-        if store is not None and records >= MIN_RECORDS_TO_ESTIMATE_U:
+        if records >= MIN_RECORDS_TO_ESTIMATE_U:
             store.save_model(stated_as, model, records)
     # What the pairs are scored by: the model, the threshold, the code and library versions.
     scoring = _digest(model_digest(model), threshold, run_state.code_digest())
@@ -110,7 +116,7 @@ def score_pairs(
         f"select record_id, md5(to_json(t)::varchar) as fingerprint"
         f" from (select * exclude (summary, label) from {quoted(table, 'table')}) as t"
     ).pl()
-    stored = store.scored_by(scoring, PAIRS_SCHEMA) if store is not None else None
+    stored = store.scored_by(scoring, PAIRS_SCHEMA)
     if stored is None:
         pairs = _predict(connection, table, model, threshold)
         rescored = records
@@ -119,16 +125,14 @@ def score_pairs(
             stored.fingerprints, on=["record_id", "fingerprint"], how="semi"
         )["record_id"]
         ids = unchanged.implode()
-        kept = stored.pairs.filter(
+        pairs = stored.pairs.filter(
             pl.col("record_id_l").is_in(ids) & pl.col("record_id_r").is_in(ids)
         )
         rescored = records - unchanged.len()
-        pairs = kept
         if rescored:
-            pairs = pl.concat([kept, _predict(connection, table, model, threshold, unchanged)])
+            pairs = pl.concat([pairs, _predict(connection, table, model, threshold, unchanged)])
     pairs = pairs.sort("record_id_l", "record_id_r")
-    if store is not None:
-        store.save(scoring, fingerprints.sort("record_id"), pairs)
+    store.save(scoring, fingerprints.sort("record_id"), pairs)
     return ScoredPairs(pairs, records, rescored)
 
 
