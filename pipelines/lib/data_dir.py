@@ -108,6 +108,12 @@ class DataDir:
         return self.root / "dbt_target"
 
     @property
+    def quality_validations(self) -> Path:
+        """Validation results of the quality reports, kept by what they validated (not published):
+        an unchanged table is not validated again (pipelines/lib/quality/validation_cache.py)."""
+        return self.root / "quality_validations"
+
+    @property
     def dbt_docs_target(self) -> Path:
         """dbt's target folder for generating the docs site: its own, so the warehouse build's
         partial-parse state (which depends on the target) is left alone."""

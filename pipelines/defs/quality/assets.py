@@ -78,12 +78,18 @@ def _report(
     from pipelines.lib.contracts import contracts_dir
     from pipelines.lib.contracts.tables import load_table_contracts
     from pipelines.lib.quality.reports import NoExtractError, build_quality_report
+    from pipelines.lib.quality.validation_cache import ValidationCache
 
     extract_dir = paths.extract(department)
     report_dir = paths.quality_report(department)
+    cache = ValidationCache(paths.quality_validations)
     try:
         report = build_quality_report(
-            extract_dir, report_dir, load_table_contracts(contracts_dir()), department=department
+            extract_dir,
+            report_dir,
+            load_table_contracts(contracts_dir()),
+            department=department,
+            cache=cache,
         )
     except NoExtractError as missing:
         # Nothing published (yet): no report, and no stale one describing an earlier extract.
@@ -104,9 +110,11 @@ def _report(
         )
         return
 
+    cache.prune()
     rows = sum(t.rows for t in report.tables)
     context.log.info(
-        f"{department}: {len(report.tables)} tables, {rows:,} rows, {report.evaluated} expectations, "
+        f"{department}: {len(report.tables)} tables ({report.validated} validated, the others "
+        f"unchanged since validated), {rows:,} rows, {report.evaluated} expectations, "
         f"{report.failed} failed, {len(report.problems)} problems, in {report.seconds:.1f} s"
     )
     report_link = {
@@ -117,6 +125,7 @@ def _report(
         metadata={
             **report_link,
             "tables": len(report.tables),
+            "tables_validated": report.validated,
             "rows": rows,
             "expectations": report.evaluated,
             "failed_expectations": report.failed,

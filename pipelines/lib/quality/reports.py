@@ -40,7 +40,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipelines.lib import settings
+from pipelines.lib import run_state, settings
 from pipelines.lib.atomic import replace_dir
 from pipelines.lib.contracts.tables import TableContract
 from pipelines.lib.quality.extract import (
@@ -49,12 +49,19 @@ from pipelines.lib.quality.extract import (
     PublishedTable,
     read_manifest,
     read_table,
+    table_files,
 )
+from pipelines.lib.quality.validation_cache import Kept, ValidationCache
 from pipelines.lib.storage import Location
 
 if TYPE_CHECKING:
-    from great_expectations.core.expectation_validation_result import ExpectationValidationResult
+    from great_expectations.core.expectation_validation_result import (
+        ExpectationSuiteValidationResult,
+        ExpectationValidationResult,
+    )
+    from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context import EphemeralDataContext
+    from great_expectations.data_context.store import ValidationResultsStore
 
 SITE_NAME = "quality"
 INDEX = "index.html"
@@ -96,6 +103,8 @@ class TableQuality:
     failures: tuple[FailedExpectation, ...]
     validation_page: str  # relative to the report's index.html
     suite_page: str
+    # The result was kept from an earlier validation of the same files, suite and code.
+    kept: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,6 +128,11 @@ class QualityReport:
         return not self.problems and all(t.success for t in self.tables)
 
     @property
+    def validated(self) -> int:
+        """Tables validated by this report, not kept from an earlier validation."""
+        return sum(not t.kept for t in self.tables)
+
+    @property
     def evaluated(self) -> int:
         return sum(t.evaluated for t in self.tables)
 
@@ -136,6 +150,7 @@ class _Validated:
     table: str
     rows: int
     result: Any  # ExpectationSuiteValidationResult
+    kept: bool
     classification: dict[str, str] = field(default_factory=dict)
     treatment: dict[str, str] = field(default_factory=dict)
 
@@ -146,8 +161,10 @@ def build_quality_report(
     contracts: Mapping[str, TableContract],
     *,
     department: str | None = None,
+    cache: ValidationCache | None = None,
 ) -> QualityReport:
-    """Validate every table of the extract in `extract_dir` and write the data docs to `report_dir`."""
+    """Validate every table of the extract in `extract_dir` and write the data docs to `report_dir`;
+    with a `cache`, a table validated before as it is now takes its result from there."""
     started = time.perf_counter()
     department = department or extract_dir.name
     manifest_path = extract_dir / MANIFEST
@@ -170,7 +187,15 @@ def build_quality_report(
     staging.parent.mkdir(parents=True, exist_ok=True)
     try:
         validated = _validate(
-            department, extract_dir, published, contracts, staging, run_name, run_time, problems
+            department,
+            extract_dir,
+            published,
+            contracts,
+            staging,
+            run_name,
+            run_time,
+            problems,
+            cache,
         )
         tables = tuple(_summarise(v, staging) for v in validated)
         report = QualityReport(
@@ -201,6 +226,7 @@ def _validate(
     run_name: str,
     run_time: datetime,
     problems: list[str],
+    cache: ValidationCache | None,
 ) -> list[_Validated]:
     # Imported here: GX takes seconds to import, and the code location imports this module.
     settings.export_default(settings.GX_ANALYTICS)
@@ -212,51 +238,97 @@ def _validate(
     context = _context(site_dir, department)
     source = context.data_sources.add_pandas(department)
     run_id = RunIdentifier(run_name=run_name, run_time=run_time)
+    store = context.validation_results_store
+    code = run_state.code_digest() if cache is not None else ""
     validated = []
     for name, table in published.items():
         contract = contracts.get(name)
         if contract is None:
             problems.append(f"{name}: published, but no warehouse contract describes it")
             continue
+        files, kept, frame = table_files(extract_dir, name), None, None
         try:
-            frame = read_table(extract_dir, name, tuple(c.name for c in table.columns))
+            key = cache.key(contract, table, files, extract_dir / name, code) if cache else ""
+            kept = cache.get(key) if cache else None
+            if kept is None:
+                frame = read_table(extract_dir, name, tuple(c.name for c in table.columns))
         except Exception as error:  # an unreadable file is a finding about the extract
             problems.append(
                 f"{name}: files not readable as Parquet ({type(error).__name__}: {error})"
             )
             continue
         suite = context.suites.add(suite_for_table(contract, table))
-        batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
-        definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=name, data=batch, suite=suite)
-        )
-        result = definition.run(
-            batch_parameters={"dataframe": frame}, run_id=run_id, result_format="SUMMARY"
-        )
+        if kept is not None:
+            rows, result = kept.rows, _kept_result(store, kept, department, run_id)
+        else:
+            assert frame is not None  # read above whenever nothing was kept
+            batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
+            definition = context.validation_definitions.add(
+                gx.ValidationDefinition(name=name, data=batch, suite=suite)
+            )
+            result = definition.run(
+                batch_parameters={"dataframe": frame}, run_id=run_id, result_format="SUMMARY"
+            )
+            rows = len(frame)
+        _store(store, result, department, name, run_id)
+        if cache is not None and kept is None:
+            cache.put(key, Kept(rows=rows, result=store.serialize(result)))
         validated.append(
             _Validated(
                 table=name,
-                rows=len(frame),
+                rows=rows,
                 result=result,
+                kept=kept is not None,
                 classification={c.name: c.classification for c in contract.columns},
                 treatment={c.name: c.treatment for c in table.columns},
             )
         )
-    _forget_load_times(context)
     context.build_data_docs(site_names=[SITE_NAME])
     return validated
 
 
-def _forget_load_times(context: EphemeralDataContext) -> None:
-    # The pandas engine stamps each batch with the clock (`ge_load_time`), which the
-    # validation pages show; the run's time already says when (see the module's docstring).
-    store = context.validation_results_store
-    for key in store.list_keys():
-        result = store.get(key)
-        if result is None:  # gone since it was listed: nothing to clean
-            continue
-        if (result.meta.get("batch_markers") or {}).pop("ge_load_time", None) is not None:
-            store.set(key, result)
+def _kept_result(
+    store: ValidationResultsStore, kept: Kept, department: str, run_id: RunIdentifier
+) -> ExpectationSuiteValidationResult:
+    """A kept result as GX would have given it had it validated the table in this report:
+    this department's data source, this report's run."""
+    result = store.deserialize(kept.result)
+    result.meta["active_batch_definition"]["datasource_name"] = department
+    result.meta["run_id"] = run_id
+    result.meta["validation_time"] = run_id.run_time
+    result.meta["validation_id"] = None  # no validation definition ran
+    return result
+
+
+def _store(
+    store: ValidationResultsStore,
+    result: ExpectationSuiteValidationResult,
+    department: str,
+    table: str,
+    run_id: RunIdentifier,
+) -> None:
+    """Store the result for the data docs, under the key GX stores a validation's result by (a
+    fresh one's is replaced), without the clock: the pandas engine stamps each batch with its
+    load time (`ge_load_time`), which the validation pages show; the run's time already says
+    when (see the module's docstring)."""
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    (result.meta.get("batch_markers") or {}).pop("ge_load_time", None)
+    suite = ExpectationSuiteIdentifier(name=table)
+    store.store_validation_results(
+        suite_validation_result=result,
+        suite_validation_result_identifier=ValidationResultIdentifier(
+            # GX's name of a whole-dataframe batch; were it another, the report would have two
+            # validation pages for the table, which `_summarise` refuses.
+            batch_identifier=f"{department}-{table}",
+            expectation_suite_identifier=suite,
+            run_id=run_id,
+        ),
+        expectation_suite_identifier=suite,
+    )
 
 
 def _context(site_dir: Path, department: str) -> EphemeralDataContext:
@@ -300,6 +372,7 @@ def _summarise(validated: _Validated, site_dir: Path) -> TableQuality:
         failures=failures,
         validation_page=page.relative_to(site_dir).as_posix(),
         suite_page=f"expectations/{validated.table}.html",
+        kept=validated.kept,
     )
 
 
