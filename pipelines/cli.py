@@ -675,20 +675,20 @@ def _materialize(
         register_delivered_days,
     )
     from pipelines.lib.dagster_home import prepare_dagster_home
-    from pipelines.lib.instance_storage import without_fsync_under
+    from pipelines.lib.instance_storage import run_history_without_waits
     from pipelines.lib.landing.pending import day_range, days_to_ingest, landed_days
     from pipelines.lib.progress import Progress
     from pipelines.runner import materialize_all
 
     prepare_dagster_home(home)
-    without_fsync_under(home)  # run history only: no fsync per event (instance_storage.py)
     pending = landed_days if args.full_refresh else days_to_ingest
     # Only days in the delivery window are partitions; the landing inventory reports the rest.
     window = current_delivery_window()
     days = pending(data_dir, FEED_CONTRACTS.values(), window)
     # With --verbose, Dagster's own lines share the console: milestones only, no line redrawn.
     progress = Progress(console, interactive=False if args.verbose else None)
-    with dg.DagsterInstance.from_config(str(home)) as instance:
+    # Run history only: no fsync and no reopened log per event (instance_storage.py).
+    with run_history_without_waits(home), dg.DagsterInstance.from_config(str(home)) as instance:
         # Every delivered day is a partition before any run is launched for a range of them.
         change = register_delivered_days(instance, data_dir, FEED_CONTRACTS.values(), window)
         if (line := describe_span_change(change)) is not None:
