@@ -687,8 +687,11 @@ def _materialize(
     days = pending(data_dir, FEED_CONTRACTS.values(), window)
     # With --verbose, Dagster's own lines share the console: milestones only, no line redrawn.
     progress = Progress(console, interactive=False if args.verbose else None)
-    # Run history only: no fsync and no reopened log per event (instance_storage.py).
-    with run_history_without_waits(home), dg.DagsterInstance.from_config(str(home)) as instance:
+    with (
+        dg.DagsterInstance.from_config(str(home)) as instance,
+        # Run history only: no fsync and no new connection per event (instance_storage.py).
+        run_history_without_waits(instance),
+    ):
         # Every delivered day is a partition before any run is launched for a range of them.
         change = register_delivered_days(instance, data_dir, FEED_CONTRACTS.values(), window)
         if (line := describe_span_change(change)) is not None:

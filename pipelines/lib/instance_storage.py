@@ -1,27 +1,33 @@
-"""The Dagster instance's SQLite databases written without an fsync, and without reopening the
-write-ahead log, for every event.
+"""The Dagster instance's SQLite run history, written without an fsync and without a new database
+connection for every event.
 
-Dagster's SQLite storage opens a database connection for every event it stores (a run of the tiny
-city stores some 3,000), commits and closes it; closing the last connection checkpoints the
-write-ahead log, and SQLite's default `synchronous` setting waits for the disk (fsync) at each
-commit and checkpoint. On a busy disk that is some 20 ms per event: a minute of a tiny run spent
-waiting for the disk to confirm run history. With `PRAGMA synchronous=OFF` SQLite hands the writes
-to the operating system and goes on (about 1 ms per event, measured on the development machine).
+Dagster's SQLite event log creates an engine and opens a database connection for every event it
+stores (a run of the tiny city stores some 3,700), commits and closes it: each new connection reads
+the database's schema again, and the last one closed checkpoints the write-ahead log and deletes
+it, for the next event to make again. And SQLite's default `synchronous` setting waits for the disk
+(fsync) at each commit: some 20 ms per event on a busy disk.
+
+While `safecity run` records its runs (in its own process), `run_history_without_waits`:
+- writes every SQLite database under the instance's folder with `PRAGMA synchronous=OFF`: SQLite
+  hands the writes to the operating system and goes on;
+- gives the instance's event log and run storage one engine per database, whose connection is
+  kept (one per thread) rather than opened per event or query, and remembers the tables found
+  (Dagster asked SQLite whether a table exists, through yet another engine, for each asset check
+  event).
+Measured on 2,000 events stored through a Dagster instance: 6.8 s as Dagster stores them, 4.8 s
+without fsync, 0.9 s with the connections kept as well (benchmarks/bench_event_log.py).
 
 What is given up: after a crash of the operating system or a power cut (not of a process: a killed
 run loses nothing), the last events of a run may be missing, or an instance database corrupt. The
 instance is the run history of one data directory, not its data: deleting `<data dir>/dagster_home`
-loses the UI's history of past runs, and the next `safecity run` starts a new one.
+loses the UI's history of past runs, and the next `safecity run` starts a new one. A kept idle
+connection takes no lock the UI or another run waits for.
 
-Each database Dagster opens there is also held open by one idle connection of this process until
-the run is over. Without it, each event's connection was the last to close: SQLite then checkpoints
-the write-ahead log into the database and deletes it, and the next event's connection creates it
-again. Measured on 2,000 events stored through a Dagster instance: 4.8 s without fsync, 4.3 s held
-open as well (6.8 s with neither). An idle connection takes no lock the UI or another run waits for.
-
-`safecity run` applies both to the instance it records its runs in, in its own process, which stores
-every event of its runs; the instance's dagster.yaml is unchanged (Dagster's default SQLite
-storage), so the UI and anything else opening the instance read it as before.
+The instance's dagster.yaml is unchanged (Dagster's default SQLite storage), so the UI and
+anything else opening the instance read and write it as before. Replacing methods of Dagster's
+`SqliteEventLogStorage` (`_connect`, `has_table`) and `SqliteRunStorage` (`connect`) on the one
+instance's objects relies on Dagster 1.13's private API: tests/lib/test_instance_storage.py fails
+when an upgrade changes it.
 """
 
 from __future__ import annotations
@@ -31,33 +37,107 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+import dagster as dg
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import SingletonThreadPool
 
 _LOCK = threading.Lock()
 _FOLDERS: set[str] = set()  # instance folders whose SQLite databases are written without fsync
-_HELD: dict[str, sqlite3.Connection] = {}  # database path: the idle connection holding it open
 
 
 @contextmanager
-def run_history_without_waits(home: Path) -> Iterator[None]:
-    """While in the block, every SQLite database this process opens through SQLAlchemy (as
-    Dagster's storage does) under the folder `home`: `PRAGMA synchronous=OFF`, and held open."""
-    folder = os.path.join(os.path.realpath(home), "")
+def run_history_without_waits(
+    instance: dg.DagsterInstance, *, keep_connections: bool = True
+) -> Iterator[None]:
+    """While in the block: no fsync for the SQLite databases under the instance's folder, and the
+    instance's event log and run storage keep one connection per database (unless told not to:
+    benchmarks/bench_event_log.py measures each)."""
+    folder = os.path.join(os.path.realpath(instance.root_directory), "")
     with _LOCK:
         if not _FOLDERS:
             event.listen(Engine, "connect", _on_connect)
         _FOLDERS.add(folder)
+    kept = _KeptConnections(instance) if keep_connections else None
     try:
         yield
     finally:
+        if kept is not None:
+            kept.close()
         with _LOCK:
             _FOLDERS.discard(folder)
-            for path in [p for p in _HELD if p.startswith(folder)]:
-                _HELD.pop(path).close()  # the last one closed checkpoints the log
+
+
+class _KeptConnections:
+    """Dagster's SQLite storages with one engine per database, created once, instead of an
+    engine per event or query: `SqliteEventLogStorage._connect` (per database, or shard) and
+    `has_table` (remembering the tables found), `SqliteRunStorage.connect`. Other storages (a
+    Postgres instance, say) are left as they are."""
+
+    def __init__(self, instance: dg.DagsterInstance) -> None:
+        self.engines: dict[str, Engine] = {}
+        self.tables: set[str] = set()
+        self.replaced: list[tuple[object, str]] = []
+        events, runs = instance.event_log_storage, instance.run_storage
+        if isinstance(events, SqliteEventLogStorage):
+            self.events = events
+            self.original_has_table = events.has_table
+            self._replace(events, "_connect", self._event_log_connection)
+            self._replace(events, "has_table", self._has_table)
+        if isinstance(runs, SqliteRunStorage):
+            self.runs = runs
+            self._replace(runs, "connect", self._run_storage_connection)
+
+    def _replace(self, storage: object, method: str, by: object) -> None:
+        setattr(storage, method, by)  # on the object: the class, and any other instance, unchanged
+        self.replaced.append((storage, method))
+
+    def _engine(self, url: str) -> Engine:
+        engine = self.engines.get(url)
+        if engine is None:
+            engine = create_engine(
+                url,
+                poolclass=SingletonThreadPool,  # one connection per thread, kept
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+            )
+            self.engines[url] = engine
+        return engine
+
+    @contextmanager
+    def _event_log_connection(self, shard: str) -> Iterator[Connection]:
+        storage = self.events
+        with storage._db_lock:  # as Dagster's: one thread at a time
+            engine = self._engine(storage.conn_string_for_shard(shard))
+            if shard not in storage._initialized_dbs:
+                storage._initdb(engine)
+                storage._initialized_dbs.add(shard)
+            with engine.connect() as connection, connection.begin():
+                yield connection
+
+    @contextmanager
+    def _run_storage_connection(self) -> Iterator[Connection]:
+        with self._engine(self.runs._conn_string).connect() as connection, connection.begin():
+            yield connection
+
+    def _has_table(self, table_name: str) -> bool:
+        # A table, once there, stays for the run (Dagster drops none while it runs).
+        if table_name not in self.tables and self.original_has_table(table_name):
+            self.tables.add(table_name)
+        return table_name in self.tables
+
+    def close(self) -> None:
+        """Dagster's own methods back, and every kept connection closed (the last one to close
+        checkpoints the write-ahead log)."""
+        for storage, method in self.replaced:
+            delattr(storage, method)  # the class's method shows again
+        for engine in self.engines.values():
+            engine.dispose()
+        self.engines.clear()
 
 
 def _on_connect(connection: Any, _record: Any) -> None:
@@ -65,11 +145,5 @@ def _on_connect(connection: Any, _record: Any) -> None:
         return
     row = connection.execute("PRAGMA database_list").fetchone()
     path = os.path.realpath(row[2]) if row and row[2] else ""
-    if not path or not any(path.startswith(folder) for folder in _FOLDERS):
-        return
-    connection.execute("PRAGMA synchronous=OFF")
-    with _LOCK:
-        if path not in _HELD:
-            held = sqlite3.connect(path, check_same_thread=False)
-            held.execute("SELECT count(*) FROM sqlite_master").fetchone()  # opens the log
-            _HELD[path] = held
+    if path and any(path.startswith(folder) for folder in _FOLDERS):
+        connection.execute("PRAGMA synchronous=OFF")

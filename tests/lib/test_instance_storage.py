@@ -1,59 +1,90 @@
-"""The run history's SQLite databases: written without fsync and held open while `safecity run`
-records a run there, so an event's connection never checkpoints and deletes the log; afterwards
-they are closed and left as Dagster's default storage leaves them. Databases elsewhere are
-untouched."""
+"""The run history while `safecity run` records it: every event stored as Dagster stores it, through
+one kept connection per database rather than one per event, without fsync; after the block, the
+instance is Dagster's own again and its databases closed and checkpointed."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Dagster reads the asset's context annotation.
 
+import sqlite3
 from pathlib import Path
 
-import sqlalchemy as sa
-from sqlalchemy.pool import NullPool
+import dagster as dg
+import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
+from pipelines.lib.dagster_home import prepare_dagster_home
 from pipelines.lib.instance_storage import run_history_without_waits
 
 
-def _event(path: Path) -> int:
-    """What Dagster's SQLite storage does per event: a new engine, one write, closed; the
-    connection's `synchronous` setting (0 is OFF, 2 FULL)."""
-    engine = sa.create_engine(f"sqlite:///{path}", poolclass=NullPool)
-    with engine.connect() as connection:
-        connection.execute(sa.text("CREATE TABLE IF NOT EXISTS events (body TEXT)"))
-        connection.execute(sa.text("INSERT INTO events VALUES ('x')"))
-        connection.commit()
-        synchronous = connection.execute(sa.text("PRAGMA synchronous")).scalar_one()
-    engine.dispose()
-    return int(synchronous)
+@dg.asset(check_specs=[dg.AssetCheckSpec("positive", asset="number")])
+def number(context: dg.AssetExecutionContext):
+    for step in range(20):
+        context.log.info(f"step {step}")
+    yield dg.Output(1)
+    yield dg.AssetCheckResult(check_name="positive", passed=True)
 
 
-def _wal(path: Path) -> None:
-    engine = sa.create_engine(f"sqlite:///{path}", poolclass=NullPool)
-    with engine.connect() as connection:
-        connection.execute(sa.text("PRAGMA journal_mode=WAL"))
-    engine.dispose()
+def _materialize(instance: dg.DagsterInstance) -> str:
+    result = dg.materialize([number], instance=instance)
+    assert result.success
+    return result.run_id
 
 
-def test_held_open_and_without_fsync_only_under_the_home_and_only_in_the_block(
-    tmp_path: Path,
-) -> None:
-    home, elsewhere = tmp_path / "dagster_home", tmp_path / "other"
-    home.mkdir()
-    elsewhere.mkdir()
-    run, other = home / "run.db", elsewhere / "other.db"
-    for path in (run, other):
-        _wal(path)
+def _events(home: Path, run_id: str) -> list[str]:
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        return [e.message for e in instance.all_logs(run_id)]
 
-    with run_history_without_waits(home):
-        assert [_event(run) for _ in range(3)] == [0, 0, 0]
-        # Held open: the write-ahead log outlives each event's connection.
-        assert Path(f"{run}-wal").exists()
-        assert _event(other) == 2
-        assert not Path(f"{other}-wal").exists()  # its last connection closed it
 
-    # Closed after the block: the log is checkpointed into the database and removed.
-    assert not Path(f"{run}-wal").exists()
-    assert _event(run) == 2
-    engine = sa.create_engine(f"sqlite:///{run}", poolclass=NullPool)
-    with engine.connect() as connection:
-        assert connection.execute(sa.text("SELECT count(*) FROM events")).scalar_one() == 4
-    engine.dispose()
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    home = tmp_path / "dagster_home"
+    prepare_dagster_home(home)
+    return home
+
+
+def test_events_stored_through_kept_connections_without_fsync(home: Path) -> None:
+    connections: list[str] = []
+    synchronous: list[int] = []
+
+    def opened(connection, _record) -> None:
+        connections.append(connection.execute("PRAGMA database_list").fetchone()[2])
+
+    event.listen(Engine, "connect", opened)
+    try:
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            before = len(connections)
+            with run_history_without_waits(instance):
+                run_id = _materialize(instance)
+                kept = len(connections) - before
+                with instance.event_log_storage.run_connection(run_id) as connection:
+                    synchronous.append(connection.exec_driver_sql("PRAGMA synchronous").scalar())
+                # Held open: the write-ahead log outlives each event.
+                assert Path(f"{instance.event_log_storage.path_for_shard(run_id)}-wal").exists()
+            # Dagster's own again: a new connection per event.
+            before = len(connections)
+            again = _materialize(instance)
+            per_event = len(connections) - before
+    finally:
+        event.remove(Engine, "connect", opened)
+
+    assert synchronous == [0]  # OFF
+    stored = _events(home, run_id)
+    assert len(stored) > 30 and sum(m.startswith("step ") for m in stored if m) == 20
+    # The same events as Dagster stores without the block.
+    assert len(_events(home, again)) == len(stored)
+    # A connection or two per database (the run's, the index, the runs), not one per event.
+    assert kept <= 6 and per_event >= len(stored) > 30
+
+
+def test_afterwards_the_databases_are_closed_and_checkpointed(home: Path) -> None:
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        storage = instance.event_log_storage
+        with run_history_without_waits(instance):
+            run_id = _materialize(instance)
+        assert not {"_connect", "has_table"} & set(vars(storage))
+        assert "connect" not in vars(instance.run_storage)
+        path = storage.path_for_shard(run_id)
+    assert not Path(f"{path}-wal").exists()
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL: the default
+        assert connection.execute("SELECT count(*) FROM event_logs").fetchone()[0] > 30
