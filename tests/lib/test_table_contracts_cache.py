@@ -1,6 +1,7 @@
-"""The warehouse table contracts are parsed once per process while their folder is unchanged (a
-run's publishing and quality steps ask for them once per department), and again as soon as any
-file under the contracts folder changes."""
+"""The warehouse table contracts and the feed contracts are parsed once per process while their
+folder is unchanged (the code location, the tables' vocabularies, a run's publishing and quality
+steps once per department all ask for them), and again as soon as any file under the contracts
+folder changes."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.lib.contracts import tables
+from pipelines.lib.contracts import loader, tables
+from pipelines.lib.contracts.loader import load_feed_contracts
 from pipelines.lib.contracts.tables import load_table_contracts
 from pipelines.lib.contracts.yaml_source import ContractError
 
@@ -66,3 +68,26 @@ def test_a_broken_contract_is_reported_every_time_not_remembered(tmp_path: Path)
             load_table_contracts(contracts)
     fct_event.write_text(good, "utf-8")
     assert "fct_event" in load_table_contracts(contracts)
+
+
+def test_feed_contracts_parsed_once_while_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contracts = tmp_path / "contracts"
+    shutil.copytree(REPOSITORY_CONTRACTS, contracts)
+    parsed = []
+    load = loader.load_contract
+    monkeypatch.setattr(loader, "load_contract", lambda *a: parsed.append(a[0]) or load(*a))
+
+    first = load_feed_contracts(contracts)
+    load_table_contracts(contracts)  # the tables' vocabularies: the same parse
+    assert load_feed_contracts(contracts) is first
+    assert len(parsed) == len(first) > 10
+
+    feed = contracts / "feeds" / "traffic_police" / "traffic_accidents.odcs.yaml"
+    text = feed.read_text("utf-8")
+    feed.write_text(text.replace("\nkind: DataContract", "\nkind: NotAContract", 1), "utf-8")
+    broken = load_feed_contracts(contracts)
+    assert ("traffic_police", "traffic_accidents") not in broken
+    assert [i.feed for i in broken.invalid] == ["traffic_accidents"]
+    assert len(parsed) == 2 * len(first)

@@ -18,6 +18,7 @@ valid ones with the problems of the others (`model.FeedContracts`).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from pipelines.lib.contracts.feed_properties import (
     quarantine_threshold,
     with_cadence,
 )
+from pipelines.lib.contracts.folder_state import folder_state
 from pipelines.lib.contracts.mapping import feed_mapping
 from pipelines.lib.contracts.model import FeedContract, FeedContracts, Field, InvalidContract
 from pipelines.lib.contracts.odcs_schema import validate_odcs_schema
@@ -121,9 +123,15 @@ def load_feed_contracts(contracts_dir: Path) -> FeedContracts:
     (`FeedContracts.invalid`), so that one broken contract stops only its own feed.
     Messages name files relative to the folder holding `contracts/`, i.e. as seen
     from the repository root. A missing folder is an error: there is nothing to serve.
+    Parsed once per process while no file under `contracts_dir` changes (folder_state.py).
     """
     if not contracts_dir.is_dir():
         raise ContractError([f"{contracts_dir}: contracts folder not found"])
+    return _load_feeds_unchanged(contracts_dir, folder_state(contracts_dir.absolute()))
+
+
+@lru_cache(maxsize=4)
+def _load_feeds_unchanged(contracts_dir: Path, state: tuple[tuple[str, str], ...]) -> FeedContracts:
     root = contracts_dir.parent
     valid: dict[tuple[str, str], FeedContract] = {}
     invalid: list[InvalidContract] = []

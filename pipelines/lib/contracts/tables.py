@@ -12,14 +12,13 @@ A broken feed contract leaves its own values out; it never stops the tables from
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
+from pipelines.lib.contracts.folder_state import folder_state
 from pipelines.lib.contracts.loader import load_feed_contracts, shared_vocabulary
 from pipelines.lib.contracts.mapping_index import MappingIndex, mapping_index
 from pipelines.lib.contracts.odcs_schema import validate_odcs_schema
@@ -130,17 +129,6 @@ def _load_unchanged(
 ) -> dict[str, TableContract]:
     """Loaded once per state of the folder (an error is raised again each time: not cached)."""
     return _load(contracts_dir, None)
-
-
-def folder_state(folder: Path) -> tuple[tuple[str, str], ...]:
-    """Every file under `folder` with a hash of its content (a change to any, a file added or
-    removed, is a new state; by content, so that two edits within one tick of the clock are two)."""
-    state = []
-    for parent, _, files in os.walk(folder):
-        for name in files:
-            path = Path(parent, name)
-            state.append((str(path.relative_to(folder)), sha256(path.read_bytes()).hexdigest()))
-    return tuple(sorted(state))
 
 
 def check_table_contracts(
