@@ -13,7 +13,7 @@ The published folder, replaced as a whole (a reader sees the previous site or th
 - `static_index.html`: the site, self-contained (open it from the file system);
 - `manifest.json`, `catalog.json`: what it was made from, for tools;
 - `made_from.json`: a digest of the inputs, so a run whose dbt project, code and published
-  columns are those of the site's skips dbt's two processes (`site_made_from`).
+  columns are those of the site's skips dbt's docs process (`site_made_from`).
 """
 
 from __future__ import annotations

@@ -35,9 +35,16 @@ def test_the_docs_site_lists_every_model_and_fetches_nothing(built_city) -> None
     models = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
     assert set(models) == MODELS
     assert all(model["description"] for model in models.values())
-    # Parsed, never compiled: no SQL rendered from the environment is published.
-    assert not any(model.get("compiled_code") for model in models.values())
+    # Parsed, never compiled: no SQL rendered from the environment is published, not even of the
+    # models and tests the last dbt build ran.
+    assert not any(
+        "compiled" in node or "compiled_code" in node for node in manifest["nodes"].values()
+    )
     assert manifest["metadata"]["send_anonymous_usage_stats"] is False
+    # The build's parse, handed to dbt docs generate: the project was not parsed again for the docs.
+    built = json.loads((built_city / "dbt_target" / "manifest.json").read_text(encoding="utf-8"))
+    assert set(manifest["nodes"]) == set(built["nodes"])
+    assert not (built_city / "dbt_target" / "docs" / "partial_parse.msgpack").exists()
 
 
 def test_the_catalog_describes_every_published_table_from_the_analytics_copy(built_city) -> None:
