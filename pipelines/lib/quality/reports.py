@@ -339,6 +339,8 @@ def _context(site_dir: Path, department: str) -> EphemeralDataContext:
         ProgressBarsConfig,
     )
 
+    from pipelines.lib.quality.views import site_views
+
     config = DataContextConfig(
         store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
         data_docs_sites={
@@ -349,7 +351,8 @@ def _context(site_dir: Path, department: str) -> EphemeralDataContext:
                     "class_name": "TupleFilesystemStoreBackend",
                     "base_directory": str(site_dir),
                 },
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                # GX's views, their templates compiled once per process (views.py)
+                **site_views(),
             }
         },
         analytics_enabled=False,
