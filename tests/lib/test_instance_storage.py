@@ -5,6 +5,8 @@ instance is Dagster's own again and its databases closed and checkpointed."""
 # No `from __future__ import annotations`: Dagster reads the asset's context annotation.
 
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -60,6 +62,12 @@ def test_events_stored_through_kept_connections_without_fsync(home: Path) -> Non
                     synchronous.append(connection.exec_driver_sql("PRAGMA synchronous").scalar())
                 # Held open: the write-ahead log outlives each event.
                 assert Path(f"{instance.event_log_storage.path_for_shard(run_id)}-wal").exists()
+                # A table found once is not looked for again (Dagster asked for each check event).
+                storage = instance.event_log_storage
+                assert storage.has_table("asset_check_executions")
+                asked = len(connections)
+                assert storage.has_table("asset_check_executions")
+                assert len(connections) == asked
             # Dagster's own again: a new connection per event.
             before = len(connections)
             again = _materialize(instance)
@@ -88,3 +96,30 @@ def test_afterwards_the_databases_are_closed_and_checkpointed(home: Path) -> Non
     with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL: the default
         assert connection.execute("SELECT count(*) FROM event_logs").fetchone()[0] > 30
+
+
+def test_the_ui_watching_a_run_sees_its_events_as_they_are_stored(home: Path) -> None:
+    """The UI follows a run through a watcher of the run's database file, in its own process
+    (here: another instance on the same folder)."""
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        run = dg.materialize([number], instance=instance).dagster_run
+        seen: list[str] = []
+        arrived = threading.Event()
+
+        def on_event(entry, _cursor) -> None:  # type: ignore[no-untyped-def]
+            if entry.message.startswith("live "):
+                seen.append(entry.message)
+            if len(seen) == 5:
+                arrived.set()
+
+        with dg.DagsterInstance.from_config(str(home)) as ui:
+            ui.event_log_storage.watch(run.run_id, None, on_event)
+            try:
+                with run_history_without_waits(instance):
+                    time.sleep(0.5)  # the watcher is watching
+                    for index in range(5):
+                        instance.report_engine_event(f"live {index}", run)
+                    assert arrived.wait(timeout=15), seen  # within the block, not after it
+            finally:
+                ui.event_log_storage.end_watch(run.run_id, on_event)
+    assert seen == [f"live {index}" for index in range(5)]
