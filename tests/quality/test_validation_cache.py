@@ -13,7 +13,7 @@ import pytest
 from pipelines.lib.quality.reports import QualityReport, build_quality_report
 from pipelines.lib.quality.validation_cache import KEEP_DAYS, ValidationCache
 from tests.quality.extracts import Extract, good_tables
-from tests.quality.test_reports import TABLES, snapshot
+from tests.quality.test_reports import BREAKS, TABLES, snapshot
 
 
 def build(extract: Extract, contracts, cache: ValidationCache | None) -> QualityReport:
@@ -41,6 +41,24 @@ def test_a_kept_validation_gives_the_report_a_fresh_one_gives(
         (t.table, t.rows, t.evaluated) for t in first.tables
     ]
     assert snapshot_of(again) == fresh
+
+
+@pytest.mark.parametrize("kind", sorted(BREAKS))
+def test_a_failing_table_reads_the_same_kept_or_validated(
+    extract: Extract, contracts, tmp_path: Path, kind: str
+) -> None:
+    """The summary quotes what failed (values, counts): the same words from a kept result."""
+    table, breaks, *_ = BREAKS[kind]
+    breaks(extract.tables[table])
+    extract.write()
+    fresh = build(extract, contracts, cache=None)
+    pages = snapshot_of(fresh)
+    cache = ValidationCache(tmp_path / "cache")
+    for expected in (TABLES, []):  # validated and kept, then kept
+        report = build(extract, contracts, cache)
+        assert validated(report) == expected
+        assert [str(f) for f in report.failures] == [str(f) for f in fresh.failures] != []
+        assert snapshot_of(report) == pages
 
 
 def test_the_same_tables_in_another_department_are_not_validated_again(

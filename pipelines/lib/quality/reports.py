@@ -246,17 +246,25 @@ def _validate(
         if contract is None:
             problems.append(f"{name}: published, but no warehouse contract describes it")
             continue
-        files, kept, frame = table_files(extract_dir, name), None, None
-        try:
-            key = cache.key(contract, table, files, extract_dir / name, code) if cache else ""
-            kept = cache.get(key) if cache else None
-            if kept is None:
-                frame = read_table(extract_dir, name, tuple(c.name for c in table.columns))
-        except Exception as error:  # an unreadable file is a finding about the extract
-            problems.append(
-                f"{name}: files not readable as Parquet ({type(error).__name__}: {error})"
+        try:  # reads every file's bytes
+            key = (
+                cache.key(contract, table, table_files(extract_dir, name), extract_dir / name, code)
+                if cache
+                else ""
             )
+        except OSError as error:
+            problems.append(f"{name}: files not readable ({type(error).__name__}: {error})")
             continue
+        kept = cache.get(key) if cache else None
+        frame = None
+        if kept is None:
+            try:
+                frame = read_table(extract_dir, name, tuple(c.name for c in table.columns))
+            except Exception as error:  # an unreadable file is a finding about the extract
+                problems.append(
+                    f"{name}: files not readable as Parquet ({type(error).__name__}: {error})"
+                )
+                continue
         suite = context.suites.add(suite_for_table(contract, table))
         if kept is not None:
             rows, result = kept.rows, _kept_result(store, kept, department, run_id)
@@ -266,13 +274,16 @@ def _validate(
             definition = context.validation_definitions.add(
                 gx.ValidationDefinition(name=name, data=batch, suite=suite)
             )
-            result = definition.run(
+            fresh = definition.run(
                 batch_parameters={"dataframe": frame}, run_id=run_id, result_format="SUMMARY"
             )
-            rows = len(frame)
+            rows, text = len(frame), store.serialize(_without_load_time(fresh))
+            if cache is not None:
+                cache.put(key, Kept(rows=rows, result=text))
+            # Read back as a kept result is: the summary quotes values (times, decimals) as
+            # they come back from JSON, so a report reads the same whether its results were kept.
+            result = store.deserialize(text)
         _store(store, result, department, name, run_id)
-        if cache is not None and kept is None:
-            cache.put(key, Kept(rows=rows, result=store.serialize(result)))
         validated.append(
             _Validated(
                 table=name,
@@ -300,6 +311,15 @@ def _kept_result(
     return result
 
 
+def _without_load_time(
+    result: ExpectationSuiteValidationResult,
+) -> ExpectationSuiteValidationResult:
+    """The pandas engine stamps each batch with the clock (`ge_load_time`), which the validation
+    pages would show; the run's time already says when (see the module's docstring)."""
+    (result.meta.get("batch_markers") or {}).pop("ge_load_time", None)
+    return result
+
+
 def _store(
     store: ValidationResultsStore,
     result: ExpectationSuiteValidationResult,
@@ -308,15 +328,12 @@ def _store(
     run_id: RunIdentifier,
 ) -> None:
     """Store the result for the data docs, under the key GX stores a validation's result by (a
-    fresh one's is replaced), without the clock: the pandas engine stamps each batch with its
-    load time (`ge_load_time`), which the validation pages show; the run's time already says
-    when (see the module's docstring)."""
+    fresh one's, stored with the clock, is replaced)."""
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
         ValidationResultIdentifier,
     )
 
-    (result.meta.get("batch_markers") or {}).pop("ge_load_time", None)
     suite = ExpectationSuiteIdentifier(name=table)
     store.store_validation_results(
         suite_validation_result=result,

@@ -1,13 +1,13 @@
 """GX validation results kept by what they validated, so an unchanged table is not validated again.
 
     cache = ValidationCache(paths.quality_validations)
-    key = cache.key(contract, published, files, code)
+    key = cache.key(contract, published, files, table_dir, code)
     kept = cache.get(key)          # a Kept (rows, GX's own JSON of the result), or None
     cache.put(key, Kept(rows, text))
 
 Great Expectations costs about 0.1 s per table whatever its size (per-expectation overhead), and
-the same table content is validated many times over: a city's 13 extracts hold 119 tables but
-only about 40 distinct ones (`dim_place`, `fct_event` and others reach several departments as the
+the same table content is validated many times over: the tiny city's 13 extracts hold 119 tables
+but only 32 distinct ones (`dim_place`, `fct_event` and others reach several departments as the
 same files), and a daily run leaves many tables as they were. A result depends on nothing but the
 table's files, its suite and the code that derives and runs the suite, so the key is exactly
 those: the bytes of every file (hashed as read, not as the manifest claims), the contract and
@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,7 +78,8 @@ class ValidationCache:
             return None
         except (ValueError, KeyError, TypeError):  # damaged: validate again, and replace it
             return None
-        os.utime(entry)  # used: kept another KEEP_DAYS
+        with suppress(OSError):  # used: kept another KEEP_DAYS (unless pruned meanwhile)
+            os.utime(entry)
         return kept
 
     def put(self, key: str, kept: Kept) -> None:
@@ -85,13 +87,17 @@ class ValidationCache:
         write_text_atomic(self._entry(key), json.dumps(document))
 
     def prune(self, now: float | None = None) -> int:
-        """Remove the entries not used for KEEP_DAYS; the number removed."""
+        """Remove the entries not used for KEEP_DAYS (and what a stopped writer left); the
+        number removed."""
         oldest = (time.time() if now is None else now) - KEEP_DAYS * 86_400
         removed = 0
-        for entry in self.folder.glob("*.json") if self.folder.is_dir() else ():
-            if entry.stat().st_mtime < oldest:
-                entry.unlink(missing_ok=True)
-                removed += 1
+        for entry in self.folder.iterdir() if self.folder.is_dir() else ():
+            try:
+                if entry.stat().st_mtime < oldest:
+                    entry.unlink()
+                    removed += 1
+            except FileNotFoundError:  # removed meanwhile by another run's prune
+                continue
         return removed
 
 
