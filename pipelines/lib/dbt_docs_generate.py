@@ -11,9 +11,10 @@ as `manifest.json`, which the static page embeds, and handed to `dbt docs genera
 the profile's `docs` target. Parsing the project for the docs target instead, whose profile
 differs from the build's, was a full parse (some 4 s) in a second dbt process (some 2 s).
 
+The asset refuses a parse older than the dbt project (a project edited since the last build).
 Reading dbt's partial-parse state relies on dbt-core 1.11's internals (`Manifest.from_msgpack`
-and its decoder): the docs tests (tests/lib/test_dbt_docs_offline.py and the built city's) fail
-when an upgrade changes them.
+and its decoder): tests/warehouse/test_dbt_docs_site.py, on the built tiny city, fails when an
+upgrade changes them.
 """
 
 from __future__ import annotations

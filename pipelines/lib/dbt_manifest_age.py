@@ -1,5 +1,8 @@
 """Whether dbt's manifest is older than its project: what both `safecity run` and the code
-location ask before they trust the manifest. No dbt or Dagster import, so the CLI can ask first."""
+location ask before they trust the manifest. No dbt or Dagster import, so the CLI can ask first.
+
+And which project a warehouse build parsed (`PARSED_PROJECT` in its target folder, by content):
+the dbt docs site is made from that parse, so only while the project is still that one."""
 
 from __future__ import annotations
 
@@ -25,3 +28,19 @@ def newest_project_change(project_dir: Path) -> float:
 def manifest_is_current(manifest: Path, project_dir: Path) -> bool:
     """The manifest exists and no file of the project changed after it was written."""
     return manifest.exists() and manifest.stat().st_mtime >= newest_project_change(project_dir)
+
+
+PARSED_PROJECT = "parsed_project.sha256"
+
+
+def record_parsed_project(target: Path, project_digest: str) -> None:
+    """A build in `target` parsed the project whose files digest to `project_digest`."""
+    (target / PARSED_PROJECT).write_text(project_digest, encoding="utf-8")
+
+
+def parsed_project(target: Path) -> str | None:
+    """The digest a build in `target` recorded, if any."""
+    try:
+        return (target / PARSED_PROJECT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None

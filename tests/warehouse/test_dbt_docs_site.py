@@ -4,13 +4,19 @@ network, made without writing the warehouse."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
 from pipelines.definitions import defs
+from pipelines.defs.warehouse import defs as warehouse_defs
+from pipelines.defs.warehouse.docs import dbt_docs
+from pipelines.lib import run_state
 from pipelines.lib.dbt_docs import external_fetches
+from pipelines.lib.dbt_manifest_age import PARSED_PROJECT, parsed_project
+from pipelines.lib.resources import DATA_DIR_RESOURCE_KEY, DataDirResource
 
 MODELS = {p.stem for p in Path("dbt_project/models").rglob("*.sql")}
 
@@ -69,3 +75,27 @@ def test_making_the_docs_leaves_the_warehouse_file_alone(built_city) -> None:
     analytics = (built_city / "analytics.duckdb").stat().st_mtime
     docs = (built_city / "reports" / "dbt_docs" / "static_index.html").stat().st_mtime
     assert warehouse <= analytics <= docs
+
+
+def test_docs_are_made_only_from_a_parse_of_the_project_as_it_is(built_city, tmp_path) -> None:
+    # The build recorded which project it parsed: this one.
+    assert parsed_project(built_city / "dbt_target") == run_state.dbt_project_digest()
+
+    city = tmp_path / "city"  # the built warehouse's parse and copy, without its docs
+    shutil.copytree(built_city / "dbt_target", city / "dbt_target")
+    shutil.copy2(built_city / "analytics.duckdb", city / "analytics.duckdb")
+    (city / "dbt_target" / PARSED_PROJECT).write_text("a project edited since", encoding="utf-8")
+    result = dg.materialize(
+        [dbt_docs],
+        resources={
+            DATA_DIR_RESOURCE_KEY: DataDirResource(root=str(city)),
+            "dbt": warehouse_defs.resources["dbt"],
+        },
+        raise_on_error=False,
+    )
+    assert not result.success
+    (failure,) = [event for event in result.all_events if event.is_step_failure]
+    assert "dbt project changed after the warehouse was last built" in str(
+        failure.step_failure_data.error
+    )
+    assert not (city / "reports" / "dbt_docs").exists()

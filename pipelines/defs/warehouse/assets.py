@@ -32,7 +32,7 @@ from dagster_dbt import (
 from pipelines.defs import groups
 from pipelines.defs.automation.conditions import FRESHNESS, REFRESH_AFTER_INGESTION
 from pipelines.defs.warehouse.project import DBT_PROJECT
-from pipelines.lib import settings
+from pipelines.lib import run_state, settings
 from pipelines.lib.analytics import publish_analytics_copy, table_row_counts
 from pipelines.lib.city_profile import city_profile
 from pipelines.lib.dbt_args import (
@@ -41,6 +41,7 @@ from pipelines.lib.dbt_args import (
     first_day_to_reprocess,
     wants_full_refresh,
 )
+from pipelines.lib.dbt_manifest_age import record_parsed_project
 from pipelines.lib.resources import DataDirResource
 
 WAREHOUSE_POOL = "warehouse"
@@ -184,10 +185,13 @@ def build_models(
     else:
         settings.export(settings.REPROCESS_SINCE, since)
     args = dbt_build_args(full_refresh=full_refresh, city=city_profile(paths.root))
+    project = run_state.dbt_project_digest()
     try:
         yield from with_row_counts(dbt.cli(args, context=context, target_path=paths.dbt_target))
     finally:  # this build's alone: no later step or dbt process in this one inherits it
         settings.unset(settings.REPROCESS_SINCE)
+    # Its parse, kept in the target folder, is of this project: what the dbt docs are made from.
+    record_parsed_project(paths.dbt_target, project)
 
 
 def with_row_counts(invocation: DbtCliInvocation) -> Iterator[Any]:

@@ -21,7 +21,9 @@ from dagster_dbt import DbtCliResource
 from pipelines.defs import groups
 from pipelines.defs.automation.conditions import REFRESH_AFTER_INGESTION
 from pipelines.defs.warehouse.assets import analytics_copy, export_dbt_environment
+from pipelines.lib import run_state
 from pipelines.lib.dbt_docs import docs_inputs, publish_dbt_docs, site_made_from
+from pipelines.lib.dbt_manifest_age import parsed_project
 from pipelines.lib.resources import DataDirResource
 
 _SHOWN_LINES = 20
@@ -69,6 +71,12 @@ def _generate(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, build_target: Path, target: Path
 ) -> None:
     """dbt docs generate in a process of its own; its output goes to the run's log."""
+    if parsed_project(build_target) != run_state.dbt_project_digest():
+        # The docs describe the warehouse as built, from the build's parse: not a project edited since.
+        raise dg.Failure(
+            description="the dbt project changed after the warehouse was last built, or it never "
+            "was: build it first (safecity run), then the docs"
+        )
     command = [sys.executable, "-m", "pipelines.lib.dbt_docs_generate", dbt.project_dir]
     command += [dbt.profiles_dir or dbt.project_dir, str(build_target), str(target)]
     result = subprocess.run(command, capture_output=True, text=True)
