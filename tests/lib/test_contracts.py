@@ -220,6 +220,16 @@ def test_duplicate_yaml_key_is_an_error(tmp_path: Path) -> None:
     ]
 
 
+def test_a_duplicate_key_beside_a_yaml_error_is_named_once(tmp_path: Path) -> None:
+    # libyaml reads the file first; where it fails, the Python parser reads it again for its words.
+    text = edited("        unique: true", "        unique: true\n        unique: !secret false")
+    errors = load_errors(tmp_path, text)
+    assert [e for e in errors if e.endswith("duplicate key")] == [
+        f"{FILE}:{line_of(text, 'unique: !secret')}: schema[0].properties[0].unique: duplicate key"
+    ]
+    assert any("(yaml)" in e and "!secret" in e for e in errors), errors
+
+
 def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
     text = edited("version: 1.0.0", "version: [1.0.0")
     errors = load_errors(tmp_path, text)

@@ -127,7 +127,8 @@ def load_feed_contracts(contracts_dir: Path) -> FeedContracts:
     """
     if not contracts_dir.is_dir():
         raise ContractError([f"{contracts_dir}: contracts folder not found"])
-    return _load_feeds_unchanged(contracts_dir, folder_state(contracts_dir.absolute()))
+    folder = contracts_dir.absolute()  # one parse, whichever way the folder is named
+    return _load_feeds_unchanged(folder, folder_state(folder))
 
 
 @lru_cache(maxsize=4)

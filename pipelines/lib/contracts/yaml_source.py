@@ -110,9 +110,11 @@ class _PythonYamlLoader(yaml.SafeLoader):
 
 
 def parse_yaml(text: str, problems: Problems) -> Any:
+    lines, messages = dict(problems.lines), list(problems.messages)
     try:
         return _parse(YamlLoader(text), problems)
     except yaml.MarkedYAMLError:
+        problems.lines, problems.messages = lines, messages  # the second reading records them again
         try:
             return _parse(_PythonYamlLoader(text), problems)
         except yaml.MarkedYAMLError as error:
