@@ -18,14 +18,26 @@ from pipelines.lib.contracts.yaml_source import ContractError
 REPOSITORY_CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
 
 
+@pytest.fixture
+def contracts(tmp_path: Path) -> Path:
+    """A copy of the repository's contracts, to edit."""
+    copy = tmp_path / "contracts"
+    shutil.copytree(REPOSITORY_CONTRACTS, copy)
+    return copy
+
+
+def calls_of(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[tuple]:
+    """The calls made to `module.name` from now on (their arguments), each still made."""
+    calls: list[tuple] = []
+    function = getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *args: calls.append(args) or function(*args))
+    return calls
+
+
 def test_parsed_once_while_unchanged_and_again_after_any_change(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    contracts: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    contracts = tmp_path / "contracts"
-    shutil.copytree(REPOSITORY_CONTRACTS, contracts)
-    parsed = []
-    check = tables.check_table_contracts
-    monkeypatch.setattr(tables, "check_table_contracts", lambda *a: parsed.append(a) or check(*a))
+    parsed = calls_of(monkeypatch, tables, "check_table_contracts")
 
     first = load_table_contracts(contracts)
     again = load_table_contracts(contracts)
@@ -57,9 +69,7 @@ def test_parsed_once_while_unchanged_and_again_after_any_change(
     assert len(parsed) == 3
 
 
-def test_a_broken_contract_is_reported_every_time_not_remembered(tmp_path: Path) -> None:
-    contracts = tmp_path / "contracts"
-    shutil.copytree(REPOSITORY_CONTRACTS, contracts)
+def test_a_broken_contract_is_reported_every_time_not_remembered(contracts: Path) -> None:
     fct_event = contracts / "warehouse" / "fct_event.odcs.yaml"
     good = fct_event.read_text("utf-8")
     fct_event.write_text(good.replace("kind: DataContract", "kind: NotAContract"), "utf-8")
@@ -71,13 +81,9 @@ def test_a_broken_contract_is_reported_every_time_not_remembered(tmp_path: Path)
 
 
 def test_feed_contracts_parsed_once_while_unchanged(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    contracts: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    contracts = tmp_path / "contracts"
-    shutil.copytree(REPOSITORY_CONTRACTS, contracts)
-    parsed = []
-    load = loader.load_contract
-    monkeypatch.setattr(loader, "load_contract", lambda *a: parsed.append(a[0]) or load(*a))
+    parsed = calls_of(monkeypatch, loader, "load_contract")
 
     first = load_feed_contracts(contracts)
     load_table_contracts(contracts)  # the tables' vocabularies: the same parse

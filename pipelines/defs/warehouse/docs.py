@@ -5,9 +5,9 @@ build's parse of the project (pipelines/lib/dbt_docs_generate.py): the catalog (
 comes from the analytics copy, opened read-only, so this step never touches the live warehouse
 file and needs no turn in the `warehouse` pool. No compiled SQL goes into the site (it would carry
 whatever the models render from the environment): the manifest is the parser's, and the project
-is not parsed again. The page is published offline-safe
-by `pipelines/lib/dbt_docs.py`. A run that changed neither the dbt project, nor the code, nor the
-published columns keeps the site it finds.
+is not parsed again. The page is published offline-safe by `pipelines/lib/dbt_docs.py`. A run
+that changed neither the dbt project, nor the code, nor the published columns keeps the site it
+finds.
 """
 
 # No `from __future__ import annotations`: Dagster reads the parameter annotations.

@@ -32,11 +32,11 @@ from pathlib import Path
 
 from pipelines.lib.atomic import write_text_atomic
 from pipelines.lib.contracts.tables import TableContract
+from pipelines.lib.publish.manifest import sha256_file
 from pipelines.lib.quality.extract import PublishedTable
 from pipelines.lib.storage import Location
 
 KEEP_DAYS = 7
-_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class ValidationCache:
             digest.update(part.encode("utf-8") + b"\0")
         for path in files:
             digest.update(str(path).removeprefix(str(table_dir)).encode("utf-8") + b"\0")
-            digest.update(_file_digest(path) + b"\0")
+            digest.update(sha256_file(path).encode("utf-8") + b"\0")
         return digest.hexdigest()
 
     def _entry(self, key: str) -> Path:
@@ -99,11 +99,3 @@ class ValidationCache:
             except FileNotFoundError:  # removed meanwhile by another run's prune
                 continue
         return removed
-
-
-def _file_digest(path: Location) -> bytes:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.digest()
