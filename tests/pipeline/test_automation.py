@@ -19,6 +19,7 @@ import os
 import shutil
 import statistics
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -107,15 +108,20 @@ def test_an_ingested_day_requests_everything_downstream_once_and_nothing_on_star
     fresh = {k for k in graph.get_all_asset_keys() if graph.get(k).freshness_policy}
     assert fresh == {dg.AssetKey("analytics_copy"), *(extract_key(d) for d in DEPARTMENTS)}
 
+    # Every evaluation at one instant: the hourly compaction tick (20 past) passing between two of
+    # them would request `lake_compaction` whatever was ingested.
+    at = datetime.now(UTC)
     with dg.instance_for_test() as instance:
-        started = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+        started = dg.evaluate_automation_conditions(
+            defs=defs, instance=instance, evaluation_time=at
+        )
         assert started.total_requested == 0, "starting the daemon requests nothing"
 
         one, other = bronze[0], bronze[-1]
         days = _partition_keys(instance, graph.get(one).partitions_def, 3)
         instance.report_runless_asset_event(dg.AssetMaterialization(one, partition=days[0]))
         ingested = dg.evaluate_automation_conditions(
-            defs=defs, instance=instance, cursor=started.cursor
+            defs=defs, instance=instance, cursor=started.cursor, evaluation_time=at
         )
         direct = dg.AssetSelection.assets(one).downstream().resolve(graph) - {one}
         requested = {k for k in automated if ingested.get_requested_partitions(k)}
@@ -124,7 +130,7 @@ def test_an_ingested_day_requests_everything_downstream_once_and_nothing_on_star
         assert ingested.total_requested == len(direct), "one request per asset"
 
         again = dg.evaluate_automation_conditions(
-            defs=defs, instance=instance, cursor=ingested.cursor
+            defs=defs, instance=instance, cursor=ingested.cursor, evaluation_time=at
         )
         assert again.total_requested == 0, "requested once, not on every tick"
 
@@ -133,7 +139,7 @@ def test_an_ingested_day_requests_everything_downstream_once_and_nothing_on_star
             for key in (one, other):
                 instance.report_runless_asset_event(dg.AssetMaterialization(key, partition=day))
         backfilled = dg.evaluate_automation_conditions(
-            defs=defs, instance=instance, cursor=again.cursor
+            defs=defs, instance=instance, cursor=again.cursor, evaluation_time=at
         )
         direct = dg.AssetSelection.assets(one, other).downstream().resolve(graph) - {one, other}
         assert backfilled.total_requested == len(direct)
