@@ -5,81 +5,92 @@
 -- in physical range, no spike, not inside a flat line (int_sensor_reading_flags), so a faulty
 -- sensor raises sensor_health rows, not alarms. Severity incident alarms become sensor_alarm events
 -- (int_sensor_alarm_events_<department>) and warn through warning_rule_triggers.
+-- Few readings meet a rule, so the rules are judged on the few columns they read, and the rest
+-- of a reading is looked up only for those that meet one.
 with sound as (
-    select *
+    select
+        device_id,
+        measure,
+        device_type,
+        reading_at,
+        value,
+        source_record_id,
+        -- consecutive sound readings of a device's measure have consecutive numbers
+        row_number() over (partition by device_id, measure order by reading_at) as sound_seq
     from {{ ref('int_sensor_reading_flags') }}
     where not out_of_range and not spike and not flatline
 ),
 
 rules as (select * from {{ ref('sensor_alarm_rules') }}),
 
--- drop and rise rules: the highest and lowest sound reading in the rule's window up to each reading
-recent as (
-    select
-        s.device_id,
-        s.measure,
-        s.reading_at,
-        r.rule_id,
-        max(p.value) as recent_max,
-        min(p.value) as recent_min
+met_level as (
+    select s.*, r.rule_id
     from sound as s
     inner join rules as r on r.device_type = s.device_type and r.measure = s.measure
-    inner join sound as p
-        on
-            p.device_id = s.device_id
-            and p.measure = s.measure
-            and p.reading_at between s.reading_at - to_minutes(r.rate_window_minutes) and s.reading_at
-    where r.condition in ('drop', 'rise')
-    group by s.device_id, s.measure, s.reading_at, r.rule_id
+    where
+        (r.condition = 'above' and s.value > r.threshold)
+        or (r.condition = 'below' and s.value < r.threshold)
 ),
 
-judged as (
+-- drop and rise rules: against the highest and lowest sound reading in the rule's window up to
+-- each reading
+rate_rules as (
+    select
+        *,
+        to_minutes(rate_window_minutes) as rate_window
+    from rules
+    where condition in ('drop', 'rise')
+),
+
+rate_judged as (
     select
         s.*,
         r.rule_id,
-        r.condition,
-        r.threshold,
-        r.hold_minutes,
-        r.severity,
-        r.description as rule_description,
         case r.condition
-            when 'above' then s.value > r.threshold
-            when 'below' then s.value < r.threshold
-            when 'drop' then w.recent_max - s.value >= r.threshold
-            when 'rise' then s.value - w.recent_min >= r.threshold
+            when 'drop' then max(s.value) over recent - s.value >= r.threshold
+            when 'rise' then s.value - min(s.value) over recent >= r.threshold
         end as met
     from sound as s
-    inner join rules as r on r.device_type = s.device_type and r.measure = s.measure
-    left join recent as w
-        on
-            w.device_id = s.device_id
-            and w.measure = s.measure
-            and w.reading_at = s.reading_at
-            and w.rule_id = r.rule_id
+    inner join rate_rules as r on r.device_type = s.device_type and r.measure = s.measure
+    window recent as (
+        partition by s.device_id, s.measure, r.rule_id order by s.reading_at
+        range between r.rate_window preceding and current row
+    )
 ),
 
--- An episode is a run of consecutive sound readings that meet the rule. A silence longer than
--- the device type's offline_after_minutes ends it too: a device back after an outage (or a day
--- replayed weeks later) that still reads over the threshold starts a new episode, which must
--- hold again before it alarms.
+met as (
+    select * from met_level
+    union all
+    select * exclude (met) from rate_judged
+    where met
+),
+
+-- An episode is a run of consecutive sound readings that meet the rule: a reading between two
+-- that meet it that does not ends it, and so does a silence longer than the device type's
+-- offline_after_minutes, so a device back after an outage (or a day replayed weeks later) that
+-- still reads over the threshold starts a new episode, which must hold again before it alarms.
 runs as (
     select
-        j.*,
+        m.*,
         t.offline_after_minutes,
-        lag(j.met) over reading_order as previous_met,
-        lag(j.reading_at) over reading_order as previous_reading_at
-    from judged as j
-    inner join {{ ref('sensor_device_types') }} as t on t.device_type = j.device_type
-    window reading_order as (partition by j.device_id, j.measure, j.rule_id order by j.reading_at)
+        lag(m.sound_seq) over reading_order as previous_seq,
+        lag(m.reading_at) over reading_order as previous_reading_at
+    from met as m
+    inner join {{ ref('sensor_device_types') }} as t on t.device_type = m.device_type
+    window reading_order as (partition by m.device_id, m.measure, m.rule_id order by m.reading_at)
 ),
 
 islands as (
     select
-        * exclude (offline_after_minutes, previous_met, previous_reading_at),
+        device_id,
+        measure,
+        rule_id,
+        reading_at,
+        source_record_id,
         sum(
             case
-                when previous_reading_at is null then 1
-                when met is distinct from previous_met then 1
+                when previous_seq is null then 1
+                when sound_seq - previous_seq > 1 then 1
                 when epoch(reading_at - previous_reading_at) / 60.0 > offline_after_minutes then 1
                 else 0
             end
@@ -92,31 +103,33 @@ islands as (
 
 episodes as (
     select
-        device_id,
-        rule_id,
-        island,
-        any_value(source_department) as source_department,
-        any_value(device_type) as device_type,
-        any_value(asset_id) as asset_id,
-        any_value(asset_type) as asset_type,
-        any_value(measure) as measure,
-        any_value(unit) as unit,
-        any_value(severity) as severity,
-        any_value(condition) as condition,
-        any_value(threshold) as threshold,
-        any_value(hold_minutes) as hold_minutes,
-        any_value(rule_description) as rule_description,
-        any_value(longitude) as longitude,
-        any_value(latitude) as latitude,
-        min(reading_at) as started_at,
-        max(reading_at) as ended_at,
-        case when any_value(condition) in ('below', 'drop') then min(value) else max(value) end as peak,
+        i.device_id,
+        i.rule_id,
+        i.island,
+        any_value(f.source_department) as source_department,
+        any_value(f.device_type) as device_type,
+        any_value(f.asset_id) as asset_id,
+        any_value(f.asset_type) as asset_type,
+        any_value(f.measure) as measure,
+        any_value(f.unit) as unit,
+        any_value(r.severity) as severity,
+        any_value(r.condition) as condition,
+        any_value(r.threshold) as threshold,
+        any_value(r.hold_minutes) as hold_minutes,
+        any_value(r.description) as rule_description,
+        any_value(f.longitude) as longitude,
+        any_value(f.latitude) as latitude,
+        min(i.reading_at) as started_at,
+        max(i.reading_at) as ended_at,
+        case when any_value(r.condition) in ('below', 'drop') then min(f.value) else max(f.value) end as peak,
         count(*) as readings,
-        arg_min(source_record_id, reading_at) as first_source_record_id,
-        arg_min(delivery_date, reading_at) as delivery_date
-    from islands
-    where met
-    group by device_id, rule_id, island
+        arg_min(i.source_record_id, i.reading_at) as first_source_record_id,
+        arg_min(f.delivery_date, i.reading_at) as delivery_date
+    from islands as i
+    inner join {{ ref('int_sensor_reading_flags') }} as f
+        on f.source_record_id = i.source_record_id and f.measure = i.measure
+    inner join rules as r on r.rule_id = i.rule_id
+    group by i.device_id, i.rule_id, i.island
 )
 
 select

@@ -39,12 +39,14 @@ offline as (
 
 flags as (select * from {{ ref('int_sensor_reading_flags') }}),
 
+-- runs of readings out of range: out-of-range readings numbered among themselves and among all
+-- the device's readings of the measure (reading_seq) keep one difference along a run
 range_islands as (
     select
         *,
-        row_number() over (partition by device_id, measure order by reading_at)
-        - row_number() over (partition by device_id, measure, out_of_range order by reading_at) as island
+        reading_seq - row_number() over (partition by device_id, measure order by reading_at) as island
     from flags
+    where out_of_range
 ),
 
 flagged as (
@@ -58,7 +60,6 @@ flagged as (
         source_department, device_id, device_type, asset_id, measure, reading_at,
         'out_of_range' as fault_kind, island as period
     from range_islands
-    where out_of_range
     union all
     select
         source_department, device_id, device_type, asset_id, measure, reading_at,

@@ -16,7 +16,10 @@ flow as (
         hour(timezone('{{ city_var("city_timezone") }}', interval_start)) as local_hour,
         volume,
         avg_speed_kmh as speed,
-        occupancy_pct as occupancy
+        occupancy_pct as occupancy,
+        -- a detector's readings numbered in time: congested readings with consecutive numbers
+        -- are one episode
+        row_number() over (partition by detector_id order by interval_start) as reading_seq
     from {{ ref('stg_traffic_police__traffic_flow') }}
 ),
 
@@ -31,28 +34,27 @@ usual as (
     group by detector_id, local_hour
 ),
 
-judged as (
+congested as (
     select
         f.*,
         r.rule_id,
         r.hold_minutes,
         r.interval_minutes,
-        u.usual_speed,
-        u.usual_occupancy,
-        f.speed < r.speed_ratio * u.usual_speed
-        and f.occupancy > u.usual_occupancy + r.occupancy_rise
-        and u.days_seen >= r.min_days as congested
+        u.usual_speed
     from flow as f
     inner join usual as u on u.detector_id = f.detector_id and u.local_hour = f.local_hour
     cross join rule as r
+    where
+        f.speed < r.speed_ratio * u.usual_speed
+        and f.occupancy > u.usual_occupancy + r.occupancy_rise
+        and u.days_seen >= r.min_days
 ),
 
 islands as (
     select
         *,
-        row_number() over (partition by rule_id, detector_id order by interval_start)
-        - row_number() over (partition by rule_id, detector_id, congested order by interval_start) as island
-    from judged
+        reading_seq - row_number() over (partition by rule_id, detector_id order by interval_start) as island
+    from congested
 ),
 
 episodes as (
@@ -71,7 +73,6 @@ episodes as (
         median(usual_speed) as usual_speed_kmh,
         max(occupancy) as peak_occupancy_pct
     from islands
-    where congested
     group by rule_id, detector_id, island
 )
 
