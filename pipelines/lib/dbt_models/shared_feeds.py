@@ -28,9 +28,11 @@ def shared_feeds(contracts: Iterable[FeedContract]) -> dict[str, list[FeedContra
 
 def shared_feed_model(feeds: list[FeedContract], header: str) -> str:
     """Every department's staged rows under the common names; a column one department does not
-    deliver is null in its rows (union by name)."""
+    deliver is null in its rows (union by name). A view, as the staged feeds are: as a table it
+    copied every push of a telemetry feed again at each build, for one model to read."""
     selects = [f"select * from {{{{ ref('{model_name(c)}') }}}}" for c in feeds]
-    return header + "\nunion all by name\n".join(selects) + "\n"
+    config = "{{ config(materialized='view') }}\n"
+    return header + config + "\nunion all by name\n".join(selects) + "\n"
 
 
 def shared_feed_properties(shared: dict[str, list[FeedContract]]) -> dict:

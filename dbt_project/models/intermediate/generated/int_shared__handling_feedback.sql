@@ -1,4 +1,5 @@
 -- Generated from the contracts by `safecity contract generate`: edit those, not this.
+{{ config(materialized='view') }}
 select * from {{ ref('stg_ecology_environment__handling_feedback') }}
 union all by name
 select * from {{ ref('stg_emergency_management__handling_feedback') }}
