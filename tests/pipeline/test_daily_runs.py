@@ -39,6 +39,7 @@ INCREMENTAL_MODELS = [
     "int_air_quality_iaqi",
     "int_air_quality_hourly",
     "int_traffic_police__traffic_flow__latest",
+    "int_sensor_readings",
 ]
 
 
@@ -116,6 +117,8 @@ def test_a_new_day_is_ingested_alone_keeps_entity_keys_and_updates_as_a_full_reb
     assert hourly.filter(pl.col("delivery_date") == new_day).height > 0, (
         "the new day reached the warehouse"
     )
+    readings = after_daily_run["int_sensor_readings"]
+    assert readings.filter(pl.col("delivery_date") == new_day).height > 0, "telemetry too"
     _assert_keys_kept_unless_merged_or_split(data, links_before, _links(data))
     for kind in REVIEWED_KINDS:  # the new day's records scored, the other pairs kept
         rescored, records = _scored(root, kind)

@@ -2,7 +2,12 @@
 -- int_shared__sensor_telemetry), one row per measure of a push. reading_at is the device's own
 -- time unless its clock is off by more than its type allows (sensor_device_types), then the
 -- platform's receipt time; `copy` numbers re-sent readings (same device, measure and device time).
-with readings as (
+-- Built by delivery day: a daily build reads the new days' pushes only. A copy of a reading kept
+-- from an earlier day counts before the new ones; should a new push come before a kept copy (a
+-- late push delivered on a later day), the kept copy's day is built again, so that every copy
+-- is numbered as a full build numbers it.
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='delivery_date') }}
+{%- set unnested -%}
     select
         t.source_department,
         t.device_id,
@@ -18,6 +23,80 @@ with readings as (
         t.delivery_date,
         unnest(t.measures) as m
     from {{ ref('int_shared__sensor_telemetry') }} as t
+{%- endset %}
+
+with arrived as (
+    {{ unnested }}
+    where {{ delivery_days_to_build() }}
+),
+
+{% if is_incremental() %}
+-- the copies built before of readings that arrived again (copies share the device's time), as
+-- much of them as numbering reads
+earlier as (
+    select device_id, measure, measured_at, pushed_at, message_id, delivery_date
+    from {{ this }}
+    where
+        delivery_date < (select min(a.delivery_date) from arrived as a)
+        and measured_at between (select min(m.measured_at) from arrived)
+        and (select max(m.measured_at) from arrived)
+),
+
+renumbered_days as (
+    select distinct e.delivery_date
+    from earlier as e
+    inner join arrived as a
+        on a.device_id = e.device_id and a.m.measure = e.measure and a.m.measured_at = e.measured_at
+    where e.pushed_at > a.pushed_at or (e.pushed_at = a.pushed_at and e.message_id > a.message_id)
+),
+
+readings as (
+    select * from arrived
+    union all
+    {{ unnested }}
+    where
+        t.delivery_date >= (select min(d.delivery_date) from renumbered_days as d)
+        and t.delivery_date in (select d.delivery_date from renumbered_days as d)
+),
+
+-- the copies kept from earlier days of the readings built, which number with them
+kept as (
+    select e.device_id, e.measure, e.measured_at, e.pushed_at, e.message_id
+    from earlier as e
+    where
+        e.delivery_date not in (select d.delivery_date from renumbered_days as d)
+        and exists (
+            select 1 from readings as r
+            where r.device_id = e.device_id and r.m.measure = e.measure and r.m.measured_at = e.measured_at
+        )
+),
+{% else %}
+readings as (select * from arrived),
+{% endif %}
+
+numbered as (
+    select
+        *,
+        row_number() over (
+            partition by device_id, measure, measured_at order by pushed_at, message_id
+        ) as copy
+    from (
+        select
+            r.* exclude (m),  -- noqa: RF03
+            r.m.measure,
+            r.m.value,
+            r.m.unit,
+            r.m.measured_at,
+            false as is_kept
+        from readings as r
+        {% if is_incremental() -%}
+        union all by name
+        select
+            *,
+            true as is_kept
+        from kept
+        {%- endif %}
+    )
 )
 
 select
@@ -33,20 +112,19 @@ select
     r.pushed_at,
     r.source_record_id,
     r.delivery_date,
-    r.m.measure,
-    r.m.value,
-    r.m.unit,
-    r.m.measured_at,
-    abs(epoch(r.m.measured_at) - epoch(r.pushed_at)) / 60.0 as skew_minutes,
-    abs(epoch(r.m.measured_at) - epoch(r.pushed_at)) / 60.0 > d.max_clock_skew_minutes as clock_skewed,
+    r.measure,
+    r.value,
+    r.unit,
+    r.measured_at,
+    abs(epoch(r.measured_at) - epoch(r.pushed_at)) / 60.0 as skew_minutes,
+    abs(epoch(r.measured_at) - epoch(r.pushed_at)) / 60.0 > d.max_clock_skew_minutes as clock_skewed,
     case
-        when abs(epoch(r.m.measured_at) - epoch(r.pushed_at)) / 60.0 > d.max_clock_skew_minutes then r.pushed_at
-        else r.m.measured_at
+        when abs(epoch(r.measured_at) - epoch(r.pushed_at)) / 60.0 > d.max_clock_skew_minutes then r.pushed_at
+        else r.measured_at
     end as reading_at,
-    row_number() over (
-        partition by r.device_id, r.m.measure, r.m.measured_at order by r.pushed_at, r.message_id
-    ) as copy,
-    r.m.value < s.physical_min or r.m.value > s.physical_max as out_of_range
-from readings as r
+    r.copy,
+    r.value < s.physical_min or r.value > s.physical_max as out_of_range
+from numbered as r
 left join {{ ref('sensor_device_types') }} as d on d.device_type = r.device_type
-left join {{ ref('sensor_measures') }} as s on s.device_type = r.device_type and s.measure = r.m.measure
+left join {{ ref('sensor_measures') }} as s on s.device_type = r.device_type and s.measure = r.measure
+where not r.is_kept
