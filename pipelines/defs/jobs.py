@@ -9,7 +9,8 @@ structure rather than by group names:
 - everything else is built on what the lake holds (the warehouse and what follows), and the
   dbt models, one step, stay in one job.
 Steps run in the run's own process, one at a time: one writer of the warehouse file, and no
-process (and no import of the code location) per step.
+process (and no import of the code location) per step. A step that SIGINT or SIGTERM
+interrupted ends its run (pipelines/defs/interrupts.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import dagster as dg
+
+from pipelines.defs.interrupts import stop_on_interrupt
 
 LANDING_JOB = "inventory_landing_zone"
 INGESTION_JOB = "ingest_deliveries"
@@ -38,6 +41,7 @@ def phase_jobs(
             description="Inventory the landing zone: what each department delivered, for which "
             "days, and what no contract matches. Needs no delivery day; `safecity run` runs it first.",
             executor_def=dg.in_process_executor,
+            hooks={stop_on_interrupt},
         ),
         dg.define_asset_job(
             INGESTION_JOB,
@@ -46,6 +50,7 @@ def phase_jobs(
             "of days, quarantining what breaks its contract. The landing sensor launches it for a "
             "new or changed file; `safecity run` for every day not yet ingested.",
             executor_def=dg.in_process_executor,
+            hooks={stop_on_interrupt},
         ),
         dg.define_asset_job(
             WAREHOUSE_JOB,
@@ -54,5 +59,6 @@ def phase_jobs(
             "linkage, CAP alerts, the analytics copy, department extracts, quality reports and "
             "the scorecard. `safecity run` runs it after the ingestion.",
             executor_def=dg.in_process_executor,
+            hooks={stop_on_interrupt},
         ),
     ]
