@@ -26,16 +26,20 @@ def _push(message: str, pushed: str, measured: str, delivery: str, value: float 
 
 
 FIRST_DAYS = [
-    _push("A", "2026-10-01 10:01:00", "2026-10-01 10:00:00", "2026-10-01"),
+    _push("S1", "2026-10-01 09:01:00", "2026-10-01 09:00:00", "2026-10-01"),
     _push("B", "2026-10-01 10:06:00", "2026-10-01 10:05:00", "2026-10-01"),
-    _push("C", "2026-10-02 10:01:00", "2026-10-02 10:00:00", "2026-10-02"),
+    _push("A", "2026-10-02 10:01:00", "2026-10-02 10:00:00", "2026-10-02"),
+    # S1's reading re-sent, delivered the next day: the second copy
+    _push("S2", "2026-10-02 00:30:00", "2026-10-01 09:00:00", "2026-10-02"),
+    _push("C", "2026-10-03 10:01:00", "2026-10-03 10:00:00", "2026-10-03"),
 ]
 NEW_DAY = [
-    # pushed before A, of A's reading, but delivered two days later: it is the first copy
-    _push("Z", "2026-10-01 10:00:30", "2026-10-01 10:00:00", "2026-10-03"),
+    # pushed before A, of A's reading, but delivered two days later: it is the first copy, and
+    # A's day is built again (S2 there still counts S1, kept from a day not built again)
+    _push("Z", "2026-10-02 10:00:30", "2026-10-02 10:00:00", "2026-10-04"),
     # B's reading re-sent after B: the second copy
-    _push("Y", "2026-10-01 10:09:00", "2026-10-01 10:05:00", "2026-10-03"),
-    _push("D", "2026-10-03 10:01:00", "2026-10-03 10:00:00", "2026-10-03"),
+    _push("Y", "2026-10-02 10:09:00", "2026-10-01 10:05:00", "2026-10-04"),
+    _push("D", "2026-10-04 10:01:00", "2026-10-04 10:00:00", "2026-10-04"),
 ]
 
 
@@ -73,4 +77,4 @@ def test_a_daily_build_numbers_copies_as_a_full_build_does(tmp_path):
 
     assert daily == full
     copies = {row[3]: row[5] for row in daily}
-    assert copies == {"A": 2, "B": 1, "C": 1, "D": 1, "Y": 2, "Z": 1}
+    assert copies == {"A": 2, "B": 1, "C": 1, "D": 1, "S1": 1, "S2": 2, "Y": 2, "Z": 1}

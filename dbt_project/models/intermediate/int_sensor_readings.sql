@@ -31,8 +31,7 @@ with arrived as (
 ),
 
 {% if is_incremental() %}
--- the copies built before of readings that arrived again (copies share the device's time), as
--- much of them as numbering reads
+-- the copies built before of readings that arrived again (copies share the device's time)
 earlier as (
     select device_id, measure, measured_at, pushed_at, message_id, delivery_date
     from {{ this }}
@@ -61,13 +60,16 @@ readings as (
 
 -- the copies kept from earlier days of the readings built, which number with them
 kept as (
-    select e.device_id, e.measure, e.measured_at, e.pushed_at, e.message_id
-    from earlier as e
+    select k.device_id, k.measure, k.measured_at, k.pushed_at, k.message_id
+    from {{ this }} as k
     where
-        e.delivery_date not in (select d.delivery_date from renumbered_days as d)
+        k.delivery_date < (select min(a.delivery_date) from arrived as a)
+        and k.delivery_date not in (select d.delivery_date from renumbered_days as d)
+        and k.measured_at between (select min(m.measured_at) from readings)
+        and (select max(m.measured_at) from readings)
         and exists (
             select 1 from readings as r
-            where r.device_id = e.device_id and r.m.measure = e.measure and r.m.measured_at = e.measured_at
+            where r.device_id = k.device_id and r.m.measure = k.measure and r.m.measured_at = k.measured_at
         )
 ),
 {% else %}
