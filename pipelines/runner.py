@@ -28,6 +28,7 @@ import dagster as dg
 from dagster._core.events import RunFailureReason  # not exported by dagster
 from dagster._utils.interrupts import check_captured_interrupt
 
+from pipelines.defs.interrupts import INTERRUPTS
 from pipelines.defs.jobs import INGESTION_JOB, LANDING_JOB, WAREHOUSE_JOB
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.dbt_args import FULL_REFRESH_TAG
@@ -49,7 +50,8 @@ if TYPE_CHECKING:
     from pipelines.lib.workspace import CodeLocation
 
 EntityKey = dg.AssetKey | dg.AssetCheckKey
-_INTERRUPTS = {"KeyboardInterrupt", "DagsterExecutionInterruptedError"}
+# the interrupts by name, as a step failure records its error
+_INTERRUPTS = {cls.__name__ for cls in INTERRUPTS}
 _QUALIFIED_NAME = re.compile(r"^(?:[A-Za-z_]\w*\.)+([A-Za-z_]\w*:)")
 
 

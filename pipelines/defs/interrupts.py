@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-_INTERRUPTS = (KeyboardInterrupt, dg.DagsterExecutionInterruptedError)
+INTERRUPTS = (KeyboardInterrupt, dg.DagsterExecutionInterruptedError)
 
 
 @dg.failure_hook
@@ -27,7 +27,7 @@ def interrupted(error: BaseException | None) -> bool:
     """Whether an interrupt is the error or among its causes (DuckDB's error names it as such)."""
     seen: set[int] = set()
     while error is not None and id(error) not in seen:
-        if isinstance(error, _INTERRUPTS):
+        if isinstance(error, INTERRUPTS):
             return True
         seen.add(id(error))
         error = error.__cause__ or error.__context__

@@ -27,15 +27,15 @@ def build_models(
         for relation, query in parents.items():
             connection.execute(f"CREATE SCHEMA IF NOT EXISTS {relation.split('.')[0]}")
             connection.execute(f"CREATE TABLE {relation} AS {query}")
-    run_dbt(
-        data_dir,
-        "run",
-        "--select",
-        *select,
-        "--vars",  # the city, as every run passes it (contracts/city.yaml here)
-        json.dumps(city_profile(data_dir).dbt_vars()),
-    )
+    run_models(data_dir, select)
     return duckdb.connect(str(warehouse), read_only=True)
+
+
+def run_models(data_dir: Path, select: list[str], *options: str) -> None:
+    """`dbt run --select SELECT OPTIONS` with the city's vars, as every run passes them
+    (contracts/city.yaml here)."""
+    city = json.dumps(city_profile(data_dir).dbt_vars())
+    run_dbt(data_dir, "run", "--select", *select, *options, "--vars", city)
 
 
 def run_dbt(data_dir: Path, command: str, *options: str) -> None:

@@ -4,12 +4,9 @@ kept from an earlier day (that day is built again)."""
 
 from __future__ import annotations
 
-import json
-
 import duckdb
 
-from pipelines.lib.city_profile import city_profile
-from tests.marts.dbt_harness import DBT_PROJECT, build_models, run_dbt
+from tests.marts.dbt_harness import DBT_PROJECT, build_models, run_models
 
 SEEDS = DBT_PROJECT / "seeds" / "config"
 COLUMNS = "device_id, measure, measured_at, message_id, delivery_date, copy"
@@ -50,8 +47,7 @@ def _readings(connection: duckdb.DuckDBPyConnection) -> list[tuple]:
 
 
 def _run(tmp_path, *options: str) -> list[tuple]:
-    city = json.dumps(city_profile(tmp_path).dbt_vars())
-    run_dbt(tmp_path, "run", "--select", "int_sensor_readings", *options, "--vars", city)
+    run_models(tmp_path, ["int_sensor_readings"], *options)
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as connection:
         return _readings(connection)
 

@@ -31,12 +31,14 @@ with arrived as (
 ),
 
 {% if is_incremental() %}
+first_arrived as (select min(delivery_date) as delivery_date from arrived),
+
 -- the copies built before of readings that arrived again (copies share the device's time)
 earlier as (
     select device_id, measure, measured_at, pushed_at, message_id, delivery_date
     from {{ this }}
     where
-        delivery_date < (select min(a.delivery_date) from arrived as a)
+        delivery_date < (select f.delivery_date from first_arrived as f)
         and measured_at between (select min(m.measured_at) from arrived)
         and (select max(m.measured_at) from arrived)
 ),
@@ -53,6 +55,7 @@ readings as (
     select * from arrived
     union all
     {{ unnested }}
+    -- (the range first, so that no day to build again reads no pushes)
     where
         t.delivery_date >= (select min(d.delivery_date) from renumbered_days as d)
         and t.delivery_date in (select d.delivery_date from renumbered_days as d)
@@ -63,7 +66,7 @@ kept as (
     select k.device_id, k.measure, k.measured_at, k.pushed_at, k.message_id
     from {{ this }} as k
     where
-        k.delivery_date < (select min(a.delivery_date) from arrived as a)
+        k.delivery_date < (select f.delivery_date from first_arrived as f)
         and k.delivery_date not in (select d.delivery_date from renumbered_days as d)
         and k.measured_at between (select min(m.measured_at) from readings)
         and (select max(m.measured_at) from readings)
