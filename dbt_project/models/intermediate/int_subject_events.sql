@@ -34,35 +34,39 @@ organisation_places as (
 ),
 
 links as (
-    select 'organisation' as subject_kind, b.organisation_key as subject_key, b.event_key, 'named' as relation
-    from {{ ref('bridge_event_organisation') }} as b
-    where b.role not in {{ organisation_roles_that('responder') }}
-    union
-    select 'organisation' as subject_kind, o.organisation_key as subject_key, n.event_key, 'near' as relation
-    from near as n
-    join organisation_places as o on o.place_key = n.place_key
-    join events as e on e.event_key = n.event_key
-    where e.event_type in {{ event_types_that('proximity') }}
-    union
+    -- A place is concerned only by the events near it, each pair once in `near`: most of the
+    -- rows, with nothing to merge. An organisation or an object can be named in an event and
+    -- near it too: one row, with the first relation.
     select 'place' as subject_kind, n.place_key as subject_key, n.event_key, 'near' as relation from near as n
-    union
+    union all
     select 'station' as subject_kind, s.object_key as subject_key, e.event_key, 'at' as relation
     from {{ ref('dim_object') }} as s
     join events as e on e.place_key = s.place_key
     where s.kind = 'monitoring_station' and e.event_type = 'air_quality_episode'
-    union
-    select 'object' as subject_kind, b.object_key as subject_key, b.event_key, 'named' as relation
-    from {{ ref('bridge_event_object') }} as b
-    union
-    select 'object' as subject_kind, o.object_key as subject_key, n.event_key, 'near' as relation
-    from near as n
-    join {{ ref('dim_object') }} as o on o.place_key = n.place_key
+    union all
+    select subject_kind, subject_key, event_key, min(relation) as relation
+    from (
+        select 'organisation' as subject_kind, b.organisation_key as subject_key, b.event_key, 'named' as relation
+        from {{ ref('bridge_event_organisation') }} as b
+        where b.role not in {{ organisation_roles_that('responder') }}
+        union all
+        select 'organisation' as subject_kind, o.organisation_key as subject_key, n.event_key, 'near' as relation
+        from near as n
+        join organisation_places as o on o.place_key = n.place_key
+        join events as e on e.event_key = n.event_key
+        where e.event_type in {{ event_types_that('proximity') }}
+        union all
+        select 'object' as subject_kind, b.object_key as subject_key, b.event_key, 'named' as relation
+        from {{ ref('bridge_event_object') }} as b
+        union all
+        select 'object' as subject_kind, o.object_key as subject_key, n.event_key, 'near' as relation
+        from near as n
+        join {{ ref('dim_object') }} as o on o.place_key = n.place_key
+    )
+    group by all
 )
 
 -- One row per subject and event, however many ways they are linked.
 select l.subject_kind, l.subject_key, l.relation, e.*
-from (
-    select subject_kind, subject_key, event_key, min(relation) as relation from links
-    group by all
-) as l
+from links as l
 join events as e using (event_key)
