@@ -83,14 +83,25 @@ near as (
     where {{ haversine_m('q.longitude', 'q.latitude', 'r.longitude', 'r.latitude') }} <= {{ radius_m }}
 ),
 
+-- The k nearest of each query and kind when at least k are within the radius: a top-k
+-- aggregate, in the order of the final ranking (distance, then key). Each query has hundreds
+-- of resources within the radius; sorting them all took most of the model's time.
 settled as (
-    select query_kind, query_key, resource_kind, resource_key, distance_m
-    from near
-    qualify
-        count(*) over (partition by query_kind, query_key, resource_kind) >= k
-        and row_number() over (
-            partition by query_kind, query_key, resource_kind order by distance_m, resource_key
-        ) <= k
+    select
+        nearest.query_kind, nearest.query_key, nearest.resource_kind,
+        nearest.pick.resource_key, nearest.pick.distance_m
+    from (
+        select
+            query_kind,
+            query_key,
+            resource_kind,
+            unnest(min_by(
+                struct_pack(distance_m, resource_key), struct_pack(distance_m, resource_key), k
+            )) as pick
+        from near
+        group by query_kind, query_key, resource_kind, k
+        having count(*) >= k
+    ) as nearest
 ),
 
 -- 2. Fewer than k within the radius: every resource of the kind.
