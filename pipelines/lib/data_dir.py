@@ -134,6 +134,12 @@ class DataDir:
         return self.root / "alerts"
 
     @property
+    def alerts_cache(self) -> Path:
+        """What the last CAP publication built from which mart row (lib/alerts/publish.py):
+        outside `alerts/`, which holds only what receivers read. Safe to delete."""
+        return self.root / "alerts_cache.json"
+
+    @property
     def logs(self) -> Path:
         """One log file per `safecity run`: dbt's and Dagster's output, every file and check."""
         return self.root / "logs"

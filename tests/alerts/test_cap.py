@@ -637,6 +637,90 @@ def test_check_published_finds_tampering(tmp_path):
     assert published.problems[2] == "index.json lists 0 missing file(s) and omits 1"
 
 
+class CountingBuilder:
+    """build_cap_alert, counting the messages it builds."""
+
+    def __init__(self) -> None:
+        self.built: list[str] = []
+
+    def __call__(self, row, *args, **kwargs):
+        self.built.append(row["warning_id"])
+        return build_cap_alert(row, *args, **kwargs)
+
+
+@pytest.fixture
+def builder(monkeypatch) -> CountingBuilder:
+    counting = CountingBuilder()
+    monkeypatch.setattr("pipelines.lib.alerts.publish.build_cap_alert", counting)
+    return counting
+
+
+def folder(alerts_dir: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(alerts_dir.iterdir())}
+
+
+def test_with_a_cache_only_new_and_changed_messages_are_built(tmp_path, builder):
+    alerts_dir, cache = tmp_path / "alerts", tmp_path / "alerts_cache.json"
+    rows = [warning("keep"), warning("change", level=3), warning("gone")]
+    write_alerts(rows, alerts_dir, CITY, cache=cache)
+    assert builder.built == ["keep", "change", "gone"]
+    assert not [p for p in alerts_dir.iterdir() if p.name.startswith(".")]  # the cache is outside
+
+    builder.built.clear()
+    rows = [warning("keep"), warning("change", level=1), warning("new", level=4)]
+    summary = write_alerts(rows, alerts_dir, CITY, cache=cache)
+    assert builder.built == ["change", "new"]
+    assert (summary.alerts, summary.written, summary.unchanged, summary.removed) == (3, 2, 1, 1)
+    # The same folder, index included, as publishing without a cache gives.
+    uncached = tmp_path / "uncached"
+    write_alerts(rows, uncached, CITY)
+    assert folder(alerts_dir) == folder(uncached)
+    assert check_published(alerts_dir).problems == []
+
+    builder.built.clear()
+    write_alerts(rows, alerts_dir, CITY, cache=cache)
+    assert builder.built == []
+    assert folder(alerts_dir) == folder(uncached)
+
+
+def test_a_file_changed_on_disk_is_built_again(tmp_path, builder):
+    alerts_dir, cache = tmp_path / "alerts", tmp_path / "alerts_cache.json"
+    rows = [warning("a"), warning("b", level=1)]
+    write_alerts(rows, alerts_dir, CITY, cache=cache)
+    good = (alerts_dir / "a.xml").read_bytes()
+    (alerts_dir / "a.xml").write_bytes(
+        tamper(good, b"<status>Actual</status>", b"<status>Test</status>")
+    )
+    (alerts_dir / "b.xml").unlink()
+
+    builder.built.clear()
+    summary = write_alerts(rows, alerts_dir, CITY, cache=cache)
+    assert sorted(builder.built) == ["a", "b"]
+    assert (summary.written, summary.unchanged) == (2, 0)
+    assert (alerts_dir / "a.xml").read_bytes() == good and (alerts_dir / "b.xml").is_file()
+
+
+def test_another_builder_or_a_damaged_cache_builds_everything(tmp_path, builder):
+    alerts_dir, cache = tmp_path / "alerts", tmp_path / "alerts_cache.json"
+    rows = [warning("a", responsible_department="fire_rescue"), warning("b", level=1)]
+    write_alerts(rows, alerts_dir, CITY, cache=cache)
+
+    builder.built.clear()  # the departments' names are in every message's audience
+    write_alerts(rows, alerts_dir, CITY, {"fire_rescue": "消防救援支队"}, cache=cache)
+    assert builder.built == ["a", "b"]
+    assert "消防救援支队 (fire_rescue)" in (alerts_dir / "a.xml").read_text(encoding="utf-8")
+
+    builder.built.clear()  # another city profile
+    write_alerts(rows, alerts_dir, replace(CITY, name="另一市"), cache=cache)
+    assert builder.built == ["a", "b"]
+
+    builder.built.clear()
+    cache.write_text('{"builder": "x", "messages": [1, 2]', encoding="utf-8")
+    write_alerts(rows, alerts_dir, CITY, cache=cache)
+    assert builder.built == ["a", "b"]
+    assert json.loads(cache.read_text(encoding="utf-8"))["messages"].keys() == {"a", "b"}
+
+
 def test_read_warnings_from_the_warehouse(tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     connection = duckdb.connect(str(warehouse))

@@ -321,6 +321,37 @@ def test_published_messages_are_kept_and_unchanged_ones_not_rewritten(published)
     assert check_published(alerts_dir).problems == []
 
 
+def test_with_a_cache_day_8_builds_only_its_new_messages_and_publishes_the_same(
+    published, tmp_path, monkeypatch
+):
+    from pipelines.lib.alerts import publish
+
+    built: list[str] = []
+
+    def counting(row, *args, **kwargs):
+        built.append(row["message_id"])
+        return publish_build(row, *args, **kwargs)
+
+    publish_build = publish.build_cap_alert
+    monkeypatch.setattr(publish, "build_cap_alert", counting)
+    alerts_dir, cache = tmp_path / "alerts", tmp_path / "alerts_cache.json"
+    write_alerts(published["day5"], alerts_dir, published["city"], cache=cache)
+    built.clear()
+    second = write_alerts(published["day8"], alerts_dir, published["city"], cache=cache)
+    # Day 8's new messages (A's Cancel, which references a day-5 Update, and the new Alert),
+    # and the day-5 messages whose row changed (in force no longer, for one).
+    rows_day5 = {m["message_id"]: m for m in published["day5"]}
+    changed = [m["message_id"] for m in published["day8"] if rows_day5.get(m["message_id"]) != m]
+    assert sorted(built) == sorted(changed) and 2 <= len(built) < len(published["day8"])
+    assert (second.written, second.unchanged) == (
+        published["second"].written,
+        published["second"].unchanged,
+    )
+    assert {p.name: p.read_bytes() for p in alerts_dir.iterdir()} == {
+        p.name: p.read_bytes() for p in published["alerts_dir"].iterdir()
+    }
+
+
 def test_the_thread_test_passes_and_catches_a_broken_reference(published):
     data_dir = published["root"] / "day8"
     assert _thread_test_failure(data_dir) is None

@@ -55,7 +55,9 @@ def cap_alerts(
         )
     department_names = vocabulary.department_names if vocabulary is not None else {}
     # Sent for the city of the data directory: its code names the sender, its zone the times.
-    summary = write_alerts(messages, paths.alerts, city_profile(paths.root), department_names)
+    summary = write_alerts(
+        messages, paths.alerts, city_profile(paths.root), department_names, paths.alerts_cache
+    )
     context.log.info(
         f"{summary.alerts:,} CAP messages {summary.by_msg_type}, {summary.in_force:,} in force "
         f"({summary.written:,} written, {summary.unchanged:,} unchanged, {summary.removed:,} removed) "

@@ -12,10 +12,17 @@ invalid message publishes nothing and names the message. Files then appear atomi
 (docs/architecture.md, row accounting: outputs appear complete or not at all), the index
 after the files it lists, and only then are the files of messages no longer in the
 mart (a rebuilt history) removed, so a reader following the index never meets a missing file.
+
+Most messages are the same as at the last publication (the mart keeps every message ever
+sent). With a `cache` file, a message whose mart row, builder (this code, the city, the
+departments' names) and file on disk (size and modification time) are all as the cache
+recorded them is not built, validated or parsed again: its index entry is the cache's. The
+asset's check still re-reads and validates every file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -98,22 +105,36 @@ def write_alerts(
     alerts_dir: Path,
     city: CityProfile,
     department_names: Mapping[str, str] | None = None,
+    cache: Path | None = None,
 ) -> AlertsSummary:
     """Make `alerts_dir` hold exactly one valid CAP message per row, plus index.json.
 
     Rows are warning_messages' (a message each) or warnings' (an Alert each).
-    `department_names` name each message's audience (see `build_cap_alert`).
+    `department_names` name each message's audience (see `build_cap_alert`). `cache` is a
+    file (outside `alerts_dir`) that lets unchanged messages be reused (see the module's doc).
     """
-    alerts: dict[str, bytes] = {}
+    builder = _builder_fingerprint(city, department_names or {})
+    cached = _read_cache(cache, builder)
+    recorded: dict[str, dict[str, Any]] = {}  # the cache's entries still true: message -> entry
+    alerts: dict[str, bytes] = {}  # messages built this time
     in_force: dict[str, bool] = {}
     references: dict[str, str] = {}
     problems: list[str] = []
+    rows: dict[str, str] = {}  # message -> fingerprint of its row
     for warning in warnings:
         kind = "message" if "message_id" in warning else "warning"
         warning_id = warning.get("message_id" if kind == "message" else "warning_id")
-        if warning_id in alerts:
+        if warning_id in rows:
             problems.append(f"{kind} {warning_id!r}: appears more than once")
             continue
+        if warning_id is not None:
+            rows[warning_id] = _row_fingerprint(warning)
+            if warning.get("references_message_id") is not None:
+                references[warning_id] = warning["references_message_id"]
+            entry = cached.get(warning_id)
+            if entry is not None and _still_true(entry, rows[warning_id], alerts_dir):
+                recorded[warning_id] = entry
+                continue
         try:
             xml = build_cap_alert(warning, city, department_names)
         except ValueError as error:
@@ -128,13 +149,12 @@ def write_alerts(
         assert warning_id is not None, "build_cap_alert refuses a warning without one"
         alerts[warning_id] = xml
         in_force[warning_id] = bool(warning.get("in_force", True))
-        if warning.get("references_message_id") is not None:
-            references[warning_id] = warning["references_message_id"]
     # A thread is published whole: no Update or Cancel whose predecessor is missing.
+    published = alerts.keys() | recorded.keys()
     problems.extend(
         f"message {identifier!r}: references {predecessor!r}, which is not published with it"
         for identifier, predecessor in references.items()
-        if predecessor not in alerts
+        if identifier in published and predecessor not in published
     )
     if problems:
         raise InvalidAlertError(
@@ -148,7 +168,7 @@ def write_alerts(
         )
 
     alerts_dir.mkdir(parents=True, exist_ok=True)
-    written = unchanged = 0
+    written, unchanged = 0, len(recorded)
     for warning_id, xml in alerts.items():
         path = alerts_dir / f"{warning_id}.xml"
         # An unchanged alert keeps its file (and mtime): consumers polling the folder see only news.
@@ -159,10 +179,11 @@ def write_alerts(
             tmp_path.write_bytes(xml)
         written += 1
 
-    entries = [
-        index_entry(xml, f"{warning_id}.xml", in_force[warning_id])
+    built = {
+        warning_id: index_entry(xml, f"{warning_id}.xml", in_force[warning_id])
         for warning_id, xml in alerts.items()
-    ]
+    }
+    entries = [entry["index"] for entry in recorded.values()] + list(built.values())
     # In force first, most severe first; a thread's messages together, in the order sent.
     entries.sort(
         key=lambda entry: (
@@ -177,15 +198,21 @@ def write_alerts(
 
     removed = 0
     for path in alerts_dir.glob("*.xml"):
-        if path.stem not in alerts:
+        if path.stem not in published:
             path.unlink()
             removed += 1
+    if cache is not None:
+        _write_cache(
+            cache,
+            builder,
+            {**recorded, **{i: _cache_entry(rows[i], alerts_dir, e) for i, e in built.items()}},
+        )
 
     by_level = Counter(entry["level"] for entry in entries)
     by_msg_type = Counter(entry["msgType"] for entry in entries)
     without_circle = sum(entry["circle"] is None for entry in entries)
     return AlertsSummary(
-        len(alerts),
+        len(published),
         written,
         unchanged,
         removed,
@@ -224,6 +251,64 @@ def index_entry(xml: bytes, file: str, in_force: bool = True) -> dict[str, Any]:
         "circle": info.findtext("cap:area/cap:circle", namespaces=_NS),
         "file": file,
     }
+
+
+def _builder_fingerprint(city: CityProfile, department_names: Mapping[str, str]) -> str:
+    """What a message depends on besides its row: the code that builds it, the city's
+    code, names and time zone, and the departments' names."""
+    digest = hashlib.sha256()
+    for module in (Path(__file__), Path(__file__).with_name("cap.py")):
+        digest.update(module.read_bytes())
+    digest.update(
+        json.dumps(
+            [
+                city.code,
+                city.name,
+                city.short_name,
+                city.timezone,
+                sorted(department_names.items()),
+            ],
+            ensure_ascii=False,
+        ).encode()
+    )
+    return digest.hexdigest()
+
+
+def _row_fingerprint(row: Mapping[str, Any]) -> str:
+    # str() of a timestamp keeps its offset; of a Decimal, every digit.
+    return hashlib.sha256(json.dumps(row, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _still_true(entry: Mapping[str, Any], row: str, alerts_dir: Path) -> bool:
+    """The cache's entry describes this row, and its file is on disk as the entry saw it."""
+    try:
+        if entry["row"] != row:
+            return False
+        stat = (alerts_dir / entry["index"]["file"]).stat()
+        return [stat.st_size, stat.st_mtime_ns] == entry["file_stat"]
+    except (OSError, KeyError, TypeError):
+        return False
+
+
+def _cache_entry(row: str, alerts_dir: Path, index: dict[str, Any]) -> dict[str, Any]:
+    stat = (alerts_dir / index["file"]).stat()
+    return {"row": row, "file_stat": [stat.st_size, stat.st_mtime_ns], "index": index}
+
+
+def _read_cache(cache: Path | None, builder: str) -> dict[str, dict[str, Any]]:
+    """The cache's entries, or none when there is no cache, it is unreadable or another builder's."""
+    if cache is None or not cache.is_file():
+        return {}
+    try:
+        document = json.loads(cache.read_text(encoding="utf-8"))
+        return document["messages"] if document.get("builder") == builder else {}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return {}  # a cache is only ever a shortcut: a damaged one means building everything
+
+
+def _write_cache(cache: Path, builder: str, entries: dict[str, dict[str, Any]]) -> None:
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(cache, json.dumps({"builder": builder, "messages": entries}) + "\n")
 
 
 def _index_json(entries: list[dict[str, Any]]) -> str:
