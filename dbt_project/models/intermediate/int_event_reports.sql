@@ -37,7 +37,38 @@ reports as (
     join rules as r on r.event_type = e.event_type and r.owner_department != e.source_department
 ),
 
--- Report and event of one type in one window, with how far apart they are.
+offsets as (select unnest([-1, 0, 1]) as step),
+
+report_metres as (select distinct event_type, within_metres from reports),
+
+-- A report with a point looks for its owner's records through cells of its rule's metres (a
+-- degree of latitude is 111 km, one of longitude at least half that up to 60°): its own cell
+-- and the eight around it hold every record within the metres. An equality join on the type
+-- alone paired every report with every record of its type in its window (14.9 M pairs on the
+-- large city, for 81,000 within the metres).
+report_cells as (
+    select
+        r.*,
+        floor(r.longitude / (r.within_metres / 55500.0))::bigint + ox.step as cx,
+        floor(r.latitude / (r.within_metres / 111000.0))::bigint + oy.step as cy
+    from reports as r
+    cross join offsets as ox
+    cross join offsets as oy
+    where not r.coarse
+),
+
+owned_cells as (
+    select
+        o.*,
+        m.within_metres,
+        floor(o.longitude / (m.within_metres / 55500.0))::bigint as cx,
+        floor(o.latitude / (m.within_metres / 111000.0))::bigint as cy
+    from owned as o
+    inner join report_metres as m using (event_type)
+),
+
+-- Report and event of one type in one window, with how far apart they are: near it, for a
+-- report with a point; in its county, for a coarse one.
 owned_candidates as (
     select
         r.source_record_id,
@@ -48,12 +79,33 @@ owned_candidates as (
         o.county_code = r.county_code as same_county,
         abs(epoch(r.occurred_at) - epoch(o.occurred_at)) / 60 as minutes_apart,
         {{ haversine_m('r.longitude', 'r.latitude', 'o.longitude', 'o.latitude') }} as metres_apart
+    from report_cells as r
+    join owned_cells as o
+        on
+            o.event_type = r.event_type
+            and o.within_metres = r.within_metres
+            and o.cx = r.cx
+            and o.cy = r.cy
+            and o.occurred_at >= r.occurred_at - to_minutes(r.within_minutes)
+            and o.occurred_at <= r.occurred_at + to_minutes(r.within_minutes)
+    union all
+    select
+        r.source_record_id,
+        r.coarse,
+        r.within_metres,
+        o.event_key,
+        o.occurred_at,
+        true as same_county,
+        abs(epoch(r.occurred_at) - epoch(o.occurred_at)) / 60 as minutes_apart,
+        {{ haversine_m('r.longitude', 'r.latitude', 'o.longitude', 'o.latitude') }} as metres_apart
     from reports as r
     join owned as o
         on
             o.event_type = r.event_type
+            and o.county_code = r.county_code
             and o.occurred_at >= r.occurred_at - to_minutes(r.within_minutes)
             and o.occurred_at <= r.occurred_at + to_minutes(r.within_minutes)
+    where r.coarse
 ),
 
 matched_to_owner as (
