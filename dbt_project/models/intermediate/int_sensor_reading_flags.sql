@@ -38,6 +38,10 @@ run_lengths as (
         flat_run,
         epoch(max(reading_at) - min(reading_at)) / 60.0 as run_minutes
     from runs
+    -- Only runs of two readings or more: each of their readings has a neighbour of its value.
+    -- The rest are runs of one reading, which last 0 minutes: on the large city 8.9 M runs
+    -- for 10.7 M readings, only 3.2 M of them in longer runs.
+    where value is not distinct from previous_value or next_value is not distinct from value
     group by device_id, measure, flat_run
 ),
 
@@ -56,9 +60,9 @@ flags as (
             ),
             false
         ) as spike,
-        l.run_minutes >= s.flatline_minutes as flatline
+        coalesce(l.run_minutes, 0) >= s.flatline_minutes as flatline
     from runs as r
-    inner join run_lengths as l using (device_id, measure, flat_run)
+    left join run_lengths as l using (device_id, measure, flat_run)
     left join {{ ref('sensor_measures') }} as s
         on s.device_type = r.device_type and s.measure = r.measure
 )
