@@ -41,16 +41,15 @@ offsets as (select unnest([-1, 0, 1]) as step),
 
 report_metres as (select distinct event_type, within_metres from reports),
 
--- A report with a point looks for its owner's records through cells of its rule's metres (a
--- degree of latitude is 111 km, one of longitude at least half that up to 60°): its own cell
--- and the eight around it hold every record within the metres. An equality join on the type
--- alone paired every report with every record of its type in its window (14.9 M pairs on the
--- large city, for 81,000 within the metres).
+-- A report with a point looks for its owner's records through cells of its rule's metres
+-- (macros/distance.sql): its own cell and the eight around it hold every record within them.
+-- An equality join on the type alone paired every report with every record of its type in its
+-- window (14.9 M pairs on the large city, for 81,000 within the metres).
 report_cells as (
     select
         r.*,
-        floor(r.longitude / (r.within_metres / 55500.0))::bigint + ox.step as cx,
-        floor(r.latitude / (r.within_metres / 111000.0))::bigint + oy.step as cy
+        {{ cell_x('r.longitude', 'r.within_metres') }} + ox.step as cx,
+        {{ cell_y('r.latitude', 'r.within_metres') }} + oy.step as cy
     from reports as r
     cross join offsets as ox
     cross join offsets as oy
@@ -61,8 +60,8 @@ owned_cells as (
     select
         o.*,
         m.within_metres,
-        floor(o.longitude / (m.within_metres / 55500.0))::bigint as cx,
-        floor(o.latitude / (m.within_metres / 111000.0))::bigint as cy
+        {{ cell_x('o.longitude', 'm.within_metres') }} as cx,
+        {{ cell_y('o.latitude', 'm.within_metres') }} as cy
     from owned as o
     inner join report_metres as m using (event_type)
 ),

@@ -12,9 +12,6 @@
 -- Open: an event of a type that puts what is near it at risk (vocabulary `proximity`), not
 -- resolved, that occurred within resource_open_event_days of the newest delivery day.
 {%- set radius_m = var('nearest_prefilter_km') * 1000.0 %}
-{#- A degree of latitude is 111 km; one of longitude is cos(latitude) of that, at least half up to 60°. #}
-{%- set lat_cell = radius_m / 111000.0 %}
-{%- set lon_cell = radius_m / 55500.0 %}
 with newest as (select max(delivery_date) as day from {{ ref('fct_event') }}),
 
 queries as (
@@ -59,8 +56,8 @@ query_cells as (
         q.query_key,
         q.longitude,
         q.latitude,
-        floor(q.longitude / {{ lon_cell }})::bigint + ox.step as cx,
-        floor(q.latitude / {{ lat_cell }})::bigint + oy.step as cy
+        {{ cell_x('q.longitude', radius_m) }} + ox.step as cx,
+        {{ cell_y('q.latitude', radius_m) }} + oy.step as cy
     from queries as q
     cross join offsets as ox
     cross join offsets as oy
@@ -69,8 +66,8 @@ query_cells as (
 resource_cells as (
     select
         r.*,
-        floor(r.longitude / {{ lon_cell }})::bigint as cx,
-        floor(r.latitude / {{ lat_cell }})::bigint as cy
+        {{ cell_x('r.longitude', radius_m) }} as cx,
+        {{ cell_y('r.latitude', radius_m) }} as cy
     from resources as r
 ),
 

@@ -30,16 +30,15 @@ radii as (
 
 offsets as (select unnest([-1, 0, 1]) as step),
 
--- Candidates by an equality join on cells of each warning's radius, as pairs_within finds
--- them: each subject in its cell at every radius warned of, each warning in the nine cells
--- around its point. A degree of latitude is 111 km; one of longitude at least half that, up
--- to 60°. (A join on the box alone ran as a nested loop: 12 s on the large city.)
+-- Candidates by an equality join on cells of each warning's radius (macros/distance.sql):
+-- each subject in its cell at every radius warned of, each warning in the nine cells around
+-- its point. (A join on the box alone ran as a nested loop: 12 s on the large city.)
 subject_cells as (
     select
         s.*,
         r.radius_m,
-        floor(s.longitude / (r.radius_m / 55500.0))::bigint as cx,
-        floor(s.latitude / (r.radius_m / 111000.0))::bigint as cy
+        {{ cell_x('s.longitude', 'r.radius_m') }} as cx,
+        {{ cell_y('s.latitude', 'r.radius_m') }} as cy
     from subjects as s
     cross join radii as r
 ),
@@ -50,8 +49,8 @@ warning_cells as (
         w.radius_m,
         w.longitude,
         w.latitude,
-        floor(w.longitude / (w.radius_m / 55500.0))::bigint + ox.step as cx,
-        floor(w.latitude / (w.radius_m / 111000.0))::bigint + oy.step as cy
+        {{ cell_x('w.longitude', 'w.radius_m') }} + ox.step as cx,
+        {{ cell_y('w.latitude', 'w.radius_m') }} + oy.step as cy
     from warnings as w
     cross join offsets as ox
     cross join offsets as oy
@@ -64,8 +63,8 @@ exposed as (
     from warning_cells as w
     join subject_cells as s using (radius_m, cx, cy)
     where
-        abs(s.latitude - w.latitude) <= w.radius_m / 111000.0
-        and abs(s.longitude - w.longitude) <= w.radius_m / 55500.0
+        abs(s.latitude - w.latitude) <= {{ lat_degrees('w.radius_m') }}
+        and abs(s.longitude - w.longitude) <= {{ lon_degrees('w.radius_m') }}
         and {{ haversine_m('w.longitude', 'w.latitude', 's.longitude', 's.latitude') }} <= w.radius_m
 )
 
