@@ -299,11 +299,15 @@ def _read_cache(cache: Path | None, builder: str) -> dict[str, dict[str, Any]]:
     """The cache's entries, or none when there is no cache, it is unreadable or another builder's."""
     if cache is None or not cache.is_file():
         return {}
+    # A cache is only ever a shortcut: a damaged one means building everything.
     try:
         document = json.loads(cache.read_text(encoding="utf-8"))
-        return document["messages"] if document.get("builder") == builder else {}
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return {}  # a cache is only ever a shortcut: a damaged one means building everything
+    except ValueError:
+        return {}
+    if not isinstance(document, dict) or document.get("builder") != builder:
+        return {}
+    messages = document.get("messages")
+    return messages if isinstance(messages, dict) else {}
 
 
 def _write_cache(cache: Path, builder: str, entries: dict[str, dict[str, Any]]) -> None:
