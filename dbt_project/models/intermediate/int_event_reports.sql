@@ -68,7 +68,7 @@ owned_cells as (
 
 -- Report and event of one type in one window, with how far apart they are: near it, for a
 -- report with a point; in its county, for a coarse one.
-owned_candidates as (
+{%- set candidate %}
     select
         r.source_record_id,
         r.coarse,
@@ -78,32 +78,28 @@ owned_candidates as (
         o.county_code = r.county_code as same_county,
         abs(epoch(r.occurred_at) - epoch(o.occurred_at)) / 60 as minutes_apart,
         {{ haversine_m('r.longitude', 'r.latitude', 'o.longitude', 'o.latitude') }} as metres_apart
+{%- endset %}
+{%- set in_window %}
+            o.event_type = r.event_type
+            and o.occurred_at >= r.occurred_at - to_minutes(r.within_minutes)
+            and o.occurred_at <= r.occurred_at + to_minutes(r.within_minutes)
+{%- endset %}
+owned_candidates as (
+    {{ candidate }}
     from report_cells as r
     join owned_cells as o
         on
-            o.event_type = r.event_type
+            {{ in_window }}
             and o.within_metres = r.within_metres
             and o.cx = r.cx
             and o.cy = r.cy
-            and o.occurred_at >= r.occurred_at - to_minutes(r.within_minutes)
-            and o.occurred_at <= r.occurred_at + to_minutes(r.within_minutes)
     union all
-    select
-        r.source_record_id,
-        r.coarse,
-        r.within_metres,
-        o.event_key,
-        o.occurred_at,
-        true as same_county,
-        abs(epoch(r.occurred_at) - epoch(o.occurred_at)) / 60 as minutes_apart,
-        {{ haversine_m('r.longitude', 'r.latitude', 'o.longitude', 'o.latitude') }} as metres_apart
+    {{ candidate }}
     from reports as r
     join owned as o
         on
-            o.event_type = r.event_type
+            {{ in_window }}
             and o.county_code = r.county_code
-            and o.occurred_at >= r.occurred_at - to_minutes(r.within_minutes)
-            and o.occurred_at <= r.occurred_at + to_minutes(r.within_minutes)
     where r.coarse
 ),
 

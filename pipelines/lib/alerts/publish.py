@@ -201,7 +201,8 @@ def write_alerts(
         if path.stem not in published:
             path.unlink()
             removed += 1
-    if cache is not None:
+    # Rewritten only when it would change: on large it is about 47 MB.
+    if cache is not None and (built or recorded.keys() != cached.keys()):
         _write_cache(
             cache,
             builder,
