@@ -1,9 +1,10 @@
 {#-
     Daily increments. A model built incrementally (delete+insert on delivery_date) rebuilds
-    only the delivery days that landed or changed since its last build: the days from
-    the environment's SAFECITY_REPROCESS_SINCE, which the pipeline sets to the earliest bronze
-    partition written since the warehouse was last built, and always its own latest day (a late
-    re-delivery of it costs one day). A first build, or `--full-refresh`, takes every day.
+    only the delivery days that landed or changed since its last build: the days after its own
+    latest, and the days from the environment's SAFECITY_REPROCESS_SINCE, which the pipeline
+    sets to the earliest bronze partition written since the last successful build of the step
+    started (pipelines/lib/warehouse_builds.py: a day delivered again, or written while that
+    build ran). A first build, or `--full-refresh`, takes every day.
     An environment variable, not a dbt var: dbt parses the whole project again when its vars
     change, and re-parses only the files that read a variable when the variable changes.
 -#}
@@ -11,9 +12,9 @@
     {%- if is_incremental() -%}
         delivery_date >= (
             {%- if env_var('SAFECITY_REPROCESS_SINCE', '') %}
-            least(cast('{{ env_var('SAFECITY_REPROCESS_SINCE') }}' as date), {{ _latest_delivery_day() }})
+            least(cast('{{ env_var('SAFECITY_REPROCESS_SINCE') }}' as date), {{ _day_after_latest() }})
             {%- else %}
-            {{ _latest_delivery_day() }}
+            {{ _day_after_latest() }}
             {%- endif %}
         ) - interval {{ lookback_days }} day
     {%- else -%}
@@ -21,6 +22,34 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro _latest_delivery_day() -%}
-    coalesce((select max(delivery_date) from {{ this }}), date '0001-01-01')
+{% macro _day_after_latest() -%}
+    coalesce((select max(delivery_date) + 1 from {{ this }}), date '0001-01-01')
+{%- endmacro %}
+
+{#-
+    The `replace_series_from` incremental strategy: the model's rows are series (its
+    unique_key columns: a device's measure), ordered by its `replace_from` column, and a build
+    recomputes each series that changed from some point on. The batch holds the recomputed rows
+    and, per series, one marker row (is_replace_marker) whose `replace_from` value says from
+    where the series is replaced: every row built before from there is deleted, also one that
+    no longer exists, and the recomputed rows are inserted. The marker column is in the batch
+    only, not in the table.
+-#}
+{% macro get_incremental_replace_series_from_sql(arg_dict) -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set batch = arg_dict['temp_relation'] -%}
+    {%- set series = arg_dict['unique_key'] -%}
+    {%- set order_column = config.require('replace_from') -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ target }}
+    using {{ batch }} as marker
+    where
+        marker.is_replace_marker
+        {%- for key in series %}
+        and {{ target }}.{{ key }} = marker.{{ key }}
+        {%- endfor %}
+        and {{ target }}.{{ order_column }} >= marker.{{ order_column }};
+
+    insert into {{ target }} ({{ columns }})
+    select {{ columns }} from {{ batch }} where not is_replace_marker
 {%- endmacro %}

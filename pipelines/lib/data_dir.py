@@ -140,6 +140,12 @@ class DataDir:
         return self.root / "alerts_cache.json"
 
     @property
+    def warehouse_builds(self) -> Path:
+        """When each dbt step last started a build that succeeded (lib/warehouse_builds.py): the
+        delivery days written after it are the ones the next daily build rebuilds."""
+        return self.root / "warehouse_builds.json"
+
+    @property
     def logs(self) -> Path:
         """One log file per `safecity run`: dbt's and Dagster's output, every file and check."""
         return self.root / "logs"

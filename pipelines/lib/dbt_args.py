@@ -1,8 +1,9 @@
 """The arguments of the warehouse's `dbt build`: pure functions, so they are tested alone.
 
 A daily build is incremental: the models built by delivery day (see the dbt macro
-`delivery_days_to_build`) rebuild the days whose bronze partitions were written since the
-warehouse file was last written, and their own latest day. A run tagged
+`delivery_days_to_build`) build the days after their own latest, and rebuild the days whose
+bronze partitions were written since the step's last successful build started
+(warehouse_builds.py). A run tagged
 `safecity/full_refresh=true` (`safecity run --full-refresh`, or the tag added in the UI's
 launchpad) rebuilds them from every day.
 

@@ -13,6 +13,7 @@ atomically; analysts and notebooks open that, never the live file.
 """
 
 # No `from __future__ import annotations`: Dagster reads the parameter annotations.
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -32,7 +33,7 @@ from dagster_dbt import (
 from pipelines.defs import groups
 from pipelines.defs.automation.conditions import FRESHNESS, REFRESH_AFTER_INGESTION
 from pipelines.defs.warehouse.project import DBT_PROJECT
-from pipelines.lib import run_state, settings
+from pipelines.lib import run_state, settings, warehouse_builds
 from pipelines.lib.analytics import publish_analytics_copy, table_row_counts
 from pipelines.lib.city_profile import city_profile
 from pipelines.lib.dbt_args import (
@@ -172,12 +173,13 @@ def build_models(
 ) -> Iterator:
     paths = data_dir.paths
     export_dbt_environment(paths.root)
-    built_at = paths.warehouse.stat().st_mtime if paths.warehouse.exists() else None
+    step = context.op_def.name
+    started = time.time()
     full_refresh = wants_full_refresh(context.run.tags)
     since = first_day_to_reprocess(
         full_refresh=full_refresh,
         reprocess_since=earliest_day_written_after(
-            paths.bronze.glob("*/*/date=*/*.parquet"), built_at
+            paths.bronze.glob("*/*/date=*/*.parquet"), warehouse_builds.last_start(paths, step)
         ),
     )
     if since is None:
@@ -190,6 +192,7 @@ def build_models(
         yield from with_row_counts(dbt.cli(args, context=context, target_path=paths.dbt_target))
     finally:  # this build's alone: no later step or dbt process in this one inherits it
         settings.unset(settings.REPROCESS_SINCE)
+    warehouse_builds.record_start(paths, step, started)
     # Its parse, kept in the target folder, is of this project: what the dbt docs are made from.
     record_parsed_project(paths.dbt_target, project)
 
