@@ -146,3 +146,15 @@ def test_a_daily_build_flags_readings_as_a_full_build_does(tmp_path, monkeypatch
     assert by_message["L"][7]  # the untouched series keeps its spike
     # S to V: one value for 60 minutes, two days apart
     assert all(by_message[m][8] for m in ["S", "T", "U", "V"])
+
+    # a measure's thresholds changed: every reading of its series is flagged again
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as connection:
+        connection.execute(
+            "UPDATE main.sensor_measures SET spike_delta = 55, flatline_minutes = 90 "
+            "WHERE device_type = 'combustible_gas_detector' AND measure = 'lel'"
+        )
+    retuned = _flags(tmp_path)
+    assert retuned == _flags(tmp_path, "--full-refresh")
+    by_message = {row[3]: row for row in retuned}
+    assert by_message["F"][7] and not by_message["L"][7]  # 60 off: a spike; 50 off: no longer
+    assert not any(row[8] for row in retuned)  # one value for 60 minutes at most

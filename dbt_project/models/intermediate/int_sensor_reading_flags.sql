@@ -10,6 +10,7 @@
 -- before the change, numbering on from the reading before that one, and replaces the series'
 -- rows from there (the replace_series_from strategy, macros/incremental.sql). Everything
 -- before is left as it was: a reading's flags depend only on its neighbours and on its run.
+-- (Readings of one series at the same time have no defined order, in a full build as here.)
 {{ config(
     materialized='incremental',
     incremental_strategy='replace_series_from',
@@ -24,12 +25,22 @@ with
 -- delivered late that displaces a copy kept from an earlier day as the first copy is never
 -- later in reading_at (the same device time, or a push time that came first, and a push time
 -- is used only when it is far from the device time), so that copy's row is replaced too.
+-- A series whose measure's spike_delta or flatline_minutes changed (sensor_measures.csv)
+-- changed from its first reading.
 changes as (
     select device_id, measure, reading_at from {{ ref('int_sensor_readings') }}
     where copy = 1 and {{ delivery_days_to_build() }}
     union all
     select device_id, measure, reading_at from {{ this }}
     where {{ delivery_days_to_build() }}
+    union all
+    select b.device_id, b.measure, b.reading_at
+    from {{ this }} as b
+    left join {{ ref('sensor_measures') }} as s
+        on s.device_type = b.device_type and s.measure = b.measure
+    where
+        b.spike_delta is distinct from s.spike_delta
+        or b.flatline_minutes is distinct from s.flatline_minutes
 ),
 
 changed as (
