@@ -72,9 +72,14 @@ def main(argv: list[str] | None = None) -> int:
 def _tables(
     con: duckdb.DuckDBPyConnection, alias: str, schemas: tuple[str, ...]
 ) -> dict[str, list[str]]:
+    # Tables only: a view names the catalog it was made in, which is attached here under
+    # another name, and it reads tables that are compared anyway.
     rows = con.execute(
-        "select table_schema || '.' || table_name, column_name from information_schema.columns "
-        "where table_catalog = ? and table_schema in (select unnest(?)) order by all",
+        "select c.table_schema || '.' || c.table_name, c.column_name "
+        "from information_schema.columns as c join information_schema.tables as t "
+        "using (table_catalog, table_schema, table_name) "
+        "where c.table_catalog = ? and c.table_schema in (select unnest(?)) "
+        "and t.table_type = 'BASE TABLE' order by all",
         [alias, list(schemas)],
     ).fetchall()
     tables: dict[str, list[str]] = {}
