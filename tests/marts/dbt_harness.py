@@ -17,6 +17,12 @@ from pipelines.lib.city_profile import city_profile
 DBT_PROJECT = Path("dbt_project").resolve()
 
 
+def config_seed(name: str) -> str:
+    """A parent table's SELECT of one of the project's config seeds (`seeds/config/NAME.csv`),
+    the reference table a model reads."""
+    return f"SELECT * FROM read_csv('{DBT_PROJECT / 'seeds' / 'config' / name}.csv', header = true)"
+
+
 def build_models(
     data_dir: Path, parents: dict[str, str], select: list[str]
 ) -> duckdb.DuckDBPyConnection:

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from tests.marts.dbt_harness import DBT_PROJECT, build_models
+from tests.marts.dbt_harness import build_models, config_seed
 
-SEEDS = DBT_PROJECT / "seeds" / "config"
 START = datetime(2026, 10, 1, 10, 0)
 # combustible_gas_first_alarm: lel above 25 for 10 minutes. (device, minutes after START, lel)
 READINGS = [
@@ -37,18 +36,17 @@ def _flags_sql() -> str:
             DATE '2026-10-01' AS delivery_date, 'lel' AS measure, value, '%LEL' AS unit,
             reading_at AS measured_at, 0.0 AS skew_minutes, false AS clock_skewed, reading_at,
             false AS out_of_range, NULL::DOUBLE AS spike_delta, NULL::DOUBLE AS flatline_minutes,
-            1::HUGEINT AS flat_run, false AS spike, false AS flatline
+            1::BIGINT AS flat_run, false AS spike, false AS flatline
         FROM (VALUES {rows}) AS r(device_id, reading_at, value)
     """
 
 
 def test_an_episode_ends_when_the_rule_is_no_longer_met_or_the_device_falls_silent(tmp_path):
-    seed = "SELECT * FROM read_csv('{}', header = true)"
     connection = build_models(
         tmp_path,
         {
-            "main.sensor_alarm_rules": seed.format(SEEDS / "sensor_alarm_rules.csv"),
-            "main.sensor_device_types": seed.format(SEEDS / "sensor_device_types.csv"),
+            "main.sensor_alarm_rules": config_seed("sensor_alarm_rules"),
+            "main.sensor_device_types": config_seed("sensor_device_types"),
             "intermediate.int_sensor_reading_flags": _flags_sql(),
         },
         ["sensor_alarms"],

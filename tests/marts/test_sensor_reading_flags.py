@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import duckdb
 
-from tests.marts.dbt_harness import DBT_PROJECT, build_models, run_models
+from tests.marts.dbt_harness import build_models, config_seed, run_models
 
-SEEDS = DBT_PROJECT / "seeds" / "config"
 MODELS = ["int_sensor_readings", "int_sensor_reading_flags"]
 COLUMNS = (
     "device_id, measure, measured_at, message_id, value, reading_seq, flat_run, spike, flatline"
@@ -78,12 +77,11 @@ def _flags(tmp_path, *options: str) -> list[tuple]:
 
 
 def test_a_daily_build_flags_readings_as_a_full_build_does(tmp_path, monkeypatch):
-    seed = "SELECT * FROM read_csv('{}', header = true)"
     build_models(
         tmp_path,
         {
-            "main.sensor_device_types": seed.format(SEEDS / "sensor_device_types.csv"),
-            "main.sensor_measures": seed.format(SEEDS / "sensor_measures.csv"),
+            "main.sensor_device_types": config_seed("sensor_device_types"),
+            "main.sensor_measures": config_seed("sensor_measures"),
             "intermediate.int_shared__sensor_telemetry": " UNION ALL ".join(BUILT),
         },
         MODELS,

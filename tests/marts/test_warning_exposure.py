@@ -12,9 +12,8 @@ import math
 
 import pytest
 
-from tests.marts.dbt_harness import DBT_PROJECT, build_models
+from tests.marts.dbt_harness import build_models, config_seed
 
-SEEDS = DBT_PROJECT / "seeds" / "config"
 EARTH_M = 6_371_008.8  # the mean radius haversine_m uses
 CENTRE = (104.0, 30.6)  # the point of both warnings
 
@@ -74,7 +73,7 @@ def exposure(tmp_path_factory):
     connection = build_models(
         tmp_path_factory.mktemp("exposure"),
         {
-            "main.exposure_categories": f"SELECT * FROM read_csv('{SEEDS / 'exposure_categories.csv'}', header = true)",
+            "main.exposure_categories": config_seed("exposure_categories"),
             "main.warnings": "SELECT * FROM (VALUES "
             + warnings
             + ") AS t(warning_id, rule_id, level, longitude, latitude, radius_m)",
