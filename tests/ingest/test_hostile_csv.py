@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from pipelines.lib.ingest.csv_records import decode_line
-from pipelines.lib.ingest.read import SOURCE_ROW, read_delivery
+from pipelines.lib.ingest.read import SOURCE_ROW, _read_unquoted_csv, read_delivery
 from tests.ingest.deliveries import (
     accounted,
     assert_bronze,
@@ -141,6 +141,46 @@ def test_unquoted_cr_splits_a_record_into_two_malformed_fragments(data, connecti
     assert_quarantined(quarantine, 2, "row_malformed", None, rows[1][feed.key])
     assert_quarantined(quarantine, 3, "row_malformed", None, "东大街2号")
     assert_bronze(bronze, contract, [rows[0], rows[2]], [1, 4])
+
+
+# ================================================================== a file without quotes
+
+
+@pytest.mark.parametrize("ragged", ["fewer", "more"])
+def test_unquoted_file_with_a_ragged_or_blank_line_is_read_record_by_record(
+    data, connection, feed, contract, ragged
+):
+    # Files without a quote character are read by polars, unless a line has more or fewer
+    # fields than the header or is blank: then every record is judged as in any other file.
+    rows = [feed.row(n) for n in range(1, 5)]
+    lines = csv_text(rows).split("\n")
+    assert '"' not in "\n".join(lines)
+    if ragged == "fewer":
+        lines[2] = lines[2].rsplit(",", 1)[0]  # record 2
+    else:
+        lines[2] += ",an extra field"
+    lines.insert(4, "")  # a blank line before record 4: no record
+    deliver(data, contract, "\n".join(lines).encode(feed.encoding))
+    bronze, quarantine = accounted(ingest(data, contract, connection), 4)
+    assert_quarantined(quarantine, 2, "row_malformed", None, rows[1][feed.key])
+    assert sorted(quarantined(quarantine)) == [2]
+    assert_bronze(bronze, contract, [rows[0], rows[2], rows[3]], [1, 3, 4])
+
+
+def test_unquoted_file_is_read_without_the_reader_of_rejects(tmp_path):
+    rows = [UTF8_FEED.row(n, address=f"成都市锦江区东大街{n}号 ") for n in range(1, 4)]
+    rows[1]["legal_rep_name"] = ""  # an empty field: null, as DuckDB reads it
+    path = tmp_path / "enterprises.csv"
+    path.write_bytes(csv_text(rows, newline="\r\n").encode())
+    fast = _read_unquoted_csv(path, path.read_bytes(), ",")
+    assert fast is not None
+    assert fast.rows.columns == [*rows[0], SOURCE_ROW]
+    assert fast.rows.rows() == [
+        (*[value or None for value in row.values()], n) for n, row in enumerate(rows, 1)
+    ]
+    for broken in (b"a,b\n1,2\n3\n", b"a,b\n1,2\n\n3,4\n", b'a,b\n1,"2"\n', b"a,b\n1,2\r3,4\n"):
+        path.write_bytes(broken)
+        assert _read_unquoted_csv(path, broken, ",") is None, broken
 
 
 # ================================================================== every malformation in one file

@@ -119,10 +119,58 @@ def read_csv(
     # GB 18030 text that happens to be valid UTF-8 reads as two-byte UTF-8 characters (Latin,
     # Greek, Cyrillic letters): a file holding any is read line by line, where that is judged.
     if data.isascii() or (declared == UTF8 and not _has_two_byte_utf8(data)):
-        raw = _read_clean_utf8_csv(path, data, connection, delimiter)
+        raw = _read_unquoted_csv(path, data, delimiter) or _read_clean_utf8_csv(
+            path, data, connection, delimiter
+        )
         if raw is not None:
             return raw
     return _read_records(path, split_records(data, declared, delimiter), connection, delimiter)
+
+
+def _read_unquoted_csv(path: Path, data: bytes, delimiter: str) -> RawDelivery | None:
+    """A UTF-8 file without a quote character whose every line holds the header's fields, read by
+    polars; None for any other file.
+
+    Such a file can have no reject, so DuckDB's reader with per-row rejects, which takes two to
+    four times longer (traffic_flow on `large`: 0.22-0.41 s a day against 0.09 s), is not
+    needed. A line with more fields than the header stops polars; one with fewer leaves the
+    file short of the delimiters every line must hold; a quoted field, a blank line, a bare
+    CR, invalid UTF-8 or a line over the reader's maximum sends the file to the readers below,
+    which find and reject the broken rows.
+    """
+    if b'"' in data or (len(data) > MAX_LINE_BYTES and _longest_line(data) > MAX_LINE_BYTES):
+        return None
+    header = csv_header(path, delimiter)
+    lines = _physical_lines(data)
+    if not header or data.count(delimiter.encode()) != (len(header) - 1) * lines:
+        return None
+    try:
+        rows = pl.read_csv(
+            data,
+            has_header=True,
+            separator=delimiter,
+            quote_char=None,
+            infer_schema=False,
+            encoding="utf8",
+            truncate_ragged_lines=False,
+            raise_if_empty=False,
+        )
+    except pl.exceptions.PolarsError:
+        return None
+    if rows.height != lines - 1 or rows.width != len(header):
+        return None
+    rows.columns = header
+    return RawDelivery(
+        rows=rows.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(SOURCE_ROW)),
+        rejects=pl.DataFrame(schema=REJECT_SCHEMA),
+        columns=rows.columns,
+        encoding=UTF8,
+    )
+
+
+def _longest_line(data: bytes) -> int:
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n"))
+    return int(np.diff(ends, prepend=-1, append=len(data)).max())
 
 
 def _read_clean_utf8_csv(
