@@ -55,6 +55,7 @@ class IngestionSummary:
         default_factory=list
     )  # one line per file that could not be read at all
     samples: dict[str, pl.DataFrame] = field(default_factory=dict)  # rule -> a few failed rows
+    sample_size: int = SAMPLE_SIZE  # failed rows to keep per rule (0: figures only)
     preview: pl.DataFrame | None = None
 
     def add(self, ingested: Ingested) -> None:
@@ -93,18 +94,20 @@ class IngestionSummary:
             return
         # The first rows of each rule still short of samples, in delivered order.
         first = quarantine.filter(
-            pl.col("rule").is_in(short) & (pl.int_range(pl.len()).over("rule") < SAMPLE_SIZE)
+            pl.col("rule").is_in(short) & (pl.int_range(pl.len()).over("rule") < self.sample_size)
         )
         for (rule,), rows in first.group_by("rule", maintain_order=True):
             kept = self.samples.get(rule)
-            self.samples[rule] = rows if kept is None else pl.concat([kept, rows]).head(SAMPLE_SIZE)
+            self.samples[rule] = (
+                rows if kept is None else pl.concat([kept, rows]).head(self.sample_size)
+            )
 
     def rules_short_of_samples(self, rules: set[str]) -> list[str]:
-        """Which of `rules` (a quarantine's) have fewer than SAMPLE_SIZE failed rows kept."""
+        """Which of `rules` (a quarantine's) have fewer failed rows kept than wanted."""
         return sorted(
             rule
             for rule in rules
-            if (kept := self.samples.get(rule)) is None or kept.height < SAMPLE_SIZE
+            if (kept := self.samples.get(rule)) is None or kept.height < self.sample_size
         )
 
     @property
