@@ -160,6 +160,11 @@ def _read_unquoted_csv(path: Path, data: bytes, delimiter: str) -> RawDelivery |
     if rows.height != lines - 1 or rows.width != len(header):
         return None
     rows.columns = header
+    return _every_line_a_row(rows)
+
+
+def _every_line_a_row(rows: pl.DataFrame) -> RawDelivery:
+    """A UTF-8 file read whole, every data line a row: numbered from 1, nothing rejected."""
     return RawDelivery(
         rows=rows.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(SOURCE_ROW)),
         rejects=pl.DataFrame(schema=REJECT_SCHEMA),
@@ -186,12 +191,7 @@ def _read_clean_utf8_csv(
         return None  # e.g. a quoted bare CR in an LF file: the records path reads it
     if rejects.height or rows.height != _physical_lines(data) - 1:
         return None
-    return RawDelivery(
-        rows=rows.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(SOURCE_ROW)),
-        rejects=pl.DataFrame(schema=REJECT_SCHEMA),
-        columns=rows.columns,
-        encoding=UTF8,
-    )
+    return _every_line_a_row(rows)
 
 
 def _has_two_byte_utf8(data: bytes) -> bool:
