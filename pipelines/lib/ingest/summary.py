@@ -107,7 +107,7 @@ class IngestionSummary:
         return sorted(
             rule
             for rule in rules
-            if (kept := self.samples.get(rule)) is None or kept.height < self.sample_size
+            if (0 if (kept := self.samples.get(rule)) is None else kept.height) < self.sample_size
         )
 
     @property
