@@ -325,20 +325,28 @@ def _enforce_together(
         )
         .collect()
     )
-    # Every rule a failed row breaks (few rows: computed only for them).
-    failed = checked.filter(pl.col("_rule").is_not_null()).select(
-        BATCH,
-        SOURCE_ROW,
-        "_rule",
-        pl.when(pl.col("_rule") == "duplicate_key")
-        .then(pl.lit(["duplicate_key"]))
-        .otherwise(
-            pl.concat_list(
-                [pl.when(flag).then(pl.lit(r.rule)) for flag, r in zip(flags, rules, strict=True)]
-            ).list.drop_nulls()
+    # Every rule a failed row breaks (few rows: computed only for them, filtered lazily too).
+    failed = (
+        checked.lazy()
+        .filter(pl.col("_rule").is_not_null())
+        .select(
+            BATCH,
+            SOURCE_ROW,
+            "_rule",
+            pl.when(pl.col("_rule") == "duplicate_key")
+            .then(pl.lit(["duplicate_key"]))
+            .otherwise(
+                pl.concat_list(
+                    [
+                        pl.when(flag).then(pl.lit(r.rule))
+                        for flag, r in zip(flags, rules, strict=True)
+                    ]
+                ).list.drop_nulls()
+            )
+            .alias("_rules"),
+            "_column",
         )
-        .alias("_rules"),
-        "_column",
+        .collect()
     )
     valid_parts, failed_parts = (
         by_delivery(valid, len(deliveries)),
