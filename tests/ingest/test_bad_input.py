@@ -21,9 +21,16 @@ import pytest
 import xlsxwriter
 from polars.testing import assert_frame_equal
 
+import pipelines.lib.ingest.ingest as ingest_module
 from pipelines.lib.contracts import FeedContract
 from pipelines.lib.ingest.enforce import DELIVERY_DATE, SOURCE_FILE
-from pipelines.lib.ingest.ingest import Ingested, ingest_deliveries
+from pipelines.lib.ingest.ingest import (
+    Ingested,
+    day_unit,
+    ingest_deliveries,
+    ingest_in_turn,
+    landing_file,
+)
 from pipelines.lib.ingest.lake import read_partition
 from pipelines.lib.ingest.read import SOURCE_ROW, UnreadableFile
 from pipelines.lib.storage import configure_duckdb, read_parquet
@@ -690,6 +697,43 @@ def test_duplicate_key_is_found_past_an_empty_day(data, connection, enterprises)
     bronze, quarantine = accounted(third, 2)
     assert_quarantined(quarantine, 2, "duplicate_key", "uscc", uscc(1))
     assert_bronze(bronze, enterprises, [enterprise(2)], [1])
+
+
+@pytest.mark.parametrize("batches", ["in turn", "each alone"])
+def test_batches_read_held_and_written_in_turn_carry_keys_and_keep_their_order(
+    data, connection, enterprises, tmp_path, monkeypatch, batches
+):
+    """While one batch is held to the contract, the next is read and the last one written (a
+    batch over BATCH_BYTES is in hand alone): keys still carry from batch to batch, and each
+    file's outcome comes in its place, its partition written by then."""
+    days = [DAY + timedelta(days=n) for n in range(4)]
+    contents = [
+        csv_text([enterprise(1), enterprise(2)]),
+        csv_text([enterprise(3), enterprise(1, enterprise_name="改名")]),  # 1: day 0's
+        None,  # a workbook, unreadable as CSV
+        csv_text([enterprise(2), enterprise(3), enterprise(4)]),  # 2 and 3: days 0 and 1's
+    ]
+    for day, text in zip(days, contents, strict=True):
+        content = xlsx_bytes(tmp_path, [incident(1)]) if text is None else text.encode("utf-8")
+        deliver(data, enterprises, content, day)
+    if batches == "each alone":
+        monkeypatch.setattr(ingest_module, "BATCH_BYTES", 1)
+    outcomes = []
+    units = [[day_unit(data, enterprises, day)] for day in days]
+    for outcome in ingest_in_turn(data, enterprises, units, connection, []):
+        if isinstance(outcome, Ingested):
+            assert outcome.partition.bronze.exists() and outcome.partition.quarantine.exists()
+        outcomes.append(outcome)
+    first, second, unreadable, fourth = outcomes
+    assert isinstance(unreadable, UnreadableFile)
+    assert landing_file(data, enterprises, days[2]).name in str(unreadable)
+    assert [first.day, second.day, fourth.day] == [days[0], days[1], days[3]]
+    accounted(first, 2)
+    assert_quarantined(accounted(second, 2)[1], 2, "duplicate_key", "uscc", uscc(1), "改名")
+    bronze, quarantine = accounted(fourth, 3)
+    assert_quarantined(quarantine, 1, "duplicate_key", "uscc", uscc(2))
+    assert_quarantined(quarantine, 2, "duplicate_key", "uscc", uscc(3))
+    assert_bronze(bronze, enterprises, [enterprise(4)], [3])
 
 
 # ================================================================== empty deliveries

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import duckdb
 import polars as pl
@@ -14,8 +15,8 @@ import polars as pl
 from pipelines.lib.city_profile import CityProfile, city_profile
 from pipelines.lib.contracts import FeedContract
 from pipelines.lib.data_dir import DataDir
-from pipelines.lib.ingest.enforce import Delivery, Enforced, KeyHashes, enforce_batch, key_hash
-from pipelines.lib.ingest.identity_hash import key_for, with_identity_hashes
+from pipelines.lib.ingest.enforce import Delivery, Enforced, enforce_batch, key_hash
+from pipelines.lib.ingest.identity_hash import IdentityHashKey, key_for, with_identity_hashes
 from pipelines.lib.ingest.lake import (
     Partition,
     partition,
@@ -36,6 +37,8 @@ from pipelines.lib.landing.files import opened_delivery
 # Days of one feed held to the contract together, up to this much landing data: small
 # files share the fixed cost of a pass; big ones keep memory bounded.
 BATCH_BYTES = 64 << 20
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -74,11 +77,10 @@ def ingest_deliveries(
     days = sorted(days)
     earlier = prior_keys(data, contract, days[0]) if days else None
     seen: list[pl.Series] = [] if earlier is None else [earlier]  # chunks, never concatenated
-    for batch in batches(data, contract, days):
-        for ingested in ingest_batch(data, contract, batch, connection, seen):
-            if isinstance(ingested, Ingested) and contract.key:
-                seen.append(ingested.result.valid.select(key_hash(contract.key)).to_series())
-            yield ingested
+    unit_batches = (
+        [day_unit(data, contract, day) for day in batch] for batch in batches(data, contract, days)
+    )
+    yield from _ingest_days(data, contract, unit_batches, connection, seen)
 
 
 def ingest_delivery(
@@ -90,10 +92,27 @@ def ingest_delivery(
 ) -> Ingested:
     """One day of one feed. `seen_keys`: key hashes in bronze before this day (True: read them from the lake)."""
     seen = prior_keys(data, contract, day) if seen_keys is True else seen_keys
-    (result,) = ingest_batch(data, contract, [day], connection, seen)
+    units = [[day_unit(data, contract, day)]]
+    (result,) = _ingest_days(data, contract, units, connection, [] if seen is None else [seen])
     if isinstance(result, UnreadableFile):
         raise result
     return result
+
+
+def _ingest_days(
+    data: DataDir,
+    contract: FeedContract,
+    unit_batches: Iterable[list[_Unit]],
+    connection: duckdb.DuckDBPyConnection,
+    seen: list[pl.Series],
+) -> Iterator[Ingested | UnreadableFile]:
+    """Days' own files: a sub-daily feed's day file stands for the day, its windows go."""
+    for ingested in ingest_in_turn(data, contract, unit_batches, connection, seen):
+        if contract.landing.windowed and isinstance(ingested, Ingested):
+            from pipelines.lib.ingest.windows import remove_windows
+
+            remove_windows(data, contract, ingested.day)
+        yield ingested
 
 
 def bronze_schema(contract: FeedContract, city: CityProfile) -> pl.DataFrame:
@@ -107,38 +126,26 @@ def bronze_schema(contract: FeedContract, city: CityProfile) -> pl.DataFrame:
 
 
 def batches(data: DataDir, contract: FeedContract, days: list[date]) -> Iterator[list[date]]:
-    batch: list[date] = []
+    return by_size(days, lambda day: landed_size(landing_file(data, contract, day)))
+
+
+def by_size(items: Iterable[T], size_of: Callable[[T], int]) -> Iterator[list[T]]:
+    """Consecutive items in batches of up to BATCH_BYTES (one item alone may be larger)."""
+    batch: list[T] = []
     size = 0
-    for day in days:
-        file_size = landed_size(landing_file(data, contract, day))
-        if batch and size + file_size > BATCH_BYTES:
+    for item in items:
+        item_size = size_of(item)
+        if batch and size + item_size > BATCH_BYTES:
             yield batch
             batch, size = [], 0
-        batch.append(day)
-        size += file_size
+        batch.append(item)
+        size += item_size
     if batch:
         yield batch
 
 
-def ingest_batch(
-    data: DataDir,
-    contract: FeedContract,
-    days: list[date],
-    connection: duckdb.DuckDBPyConnection,
-    seen: KeyHashes | None,
-) -> list[Ingested | UnreadableFile]:
-    """Read each day's file, enforce them together, hash identity numbers, write each day's partition."""
-    units = [
-        _Unit(day, contract.landing.filename(day), partition(data, contract, day)) for day in days
-    ]
-    outcomes = _ingest_units(data, contract, units, connection, seen)
-    if contract.landing.windowed:
-        from pipelines.lib.ingest.windows import remove_windows
-
-        for outcome in outcomes:  # the day's own file stands for the day: its windows go
-            if isinstance(outcome, Ingested):
-                remove_windows(data, contract, outcome.day)
-    return outcomes
+def day_unit(data: DataDir, contract: FeedContract, day: date) -> _Unit:
+    return _Unit(day, contract.landing.filename(day), partition(data, contract, day))
 
 
 def ingest_windows(
@@ -163,21 +170,15 @@ def ingest_windows(
     seen: list[pl.Series] = seen_keys(data, contract, plan, earlier)
     if plan.rebuild:
         forget_compacted(data, contract, day)
-    batch: list[_Unit] = []
-    size = 0
-    for minute in [*plan.pending, None]:
-        file_size = landed_size(plan.landed[minute]) if minute is not None else 0
-        # Windows held to the contract together up to BATCH_BYTES, as days are.
-        if batch and (minute is None or size + file_size > BATCH_BYTES):
-            for ingested in _ingest_units(data, contract, batch, connection, seen):
-                if isinstance(ingested, Ingested) and contract.key:
-                    seen.append(ingested.result.valid.select(key_hash(contract.key)).to_series())
-                yield ingested
-            batch, size = [], 0
-        if minute is not None:
-            target = window_partition(data, contract, day, minute)
-            batch.append(_Unit(day, plan.landed[minute].name, target))
-            size += file_size
+    # Windows held to the contract together up to BATCH_BYTES, as days are.
+    unit_batches = (
+        [
+            _Unit(day, plan.landed[minute].name, window_partition(data, contract, day, minute))
+            for minute in minutes
+        ]
+        for minutes in by_size(plan.pending, lambda minute: landed_size(plan.landed[minute]))
+    )
+    yield from ingest_in_turn(data, contract, unit_batches, connection, seen)
 
 
 @dataclass(frozen=True)
@@ -189,35 +190,112 @@ class _Unit:
     target: Partition
 
 
-def _ingest_units(
+def ingest_in_turn(
+    data: DataDir,
+    contract: FeedContract,
+    unit_batches: Iterable[list[_Unit]],
+    connection: duckdb.DuckDBPyConnection,
+    seen: list[pl.Series],
+) -> Iterator[Ingested | UnreadableFile]:
+    """Batches of files in order, each read, held to its contract together, hashed and written.
+
+    Up to three batches are in hand at once: while one is held to the contract (polars, mostly
+    on one core), the next is read (DuckDB's or polars' CSV reader) and the one before is
+    written (Parquet), each on a thread of its own. One after the other, a core stood idle for
+    a sixth of traffic_flow's ingestion on `large`. A batch larger than BATCH_BYTES (one big
+    file) is in hand alone, so memory stays bounded by the largest file, as before. A batch's
+    keys join `seen` before the next batch is held to the contract; its outcomes are yielded,
+    in order, once its files are written.
+    """
+    key = key_for(contract)
+    city = city_profile(data.root)
+    folder = data.landing_feed(contract.department, contract.feed)
+    cursor = connection.cursor()  # DuckDB: a connection per thread
+    with (
+        cursor,
+        ThreadPoolExecutor(1, thread_name_prefix="ingest-read") as reader,
+        ThreadPoolExecutor(1, thread_name_prefix="ingest-write") as writer,
+    ):
+        batches = iter(unit_batches)
+
+        def read_next() -> (
+            tuple[bool, Future[list[tuple[_Unit, Delivery | UnreadableFile]]]] | None
+        ):
+            """The next batch's reading, started, and whether that batch must be in hand alone."""
+            units = next(batches, None)
+            if units is None:
+                return None
+            alone = sum(landed_size(folder / unit.name) for unit in units) > BATCH_BYTES
+            return alone, reader.submit(read_units, data, contract, units, cursor)
+
+        reading, writing = read_next(), None
+        while reading is not None:
+            alone, read = reading
+            if alone and writing is not None:
+                yield from writing.result()
+                writing = None
+            reading = None if alone else read_next()
+            outcomes = enforce_units(data, contract, city, key, read.result(), seen)
+            del read  # the files as read: let them go before the next batch is read
+            if contract.key:
+                seen += [
+                    o.result.valid.select(key_hash(contract.key)).to_series()
+                    for o in outcomes
+                    if isinstance(o, Ingested)
+                ]
+            if writing is not None:
+                yield from writing.result()
+            writing = writer.submit(write_units, outcomes)
+            del outcomes  # the writer holds them until they are yielded
+            if alone:
+                yield from writing.result()
+                writing, reading = None, read_next()
+        if writing is not None:
+            yield from writing.result()
+
+
+def read_units(
     data: DataDir,
     contract: FeedContract,
     units: list[_Unit],
     connection: duckdb.DuckDBPyConnection,
-    seen: KeyHashes | None,
-) -> list[Ingested | UnreadableFile]:
-    if not units:
-        return []
-    key = key_for(contract)
-    outcomes: dict[str, Ingested | UnreadableFile] = {}
-    deliveries: list[tuple[_Unit, Delivery]] = []
+) -> list[tuple[_Unit, Delivery | UnreadableFile]]:
+    """Each file read, or the reason it cannot be."""
     folder = data.landing_feed(contract.department, contract.feed)
+    read: list[tuple[_Unit, Delivery | UnreadableFile]] = []
     for unit in units:
-        source = folder / unit.name
         relative = f"{contract.department}/{contract.feed}/{unit.name}"
         try:
             # Only a regular file inside landing/, never through a link (a RefusedFile otherwise).
             with opened_delivery(data.landing, relative) as readable:
                 raw = read_delivery(readable, contract, connection)
         except UnreadableFile as error:
-            outcomes[unit.name] = error
+            read.append((unit, error))
             continue
-        deliveries.append((unit, Delivery(raw, unit.day, source.relative_to(data.root).as_posix())))
-    city = city_profile(data.root)
-    results = (
+        source = (folder / unit.name).relative_to(data.root).as_posix()
+        read.append((unit, Delivery(raw, unit.day, source)))
+    return read
+
+
+def enforce_units(
+    data: DataDir,
+    contract: FeedContract,
+    city: CityProfile,
+    key: IdentityHashKey | None,
+    read: list[tuple[_Unit, Delivery | UnreadableFile]],
+    seen: list[pl.Series],
+) -> list[Ingested | UnreadableFile]:
+    """The files read, held to their contract together, identity numbers hashed; not yet written."""
+    deliveries = [(unit, d) for unit, d in read if isinstance(d, Delivery)]
+    results = iter(
         enforce_batch(contract, [d for _, d in deliveries], seen, city=city) if deliveries else []
     )
-    for (unit, delivery), enforced in zip(deliveries, results, strict=True):
+    outcomes: list[Ingested | UnreadableFile] = []
+    for unit, delivery in read:
+        if isinstance(delivery, UnreadableFile):
+            outcomes.append(delivery)
+            continue
+        enforced = next(results)
         result = replace(enforced, valid=with_identity_hashes(contract, enforced.valid, key))
         ingested = Ingested(
             contract, delivery.day, data.root / delivery.source_file, unit.target, result
@@ -227,6 +305,12 @@ def _ingest_units(
                 f"{delivery.source_file}: {result.landed} rows landed but {result.valid.height} valid + "
                 f"{result.quarantine.height} quarantined"
             )
-        write_partition(unit.target, result.valid, result.quarantine)
-        outcomes[unit.name] = ingested
-    return [outcomes[unit.name] for unit in units]
+        outcomes.append(ingested)
+    return outcomes
+
+
+def write_units(outcomes: list[Ingested | UnreadableFile]) -> list[Ingested | UnreadableFile]:
+    for ingested in outcomes:
+        if isinstance(ingested, Ingested):
+            write_partition(ingested.partition, ingested.result.valid, ingested.result.quarantine)
+    return outcomes
