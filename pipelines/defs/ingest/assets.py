@@ -101,8 +101,9 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, data_dir: DataDirResource
     ) -> Iterator[dg.AssetMaterialization | dg.AssetCheckResult]:
         data = data_dir.paths
-        # The step's own figures, the run's and each day's: the checks' samples of failed rows
-        # come from the lake's summary (every day the feed holds), so these keep none.
+        # The step's own figures: the run's keep no samples of failed rows (the checks take
+        # theirs from the lake's summary, of every day the feed holds), each day's do, since
+        # they stand in the lake's summary for the days this step wrote.
         summary = IngestionSummary(contract, sample_size=0)
         days = sorted(date.fromisoformat(k) for k in context.partition_keys)
         delivered, refused, windowed = [], {}, []
@@ -148,9 +149,7 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
                     continue
                 summary.add(ingested)
                 # A sub-daily feed's windows add up to their day's figures.
-                days_ingested.setdefault(
-                    ingested.day, IngestionSummary(contract, sample_size=0)
-                ).add(ingested)
+                days_ingested.setdefault(ingested.day, IngestionSummary(contract)).add(ingested)
                 # "[done/total]" shows on the console's progress line; the line itself goes to
                 # the run's log.
                 context.log.info(
@@ -172,8 +171,11 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
                 key, partition=day.isoformat(), metadata=materialization_metadata(figures)
             )
         # The checks judge the feed as the lake holds it now, every day of it: re-ingesting
-        # one good day leaves another day's quarantined rows failing.
-        lake = lake_summary(data, contract, lake_days(data, contract))
+        # one good day leaves another day's quarantined rows failing. A day whose file this
+        # step ingested is in the lake as its figures say; a sub-daily feed's day (windows
+        # written by earlier runs too) and a day whose file was unreadable are read back.
+        written = {day: days_ingested[day] for day in delivered if day in days_ingested}
+        lake = lake_summary(data, contract, lake_days(data, contract), written)
         yield from check_results(summary, lake)
 
     return ingest

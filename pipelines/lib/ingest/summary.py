@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -102,6 +103,22 @@ class IngestionSummary:
                 rows if kept is None else pl.concat([kept, rows]).head(self.sample_size)
             )
 
+    def add_lake_figures(self, other: IngestionSummary) -> None:
+        """What the lake keeps of another summary's days (rows, rules, samples), after this
+        one's days: late rows, schema changes and notes belong to the step that read the files."""
+        self.days += other.days
+        self.landed += other.landed
+        self.bronze += other.bronze
+        self.quarantined += other.quarantined
+        self.rules.update(other.rules)
+        self.rule_columns.update(other.rule_columns)
+        for rule in self.rules_short_of_samples(set(other.samples)):
+            kept = self.samples.get(rule)
+            rows = other.samples[rule]
+            self.samples[rule] = (rows if kept is None else pl.concat([kept, rows])).head(
+                self.sample_size
+            )
+
     def rules_short_of_samples(self, rules: set[str]) -> list[str]:
         """Which of `rules` (a quarantine's) have fewer failed rows kept than wanted."""
         return sorted(
@@ -141,12 +158,24 @@ def lake_days(data: DataDir, contract: FeedContract) -> list[date]:
     )
 
 
-def lake_summary(data: DataDir, contract: FeedContract, days: list[date]) -> IngestionSummary:
+def lake_summary(
+    data: DataDir,
+    contract: FeedContract,
+    days: list[date],
+    written: Mapping[date, IngestionSummary] | None = None,
+) -> IngestionSummary:
     """The figures the lake holds for `days` of the feed (bronze rows, quarantined rows and their
     rules); a day without a partition adds nothing. Late rows, schema changes and notes are
-    not kept in the lake: they belong to the step that read the files."""
+    not kept in the lake: they belong to the step that read the files.
+
+    `written`: the figures of days whose partition a step has just written whole, taken as they
+    are rather than read back (a full ingestion of `large` read 2,520 parts back otherwise).
+    """
     summary = IngestionSummary(contract)
     for day in days:
+        if written is not None and day in written:
+            summary.add_lake_figures(written[day])
+            continue
         where = partition(data, contract, day)
         if where.bronze.exists() and where.quarantine.exists():
             _add_part(summary, day, where.bronze, where.quarantine)
