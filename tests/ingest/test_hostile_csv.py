@@ -12,9 +12,16 @@ from dataclasses import dataclass
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
-from pipelines.lib.ingest.csv_records import decode_line
-from pipelines.lib.ingest.read import SOURCE_ROW, _read_unquoted_csv, read_delivery
+from pipelines.lib.ingest.csv_records import decode_line, split_records
+from pipelines.lib.ingest.read import (
+    SOURCE_ROW,
+    _all_gb18030,
+    _read_records,
+    _read_unquoted_csv,
+    read_delivery,
+)
 from tests.ingest.deliveries import (
     accounted,
     assert_bronze,
@@ -172,15 +179,39 @@ def test_unquoted_file_is_read_without_the_reader_of_rejects(tmp_path):
     rows[1]["legal_rep_name"] = ""  # an empty field: null, as DuckDB reads it
     path = tmp_path / "enterprises.csv"
     path.write_bytes(csv_text(rows, newline="\r\n").encode())
-    fast = _read_unquoted_csv(path, path.read_bytes(), ",")
+    fast = _read_unquoted_csv(path.read_bytes(), ",")
     assert fast is not None
     assert fast.rows.columns == [*rows[0], SOURCE_ROW]
     assert fast.rows.rows() == [
         (*[value or None for value in row.values()], n) for n, row in enumerate(rows, 1)
     ]
     for broken in (b"a,b\n1,2\n3\n", b"a,b\n1,2\n\n3,4\n", b'a,b\n1,"2"\n', b"a,b\n1,2\r3,4\n"):
-        path.write_bytes(broken)
-        assert _read_unquoted_csv(path, broken, ",") is None, broken
+        assert _read_unquoted_csv(broken, ",") is None, broken
+
+
+def test_unquoted_gb18030_file_is_read_whole_as_its_lines_would_be(tmp_path, connection):
+    rows = [GB18030_FEED.row(n) for n in range(1, 4)]
+    rows[1]["经营地址"] = ""  # an empty field: null, as DuckDB reads it
+    data = csv_text(rows, newline="\r\n").encode("gb18030")
+    text = _all_gb18030(data)
+    assert text is not None
+    fast = _read_unquoted_csv(text.encode(), ",", encoding="gb18030")
+    assert fast is not None and fast.encoding == "gb18030"
+    path = tmp_path / "food_inspections.csv"
+    path.write_bytes(data)
+    by_line = _read_records(path, split_records(data, "gb18030"), connection, ",")
+    assert (by_line.encoding, by_line.notes) == ("gb18030", [])
+    assert_frame_equal(fast.rows, by_line.rows)
+    # Left to the line-by-line reader: a line valid in UTF-8 too (judged there), a byte-order
+    # mark, a bare CR, bytes valid in neither encoding.
+    utf8_line = csv_text([GB18030_FEED.row(9)]).split("\n")[1].encode("utf-8")
+    for other in (
+        data + utf8_line + b"\r\n",
+        b"\xef\xbb\xbf" + data,
+        data.replace(b"\r\n", b"\r", 1),
+        data + b"\xff\xff\r\n",
+    ):
+        assert _all_gb18030(other) is None, other[:40]
 
 
 # ================================================================== every malformation in one file
