@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import pipelines
+
 
 class SettingError(Exception):
     """A setting has a value safecity cannot use; the message names the variable and what to do."""
@@ -137,6 +139,15 @@ AWS_ENDPOINT_URL = Setting(
     "a non-AWS endpoint (MinIO, Ceph, moto): path-style requests, TLS only with `https://`",
 )
 
+# ---------------------------------------------------------------- memory
+
+POLARS_ALLOCATOR = Setting(
+    *pipelines.POLARS_ALLOCATOR,
+    "how long polars' allocator (jemalloc) keeps freed memory before handing it back: set by "
+    "`pipelines` before polars loads, unless already set; polars' own half second made "
+    "ingestion fault the same pages in again batch after batch",
+)
+
 # ---------------------------------------------------------------- the console
 
 TERM = Setting(
@@ -178,6 +189,7 @@ ENVIRONMENT: tuple[Setting, ...] = (
     IDENTITY_HASH_KEY,
     DUCKDB_MEMORY_LIMIT,
     DUCKDB_THREADS,
+    POLARS_ALLOCATOR,
     AWS_ACCESS_KEY_ID,
     AWS_SECRET_ACCESS_KEY,
     AWS_SESSION_TOKEN,
