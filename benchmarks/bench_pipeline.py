@@ -4,7 +4,8 @@
 
 Each run starts from nothing but the city's deliveries: a fresh data directory under
 --scratch with the city's landing/ (and ground_truth/, which the linkage evaluation
-reads) linked in, so the city itself is never written. `safecity run --data-dir` runs
+reads, and city.yaml, the profile of the city it was generated for) linked in, so the
+city itself is never written. `safecity run --data-dir` runs
 in a child process, exactly as a user runs it; the resident memory of its whole process
 tree (dbt runs as child processes) is sampled every 0.2 s. Per-stage wall times come from
 the run's Dagster event log (each step's start and end), which the run keeps in
@@ -149,7 +150,7 @@ def run_pipeline(city: DataDir, data_root: Path) -> tuple[float, RssSampler, Run
     milestones (a stage done, a failure) are printed as they come, so a long run shows where
     it is."""
     fresh_scratch(data_root)
-    link_into(data_root, city.root, ["landing", "ground_truth"])
+    link_into(data_root, city.root, ["landing", "ground_truth", "city.yaml"])
     # The instance read afterwards, whatever the caller had set.
     env = with_development_keys(
         settings.child_environment(DAGSTER_HOME=str(data_root / "dagster_home"))
