@@ -166,6 +166,12 @@ class DataDir:
         """A department's published extract."""
         return self.extracts / _department(department)
 
+    def extract_state(self, department: str) -> Path:
+        """What each part of a department's published extract was written from (not published):
+        an unchanged part is carried into the next publication, not written again
+        (lib/publish/reuse.py). Safe to delete: everything is then written again."""
+        return self.root / "extract_state" / f"{_department(department)}.json"
+
     @property
     def dbt_docs(self) -> Path:
         """The dbt docs site of the warehouse (models, columns, tests, lineage), for people."""

@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -224,13 +224,14 @@ def read_parquet_or_empty(path: Location, schema: SchemaDict) -> pl.DataFrame:
     return read_parquet(path) if path.exists() else pl.DataFrame(schema=schema)
 
 
-def mirror_folder(local: Path, remote: UPath, *, last: str) -> None:
-    """Make remote folder `remote` hold exactly the files of `local`.
+def mirror_folder(local: Path, remote: UPath, *, last: str, keep: Collection[str] = ()) -> None:
+    """Make remote folder `remote` hold exactly the files of `local`, and those of `keep`.
 
     Each file is uploaded whole; `last` (the manifest) after every other, and files
     `local` does not have are removed after that. There is no moment at which the
     remote folder holds a mixture that matches its manifest: a reader who checks the
     files against `last` (verify-extract) sees a complete publication or a failure.
+    `keep`: files already in `remote` as they should be (relative, with `/`), left alone.
     """
     fs = remote.fs
     files = sorted(p.relative_to(local).as_posix() for p in local.rglob("*") if p.is_file())
@@ -239,7 +240,7 @@ def mirror_folder(local: Path, remote: UPath, *, last: str) -> None:
         fs.put([str(local / p) for p in before], [f"{remote}/{p}" for p in before])
     if last in files:
         fs.put_file(str(local / last), f"{remote}/{last}")
-    stale = sorted(set(relative_files(remote)) - set(files))
+    stale = sorted(set(relative_files(remote)) - set(files) - set(keep))
     if stale:
         fs.rm([f"{remote}/{p}" for p in stale])
 

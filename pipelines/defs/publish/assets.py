@@ -23,6 +23,7 @@ from pipelines.defs.feeds import DEPARTMENTS
 from pipelines.defs.scorecard.assets import department_scorecard
 from pipelines.defs.warehouse.assets import analytics_copy
 from pipelines.lib.contracts import contracts_dir
+from pipelines.lib.dbt_args import wants_full_refresh
 from pipelines.lib.resources import DataDirResource
 
 PUBLISH_GROUP = groups.PUBLISH
@@ -116,14 +117,20 @@ def _publish(
             metadata={"granted": False, "policy_version": policy.version, "tables": 0}
         )
 
-    publication = publish_department(paths, policy, grant, contracts)
+    publication = publish_department(
+        paths, policy, grant, contracts, rewrite_all=wants_full_refresh(context.run.tags)
+    )
     context.log.info(
         f"{department}: {len(publication.tables)} tables, {publication.rows:,} rows, {publication.files} files "
-        f"({publication.bytes:,} bytes), personal data {grant.personal}, policy {policy.version}"
+        f"({publication.bytes:,} bytes; {publication.carried} unchanged, carried over), "
+        f"personal data {grant.personal}, policy {policy.version}"
     )
     detail = "\n".join(
-        ["| table | rows | files | bytes |", "|---|---:|---:|---:|"]
-        + [f"| {t.name} | {t.rows:,} | {t.files} | {t.bytes:,} |" for t in publication.tables]
+        ["| table | rows | files | unchanged | bytes |", "|---|---:|---:|---:|---:|"]
+        + [
+            f"| {t.name} | {t.rows:,} | {t.files} | {t.carried} | {t.bytes:,} |"
+            for t in publication.tables
+        ]
     )
     return dg.MaterializeResult(
         metadata={
@@ -131,6 +138,7 @@ def _publish(
             "rows": publication.rows,
             "files": publication.files,
             "bytes": publication.bytes,
+            "files_carried_over": publication.carried,
             "personal_data": grant.personal,
             "policy_version": policy.version,
             "publication_id": publication.publication_id,

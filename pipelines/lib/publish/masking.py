@@ -64,17 +64,22 @@ class TablePlan:
     def needs_pseudonym_key(self) -> bool:
         return any(column.treatment == "pseudonymised" for column in self.columns)
 
-    def select_sql(self, extra: tuple[str, ...] = ()) -> str:
+    def select_sql(
+        self, extra: tuple[str, ...] = (), *, where: tuple[str, ...] = (), ordered: bool = True
+    ) -> str:
         """The query for the table's rows; parameters: $department, and $hmac_* when pseudonymised.
 
-        `extra`: further SQL expressions to select (the month a table is split by).
+        `extra`: further SQL expressions to select (the month a table is split by); `where`:
+        further predicates (the months to write); `ordered=False` when the order is of no use.
         """
         columns = ", ".join(
             [*(f"{c.expression} AS {quoted(c.name)}" for c in self.columns), *extra]
         )
-        where = " WHERE " + " AND ".join(f"({f})" for f in self.filters) if self.filters else ""
+        filters = (*self.filters, *where)
+        where_sql = " WHERE " + " AND ".join(f"({f})" for f in filters) if filters else ""
         # A stable order: the same warehouse gives the same files, byte for byte.
-        return f"SELECT {columns} FROM {quoted(self.table)}{where} ORDER BY ALL"
+        order = " ORDER BY ALL" if ordered else ""
+        return f"SELECT {columns} FROM {quoted(self.table)}{where_sql}{order}"
 
 
 def person_identifiers(contracts: Mapping[str, TableContract]) -> frozenset[tuple[str, str]]:
