@@ -2,18 +2,20 @@
 
     uv run python benchmarks/bench_daily.py --city DIR [--scratch DIR] [--repeat 3]
 
-1. A data directory with every delivery of the city but its last day's (linked file by
-   file, so the city is never written) is built once with `safecity run`.
-2. The last day lands (its files copied in) and `safecity run` updates the lake and the
-   warehouse: the daily update, timed. Each further repeat re-delivers that day (its files
-   touched), which is the same work: the day re-ingested, the incremental models rebuilt
-   from it, everything downstream of linkage rebuilt.
-3. `safecity run --full-refresh` on the same directory: every day re-ingested and every
-   model rebuilt, timed once (bench_pipeline.py gives the median of fresh full builds).
+1. A data directory with every delivery of the city but its last `--repeat` days' (linked
+   file by file, so the city is never written) is built once with `safecity run`.
+2. The next of those days lands (its files copied in) and `safecity run` updates the lake,
+   the warehouse and what is published from it: a daily update, timed. Each repeat is a new
+   day, as in a city, so nothing it publishes is the same as the day before by construction.
+3. The warehouse after the last update is set aside, and `safecity run --full-refresh` on the
+   same directory re-ingests every day and rebuilds every model, timed once
+   (bench_pipeline.py gives the median of fresh full builds).
+4. Every table of the warehouse (`main` and `intermediate`) after the daily updates is
+   compared row for row with the full rebuild's (warehouse_equality.py).
 
-Prints each run's time and peak RSS, the daily update's stages, and the ratio of the
-median daily update to the full rebuild (target 10% or less); writes
-benchmarks/results/daily.json.
+Prints each run's time and peak RSS, the daily update's stages, the ratio of the median
+daily update to the full rebuild (target 10% or less) and the tables that differ; writes
+benchmarks/results/daily.json. Exit 1 when a table differs.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from measure import (
     with_development_keys,
     write_results,
 )
+from warehouse_equality import compare
 
 from pipelines.defs.feeds import FEED_CONTRACTS
 from pipelines.lib import settings
@@ -49,20 +52,19 @@ from pipelines.lib.data_dir import DataDir
 TARGET_RATIO = 0.10
 
 
-def last_day_files(city: DataDir) -> tuple[str, list[Path]]:
-    """The city's last delivery day (yyyymmdd) and its files, across feeds."""
+def last_days_files(city: DataDir, count: int) -> list[tuple[str, list[Path]]]:
+    """The city's last `count` delivery days (yyyymmdd) and their files across feeds, in order."""
     days: dict[str, list[Path]] = {}
     for contract in FEED_CONTRACTS.values():
         folder = city.landing_feed(contract.department, contract.feed)
         for path in folder.iterdir() if folder.is_dir() else []:
             if (day := contract.landing.day_of(path.name)) is not None:
                 days.setdefault(day.strftime("%Y%m%d"), []).append(path)
-    if len(days) < 2:
+    if len(days) <= count:
         raise BenchmarkError(
-            f"{city.root} has fewer than two delivery days: nothing to update daily"
+            f"{city.root} has {len(days)} delivery days: {count} daily updates need {count + 1}"
         )
-    last = max(days)
-    return last, days[last]
+    return [(day, days[day]) for day in sorted(days)[-count:]]
 
 
 def landing_without(city: DataDir, data: DataDir, held: set[Path]) -> None:
@@ -144,26 +146,35 @@ def main() -> None:
     machine = machine_info()
     print_machine(machine)
 
-    day, files = last_day_files(city)
-    landing_without(city, data, set(files))
+    held = last_days_files(city, args.repeat)
+    landing_without(city, data, {path for _, files in held for path in files})
+    if city.city_profile.is_file():  # a generated city's profile (else contracts/city.yaml)
+        shutil.copy2(city.city_profile, data.city_profile)
     if (city.ground_truth).is_dir():  # read by the linkage evaluation
         data.ground_truth.symlink_to(city.ground_truth, target_is_directory=True)
-    print(f"every delivery of {city.root} but {day}'s ({len(files)} files): safecity run")
+    print(f"every delivery of {city.root} but the last {args.repeat} days': safecity run")
     setup = timed_run(data)
     print(f"  {setup['seconds']:.1f} s, peak RSS {fmt_mib(setup['peak_rss_mib'])}")
 
     daily = []
-    for index in range(args.repeat):
+    for index, (day, files) in enumerate(held):
         deliver(city, data, files)
-        print(
-            f"daily update {index + 1} of {args.repeat}: {day} {'lands' if index == 0 else 're-delivered'}; safecity run"
-        )
-        daily.append(timed_run(data))
+        print(f"daily update {index + 1} of {args.repeat}: {day} lands ({len(files)} files)")
+        daily.append(timed_run(data) | {"day": day})
         print(f"  {daily[-1]['seconds']:.1f} s, peak RSS {fmt_mib(daily[-1]['peak_rss_mib'])}")
 
+    updated = data.root.parent / f"{data.root.name}-after-daily-updates.duckdb"
+    shutil.copyfile(data.warehouse, updated)
     print("full rebuild: safecity run --full-refresh")
     full = timed_run(data, "--full-refresh")
     print(f"  {full['seconds']:.1f} s, peak RSS {fmt_mib(full['peak_rss_mib'])}")
+    print("the warehouse after the daily updates against the full rebuild, table by table")
+    compared = compare(updated, data.warehouse)
+    updated.unlink()
+    differences = [(table, status) for table, _, status in compared if status != "equal"]
+    for table, status in differences:
+        print(f"  {table}: {status}")
+    print(f"  {len(compared) - len(differences)} of {len(compared)} tables equal")
 
     daily_seconds = median(r["seconds"] for r in daily)
     ratio = daily_seconds / full["seconds"]
@@ -191,7 +202,7 @@ def main() -> None:
         "daily",
         {
             "city": str(city.root),
-            "day": day,
+            "days": [day for day, _ in held],
             "repeat": args.repeat,
             "setup": setup,
             "daily_runs": daily,
@@ -199,9 +210,16 @@ def main() -> None:
             "daily_seconds": daily_seconds,
             "ratio": ratio,
             "target": {"value": ratio, "met": ratio <= TARGET_RATIO},
+            "tables_compared": len(compared),
+            "tables_different": dict(differences),
         },
         machine,
     )
+    if differences:
+        raise BenchmarkError(
+            f"{len(differences)} tables differ between the daily updates and the full rebuild "
+            "(listed above): the incremental build is wrong"
+        )
 
 
 if __name__ == "__main__":

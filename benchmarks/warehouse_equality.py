@@ -31,42 +31,55 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--schemas", default="main,intermediate")
     args = parser.parse_args(argv)
     schemas = tuple(args.schemas.split(","))
-    con = duckdb.connect()
-    for alias, folder in (("a", args.before), ("b", args.after)):
-        path = folder / WAREHOUSE
-        if not path.is_file():
-            print(f"{path}: no warehouse here: build it with `safecity run --data-dir {folder}`")
+    for folder in (args.before, args.after):
+        if not (folder / WAREHOUSE).is_file():
+            print(
+                f"{folder / WAREHOUSE}: no warehouse here: build it with `safecity run --data-dir {folder}`"
+            )
             return 2
-        con.execute(f"attach '{path}' as {alias} (read_only)")
 
-    equal = True
-    tables_a, tables_b = _tables(con, "a", schemas), _tables(con, "b", schemas)
-    for table in sorted(tables_a.keys() ^ tables_b.keys()):
-        side = "before" if table in tables_a else "after"
-        print(f"{table}: only {side}")
-    for table in sorted(tables_a.keys() & tables_b.keys()):
-        common = sorted(set(tables_a[table]) & set(tables_b[table]))
-        only = sorted(set(tables_a[table]) ^ set(tables_b[table]))
-        columns = ", ".join(f'"{c}"' for c in common)
-        counts = [
-            con.execute(
-                f"select count(*) from (select {columns} from {x}.{table} except all select {columns} from {y}.{table})"
-            ).fetchone()[0]
-            for x, y in (("a", "b"), ("b", "a"))
-        ]
-        rows = con.execute(f"select count(*) from a.{table}").fetchone()[0]
-        same = counts == [0, 0]
-        equal &= same
-        note = f"; columns only on one side: {', '.join(only)}" if only else ""
-        status = (
-            "equal"
-            if same
-            else f"DIFFERENT: {counts[0]:,} rows only before, {counts[1]:,} only after"
-        )
-        print(f"{table}: {rows:,} rows, {status}{note}")
-    con.close()
+    differences = compare(args.before / WAREHOUSE, args.after / WAREHOUSE, schemas)
+    for table, rows, status in differences:
+        print(f"{table}: {rows:,} rows, {status}" if rows is not None else f"{table}: {status}")
     _linkage(args.before, args.after)
-    return 0 if equal else 1
+    return 0 if all(status.startswith("equal") for _, _, status in differences) else 1
+
+
+def compare(
+    before: Path, after: Path, schemas: tuple[str, ...] = ("main", "intermediate")
+) -> list[tuple[str, int | None, str]]:
+    """(table, rows before, "equal" or how it differs) for every table of `schemas` in either
+    warehouse; rows None for a table only one side has."""
+    con = duckdb.connect()
+    try:
+        for alias, path in (("a", before), ("b", after)):
+            con.execute(f"attach '{path}' as {alias} (read_only)")
+        tables_a, tables_b = _tables(con, "a", schemas), _tables(con, "b", schemas)
+        result: list[tuple[str, int | None, str]] = [
+            (table, None, f"only {'before' if table in tables_a else 'after'}")
+            for table in sorted(tables_a.keys() ^ tables_b.keys())
+        ]
+        for table in sorted(tables_a.keys() & tables_b.keys()):
+            common = sorted(set(tables_a[table]) & set(tables_b[table]))
+            only = sorted(set(tables_a[table]) ^ set(tables_b[table]))
+            columns = ", ".join(f'"{c}"' for c in common)
+            counts = [
+                con.execute(
+                    f"select count(*) from (select {columns} from {x}.{table} except all select {columns} from {y}.{table})"
+                ).fetchone()[0]
+                for x, y in (("a", "b"), ("b", "a"))
+            ]
+            rows = con.execute(f"select count(*) from a.{table}").fetchone()[0]
+            status = (
+                "equal"
+                if counts == [0, 0]
+                else f"DIFFERENT: {counts[0]:,} rows only before, {counts[1]:,} only after"
+            )
+            note = f"; columns only on one side: {', '.join(only)}" if only else ""
+            result.append((table, rows, status + note))
+        return result
+    finally:
+        con.close()
 
 
 def _tables(
