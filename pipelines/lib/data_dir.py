@@ -173,6 +173,12 @@ class DataDir:
         return self.root / "extract_state" / f"{_department(department)}.json"
 
     @property
+    def extract_parts(self) -> Path:
+        """Parts of extracts as written, by digest: one that departments receive alike is written
+        once and linked into each (lib/publish/shared_parts.py). Safe to delete."""
+        return self.root / "extract_state" / "parts"
+
+    @property
     def dbt_docs(self) -> Path:
         """The dbt docs site of the warehouse (models, columns, tests, lineage), for people."""
         return self.reports / "dbt_docs"

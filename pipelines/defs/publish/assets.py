@@ -122,13 +122,14 @@ def _publish(
     )
     context.log.info(
         f"{department}: {len(publication.tables)} tables, {publication.rows:,} rows, {publication.files} files "
-        f"({publication.bytes:,} bytes; {publication.carried} unchanged, carried over), "
+        f"({publication.bytes:,} bytes; {publication.carried} unchanged, carried over; "
+        f"{publication.shared} written for another department alike), "
         f"personal data {grant.personal}, policy {policy.version}"
     )
     detail = "\n".join(
-        ["| table | rows | files | unchanged | bytes |", "|---|---:|---:|---:|---:|"]
+        ["| table | rows | files | unchanged | shared | bytes |", "|---|---:|---:|---:|---:|---:|"]
         + [
-            f"| {t.name} | {t.rows:,} | {t.files} | {t.carried} | {t.bytes:,} |"
+            f"| {t.name} | {t.rows:,} | {t.files} | {t.carried} | {t.shared} | {t.bytes:,} |"
             for t in publication.tables
         ]
     )
@@ -139,6 +140,7 @@ def _publish(
             "files": publication.files,
             "bytes": publication.bytes,
             "files_carried_over": publication.carried,
+            "files_shared": publication.shared,
             "personal_data": grant.personal,
             "policy_version": policy.version,
             "publication_id": publication.publication_id,

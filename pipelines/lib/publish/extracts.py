@@ -14,6 +14,11 @@ has no staging layer with identifiers in clear), with DuckDB `COPY (SELECT ...) 
 masking and pseudonyms are SQL expressions (masking.py) with the department and the
 key as query parameters.
 
+A part of a table (its Parquet file, its CSV, a month of events) whose rows are those it was
+last published with is carried over from the publication in place rather than written again
+(reuse.py): a daily run writes what changed. One that another department receives alike is
+written once and linked into both (shared_parts.py).
+
 Atomic per department: everything is written into a hidden sibling folder, the audit
 row is appended, and the folder is swapped in with two renames. A department sees the
 previous publication or the new one, never a mixture; a failure before the swap leaves
@@ -60,6 +65,7 @@ from pipelines.lib.publish.masking import TablePlan, plan_department
 from pipelines.lib.publish.policy import DepartmentGrant, SharingPolicy
 from pipelines.lib.publish.pseudonym import PseudonymKey, key_from_environment
 from pipelines.lib.publish.reuse import LastPublication, Part, content_digest, save_state
+from pipelines.lib.publish.shared_parts import PartStore, referenced_digests
 from pipelines.lib.publish.spreadsheet_csv import write_csv
 from pipelines.lib.sql_names import quoted
 from pipelines.lib.storage import Location, is_remote, mirror_folder, remove_folder
@@ -83,6 +89,7 @@ class PublishedTable:
     files: int
     bytes: int
     carried: int  # files carried over unchanged from the last publication
+    shared: int  # files written for another department alike, linked in
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,10 @@ class Publication:
     @property
     def carried(self) -> int:
         return sum(t.carried for t in self.tables)
+
+    @property
+    def shared(self) -> int:
+        return sum(t.shared for t in self.tables)
 
 
 def publish_department(
@@ -139,6 +150,7 @@ def publish_department(
     building = _building_folder(target, publication_id)
     state_file = paths.extract_state(grant.department)
     last = LastPublication.load(target, state_file, rewrite_all=rewrite_all)
+    store = PartStore(paths.extract_parts, reuse=not rewrite_all)
     try:
         parameters = {
             "department": grant.department,
@@ -149,7 +161,9 @@ def publish_department(
         connection = connect(str(paths.analytics), read_only=True)
         try:
             tables = [
-                write_table(connection, plan, parameters, building, csv=grant.csv, last=last)
+                write_table(
+                    connection, plan, parameters, building, csv=grant.csv, last=last, store=store
+                )
                 for plan in plans
             ]
         finally:
@@ -188,6 +202,7 @@ def publish_department(
             ],
         )
         save_state(state_file, publication_id, [part for t in tables for part in t.parts])
+        store.prune(referenced_digests(state_file.parent))
         if is_remote(target):
             carried = [path for table in tables for path in table.carried]
             mirror_folder(building, target, last=MANIFEST, keep=carried)
@@ -211,6 +226,7 @@ def publish_department(
                 len(t.entry.files),
                 sum(f.bytes for f in t.entry.files),
                 len(t.carried),
+                t.shared,
             )
             for t in tables
         ),
@@ -262,6 +278,7 @@ class WrittenTable:
     entry: TableEntry
     parts: tuple[Part, ...]  # what each part was written from, for the next publication
     carried: tuple[str, ...]  # files carried over from the last publication, not written
+    shared: int  # files linked in as written for another department alike, not written
 
 
 def write_table(
@@ -272,8 +289,10 @@ def write_table(
     *,
     csv: bool,
     last: LastPublication,
+    store: PartStore,
 ) -> WrittenTable:
-    """Write one table's files into `folder/<table>/`, but for the parts `last` carries over."""
+    """Write one table's files into `folder/<table>/`, but for the parts `last` carries over
+    and those `store` holds as written for another department alike."""
     query = plan.select_sql()
     used = _used(query, parameters)
     try:
@@ -312,53 +331,60 @@ def write_table(
     )
     parts = [*parquet.values(), *([csv_part] if csv else [])]
 
-    carried: dict[str, list[FileEntry]] = {}
+    carried: dict[str, list[FileEntry]] = {}  # this department's own, as published
+    shared: dict[str, list[FileEntry]] = {}  # written for another department alike
     for part in parts:
         if (entries := last.carry(part, folder)) is not None:
             carried[part.path] = entries
-    to_write = [key for key, part in parquet.items() if part.path not in carried]
+        elif (entries := store.take(part, folder)) is not None:
+            shared[part.path] = entries
+    done = carried.keys() | shared.keys()
+    to_write = [key for key, part in parquet.items() if part.path not in done]
     if month is None and to_write:
         target = table_dir / f"{table}.parquet"
         connection.execute(f"COPY ({query}) TO {sql_string(str(target))} ({PARQUET_OPTIONS})", used)
-    elif to_write:
-        monthly = plan.select_sql(
-            extra=(f"{month} AS {quoted(MONTH_COLUMN)}",),
-            where=(f"list_contains($months, {month})",),
-        )
-        connection.execute(
-            f"COPY ({monthly}) TO {sql_string(str(table_dir))} "
-            f"({PARQUET_OPTIONS}, PARTITION_BY ({MONTH_COLUMN}), FILENAME_PATTERN 'part-{{i}}', "
-            "OVERWRITE_OR_IGNORE true)",
-            _used(monthly, {**parameters, "months": to_write}),
-        )
-    if csv and csv_part.path not in carried:
+    elif month is not None:
+        # A COPY per month, each ordered: PARTITION_BY writes a month's rows in the order its
+        # threads reach them, so the same rows did not always give the same file.
+        monthly = plan.select_sql(where=(f"{month} = $month",))
+        for key in to_write:
+            target = table_dir / f"{MONTH_COLUMN}={key}" / "part-0.parquet"
+            target.parent.mkdir()
+            connection.execute(
+                f"COPY ({monthly}) TO {sql_string(str(target))} ({PARQUET_OPTIONS})",
+                _used(monthly, {**parameters, "month": key}),
+            )
+    if csv and csv_part.path not in done:
         columns = [(c.name, types[c.name]) for c in plan.columns]
         write_csv(connection, query, used, columns, table_dir / f"{table}.csv")
 
-    kept = [entry for entries in carried.values() for entry in entries]
-    kept_paths = {entry.path for entry in kept}
+    reused = [entry for entries in (*carried.values(), *shared.values()) for entry in entries]
+    reused_paths = {entry.path for entry in reused}
     written = [
         file_entry(folder, p)
         for p in table_dir.rglob("*")
-        if p.is_file() and p.relative_to(folder).as_posix() not in kept_paths
+        if p.is_file() and p.relative_to(folder).as_posix() not in reused_paths
     ]
+    for part in parts:
+        if part.path not in done:
+            store.keep(part, folder, [e for e in written if part.holds(e.path)])
     entry = TableEntry(
         name=table,
         rows=sum(rows for rows, _ in contents.values()),
         row_scope=plan.rows,
         contract_version=plan.contract_version,
         columns=tuple(ColumnEntry(c.name, types[c.name], c.treatment) for c in plan.columns),
-        files=tuple(sorted([*kept, *written], key=lambda f: f.path)),
+        files=tuple(sorted([*reused, *written], key=lambda f: f.path)),
     )
-    return WrittenTable(entry, tuple(parts), tuple(sorted(kept_paths)))
+    own = sorted(entry.path for entries in carried.values() for entry in entries)
+    return WrittenTable(entry, tuple(parts), tuple(own), sum(map(len, shared.values())))
 
 
 def _month_expression(month_source: str) -> str:
     """The month of `month_source` in the city's time zone, as the table is split by it.
 
     Computed from the warehouse column, so a department that is not granted `occurred_at`
-    still gets its events split by month; DuckDB leaves the partition column itself out of
-    the files.
+    still gets its events split by month; the month is the folder's name, not a column.
     """
     return (
         f"coalesce(strftime(timezone($city_timezone, {quoted(month_source)}), '%Y-%m'), 'unknown')"

@@ -32,7 +32,7 @@ import os
 import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from upath import UPath
@@ -43,7 +43,7 @@ from pipelines.lib.storage import Location, is_remote
 
 # Bump when the files written from the same rows change (COPY options, the CSV writer):
 # every part is then written again.
-WRITER_VERSION = 1
+WRITER_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,16 @@ class Part:
 
     def holds(self, file: str) -> bool:
         return file.startswith(self.path) if self.path.endswith("/") else file == self.path
+
+    def name_in(self, file: str) -> str:
+        """`file`'s name within the part: the file name, or its path under the month's folder."""
+        return file.removeprefix(self.path) if self.path.endswith("/") else PurePosixPath(file).name
+
+    def file(self, name: str) -> str:
+        """The path of the part's file `name` (the inverse of `name_in`)."""
+        if self.path.endswith("/"):
+            return self.path + name
+        return str(PurePosixPath(self.path).with_name(name))
 
 
 def content_digest(basis: Sequence[Any]) -> str:
