@@ -376,7 +376,7 @@ def write_table(
         columns=tuple(ColumnEntry(c.name, types[c.name], c.treatment) for c in plan.columns),
         files=tuple(sorted([*reused, *written], key=lambda f: f.path)),
     )
-    own = sorted(entry.path for entries in carried.values() for entry in entries)
+    own = sorted(f.path for files in carried.values() for f in files)
     return WrittenTable(entry, tuple(parts), tuple(own), sum(map(len, shared.values())))
 
 

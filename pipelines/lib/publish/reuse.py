@@ -67,6 +67,13 @@ class Part:
             return self.path + name
         return str(PurePosixPath(self.path).with_name(name))
 
+    def remove_from(self, building: Path) -> None:
+        """Its files in `building` removed: a part taken only in part is written instead."""
+        if self.path.endswith("/"):
+            shutil.rmtree(building / self.path, ignore_errors=True)
+        else:
+            (building / self.path).unlink(missing_ok=True)
+
 
 def content_digest(basis: Sequence[Any]) -> str:
     """A part's digest: SHA-256 of what its files are a function of (JSON; bytes as hex)."""
@@ -126,19 +133,14 @@ class LastPublication:
             try:
                 os.link(folder / entry.path, target)
             except FileNotFoundError:
-                return self._undo(part, building)
+                part.remove_from(building)
+                return None
             except OSError:  # another file system, or links refused: a copy
                 shutil.copyfile(folder / entry.path, target)
             if file_entry(building, target) != entry:  # changed since it was published
-                return self._undo(part, building)
+                part.remove_from(building)
+                return None
         return entries
-
-    @staticmethod
-    def _undo(part: Part, building: Path) -> None:
-        for path in building.rglob("*"):
-            if path.is_file() and part.holds(path.relative_to(building).as_posix()):
-                path.unlink()
-        return None
 
 
 def _remote_size(folder: UPath, path: str) -> int | None:

@@ -45,9 +45,9 @@ class PartStore:
 
     def take(self, part: Part, building: Path) -> list[FileEntry] | None:
         """The part's files copied into `building` from the store; their entries, or None."""
-        entry = self.folder / part.digest
         if not self.reuse:
             return None
+        entry = self.folder / part.digest
         try:
             sums = json.loads((entry / SUMS).read_text(encoding="utf-8"))
             taken = []
@@ -62,9 +62,7 @@ class PartStore:
                     raise ValueError(f"{entry / name} changed since it was written")
         except (OSError, ValueError, TypeError, AttributeError):
             # Not there, pruned meanwhile, or changed: write it.
-            for path in building.rglob("*"):
-                if path.is_file() and part.holds(path.relative_to(building).as_posix()):
-                    path.unlink()
+            part.remove_from(building)
             return None
         return taken
 
