@@ -8,17 +8,22 @@
 -- Few readings meet a rule, so the rules are judged on the few columns they read, and the rest
 -- of a reading is looked up only for those that meet one.
 with sound as (
+    select device_id, measure, device_type, reading_at, value, source_record_id, reading_seq
+    from {{ ref('int_sensor_reading_flags') }}
+    where not out_of_range and not spike and not flatline
+),
+
+-- Consecutive sound readings of a series: numbered among the sound ones only, they would take
+-- a sort of every reading. Few readings are unsound, so a reading's number among the sound
+-- ones is its reading_seq less the unsound readings before it, counted on those few.
+unsound as (
     select
         device_id,
         measure,
-        device_type,
-        reading_at,
-        value,
-        source_record_id,
-        -- consecutive sound readings of a device's measure have consecutive numbers
-        row_number() over (partition by device_id, measure order by reading_at) as sound_seq
+        reading_seq,
+        row_number() over (partition by device_id, measure order by reading_seq) as unsound_so_far
     from {{ ref('int_sensor_reading_flags') }}
-    where not out_of_range and not spike and not flatline
+    where (not out_of_range and not spike and not flatline) is not true
 ),
 
 rules as (select * from {{ ref('sensor_alarm_rules') }}),
@@ -69,13 +74,22 @@ met as (
 -- that meet it that does not ends it, and so does a silence longer than the device type's
 -- offline_after_minutes, so a device back after an outage (or a day replayed weeks later) that
 -- still reads over the threshold starts a new episode, which must hold again before it alarms.
+numbered as (
+    select
+        m.*,
+        m.reading_seq - coalesce(u.unsound_so_far, 0) as sound_seq
+    from met as m
+    asof left join unsound as u
+        on u.device_id = m.device_id and u.measure = m.measure and u.reading_seq < m.reading_seq
+),
+
 runs as (
     select
         m.*,
         t.offline_after_minutes,
         lag(m.sound_seq) over reading_order as previous_seq,
         lag(m.reading_at) over reading_order as previous_reading_at
-    from met as m
+    from numbered as m
     inner join {{ ref('sensor_device_types') }} as t on t.device_type = m.device_type
     window reading_order as (partition by m.device_id, m.measure, m.rule_id order by m.reading_at)
 ),
