@@ -140,6 +140,12 @@ class DataDir:
         return self.root / "alerts_cache.json"
 
     @property
+    def alerts_checked(self) -> Path:
+        """Which bytes the CAP check found valid before (lib/alerts/publish.py, by SHA-256):
+        outside `alerts/`. Safe to delete."""
+        return self.root / "alerts_checked.json"
+
+    @property
     def warehouse_builds(self) -> Path:
         """When each dbt step last started a build that succeeded (lib/warehouse_builds.py): the
         delivery days written after it are the ones the next daily build rebuilds."""

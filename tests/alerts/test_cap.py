@@ -637,6 +637,41 @@ def test_check_published_finds_tampering(tmp_path):
     assert published.problems[2] == "index.json lists 0 missing file(s) and omits 1"
 
 
+def test_with_a_memo_only_files_not_seen_valid_are_validated(tmp_path, monkeypatch):
+    alerts_dir, memo = tmp_path / "alerts", tmp_path / "alerts_checked.json"
+    write_alerts([warning("a"), warning("b", level=1)], alerts_dir, CITY)
+    validated: list[bytes] = []
+
+    def counting_cap_errors(xml: bytes) -> list[str]:
+        validated.append(xml)
+        return cap_errors(xml)
+
+    monkeypatch.setattr("pipelines.lib.alerts.publish.cap_errors", counting_cap_errors)
+    assert check_published(alerts_dir, memo) == check_published(alerts_dir)
+    assert len(validated) == 4  # twice each: once with the memo (then empty), once without
+
+    validated.clear()
+    assert check_published(alerts_dir, memo).problems == []
+    assert validated == []  # every file's bytes were found valid before
+
+    # A file changed since is validated again, and found out, whatever the memo says.
+    path = alerts_dir / "a.xml"
+    path.write_bytes(
+        tamper(path.read_bytes(), b"<status>Actual</status>", b"<status>Real</status>")
+    )
+    published = check_published(alerts_dir, memo)
+    assert validated == [path.read_bytes()]
+    assert [problem[:12] for problem in published.problems] == ["a.xml: line "]
+
+    # A memo another validator wrote is not trusted.
+    validated.clear()
+    monkeypatch.setattr(
+        "pipelines.lib.alerts.publish._validator_fingerprint", lambda: "another validator"
+    )
+    check_published(alerts_dir, memo)
+    assert len(validated) == 2
+
+
 class CountingBuilder:
     """build_cap_alert, counting the messages it builds."""
 

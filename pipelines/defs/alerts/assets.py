@@ -3,7 +3,8 @@ Updates and Cancel) as an OASIS CAP 1.2 file in `alerts/`.
 
 The asset reads the live warehouse, so it runs in the `warehouse` pool: DuckDB lets no
 reader open the file while a dbt step writes it (docs/architecture.md, One writer). Its check re-reads
-the published folder rather than trusting the writer, which validated before writing.
+the published folder rather than trusting the writer, which validated before writing; it
+validates again only the files whose bytes it has not found valid before.
 """
 
 # No `from __future__ import annotations`: Dagster reads the parameter annotations.
@@ -66,7 +67,7 @@ def cap_alerts(
     yield dg.MaterializeResult(
         metadata={"path": dg.MetadataValue.path(str(paths.alerts)), **summary.metadata()}
     )
-    published = check_published(paths.alerts)
+    published = check_published(paths.alerts, paths.alerts_checked)
     yield dg.AssetCheckResult(
         check_name=VALID_CHECK,
         passed=not published.problems,

