@@ -146,6 +146,12 @@ class DataDir:
         return self.root / "alerts_checked.json"
 
     @property
+    def scorecard_counts(self) -> Path:
+        """Each lake file's counts as the scorecard last took them (lib/scorecard.py), so a run
+        reads only the files written since. Safe to delete."""
+        return self.root / "scorecard_counts.json"
+
+    @property
     def warehouse_builds(self) -> Path:
         """When each dbt step last started a build that succeeded (lib/warehouse_builds.py): the
         delivery days written after it are the ones the next daily build rebuilds."""

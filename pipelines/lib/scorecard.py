@@ -16,15 +16,27 @@ that stops delivering is counted missing from then on.
 
 The same figures for every department, published to all of them, so each can see how its
 data compares.
+
+The counts are taken per Parquet file. With a `cache` file (outside the lake), each file's
+counts are kept with its size, modification time and the query that took them, and the next
+run reads only the files written since: on a daily run, the day that landed and the days
+reprocessed, not the whole lake.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
 
+from pipelines.lib.atomic import write_text_atomic
 from pipelines.lib.contracts.model import FeedContract
 from pipelines.lib.duckdb_connection import connect, sql_string
 from pipelines.lib.sql_names import quoted
@@ -45,10 +57,25 @@ COLUMNS = {
 }
 
 
+@dataclass
+class FileCounts:
+    """Each Parquet file's counts by delivery day: those a cache kept (`known`, file -> entry)
+    and those of the files read or found this run (`now`), which the next run keeps."""
+
+    timezone: str  # the session's: a timestamp's ::date, so the counts, depend on it
+    known: dict[str, Any] = field(default_factory=dict)
+    now: dict[str, Any] = field(default_factory=dict)
+
+
 def feed_scorecard(
-    connection: duckdb.DuckDBPyConnection, lake: Location, contract: FeedContract, days: list[date]
+    connection: duckdb.DuckDBPyConnection,
+    lake: Location,
+    contract: FeedContract,
+    days: list[date],
+    counted: FileCounts | None = None,
 ) -> pl.DataFrame:
-    """One row per delivery day of `days` for one feed."""
+    """One row per delivery day of `days` for one feed, reading only the files `counted`
+    does not know as they are (every file without it)."""
     bronze_files: list[Location] = sorted(
         (lake / "bronze" / contract.department / contract.feed).glob("date=*/*.parquet")
     )
@@ -63,32 +90,35 @@ def feed_scorecard(
         if element
         else "count(*)"
     )
-    bronze = (
-        f"select _delivery_date as day, count(*) as rows, {filled} as filled, {on_time} as on_time "
-        f"from read_parquet($bronze, union_by_name = true) group by all"
-        if bronze_files
-        else "select null::date as day, 0 as rows, 0 as filled, 0 as on_time where false"
-    )
-    quarantine = (
-        "select _delivery_date as day, count(*) as rows, count(*) filter (where rule = 'duplicate_key') as duplicates "
-        "from read_parquet($quarantine, union_by_name = true) group by all"
-        if quarantine_files
-        else "select null::date as day, 0 as rows, 0 as duplicates where false"
+    bronze = _counts(connection, bronze_files, f"count(*), {filled}, {on_time}", counted)
+    quarantine = _counts(
+        connection,
+        quarantine_files,
+        "count(*), count(*) filter (where rule = 'duplicate_key')",
+        counted,
     )
     # A delivered file leaves a partition even when it held no rows.
     delivered = sorted(
         {p.parent.name.removeprefix("date=") for p in [*bronze_files, *quarantine_files]}
     )
-    params = {"days": days, "delivered": delivered}
-    if bronze_files:
-        params["bronze"] = [str(p) for p in bronze_files]
-    if quarantine_files:
-        params["quarantine"] = [str(p) for p in quarantine_files]
     frame = connection.execute(
         f"""
         with days as (select unnest($days::date[]) as day),
-        b as ({bronze}),
-        q as ({quarantine})
+        b as (
+            select
+                c[1]::date as day,
+                sum(c[2]::bigint)::bigint as rows,
+                sum(c[3]::bigint)::bigint as filled,
+                sum(c[4]::bigint)::bigint as on_time
+            from (select unnest($bronze::varchar[][]) as c) group by all
+        ),
+        q as (
+            select
+                c[1]::date as day,
+                sum(c[2]::bigint)::bigint as rows,
+                sum(c[3]::bigint)::bigint as duplicates
+            from (select unnest($quarantine::varchar[][]) as c) group by all
+        )
         select
             d.day as delivery_date,
             list_contains($delivered::date[], d.day) as delivered,
@@ -105,11 +135,55 @@ def feed_scorecard(
         left join q using (day)
         order by d.day
         """,
-        params,
+        {"days": days, "delivered": delivered, "bronze": bronze, "quarantine": quarantine},
     ).pl()
     return frame.with_columns(
         department=pl.lit(contract.department), feed=pl.lit(contract.feed)
     ).select([pl.col(name).cast(dtype) for name, dtype in COLUMNS.items()])
+
+
+def _counts(
+    connection: duckdb.DuckDBPyConnection,
+    files: list[Location],
+    counts: str,
+    counted: FileCounts | None,
+) -> list[list[str]]:
+    """`counts` (SQL aggregates) of each file by delivery day, one list per file and day (as
+    text: DuckDB's list parameters take one type)."""
+    query = (
+        f"select filename, _delivery_date::varchar, {counts} "
+        "from read_parquet($files, union_by_name = true, filename = true) group by all"
+    )
+    found: dict[str, list[list[Any]]] = {}
+    stamps = {str(path): _stamp(path) for path in files}
+    digest = ""
+    if counted is not None:
+        digest = hashlib.sha256(f"{query}\x00{counted.timezone}".encode()).hexdigest()
+        for name, stamp in stamps.items():
+            entry = counted.known.get(name)
+            if entry is not None and entry.get("query") == digest and entry.get("stamp") == stamp:
+                found[name] = entry["counts"]
+    unread = [name for name in stamps if name not in found]
+    if unread:
+        for name in unread:  # a file of no rows has none
+            found[name] = []
+        for name, *row in connection.execute(query, {"files": unread}).fetchall():
+            found[name].append(row)
+    if counted is not None:
+        counted.now.update(
+            {
+                name: {"stamp": stamps[name], "query": digest, "counts": found[name]}
+                for name in stamps
+            }
+        )
+    return [[str(value) for value in row] for rows in found.values() for row in rows]
+
+
+def _stamp(path: Location) -> list[int]:
+    """What tells a file written again: its size and modification time (in object storage,
+    to the second)."""
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
 
 
 def delivered_days(lake: Location, contract: FeedContract) -> set[date]:
@@ -126,14 +200,16 @@ def days_due(first: date, last: date) -> list[date]:
 
 
 def department_scorecard(
-    lake: Location, contracts: list[FeedContract], timezone: str
+    lake: Location, contracts: list[FeedContract], timezone: str, cache: Path | None = None
 ) -> pl.DataFrame:
     """Every feed of every department, every day from its own first delivery to the last
     delivery of any feed (a feed never delivered has no rows).
 
-    `timezone`: the city's, in which departments count a record's day."""
+    `timezone`: the city's, in which departments count a record's day. `cache`: a file that
+    keeps each Parquet file's counts (see the module's doc)."""
     delivered = {contract.path: delivered_days(lake, contract) for contract in contracts}
     last = max((max(days) for days in delivered.values() if days), default=None)
+    counted = FileCounts(timezone, _read_cache(cache))
     connection = connect()
     # SET takes no parameters; the zone is a checked IANA name (city_profile.py), quoted.
     connection.execute("SET TimeZone = " + sql_string(timezone))
@@ -147,12 +223,33 @@ def department_scorecard(
                 days_due(min(delivered[contract.path]), last)
                 if delivered[contract.path] and last
                 else [],
+                counted,
             )
             for contract in contracts
         ]
     finally:
         connection.close()
+    if cache is not None and counted.now != counted.known:
+        # This run's files only: a file gone from the lake leaves the cache.
+        _write_cache(cache, counted.now)
     return pl.concat(frames).sort("department", "feed", "delivery_date")
+
+
+def _read_cache(cache: Path | None) -> dict[str, Any]:
+    """The cache's entries; none when there is no cache or it cannot be read (a cache is only a
+    shortcut: without it every file is read)."""
+    if cache is None or not cache.is_file():
+        return {}
+    try:
+        entries = json.loads(cache.read_text(encoding="utf-8"))
+    except ValueError:
+        return {}
+    return entries if isinstance(entries, dict) else {}
+
+
+def _write_cache(cache: Path, entries: Mapping[str, Any]) -> None:
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(cache, json.dumps(entries) + "\n")
 
 
 def summary_by_department(scorecard: pl.DataFrame) -> pl.DataFrame:

@@ -33,7 +33,10 @@ def department_scorecard(
 ) -> dg.MaterializeResult:
     paths = data_dir.paths
     scorecard = compute_scorecard(
-        paths.lake, list(FEED_CONTRACTS.values()), city_profile(paths.root).timezone
+        paths.lake,
+        list(FEED_CONTRACTS.values()),
+        city_profile(paths.root).timezone,
+        paths.scorecard_counts,
     )
     summary = summary_by_department(scorecard)
     folder = paths.reports / "scorecard"
