@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -53,7 +53,9 @@ def test_window_files_of_a_leak_become_its_cap_alert_in_force_now(other_built_ci
     contract = FEED_CONTRACTS[FEED]
     leak = _leak_up_all_last_day(root)
     folder = data.landing_feed(contract.department, contract.feed)
-    now = datetime.now(ZoneInfo(city_profile(root).timezone))
+    step = contract.landing.window_minutes
+    assert step is not None, f"{contract.feed} is delivered in windows"
+    now = _now_with_windows_in_one_day(ZoneInfo(city_profile(root).timezone), step)
     held = replay_up_to(
         contract, folder, leak["last_day"], now, WINDOWS, tmp_path / "not_yet_delivered"
     )
@@ -96,6 +98,20 @@ def test_window_files_of_a_leak_become_its_cap_alert_in_force_now(other_built_ci
     assert all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs), runs_since(
         instance, dropped
     )
+
+
+def _now_with_windows_in_one_day(zone: ZoneInfo, window_minutes: int) -> datetime:
+    """Now in the city, once the windows up to it all lie in today. Run just after the city's
+    midnight, the first windows would be yesterday's: the leak would warn on yesterday, whose
+    messages are sent at midnight (before anything landed), and today's would only continue
+    that warning, as an Update. So then the test waits, up to half an hour."""
+    now = datetime.now(zone)
+    needed = timedelta(minutes=window_minutes * WINDOWS)
+    since_midnight = now - now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if since_midnight < needed:
+        time.sleep((needed - since_midnight).total_seconds())
+        now = datetime.now(zone)
+    return now
 
 
 def _leak_up_all_last_day(root: Path) -> dict:
