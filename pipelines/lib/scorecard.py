@@ -26,8 +26,6 @@ reprocessed, not the whole lake.
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -36,11 +34,11 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from pipelines.lib.atomic import write_text_atomic
 from pipelines.lib.contracts.model import FeedContract
 from pipelines.lib.duckdb_connection import connect, sql_string
 from pipelines.lib.sql_names import quoted
 from pipelines.lib.storage import Location, configure_duckdb
+from pipelines.lib.work_cache import read_cache, write_cache
 
 COLUMNS = {
     "department": pl.Utf8,
@@ -55,6 +53,11 @@ COLUMNS = {
     "timeliness": pl.Float64,
     "duplication": pl.Float64,
 }
+
+
+# What makes the cache's entries, besides what each entry records (its file's stamp, and the
+# query with the time zone): their layout. Another one is no cache.
+COUNTS_MADE_BY = "lib/scorecard.py file counts, version 1"
 
 
 @dataclass
@@ -209,7 +212,7 @@ def department_scorecard(
     keeps each Parquet file's counts (see the module's doc)."""
     delivered = {contract.path: delivered_days(lake, contract) for contract in contracts}
     last = max((max(days) for days in delivered.values() if days), default=None)
-    counted = FileCounts(timezone, _read_cache(cache))
+    counted = FileCounts(timezone, read_cache(cache, COUNTS_MADE_BY))
     connection = connect()
     # SET takes no parameters; the zone is a checked IANA name (city_profile.py), quoted.
     connection.execute("SET TimeZone = " + sql_string(timezone))
@@ -231,25 +234,8 @@ def department_scorecard(
         connection.close()
     if cache is not None and counted.now != counted.known:
         # This run's files only: a file gone from the lake leaves the cache.
-        _write_cache(cache, counted.now)
+        write_cache(cache, COUNTS_MADE_BY, counted.now)
     return pl.concat(frames).sort("department", "feed", "delivery_date")
-
-
-def _read_cache(cache: Path | None) -> dict[str, Any]:
-    """The cache's entries; none when there is no cache or it cannot be read (a cache is only a
-    shortcut: without it every file is read)."""
-    if cache is None or not cache.is_file():
-        return {}
-    try:
-        entries = json.loads(cache.read_text(encoding="utf-8"))
-    except ValueError:
-        return {}
-    return entries if isinstance(entries, dict) else {}
-
-
-def _write_cache(cache: Path, entries: Mapping[str, Any]) -> None:
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(cache, json.dumps(entries) + "\n")
 
 
 def summary_by_department(scorecard: pl.DataFrame) -> pl.DataFrame:

@@ -749,15 +749,15 @@ def test_another_builder_or_a_damaged_cache_builds_everything(tmp_path, builder)
     write_alerts(rows, alerts_dir, replace(CITY, name="另一市"), cache=cache)
     assert builder.built == ["a", "b"]
 
-    for damaged in ('{"builder": "x", "messages": [1, 2]', "[1, 2]", None):
+    for damaged in ('{"made_by": "x", "entries": [1, 2]', "[1, 2]", None):
         if damaged is None:  # the right builder, but not a table of messages
             recorded = json.loads(cache.read_text(encoding="utf-8"))
-            damaged = json.dumps({"builder": recorded["builder"], "messages": [1, 2]})
+            damaged = json.dumps({"made_by": recorded["made_by"], "entries": [1, 2]})
         cache.write_text(damaged, encoding="utf-8")
         builder.built.clear()
         write_alerts(rows, alerts_dir, CITY, cache=cache)
         assert builder.built == ["a", "b"], damaged
-    assert json.loads(cache.read_text(encoding="utf-8"))["messages"].keys() == {"a", "b"}
+    assert json.loads(cache.read_text(encoding="utf-8"))["entries"].keys() == {"a", "b"}
 
 
 def test_read_warnings_from_the_warehouse(tmp_path):

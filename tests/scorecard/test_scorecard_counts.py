@@ -31,10 +31,11 @@ def _ingest(data: DataDir, days: list[date]) -> None:
 
 def _plant(cache) -> str:
     """Make the cache's count of the first day's rows 1,000,000; the file's name."""
-    kept = json.loads(cache.read_text(encoding="utf-8"))
+    document = json.loads(cache.read_text(encoding="utf-8"))
+    kept = document["entries"]
     first_day = next(name for name in kept if "/bronze/" in name and "date=2026-10-01" in name)
     kept[first_day]["counts"][0][1] = 1_000_000
-    cache.write_text(json.dumps(kept), encoding="utf-8")
+    cache.write_text(json.dumps(document), encoding="utf-8")
     return first_day
 
 
@@ -66,5 +67,5 @@ def test_counts_are_read_again_only_for_files_written_since(tiny_city, tmp_path)
     # A file gone from the lake leaves the cache and the scorecard.
     shutil.rmtree(first_day.rsplit("/", 1)[0])
     without_first_day = department_scorecard(data.lake, [STATIONS], ZONE, cache)
-    assert first_day not in json.loads(cache.read_text(encoding="utf-8"))
+    assert first_day not in json.loads(cache.read_text(encoding="utf-8"))["entries"]
     assert without_first_day.equals(department_scorecard(data.lake, [STATIONS], ZONE))

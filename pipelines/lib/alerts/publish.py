@@ -43,6 +43,7 @@ from pipelines.lib.alerts.cap import (
 from pipelines.lib.atomic import atomic_output, write_text_atomic
 from pipelines.lib.city_profile import CityProfile
 from pipelines.lib.duckdb_connection import connect
+from pipelines.lib.work_cache import read_cache, write_cache
 
 INDEX_FILE = "index.json"
 _NS = {"cap": CAP_NAMESPACE}
@@ -115,7 +116,7 @@ def write_alerts(
     file (outside `alerts_dir`) that lets unchanged messages be reused (see the module's doc).
     """
     builder = _builder_fingerprint(city, department_names or {})
-    cached = _read_stamped(cache, "builder", builder, "messages")
+    cached = read_cache(cache, builder)
     recorded: dict[str, dict[str, Any]] = {}  # the cache's entries still true: message -> entry
     alerts: dict[str, bytes] = {}  # messages built this time
     in_force: dict[str, bool] = {}
@@ -204,11 +205,9 @@ def write_alerts(
             removed += 1
     # Rewritten only when it would change: on large it is about 47 MB.
     if cache is not None and (built or recorded.keys() != cached.keys()):
-        _write_stamped(
+        write_cache(
             cache,
-            "builder",
             builder,
-            "messages",
             {**recorded, **{i: _cache_entry(rows[i], alerts_dir, e) for i, e in built.items()}},
         )
 
@@ -306,26 +305,6 @@ def _cache_entry(row: str, alerts_dir: Path, index: dict[str, Any]) -> dict[str,
     return {"row": row, "file_stat": [stat.st_size, stat.st_mtime_ns], "index": index}
 
 
-def _read_stamped(path: Path | None, stamp: str, expected: str, entries: str) -> dict[str, Any]:
-    """`path`'s `entries` when its `stamp` is `expected`. A cache is only ever a shortcut: a
-    missing, damaged or outdated one means doing everything."""
-    if path is None or not path.is_file():
-        return {}
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError:
-        return {}
-    if not isinstance(document, dict) or document.get(stamp) != expected:
-        return {}
-    found = document.get(entries)
-    return found if isinstance(found, dict) else {}
-
-
-def _write_stamped(path: Path, stamp: str, value: str, entries: str, found: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(path, json.dumps({stamp: value, entries: found}) + "\n")
-
-
 def _index_json(entries: list[dict[str, Any]]) -> str:
     # No generation time in the index: the same warnings give a byte-identical folder.
     return json.dumps({"messages": entries}, ensure_ascii=False, indent=2) + "\n"
@@ -348,7 +327,7 @@ def check_published(alerts_dir: Path, memo: Path | None = None) -> PublishedChec
     problems: list[str] = []
     paths = sorted(alerts_dir.glob("*.xml"))
     validator = _validator_fingerprint()
-    known = _read_stamped(memo, "validator", validator, "valid")
+    known = read_cache(memo, validator)
     valid: dict[str, list[str | None]] = {}  # SHA-256 -> identifier, sender, sent, references
     headers: dict[str, tuple[str | None, str | None]] = {}  # identifier -> (sender, sent)
     cited: list[tuple[str, str, str, str]] = []  # (file, sender, identifier, sent)
@@ -374,7 +353,7 @@ def check_published(alerts_dir: Path, memo: Path | None = None) -> PublishedChec
         if references:
             cited.extend((path.name, *entry) for entry in parse_references(references))
     if memo is not None and valid.keys() != known.keys():
-        _write_stamped(memo, "validator", validator, "valid", valid)
+        write_cache(memo, validator, valid)
     for file, sender, identifier, sent in cited:
         if identifier not in headers:
             problems.append(f"{file}: references {identifier!r}, which is not published")
