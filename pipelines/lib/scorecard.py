@@ -75,10 +75,10 @@ def feed_scorecard(
     lake: Location,
     contract: FeedContract,
     days: list[date],
-    counted: FileCounts | None = None,
+    counted: FileCounts,
 ) -> pl.DataFrame:
     """One row per delivery day of `days` for one feed, reading only the files `counted`
-    does not know as they are (every file without it)."""
+    does not know as they are."""
     bronze_files: list[Location] = sorted(
         (lake / "bronze" / contract.department / contract.feed).glob("date=*/*.parquet")
     )
@@ -149,7 +149,7 @@ def _counts(
     connection: duckdb.DuckDBPyConnection,
     files: list[Location],
     counts: str,
-    counted: FileCounts | None,
+    counted: FileCounts,
 ) -> list[list[str]]:
     """`counts` (SQL aggregates) of each file by delivery day, one list per file and day (as
     text: DuckDB's list parameters take one type)."""
@@ -157,28 +157,22 @@ def _counts(
         f"select filename, _delivery_date::varchar, {counts} "
         "from read_parquet($files, union_by_name = true, filename = true) group by all"
     )
-    found: dict[str, list[list[Any]]] = {}
+    digest = hashlib.sha256(f"{query}\x00{counted.timezone}".encode()).hexdigest()
     stamps = {str(path): _stamp(path) for path in files}
-    digest = ""
-    if counted is not None:
-        digest = hashlib.sha256(f"{query}\x00{counted.timezone}".encode()).hexdigest()
-        for name, stamp in stamps.items():
-            entry = counted.known.get(name)
-            if entry is not None and entry.get("query") == digest and entry.get("stamp") == stamp:
-                found[name] = entry["counts"]
+    found: dict[str, list[list[Any]]] = {}
+    for name, stamp in stamps.items():
+        entry = counted.known.get(name)
+        if isinstance(entry, dict) and entry.get("query") == digest and entry.get("stamp") == stamp:
+            found[name] = entry["counts"]
     unread = [name for name in stamps if name not in found]
     if unread:
         for name in unread:  # a file of no rows has none
             found[name] = []
         for name, *row in connection.execute(query, {"files": unread}).fetchall():
             found[name].append(row)
-    if counted is not None:
-        counted.now.update(
-            {
-                name: {"stamp": stamps[name], "query": digest, "counts": found[name]}
-                for name in stamps
-            }
-        )
+    counted.now.update(
+        {name: {"stamp": stamps[name], "query": digest, "counts": found[name]} for name in stamps}
+    )
     return [[str(value) for value in row] for rows in found.values() for row in rows]
 
 

@@ -335,7 +335,7 @@ def check_published(alerts_dir: Path, memo: Path | None = None) -> PublishedChec
         xml = path.read_bytes()
         digest = hashlib.sha256(xml).hexdigest()
         header = known.get(digest)
-        if header is None:
+        if not (isinstance(header, list) and len(header) == 4):  # not found valid, or damaged
             errors = cap_errors(xml)
             if errors:
                 problems.append(f"{path.name}: {'; '.join(errors)}")
