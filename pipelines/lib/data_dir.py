@@ -135,8 +135,9 @@ class DataDir:
 
     @property
     def alerts_cache(self) -> Path:
-        """What the last CAP publication built from which mart row (lib/alerts/publish.py):
-        outside `alerts/`, which holds only what receivers read. Safe to delete."""
+        """Which CAP messages were sent, and from which mart row (lib/alerts/publish.py):
+        outside `alerts/`, which holds only what receivers read. Deleted, the next publication
+        builds every message again from the warehouse, and rewrites those restated since."""
         return self.root / "alerts_cache.json"
 
     @property

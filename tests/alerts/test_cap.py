@@ -694,18 +694,22 @@ def folder(alerts_dir: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(alerts_dir.iterdir())}
 
 
-def test_with_a_cache_only_new_and_changed_messages_are_built(tmp_path, builder):
+LATER = datetime(2026, 3, 7, 4, 10, 0, tzinfo=UTC)  # a message of the open day, sent again
+
+
+def test_with_a_cache_only_new_and_resent_messages_are_built(tmp_path, builder):
     alerts_dir, cache = tmp_path / "alerts", tmp_path / "alerts_cache.json"
-    rows = [warning("keep"), warning("change", level=3), warning("gone")]
+    rows = [warning("keep"), warning("resent", level=3), warning("gone")]
     write_alerts(rows, alerts_dir, CITY, cache=cache)
-    assert builder.built == ["keep", "change", "gone"]
+    assert builder.built == ["keep", "resent", "gone"]
     assert not [p for p in alerts_dir.iterdir() if p.name.startswith(".")]  # the cache is outside
 
     builder.built.clear()
-    rows = [warning("keep"), warning("change", level=1), warning("new", level=4)]
+    rows = [warning("keep"), warning("resent", level=1, issued_at=LATER), warning("new", level=4)]
     summary = write_alerts(rows, alerts_dir, CITY, cache=cache)
-    assert builder.built == ["change", "new"]
+    assert builder.built == ["resent", "new"]
     assert (summary.alerts, summary.written, summary.unchanged, summary.removed) == (3, 2, 1, 1)
+    assert summary.restated == 0
     # The same folder, index included, as publishing without a cache gives.
     uncached = tmp_path / "uncached"
     write_alerts(rows, uncached, CITY)
@@ -716,6 +720,37 @@ def test_with_a_cache_only_new_and_changed_messages_are_built(tmp_path, builder)
     write_alerts(rows, alerts_dir, CITY, cache=cache)
     assert builder.built == []
     assert folder(alerts_dir) == folder(uncached)
+
+
+def test_a_sent_message_stays_as_sent_when_its_row_changes(tmp_path, builder):
+    alerts_dir, cache = tmp_path / "alerts", tmp_path / "alerts_cache.json"
+    write_alerts([warning("a", level=3), warning("b")], alerts_dir, CITY, cache=cache)
+    sent = folder(alerts_dir)
+    mtime = (alerts_dir / "a.xml").stat().st_mtime_ns
+
+    # A later delivery restates a's day (another level, the place located a metre away), and a
+    # later message of its thread is now the one in force: the same identifier and sent time.
+    builder.built.clear()
+    restated = warning("a", level=1, longitude=104.0321557, in_force=False)
+    summary = write_alerts([restated, warning("b")], alerts_dir, CITY, cache=cache)
+    assert builder.built == []
+    assert (summary.written, summary.unchanged, summary.restated) == (0, 2, 1)
+    assert (alerts_dir / "a.xml").read_bytes() == sent["a.xml"]
+    assert (alerts_dir / "a.xml").stat().st_mtime_ns == mtime
+    entry = {e["identifier"]: e for e in read_index(alerts_dir)}["a"]
+    assert (entry["level"], entry["in_force"]) == (
+        3,
+        False,
+    )  # the message's level, the mart's in_force
+    assert summary.metadata()["restated"] == 1
+    assert check_published(alerts_dir).problems == []
+
+    # Without the cache nothing says what was sent: the message is built from its row again.
+    builder.built.clear()
+    summary = write_alerts([restated, warning("b")], alerts_dir, CITY)
+    assert sorted(builder.built) == ["a", "b"]
+    assert (summary.written, summary.restated) == (1, 0)
+    assert (alerts_dir / "a.xml").read_bytes() == build_cap_alert(restated, CITY)
 
 
 def test_a_file_changed_on_disk_is_built_again(tmp_path, builder):

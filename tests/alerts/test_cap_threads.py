@@ -338,14 +338,24 @@ def test_with_a_cache_day_8_builds_only_its_new_messages_and_publishes_the_same(
     write_alerts(published["day5"], alerts_dir, published["city"], cache=cache)
     built.clear()
     second = write_alerts(published["day8"], alerts_dir, published["city"], cache=cache)
-    # Day 8's new messages (A's Cancel, which references a day-5 Update, and the new Alert),
-    # and the day-5 messages whose row changed (in force no longer, for one).
-    rows_day5 = {m["message_id"]: m for m in published["day5"]}
-    changed = [m["message_id"] for m in published["day8"] if rows_day5.get(m["message_id"]) != m]
-    assert sorted(built) == sorted(changed) and 2 <= len(built) < len(published["day8"])
-    assert (second.written, second.unchanged) == (
+    # Day 8's new messages (A's Cancel, which references a day-5 Update, and the new Alert).
+    # Day-5 messages are sent: those whose row changed (in force no longer, for one) stay.
+    sent_day5 = {(m["message_id"], m["sent_at"]) for m in published["day5"]}
+    new = [
+        m["message_id"]
+        for m in published["day8"]
+        if (m["message_id"], m["sent_at"]) not in sent_day5
+    ]
+    assert sorted(built) == sorted(new) and 2 <= len(built) < len(published["day8"])
+    in_force_day5 = {m["message_id"]: m["in_force"] for m in published["day5"]}
+    assert any(
+        in_force_day5.get(m["message_id"], m["in_force"]) != m["in_force"]
+        for m in published["day8"]
+    )
+    assert (second.written, second.unchanged, second.restated) == (
         published["second"].written,
         published["second"].unchanged,
+        0,
     )
     assert {p.name: p.read_bytes() for p in alerts_dir.iterdir()} == {
         p.name: p.read_bytes() for p in published["alerts_dir"].iterdir()

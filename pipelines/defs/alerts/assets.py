@@ -64,6 +64,11 @@ def cap_alerts(
         f"({summary.written:,} written, {summary.unchanged:,} unchanged, {summary.removed:,} removed) "
         f"by level {summary.by_level}; {summary.without_circle:,} without a known place"
     )
+    if summary.restated:
+        context.log.info(
+            f"{summary.restated:,} messages stay as sent though the warehouse now tells their day "
+            "differently (evidence delivered later, a place located more precisely)"
+        )
     yield dg.MaterializeResult(
         metadata={"path": dg.MetadataValue.path(str(paths.alerts)), **summary.metadata()}
     )

@@ -190,8 +190,7 @@ def build_cap_alert(
             f"colour {colour!r} does not match level {level} ({COLOUR_BY_LEVEL[level]})"
         )
     subject_name = _required(warning, "subject_name")
-    sent_column = "sent_at" if "sent_at" in warning else "issued_at"
-    issued_at = _cap_datetime(_required(warning, sent_column), sent_column, zone)
+    sent = message_sent(warning, zone)
     lifecycle_id = warning.get("lifecycle_id")
     if lifecycle_id is not None and not _WARNING_ID.fullmatch(lifecycle_id):
         raise ValueError(f"lifecycle_id {lifecycle_id!r} is not a safe identifier")
@@ -201,7 +200,7 @@ def build_cap_alert(
     # Element order is the schema's sequence; lxml does not reorder.
     _add(alert, "identifier", warning_id)
     _add(alert, "sender", sender)
-    _add(alert, "sent", issued_at)
+    _add(alert, "sent", sent)
     _add(alert, "status", "Actual")
     _add(alert, "msgType", msg_type)
     _add(alert, "scope", "Restricted")
@@ -223,7 +222,7 @@ def build_cap_alert(
     _add(info, "certainty", kind.certainty)
     department = _required(warning, "responsible_department")
     _add(info, "audience", _audience(department, department_names or {}))
-    _add(info, "effective", issued_at)
+    _add(info, "effective", sent)
     if not cancel:
         _add(info, "expires", _cap_datetime(_required(warning, "expires_at"), "expires_at", zone))
     _add(info, "senderName", SENDER_NAME.format(city=city.name))
@@ -430,6 +429,15 @@ def _audience(department: str, department_names: Mapping[str, str]) -> str:
     """CAP <audience> (free text): the department as people call it, and its identifier."""
     name = department_names.get(department)
     return f"{name} ({department})" if name else department
+
+
+def message_sent(warning: Mapping[str, Any], zone: ZoneInfo) -> str:
+    """A row's CAP <sent>: its sent_at (warning_messages) or issued_at (warnings), in `zone`.
+
+    With the identifier and the sender it names the message (CAP <references> cites these three).
+    """
+    column = "sent_at" if "sent_at" in warning else "issued_at"
+    return _cap_datetime(_required(warning, column), column, zone)
 
 
 def _required(warning: Mapping[str, Any], column: str) -> Any:

@@ -13,11 +13,16 @@ invalid message publishes nothing and names the message. Files then appear atomi
 after the files it lists, and only then are the files of messages no longer in the
 mart (a rebuilt history) removed, so a reader following the index never meets a missing file.
 
-Most messages are the same as at the last publication (the mart keeps every message ever
-sent). With a `cache` file, a message whose mart row, builder (this code, the city, the
-departments' names) and file on disk (size and modification time) are all as the cache
-recorded them is not built, validated or parsed again: its index entry is the cache's. The
-asset's check still re-reads and validates every file.
+A message, once sent, does not change. With a `cache` file the publication remembers what it
+sent: a message whose file is on disk as the cache recorded it (size and modification time),
+by the same builder (this code, the city, the departments' names), and whose identifier and
+sent time are still its row's, is the message as sent. It is not built, validated or parsed
+again, and it stays as it is even when its row has changed since: later deliveries restate a
+day's evidence (a leak that went on) or locate a place more precisely, and the warehouse's
+history shows that, but receivers already hold the message. Those are counted (`restated`).
+A message sent while its day was still open is sent again, at a new time, when the day
+closes, and so replaced. Without the cache (deleted, or made by other code) every message is
+built again from its row. The asset's check still re-reads and validates every file.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from lxml import etree
 
@@ -38,6 +44,7 @@ from pipelines.lib.alerts.cap import (
     build_cap_alert,
     cap_errors,
     cap_schema_file,
+    message_sent,
     parse_references,
 )
 from pipelines.lib.atomic import atomic_output, write_text_atomic
@@ -60,6 +67,7 @@ class AlertsSummary:
     written: int  # new or changed files
     unchanged: int
     removed: int  # messages no longer in the mart
+    restated: int = 0  # kept as sent, though their row has changed since (see the module's doc)
     without_circle: int = 0  # warnings whose subject has no known place: described by name only
     by_level: dict[int, int] = field(default_factory=dict)
     by_msg_type: dict[str, int] = field(default_factory=dict)
@@ -71,6 +79,7 @@ class AlertsSummary:
             "written": self.written,
             "unchanged": self.unchanged,
             "removed": self.removed,
+            "restated": self.restated,
             "without_circle": self.without_circle,
             "in_force": self.in_force,
             **{f"level_{level}": self.by_level.get(level, 0) for level in (1, 2, 3, 4)},
@@ -113,11 +122,13 @@ def write_alerts(
 
     Rows are warning_messages' (a message each) or warnings' (an Alert each).
     `department_names` name each message's audience (see `build_cap_alert`). `cache` is a
-    file (outside `alerts_dir`) that lets unchanged messages be reused (see the module's doc).
+    file (outside `alerts_dir`) that remembers the messages sent (see the module's doc).
     """
+    zone = ZoneInfo(city.timezone)
     builder = _builder_fingerprint(city, department_names or {})
     cached = read_cache(cache, builder)
-    recorded: dict[str, dict[str, Any]] = {}  # the cache's entries still true: message -> entry
+    recorded: dict[str, dict[str, Any]] = {}  # messages as sent: message -> the cache's entry
+    restated = 0
     alerts: dict[str, bytes] = {}  # messages built this time
     in_force: dict[str, bool] = {}
     references: dict[str, str] = {}
@@ -134,8 +145,11 @@ def write_alerts(
             if warning.get("references_message_id") is not None:
                 references[warning_id] = warning["references_message_id"]
             entry = cached.get(warning_id)
-            if entry is not None and _still_true(entry, rows[warning_id], alerts_dir):
-                recorded[warning_id] = entry
+            if entry is not None and _as_sent(entry, warning, zone, alerts_dir):
+                # in_force is the mart's, not the message's: it changes as the thread goes on.
+                index = {**entry["index"], "in_force": bool(warning.get("in_force", True))}
+                recorded[warning_id] = {**entry, "index": index}
+                restated += entry["row"] != rows[warning_id]
                 continue
         try:
             xml = build_cap_alert(warning, city, department_names)
@@ -219,6 +233,7 @@ def write_alerts(
         written,
         unchanged,
         removed,
+        restated,
         without_circle,
         dict(sorted(by_level.items())),
         {kind: by_msg_type[kind] for kind in MSG_TYPES if by_msg_type[kind]},
@@ -285,18 +300,23 @@ def _validator_fingerprint() -> str:
 
 
 def _row_fingerprint(row: Mapping[str, Any]) -> str:
+    """What the message says: its row but in_force, which is not in the message."""
     # str() of a timestamp keeps its offset; of a Decimal, every digit.
-    return hashlib.sha256(json.dumps(row, sort_keys=True, default=str).encode()).hexdigest()
+    said = {column: value for column, value in row.items() if column != "in_force"}
+    return hashlib.sha256(json.dumps(said, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _still_true(entry: Mapping[str, Any], row: str, alerts_dir: Path) -> bool:
-    """The cache's entry describes this row, and its file is on disk as the entry saw it."""
+def _as_sent(
+    entry: Mapping[str, Any], row: Mapping[str, Any], zone: ZoneInfo, alerts_dir: Path
+) -> bool:
+    """The cache's entry is a message sent at the row's sent time, and its file is on disk as
+    the entry saw it."""
     try:
-        if entry["row"] != row:
+        if entry["index"]["sent"] != message_sent(row, zone):
             return False
         stat = (alerts_dir / entry["index"]["file"]).stat()
         return [stat.st_size, stat.st_mtime_ns] == entry["file_stat"]
-    except (OSError, KeyError, TypeError):
+    except (OSError, KeyError, TypeError, ValueError):  # a damaged entry, or a row without a time
         return False
 
 
