@@ -365,12 +365,12 @@ def _contract_generate(args: argparse.Namespace) -> int:
 
 def _parse_dbt_project(dbt_dir: Path) -> None:
     """Re-parse the dbt project, so the Dagster assets are defined from the generated models."""
-    # Parsing needs no city (its vars are read when models run), as in `make install`.
+    from pipelines.lib.dbt_args import dbt_parse_args
+
     dbt = Path(sys.executable).with_name("dbt")
     command = [
         str(dbt),
-        "parse",
-        "--quiet",
+        *dbt_parse_args(),
         "--project-dir",
         str(dbt_dir),
         "--profiles-dir",

@@ -82,5 +82,5 @@ def _when_unlocked(open_file: Callable[[], T]) -> T:
 
 
 def sql_string(path: str) -> str:
-    """A SQL string literal, for the statements that take no parameters (LOAD, ATTACH)."""
+    """A SQL string literal, for the statements that take no parameters (LOAD, ATTACH, a macro)."""
     return "'" + path.replace("'", "''") + "'"

@@ -45,6 +45,8 @@ if TYPE_CHECKING:
     from typing_extensions import TypeIs
 
 LAKE_ROOT_ENV = settings.LAKE_ROOT.name
+# The DuckDB macro in the warehouse that names the lake, for dbt's sources (lib/dbt_storage_plugin.py).
+LAKE_ROOT_MACRO = "safecity_lake_root"
 EXTRACTS_ROOT_ENV = settings.EXTRACTS_ROOT.name
 
 # A folder or file of the lake or the extracts: local, or in object storage.

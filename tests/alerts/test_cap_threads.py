@@ -29,6 +29,7 @@ from pipelines.lib.alerts import (
 )
 from pipelines.lib.alerts.cap import cap_schema
 from pipelines.lib.city_profile import city_profile
+from pipelines.lib.dbt_args import dbt_vars_args
 from tests.marts.dbt_harness import DBT_PROJECT, build_models, run_dbt
 
 NS = {"cap": CAP_NAMESPACE}
@@ -116,7 +117,7 @@ def _thread_test_failure(data_dir: Path) -> str | None:
     try:
         run_dbt(
             data_dir, "test", "--select", THREAD_TEST,
-            "--vars", json.dumps(city_profile(data_dir).dbt_vars()),
+            *dbt_vars_args(city_profile(data_dir)),
         )  # fmt: skip
     except AssertionError as failed:
         return str(failed)

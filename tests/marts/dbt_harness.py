@@ -3,8 +3,8 @@ reference tables, on inputs chosen to sit exactly on a standard's boundaries."""
 
 from __future__ import annotations
 
-import json
 import os
+import shutil
 import subprocess
 import sys
 from importlib.resources import files
@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.lib.city_profile import city_profile
+from pipelines.lib.dbt_args import dbt_vars_args
 
 DBT_PROJECT = Path("dbt_project").resolve()
 
@@ -40,12 +41,20 @@ def build_models(
 def run_models(data_dir: Path, select: list[str], *options: str) -> None:
     """`dbt run --select SELECT OPTIONS` with the city's vars, as every run passes them
     (contracts/city.yaml here)."""
-    city = json.dumps(city_profile(data_dir).dbt_vars())
-    run_dbt(data_dir, "run", "--select", *select, *options, "--vars", city)
+    run_dbt(data_dir, "run", "--select", *select, *options, *dbt_vars_args(city_profile(data_dir)))
 
 
 def run_dbt(data_dir: Path, command: str, *options: str) -> None:
-    """`dbt COMMAND OPTIONS` on the project, for the data directory `data_dir` (target and logs in it)."""
+    """`dbt COMMAND OPTIONS` on the project, for the data directory `data_dir` (target and logs in it).
+
+    The target starts from the project's partial-parse state, as dagster-dbt starts a run's:
+    with the vars `make install` parsed with, dbt parses only what changed since.
+    """
+    target = data_dir / "dbt_target"
+    installed = DBT_PROJECT / "target" / "partial_parse.msgpack"
+    if installed.is_file() and not (target / installed.name).exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(installed, target / installed.name)
     env = {
         **os.environ,
         "SAFECITY_DATA_DIR": str(data_dir),
@@ -63,7 +72,7 @@ def run_dbt(data_dir: Path, command: str, *options: str) -> None:
             "--profiles-dir",
             str(DBT_PROJECT),
             "--target-path",
-            str(data_dir / "dbt_target"),
+            str(target),
             "--log-path",
             str(data_dir / "dbt_logs"),
             *options,

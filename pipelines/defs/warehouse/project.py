@@ -15,6 +15,7 @@ from dagster_dbt import DbtCliResource, DbtProject
 from packaging import version
 
 from pipelines.lib import settings
+from pipelines.lib.dbt_args import dbt_parse_args
 from pipelines.lib.dbt_manifest_age import manifest_is_current
 
 
@@ -53,5 +54,9 @@ class WarehouseDbtResource(DbtCliResource):
         return None
 
 
-DBT_PROJECT = DbtProject(project_dir=dbt_project_dir(), profiles_dir=dbt_project_dir())
+DBT_PROJECT = DbtProject(
+    project_dir=dbt_project_dir(),
+    profiles_dir=dbt_project_dir(),
+    prepare_project_cli_args=dbt_parse_args(),
+)
 prepare_if_changed(DBT_PROJECT)

@@ -11,22 +11,25 @@ from collections.abc import Mapping
 
 import yaml
 
-from pipelines.lib import settings
 from pipelines.lib.contracts.model import FeedContract
 from pipelines.lib.contracts.shared_vocabulary import SharedVocabulary
 from pipelines.lib.dbt_models.sql import jinja_safe
+from pipelines.lib.storage import LAKE_ROOT_MACRO
 
 INTRO = (
     "# The bronze lake: contract-valid Parquet partitions, one folder per delivery day, under\n"
     "# $SAFECITY_LAKE_ROOT (local, or s3://bucket/prefix: pipelines/lib/storage.py), else <data dir>/lake.\n"
+    "# safecity_lake_root() is a DuckDB macro in the warehouse that names it\n"
+    "# (pipelines/lib/dbt_storage_plugin.py writes it when dbt connects).\n"
 )
 
 # dbt-duckdb reads a source table with this expression, `{name}` being the table (the feed).
-# The lake is found when dbt runs, from the same settings the Python side reads.
-_LAKE = (
-    f"env_var('{settings.LAKE_ROOT.name}', "
-    f"env_var('{settings.DATA_DIR.name}', '{settings.DATA_DIR.default}') ~ '/lake').rstrip('/')"
-)
+# The lake is named by a macro the warehouse holds, written when dbt connects from the same
+# settings the Python side reads: not rendered here, where dbt renders it when it parses and
+# hashes what it read, so a lake path that differed from one data directory to the next made
+# each new one parse 150 files again. The staging views keep the macro's call, so they read
+# the lake wherever the warehouse file is opened.
+_LAKE = f"{LAKE_ROOT_MACRO}()"
 
 
 def sources_file(
@@ -58,7 +61,7 @@ def _source(
         ),
         "meta": {
             "external_location": (
-                f"read_parquet('{{{{ {_LAKE} }}}}/bronze/{department}/{{name}}/*/*.parquet', "
+                f"read_parquet({_LAKE} || '/bronze/{department}/{{name}}/*/*.parquet', "
                 "union_by_name = true)"
             )
         },
