@@ -738,10 +738,8 @@ def test_a_sent_message_stays_as_sent_when_its_row_changes(tmp_path, builder):
     assert (alerts_dir / "a.xml").read_bytes() == sent["a.xml"]
     assert (alerts_dir / "a.xml").stat().st_mtime_ns == mtime
     entry = {e["identifier"]: e for e in read_index(alerts_dir)}["a"]
-    assert (entry["level"], entry["in_force"]) == (
-        3,
-        False,
-    )  # the message's level, the mart's in_force
+    # The message's level, the mart's in_force.
+    assert (entry["level"], entry["in_force"]) == (3, False)
     assert summary.metadata()["restated"] == 1
     assert check_published(alerts_dir).problems == []
 
