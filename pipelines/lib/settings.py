@@ -231,7 +231,7 @@ CONFIG_FILES: tuple[ConfigFile, ...] = (
     ),
     ConfigFile(
         "dbt_project/profiles.yml",
-        "dbt's DuckDB connection (reads the DuckDB and data-directory variables)",
+        "dbt's DuckDB connection (reads the DuckDB variables; the warehouse file is found in the data directory by `pipelines/lib/dbt_storage_plugin.py`)",
     ),
     ConfigFile(
         "dbt_project/seeds/config/",
