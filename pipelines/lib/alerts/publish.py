@@ -130,7 +130,7 @@ def write_alerts(
     recorded: dict[str, dict[str, Any]] = {}  # messages as sent: message -> the cache's entry
     restated = 0
     alerts: dict[str, bytes] = {}  # messages built this time
-    in_force: dict[str, bool] = {}
+    in_force: dict[str, bool] = {}  # the mart's, not the message's: it moves as a thread goes on
     references: dict[str, str] = {}
     problems: list[str] = []
     rows: dict[str, str] = {}  # message -> fingerprint of its row
@@ -142,12 +142,12 @@ def write_alerts(
             continue
         if warning_id is not None:
             rows[warning_id] = _row_fingerprint(warning)
+            in_force[warning_id] = bool(warning.get("in_force", True))
             if warning.get("references_message_id") is not None:
                 references[warning_id] = warning["references_message_id"]
             entry = cached.get(warning_id)
             if entry is not None and _as_sent(entry, warning, zone, alerts_dir):
-                # in_force is the mart's, not the message's: it changes as the thread goes on.
-                index = {**entry["index"], "in_force": bool(warning.get("in_force", True))}
+                index = {**entry["index"], "in_force": in_force[warning_id]}
                 recorded[warning_id] = {**entry, "index": index}
                 restated += entry["row"] != rows[warning_id]
                 continue
@@ -164,7 +164,6 @@ def write_alerts(
             continue
         assert warning_id is not None, "build_cap_alert refuses a warning without one"
         alerts[warning_id] = xml
-        in_force[warning_id] = bool(warning.get("in_force", True))
     # A thread is published whole: no Update or Cancel whose predecessor is missing.
     published = alerts.keys() | recorded.keys()
     problems.extend(
