@@ -7,7 +7,7 @@
 -- "Near" is within var('risk_near_metres') of the point.
 with events as (
     select
-        e.event_key, e.event_type, e.occurred_at, e.delivery_date, e.due_date, e.resolved_date,
+        e.event_key, e.event_type, e.occurred_at, e.delivery_date, e.first_delivery_date, e.due_date, e.resolved_date,
         e.major_hazard, e.source_department, e.place_key
     from {{ ref('fct_event') }} as e
 ),

@@ -26,7 +26,7 @@ trigger_types as (
 
 triggers as (
     select
-        r.rule_id, e.event_key, e.event_type, e.description, e.delivery_date,
+        r.rule_id, e.event_key, e.event_type, e.description, e.first_delivery_date,
         {{ city_date('e.occurred_at') }} as local_day,
         e.county_code, p.longitude, p.latitude, p.location_source
     from trigger_types as r
@@ -41,7 +41,7 @@ triggers as (
 ),
 
 matched as (
-    select r.rule_id, s.object_key as subject_key, t.event_key, t.local_day, t.delivery_date, t.description
+    select r.rule_id, s.object_key as subject_key, t.event_key, t.local_day, t.first_delivery_date, t.description
     from rules as r
     join triggers as t on t.rule_id = r.rule_id
     join subjects as s
@@ -56,7 +56,7 @@ matched as (
                 )
             )
     union all
-    select r.rule_id, n.subject_key, t.event_key, t.local_day, t.delivery_date, t.description
+    select r.rule_id, n.subject_key, t.event_key, t.local_day, t.first_delivery_date, t.description
     from rules as r
     join triggers as t on t.rule_id = r.rule_id
     join {{ ref('int_subject_events') }} as n
@@ -78,7 +78,7 @@ from matched as m
 join rules as r using (rule_id)
 join days as d
     on
-        d.as_of_date >= m.delivery_date
+        d.as_of_date >= m.first_delivery_date
         and d.as_of_date < m.local_day + r.window_days and d.as_of_date >= m.local_day
 group by d.as_of_date, m.rule_id, m.subject_key
 having count(*) >= any_value(r.threshold)

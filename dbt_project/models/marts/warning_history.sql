@@ -1,5 +1,7 @@
 -- Every warning the rules would have raised on every day of the data, each from what had been
--- delivered by the end of that day: the current warnings are the newest day's, and the
+-- delivered by the end of that day (an event from the first delivery of any of its records,
+-- fct_event.first_delivery_date, so an owner's late record restates no day already sent): the
+-- current warnings are the newest day's, and the
 -- earlier days let the rules be checked against what happened next (warning_accuracy).
 -- Thresholds, windows, levels and areas are configuration (seeds/config/warning_rules.csv), and
 -- the cross-department trigger rules are configuration only (warning_rule_triggers.csv,
@@ -36,7 +38,7 @@ hazard_source_overdue as (
         on
             h.subject_kind = 'organisation' and h.subject_key = g.organisation_key and h.relation = 'named'
             and h.event_type in {{ event_types_that('rectifiable') }} and h.major_hazard
-            and h.delivery_date <= d.as_of_date and h.due_date < d.as_of_date
+            and h.first_delivery_date <= d.as_of_date and h.due_date < d.as_of_date
             and (h.resolved_date is null or h.resolved_date > d.as_of_date)
     where r.rule_id = 'major_hazard_source_overdue_hazard'
     group by all
@@ -72,7 +74,7 @@ air_pollution as (
 
 -- 3. Traffic accidents recurring at one road location.
 accidents as (
-    select e.event_key, e.place_key, e.occurred_at, e.delivery_date
+    select e.event_key, e.place_key, e.occurred_at, e.first_delivery_date
     from {{ ref('fct_event') }} as e
     join {{ ref('dim_place') }} as p using (place_key)
     where e.event_type = 'traffic_accident' and p.location_source = 'delivered'
@@ -91,7 +93,7 @@ accident_cluster as (
     cross join days as d
     join accidents as a
         on
-            a.delivery_date <= d.as_of_date
+            a.first_delivery_date <= d.as_of_date
             and {{ city_date('a.occurred_at') }} > d.as_of_date - r.window_days
             and {{ city_date('a.occurred_at') }} <= d.as_of_date
     where r.rule_id = 'accident_cluster'
@@ -115,7 +117,7 @@ food_failures as (
         on
             f.subject_kind = 'organisation' and f.relation = 'named'
             and f.event_type in ('food_inspection_failure', 'food_sampling_failure')
-            and f.delivery_date <= d.as_of_date
+            and f.first_delivery_date <= d.as_of_date
             and {{ city_date('f.occurred_at') }} > d.as_of_date - r.window_days
             and {{ city_date('f.occurred_at') }} <= d.as_of_date
     where r.rule_id = 'repeated_food_failures'
