@@ -1,8 +1,8 @@
 -- Every warning the rules would have raised on every day of the data, each from what had been
--- delivered by the end of that day (an event from the first delivery of any of its records,
--- fct_event.first_delivery_date, so an owner's late record restates no day already sent): the
--- current warnings are the newest day's, and the
--- earlier days let the rules be checked against what happened next (warning_accuracy).
+-- delivered by the end of that day: the current warnings are the newest day's, and the
+-- earlier days let the rules be checked against what happened next (warning_accuracy). An
+-- event counts from the first delivery of any of its records (fct_event.first_delivery_date),
+-- so an owner's record that arrives late unsays no warning already sent.
 -- Thresholds, windows, levels and areas are configuration (seeds/config/warning_rules.csv), and
 -- the cross-department trigger rules are configuration only (warning_rule_triggers.csv,
 -- int_triggered_warnings). Days are the city's calendar days, whatever the session's time zone.
