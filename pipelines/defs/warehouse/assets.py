@@ -13,6 +13,7 @@ atomically; analysts and notebooks open that, never the live file.
 """
 
 # No `from __future__ import annotations`: Dagster reads the parameter annotations.
+import signal
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from importlib.resources.abc import Traversable
@@ -191,17 +192,31 @@ def build_models(
     project = run_state.dbt_project_digest()
     try:
         invocation = dbt.cli(args, context=context, target_path=paths.dbt_target)
-        # dbt now starts in its own process: meanwhile, what a later step imports (preload.py).
-        for module, seconds in import_for_kinds(_kinds_in_run(context)):
-            context.log.info(
-                f"imported {module} for a later step while dbt started ({seconds:.1f} s)"
-            )
+        _import_ahead_while_dbt_starts(context, invocation)
         yield from with_row_counts(invocation)
     finally:  # this build's alone: no later step or dbt process in this one inherits it
         settings.unset(settings.REPROCESS_SINCE)
     warehouse_builds.record_start(paths, step, started)
     # Its parse, kept in the target folder, is of this project: what the dbt docs are made from.
     record_parsed_project(paths.dbt_target, project)
+
+
+def _import_ahead_while_dbt_starts(
+    context: dg.AssetExecutionContext, invocation: DbtCliInvocation
+) -> None:
+    """Import what a later step of the run needs while dbt starts in its own process
+    (pipelines/lib/preload.py). An interrupt (SIGINT, SIGTERM) that arrives meanwhile is
+    forwarded to dbt as dagster-dbt forwards one while it reads dbt's output: dbt must not
+    outlive the step."""
+    try:
+        for module, seconds in import_for_kinds(_kinds_in_run(context)):
+            context.log.info(
+                f"imported {module} for a later step while dbt started ({seconds:.1f} s)"
+            )
+    except BaseException:
+        invocation.process.send_signal(signal.SIGINT)
+        invocation.process.wait(timeout=invocation.termination_timeout_seconds)
+        raise
 
 
 def _kinds_in_run(context: dg.AssetExecutionContext) -> set[str]:
