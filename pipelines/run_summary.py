@@ -160,7 +160,7 @@ def _warnings(report: RunReport, out: TextIO) -> None:
 # dbt's generic tests are named <test>_<model>_<columns...>: counted by their test, the line fits
 # a screen (every full name is in the log).
 _DBT_GENERIC_TEST = re.compile(
-    r"(relationships|not_null|accepted_values|unique_combination_of_columns|unique)_.+"
+    r"(relationships|not_null|accepted_values|unique_combination_of_columns|unique|primary_key)_.+"
 )
 
 

@@ -45,6 +45,12 @@ def run_models(data_dir: Path, select: list[str], *options: str) -> None:
 
 
 def run_dbt(data_dir: Path, command: str, *options: str) -> None:
+    """`dbt COMMAND OPTIONS` on the project (see `dbt_process`), which must succeed."""
+    result = dbt_process(data_dir, command, *options)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+def dbt_process(data_dir: Path, command: str, *options: str) -> subprocess.CompletedProcess[str]:
     """`dbt COMMAND OPTIONS` on the project, for the data directory `data_dir` (target and logs in it).
 
     The target starts from the project's partial-parse state, as dagster-dbt starts a run's:
@@ -61,7 +67,7 @@ def run_dbt(data_dir: Path, command: str, *options: str) -> None:
         "SAFECITY_REFERENCE_DIR": str(files("pipelines.reference")),
         "DO_NOT_TRACK": "1",
     }
-    result = subprocess.run(
+    return subprocess.run(
         [
             sys.executable,
             "-m",
@@ -82,4 +88,3 @@ def run_dbt(data_dir: Path, command: str, *options: str) -> None:
         text=True,
         timeout=300,
     )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

@@ -13,7 +13,7 @@ import pytest
 
 from tests.marts.dbt_harness import run_dbt
 
-KEY_TESTS = {"unique", "unique_combination_of_columns"}
+KEY_TESTS = {"unique", "primary_key", "unique_combination_of_columns"}
 
 
 @pytest.fixture(scope="module")

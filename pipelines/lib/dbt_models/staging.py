@@ -72,15 +72,9 @@ def _model_properties(contract: FeedContract) -> dict:
             "description": "{{ doc('source_record_id') }}",
             "data_tests": [
                 {
-                    "unique": {
+                    "primary_key": {
                         "config": _DAYS_BUILT,
-                        "description": f"One row per delivered record (its key, {key}) in the days built.",
-                    }
-                },
-                {
-                    "not_null": {
-                        "config": _DAYS_BUILT,
-                        "description": "Every record of the days built has a key.",
+                        "description": f"Every record of the days built has a key, and one row per key ({key}).",
                     }
                 },
             ],
