@@ -35,6 +35,7 @@ def _failures(data_dir: Path, keys: list[str | None]) -> tuple[int, list[int]]:
     ("keys", "failing_rows"),
     [
         (["p1", "p1", "p2"], 1),  # one key held twice
+        (["p1", None, "p2"], 1),  # a row without a key
         (["p1", None, None, "p2"], 1),  # rows without a key: one failing row, the null key
         (["p1", "p1", None, "p2", "p2"], 3),
     ],
