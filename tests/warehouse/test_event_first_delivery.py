@@ -45,7 +45,9 @@ def warehouse(tmp_path_factory):
         "30.70212::DOUBLE AS latitude, '510106' AS county_code, 'delivered' AS location_source",
     }
     connection = build_models(
-        tmp_path_factory.mktemp("first_delivery"), parents, ["int_event_reports", "fct_event"]
+        tmp_path_factory.mktemp("first_delivery"),
+        parents,
+        ["int_event_reports", "fct_event", "int_warning_rule_days"],
     )
     yield connection
     connection.close()
@@ -60,3 +62,13 @@ def test_an_event_is_known_from_the_first_delivery_of_any_of_its_records(warehou
         ("traffic_accidents:SG-1", "2026-11-28", "2026-11-18", 2),
         ("traffic_accidents:SG-2", "2026-11-20", "2026-11-20", 1),
     ]
+
+
+def test_the_warning_rules_start_on_the_day_of_the_first_report(warehouse):
+    """The first event's own record arrived on 11-20, but the alarm reporting the other crash
+    on 11-18: the rules are evaluated from 11-18 to the latest delivery, 11-28."""
+    days = warehouse.execute(
+        "SELECT min(as_of_date)::VARCHAR, max(as_of_date)::VARCHAR, count(*) "
+        "FROM intermediate.int_warning_rule_days"
+    ).fetchone()
+    assert days == ("2026-11-18", "2026-11-28", 11)

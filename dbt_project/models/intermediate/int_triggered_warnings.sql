@@ -7,10 +7,7 @@
 -- rules give.
 with rules as (select * from {{ ref('warning_rule_triggers') }}),
 
-days as (
-    select unnest(generate_series(min(delivery_date), max(delivery_date), interval 1 day))::date as as_of_date
-    from {{ ref('fct_event') }}
-),
+days as (select * from {{ ref('int_warning_rule_days') }}),
 
 subjects as (
     select o.object_key, o.kind, o.name, p.county_code, p.longitude, p.latitude

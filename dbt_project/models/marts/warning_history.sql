@@ -8,10 +8,7 @@
 -- int_triggered_warnings). Days are the city's calendar days, whatever the session's time zone.
 with rules as (select * from {{ ref('int_warning_rules') }}),
 
-days as (
-    select unnest(generate_series(min(delivery_date), max(delivery_date), interval 1 day))::date as as_of_date
-    from {{ ref('fct_event') }}
-),
+days as (select * from {{ ref('int_warning_rule_days') }}),
 
 subject_events as (select * from {{ ref('int_subject_events') }}),
 
