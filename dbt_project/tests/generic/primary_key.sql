@@ -1,6 +1,6 @@
 {#- A key column: every row has one and no two rows share it, in one pass over the table (the
     `unique` and `not_null` tests together, at half the nodes and scans: each dbt node is a fixed
-    cost of some 40 ms, docs/architecture.md). Named as dbt_constraints' test is. Each failing row
+    cost of some 30 ms, docs/architecture.md). Named as dbt_constraints' test is. Each failing row
     is a key held by more than one row, or the missing key (null) with how many rows lack it. -#}
 {% test primary_key(model, column_name) %}
 select
