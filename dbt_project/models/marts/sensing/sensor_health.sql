@@ -4,20 +4,22 @@
 -- clock_skew (its own time off the platform's by more than max_clock_skew_minutes), duplicates
 -- (duplicate_readings or more readings re-sent). Thresholds: seeds/config/sensor_measures.csv and
 -- sensor_device_types.csv. Kept apart from sensor_alarms: these are the sensor's faults, not the city's.
-with pushes as (
-    select distinct source_department, device_id, device_type, asset_id, pushed_at
-    from {{ ref('int_sensor_readings') }}
-),
-
-data_end as (select max(pushed_at) as last_push from pushes),
+-- A device's pushes in time, each with the next: a push of several measures is several
+-- readings at one push time, all but the last of them 0 minutes from the next, so the gaps
+-- are those of the distinct pushes without a pass to find them.
+with data_end as (select max(pushed_at) as last_push from {{ ref('int_sensor_readings') }}),
 
 gaps as (
     select
-        p.*,
+        r.source_department,
+        r.device_id,
+        r.device_type,
+        r.asset_id,
+        r.pushed_at,
         coalesce(
-            lead(p.pushed_at) over (partition by p.device_id order by p.pushed_at), e.last_push
+            lead(r.pushed_at) over (partition by r.device_id order by r.pushed_at), e.last_push
         ) as next_push
-    from pushes as p
+    from {{ ref('int_sensor_readings') }} as r
     cross join data_end as e
 ),
 
