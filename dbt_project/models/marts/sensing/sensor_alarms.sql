@@ -6,9 +6,10 @@
 -- sensor raises sensor_health rows, not alarms. Severity incident alarms become sensor_alarm events
 -- (int_sensor_alarm_events_<department>) and warn through warning_rule_triggers.
 -- Few readings meet a rule, so the rules are judged on the few columns they read, and the rest
--- of a reading is looked up only for those that meet one.
+-- of a reading (the device's department, asset and place) is looked up only for each alarm's
+-- first reading.
 with sound as (
-    select device_id, measure, device_type, reading_at, value, source_record_id, reading_seq
+    select device_id, measure, device_type, reading_at, value, source_record_id, reading_seq, delivery_date
     from {{ ref('int_sensor_reading_flags') }}
     where not out_of_range and not spike and not flatline
 ),
@@ -101,6 +102,8 @@ islands as (
         rule_id,
         reading_at,
         source_record_id,
+        value,
+        delivery_date,
         sum(
             case
                 when previous_seq is null then 1
@@ -120,35 +123,47 @@ episodes as (
         i.device_id,
         i.rule_id,
         i.island,
-        any_value(f.source_department) as source_department,
-        any_value(f.device_type) as device_type,
-        any_value(f.asset_id) as asset_id,
-        any_value(f.asset_type) as asset_type,
-        any_value(f.measure) as measure,
-        any_value(f.unit) as unit,
+        any_value(i.measure) as measure,
         any_value(r.severity) as severity,
         any_value(r.condition) as condition,
         any_value(r.threshold) as threshold,
         any_value(r.hold_minutes) as hold_minutes,
         any_value(r.description) as rule_description,
-        any_value(f.longitude) as longitude,
-        any_value(f.latitude) as latitude,
         min(i.reading_at) as started_at,
         max(i.reading_at) as ended_at,
-        case when any_value(r.condition) in ('below', 'drop') then min(f.value) else max(f.value) end as peak,
+        case when any_value(r.condition) in ('below', 'drop') then min(i.value) else max(i.value) end as peak,
         count(*) as readings,
         arg_min(i.source_record_id, i.reading_at) as first_source_record_id,
-        arg_min(f.delivery_date, i.reading_at) as delivery_date
+        arg_min(i.delivery_date, i.reading_at) as delivery_date
     from islands as i
-    inner join {{ ref('int_sensor_reading_flags') }} as f
-        on f.source_record_id = i.source_record_id and f.measure = i.measure
     inner join rules as r on r.rule_id = i.rule_id
     group by i.device_id, i.rule_id, i.island
 )
 
 select
-    device_id || ':' || rule_id || ':' || strftime(started_at, '%Y%m%dT%H%M') as alarm_id,
-    * exclude (island, hold_minutes),
-    epoch(ended_at - started_at) / 60.0 as minutes
-from episodes
-where epoch(ended_at - started_at) / 60.0 >= hold_minutes
+    e.device_id || ':' || e.rule_id || ':' || strftime(e.started_at, '%Y%m%dT%H%M') as alarm_id,
+    e.device_id,
+    e.rule_id,
+    f.source_department,
+    f.device_type,
+    f.asset_id,
+    f.asset_type,
+    e.measure,
+    f.unit,
+    e.severity,
+    e.condition,
+    e.threshold,
+    e.rule_description,
+    f.longitude,
+    f.latitude,
+    e.started_at,
+    e.ended_at,
+    e.peak,
+    e.readings,
+    e.first_source_record_id,
+    e.delivery_date,
+    epoch(e.ended_at - e.started_at) / 60.0 as minutes
+from episodes as e
+inner join {{ ref('int_sensor_reading_flags') }} as f
+    on f.source_record_id = e.first_source_record_id and f.measure = e.measure
+where epoch(e.ended_at - e.started_at) / 60.0 >= e.hold_minutes
