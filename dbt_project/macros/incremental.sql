@@ -22,8 +22,15 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- The day after the model's latest delivery day, as a literal read when the model runs: a
+    constant lets DuckDB skip the bronze files' and the table's row groups of earlier days (a
+    subquery there is evaluated row by row, after every day is read). -#}
 {% macro _day_after_latest() -%}
-    coalesce((select max(delivery_date) + 1 from {{ this }}), date '0001-01-01')
+    {%- set day = none -%}
+    {%- if execute -%}
+        {%- set day = run_query('select max(delivery_date) + 1 from ' ~ this).columns[0].values()[0] -%}
+    {%- endif -%}
+    date '{{ day if day is not none else "0001-01-01" }}'
 {%- endmacro %}
 
 {#-
