@@ -8,13 +8,14 @@ with rules as (select * from {{ ref('int_warning_rules') }}),
 
 last_day as (select max(delivery_date) as day from {{ ref('fct_event') }}),
 
-scored_days as (
+-- The days each rule is scored on: from the first delivery to the last day whose follow-up
+-- window the data covers (none when the data is shorter than the window).
+scored_range as (
     select
-        r.rule_id, unnest(generate_series(
-            (select min(e.delivery_date) from {{ ref('fct_event') }} as e),
-            (select last_day.day from last_day) - r.follow_up_days,
-            interval 1 day
-        ))::date as as_of_date
+        r.rule_id,
+        r.follow_up_days,
+        (select min(e.delivery_date) from {{ ref('fct_event') }} as e) as first_day,
+        (select last_day.day from last_day) - r.follow_up_days as last_scored_day
     from rules as r
 ),
 
@@ -62,27 +63,49 @@ outcome_days as (
     where ro.subject_kind <> 'object' or o.kind = ro.subject_object_kind
 ),
 
-outcomes as (
-    -- Subject, day and outcome event: an outcome follows a day when it occurs within the window
-    -- after it, so it counts for each of the follow_up_days days before its own. Listing those
-    -- days keeps every join an equality, where a range join compares every scored day with
-    -- every subject event.
-    select distinct e.rule_id, e.as_of_date, e.subject_key
+-- A subject has an outcome in the window after day d when one of its outcome days e has
+-- d < e <= d + follow_up_days: the days it counts for are [e - follow_up_days, e - 1]. Their
+-- union, within the scored days, is counted by adding for each outcome day the days not
+-- already counted for the one before it, so no subject-day is listed (listing them took
+-- tens of millions of rows on a large city).
+subject_days_with_event as (
+    select
+        o.rule_id,
+        cast(sum(greatest(
+            least(o.event_day - 1, d.last_scored_day)
+            -- (greatest passes over a null: the first outcome day has none before it)
+            - greatest(o.event_day - o.follow_up_days, o.previous_day, d.first_day)
+            + 1,
+            0
+        )) as bigint) as subject_days
     from (
         select
-            rule_id,
-            subject_key,
-            cast(unnest(generate_series(event_day - follow_up_days, event_day - 1, interval 1 day)) as date)
-                as as_of_date
+            *,
+            lag(event_day) over (partition by rule_id, subject_key order by event_day) as previous_day
         from outcome_days
-    ) as e
-    join scored_days using (rule_id, as_of_date)
+    ) as o
+    join scored_range as d using (rule_id)
+    group by o.rule_id
 ),
 
 warned as (
-    select h.rule_id, h.as_of_date, h.subject_key
+    select h.rule_id, h.as_of_date, h.subject_key, d.follow_up_days
     from {{ ref('warning_history') }} as h
-    join scored_days using (rule_id, as_of_date)
+    join scored_range as d using (rule_id)
+    where h.as_of_date between d.first_day and d.last_scored_day
+),
+
+warned_with_event as (
+    select w.rule_id, count(*) as warned_days
+    from warned as w
+    where
+        exists (
+            select 1 from outcome_days as o
+            where
+                o.rule_id = w.rule_id and o.subject_key = w.subject_key
+                and o.event_day > w.as_of_date and o.event_day <= w.as_of_date + w.follow_up_days
+        )
+    group by w.rule_id
 ),
 
 scored as (
@@ -91,25 +114,19 @@ scored as (
         any_value(r.level) as level,
         any_value(r.follow_up_days) as follow_up_days,
         any_value(r.outcome_event_types) as outcome_event_types,
-        (
-            select count(*) from scored_days as d
-            where d.rule_id = r.rule_id
-        ) as days_scored,
+        greatest(any_value(d.last_scored_day) - any_value(d.first_day) + 1, 0) as days_scored,
         (
             select count(*) from warned as w
             where w.rule_id = r.rule_id
         ) as warned_subject_days,
-        (
-            select count(*) from warned as w join outcomes using (rule_id, as_of_date, subject_key)
-            where w.rule_id = r.rule_id
-        ) as warned_with_event,
-        (
-            select count(*) from outcomes as o
-            where o.rule_id = r.rule_id
-        ) as subject_days_with_event,
+        coalesce(any_value(ww.warned_days), 0) as warned_with_event,
+        coalesce(any_value(sd.subject_days), 0) as subject_days_with_event,
         any_value(p.subjects) as subjects
     from rules as r
     join population as p using (rule_id)
+    join scored_range as d using (rule_id)
+    left join warned_with_event as ww using (rule_id)
+    left join subject_days_with_event as sd using (rule_id)
     group by r.rule_id
 )
 
