@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pipelines.lib.contracts.model import FeedContract
-from pipelines.lib.dbt_models.staging import model_name
+from pipelines.lib.dbt_models.staging import DAYS_BUILT, model_name
 
 
 def shared_feed_name(feed: str) -> str:
@@ -38,7 +38,8 @@ def shared_feed_model(feeds: list[FeedContract], header: str) -> str:
 def shared_feed_properties(shared: dict[str, list[FeedContract]]) -> dict:
     """dbt properties of the unions: what a row is and its grain as a key test (the department
     and the key its contracts declare; contracts of one feed name that disagree on the key keep
-    the department alone, and the key test says so by failing)."""
+    the department alone, and the key test says so by failing). The key is tested on the days
+    built, as the staged feeds' keys are: the union reads every day's files."""
     models = []
     for feed, feeds in shared.items():
         keys = {c.key for c in feeds}
@@ -62,7 +63,8 @@ def shared_feed_properties(shared: dict[str, list[FeedContract]]) -> dict:
                     {
                         "unique_combination_of_columns": {
                             "arguments": {"combination_of_columns": key},
-                            "description": f"One row per department and {feed} record.",
+                            "config": DAYS_BUILT,
+                            "description": f"One row per department and {feed} record of the days built.",
                         }
                     }
                 ],

@@ -50,7 +50,7 @@ def staging_model(contract: FeedContract, header: str) -> str:
 
 # A daily build tests the days it rebuilds (SAFECITY_REPROCESS_SINCE, set by the warehouse step);
 # that a new day repeats no earlier day's key is ingestion's rule (duplicate_key).
-_DAYS_BUILT = {
+DAYS_BUILT = {
     "where": 'delivery_date >= \'{{ env_var("SAFECITY_REPROCESS_SINCE", "") or "0001-01-01" }}\''
 }
 
@@ -73,7 +73,7 @@ def _model_properties(contract: FeedContract) -> dict:
             "data_tests": [
                 {
                     "primary_key": {
-                        "config": _DAYS_BUILT,
+                        "config": DAYS_BUILT,
                         "description": f"Every record of the days built has a key, and one row per key ({key}).",
                     }
                 },
