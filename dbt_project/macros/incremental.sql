@@ -23,8 +23,8 @@
 {%- endmacro %}
 
 {#- The day after the model's latest delivery day, as a literal read when the model runs: a
-    constant lets DuckDB skip the bronze files' and the table's row groups of earlier days (a
-    subquery there is evaluated row by row, after every day is read). -#}
+    constant lets DuckDB skip the bronze files' and the table's row groups of earlier days,
+    where a subquery's result is compared only after every day has been read. -#}
 {% macro _day_after_latest() -%}
     {%- set day = none -%}
     {%- if execute -%}
