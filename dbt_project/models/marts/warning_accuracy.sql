@@ -88,24 +88,24 @@ subject_days_with_event as (
     group by o.rule_id
 ),
 
+-- Each rule's warned subject-days in the scored days, and those an outcome day follows
+-- within the window.
 warned as (
-    select h.rule_id, h.as_of_date, h.subject_key, d.follow_up_days
+    select
+        h.rule_id,
+        count(*) as subject_days,
+        count(*) filter (
+            where exists (
+                select 1 from outcome_days as o
+                where
+                    o.rule_id = h.rule_id and o.subject_key = h.subject_key
+                    and o.event_day > h.as_of_date and o.event_day <= h.as_of_date + d.follow_up_days
+            )
+        ) as with_event
     from {{ ref('warning_history') }} as h
     join scored_range as d using (rule_id)
     where h.as_of_date between d.first_day and d.last_scored_day
-),
-
-warned_with_event as (
-    select w.rule_id, count(*) as warned_days
-    from warned as w
-    where
-        exists (
-            select 1 from outcome_days as o
-            where
-                o.rule_id = w.rule_id and o.subject_key = w.subject_key
-                and o.event_day > w.as_of_date and o.event_day <= w.as_of_date + w.follow_up_days
-        )
-    group by w.rule_id
+    group by h.rule_id
 ),
 
 scored as (
@@ -115,17 +115,14 @@ scored as (
         any_value(r.follow_up_days) as follow_up_days,
         any_value(r.outcome_event_types) as outcome_event_types,
         greatest(any_value(d.last_scored_day) - any_value(d.first_day) + 1, 0) as days_scored,
-        (
-            select count(*) from warned as w
-            where w.rule_id = r.rule_id
-        ) as warned_subject_days,
-        coalesce(any_value(ww.warned_days), 0) as warned_with_event,
+        coalesce(any_value(w.subject_days), 0) as warned_subject_days,
+        coalesce(any_value(w.with_event), 0) as warned_with_event,
         coalesce(any_value(sd.subject_days), 0) as subject_days_with_event,
         any_value(p.subjects) as subjects
     from rules as r
     join population as p using (rule_id)
     join scored_range as d using (rule_id)
-    left join warned_with_event as ww using (rule_id)
+    left join warned as w using (rule_id)
     left join subject_days_with_event as sd using (rule_id)
     group by r.rule_id
 )
