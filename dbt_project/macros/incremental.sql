@@ -40,13 +40,14 @@
     and, per series, one marker row (is_replace_marker) whose `replace_from` value says from
     where the series is replaced: every row built before from there is deleted, also one that
     no longer exists, and the recomputed rows are inserted. The marker column is in the batch
-    only, not in the table.
+    only, not in the table. Without `replace_from`, a marked series is replaced whole (an
+    event's links).
 -#}
 {% macro get_incremental_replace_series_from_sql(arg_dict) -%}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set batch = arg_dict['temp_relation'] -%}
     {%- set series = arg_dict['unique_key'] -%}
-    {%- set order_column = config.require('replace_from') -%}
+    {%- set order_column = config.get('replace_from') -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
     delete from {{ target }}
     using {{ batch }} as marker
@@ -55,8 +56,17 @@
         {%- for key in series %}
         and {{ target }}.{{ key }} = marker.{{ key }}
         {%- endfor %}
-        and {{ target }}.{{ order_column }} >= marker.{{ order_column }};
+        {%- if order_column %}
+        and {{ target }}.{{ order_column }} >= marker.{{ order_column }}
+        {%- endif %};
 
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ batch }} where not is_replace_marker
+{%- endmacro %}
+
+{#- Where a model keeps what its rows were last built from (int_subject_events): a table beside
+    it, replaced in the model's own transaction by a post-hook, so that it never describes
+    another build than the rows. -#}
+{% macro built_from(relation) -%}
+    {%- do return(relation.incorporate(path={"identifier": relation.identifier ~ "__built_from"})) -%}
 {%- endmacro %}

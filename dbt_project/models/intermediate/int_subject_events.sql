@@ -5,7 +5,23 @@
 -- object (a waterlogging point, a geological-hazard point, an installation) by the events naming
 -- it and those at or near its place.
 -- "Near" is within var('risk_near_metres') of the point.
-with events as (
+--
+-- Built by event: a daily build recomputes the links of the events something changed for and
+-- replaces those events' rows (the replace_series_from strategy without an order,
+-- macros/incremental.sql). It compares what it is built from (int_subject_event_inputs, a
+-- digest per event and per place) with what the rows were built from (kept beside them by the
+-- post-hook, in the same transaction) and takes each event whose own digest changed, and each
+-- event at, near (now) or linked as near (before) a place whose digest changed: its point, or
+-- the organisations and objects at it. An event's links depend on nothing else.
+-- depends_on: {{ ref('int_subject_event_inputs') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_series_from',
+    unique_key=['event_key'],
+    post_hook="create or replace table {{ built_from(this) }} as select * from {{ ref('int_subject_event_inputs') }}",
+) }}
+
+with all_events as (
     select
         e.event_key, e.event_type, e.occurred_at, e.delivery_date, e.first_delivery_date, e.due_date, e.resolved_date,
         e.major_hazard, e.source_department, e.place_key
@@ -16,6 +32,56 @@ with events as (
 located_places as (
     select place_key, longitude, latitude from {{ ref('dim_place') }}
     where location_source = 'delivered'
+),
+{% if is_incremental() and adapter.get_relation(this.database, this.schema, built_from(this).identifier) is not none %}
+changed_inputs as (
+    select coalesce(latest.input, built.input) as input, coalesce(latest.key, built.key) as key
+    from {{ ref('int_subject_event_inputs') }} as latest
+    full join {{ built_from(this) }} as built on built.input = latest.input and built.key = latest.key
+    where latest.digest is distinct from built.digest
+),
+
+changed_places as (
+    select key as place_key from changed_inputs
+    where input = 'place'
+),
+
+all_located_events as (
+    select e.event_key, p.longitude, p.latitude from all_events as e join located_places as p using (place_key)
+),
+
+changed_located_places as (
+    select place_key, longitude, latitude from located_places
+    where place_key in (select c.place_key from changed_places as c)
+),
+
+recompute as (
+    select key as event_key from changed_inputs
+    where input = 'event'
+    union
+    select n.event_key
+    from ({{ pairs_within('all_located_events', 'changed_located_places', var('risk_near_metres')) }}) as n
+    union
+    select event_key from all_events
+    where place_key in (select c.place_key from changed_places as c)
+    union
+    select event_key from {{ this }}
+    where subject_kind = 'place' and subject_key in (select c.place_key from changed_places as c)
+),
+{% elif is_incremental() %}
+-- what the rows were built from is not known: every event again
+recompute as (
+    select event_key from all_events
+    union
+    select event_key from {{ this }}
+),
+{% endif %}
+
+events as (
+    select * from all_events
+    {%- if is_incremental() %}
+    where event_key in (select r.event_key from recompute as r)
+    {%- endif %}
 ),
 
 located_events as (
@@ -48,6 +114,7 @@ links as (
     from (
         select 'organisation' as subject_kind, b.organisation_key as subject_key, b.event_key, 'named' as relation
         from {{ ref('bridge_event_organisation') }} as b
+        join events as e on e.event_key = b.event_key
         where b.role not in {{ organisation_roles_that('responder') }}
         union all
         select 'organisation' as subject_kind, o.organisation_key as subject_key, n.event_key, 'near' as relation
@@ -58,6 +125,7 @@ links as (
         union all
         select 'object' as subject_kind, b.object_key as subject_key, b.event_key, 'named' as relation
         from {{ ref('bridge_event_object') }} as b
+        join events as e on e.event_key = b.event_key
         union all
         select 'object' as subject_kind, o.object_key as subject_key, n.event_key, 'near' as relation
         from near as n
@@ -67,6 +135,11 @@ links as (
 )
 
 -- One row per subject and event, however many ways they are linked.
-select l.subject_kind, l.subject_key, l.relation, e.*
+select l.subject_kind, l.subject_key, l.relation, e.*{% if is_incremental() %}, false as is_replace_marker{% endif %}
 from links as l
 join events as e using (event_key)
+{%- if is_incremental() %}
+-- one marker per event recomputed: its rows built before are replaced, also those now gone
+union all by name
+select event_key, true as is_replace_marker from recompute
+{%- endif %}
