@@ -1,7 +1,7 @@
 """int_subject_events built by event: after the events, places, organisations, objects and
-bridges change (a place moves, one is gone, an organisation moves, an event is gone, one is new,
-one changes, a bridge and a station are added), a daily build gives the rows a full build gives,
-and leaves the events nothing changed for as they were."""
+bridges change (a place moves, one is gone, two move by a centimetre, an organisation moves, an
+event is gone, one is new, one changes, a bridge and a station are added), a daily build gives
+the rows a full build gives, and leaves the events nothing changed for as they were."""
 
 from __future__ import annotations
 
@@ -27,6 +27,9 @@ PLACES = [
     ("PG", 104.0500, 30.6, "delivered"),
     ("PH", 104.0402, 30.6, "delivered"),
     ("PI", 104.0600, 30.6, "delivered"),
+    ("PK", 104.0501, 30.6, "delivered"),  # 9.6 m from PG
+    ("PL", 104.0700, 30.6, "delivered"),
+    ("PM", 104.0700, 30.6008993, "delivered"),  # 99.998 m from PL
 ]
 # (event, type, place, resolved)
 EVENTS = [
@@ -38,6 +41,8 @@ EVENTS = [
     ("E7", "fire", "PG", "2026-10-02"),
     ("E9", "fire", "PH", "2026-10-02"),
     ("E11", "fire", "PI", "2026-10-02"),
+    ("E12", "fire", "PB", "2026-10-02"),
+    ("E13", "fire", "PL", "2026-10-02"),
 ]
 ORGANISATIONS = [("O1", "PA"), ("O2", "PC"), ("O7", "PG")]
 ORGANISATION_PLACES = [("O3", "PD")]
@@ -90,12 +95,16 @@ def _parents(
 
 
 CHANGED = _parents(
-    # PD moves beside PC, PF is gone (with its event E5), PJ is new (no event near it)
+    # PD moves beside PC, PF is gone (with its event E5), PJ is new (no event near it); PK
+    # and PM move by a centimetre: PM is no longer within 100 m of PL (100.009 m)
     places=[
         *PLACES[:3],
         ("PD", 104.0102, 30.6, "delivered"),
         PLACES[4],
-        *PLACES[6:],
+        *PLACES[6:9],
+        ("PK", 104.0501001, 30.6, "delivered"),
+        PLACES[10],
+        ("PM", 104.0700, 30.6008994, "delivered"),
         ("PJ", 104.0800, 30.6, "delivered"),
     ],
     # E1 and E11 resolved later; E8 new at PB
@@ -104,6 +113,7 @@ CHANGED = _parents(
         *EVENTS[1:4],
         *EVENTS[5:7],
         ("E11", "fire", "PI", "2026-10-03"),
+        *EVENTS[8:],
         ("E8", "fire", "PB", "2026-10-03"),
     ],
     # O1 moves from PA to PJ
@@ -139,7 +149,13 @@ def _links(rows: set[tuple], event: str | None = None) -> set[tuple]:
 def test_a_daily_build_links_events_as_a_full_build_does(tmp_path, built_from):
     with build_models(tmp_path, _parents(), MODELS) as connection:
         before = _links(_rows(connection))
-    assert {("place", "PD", "E3", "near"), ("place", "PF", "E9", "near")} <= before
+    assert {
+        ("place", "PD", "E3", "near"),
+        ("place", "PF", "E9", "near"),
+        ("place", "PM", "E13", "near"),
+        ("organisation", "O1", "E12", "near"),
+        ("place", "PK", "E7", "near"),
+    } <= before
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as connection:
         # Nothing changes for E7: a daily build leaves its rows as they are, marked here.
         connection.execute(
@@ -156,7 +172,11 @@ def test_a_daily_build_links_events_as_a_full_build_does(tmp_path, built_from):
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as connection:
         full = _rows(connection)
 
-    e7 = {("place", "PG", "E7", "near"), ("organisation", "O7", "E7", "named")}
+    e7 = {
+        ("place", "PG", "E7", "near"),
+        ("place", "PK", "E7", "near"),
+        ("organisation", "O7", "E7", "named"),
+    }
     assert _links(full, "E7") == e7
     if built_from == "kept":
         assert _links(daily, "E7") == {(k, s, e, "kept") for k, s, e, _ in e7}
@@ -171,6 +191,7 @@ def test_a_daily_build_links_events_as_a_full_build_does(tmp_path, built_from):
     assert not {link for link in links if "E5" in link or "PF" in link}
     assert _links(full, "E9") == {("place", "PH", "E9", "near")}
     assert {("organisation", "O1", "E1", "named")} == {link for link in links if "O1" in link}
+    assert _links(full, "E13") == {("place", "PL", "E13", "near")}
     assert {("place", "PA", "E8", "near"), ("object", "W1", "E8", "near")} <= links
     assert ("organisation", "O7", "E2", "named") not in links  # a responder
     assert {("station", "S1", "E4", "at"), ("station", "S2", "E4", "at")} <= links

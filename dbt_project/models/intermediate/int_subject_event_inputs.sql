@@ -1,9 +1,11 @@
--- What int_subject_events is built from, as one digest per event and one per place, so that a
--- daily build can tell whose links may have changed since the last (int_subject_events.sql).
--- An event's digest covers the columns int_subject_events carries, whether its type is one
--- of proximity, the organisations (but responders) and objects named in it, and the distance
--- "near" means; a place's covers its point (if a feed delivered it) and the organisations and
--- objects at it. Digests are 64-bit hashes: two states of one key collide once in 2^64.
+-- What int_subject_events is built from, event by event and place by place, so that a daily
+-- build can tell whose links may have changed since the last (int_subject_events.sql). An
+-- event's digest covers the columns int_subject_events carries, whether its type is one of
+-- proximity, the organisations (but responders) and objects named in it, and the distance
+-- "near" means; a place's covers the organisations and objects at it, and its point (if a feed
+-- delivered it) is kept as it is: a place's point moves by a centimetre when it is mentioned
+-- again (the mean of its mentions), which changes no event's links but those at the edge.
+-- Digests are 64-bit hashes: two states of one key collide once in 2^64.
 with named_organisations as (
     select event_key, list(organisation_key order by organisation_key) as organisations
     from {{ ref('bridge_event_organisation') }}
@@ -21,6 +23,8 @@ events as (
     select
         'event' as input,
         e.event_key as key,
+        null::double as longitude,
+        null::double as latitude,
         hash(
             e.event_type, e.event_type in {{ event_types_that('proximity') }}, e.occurred_at,
             e.delivery_date, e.first_delivery_date, e.due_date, e.resolved_date, e.major_hazard,
@@ -58,12 +62,14 @@ places as (
     select
         'place' as input,
         place_key as key,
-        hash(l.longitude, l.latitude, g.organisations, o.objects) as digest
+        l.longitude,
+        l.latitude,
+        hash(g.organisations, o.objects) as digest
     from located as l
     full join organisations_at as g using (place_key)
     full join objects_at as o using (place_key)
 )
 
-select input, key, digest from events
+select input, key, longitude, latitude, digest from events
 union all
-select input, key, digest from places
+select input, key, longitude, latitude, digest from places

@@ -8,11 +8,12 @@
 --
 -- Built by event: a daily build recomputes the links of the events something changed for and
 -- replaces those events' rows (the replace_series_from strategy without an order,
--- macros/incremental.sql). It compares what it is built from (int_subject_event_inputs, a
--- digest per event and per place) with what the rows were built from (kept beside them by the
--- post-hook, in the same transaction) and takes each event whose own digest changed, and each
--- event at, near (now) or linked as near (before) a place whose digest changed: its point, or
--- the organisations and objects at it. An event's links depend on nothing else.
+-- macros/incremental.sql). It compares what it is built from (int_subject_event_inputs: a
+-- digest per event and per place, and each place's point) with what the rows were built from
+-- (kept beside them by the post-hook, in the same transaction) and takes each event whose own
+-- digest changed or whose place changed, each event near a place (now or before) whose
+-- organisations or objects changed, and each event a moved place is near now and was not, or
+-- was and is not. An event's links depend on nothing else.
 -- depends_on: {{ ref('int_subject_event_inputs') }}
 {{ config(
     materialized='incremental',
@@ -35,14 +36,21 @@ located_places as (
 ),
 {% if is_incremental() and adapter.get_relation(this.database, this.schema, built_from(this).identifier) is not none %}
 changed_inputs as (
-    select coalesce(latest.input, built.input) as input, coalesce(latest.key, built.key) as key
+    select
+        coalesce(latest.input, built.input) as input,
+        coalesce(latest.key, built.key) as key,
+        (latest.digest is distinct from built.digest) as digest_changed
     from {{ ref('int_subject_event_inputs') }} as latest
     full join {{ built_from(this) }} as built on built.input = latest.input and built.key = latest.key
-    where latest.digest is distinct from built.digest
+    where
+        latest.digest is distinct from built.digest
+        or latest.longitude is distinct from built.longitude
+        or latest.latitude is distinct from built.latitude
 ),
 
+-- places whose point, or organisations and objects at it, changed
 changed_places as (
-    select key as place_key from changed_inputs
+    select key as place_key, digest_changed as subjects_changed from changed_inputs
     where input = 'place'
 ),
 
@@ -55,18 +63,35 @@ changed_located_places as (
     where place_key in (select c.place_key from changed_places as c)
 ),
 
+near_now as (
+    {{ pairs_within('all_located_events', 'changed_located_places', var('risk_near_metres')) }}
+),
+
+near_before as (
+    select event_key, subject_key as place_key from {{ this }}
+    where subject_kind = 'place' and subject_key in (select c.place_key from changed_places as c)
+),
+
+-- Events near a place (before or now) whose organisations or objects changed, and those a
+-- moved place is near now and was not, or was and is not.
+near_changed as (
+    select coalesce(n.event_key, b.event_key) as event_key
+    from near_now as n
+    full join near_before as b on b.event_key = n.event_key and b.place_key = n.place_key
+    join changed_places as c on c.place_key = coalesce(n.place_key, b.place_key)
+    where c.subjects_changed or n.event_key is null or b.event_key is null
+),
+
+-- those, and the events that changed or whose place changed (one column each: sqlfluff's
+-- AM07 miscounts them)
 recompute as (
-    select key as event_key from changed_inputs
+    select key as event_key from changed_inputs  -- noqa: AM07
     where input = 'event'
-    union
-    select n.event_key
-    from ({{ pairs_within('all_located_events', 'changed_located_places', var('risk_near_metres')) }}) as n
     union
     select event_key from all_events
     where place_key in (select c.place_key from changed_places as c)
     union
-    select event_key from {{ this }}
-    where subject_kind = 'place' and subject_key in (select c.place_key from changed_places as c)
+    select event_key from near_changed
 ),
 {% elif is_incremental() %}
 -- what the rows were built from is not known: every event again
