@@ -70,3 +70,46 @@
 {% macro built_from(relation) -%}
     {%- do return(relation.incorporate(path={"identifier": relation.identifier ~ "__built_from"})) -%}
 {%- endmacro %}
+
+{#-
+    An incremental model whose SQL changed since its table was built is built again in full,
+    as `--full-refresh` would: a day built before keeps what the SQL computed then, so a
+    changed mapping (a generated model), an edited model or a new release would otherwise
+    apply to new days only. The SQL's MD5 (the model's own source, before Jinja) is the table's
+    comment, written after each build (`record_model_code`, a post-hook of every model); a
+    table without one (built before the comment existed) is built again once. Changed macros
+    and seeds are not in it: those that matter are compared with the rows (sensor_measures in
+    int_sensor_reading_flags, the near distance in int_subject_event_inputs) or need
+    `--full-refresh` (README, Daily runs).
+-#}
+{% macro should_full_refresh() -%}
+    {%- set configured = config.get('full_refresh') -%}
+    {%- if configured is none -%}
+        {%- set configured = flags.FULL_REFRESH -%}
+    {%- endif -%}
+    {%- do return(configured or model_code_changed()) -%}
+{%- endmacro %}
+
+{% macro model_code_changed() -%}
+    {%- if not execute or model.config.materialized != 'incremental' -%}
+        {%- do return(false) -%}
+    {%- endif -%}
+    {%- set built = run_query(
+        "select comment from duckdb_tables() where database_name = '" ~ this.database
+        ~ "' and schema_name = '" ~ this.schema ~ "' and table_name = '" ~ this.identifier ~ "'"
+    ) -%}
+    {%- if built.rows | length == 0 -%}
+        {%- do return(false) -%}  {#- not built yet: a first build is a full one anyway -#}
+    {%- endif -%}
+    {%- do return(built.columns[0].values()[0] != model_code_comment()) -%}
+{%- endmacro %}
+
+{% macro model_code_comment() -%}
+    {%- do return('safecity model code md5 ' ~ local_md5(model.raw_code)) -%}
+{%- endmacro %}
+
+{% macro record_model_code() -%}
+    {%- if model.config.materialized == 'incremental' -%}
+        comment on table {{ this }} is '{{ model_code_comment() }}'
+    {%- endif -%}
+{%- endmacro %}
