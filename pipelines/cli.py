@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, TextIO, TypeGuard
 
 from pipelines.lib import settings
 from pipelines.lib.data_dir import DataDir, default_data_dir
+from pipelines.lib.dropped_interrupts import resend_dropped_interrupts
 from pipelines.lib.entity_kinds import REVIEWED_KINDS
 
 # The generator's scales (pipelines/sample_city/config.py, SCALES), named here so that the
@@ -52,6 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # SIGTERM (a service manager, `kill`) stops a command as Ctrl-C does: cleanly, with a line and
     # a non-zero exit, never leaving a run claimed (docs/architecture.md, Runs that die).
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    resend_dropped_interrupts()
     try:
         return int(args.command(args))
     except KeyboardInterrupt:
