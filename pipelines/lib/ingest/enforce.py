@@ -99,6 +99,12 @@ class Delivery:
     raw: RawDelivery
     day: date
     source_file: str
+    # The delivered columns holding a full-width character, found as the delivery is made:
+    # in ingestion, on the reading thread, beside the enforcement of the batch before it.
+    full_width: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "full_width", frozenset(columns_with_full_width(self.raw.rows)))
 
 
 class EnforcementFailed(Exception):
@@ -234,9 +240,13 @@ def _enforce_together(
     city: CityProfile,
 ) -> list[Enforced]:
     resolutions = [resolve_columns(contract, d.raw.columns) for d in deliveries]
+    # Columns are added by hstack here and below: with_columns builds a frame anew, some 30 ms
+    # a batch of 640,000 rows (traffic_flow on `large`), where hstack shares the columns.
     rows = pl.concat(
         [
-            d.raw.rows.with_columns(pl.lit(i, pl.Int32).alias(BATCH))
+            d.raw.rows.hstack(
+                [pl.repeat(i, d.raw.rows.height, dtype=pl.Int32, eager=True).alias(BATCH)]
+            )
             for i, d in enumerate(deliveries)
         ],
         how="diagonal_relaxed",
@@ -246,7 +256,7 @@ def _enforce_together(
         key: tuple(c for c in names if c in present)
         for key, names in all_source_names(contract).items()
     }
-    full_width = columns_with_full_width(rows)
+    full_width = set().union(*(d.full_width for d in deliveries))
     days = [d.day for d in deliveries]
     # One pass for text and types, one for the rules; coordinates are converted in between with numpy.
     parsed = (
@@ -301,15 +311,12 @@ def _enforce_together(
         first_failure(rules, flags, "rule").alias("_rule"),
         first_failure(rules, flags, "column").alias("_column"),
     )
-    checked = parsed.hstack(flag_frame.get_columns()).with_columns(
-        pl.lit(None, pl.String).alias("_rule"), pl.lit(None, pl.String).alias("_column")
-    )
+    rule = pl.repeat(None, parsed.height, dtype=pl.String, eager=True).alias("_rule")
+    column = pl.repeat(None, parsed.height, dtype=pl.String, eager=True).alias("_column")
     if first.height:
         at = np.flatnonzero(failing.to_numpy())
-        checked = checked.with_columns(
-            checked["_rule"].scatter(at, first["_rule"]),
-            checked["_column"].scatter(at, first["_column"]),
-        )
+        rule, column = rule.scatter(at, first["_rule"]), column.scatter(at, first["_column"])
+    checked = parsed.hstack([*flag_frame.get_columns(), rule, column])
     checked = mark_duplicates(contract, checked, prior_keys)
 
     # Lazily, so that only the kept columns are filtered (not the texts and the flags).
@@ -879,14 +886,14 @@ def mark_duplicates(
     duplicate_rows = valid.filter(repeated)[ROW]
     if duplicate_rows.len() == 0:
         return checked
-    is_duplicate = pl.col(ROW).is_in(duplicate_rows.implode())
-    return checked.with_columns(
-        pl.when(is_duplicate).then(pl.lit("duplicate_key")).otherwise("_rule").alias("_rule"),
-        pl.when(is_duplicate)
-        .then(pl.lit(",".join(contract.key)))
-        .otherwise("_column")
-        .alias("_column"),
-    )
+    # ROW is each row's position (numbered when parsed, never reordered since): the duplicates
+    # are set in place, as the first broken rules are, not by a pass over every row.
+    at = duplicate_rows.to_numpy()
+    marked = checked.clone()  # a shallow copy: the caller's frame keeps its columns
+    for name, value in (("_rule", "duplicate_key"), ("_column", ",".join(contract.key))):
+        column = checked[name].clone().scatter(at, value)
+        marked.replace_column(marked.get_column_index(name), column)
+    return marked
 
 
 def seen_before(keys: pl.Series, prior_keys: KeyHashes | None) -> pl.Series:
