@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shutil
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 from pipelines.lib import settings
@@ -92,3 +93,31 @@ def parse_progress(message: str | None) -> tuple[int, int, str] | None:
     """(done, total, text) of a line made by `progress_message`, else None."""
     found = _STEP_PROGRESS.match(message or "")
     return (int(found[1]), int(found[2]), found[3]) if found else None
+
+
+class StepProgress:
+    """A step's "[done/total]" lines, sent to its log together at most every `every` seconds.
+
+    Each log line is an event Dagster stores: a line per file made 2,520 of them for the 42 feeds
+    of 60 days of `large`, 1.5 s of the ingestion. Batched, the run's log keeps every line.
+    """
+
+    def __init__(self, log: Callable[[str], None], every: float = 1.0) -> None:
+        self.log = log
+        self.every = every
+        self.lines: list[str] = []
+        self.done = self.total = 0
+        self.sent = time.monotonic()
+
+    def add(self, done: int, total: int, text: str) -> None:
+        self.lines.append(text)
+        self.done, self.total = done, total
+        if time.monotonic() - self.sent >= self.every:
+            self.flush()
+
+    def flush(self) -> None:
+        """Send what is held (before another line goes to the log, and at the end)."""
+        if self.lines:
+            self.log(progress_message(self.done, self.total, "\n".join(self.lines)))
+            self.lines = []
+        self.sent = time.monotonic()

@@ -9,7 +9,7 @@ import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipelines.lib.progress import parse_progress, progress_message
+from pipelines.lib.progress import StepProgress, parse_progress, progress_message
 from pipelines.lib.run_log import RunLog
 
 
@@ -59,3 +59,21 @@ def test_steps_report_progress_in_their_log_lines() -> None:
     assert parse_progress(line) == (3, 30, "air_quality_hourly_20261003.csv: 967 rows")
     assert parse_progress("no delivery for 2026-10-03") is None
     assert parse_progress(None) is None
+
+
+def test_a_steps_lines_are_sent_together_and_none_is_lost(monkeypatch) -> None:
+    # the times monotonic() gives, call by call (each add looks; each send restarts the wait)
+    clock = iter([0.0, 0.2, 0.5, 1.1, 1.1, 1.3, 1.4, 1.4])
+    monkeypatch.setattr("pipelines.lib.progress.time.monotonic", lambda: next(clock))
+    sent: list[str] = []
+    progress = StepProgress(sent.append, every=1.0)  # started at 0.0
+
+    progress.add(1, 4, "a.csv: 1 rows")  # 0.2
+    progress.add(2, 4, "b.csv: 2 rows")  # 0.5
+    progress.add(3, 4, "c.csv: 3 rows")  # 1.1: a second has passed, the three go
+    progress.add(4, 4, "d.csv: 4 rows")  # 1.3: 0.2 s since they went
+    progress.flush()  # the end of the step: what is held goes
+    progress.flush()  # nothing held: nothing sent
+
+    assert sent == ["[3/4] a.csv: 1 rows\nb.csv: 2 rows\nc.csv: 3 rows", "[4/4] d.csv: 4 rows"]
+    assert [parse_progress(line)[:2] for line in sent] == [(3, 4), (4, 4)]

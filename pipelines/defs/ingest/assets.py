@@ -45,7 +45,7 @@ from pipelines.lib.ingest.read import UnreadableFile
 from pipelines.lib.ingest.summary import IngestionSummary, lake_days, lake_summary
 from pipelines.lib.ingest.windows import day_lock, landed_windows, plan_day
 from pipelines.lib.landing.files import refusal
-from pipelines.lib.progress import progress_message
+from pipelines.lib.progress import StepProgress, progress_message
 from pipelines.lib.resources import DataDirResource
 
 # Single-run backfills (one step per feed for a range of days) are marked beta in
@@ -140,27 +140,27 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
             total = len(delivered) + sum(
                 len(plan_day(data, contract, day).pending) for day in windowed
             )
+            # "[done/total]" shows on the console's progress line; the lines go to the run's log.
+            progress = StepProgress(context.log.info)
             for done, ingested in enumerate(outcomes, start=1):
                 if isinstance(ingested, UnreadableFile):
                     # One unusable file must not stop the other days: its partition keeps
                     # its previous state, and schema_conforms fails naming it.
                     summary.unreadable.append(str(ingested))
+                    progress.flush()
                     context.log.error(progress_message(min(done, total), total, str(ingested)))
                     continue
                 summary.add(ingested)
                 # A sub-daily feed's windows add up to their day's figures.
                 days_ingested.setdefault(ingested.day, IngestionSummary(contract)).add(ingested)
-                # "[done/total]" shows on the console's progress line; the line itself goes to
-                # the run's log.
-                context.log.info(
-                    progress_message(
-                        min(done, total),
-                        total,
-                        f"{ingested.source.name}: {ingested.result.landed} rows -> "
-                        f"{ingested.result.valid.height} bronze, "
-                        f"{ingested.result.quarantine.height} quarantined",
-                    )
+                progress.add(
+                    min(done, total),
+                    total,
+                    f"{ingested.source.name}: {ingested.result.landed} rows -> "
+                    f"{ingested.result.valid.height} bronze, "
+                    f"{ingested.result.quarantine.height} quarantined",
                 )
+            progress.flush()
         finally:
             connection.close()
         # One materialisation per day whose file was ingested, carrying that day's own figures:

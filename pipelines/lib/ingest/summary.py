@@ -84,20 +84,22 @@ class IngestionSummary:
         self.quarantined += quarantine.height
         # Counted in Python: a day's quarantine is small, and polars' group_by costs more to
         # start than to run (a feed's step adds 120 such days, its checks another 60).
-        pairs = Counter(
-            zip(quarantine["rule"].to_list(), quarantine["column"].to_list(), strict=True)
-        )
+        rules = quarantine["rule"].to_list()
+        pairs = Counter(zip(rules, quarantine["column"].to_list(), strict=True))
         for (rule, column), count in pairs.items():
             self.rules[rule] += count
             self.rule_columns[(rule, column or "")] += count
         short = self.rules_short_of_samples({rule for rule, _ in pairs})
         if not short:  # the usual case after the first days: nothing more to look at
             return
-        # The first rows of each rule still short of samples, in delivered order.
-        first = quarantine.filter(
-            pl.col("rule").is_in(short) & (pl.int_range(pl.len()).over("rule") < self.sample_size)
-        )
-        for (rule,), rows in first.group_by("rule", maintain_order=True):
+        # The first rows of each rule still short of samples, in delivered order (found in
+        # Python too: a filter over a window costs more than the day's few rows).
+        wanted, first = set(short), dict[str, list[int]]()  # rules in order of appearance
+        for position, rule in enumerate(rules):
+            if rule in wanted and len(taken := first.setdefault(rule, [])) < self.sample_size:
+                taken.append(position)
+        for rule, positions in first.items():
+            rows = quarantine[positions]
             kept = self.samples.get(rule)
             self.samples[rule] = (
                 rows if kept is None else pl.concat([kept, rows]).head(self.sample_size)
