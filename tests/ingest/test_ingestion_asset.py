@@ -10,11 +10,20 @@ import dagster as dg
 import polars as pl
 
 from pipelines.defs.feeds import FEED_CONTRACTS
-from pipelines.defs.ingest.assets import build_ingestion_asset
-from pipelines.defs.ingest.checks import CHECKS
+from pipelines.defs.ingest.assets import (
+    as_text,
+    build_ingestion_asset,
+    masked_preview,
+    preview_tables,
+)
+from pipelines.defs.ingest.checks import CHECKS, markdown
 from pipelines.lib.ingest.lake import PART, SCHEMA_PART, read_partition
 from pipelines.lib.ingest.lake import partition as lake_partition
-from pipelines.lib.ingest.summary import UNUSABLE_CONFIDENCE_Z, wilson_lower_bound
+from pipelines.lib.ingest.summary import (
+    UNUSABLE_CONFIDENCE_Z,
+    IngestionSummary,
+    wilson_lower_bound,
+)
 from pipelines.lib.resources import DataDirResource
 
 CONTRACT = FEED_CONTRACTS[("emergency_management", "enterprises")]
@@ -88,3 +97,38 @@ def test_checks_counts_and_masked_preview(city, tmp_path, storage, day_instance)
     assert rate.severity == (
         dg.AssetCheckSeverity.WARN if over and not surely else dg.AssetCheckSeverity.ERROR
     )
+
+
+def test_each_days_preview_shows_its_own_rows_masked(city, tmp_path, storage, day_instance):
+    root = tmp_path / "data"
+    shutil.copytree(
+        city.root / "landing" / "emergency_management", root / "landing" / "emergency_management"
+    )
+    resources = {"data_dir": DataDirResource(root=str(root))}
+    asset = build_ingestion_asset(CONTRACT)
+    assert dg.materialize(
+        [asset], partition_key="2026-10-01", instance=day_instance, resources=resources
+    ).success
+    bronze, _ = read_partition(lake_partition(storage.data_dir(root), CONTRACT, date(2026, 10, 1)))
+    # Two days' previews of different heights, and a day without one.
+    days = {
+        date(2026, 10, 1): IngestionSummary(CONTRACT, preview=bronze.head(3)),
+        date(2026, 10, 2): IngestionSummary(CONTRACT, preview=bronze.slice(3, 5)),
+        date(2026, 10, 3): IngestionSummary(CONTRACT),
+    }
+
+    tables = preview_tables(CONTRACT, days)
+
+    assert set(tables) == {date(2026, 10, 1), date(2026, 10, 2)}
+    for day, table in tables.items():
+        preview = days[day].preview
+        assert preview is not None
+        # the same table as the day's rows alone give
+        assert table == markdown(as_text(masked_preview(CONTRACT, preview)))
+        assert len(table.splitlines()) == 2 + preview.height
+        others = bronze.filter(
+            ~pl.col("enterprise_name").is_in(preview["enterprise_name"].implode())
+        )
+        assert all(name in table for name in preview["enterprise_name"])
+        assert not any(name in table for name in others["enterprise_name"].head(8))
+        assert not any(n in table for n in bronze["legal_rep_id_number"].drop_nulls())

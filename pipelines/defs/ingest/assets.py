@@ -11,7 +11,7 @@ checks judge every day the lake holds (checks.py).
 # No `from __future__ import annotations`: Dagster reads the parameter annotations.
 import os
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 from itertools import chain
 
@@ -166,9 +166,12 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
         # One materialisation per day whose file was ingested, carrying that day's own figures:
         # a day with no delivery stays missing (a gap in the partition bar), and a day whose
         # file could not be read keeps its previous state.
+        previews = preview_tables(contract, days_ingested)
         for day, figures in sorted(days_ingested.items()):
             yield dg.AssetMaterialization(
-                key, partition=day.isoformat(), metadata=materialization_metadata(figures)
+                key,
+                partition=day.isoformat(),
+                metadata=materialization_metadata(figures, previews.get(day)),
             )
         # The checks judge the feed as the lake holds it now, every day of it: re-ingesting
         # one good day leaves another day's quarantined rows failing. A day whose file this
@@ -252,7 +255,8 @@ def as_text(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def materialization_metadata(summary: IngestionSummary) -> dict:
+def materialization_metadata(summary: IngestionSummary, preview: str | None = None) -> dict:
+    """A day's figures; `preview`, its first bronze rows as a table (`preview_tables`)."""
     metadata = {
         "dagster/row_count": summary.bronze,
         "landed_rows": summary.landed,
@@ -271,18 +275,35 @@ def materialization_metadata(summary: IngestionSummary) -> dict:
             )
         ),
     }
-    if summary.preview is not None:
-        metadata["preview"] = dg.MetadataValue.md(markdown(as_text(masked_preview(summary))))
+    if preview is not None:
+        metadata["preview"] = dg.MetadataValue.md(preview)
     if summary.notes:
         metadata["notes"] = dg.MetadataValue.md("\n".join(f"- {note}" for note in summary.notes))
     return metadata
 
 
-def masked_preview(summary: IngestionSummary) -> pl.DataFrame:
-    """The first bronze rows with personal and sensitive values (and identity hashes) as ***,
-    items of an array too: the preview is kept in Dagster's event log."""
-    contract, preview = summary.contract, summary.preview
-    assert preview is not None
+def preview_tables(
+    contract: FeedContract, days: Mapping[date, IngestionSummary]
+) -> dict[date, str]:
+    """Each day's first bronze rows, masked, as a table for the UI; days without any left out.
+
+    Masked and turned into text for all days at once: a polars call per day costs more than
+    its five rows (60 days of 42 feeds on `large`: 1.1 s)."""
+    shown = [(day, s.preview) for day, s in sorted(days.items()) if s.preview is not None]
+    if not shown:
+        return {}
+    rows = pl.concat([preview for _, preview in shown], how="vertical_relaxed")
+    text = as_text(masked_preview(contract, rows))
+    tables, start = {}, 0
+    for day, preview in shown:
+        tables[day] = markdown(text.slice(start, preview.height))
+        start += preview.height
+    return tables
+
+
+def masked_preview(contract: FeedContract, preview: pl.DataFrame) -> pl.DataFrame:
+    """Bronze rows with personal and sensitive values (and identity hashes) as ***, items of
+    an array too: the preview is kept in Dagster's event log."""
     hidden = [f.name for f in contract.fields if f.classification in MASKED]
     hidden += [hash_column(f.name) for f in contract.fields if is_identity_number(f)]
     masked = preview.with_columns(pl.lit("***").alias(name) for name in hidden)
