@@ -94,7 +94,8 @@ class IngestionSummary:
             return
         # The first rows of each rule still short of samples, in delivered order (found in
         # Python too: a filter over a window costs more than the day's few rows).
-        wanted, first = set(short), dict[str, list[int]]()  # rules in order of appearance
+        wanted = set(short)
+        first: dict[str, list[int]] = {}  # rule -> positions, the rules in order of appearance
         for position, rule in enumerate(rules):
             if rule in wanted and len(taken := first.setdefault(rule, [])) < self.sample_size:
                 taken.append(position)
