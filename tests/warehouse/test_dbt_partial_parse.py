@@ -19,17 +19,21 @@ CITY = load_city_profile(Path("contracts/city.yaml"))
 STATE = "partial_parse.msgpack"
 
 
+# dbt says what it parsed at debug level; the project writes dbt.log at info.
+DEBUG_LOG = ("--log-level-file", "debug")
+
+
 def _parse_log(data_dir: Path) -> str:
     return (data_dir / "dbt_logs" / "dbt.log").read_text(encoding="utf-8")
 
 
 def test_another_data_directory_of_the_city_parses_nothing_again(tmp_path):
     first, second = tmp_path / "first", tmp_path / "second"
-    run_dbt(first, "parse", *dbt_vars_args(CITY))
+    run_dbt(first, "parse", *DEBUG_LOG, *dbt_vars_args(CITY))
     (second / "dbt_target").mkdir(parents=True)
     shutil.copyfile(first / "dbt_target" / STATE, second / "dbt_target" / STATE)
 
-    run_dbt(second, "parse", *dbt_vars_args(CITY))
+    run_dbt(second, "parse", *DEBUG_LOG, *dbt_vars_args(CITY))
 
     log = _parse_log(second)
     assert "Unable to do partial parsing" not in log, log[-2000:]
@@ -41,6 +45,6 @@ def test_make_install_parses_with_the_citys_vars(tmp_path):
     parses only the seeds dagster-dbt invalidates (and what reads them)."""
     if not (DBT_PROJECT / "target" / STATE).is_file():
         raise AssertionError("no dbt_project/target/partial_parse.msgpack: run `make install`")
-    run_dbt(tmp_path, *dbt_parse_args())  # as `make install` (the same data directory's city)
+    run_dbt(tmp_path, *dbt_parse_args(), *DEBUG_LOG)  # as `make install` (the same data directory's city)
     log = _parse_log(tmp_path)
     assert "Unable to do partial parsing" not in log, log[-2000:]
