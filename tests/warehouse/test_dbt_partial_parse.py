@@ -45,6 +45,7 @@ def test_make_install_parses_with_the_citys_vars(tmp_path):
     parses only the seeds dagster-dbt invalidates (and what reads them)."""
     if not (DBT_PROJECT / "target" / STATE).is_file():
         raise AssertionError("no dbt_project/target/partial_parse.msgpack: run `make install`")
-    run_dbt(tmp_path, *dbt_parse_args(), *DEBUG_LOG)  # as `make install` (the same data directory's city)
+    # as `make install` (the same data directory's city)
+    run_dbt(tmp_path, *dbt_parse_args(), *DEBUG_LOG)
     log = _parse_log(tmp_path)
     assert "Unable to do partial parsing" not in log, log[-2000:]
