@@ -32,7 +32,8 @@ def connect(
     read_only: bool = False,
     extensions: tuple[str, ...] = (),
 ) -> duckdb.DuckDBPyConnection:
-    """A connection with the configured limits (SAFECITY_DUCKDB_MEMORY_LIMIT, SAFECITY_DUCKDB_THREADS).
+    """A connection with the configured limits (SAFECITY_DUCKDB_MEMORY_LIMIT, SAFECITY_DUCKDB_THREADS),
+    in UTC whatever the host's time zone, as dbt's (dbt_project/profiles.yml).
 
     Extensions load only when asked for: loading one costs about half a second.
     """
@@ -42,6 +43,7 @@ def connect(
         **settings.duckdb_limits(),
     }
     connection = _connect_when_unlocked(database, read_only, config)
+    connection.execute("SET TimeZone = 'UTC'")  # not a setting duckdb.connect accepts
     for name in extensions:
         connection.execute("LOAD " + sql_string(extension_path(name)))
     return connection

@@ -1,5 +1,6 @@
 """A writer waits while another process briefly holds the warehouse file, and fails clearly if it never lets go."""
 
+import os
 import subprocess
 import sys
 import time
@@ -70,3 +71,21 @@ def test_attaching_for_writing_waits_for_a_brief_reader(database):
     connection.close()
     reader.wait(timeout=30)
     assert waited >= 0.5
+
+
+def test_a_connection_is_in_utc_whatever_the_hosts_time_zone():
+    """As dbt's (profiles.yml): a timestamp with time zone cast to a date must not change with the host."""
+    query = (
+        "from pipelines.lib.duckdb_connection import connect; "
+        "print(connect().sql(\"select current_setting('TimeZone'), "
+        "cast(TIMESTAMPTZ '2026-10-04 07:55:00+08' as date)\").fetchone())"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", query],
+        env={**os.environ, "TZ": "Asia/Shanghai"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.strip()
+    assert shown == "('UTC', datetime.date(2026, 10, 3))"

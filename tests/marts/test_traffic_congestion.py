@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+import pytest
+
 from tests.marts.dbt_harness import build_models, config_seed
 
 CHENGDU = timezone(timedelta(hours=8))
@@ -63,7 +65,13 @@ def _flow_sql() -> str:
     """
 
 
-def test_episodes_are_consecutive_congested_readings_against_each_detectors_usual(tmp_path):
+# The host's time zone, which DuckDB would take for its sessions: the warehouse's is UTC
+# (dbt_project/profiles.yml), so an episode's id is the same whichever machine builds it.
+@pytest.mark.parametrize("host_zone", ["UTC", "Asia/Shanghai"])
+def test_episodes_are_consecutive_congested_readings_against_each_detectors_usual(
+    tmp_path, monkeypatch, host_zone
+):
+    monkeypatch.setenv("TZ", host_zone)
     connection = build_models(
         tmp_path,
         {
@@ -73,7 +81,7 @@ def test_episodes_are_consecutive_congested_readings_against_each_detectors_usua
         ["traffic_congestion"],
     )
     episodes = connection.execute(
-        """select detector_id, rule_id, road_name,
+        """select congestion_id, detector_id, rule_id, road_name,
             strftime(timezone('Asia/Shanghai', started_at), '%d %H:%M'),
             strftime(timezone('Asia/Shanghai', ended_at), '%d %H:%M'),
             intervals, lowest_speed_kmh, usual_speed_kmh, peak_occupancy_pct
@@ -81,6 +89,28 @@ def test_episodes_are_consecutive_congested_readings_against_each_detectors_usua
     ).fetchall()
     connection.close()
     assert episodes == [
-        ("D1", RULE, "Road of D1", "04 07:55", "04 08:05", 3, 20.0, 60.0, 40.0),
-        ("D1", RULE, "Road of D1", "04 08:50", "04 09:05", 3, 20.0, 60.0, 40.0),
+        (
+            f"D1:{RULE}:20261003T2355",
+            "D1",
+            RULE,
+            "Road of D1",
+            "04 07:55",
+            "04 08:05",
+            3,
+            20.0,
+            60.0,
+            40.0,
+        ),
+        (
+            f"D1:{RULE}:20261004T0050",
+            "D1",
+            RULE,
+            "Road of D1",
+            "04 08:50",
+            "04 09:05",
+            3,
+            20.0,
+            60.0,
+            40.0,
+        ),
     ]
