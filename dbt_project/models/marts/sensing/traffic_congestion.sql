@@ -98,7 +98,8 @@ congested_readings as (
     from congested
 ),
 
--- each congested reading's place among its hour's readings, and where the detector was then
+-- each congested reading's place among its hour's readings (no two readings of a detector share
+-- a time: the feed's primary key), and where the detector was then
 in_its_hour as (
     select
         c.detector_id,
