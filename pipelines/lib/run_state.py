@@ -270,8 +270,10 @@ def code_digest() -> str:
     """The pipeline's code, the lock file and the versions of the libraries a build depends on."""
     package = Path(pipelines.__file__).parent
     digest = hashlib.sha256(_bytes(_tree_contents(package)))
+    # The lock file by content alone: the same commit checked out elsewhere is the same code
+    # (the linkage pair store keys on this digest, and would rescore every pair after a move).
     lock = package.parent / "uv.lock"
-    digest.update(_bytes(_file_contents(lock)))
+    digest.update(lock.read_bytes() if lock.is_file() else b"no lock file")
     for library in _LIBRARIES:
         try:
             version = metadata.version(library)

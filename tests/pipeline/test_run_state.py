@@ -201,3 +201,24 @@ def test_a_run_that_fails_or_is_stopped_is_never_complete(
     again = FakeBuild(city)
     assert _run(city, again, monkeypatch) == 0
     assert again.builds == 1  # the next run builds, though nothing changed since the failure
+
+
+def test_the_code_digest_is_the_codes_not_where_it_is_checked_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same code in two folders is the same code (a moved checkout, a second worktree), and
+    a changed lock file is changed code."""
+    digests = []
+    for name in ("here", "elsewhere"):
+        checkout = tmp_path / name
+        shutil.copytree(REPOSITORY / "pipelines", checkout / "pipelines")
+        shutil.copy2(REPOSITORY / "uv.lock", checkout / "uv.lock")
+        monkeypatch.setattr(
+            run_state.pipelines, "__file__", str(checkout / "pipelines" / "__init__.py")
+        )
+        digests.append(run_state.code_digest())
+    assert digests[0] == digests[1]
+
+    with (tmp_path / "elsewhere" / "uv.lock").open("a", encoding="utf-8") as lock:
+        lock.write("\n# another library version\n")
+    assert run_state.code_digest() != digests[0]
