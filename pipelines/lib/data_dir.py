@@ -152,6 +152,12 @@ class DataDir:
         reads only the files written since. Safe to delete."""
         return self.root / "scorecard_counts.json"
 
+    def lake_figures(self, department: str, feed: str) -> Path:
+        """Each part of the feed's lake as its ingestion checks last read it: rows, and rows
+        quarantined by rule and column (lib/ingest/summary.py), so a step reads only the parts
+        written since. Safe to delete."""
+        return self.root / "lake_figures" / _department(department) / f"{_feed(feed)}.json"
+
     @property
     def warehouse_builds(self) -> Path:
         """When each dbt step last started a build that succeeded (lib/warehouse_builds.py): the

@@ -37,7 +37,7 @@ import polars as pl
 from pipelines.lib.contracts.model import FeedContract
 from pipelines.lib.duckdb_connection import connect, sql_string
 from pipelines.lib.sql_names import quoted
-from pipelines.lib.storage import Location, configure_duckdb
+from pipelines.lib.storage import Location, configure_duckdb, file_stamp
 from pipelines.lib.work_cache import read_cache, write_cache
 
 COLUMNS = {
@@ -158,7 +158,7 @@ def _counts(
         "from read_parquet($files, union_by_name = true, filename = true) group by all"
     )
     digest = hashlib.sha256(f"{query}\x00{counted.timezone}".encode()).hexdigest()
-    stamps = {str(path): _stamp(path) for path in files}
+    stamps = {str(path): file_stamp(path) for path in files}
     found: dict[str, list[list[Any]]] = {}
     for name, stamp in stamps.items():
         entry = counted.known.get(name)
@@ -174,13 +174,6 @@ def _counts(
         {name: {"stamp": stamps[name], "query": digest, "counts": found[name]} for name in stamps}
     )
     return [[str(value) for value in row] for rows in found.values() for row in rows]
-
-
-def _stamp(path: Location) -> list[int]:
-    """What tells a file written again: its size and modification time (in object storage,
-    to the second)."""
-    stat = path.stat()
-    return [stat.st_size, stat.st_mtime_ns]
 
 
 def delivered_days(lake: Location, contract: FeedContract) -> set[date]:

@@ -210,6 +210,13 @@ def upload_on_success(path: UPath) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def file_stamp(path: Location) -> list[int]:
+    """What tells a file written again: its size and modification time (in object storage, to
+    the second). Caches of what a file holds key on it."""
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
+
+
 def read_parquet(path: Location, columns: list[str] | None = None) -> pl.DataFrame:
     import polars as pl
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import polars as pl
 from polars.testing import assert_frame_equal
 
+import pipelines.lib.ingest.summary as summary_module
 from pipelines.defs.feeds import FEED_CONTRACTS
 from pipelines.lib.ingest.ingest import ingest_deliveries
 from pipelines.lib.ingest.summary import IngestionSummary, lake_summary
@@ -95,3 +96,68 @@ def test_the_lake_summary_takes_the_days_a_step_wrote_as_it_would_read_them_back
         for rule, rows in read_back.samples.items():
             assert_frame_equal(summary.samples[rule], rows)
         assert summary.samples["required_missing"]["_source_row"].to_list() == [1, 3, 3, 4, 1]
+
+
+def test_a_cached_lake_summary_reads_only_the_parts_written_since(
+    data, connection, enterprises, tmp_path, monkeypatch
+) -> None:
+    """With a cache, each part's figures are kept by its files' size and time: a second look
+    reads only the parts it takes samples of failed rows from, a part written again is read
+    again, and the figures and samples are those of reading every part."""
+    days = [DAY + timedelta(days=n) for n in range(3)]
+    bad = {"enterprise_name": ""}  # a required value missing
+    deliveries = [
+        [enterprise(n, **bad) for n in range(1, 7)],  # more than the samples a rule keeps
+        [enterprise(7), enterprise(8, **bad)],
+        [enterprise(9, **bad), enterprise(10)],
+    ]
+    for day, rows in zip(days, deliveries, strict=True):
+        deliver(data, enterprises, csv_text(rows).encode("utf-8"), day)
+    list(ingest_deliveries(data, enterprises, days, connection))
+
+    read: list[str] = []  # "<day folder>/<bronze or quarantine>" per file read
+    read_parquet, parquet_rows = summary_module.read_parquet, summary_module.parquet_rows
+
+    def reading_quarantine(path, columns=None):
+        read.append(f"{path.parent.name}/quarantine")
+        return read_parquet(path, columns=columns)
+
+    def reading_bronze(path):
+        read.append(f"{path.parent.name}/bronze")
+        return parquet_rows(path)
+
+    monkeypatch.setattr(summary_module, "read_parquet", reading_quarantine)
+    monkeypatch.setattr(summary_module, "parquet_rows", reading_bronze)
+    cache = tmp_path / "lake_figures.json"
+    first = lake_summary(data, enterprises, days, cache=cache)
+    assert {part.split("/")[0] for part in read} == {f"date={day}" for day in days}
+    _assert_same_figures(first, lake_summary(data, enterprises, days))
+
+    read.clear()
+    second = lake_summary(data, enterprises, days, cache=cache)
+    # The first day gives every sample (five of its six failed rows); the others are counted.
+    assert sorted(set(read)) == [f"date={days[0]}/bronze", f"date={days[0]}/quarantine"]
+    _assert_same_figures(second, first)
+
+    deliver(
+        data, enterprises, csv_text([enterprise(9, **bad), enterprise(11, **bad)]).encode(), days[2]
+    )
+    list(ingest_deliveries(data, enterprises, [days[2]], connection))
+    read.clear()
+    third = lake_summary(data, enterprises, days, cache=cache)
+    assert {part.split("/")[0] for part in read} == {f"date={days[0]}", f"date={days[2]}"}
+    assert third.quarantined == first.quarantined + 1
+    _assert_same_figures(third, lake_summary(data, enterprises, days))
+
+
+def _assert_same_figures(summary: IngestionSummary, expected: IngestionSummary) -> None:
+    assert (summary.days, summary.landed, summary.bronze, summary.quarantined) == (
+        expected.days,
+        expected.landed,
+        expected.bronze,
+        expected.quarantined,
+    )
+    assert (summary.rules, summary.rule_columns) == (expected.rules, expected.rule_columns)
+    assert summary.samples.keys() == expected.samples.keys()
+    for rule, rows in expected.samples.items():
+        assert_frame_equal(summary.samples[rule], rows)

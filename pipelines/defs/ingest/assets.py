@@ -178,7 +178,13 @@ def build_ingestion_asset(contract: FeedContract) -> dg.AssetsDefinition:
         # step ingested is in the lake as its figures say; a sub-daily feed's day (windows
         # written by earlier runs too) and a day whose file was unreadable are read back.
         written = {day: days_ingested[day] for day in delivered if day in days_ingested}
-        lake = lake_summary(data, contract, lake_days(data, contract), written)
+        lake = lake_summary(
+            data,
+            contract,
+            lake_days(data, contract),
+            written,
+            cache=data.lake_figures(contract.department, contract.feed),
+        )
         yield from check_results(summary, lake)
 
     return ingest

@@ -4,6 +4,12 @@ A step builds one summary per delivery day it ingested (that day's materialisati
 it) and one over its whole range (the run's totals); `lake_summary` reads the same figures
 back from the lake for days a step did not ingest, and for the checks, which judge every
 day the feed holds, not only the days of the last run.
+
+Reading every day back made a daily step's checks cost as much as the lake is long (on `large`,
+some 6 s of a daily ingestion's 25 s at 60 days, and growing by the day). With a cache
+(`DataDir.lake_figures`: each part's rows and its quarantine's counts by rule and column, by its
+files' size and modification time) a step reads only the parts written since it last looked,
+and those it wants samples of failed rows from.
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -20,7 +28,8 @@ from pipelines.lib.contracts import FeedContract
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.ingest.ingest import Ingested
 from pipelines.lib.ingest.lake import has_parts, partition, window_of_part
-from pipelines.lib.storage import Location, is_remote, read_parquet
+from pipelines.lib.storage import Location, file_stamp, is_remote, read_parquet
+from pipelines.lib.work_cache import read_cache, write_cache
 
 STANDARD_RULES = (
     "identity_number_check",
@@ -31,6 +40,8 @@ STANDARD_RULES = (
 )
 REQUIRED_RULES = ("required_missing", "column_missing")
 SAMPLE_SIZE = 5  # failed rows kept per rule, shown in the UI
+# What makes a part's cached figures, besides its files' stamps: their layout. Another is no cache.
+FIGURES_MADE_BY = "lib/ingest/summary.py part figures, version 1"
 # How sure the quarantine rate must be over the contract's threshold before the delivery
 # counts as unusable: 99.99 % one-sided (the normal quantile). A few bad rows in a small
 # delivery can put its share over 5 % by chance; the check then fails as a warning.
@@ -78,17 +89,11 @@ class IngestionSummary:
 
     def add_rows(self, day: date, bronze: int, quarantine: pl.DataFrame) -> None:
         """One day's rows: `bronze` rows kept, `quarantine` the rows set aside with their rules."""
-        self.days.append(day)
-        self.landed += bronze + quarantine.height  # every landed row is in one of the two
-        self.bronze += bronze
-        self.quarantined += quarantine.height
         # Counted in Python: a day's quarantine is small, and polars' group_by costs more to
         # start than to run (a feed's step adds 120 such days, its checks another 60).
         rules = quarantine["rule"].to_list()
         pairs = Counter(zip(rules, quarantine["column"].to_list(), strict=True))
-        for (rule, column), count in pairs.items():
-            self.rules[rule] += count
-            self.rule_columns[(rule, column or "")] += count
+        self.add_counts(day, bronze, pairs)
         short = self.rules_short_of_samples({rule for rule, _ in pairs})
         if not short:  # the usual case after the first days: nothing more to look at
             return
@@ -105,6 +110,20 @@ class IngestionSummary:
             self.samples[rule] = (
                 rows if kept is None else pl.concat([kept, rows]).head(self.sample_size)
             )
+
+    def add_counts(
+        self, day: date, bronze: int, quarantined: Mapping[tuple[str, str | None], int]
+    ) -> None:
+        """One day's figures without its rows: `bronze` rows kept, and the rows set aside by
+        (rule, column)."""
+        self.days.append(day)
+        rows = sum(quarantined.values())
+        self.landed += bronze + rows  # every landed row is in one of the two
+        self.bronze += bronze
+        self.quarantined += rows
+        for (rule, column), count in quarantined.items():
+            self.rules[rule] += count
+            self.rule_columns[(rule, column or "")] += count
 
     def add_lake_figures(self, other: IngestionSummary) -> None:
         """What the lake keeps of another summary's days (rows, rules, samples), after this
@@ -166,6 +185,7 @@ def lake_summary(
     contract: FeedContract,
     days: list[date],
     written: Mapping[date, IngestionSummary] | None = None,
+    cache: Path | None = None,
 ) -> IngestionSummary:
     """The figures the lake holds for `days` of the feed (bronze rows, quarantined rows and their
     rules); a day without a partition adds nothing. Late rows, schema changes and notes are
@@ -173,31 +193,69 @@ def lake_summary(
 
     `written`: the figures of days whose partition a step has just written whole, taken as they
     are rather than read back (a full ingestion of `large` read 2,520 parts back otherwise).
+    `cache`: a file keeping each part's figures (see the module's doc).
     """
     summary = IngestionSummary(contract)
+    figures = PartFigures(read_cache(cache, FIGURES_MADE_BY))
     for day in days:
         if written is not None and day in written:
             summary.add_lake_figures(written[day])
             continue
         where = partition(data, contract, day)
         if where.bronze.exists() and where.quarantine.exists():
-            _add_part(summary, day, where.bronze, where.quarantine)
+            _add_part(summary, day, where.bronze, where.quarantine, figures)
         # A sub-daily feed's windows not yet compacted into the day's file.
         windows: list[Location] = list(where.bronze.parent.glob("window-*.parquet"))
         for bronze in sorted(windows, key=lambda part: part.name):
             quarantine = where.quarantine.parent / bronze.name
             if window_of_part(bronze.name) is not None and quarantine.exists():
-                _add_part(summary, day, bronze, quarantine)
+                _add_part(summary, day, bronze, quarantine, figures)
+    if cache is not None and figures.now != figures.known:
+        # This run's parts only: a part gone from the lake leaves the cache.
+        write_cache(cache, FIGURES_MADE_BY, figures.now)
     return summary
 
 
-def _add_part(summary: IngestionSummary, day: date, bronze: Location, quarantine: Location) -> None:
-    """One part's figures: its quarantine's rules and columns, and its whole rows only when
-    a rule in it still wants samples (the delivered originals are most of a quarantine file)."""
+@dataclass
+class PartFigures:
+    """Each part's figures (its bronze rows, its quarantined rows by rule and column): those a
+    cache kept (`known`, part -> entry) and those of the parts read or found this run (`now`),
+    which the next run keeps."""
+
+    known: dict[str, Any] = field(default_factory=dict)
+    now: dict[str, Any] = field(default_factory=dict)
+
+
+def _add_part(
+    summary: IngestionSummary,
+    day: date,
+    bronze: Location,
+    quarantine: Location,
+    figures: PartFigures,
+) -> None:
+    """One part's figures: kept in the cache, or its quarantine's rules and columns read; its
+    whole rows only when a rule in it still wants samples (the delivered originals are most of a
+    quarantine file)."""
+    name = f"{bronze.parent.name}/{bronze.name}"
+    stamp = [file_stamp(bronze), file_stamp(quarantine)]
+    entry = figures.known.get(name)
+    if isinstance(entry, dict) and entry.get("stamp") == stamp:
+        counts = {(rule, column): count for rule, column, count in entry["quarantined"]}
+        if not summary.rules_short_of_samples({rule for rule, _ in counts}):
+            summary.add_counts(day, entry["bronze"], counts)
+            figures.now[name] = entry
+            return
     judged = read_parquet(quarantine, columns=["rule", "column"])
     if summary.rules_short_of_samples(set(judged["rule"].to_list())):
         judged = read_parquet(quarantine)
-    summary.add_rows(day, parquet_rows(bronze), judged)
+    rows = parquet_rows(bronze)
+    summary.add_rows(day, rows, judged)
+    counts = Counter(zip(judged["rule"].to_list(), judged["column"].to_list(), strict=True))
+    figures.now[name] = {
+        "stamp": stamp,
+        "bronze": rows,
+        "quarantined": [[rule, column, count] for (rule, column), count in counts.items()],
+    }
 
 
 def parquet_rows(path: Location) -> int:
