@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import polars as pl
@@ -148,6 +149,12 @@ def test_a_cached_lake_summary_reads_only_the_parts_written_since(
     assert {part.split("/")[0] for part in read} == {f"date={days[0]}", f"date={days[2]}"}
     assert third.quarantined == first.quarantined + 1
     _assert_same_figures(third, lake_summary(data, enterprises, days))
+
+    document = json.loads(cache.read_text(encoding="utf-8"))
+    for entry in document["entries"].values():
+        entry["quarantined"] = "damaged"
+    cache.write_text(json.dumps(document), encoding="utf-8")
+    _assert_same_figures(lake_summary(data, enterprises, days, cache=cache), third)
 
 
 def _assert_same_figures(summary: IngestionSummary, expected: IngestionSummary) -> None:
