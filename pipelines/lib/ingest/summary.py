@@ -198,10 +198,12 @@ def lake_summary(
     summary = IngestionSummary(contract)
     figures = PartFigures(read_cache(cache, FIGURES_MADE_BY))
     for day in days:
+        where = partition(data, contract, day)
         if written is not None and day in written:
             summary.add_lake_figures(written[day])
+            if cache is not None:  # so that the next step need not read it back either
+                figures.keep_written(where.bronze, where.quarantine, written[day])
             continue
-        where = partition(data, contract, day)
         if where.bronze.exists() and where.quarantine.exists():
             _add_part(summary, day, where.bronze, where.quarantine, figures)
         # A sub-daily feed's windows not yet compacted into the day's file.
@@ -225,6 +227,23 @@ class PartFigures:
     known: dict[str, Any] = field(default_factory=dict)
     now: dict[str, Any] = field(default_factory=dict)
 
+    def keep(self, bronze: Location, quarantine: Location, rows: int, counts: Counter) -> None:
+        """A part's figures: `rows` in bronze, `counts` of its quarantined rows by (rule, column)."""
+        self.now[_part_name(bronze)] = {
+            "stamp": [file_stamp(bronze), file_stamp(quarantine)],
+            "bronze": rows,
+            "quarantined": [[rule, column or None, n] for (rule, column), n in counts.items()],
+        }
+
+    def keep_written(self, bronze: Location, quarantine: Location, day: IngestionSummary) -> None:
+        """The figures of a part a step has just written, as its summary of the day says."""
+        if bronze.exists() and quarantine.exists():
+            self.keep(bronze, quarantine, day.bronze, day.rule_columns)
+
+
+def _part_name(bronze: Location) -> str:
+    return f"{bronze.parent.name}/{bronze.name}"
+
 
 def _add_part(
     summary: IngestionSummary,
@@ -236,9 +255,9 @@ def _add_part(
     """One part's figures: kept in the cache, or its quarantine's rules and columns read; its
     whole rows only when a rule in it still wants samples (the delivered originals are most of a
     quarantine file)."""
-    name = f"{bronze.parent.name}/{bronze.name}"
-    stamp = [file_stamp(bronze), file_stamp(quarantine)]
+    name = _part_name(bronze)
     entry = figures.known.get(name)
+    stamp = [file_stamp(bronze), file_stamp(quarantine)]
     if isinstance(entry, dict) and entry.get("stamp") == stamp:
         try:
             bronze_rows = int(entry["bronze"])
@@ -255,11 +274,7 @@ def _add_part(
     rows = parquet_rows(bronze)
     summary.add_rows(day, rows, judged)
     counts = Counter(zip(judged["rule"].to_list(), judged["column"].to_list(), strict=True))
-    figures.now[name] = {
-        "stamp": stamp,
-        "bronze": rows,
-        "quarantined": [[rule, column, count] for (rule, column), count in counts.items()],
-    }
+    figures.keep(bronze, quarantine, rows, counts)
 
 
 def parquet_rows(path: Location) -> int:
