@@ -86,16 +86,7 @@ def test_the_lake_summary_takes_the_days_a_step_wrote_as_it_would_read_them_back
     assert read_back.rules == {"required_missing": 6, "duplicate_key": 1}
     for taken in ({day: written[day] for day in days[::2]}, written):
         summary = lake_summary(data, enterprises, days, taken)
-        assert (summary.days, summary.landed, summary.bronze, summary.quarantined) == (
-            read_back.days,
-            read_back.landed,
-            read_back.bronze,
-            read_back.quarantined,
-        )
-        assert (summary.rules, summary.rule_columns) == (read_back.rules, read_back.rule_columns)
-        assert summary.samples.keys() == read_back.samples.keys()
-        for rule, rows in read_back.samples.items():
-            assert_frame_equal(summary.samples[rule], rows)
+        _assert_same_figures(summary, read_back)
         assert summary.samples["required_missing"]["_source_row"].to_list() == [1, 3, 3, 4, 1]
 
 
