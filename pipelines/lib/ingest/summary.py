@@ -227,22 +227,35 @@ class PartFigures:
     known: dict[str, Any] = field(default_factory=dict)
     now: dict[str, Any] = field(default_factory=dict)
 
-    def keep(self, bronze: Location, quarantine: Location, rows: int, counts: Counter) -> None:
+    def keep(
+        self,
+        name: str,
+        stamp: list[list[int]],
+        rows: int,
+        counts: Mapping[tuple[str, str | None], int],
+    ) -> None:
         """A part's figures: `rows` in bronze, `counts` of its quarantined rows by (rule, column)."""
-        self.now[_part_name(bronze)] = {
-            "stamp": [file_stamp(bronze), file_stamp(quarantine)],
+        self.now[name] = {
+            "stamp": stamp,
             "bronze": rows,
             "quarantined": [[rule, column or None, n] for (rule, column), n in counts.items()],
         }
 
     def keep_written(self, bronze: Location, quarantine: Location, day: IngestionSummary) -> None:
         """The figures of a part a step has just written, as its summary of the day says."""
-        if bronze.exists() and quarantine.exists():
-            self.keep(bronze, quarantine, day.bronze, day.rule_columns)
+        try:
+            stamp = _stamp(bronze, quarantine)
+        except FileNotFoundError:  # nothing written for the day
+            return
+        self.keep(_part_name(bronze), stamp, day.bronze, day.rule_columns)
 
 
 def _part_name(bronze: Location) -> str:
     return f"{bronze.parent.name}/{bronze.name}"
+
+
+def _stamp(bronze: Location, quarantine: Location) -> list[list[int]]:
+    return [file_stamp(bronze), file_stamp(quarantine)]
 
 
 def _add_part(
@@ -257,7 +270,7 @@ def _add_part(
     quarantine file)."""
     name = _part_name(bronze)
     entry = figures.known.get(name)
-    stamp = [file_stamp(bronze), file_stamp(quarantine)]
+    stamp = _stamp(bronze, quarantine)
     if isinstance(entry, dict) and entry.get("stamp") == stamp:
         try:
             bronze_rows = int(entry["bronze"])
@@ -274,7 +287,7 @@ def _add_part(
     rows = parquet_rows(bronze)
     summary.add_rows(day, rows, judged)
     counts = Counter(zip(judged["rule"].to_list(), judged["column"].to_list(), strict=True))
-    figures.keep(bronze, quarantine, rows, counts)
+    figures.keep(name, stamp, rows, counts)
 
 
 def parquet_rows(path: Location) -> int:
