@@ -42,7 +42,7 @@ def without_markers(text: pl.Expr, markers: tuple[str, ...]) -> pl.Expr:
     """Normalised text with the declared missing-value markers (`NA`, `-`, `无`...) as null."""
     if not markers:
         return text
-    return pl.when(text.is_in(list(markers))).then(None).otherwise(text)
+    return text.replace(list(markers), None)
 
 
 def converted(number: pl.Expr, f: Field) -> pl.Expr:
