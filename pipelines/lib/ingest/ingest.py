@@ -15,7 +15,13 @@ import polars as pl
 from pipelines.lib.city_profile import CityProfile, city_profile
 from pipelines.lib.contracts import FeedContract
 from pipelines.lib.data_dir import DataDir
-from pipelines.lib.ingest.enforce import Delivery, Enforced, enforce_batch, key_hash
+from pipelines.lib.ingest.enforce import (
+    Delivery,
+    Enforced,
+    columns_with_full_width,
+    enforce_batch,
+    key_hash,
+)
 from pipelines.lib.ingest.identity_hash import IdentityHashKey, key_for, with_identity_hashes
 from pipelines.lib.ingest.lake import (
     Partition,
@@ -258,19 +264,40 @@ def read_units(
 ) -> list[tuple[_Unit, Delivery | UnreadableFile]]:
     """Each file read, or the reason it cannot be."""
     folder = data.landing_feed(contract.department, contract.feed)
-    read: list[tuple[_Unit, Delivery | UnreadableFile]] = []
+    read: list[tuple[_Unit, RawDelivery | UnreadableFile]] = []
     for unit in units:
         relative = f"{contract.department}/{contract.feed}/{unit.name}"
         try:
             # Only a regular file inside landing/, never through a link (a RefusedFile otherwise).
             with opened_delivery(data.landing, relative) as readable:
-                raw = read_delivery(readable, contract, connection)
+                read.append((unit, read_delivery(readable, contract, connection)))
         except UnreadableFile as error:
             read.append((unit, error))
-            continue
-        source = (folder / unit.name).relative_to(data.root).as_posix()
-        read.append((unit, Delivery(raw, unit.day, source)))
-    return read
+    # The batch's files are held to the contract together: their full-width columns are found
+    # together too (1 ms a small file, the same for a batch of them), in their text columns (the
+    # only ones looked at, and of one type in every file).
+    texts = [
+        pl.DataFrame([c for c in raw.rows.get_columns() if c.dtype == pl.String])
+        for _, raw in read
+        if isinstance(raw, RawDelivery)
+    ]
+    full_width = frozenset(
+        columns_with_full_width(pl.concat(texts, how="diagonal")) if texts else ()
+    )
+    return [
+        (
+            unit,
+            raw
+            if isinstance(raw, UnreadableFile)
+            else Delivery(
+                raw,
+                unit.day,
+                (folder / unit.name).relative_to(data.root).as_posix(),
+                full_width,
+            ),
+        )
+        for unit, raw in read
+    ]
 
 
 def enforce_units(
