@@ -11,7 +11,6 @@ import contextlib
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 import traceback
@@ -367,21 +366,13 @@ def _contract_generate(args: argparse.Namespace) -> int:
 
 def _parse_dbt_project(dbt_dir: Path) -> None:
     """Re-parse the dbt project, so the Dagster assets are defined from the generated models."""
-    from pipelines.lib.dbt_args import dbt_parse_args
+    from pipelines.lib.dbt_parse import DbtParseError, parse_project
 
-    dbt = Path(sys.executable).with_name("dbt")
-    command = [
-        str(dbt),
-        *dbt_parse_args(),
-        "--project-dir",
-        str(dbt_dir),
-        "--profiles-dir",
-        str(dbt_dir),
-    ]
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        print(result.stdout + result.stderr, file=sys.stderr)
-        raise UserError(f"dbt could not parse {dbt_dir}: see above")
+    try:
+        parse_project(dbt_dir)
+    except DbtParseError as error:
+        print(error, file=sys.stderr)
+        raise UserError(f"dbt could not parse {dbt_dir}: see above") from None
     print(f"parsed  {dbt_dir} (its manifest defines the warehouse assets)")
 
 

@@ -317,6 +317,17 @@ def dbt_project_dir() -> Path:
     return _path(DBT_PROJECT_DIR)
 
 
+def reference_dir() -> str:
+    """`$SAFECITY_REFERENCE_DIR`, else the installed package's reference tables: where dbt reads
+    them from, the same for a run's dbt and for `make install`'s parse (a file's env_var that
+    differs from the parse's makes dbt parse the file again)."""
+    if is_set(REFERENCE_DIR):
+        return str(value(REFERENCE_DIR))
+    from importlib.resources import files
+
+    return str(files("pipelines.reference"))
+
+
 def city_profile_file() -> Path | None:
     """`$SAFECITY_CITY_PROFILE` when set (pipelines/lib/city_profile.py decides otherwise)."""
     text = value(CITY_PROFILE)

@@ -16,7 +16,6 @@ atomically; analysts and notebooks open that, never the live file.
 import signal
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -264,14 +263,7 @@ def export_dbt_environment(data_dir_root: Path) -> None:
     """dbt reads the data directory and the reference tables from the environment
     (profiles.yml, the sources): this run's, for every dbt process started after."""
     settings.export(settings.DATA_DIR, str(data_dir_root))
-    if not settings.is_set(settings.REFERENCE_DIR):
-        settings.export(settings.REFERENCE_DIR, str(reference_dir()))
-
-
-def reference_dir() -> Traversable:
-    from importlib.resources import files
-
-    return files("pipelines.reference")
+    settings.export(settings.REFERENCE_DIR, settings.reference_dir())
 
 
 @dg.asset(
