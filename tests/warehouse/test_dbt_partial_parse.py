@@ -52,3 +52,17 @@ def test_make_install_leaves_a_parse_a_new_data_directory_keeps(tmp_path):
     log = _parse_log(tmp_path)
     assert "Unable to do partial parsing" not in log, log[-2000:]
     assert "Partial parsing enabled, no changes found, skipping parsing" in log, log[-2000:]
+
+
+def test_the_day_a_daily_build_starts_from_parses_nothing_again(tmp_path, monkeypatch):
+    """Every daily build gives dbt another first day to rebuild (SAFECITY_REPROCESS_SINCE).
+    The tests of the days built read it when they run (macros/where_subquery.sql), not when
+    dbt parses their YAML: a new day is no change to the project."""
+    run_dbt(tmp_path, *dbt_parse_args())
+    (tmp_path / "dbt_logs" / "dbt.log").unlink()
+
+    monkeypatch.setenv("SAFECITY_REPROCESS_SINCE", "2026-10-05")
+    run_dbt(tmp_path, *dbt_parse_args(), *DEBUG_LOG)
+
+    log = _parse_log(tmp_path)
+    assert "Partial parsing enabled, no changes found, skipping parsing" in log, log[-2000:]

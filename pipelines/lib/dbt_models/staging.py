@@ -48,11 +48,10 @@ def staging_model(contract: FeedContract, header: str) -> str:
     )
 
 
-# A daily build tests the days it rebuilds (SAFECITY_REPROCESS_SINCE, set by the warehouse step);
-# that a new day repeats no earlier day's key is ingestion's rule (duplicate_key).
-DAYS_BUILT = {
-    "where": 'delivery_date >= \'{{ env_var("SAFECITY_REPROCESS_SINCE", "") or "0001-01-01" }}\''
-}
+# A daily build tests the days it rebuilds (SAFECITY_REPROCESS_SINCE, set by the warehouse step,
+# which macros/where_subquery.sql puts in when the test runs: read here, dbt would parse these
+# files again each day); that a new day repeats no earlier day's key is ingestion's rule (duplicate_key).
+DAYS_BUILT = {"where": "delivery_date >= __first_day_built__"}
 
 
 def staging_properties(contracts: list[FeedContract]) -> dict:
