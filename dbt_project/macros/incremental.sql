@@ -64,6 +64,26 @@
     select {{ columns }} from {{ batch }} where not is_replace_marker
 {%- endmacro %}
 
+{#-
+    The `replace_days` incremental strategy, for a union of records built by delivery day in
+    which some rows stand for an entity as its latest reading has it (a collapsed feed's
+    `__latest` row, whose delivery day moves to the day of that reading): the rows of the days
+    built are deleted, and the earlier row of every record the batch holds (unique_key: the
+    record), then the batch is inserted. A day delivered again so loses the rows it no longer
+    has, and an entity that reported again keeps one row.
+-#}
+{% macro get_incremental_replace_days_sql(arg_dict) -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set batch = arg_dict['temp_relation'] -%}
+    {%- set key = arg_dict['unique_key'] -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ target }}
+    where {{ delivery_days_to_build() }} or {{ key }} in (select b.{{ key }} from {{ batch }} as b);
+
+    insert into {{ target }} ({{ columns }})
+    select {{ columns }} from {{ batch }}
+{%- endmacro %}
+
 {#- Where a model keeps what its rows were last built from (int_subject_events): a table beside
     it, replaced in the model's own transaction by a post-hook, so that it never describes
     another build than the rows. -#}

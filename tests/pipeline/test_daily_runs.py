@@ -3,9 +3,9 @@ warehouse a full rebuild makes from the same deliveries, and linkage keeps every
 unless the new day merged or split it. The delivery day partitions are the days delivered, the
 new one added by the run that ingests it; a day one feed did not deliver is missing for it.
 
-One test, three runs of one copy of the tiny city (the days before the last, the last day
-alone, a full rebuild): every run costs a minute, so the daily update is built once and
-every property of it is asserted on it.
+One test, four runs of one copy of the tiny city (the days before the last, the last day
+alone, the last day delivered again one record short, a full rebuild): every run costs a
+minute, so the daily update is built once and every property of it is asserted on it.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from pipelines.defs.feeds import FEED_CONTRACTS
 from pipelines.defs.ingest.assets import bronze_key
 from pipelines.defs.ingest.partitions import DELIVERY_DAYS
 from pipelines.defs.linkage.assets import linkage_key
+from pipelines.lib.contracts.model import FeedContract
 from pipelines.lib.dagster_home import DAGSTER_HOME_DIRNAME
 from pipelines.lib.data_dir import DataDir
 from pipelines.lib.entity_kinds import REVIEWED_KINDS
@@ -34,12 +35,18 @@ from tests.conftest import safecity_run
 
 DOCS = dg.AssetKey(["reports", "dbt_docs"])
 GAP_FEED = FEED_CONTRACTS[("fire_rescue", "fire_inspections")]
+# A feed of one line per record, whose records mention organisations.
+REDELIVERED_FEED = FEED_CONTRACTS[("market_regulation", "food_inspections")]
 # Built by delivery day in dbt (materialized incremental): compared too, beside every published table.
 INCREMENTAL_MODELS = [
     "int_air_quality_iaqi",
     "int_air_quality_hourly",
     "int_traffic_police__traffic_flow__latest",
     "int_sensor_readings",
+    "int_organisation_mentions",
+    "int_person_mentions",
+    "int_place_mentions",
+    "int_object_mentions",
 ]
 
 
@@ -112,6 +119,21 @@ def test_a_new_day_is_ingested_alone_keeps_entity_keys_and_updates_as_a_full_reb
     assert f"delivery days {new_day} added as partitions" in daily.stdout
     assert _partitions(root) == [day.isoformat() for day in days]
     assert _materialized(root, bronze_key(GAP_FEED))[-1] == new_day.isoformat()
+    _assert_keys_kept_unless_merged_or_split(data, links_before, _links(data))
+    for kind in REVIEWED_KINDS:  # the new day's records scored, the other pairs kept
+        rescored, records = _scored(root, kind)
+        assert 0 < rescored < records / 2, (kind, rescored, records)
+    # Same dbt project, code and published columns: the docs site is kept, not made again.
+    assert _metadata(root, DOCS)["regenerated"] is False
+
+    # The new day delivered again, one record short: the next run builds that day again, and
+    # the record's rows go from the models built by day, as a full rebuild never has them.
+    mentions_before = _mentions_of(data, REDELIVERED_FEED, new_day)
+    _drop_last_record(data, REDELIVERED_FEED, new_day)
+    again = safecity_run(root, tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert f"delivery days {new_day} .. {new_day}" in again.stdout
+    assert 0 < _mentions_of(data, REDELIVERED_FEED, new_day) < mentions_before
     after_daily_run = _snapshot(data)
     hourly = after_daily_run["int_air_quality_hourly"]
     assert hourly.filter(pl.col("delivery_date") == new_day).height > 0, (
@@ -119,12 +141,6 @@ def test_a_new_day_is_ingested_alone_keeps_entity_keys_and_updates_as_a_full_reb
     )
     readings = after_daily_run["int_sensor_readings"]
     assert readings.filter(pl.col("delivery_date") == new_day).height > 0, "telemetry too"
-    _assert_keys_kept_unless_merged_or_split(data, links_before, _links(data))
-    for kind in REVIEWED_KINDS:  # the new day's records scored, the other pairs kept
-        rescored, records = _scored(root, kind)
-        assert 0 < rescored < records / 2, (kind, rescored, records)
-    # Same dbt project, code and published columns: the docs site is kept, not made again.
-    assert _metadata(root, DOCS)["regenerated"] is False
 
     rebuild = safecity_run(root, tmp_path, "--full-refresh")
     assert rebuild.returncode == 0, rebuild.stdout + rebuild.stderr
@@ -145,6 +161,24 @@ def test_a_new_day_is_ingested_alone_keeps_entity_keys_and_updates_as_a_full_reb
             raise AssertionError(
                 f"{name} differs between the daily update and a full rebuild: {difference}"
             ) from None
+
+
+def _drop_last_record(data: DataDir, contract: FeedContract, day: date) -> None:
+    path = data.landing_feed(contract.department, contract.feed) / contract.landing.filename(day)
+    lines = path.read_bytes().splitlines(keepends=True)
+    assert len(lines) > 2, f"{path} holds a header and at least two records"
+    path.write_bytes(b"".join(lines[:-1]))  # a newer file: delivered again
+
+
+def _mentions_of(data: DataDir, contract: FeedContract, day: date) -> int:
+    with duckdb.connect(str(data.warehouse), read_only=True) as connection:
+        row = connection.execute(
+            "select count(*) from intermediate.int_organisation_mentions "
+            "where source_department = ? and source_feed = ? and delivery_date = ?",
+            [contract.department, contract.feed, day],
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 def _gap_file(data: DataDir, day: date) -> Path:

@@ -42,6 +42,7 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "person": (
         *((c, "varchar") for c in LINEAGE),
+        ("delivery_date", "date"),
         ("role", "varchar"),
         ("slot", "bigint"),
         ("name", "varchar"),
@@ -53,6 +54,7 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "place": (
         *((c, "varchar") for c in LINEAGE),
+        ("delivery_date", "date"),
         ("role", "varchar"),
         ("address", "varchar"),
         ("county_code", "varchar"),
@@ -63,6 +65,7 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "object": (
         *((c, "varchar") for c in LINEAGE),
+        ("delivery_date", "date"),
         ("role", "varchar"),
         ("slot", "bigint"),
         ("kind", "varchar"),
@@ -82,6 +85,16 @@ DESCRIPTIONS = {
 }
 
 
+# Built by delivery day (macros/incremental.sql, `replace_days`): a daily build reads and writes
+# the new days' mentions, and those of an entity whose latest reading moved to a new day (a
+# collapsed feed's `__latest` row), which replace its earlier row by record.
+INCREMENTAL = (
+    "{{ config(materialized='incremental', incremental_strategy='replace_days', "
+    "unique_key='source_record_id') }}\n"
+    "{%- set days_built = delivery_days_to_build() %}\n"
+)
+
+
 def mentions_model(kind: str, feeds: Iterable[FeedSql], header: str) -> str:
     """`int_<kind>_mentions`: the union of every feed's mentions of this kind."""
     branches = [
@@ -92,7 +105,7 @@ def mentions_model(kind: str, feeds: Iterable[FeedSql], header: str) -> str:
     ]
     if not branches:  # no feed mentions this kind yet: the table exists, empty
         branches = [typed_select(COLUMNS[kind], {}, "(select 1)", "false")]
-    return f"{header}-- {DESCRIPTIONS[kind]}\n" + "\nunion all\n".join(branches) + "\n"
+    return f"{header}-- {DESCRIPTIONS[kind]}\n{INCREMENTAL}" + "\nunion all\n".join(branches) + "\n"
 
 
 def _branch(kind: str, feed: FeedSql, mention: Mention) -> str:
@@ -106,7 +119,8 @@ def _branch(kind: str, feed: FeedSql, mention: Mention) -> str:
         slot=feed.slot(mention),
     )
     present = " or ".join(f"{values[c]} is not null" for c in _identifying(kind, values))
-    return typed_select(COLUMNS[kind], values, feed.source(mention), present or "false")
+    where = f"({present or 'false'}) and {{{{ days_built }}}}"
+    return typed_select(COLUMNS[kind], values, feed.source(mention), where)
 
 
 def _values(kind: str, feed: FeedSql, mention: Mention) -> dict[str, str]:

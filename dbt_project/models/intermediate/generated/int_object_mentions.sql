@@ -1,9 +1,12 @@
 -- Generated from the contracts by `safecity contract generate`: edit those, not this.
 -- Every object a mapped feed names, keyed by its kind's prefix and its (normalised) code.
+{{ config(materialized='incremental', incremental_strategy='replace_days', unique_key='source_record_id') }}
+{%- set days_built = delivery_days_to_build() %}
 select
     source_department,
     source_feed,
     source_record_id,
+    delivery_date,
     cast('station' as varchar) as role,
     cast(1 as bigint) as slot,
     cast('monitoring_station' as varchar) as kind,
@@ -13,12 +16,13 @@ select
     cast(null as varchar) as owner_uscc,
     cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as location_key
 from {{ ref('stg_ecology_environment__monitoring_stations') }}
-where station_code is not null
+where (station_code is not null) and {{ days_built }}
 union all
 select
     source_department,
     source_feed,
     source_record_id,
+    delivery_date,
     cast('shelter' as varchar) as role,
     cast(1 as bigint) as slot,
     cast('emergency_shelter' as varchar) as kind,
@@ -28,12 +32,13 @@ select
     cast(null as varchar) as owner_uscc,
     cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as location_key
 from {{ ref('stg_emergency_management__emergency_shelters') }}
-where shelter_code is not null
+where (shelter_code is not null) and {{ days_built }}
 union all
 select
     source_department,
     source_feed,
     source_record_id,
+    delivery_date,
     cast('installation' as varchar) as role,
     cast(1 as bigint) as slot,
     cast('hazard_installation' as varchar) as kind,
@@ -43,12 +48,13 @@ select
     cast(uscc as varchar) as owner_uscc,
     cast({{ location_key("longitude", "latitude", "null", "county_code") }} as varchar) as location_key
 from {{ ref('stg_emergency_management__hazard_sources') }}
-where hazard_source_code is not null
+where (hazard_source_code is not null) and {{ days_built }}
 union all
 select
     source_department,
     source_feed,
     source_record_id,
+    delivery_date,
     cast('rescue_team' as varchar) as role,
     cast(1 as bigint) as slot,
     cast('rescue_team' as varchar) as kind,
@@ -58,12 +64,13 @@ select
     cast(null as varchar) as owner_uscc,
     cast({{ location_key("longitude", "latitude", "base_address", "county_code") }} as varchar) as location_key
 from {{ ref('stg_emergency_management__rescue_teams') }}
-where team_code is not null
+where (team_code is not null) and {{ days_built }}
 union all
 select
     source_department,
     source_feed,
     source_record_id,
+    delivery_date,
     cast('hazard_device' as varchar) as role,
     cast(1 as bigint) as slot,
     cast('sensor_device' as varchar) as kind,
@@ -73,12 +80,13 @@ select
     cast(null as varchar) as owner_uscc,
     cast({{ location_key("longitude", "latitude", "null", "null") }} as varchar) as location_key
 from {{ ref('int_emergency_management__sensor_telemetry__latest') }}
-where device_id is not null
+where (device_id is not null) and {{ days_built }}
 union all
 select
     source_department,
     source_feed,
     source_record_id,
+    delivery_date,
     cast('monitored_installation' as varchar) as role,
     cast(1 as bigint) as slot,
     cast('hazard_installation' as varchar) as kind,
@@ -88,12 +96,13 @@ select
     cast(null as varchar) as owner_uscc,
     cast(null as varchar) as location_key
 from {{ ref('int_emergency_management__sensor_telemetry__latest') }}
-where asset_id is not null
+where (asset_id is not null) and {{ days_built }}
 union all
 select
     source_department,
     source_feed,
     source_record_id,
+    delivery_date,
     cast('depot' as varchar) as role,
     cast(1 as bigint) as slot,
     cast('supply_depot' as varchar) as kind,
@@ -103,12 +112,13 @@ select
     cast(null as varchar) as owner_uscc,
     cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as location_key
 from {{ ref('stg_emergency_management__supply_depots') }}
-where depot_code is not null
+where (depot_code is not null) and {{ days_built }}
 union all
 select
     source_department,
     source_feed,
     source_record_id,
+    delivery_date,
     cast('apparatus' as varchar) as role,
     cast(1 as bigint) as slot,
     cast('fire_apparatus' as varchar) as kind,
@@ -118,12 +128,13 @@ select
     cast(null as varchar) as owner_uscc,
     cast(null as varchar) as location_key
 from {{ ref('stg_fire_rescue__fire_apparatus') }}
-where apparatus_code is not null
+where (apparatus_code is not null) and {{ days_built }}
 union all
 select
     source_department,
     source_feed,
     source_record_id,
+    delivery_date,
     cast('water_source' as varchar) as role,
     cast(1 as bigint) as slot,
     cast('water_source' as varchar) as kind,
@@ -133,12 +144,13 @@ select
     cast(null as varchar) as owner_uscc,
     cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as location_key
 from {{ ref('stg_fire_rescue__water_sources') }}
-where source_code is not null
+where (source_code is not null) and {{ days_built }}
 union all
 select
     source_department,
     source_feed,
     source_record_id,
+    delivery_date,
     cast('lifeline_device' as varchar) as role,
     cast(1 as bigint) as slot,
     cast('sensor_device' as varchar) as kind,
@@ -148,12 +160,13 @@ select
     cast(null as varchar) as owner_uscc,
     cast({{ location_key("longitude", "latitude", "null", "null") }} as varchar) as location_key
 from {{ ref('int_housing_construction__sensor_telemetry__latest') }}
-where device_id is not null
+where (device_id is not null) and {{ days_built }}
 union all
 select
     source_department,
     source_feed,
     source_record_id,
+    delivery_date,
     cast('monitored_asset' as varchar) as role,
     cast(1 as bigint) as slot,
     cast('lifeline_asset' as varchar) as kind,
@@ -163,12 +176,13 @@ select
     cast(null as varchar) as owner_uscc,
     cast({{ location_key("longitude", "latitude", "null", "null") }} as varchar) as location_key
 from {{ ref('int_housing_construction__sensor_telemetry__latest') }}
-where asset_id is not null
+where (asset_id is not null) and {{ days_built }}
 union all
 select
     source_department,
     source_feed,
     source_record_id,
+    delivery_date,
     cast('weather_station' as varchar) as role,
     cast(1 as bigint) as slot,
     cast('weather_station' as varchar) as kind,
@@ -178,12 +192,13 @@ select
     cast(null as varchar) as owner_uscc,
     cast({{ location_key("longitude", "latitude", "null", "county_code") }} as varchar) as location_key
 from {{ ref('int_meteorology__weather_observations__latest') }}
-where station_code is not null
+where (station_code is not null) and {{ days_built }}
 union all
 select
     source_department,
     source_feed,
     source_record_id,
+    delivery_date,
     cast('hazard_point' as varchar) as role,
     cast(1 as bigint) as slot,
     cast('geohazard_point' as varchar) as kind,
@@ -193,12 +208,13 @@ select
     cast(null as varchar) as owner_uscc,
     cast({{ location_key("longitude", "latitude", "location", "county_code") }} as varchar) as location_key
 from {{ ref('stg_natural_resources__geohazard_incidents') }}
-where point_code is not null
+where (point_code is not null) and {{ days_built }}
 union all
 select
     source_department,
     source_feed,
     source_record_id,
+    delivery_date,
     cast('hazard_point' as varchar) as role,
     cast(1 as bigint) as slot,
     cast('geohazard_point' as varchar) as kind,
@@ -208,12 +224,13 @@ select
     cast(null as varchar) as owner_uscc,
     cast({{ location_key("longitude", "latitude", "location", "county_code") }} as varchar) as location_key
 from {{ ref('stg_natural_resources__geohazard_points') }}
-where point_code is not null
+where (point_code is not null) and {{ days_built }}
 union all
 select
     source_department,
     source_feed,
     source_record_id,
+    delivery_date,
     cast('involved_vehicle' as varchar) as role,
     cast(_slot as bigint) as slot,
     cast('vehicle' as varchar) as kind,
@@ -223,12 +240,13 @@ select
     cast(null as varchar) as owner_uscc,
     cast(null as varchar) as location_key
 from (select *, unnest(vehicles) as _item, unnest(range(1, len(vehicles) + 1)) as _slot from {{ ref('stg_traffic_police__traffic_accidents') }})
-where {{ normalise_plate("_item.plate_no") }} is not null
+where ({{ normalise_plate("_item.plate_no") }} is not null) and {{ days_built }}
 union all
 select
     source_department,
     source_feed,
     source_record_id,
+    delivery_date,
     cast('detector' as varchar) as role,
     cast(1 as bigint) as slot,
     cast('traffic_detector' as varchar) as kind,
@@ -238,12 +256,13 @@ select
     cast(null as varchar) as owner_uscc,
     cast({{ location_key("longitude", "latitude", "null", "null") }} as varchar) as location_key
 from {{ ref('int_traffic_police__traffic_flow__latest') }}
-where detector_id is not null
+where (detector_id is not null) and {{ days_built }}
 union all
 select
     source_department,
     source_feed,
     source_record_id,
+    delivery_date,
     cast('gauge' as varchar) as role,
     cast(1 as bigint) as slot,
     cast('hydrological_station' as varchar) as kind,
@@ -253,12 +272,13 @@ select
     cast(null as varchar) as owner_uscc,
     cast({{ location_key("longitude", "latitude", "null", "county_code") }} as varchar) as location_key
 from {{ ref('int_water__water_levels__latest') }}
-where station_code is not null
+where (station_code is not null) and {{ days_built }}
 union all
 select
     source_department,
     source_feed,
     source_record_id,
+    delivery_date,
     cast('waterlogging_point' as varchar) as role,
     cast(1 as bigint) as slot,
     cast('waterlogging_point' as varchar) as kind,
@@ -268,4 +288,4 @@ select
     cast(null as varchar) as owner_uscc,
     cast({{ location_key("longitude", "latitude", "address", "county_code") }} as varchar) as location_key
 from {{ ref('stg_water__waterlogging_points') }}
-where point_code is not null
+where (point_code is not null) and {{ days_built }}

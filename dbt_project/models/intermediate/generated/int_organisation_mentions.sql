@@ -1,5 +1,7 @@
 -- Generated from the contracts by `safecity contract generate`: edit those, not this.
 -- Every mention of an organisation in any mapped feed, with whatever identifies it there.
+{{ config(materialized='incremental', incremental_strategy='replace_days', unique_key='source_record_id') }}
+{%- set days_built = delivery_days_to_build() %}
 select
     source_department,
     source_feed,
@@ -20,7 +22,7 @@ select
     cast(null as varchar) as phone,
     cast(null as varchar) as industry_code
 from {{ ref('stg_citizen_hotline__hotline_reports') }}
-where reported_unit is not null
+where (reported_unit is not null) and {{ days_built }}
 union all
 select
     source_department,
@@ -42,7 +44,7 @@ select
     cast(null as varchar) as phone,
     cast(null as varchar) as industry_code
 from {{ ref('stg_command_centre__instructions') }}
-where unit_name is not null or unit_uscc is not null
+where (unit_name is not null or unit_uscc is not null) and {{ days_built }}
 union all
 select
     source_department,
@@ -64,7 +66,7 @@ select
     cast(null as varchar) as phone,
     cast(null as varchar) as industry_code
 from {{ ref('stg_ecology_environment__emission_exceedances') }}
-where left(permit_no, 18) is not null or permit_no is not null
+where (left(permit_no, 18) is not null or permit_no is not null) and {{ days_built }}
 union all
 select
     source_department,
@@ -86,7 +88,7 @@ select
     cast(null as varchar) as phone,
     industry_code
 from {{ ref('stg_ecology_environment__pollution_sources') }}
-where unit_name is not null or coalesce(uscc, left(permit_no, 18)) is not null or permit_no is not null
+where (unit_name is not null or coalesce(uscc, left(permit_no, 18)) is not null or permit_no is not null) and {{ days_built }}
 union all
 select
     source_department,
@@ -108,7 +110,7 @@ select
     phone,
     industry_code
 from {{ ref('stg_emergency_management__enterprises') }}
-where enterprise_name is not null or uscc is not null
+where (enterprise_name is not null or uscc is not null) and {{ days_built }}
 union all
 select
     source_department,
@@ -130,7 +132,7 @@ select
     cast(null as varchar) as phone,
     cast(null as varchar) as industry_code
 from {{ ref('stg_emergency_management__hazard_sources') }}
-where enterprise_name is not null or uscc is not null
+where (enterprise_name is not null or uscc is not null) and {{ days_built }}
 union all
 select
     source_department,
@@ -152,7 +154,7 @@ select
     cast(null as varchar) as phone,
     cast(null as varchar) as industry_code
 from {{ ref('stg_emergency_management__hidden_hazards') }}
-where enterprise_name is not null or uscc is not null
+where (enterprise_name is not null or uscc is not null) and {{ days_built }}
 union all
 select
     source_department,
@@ -174,7 +176,7 @@ select
     cast(null as varchar) as phone,
     cast(null as varchar) as industry_code
 from {{ ref('stg_emergency_management__work_accidents') }}
-where enterprise_name is not null or uscc is not null
+where (enterprise_name is not null or uscc is not null) and {{ days_built }}
 union all
 select
     source_department,
@@ -196,7 +198,7 @@ select
     cast(null as varchar) as phone,
     cast(null as varchar) as industry_code
 from {{ ref('stg_fire_rescue__fire_apparatus') }}
-where home_station is not null
+where (home_station is not null) and {{ days_built }}
 union all
 select
     source_department,
@@ -218,7 +220,7 @@ select
     cast(null as varchar) as phone,
     cast(null as varchar) as industry_code
 from {{ ref('stg_fire_rescue__fire_incidents') }}
-where involved_unit is not null
+where (involved_unit is not null) and {{ days_built }}
 union all
 select
     source_department,
@@ -240,7 +242,7 @@ select
     cast(null as varchar) as phone,
     cast(null as varchar) as industry_code
 from (select *, unnest(string_split(stations_sent, ';')) as _part, unnest(range(1, len(string_split(stations_sent, ';')) + 1)) as _slot from {{ ref('stg_fire_rescue__fire_incidents') }})
-where _part is not null
+where (_part is not null) and {{ days_built }}
 union all
 select
     source_department,
@@ -262,7 +264,7 @@ select
     cast(null as varchar) as phone,
     cast(null as varchar) as industry_code
 from {{ ref('stg_fire_rescue__fire_inspections') }}
-where unit_name is not null or uscc is not null
+where (unit_name is not null or uscc is not null) and {{ days_built }}
 union all
 select
     source_department,
@@ -284,7 +286,7 @@ select
     cast(null as varchar) as phone,
     cast(null as varchar) as industry_code
 from {{ ref('stg_fire_rescue__fire_stations') }}
-where station_name is not null
+where (station_name is not null) and {{ days_built }}
 union all
 select
     source_department,
@@ -306,7 +308,7 @@ select
     cast(null as varchar) as phone,
     cast(null as varchar) as industry_code
 from {{ ref('stg_health__ambulance_dispatches') }}
-where receiving_hospital is not null
+where (receiving_hospital is not null) and {{ days_built }}
 union all
 select
     source_department,
@@ -328,7 +330,7 @@ select
     cast(null as varchar) as phone,
     cast(null as varchar) as industry_code
 from {{ ref('stg_health__hospital_beds') }}
-where hospital_name is not null or uscc is not null
+where (hospital_name is not null or uscc is not null) and {{ days_built }}
 union all
 select
     source_department,
@@ -350,7 +352,7 @@ select
     phone,
     cast(null as varchar) as industry_code
 from {{ ref('stg_market_regulation__food_business_licences') }}
-where business_name is not null or uscc is not null or licence_no is not null
+where (business_name is not null or uscc is not null or licence_no is not null) and {{ days_built }}
 union all
 select
     source_department,
@@ -372,7 +374,7 @@ select
     cast(null as varchar) as phone,
     cast(null as varchar) as industry_code
 from {{ ref('stg_market_regulation__food_inspections') }}
-where business_name is not null or licence_no is not null
+where (business_name is not null or licence_no is not null) and {{ days_built }}
 union all
 select
     source_department,
@@ -394,7 +396,7 @@ select
     cast(null as varchar) as phone,
     cast(null as varchar) as industry_code
 from {{ ref('stg_market_regulation__food_sampling') }}
-where business_name is not null or licence_no is not null
+where (business_name is not null or licence_no is not null) and {{ days_built }}
 union all
 select
     source_department,
@@ -416,4 +418,4 @@ select
     cast(null as varchar) as phone,
     cast(null as varchar) as industry_code
 from {{ ref('stg_public_security__police_alarms') }}
-where involved_unit is not null
+where (involved_unit is not null) and {{ days_built }}
