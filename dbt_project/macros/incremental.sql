@@ -95,12 +95,15 @@
     An incremental model whose SQL changed since its table was built is built again in full,
     as `--full-refresh` would: a day built before keeps what the SQL computed then, so a
     changed mapping (a generated model), an edited model or a new release would otherwise
-    apply to new days only. The SQL's MD5 (the model's own source, before Jinja) is the table's
-    comment, written after each build (`record_model_code`, a post-hook of every model); a
-    table without one (built before the comment existed) is built again once. Changed macros
-    and seeds are not in it: those that matter are compared with the rows (sensor_measures in
-    int_sensor_reading_flags, the near distance in int_subject_event_inputs) or need
-    `--full-refresh` (README, Daily runs).
+    apply to new days only. The code's MD5 is the table's comment, written after each build
+    (`record_model_code`, a post-hook of every model); a table without one (built before the
+    comment existed) is built again once. The code is the model's own source (before Jinja),
+    that of the models it selects from (a staging view a contract generates, a `__latest`
+    model), and that of the project's macros it calls and those they call (a key's
+    normalisation: `normalise_org_name`, `location_key`), not the post-hooks, which compute no
+    row. Seeds and vars are not in it: those that matter are compared with the rows
+    (sensor_measures in int_sensor_reading_flags, the near distance in
+    int_subject_event_inputs) or need `--full-refresh` (README, Daily runs).
 -#}
 {% macro should_full_refresh() -%}
     {%- set configured = config.get('full_refresh') -%}
@@ -125,7 +128,37 @@
 {%- endmacro %}
 
 {% macro model_code_comment() -%}
-    {%- do return('safecity model code md5 ' ~ local_md5(model.raw_code)) -%}
+    {#- as parsed (graph): a node's own `depends_on` is what this build's compilation used -#}
+    {%- set parsed = graph.nodes[model.unique_id] -%}
+    {%- set code = [model.raw_code] -%}
+    {%- for parent in parsed.depends_on.nodes | sort if parent.startswith('model.') -%}
+        {%- do code.append(graph.nodes[parent].raw_code) -%}
+    {%- endfor -%}
+    {#- The project's macros by name, but the post-hooks. Which ones the model calls is read off
+        its code and theirs: dbt's `depends_on.macros` misses a macro called only where
+        is_incremental() is true, since dbt parses a model as a first build. -#}
+    {%- set macros = {} -%}
+    {%- for name, value in context.items() if value.macro is defined -%}
+        {%- if value.macro.package_name == project_name and name not in ('record_model_code', 'log_row_count') -%}
+            {%- do macros.update({name: value.macro.macro_sql}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set called = [] -%}
+    {%- do _macros_called(model.raw_code, macros, called) -%}
+    {%- for name in called | sort -%}
+        {%- do code.append(macros[name]) -%}
+    {%- endfor -%}
+    {%- do return('safecity model code md5 ' ~ local_md5(code | join('\n'))) -%}
+{%- endmacro %}
+
+{#- Adds to `called` each of `macros` (name -> source) that `text` calls, and those they call. -#}
+{% macro _macros_called(text, macros, called) -%}
+    {%- for name, sql in macros.items() -%}
+        {%- if name not in called and (name ~ '(') in text -%}
+            {%- do called.append(name) -%}
+            {%- do _macros_called(sql, macros, called) -%}
+        {%- endif -%}
+    {%- endfor -%}
 {%- endmacro %}
 
 {% macro record_model_code() -%}

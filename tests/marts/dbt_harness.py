@@ -38,20 +38,33 @@ def build_models(
     return duckdb.connect(str(warehouse), read_only=True)
 
 
-def run_models(data_dir: Path, select: list[str], *options: str) -> None:
+def run_models(
+    data_dir: Path, select: list[str], *options: str, project: Path = DBT_PROJECT
+) -> None:
     """`dbt run --select SELECT OPTIONS` with the city's vars, as every run passes them
     (contracts/city.yaml here)."""
-    run_dbt(data_dir, "run", "--select", *select, *options, *dbt_vars_args(city_profile(data_dir)))
+    run_dbt(
+        data_dir,
+        "run",
+        "--select",
+        *select,
+        *options,
+        *dbt_vars_args(city_profile(data_dir)),
+        project=project,
+    )
 
 
-def run_dbt(data_dir: Path, command: str, *options: str) -> None:
+def run_dbt(data_dir: Path, command: str, *options: str, project: Path = DBT_PROJECT) -> None:
     """`dbt COMMAND OPTIONS` on the project (see `dbt_process`), which must succeed."""
-    result = dbt_process(data_dir, command, *options)
+    result = dbt_process(data_dir, command, *options, project=project)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
 
 
-def dbt_process(data_dir: Path, command: str, *options: str) -> subprocess.CompletedProcess[str]:
-    """`dbt COMMAND OPTIONS` on the project, for the data directory `data_dir` (target and logs in it).
+def dbt_process(
+    data_dir: Path, command: str, *options: str, project: Path = DBT_PROJECT
+) -> subprocess.CompletedProcess[str]:
+    """`dbt COMMAND OPTIONS` on the project (or a copy of it: `project`), for the data directory
+    `data_dir` (target and logs in it).
 
     The target starts from the project's partial-parse state, as dagster-dbt starts a run's:
     with the vars `make install` parsed with, dbt parses only what changed since.
@@ -74,9 +87,9 @@ def dbt_process(data_dir: Path, command: str, *options: str) -> subprocess.Compl
             "dbt.cli.main",
             command,
             "--project-dir",
-            str(DBT_PROJECT),
+            str(project),
             "--profiles-dir",
-            str(DBT_PROJECT),
+            str(project),
             "--target-path",
             str(target),
             "--log-path",
