@@ -25,7 +25,7 @@ def config_seed(name: str) -> str:
 
 
 def build_models(
-    data_dir: Path, parents: dict[str, str], select: list[str]
+    data_dir: Path, parents: dict[str, str], select: list[str], project: Path = DBT_PROJECT
 ) -> duckdb.DuckDBPyConnection:
     """Create each parent relation (schema.table -> SELECT) in a fresh warehouse, run `select`, open it read-only."""
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -34,7 +34,7 @@ def build_models(
         for relation, query in parents.items():
             connection.execute(f"CREATE SCHEMA IF NOT EXISTS {relation.split('.')[0]}")
             connection.execute(f"CREATE TABLE {relation} AS {query}")
-    run_models(data_dir, select)
+    run_models(data_dir, select, project=project)
     return duckdb.connect(str(warehouse), read_only=True)
 
 

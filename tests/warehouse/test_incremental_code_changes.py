@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from tests.marts.dbt_harness import DBT_PROJECT, run_models
+from tests.marts.dbt_harness import DBT_PROJECT, build_models, run_models
 from tests.marts.test_subject_events import MODELS, _parents
 
 MODEL = "intermediate.int_subject_events"
@@ -46,12 +46,7 @@ def _marked_rows(data_dir: Path) -> int:
 def test_a_changed_macro_the_model_calls_builds_it_again_in_full(tmp_path):
     project = _copy_project(tmp_path)
     data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    with duckdb.connect(str(data_dir / "warehouse.duckdb")) as connection:
-        for relation, query in _parents().items():
-            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {relation.split('.')[0]}")
-            connection.execute(f"CREATE TABLE {relation} AS {query}")
-    run_models(data_dir, MODELS, project=project)
+    build_models(data_dir, _parents(), MODELS, project=project).close()
     _mark_rows(data_dir)
     assert _marked_rows(data_dir) > 0
 
